@@ -1,0 +1,79 @@
+/** DomainState mirrors libvirt's virDomainState as names. */
+export type DomainState =
+  | 'nostate'
+  | 'running'
+  | 'blocked'
+  | 'paused'
+  | 'shutdown'
+  | 'shutoff'
+  | 'crashed'
+  | 'pmsuspended';
+
+/** DomainSummary is one libvirt domain as listed: identity and state, no XML. */
+export interface DomainSummary {
+  readonly name: string;
+  readonly uuid: string;
+  readonly id: number; // -1 when not running
+  readonly state: DomainState;
+  readonly persistent: boolean;
+}
+
+/** DomainInfo is virDomainGetInfo normalised to plain numbers. */
+export interface DomainInfo {
+  readonly state: DomainState;
+  readonly max_memory_kib: number;
+  readonly memory_kib: number;
+  readonly vcpus: number;
+  readonly cpu_time_ns: number;
+}
+
+/** NodeInfo is virNodeGetInfo normalised to plain numbers. */
+export interface NodeInfo {
+  readonly model: string;
+  readonly memory_kib: number;
+  readonly cpus: number;
+  readonly mhz: number;
+  readonly nodes: number;
+  readonly sockets: number;
+  readonly cores: number;
+  readonly threads: number;
+}
+
+/** NumaTune is the domain's memory binding as libvirt reports it. */
+export interface NumaTune {
+  readonly mode: 'strict' | 'preferred' | 'interleave' | 'restrictive' | 'unknown';
+  readonly nodeset: string;
+}
+
+/** DomainStats is one domain's record from virConnectGetAllDomainStats, flattened to key → value. */
+export interface DomainStats {
+  readonly name: string;
+  readonly stats: Readonly<Record<string, number | string | boolean>>;
+}
+
+/** Hypervisor is everything the agent needs from a VM host; LibvirtHypervisor is the real one. */
+export interface Hypervisor {
+  readonly uri: string;
+  close(): Promise<void>;
+  capabilities(): Promise<string>;
+  nodeInfo(): Promise<NodeInfo>;
+  listDomains(): Promise<DomainSummary[]>;
+  /** lookupDomain resolves a domain by name; null when it does not exist (libvirt code 42). */
+  lookupDomain(name: string): Promise<DomainSummary | null>;
+  defineXml(xml: string): Promise<DomainSummary>;
+  start(name: string): Promise<void>;
+  shutdown(name: string): Promise<void>;
+  destroy(name: string): Promise<void>;
+  /** undefine removes the persistent definition (and managed save / nvram where present). */
+  undefine(name: string): Promise<void>;
+  xmlDesc(name: string, opts?: { inactive?: boolean }): Promise<string>;
+  info(name: string): Promise<DomainInfo>;
+  /** vcpuPins gives the host cpus each vCPU may run on, indexed by vCPU number (live or config). */
+  vcpuPins(name: string): Promise<number[][]>;
+  emulatorPin(name: string): Promise<number[]>;
+  numaTune(name: string): Promise<NumaTune>;
+  allDomainStats(): Promise<DomainStats[]>;
+  /** getMetadata returns the element stored under namespace uri, or null when absent. */
+  getMetadata(name: string, nsUri: string): Promise<string | null>;
+  setMetadata(name: string, opts: { xml: string; key: string; nsUri: string }): Promise<void>;
+}
