@@ -1,0 +1,88 @@
+import { DomainXmlError } from './errors.js';
+import { el, type XmlNode } from './xmlnode.js';
+
+/** DiskAttachment is one qcow2 data disk and its guest device name (vdb, vdc, …). */
+export interface DiskAttachment {
+  readonly path: string;
+  readonly target: string;
+}
+
+/** NetworkChoice says which NIC, if any, the guest gets. */
+export interface NetworkChoice {
+  readonly bridge: string | null | undefined;
+  readonly bridgeExists: boolean;
+  readonly userNetwork: boolean;
+}
+
+const DATA_TARGETS = 'bcdefghijklmnopqrstuvwxyz'.split('').map((c) => `vd${c}`);
+
+/** dataDiskTargets fills in vdb, vdc, … for disks without a target, skipping taken ones; vda is the root disk. */
+export function dataDiskTargets(
+  disks: readonly { path: string; target?: string | undefined }[],
+): DiskAttachment[] {
+  const taken = new Set(disks.map((d) => d.target).filter((t): t is string => t !== undefined));
+  const free = DATA_TARGETS.filter((t) => !taken.has(t));
+  const out = disks.map((d) => ({ path: d.path, target: d.target ?? free.shift() }));
+  const targets = out.map((d) => d.target);
+  const valid = targets.every((t) => t !== undefined && DATA_TARGETS.includes(t));
+  if (!valid || new Set(targets).size !== targets.length) {
+    throw new DomainXmlError(
+      'invalid_domain_spec',
+      'Cannot attach extra disks: targets must be distinct vdb-vdz',
+      {
+        details: { targets },
+      },
+    );
+  }
+  return out as DiskAttachment[];
+}
+
+/** qcow2DiskElement is a virtio qcow2 disk; discard='unmap' lets guest TRIM shrink the overlay. */
+export function qcow2DiskElement(path: string, target: string): XmlNode {
+  return el(
+    'disk',
+    { type: 'file', device: 'disk' },
+    el('driver', { name: 'qemu', type: 'qcow2', discard: 'unmap' }),
+    el('source', { file: path }),
+    el('target', { dev: target, bus: 'virtio' }),
+  );
+}
+
+/** seedCdromElement is the NoCloud seed ISO as a read-only SATA cdrom (cloud-init finds it by label). */
+export function seedCdromElement(path: string): XmlNode {
+  return el(
+    'disk',
+    { type: 'file', device: 'cdrom' },
+    el('driver', { name: 'qemu', type: 'raw' }),
+    el('source', { file: path }),
+    el('target', { dev: 'sda', bus: 'sata' }),
+    el('readonly'),
+  );
+}
+
+/** interfaceElement gives the bridge NIC, a user-mode NIC, or none; a missing bridge is an error, not a silent drop. */
+export function interfaceElement(net: NetworkChoice): XmlNode | null {
+  if (net.bridge) {
+    if (!net.bridgeExists) {
+      throw new DomainXmlError(
+        'bridge_not_found',
+        `Cannot attach network: bridge "${net.bridge}" not found`,
+        {
+          details: { bridge: net.bridge },
+        },
+      );
+    }
+    return el(
+      'interface',
+      { type: 'bridge' },
+      el('source', { bridge: net.bridge }),
+      el('model', { type: 'virtio' }),
+    );
+  }
+  return net.userNetwork ? el('interface', { type: 'user' }, el('model', { type: 'virtio' })) : null;
+}
+
+/** consoleElements give a pty serial console (virsh console) and no balloon, since memory is pinned strict. */
+export function consoleElements(): XmlNode[] {
+  return [el('serial', { type: 'pty' }), el('console', { type: 'pty' }), el('memballoon', { model: 'none' })];
+}

@@ -1,0 +1,87 @@
+import { checkRc } from './callFailure.js';
+import type { LibvirtSymbols, Ptr } from './symbols.js';
+import { decodeTypedParams, type TypedParamValue, withTypedParamArray } from './typedParams.js';
+
+// Same naming rule as binding.ts: the C symbol without `vir`. These act on a domain handle the caller owns.
+
+/** domainCreate starts a defined domain. */
+export function domainCreate(sym: LibvirtSymbols, dom: Ptr): void {
+  checkRc(sym, 'virDomainCreate', sym.virDomainCreate(dom));
+}
+
+/** domainShutdown asks the guest to shut down (ACPI); it returns before the guest is off. */
+export function domainShutdown(sym: LibvirtSymbols, dom: Ptr): void {
+  checkRc(sym, 'virDomainShutdown', sym.virDomainShutdown(dom));
+}
+
+/** domainDestroy stops the domain immediately. */
+export function domainDestroy(sym: LibvirtSymbols, dom: Ptr): void {
+  checkRc(sym, 'virDomainDestroy', sym.virDomainDestroy(dom));
+}
+
+/** domainUndefineFlags removes the persistent definition with extra cleanup flags. */
+export function domainUndefineFlags(sym: LibvirtSymbols, dom: Ptr, flags: number): void {
+  checkRc(sym, 'virDomainUndefineFlags', sym.virDomainUndefineFlags(dom, flags));
+}
+
+/** domainUndefine removes the persistent definition. */
+export function domainUndefine(sym: LibvirtSymbols, dom: Ptr): void {
+  checkRc(sym, 'virDomainUndefine', sym.virDomainUndefine(dom));
+}
+
+/** domainGetVcpuPinInfo returns one cpumap of maplen bytes per vCPU, concatenated. */
+export function domainGetVcpuPinInfo(sym: LibvirtSymbols, dom: Ptr, opts: CpumapRequest & { ncpumaps: number }) {
+  const cpumaps = Buffer.alloc(opts.ncpumaps * opts.maplen);
+  const rc = sym.virDomainGetVcpuPinInfo(dom, opts.ncpumaps, cpumaps, opts.maplen, opts.flags);
+  const filled = checkRc(sym, 'virDomainGetVcpuPinInfo', rc);
+  return { filled, cpumaps };
+}
+
+/** CpumapRequest sizes a cpumap (bytes per map) and picks live or config via flags. */
+export interface CpumapRequest {
+  readonly maplen: number;
+  readonly flags: number;
+}
+
+/** domainGetEmulatorPinInfo returns the emulator threads' cpumap (all host cpus when unpinned). */
+export function domainGetEmulatorPinInfo(sym: LibvirtSymbols, dom: Ptr, opts: CpumapRequest): Buffer {
+  const cpumap = Buffer.alloc(opts.maplen);
+  checkRc(sym, 'virDomainGetEmulatorPinInfo', sym.virDomainGetEmulatorPinInfo(dom, cpumap, opts.maplen, opts.flags));
+  return cpumap;
+}
+
+/** domainGetNumaParameters returns numa_mode / numa_nodeset; libvirt's strings are freed before return. */
+export function domainGetNumaParameters(sym: LibvirtSymbols, dom: Ptr, flags: number) {
+  // First call with no array asks libvirt how many parameters it has.
+  const nparams: [number] = [0];
+  checkRc(sym, 'virDomainGetNumaParameters', sym.virDomainGetNumaParameters(dom, null, nparams, flags));
+  if (nparams[0] === 0) return new Map<string, TypedParamValue>();
+  return withTypedParamArray(sym, nparams[0], (params) => {
+    checkRc(sym, 'virDomainGetNumaParameters', sym.virDomainGetNumaParameters(dom, params, nparams, flags));
+    return new Map(decodeTypedParams(sym, params, nparams[0]));
+  });
+}
+
+/** domainGetMetadata returns the metadata text (freed by the HeapString type); throws code 80 when absent. */
+export function domainGetMetadata(sym: LibvirtSymbols, dom: Ptr, opts: MetadataTarget): string {
+  const text = sym.virDomainGetMetadata(dom, opts.type, opts.uri, opts.flags);
+  if (text === null) checkRc(sym, 'virDomainGetMetadata', -1);
+  return text ?? '';
+}
+
+/** MetadataTarget names one metadata slot: type (element/title/description), namespace URI, impact flags. */
+export interface MetadataTarget {
+  readonly type: number;
+  readonly uri: string | null;
+  readonly flags: number;
+}
+
+/** domainSetMetadata stores (or with null metadata, removes) one metadata slot. */
+export function domainSetMetadata(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+  opts: MetadataTarget & { metadata: string | null; key: string | null },
+): void {
+  const rc = sym.virDomainSetMetadata(dom, opts.type, opts.metadata, opts.key, opts.uri, opts.flags);
+  checkRc(sym, 'virDomainSetMetadata', rc);
+}

@@ -1,0 +1,180 @@
+import koffi from 'koffi';
+
+/** Ptr is a native pointer as koffi 3 returns it (a BigInt); null pointers come back as null. */
+export type Ptr = bigint;
+
+/** VirErrorStruct is the head of libvirt's virError; the worker reads only these fields. */
+export interface VirErrorStruct {
+  readonly code: number;
+  readonly domain: number;
+  readonly message: string | null;
+}
+
+/** VirNodeInfoStruct is virNodeInfo as koffi decodes it (unsigned long may arrive as BigInt). */
+export interface VirNodeInfoStruct {
+  readonly model: string;
+  readonly memory: number | bigint;
+  readonly cpus: number;
+  readonly mhz: number;
+  readonly nodes: number;
+  readonly sockets: number;
+  readonly cores: number;
+  readonly threads: number;
+}
+
+/** VirDomainInfoStruct is virDomainInfo as koffi decodes it. */
+export interface VirDomainInfoStruct {
+  readonly state: number;
+  readonly maxMem: number | bigint;
+  readonly memory: number | bigint;
+  readonly nrVirtCpu: number;
+  readonly cpuTime: number | bigint;
+}
+
+/** LibvirtSymbols is every C symbol the binding calls, typed; one property per symbol, same name. */
+export interface LibvirtSymbols {
+  readonly types: { readonly virError: koffi.TypeObject; readonly virTypedParameter: koffi.TypeObject };
+  free(ptr: Ptr | null): void;
+  virSetErrorFunc(userData: Ptr | null, handler: Ptr | null): void;
+  virGetLastError(): Ptr | null;
+  virResetLastError(): void;
+  virConnectOpen(uri: string): Ptr | null;
+  virConnectClose(conn: Ptr): number;
+  virConnectGetCapabilities(conn: Ptr): string | null;
+  virNodeGetInfo(conn: Ptr, out: Record<string, unknown>): number;
+  virNodeGetCPUMap(conn: Ptr, cpumap: null, online: null, flags: number): number;
+  virConnectListAllDomains(conn: Ptr, out: [Ptr | null], flags: number): number;
+  virConnectGetAllDomainStats(conn: Ptr, stats: number, out: [Ptr | null], flags: number): number;
+  virDomainStatsRecordListFree(records: Ptr): void;
+  virTypedParamsClear(params: Ptr, nparams: number): void;
+  virDomainLookupByName(conn: Ptr, name: string): Ptr | null;
+  virDomainDefineXML(conn: Ptr, xml: string): Ptr | null;
+  virDomainFree(dom: Ptr): number;
+  virDomainGetName(dom: Ptr): string | null;
+  virDomainGetUUIDString(dom: Ptr, buf: Buffer): number;
+  virDomainGetID(dom: Ptr): number;
+  virDomainGetState(dom: Ptr, state: [number], reason: [number], flags: number): number;
+  virDomainIsPersistent(dom: Ptr): number;
+  virDomainIsActive(dom: Ptr): number;
+  virDomainCreate(dom: Ptr): number;
+  virDomainShutdown(dom: Ptr): number;
+  virDomainDestroy(dom: Ptr): number;
+  virDomainUndefine(dom: Ptr): number;
+  virDomainUndefineFlags(dom: Ptr, flags: number): number;
+  virDomainGetXMLDesc(dom: Ptr, flags: number): string | null;
+  virDomainGetInfo(dom: Ptr, out: Record<string, unknown>): number;
+  virDomainGetVcpuPinInfo(dom: Ptr, ncpumaps: number, cpumaps: Buffer, maplen: number, flags: number): number;
+  virDomainGetEmulatorPinInfo(dom: Ptr, cpumap: Buffer, maplen: number, flags: number): number;
+  virDomainGetNumaParameters(dom: Ptr, params: Ptr | null, nparams: [number], flags: number): number;
+  virDomainGetMetadata(dom: Ptr, type: number, uri: string | null, flags: number): string | null;
+  virDomainSetMetadata(
+    dom: Ptr,
+    type: number,
+    metadata: string | null,
+    key: string | null,
+    uri: string | null,
+    flags: number,
+  ): number;
+}
+
+let loaded: LibvirtSymbols | undefined;
+
+/** loadLibvirtSymbols loads libvirt.so.0 and libc once per thread (koffi type names are per-thread global). */
+export function loadLibvirtSymbols(): LibvirtSymbols {
+  loaded ??= declareSymbols(koffi.load('libvirt.so.0'), koffi.load('libc.so.6'));
+  return loaded;
+}
+
+function declareTypes(): LibvirtSymbols['types'] {
+  koffi.opaque('virConnect');
+  koffi.opaque('virDomain');
+  koffi.proto('void virErrorFunc(void *userData, void *error)');
+  koffi.struct('virNodeInfo', {
+    model: koffi.array('char', 32, 'String'),
+    memory: 'unsigned long',
+    cpus: 'unsigned int',
+    mhz: 'unsigned int',
+    nodes: 'unsigned int',
+    sockets: 'unsigned int',
+    cores: 'unsigned int',
+    threads: 'unsigned int',
+  });
+  koffi.struct('virDomainInfo', {
+    state: 'unsigned char',
+    maxMem: 'unsigned long',
+    memory: 'unsigned long',
+    nrVirtCpu: 'unsigned short',
+    cpuTime: 'unsigned long long',
+  });
+  // Only the leading fields; the struct is read through a pointer libvirt owns, never copied in full.
+  const virError = koffi.struct('virError', { code: 'int', domain: 'int', message: 'char *' });
+  // The value union is 8 bytes; the binding reads it per type at offsetof(value).
+  const virTypedParameter = koffi.struct('virTypedParameter', {
+    field: koffi.array('char', 80, 'String'),
+    type: 'int',
+    value: 'uint64_t',
+  });
+  return { virError, virTypedParameter };
+}
+
+function declareSymbols(lib: koffi.LibraryHandle, libc: koffi.LibraryHandle): LibvirtSymbols {
+  const types = declareTypes();
+  // Caller-frees strings: koffi copies them into JS strings, then calls libc free on the C buffer.
+  const free = libc.func('void free(void *ptr)');
+  koffi.disposable('HeapString', 'char *', free);
+  return {
+    types,
+    free,
+    virSetErrorFunc: lib.func('void virSetErrorFunc(void *userData, virErrorFunc *handler)'),
+    virGetLastError: lib.func('void *virGetLastError(void)'),
+    virResetLastError: lib.func('void virResetLastError(void)'),
+    virConnectOpen: lib.func('virConnect *virConnectOpen(const char *name)'),
+    virConnectClose: lib.func('int virConnectClose(virConnect *conn)'),
+    virConnectGetCapabilities: lib.func('HeapString virConnectGetCapabilities(virConnect *conn)'),
+    virNodeGetInfo: lib.func('int virNodeGetInfo(virConnect *conn, _Out_ virNodeInfo *info)'),
+    virNodeGetCPUMap: lib.func(
+      'int virNodeGetCPUMap(virConnect *conn, void *cpumap, void *online, unsigned int flags)',
+    ),
+    virConnectListAllDomains: lib.func(
+      'int virConnectListAllDomains(virConnect *conn, _Out_ void **domains, unsigned int flags)',
+    ),
+    virConnectGetAllDomainStats: lib.func(
+      'int virConnectGetAllDomainStats(virConnect *conn, unsigned int stats, _Out_ void **retStats, unsigned int flags)',
+    ),
+    virDomainStatsRecordListFree: lib.func('void virDomainStatsRecordListFree(void *stats)'),
+    virTypedParamsClear: lib.func('void virTypedParamsClear(void *params, int nparams)'),
+    virDomainLookupByName: lib.func('virDomain *virDomainLookupByName(virConnect *conn, const char *name)'),
+    virDomainDefineXML: lib.func('virDomain *virDomainDefineXML(virConnect *conn, const char *xml)'),
+    virDomainFree: lib.func('int virDomainFree(virDomain *dom)'),
+    virDomainGetName: lib.func('const char *virDomainGetName(virDomain *dom)'),
+    virDomainGetUUIDString: lib.func('int virDomainGetUUIDString(virDomain *dom, _Out_ uint8_t *buf)'),
+    virDomainGetID: lib.func('unsigned int virDomainGetID(virDomain *dom)'),
+    virDomainGetState: lib.func(
+      'int virDomainGetState(virDomain *dom, _Out_ int *state, _Out_ int *reason, unsigned int flags)',
+    ),
+    virDomainIsPersistent: lib.func('int virDomainIsPersistent(virDomain *dom)'),
+    virDomainIsActive: lib.func('int virDomainIsActive(virDomain *dom)'),
+    virDomainCreate: lib.func('int virDomainCreate(virDomain *dom)'),
+    virDomainShutdown: lib.func('int virDomainShutdown(virDomain *dom)'),
+    virDomainDestroy: lib.func('int virDomainDestroy(virDomain *dom)'),
+    virDomainUndefine: lib.func('int virDomainUndefine(virDomain *dom)'),
+    virDomainUndefineFlags: lib.func('int virDomainUndefineFlags(virDomain *dom, unsigned int flags)'),
+    virDomainGetXMLDesc: lib.func('HeapString virDomainGetXMLDesc(virDomain *dom, unsigned int flags)'),
+    virDomainGetInfo: lib.func('int virDomainGetInfo(virDomain *dom, _Out_ virDomainInfo *info)'),
+    virDomainGetVcpuPinInfo: lib.func(
+      'int virDomainGetVcpuPinInfo(virDomain *dom, int ncpumaps, _Out_ uint8_t *cpumaps, int maplen, unsigned int flags)',
+    ),
+    virDomainGetEmulatorPinInfo: lib.func(
+      'int virDomainGetEmulatorPinInfo(virDomain *dom, _Out_ uint8_t *cpumap, int maplen, unsigned int flags)',
+    ),
+    virDomainGetNumaParameters: lib.func(
+      'int virDomainGetNumaParameters(virDomain *dom, void *params, _Inout_ int *nparams, unsigned int flags)',
+    ),
+    virDomainGetMetadata: lib.func(
+      'HeapString virDomainGetMetadata(virDomain *dom, int type, const char *uri, unsigned int flags)',
+    ),
+    virDomainSetMetadata: lib.func(
+      'int virDomainSetMetadata(virDomain *dom, int type, const char *metadata, const char *key, const char *uri, unsigned int flags)',
+    ),
+  };
+}

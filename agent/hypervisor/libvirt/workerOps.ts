@@ -1,0 +1,90 @@
+import type { DomainInfo, DomainSummary, NodeInfo } from '../hypervisor.js';
+import * as b from './binding.js';
+import * as d from './domainBinding.js';
+import { domainOpsHandlers } from './workerDomainOps.js';
+
+import { domainStateName } from './states.js';
+import { connection, type OpHandlers, type Session, withDomain } from './session.js';
+import type { LibvirtSymbols, Ptr } from './symbols.js';
+
+/** domainSummary reads the identity and state of a domain handle. */
+export function domainSummary(sym: LibvirtSymbols, dom: Ptr): DomainSummary {
+  return {
+    name: b.domainGetName(sym, dom),
+    uuid: b.domainGetUUIDString(sym, dom),
+    id: b.domainGetID(sym, dom),
+    state: domainStateName(b.domainGetState(sym, dom)),
+    persistent: b.domainIsPersistent(sym, dom),
+  };
+}
+
+function nodeInfo(s: Session): NodeInfo {
+  const raw = b.nodeGetInfo(s.sym, connection(s));
+  return {
+    model: raw.model,
+    memory_kib: Number(raw.memory),
+    cpus: raw.cpus,
+    mhz: raw.mhz,
+    nodes: raw.nodes,
+    sockets: raw.sockets,
+    cores: raw.cores,
+    threads: raw.threads,
+  };
+}
+
+function listDomains(s: Session): DomainSummary[] {
+  const handles = b.connectListAllDomains(s.sym, connection(s));
+  try {
+    return handles.map((dom) => domainSummary(s.sym, dom));
+  } finally {
+    for (const dom of handles) b.domainFree(s.sym, dom);
+  }
+}
+
+function domainInfo(sym: LibvirtSymbols, dom: Ptr): DomainInfo {
+  const raw = b.domainGetInfo(sym, dom);
+  return {
+    state: domainStateName(raw.state),
+    max_memory_kib: Number(raw.maxMem),
+    memory_kib: Number(raw.memory),
+    vcpus: raw.nrVirtCpu,
+    cpu_time_ns: Number(raw.cpuTime),
+  };
+}
+
+function closeSession(s: Session): null {
+  if (s.conn !== null) b.connectClose(s.sym, s.conn);
+  s.conn = null;
+  return null;
+}
+
+/** opHandlers is the worker's dispatch table. */
+export const opHandlers: OpHandlers = {
+  open: (s, { uri }) => {
+    s.conn = b.connectOpen(s.sym, uri);
+    return null;
+  },
+  close: (s) => closeSession(s),
+  capabilities: (s) => b.connectGetCapabilities(s.sym, connection(s)),
+  nodeInfo,
+  hostCpuCount: (s) => b.nodeGetCPUMap(s.sym, connection(s)),
+  listDomains,
+  lookupDomain: (s, { name }) => withDomain(s, name, (dom) => domainSummary(s.sym, dom)),
+  defineXml: (s, { xml }) => {
+    const dom = b.domainDefineXML(s.sym, connection(s), xml);
+    try {
+      return domainSummary(s.sym, dom);
+    } finally {
+      b.domainFree(s.sym, dom);
+    }
+  },
+  start: (s, { name }) => withDomain(s, name, (dom) => nullify(d.domainCreate(s.sym, dom))),
+  shutdown: (s, { name }) => withDomain(s, name, (dom) => nullify(d.domainShutdown(s.sym, dom))),
+  destroy: (s, { name }) => withDomain(s, name, (dom) => nullify(d.domainDestroy(s.sym, dom))),
+  info: (s, { name }) => withDomain(s, name, (dom) => domainInfo(s.sym, dom)),
+  ...domainOpsHandlers,
+};
+
+function nullify(_: void): null {
+  return null;
+}

@@ -1,0 +1,111 @@
+import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { errorMessage } from '../../shared/errors.js';
+import { type AuditEntry, AuditError, type AuditInput, GENESIS_HASH, formatLine, parseLine, sealEntry } from './entry.js';
+import { readTail } from './tail.js';
+import { emptyIfMissing } from './verify.js';
+
+/** AuditLogOptions injects the clock. */
+export interface AuditLogOptions {
+  now?: () => Date;
+}
+
+/** AuditListQuery filters list(): one tenant, entries after seq `since`, at most `limit` (oldest first). */
+export interface AuditListQuery {
+  tenant?: string;
+  since?: number;
+  limit: number;
+}
+
+/**
+ * AuditLog is the append-only, hash-chained JSON-lines log. Appends run one at a time in call order
+ * and are fsynced before they resolve, so an answered API call is on disk in the audit trail.
+ */
+export class AuditLog {
+  private queue: Promise<unknown> = Promise.resolve();
+  private broken: unknown = null;
+
+  private constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+    private seq: number,
+    private headHash: string,
+    private readonly now: () => Date,
+  ) {}
+
+  /**
+   * open recovers seq and prev_hash from the last line (checking its hash; the full chain is
+   * verify's job). A torn final line — an append cut short by a crash, never acknowledged — is
+   * truncated away so the next append starts on a clean line.
+   */
+  static async open(path: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
+    const file = await open(path, 'a+', 0o600);
+    try {
+      const { size } = await file.stat();
+      const tail = await readTail(file, size);
+      if (tail.end < size) {
+        await file.truncate(tail.end);
+        await file.sync();
+      }
+      const last = tail.lastLine === null ? null : parseLine(tail.lastLine);
+      if (typeof last === 'string') {
+        throw new AuditError('audit_corrupt', `Cannot open audit log "${path}": last line is ${last}`);
+      }
+      return new AuditLog(path, file, last?.seq ?? 0, last?.hash ?? GENESIS_HASH, opts.now ?? (() => new Date()));
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
+  }
+
+  /** append records one entry durably and returns it as written. */
+  append(input: AuditInput): Promise<AuditEntry> {
+    const result = this.queue.then(() => this.write(input));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** list reads entries matching query, oldest first (reads the whole file; fine for an audit page). */
+  async list(query: AuditListQuery): Promise<AuditEntry[]> {
+    const text = await readFile(this.path, 'utf8').catch(emptyIfMissing);
+    const lines = text.split('\n').slice(0, -1);
+    const out: AuditEntry[] = [];
+    for (const [i, line] of lines.entries()) {
+      const entry = parseLine(line);
+      if (typeof entry === 'string') {
+        throw new AuditError('audit_corrupt', `Cannot list audit log "${this.path}": line ${i + 1} is ${entry}`);
+      }
+      if (entry.seq <= (query.since ?? 0) || (query.tenant !== undefined && entry.tenant !== query.tenant)) continue;
+      out.push(entry);
+      if (out.length >= query.limit) break;
+    }
+    return out;
+  }
+
+  /** close waits for pending appends and closes the file. */
+  async close(): Promise<void> {
+    await this.queue;
+    await this.file.close();
+  }
+
+  private async write(input: AuditInput): Promise<AuditEntry> {
+    if (this.broken) {
+      throw new AuditError('audit_write_failed', 'Cannot append to audit log: an earlier write failed, reopen it', {
+        cause: this.broken,
+      });
+    }
+    const entry = sealEntry(input, this.seq + 1, this.now().toISOString(), this.headHash);
+    const line = formatLine(entry);
+    try {
+      const { bytesWritten } = await this.file.write(line);
+      if (bytesWritten !== Buffer.byteLength(line)) throw new Error(`short write of ${bytesWritten} bytes`);
+      await this.file.datasync();
+    } catch (err) {
+      // The file may now end in a partial line; refuse further appends until open() repairs it.
+      this.broken = err;
+      throw new AuditError('audit_write_failed', `Cannot append to audit log: ${errorMessage(err)}`, { cause: err });
+    }
+    this.seq = entry.seq;
+    this.headHash = entry.hash;
+    return entry;
+  }
+}

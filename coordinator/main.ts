@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { ConfigError, loadOptions, readSecret, renderHelp } from '../shared/config.js';
+import { errorMessage, isVmpoolError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import { resolveListen } from '../shared/listen.js';
+import { sdNotify, startWatchdog } from '../shared/systemd.js';
+import { AuditLog } from '../coordinator/audit/index.js';
+import { type Band, parseBandsConfig } from '../coordinator/bands/index.js';
+import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { AgentLinkServer } from './link/server.js';
+import { NodeRegistry } from './registry/registry.js';
+import { LowdbStore } from './store/index.js';
+import { hashToken } from './tenants/index.js';
+import { COORDINATOR_OPTIONS, COORDINATOR_USAGE } from './options.js';
+import { Reconciler } from './vms/reconcile.js';
+import { VmService } from './vms/service.js';
+
+const log = createLogger({ component: 'coordinator' });
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(renderHelp(COORDINATOR_USAGE, COORDINATOR_OPTIONS));
+    return;
+  }
+  const { values: o } = loadOptions(COORDINATOR_OPTIONS, argv);
+  const adminToken = readSecret('VMPOOL_ADMIN_TOKEN');
+  const joinToken = readSecret('VMPOOL_JOIN_TOKEN');
+  if (!adminToken || adminToken.length < 16) throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN (16+ characters) is required');
+  if (!joinToken || joinToken.length < 16) throw new ConfigError('Cannot start: VMPOOL_JOIN_TOKEN (16+ characters) is required');
+  const listen = resolveListen(String(o.listen), { allowAll: o['listen-all'] === true });
+  const dataDir = String(o['data-dir']);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const bands = loadBands(o.bands as string | undefined);
+  const store = new LowdbStore({ path: join(dataDir, 'state.json') });
+  await store.load();
+  const audit = await AuditLog.open(join(dataDir, 'audit.log'));
+  const registry = new NodeRegistry({
+    liveness: {
+      minIntervalMs: num(o['min-heartbeat-ms'], 'min-heartbeat-ms'),
+      maxHeartbeatsPerSecond: num(o['max-heartbeats-per-second'], 'max-heartbeats-per-second'),
+      missedIntervals: num(o['missed-heartbeats'], 'missed-heartbeats'),
+    },
+  });
+  const reconciler = new Reconciler(store, log);
+  const metrics = createMetrics({
+    nodes: () => countBy(registry.list().map((n) => n.state)),
+    vms: () => countBy(Object.values(store.read().vms).map((v) => v.state)),
+  });
+  const link = new AgentLinkServer(
+    registry,
+    {
+      onHello: (entry) => void reconciler.apply(entry, entry.hello.vms, true).catch((err) => log.error('reconcile failed', { node_id: entry.id, err })),
+      onHeartbeat: (entry, hb) => {
+        metrics.heartbeats.inc();
+        void reconciler.apply(entry, hb.vms, false).catch((err) => log.error('reconcile failed', { node_id: entry.id, err }));
+      },
+    },
+    { joinToken, log },
+  );
+  const ranking = String(o.ranking);
+  if (ranking !== 'pack' && ranking !== 'spread') throw new ConfigError(`Cannot use ranking ${JSON.stringify(ranking)}: pack or spread`);
+  const placement = { ranking, cpu_overcommit: num(o['cpu-overcommit'], 'cpu-overcommit'), seed: Date.now() % 1_000_000 } as const;
+  const vms = new VmService({ store, registry, link, audit, bands, placement, log, inflight: reconciler.inflight });
+  const app = createApp({ store, registry, vms, audit, bands, adminTokenHash: hashToken(adminToken), overcommit: placement.cpu_overcommit, metrics, log });
+  const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
+  link.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const sweep = setInterval(() => {
+    for (const id of registry.sweep(Date.now())) log.warn('node down', { node_id: id });
+  }, 1_000);
+  sdNotify('READY=1');
+  sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);
+  const stopWatchdog = startWatchdog();
+  log.info('coordinator listening', { host: listen.host, port: listen.port, data_dir: dataDir, bands: bands.length });
+  const stop = (signal: string) => {
+    log.info('coordinator stopping', { signal });
+    sdNotify('STOPPING=1');
+    clearInterval(sweep);
+    stopWatchdog();
+    link.close();
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function loadBands(path: string | undefined): Band[] {
+  if (!path) return parseBandsConfig({ bands: [{ name: 'default', from: 100, to: 999_999 }] });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`Cannot read bands file ${path}: ${errorMessage(err)}`, { cause: err });
+  }
+  return parseBandsConfig(raw);
+}
+
+function num(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`Cannot use --${flag} ${JSON.stringify(v)}: expected a positive number`);
+  return n;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  log.error('coordinator failed to start', { err });
+  process.stderr.write(`vmpool-coordinator: ${errorMessage(err)}\n`);
+  process.exit(isVmpoolError(err) && err.code === 'bad_config' ? 2 : 1);
+});

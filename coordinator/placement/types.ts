@@ -1,0 +1,99 @@
+import type { HostTopology } from '../../shared/topology.js';
+
+/** CpuPolicy says whether a VM owns its host threads (dedicated) or shares them with overcommit. */
+export type CpuPolicy = 'dedicated' | 'shared';
+
+/** Allocation is one VM (or claim) holding threads and memory on one NUMA node of a node. */
+export interface Allocation {
+  readonly vm_id: string;
+  readonly numa_node: number;
+  /** pins holds one host thread per vCPU; shared VMs may repeat a thread other VMs also use */
+  readonly pins: readonly number[];
+  readonly memory_mb: number;
+  readonly cpu_policy: CpuPolicy;
+  readonly anti_affinity_group?: string | undefined;
+}
+
+/** PlacementNode is the registry's view of one host; treat it as immutable (replace, never mutate). */
+export interface PlacementNode {
+  readonly id: string;
+  readonly alive: boolean;
+  readonly reserved: boolean;
+  readonly kvm: boolean;
+  readonly topology: HostTopology;
+  /** host_reserved_cpus are the host + emulator threads (seed: cores 16-17 of each socket) */
+  readonly host_reserved_cpus: readonly number[];
+  /** host_reserved_memory_mb is kept for the host on every NUMA node (default 0) */
+  readonly host_reserved_memory_mb?: number | undefined;
+  readonly allocations: readonly Allocation[];
+}
+
+/** PlacementRequest is what placement needs to know about one VM. */
+export interface PlacementRequest {
+  readonly vm_id: string;
+  readonly vcpu_count: number;
+  readonly memory_mb: number;
+  readonly cpu_policy: CpuPolicy;
+  readonly requires_kvm: boolean;
+  /** allow_reserved false means pass 2 (reserved nodes) never runs */
+  readonly allow_reserved: boolean;
+  readonly anti_affinity_group?: string | undefined;
+}
+
+/** PlacementConfig tunes ranking and shared-CPU overcommit; seed makes tie-breaks replayable. */
+export interface PlacementConfig {
+  readonly ranking: 'pack' | 'spread';
+  /** cpu_overcommit is how many shared vCPUs one shared host thread carries */
+  readonly cpu_overcommit: number;
+  readonly seed: number;
+}
+
+/** DEFAULT_PLACEMENT_CONFIG packs, overcommits shared threads 4:1 and uses seed 0. */
+export const DEFAULT_PLACEMENT_CONFIG: PlacementConfig = { ranking: 'pack', cpu_overcommit: 4, seed: 0 };
+
+/** Decision is where one VM goes: node, NUMA node, exact threads and memory binding. */
+export interface Decision {
+  readonly node_id: string;
+  readonly numa_node: number;
+  readonly vcpu_pins: number[];
+  readonly emulator_cpuset: number[];
+  readonly memory_nodeset: string;
+  readonly memory_mode: 'strict';
+  readonly pass: 1 | 2;
+  /** score is the free threads the node has left after this placement; pack picks low, spread high */
+  readonly score: number;
+}
+
+/** REASON_CODES is the fixed set of reasons a feasibility check rejects a node for. */
+export const REASON_CODES = [
+  'node_down',
+  'reserved_node',
+  'kvm_required',
+  'capacity_vcpu',
+  'capacity_memory',
+  'numa_cpu_fit',
+  'numa_memory_fit',
+  'anti_affinity',
+] as const;
+
+/** ReasonCode is one of REASON_CODES. */
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** Rejection is why one check turned a node down, with a human detail. */
+export interface Rejection {
+  readonly reason: ReasonCode;
+  readonly detail: string;
+}
+
+/** PassReport says whether a pass ran, which nodes survived its checks and why the others did not. */
+export interface PassReport {
+  pass: 1 | 2;
+  ran: boolean;
+  candidates: string[];
+  rejected: { node_id: string; reason: ReasonCode; detail: string }[];
+}
+
+/** PlacementResult is a decision with its pass reports, or the reports alone when nothing fits. */
+export type PlacementResult =
+  | { ok: true; decision: Decision; passes: PassReport[] }
+  | { ok: false; passes: PassReport[] };

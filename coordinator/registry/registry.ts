@@ -1,0 +1,120 @@
+import type { CoordinatorMessage, Heartbeat, Hello, VmReport } from '../../shared/protocol.js';
+import { VmpoolError } from '../../shared/errors.js';
+import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
+
+/** AgentConnection is what the registry needs from one agent's socket. */
+export interface AgentConnection {
+  send(msg: CoordinatorMessage): void;
+  close(code: number, reason: string): void;
+}
+
+/** NodeEntry is the soft state of one node, rebuilt from hello and heartbeats; never persisted. */
+export interface NodeEntry {
+  readonly id: string;
+  hello: Hello;
+  state: 'ready' | 'down';
+  conn: AgentConnection | null;
+  lastSeen: number;
+  intervalMs: number;
+  vms: readonly VmReport[];
+  freeMemoryMb: Heartbeat['free_memory_mb'];
+  heartbeatSeq: number;
+  /** generation bumps on every claim or release so a stale claim can be recognised */
+  generation: number;
+}
+
+/** RegistryError reports a refused agent connection. */
+export class RegistryError extends VmpoolError {
+  constructor(code: 'node_id_in_use', message: string) {
+    super(code, message);
+    this.name = 'RegistryError';
+  }
+}
+
+/** NodeRegistry is the coordinator's in-memory view of the fleet: who is connected and what they run. */
+export class NodeRegistry {
+  private readonly nodes = new Map<string, NodeEntry>();
+  readonly liveness: LivenessConfig;
+  private readonly rand: () => number;
+
+  constructor(opts: { liveness?: Partial<LivenessConfig>; rand?: () => number } = {}) {
+    this.liveness = { ...DEFAULT_LIVENESS, ...opts.liveness };
+    this.rand = opts.rand ?? Math.random;
+  }
+
+  /** connect registers a hello; a second live connection for the same node id is refused (no impersonation). */
+  connect(hello: Hello, conn: AgentConnection, now: number): NodeEntry {
+    const existing = this.nodes.get(hello.node_id);
+    if (existing?.conn && existing.state === 'ready') {
+      throw new RegistryError('node_id_in_use', `Cannot accept agent "${hello.node_id}": node id is live on another connection`);
+    }
+    const intervalMs = heartbeatIntervalMs(this.liveness, this.nodes.size + (existing ? 0 : 1), this.rand());
+    const entry: NodeEntry = {
+      id: hello.node_id,
+      hello,
+      state: 'ready',
+      conn,
+      lastSeen: now,
+      intervalMs,
+      vms: hello.vms,
+      freeMemoryMb: hello.topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+      heartbeatSeq: 0,
+      generation: (existing?.generation ?? 0) + 1,
+    };
+    this.nodes.set(hello.node_id, entry);
+    return entry;
+  }
+
+  /** heartbeat records live state; returns false when the node is unknown or the socket is not its own. */
+  heartbeat(id: string, conn: AgentConnection, hb: Heartbeat, now: number): boolean {
+    const entry = this.nodes.get(id);
+    if (!entry || entry.conn !== conn) return false;
+    entry.lastSeen = now;
+    entry.state = 'ready';
+    entry.vms = hb.vms;
+    entry.freeMemoryMb = hb.free_memory_mb;
+    entry.heartbeatSeq = hb.seq;
+    return true;
+  }
+
+  /** disconnect forgets the socket; the node stays known and goes down when its beats stop. */
+  disconnect(id: string, conn: AgentConnection): void {
+    const entry = this.nodes.get(id);
+    if (entry && entry.conn === conn) entry.conn = null;
+  }
+
+  /** sweep marks nodes silent for longer than their bound down and returns the ids that just went down. */
+  sweep(now: number): string[] {
+    const wentDown: string[] = [];
+    for (const entry of this.nodes.values()) {
+      if (entry.state === 'ready' && isDown(this.liveness, entry.lastSeen, entry.intervalMs, now)) {
+        entry.state = 'down';
+        wentDown.push(entry.id);
+      }
+    }
+    return wentDown;
+  }
+
+  /** currentIntervalMs is the interval for the fleet at its present size. */
+  currentIntervalMs(): number {
+    return heartbeatIntervalMs(this.liveness, this.nodes.size, this.rand());
+  }
+
+  /** get returns one node's entry. */
+  get(id: string): NodeEntry | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** list returns every known node, sorted by id. */
+  list(): NodeEntry[] {
+    return [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** bump increments a node's generation after a claim or release on it. */
+  bump(id: string): number {
+    const entry = this.nodes.get(id);
+    if (!entry) return 0;
+    entry.generation += 1;
+    return entry.generation;
+  }
+}

@@ -1,0 +1,111 @@
+import { errorMessage } from '../../shared/errors.js';
+import { StoreError } from './errors.js';
+import { type Store, type StoreMutator, type StoreState, emptyState } from './types.js';
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Batch is every update applied since the last write started, plus the state from before them. */
+interface Batch {
+  before: StoreState;
+  waiters: Waiter[];
+}
+
+/**
+ * BatchedStore is the group-commit engine shared by every store.
+ *
+ * Mutators run at once on the live state, so concurrent callers in this process see each other's
+ * changes immediately (that is what makes claims and VMID allocation race-free). All updates made
+ * while no write is running, within one tick, form one batch written with ONE persist call. Updates
+ * made while a write runs form the next batch. If a write fails, the state rolls back to before the
+ * failed batch and every pending update rejects, including the next batch (it was built on top of
+ * the failed one), so nothing partial stays visible.
+ */
+export abstract class BatchedStore implements Store {
+  private state: StoreState | null = null;
+  private open: Batch | null = null;
+  private writing: Batch | null = null;
+  private writeCount = 0;
+
+  /** persist writes state durably; it must serialise `state` before its first await. */
+  protected abstract persist(state: StoreState): Promise<void>;
+  /** readDurable returns the stored state, or null when nothing was ever stored. */
+  protected abstract readDurable(): Promise<StoreState | null>;
+
+  get writes(): number {
+    return this.writeCount;
+  }
+
+  async load(): Promise<StoreState> {
+    this.state = (await this.readDurable()) ?? emptyState();
+    return this.state;
+  }
+
+  read(): StoreState {
+    if (!this.state) throw notLoaded();
+    return this.state;
+  }
+
+  update(mutator: StoreMutator): Promise<void> {
+    const current = this.read();
+    // Cloned per update so a throwing mutator leaves no half-applied change behind.
+    const before = structuredClone(current);
+    try {
+      mutator(current);
+    } catch (err) {
+      restoreInPlace(current, before);
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      if (!this.open) {
+        this.open = { before, waiters: [] };
+        setImmediate(() => this.flush());
+      }
+      this.open.waiters.push({ resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    if (this.writing || !this.open || !this.state) return;
+    const batch = this.open;
+    this.open = null;
+    this.writing = batch;
+    this.persist(this.state).then(
+      () => this.finish(batch),
+      (err: unknown) => this.fail(batch, err),
+    );
+  }
+
+  private finish(batch: Batch): void {
+    this.writeCount++;
+    this.writing = null;
+    for (const w of batch.waiters) w.resolve();
+    this.flush();
+  }
+
+  private fail(batch: Batch, err: unknown): void {
+    this.writing = null;
+    if (this.state) restoreInPlace(this.state, batch.before);
+    const doomed = [...batch.waiters, ...(this.open?.waiters ?? [])];
+    this.open = null;
+    const error =
+      err instanceof StoreError
+        ? err
+        : new StoreError('store_write_failed', `Cannot write coordinator state: ${errorMessage(err)}`, {
+            cause: err,
+            retryable: true,
+          });
+    for (const w of doomed) w.reject(error);
+  }
+}
+
+/** restoreInPlace rolls state back while keeping the root object, so held read() views stay live. */
+function restoreInPlace(state: StoreState, from: StoreState): void {
+  Object.assign(state, from);
+}
+
+function notLoaded(): StoreError {
+  return new StoreError('store_not_loaded', 'Cannot use the coordinator store: load() has not completed');
+}

@@ -1,0 +1,90 @@
+/** VmState is the coordinator's view of a VM's lifecycle. */
+export type VmState = 'pending' | 'creating' | 'running' | 'stopped' | 'failed' | 'deleting' | 'lost' | 'unknown';
+
+/** TenantQuota caps a tenant's total vCPUs, memory and VM count. */
+export interface TenantQuota {
+  vcpus: number;
+  memory_mb: number;
+  vms: number;
+}
+
+/** TenantRecord is one tenant; only the sha256 of its bearer token is stored, never the token. */
+export interface TenantRecord {
+  id: string;
+  name: string;
+  token_hash: string;
+  quota: TenantQuota;
+  created_at: string;
+}
+
+/** VmPlacement is the claim a placed VM holds on one node's threads and memory. */
+export interface VmPlacement {
+  numa_node: number;
+  vcpu_pins: number[];
+  emulator_cpuset: number[];
+  memory_nodeset: string;
+  cpu_policy: 'dedicated' | 'shared';
+  memory_mb: number;
+  vcpu_count: number;
+  anti_affinity_group?: string;
+  pass: number;
+}
+
+/** VmRecord is one VM; with `placement` and `node_id` set it IS the claim, cleared to release it. */
+export interface VmRecord {
+  id: string;
+  tenant: string;
+  name: string;
+  vmid: number;
+  band?: string;
+  tags: string[];
+  /** request is the validated create body, kept so a VM can be re-placed or shown as asked */
+  request: unknown;
+  state: VmState;
+  node_id: string | null;
+  placement: VmPlacement | null;
+  failure?: { code: string; message: string };
+  created_at: string;
+  updated_at: string;
+}
+
+/** IdempotencyRecord remembers which VM an Idempotency-Key created and the body it came with. */
+export interface IdempotencyRecord {
+  vm_id: string;
+  request_hash: string;
+  created_at: string;
+}
+
+/** StoreState is the coordinator's whole durable state as one JSON document. */
+export interface StoreState {
+  version: 1;
+  tenants: Record<string, TenantRecord>;
+  vms: Record<string, VmRecord>;
+  /** keyed by `${tenant}:${key}` so keys are per tenant */
+  idempotency: Record<string, IdempotencyRecord>;
+}
+
+/** StoreMutator changes the draft in place, synchronously; throwing undoes all its changes. */
+export type StoreMutator = (draft: StoreState) => void;
+
+/** Store holds StoreState durably; see BatchedStore for the group-commit contract. */
+export interface Store {
+  /** load reads the durable state (empty state when none exists yet); call once before anything else */
+  load(): Promise<StoreState>;
+  /** read returns the live in-memory state, including changes not yet on disk; never mutate it */
+  read(): StoreState;
+  /** update applies mutator at once in memory and resolves once that change is durably on disk */
+  update(mutator: StoreMutator): Promise<void>;
+  /** writes counts completed durable writes (one per group-committed batch) */
+  readonly writes: number;
+}
+
+/** emptyState is the state of a coordinator that has never stored anything. */
+export function emptyState(): StoreState {
+  return { version: 1, tenants: {}, vms: {}, idempotency: {} };
+}
+
+/** idempotencyKey builds the per-tenant key of StoreState.idempotency. */
+export function idempotencyKey(tenant: string, key: string): string {
+  return `${tenant}:${key}`;
+}

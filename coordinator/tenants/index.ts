@@ -1,0 +1,4 @@
+export { type AuthenticateOptions, type Principal, authenticate, bearerFromHeader } from './authenticate.js';
+export { TenantGate } from './gate.js';
+export { QuotaError, type QuotaRequest, type QuotaResource, checkQuota, vmUsage } from './quota.js';
+export { TOKEN_PREFIX, generateToken, hashToken, hashesEqual, verifyToken } from './tokens.js';

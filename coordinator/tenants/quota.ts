@@ -1,0 +1,56 @@
+import { VmpoolError } from '../../shared/errors.js';
+import type { TenantRecord, VmRecord, VmState } from '../store/types.js';
+
+/** QuotaResource names the three capped resources. */
+export type QuotaResource = 'vcpus' | 'memory_mb' | 'vms';
+
+/** QuotaError is a create refused by the tenant's quota (HTTP 403 `quota_exceeded`). */
+export class QuotaError extends VmpoolError {
+  constructor(
+    tenant: string,
+    details: { resource: QuotaResource; limit: number; used: number; requested: number },
+  ) {
+    super(
+      'quota_exceeded',
+      `Cannot create VM for tenant "${tenant}": ${details.resource} quota exceeded (limit ${details.limit}, used ${details.used}, requested ${details.requested})`,
+      { details },
+    );
+    this.name = 'QuotaError';
+  }
+}
+
+/** FREED_STATES are states whose VM holds nothing: a failed create has released its claim. */
+const FREED_STATES: ReadonlySet<VmState> = new Set(['failed']);
+
+/** QuotaRequest is what a new VM asks for. */
+export interface QuotaRequest {
+  vcpu_count: number;
+  memory_mb: number;
+}
+
+/** vmUsage is what a VM counts against quota: its placement, else its create request, else nothing. */
+export function vmUsage(vm: VmRecord): QuotaRequest {
+  if (vm.placement) return { vcpu_count: vm.placement.vcpu_count, memory_mb: vm.placement.memory_mb };
+  const req = (vm.request ?? {}) as Partial<Record<keyof QuotaRequest, unknown>>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return { vcpu_count: num(req.vcpu_count), memory_mb: num(req.memory_mb) };
+}
+
+/** checkQuota throws QuotaError when adding request to the tenant's live VMs would pass a limit. */
+export function checkQuota(tenant: TenantRecord, vmsOfTenant: readonly VmRecord[], request: QuotaRequest): void {
+  const live = vmsOfTenant.filter((vm) => vm.tenant === tenant.id && !FREED_STATES.has(vm.state));
+  const used = live.map(vmUsage);
+  const checks: [QuotaResource, number, number][] = [
+    ['vms', live.length, 1],
+    ['vcpus', sum(used.map((u) => u.vcpu_count)), request.vcpu_count],
+    ['memory_mb', sum(used.map((u) => u.memory_mb)), request.memory_mb],
+  ];
+  for (const [resource, inUse, requested] of checks) {
+    const limit = tenant.quota[resource];
+    if (inUse + requested > limit) throw new QuotaError(tenant.id, { resource, limit, used: inUse, requested });
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,44 @@
+import { networkInterfaces } from 'node:os';
+import { ConfigError } from './config.js';
+
+/** ListenAddress is a resolved host and port to bind. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '*', '']);
+
+/**
+ * resolveListen turns "ADDR:PORT" or "IFACE:PORT" (e.g. "wg0:7700") into a bind address.
+ * Wildcards need allowAll: services bind only where configured (seed 002 binds to WireGuard addresses).
+ */
+export function resolveListen(
+  spec: string,
+  opts: { allowAll?: boolean; interfaces?: ReturnType<typeof networkInterfaces> } = {},
+): ListenAddress {
+  const m = /^(.*):(\d{1,5})$/.exec(spec.trim());
+  if (!m) throw new ConfigError(`Cannot use listen address ${JSON.stringify(spec)}: expected ADDR:PORT or IFACE:PORT`);
+  const port = Number(m[2]);
+  if (port > 65_535) throw new ConfigError(`Cannot use listen port ${port}: out of range`);
+  const hostPart = m[1]!.replace(/^\[(.*)\]$/, '$1');
+  if (WILDCARDS.has(hostPart) || WILDCARDS.has(m[1]!)) {
+    if (!opts.allowAll) {
+      throw new ConfigError(
+        `Cannot listen on all addresses (${spec}) without --listen-all: give an address or an interface such as wg0:7700`,
+      );
+    }
+    return { host: hostPart === '' || hostPart === '*' ? '0.0.0.0' : hostPart, port };
+  }
+  if (/^[0-9.]+$/.test(hostPart) || hostPart.includes(':') || hostPart === 'localhost') return { host: hostPart, port };
+  return { host: interfaceAddress(hostPart, opts.interfaces ?? networkInterfaces()), port };
+}
+
+function interfaceAddress(name: string, ifaces: ReturnType<typeof networkInterfaces>): string {
+  const addrs = ifaces[name];
+  if (!addrs || addrs.length === 0) {
+    throw new ConfigError(`Cannot listen on interface ${JSON.stringify(name)}: no such interface or no address`);
+  }
+  const v4 = addrs.find((a) => a.family === 'IPv4');
+  return (v4 ?? addrs[0]!).address;
+}

@@ -1,0 +1,190 @@
+import { journalSend, underJournald } from './systemd.js';
+
+/** LogLevel is the severity of one entry, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** LogComponent names the program that logs; it becomes SYSLOG_IDENTIFIER vmpool-<component>. */
+export type LogComponent = 'agent' | 'coordinator' | 'ctl';
+
+/** LogFields is the structured data of an entry: snake_case keys such as node_id, vm_name, err. */
+export type LogFields = Record<string, unknown>;
+
+/** LogEntry is what a sink receives: fields already serialised (err → {message, code}). */
+export interface LogEntry {
+  ts: number;
+  level: LogLevel;
+  component: LogComponent;
+  msg: string;
+  fields: LogFields;
+}
+
+/** LogSink writes one entry somewhere: stderr JSON, journald, or a test array. */
+export type LogSink = (entry: LogEntry) => void;
+
+/** Logger logs fixed message text with data in fields; child() adds fields to every entry. */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+/** LoggerOptions configures createLogger; level defaults to VMPOOL_LOG_LEVEL, sink to journald or stderr. */
+export interface LoggerOptions {
+  component: LogComponent;
+  fields?: LogFields;
+  sink?: LogSink;
+  level?: LogLevel;
+  env?: Readonly<Record<string, string | undefined>>;
+  now?: () => number;
+}
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** parseLogLevel reads a level name case-insensitively; unknown or missing gives info. */
+export function parseLogLevel(value: string | undefined): LogLevel {
+  const lower = value?.trim().toLowerCase();
+  return lower !== undefined && lower in LEVEL_RANK ? (lower as LogLevel) : 'info';
+}
+
+/** serializeError turns a thrown value into {message, code} so it survives JSON and journald. */
+export function serializeError(err: unknown): { message: string; code?: string } {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return code === undefined ? { message: err.message } : { message: err.message, code: String(code) };
+}
+
+/** serializeFields replaces Error values and copies err.code into error_code when none is given. */
+export function serializeFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    out[key] = value instanceof Error ? serializeError(value) : value;
+  }
+  const errCode = (out.err as { code?: string } | undefined)?.code;
+  if (out.error_code === undefined && errCode !== undefined) out.error_code = errCode;
+  return out;
+}
+
+/** createLogger builds a Logger for one component; entries below the level are dropped before serialising. */
+export function createLogger(opts: LoggerOptions): Logger {
+  const env = opts.env ?? process.env;
+  const minRank = LEVEL_RANK[opts.level ?? parseLogLevel(env.VMPOOL_LOG_LEVEL)];
+  const sink = opts.sink ?? defaultSink(env);
+  const now = opts.now ?? Date.now;
+  return buildLogger({ component: opts.component, minRank, sink, now }, opts.fields ?? {});
+}
+
+interface LoggerCore {
+  component: LogComponent;
+  minRank: number;
+  sink: LogSink;
+  now: () => number;
+}
+
+function buildLogger(core: LoggerCore, bound: LogFields): Logger {
+  const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
+    if (LEVEL_RANK[level] < core.minRank) return;
+    const merged = serializeFields({ ...bound, ...fields });
+    core.sink({ ts: core.now(), level, component: core.component, msg, fields: merged });
+  };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    child: (fields) => buildLogger(core, { ...bound, ...fields }),
+  };
+}
+
+const CORE_KEYS = new Set(['ts', 'level', 'component', 'msg']);
+
+/** formatJsonLine renders {ts, level, component, msg, ...fields} as one line; a field named like a core key gets a field_ prefix. */
+export function formatJsonLine(entry: LogEntry): string {
+  const record: Record<string, unknown> = {
+    ts: new Date(entry.ts).toISOString(),
+    level: entry.level,
+    component: entry.component,
+    msg: entry.msg,
+  };
+  for (const [key, value] of Object.entries(entry.fields))
+    record[CORE_KEYS.has(key) ? `field_${key}` : key] = value;
+  return `${safeStringify(record)}\n`;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch {
+    // A circular field must not take the log line (or the process) down with it.
+    const { ts, level, component, msg } = value as Record<string, unknown>;
+    return JSON.stringify({ ts, level, component, msg, log_error: 'fields not serialisable' });
+  }
+}
+
+/** createJsonSink writes one JSON line per entry, to stderr unless told otherwise. */
+export function createJsonSink(
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): LogSink {
+  return (entry) => write(formatJsonLine(entry));
+}
+
+const PRIORITY: Record<LogLevel, string> = { debug: '7', info: '6', warn: '4', error: '3' };
+const KNOWN_FIELDS = new Set([
+  'NODE_ID',
+  'VM_ID',
+  'VMID',
+  'VM_NAME',
+  'TENANT_ID',
+  'REQUEST_ID',
+  'ERROR_CODE',
+]);
+
+/** journalFieldName maps a log field key to a journald field name: known ids as-is, others VMPOOL_<KEY>, [A-Z0-9_] only. */
+export function journalFieldName(key: string): string {
+  const upper = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]/g, '_');
+  const name = KNOWN_FIELDS.has(upper) ? upper : `VMPOOL_${upper.replace(/^_+/, '')}`;
+  // journald silently drops fields whose names exceed 64 characters.
+  return name.slice(0, 64);
+}
+
+function journalValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null) return safeStringify(value);
+  return String(value);
+}
+
+/** journalFields maps an entry to native journald fields: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and one per log field. */
+export function journalFields(entry: LogEntry): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry.fields)) {
+    // err is searchable as text; its code already went to ERROR_CODE.
+    const text =
+      key === 'err'
+        ? String((value as { message?: unknown }).message ?? journalValue(value))
+        : journalValue(value);
+    out[journalFieldName(key)] = text;
+  }
+  out.MESSAGE = entry.msg;
+  out.PRIORITY = PRIORITY[entry.level];
+  out.SYSLOG_IDENTIFIER = `vmpool-${entry.component}`;
+  return out;
+}
+
+/** createJournaldSink sends native journald entries, falling back to the JSON sink when a send fails. */
+export function createJournaldSink(
+  send: (fields: Record<string, string>) => boolean = (fields) => journalSend(fields),
+  fallback: LogSink = createJsonSink(),
+): LogSink {
+  return (entry) => {
+    if (!send(journalFields(entry))) fallback(entry);
+  };
+}
+
+function defaultSink(env: Readonly<Record<string, string | undefined>>): LogSink {
+  return underJournald(env) ? createJournaldSink() : createJsonSink();
+}

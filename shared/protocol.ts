@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { SpawnSpecSchema } from './spec.js';
+
+/** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
+export const PROTOCOL_VERSION = 1;
+
+const ThreadSchema = z.strictObject({
+  id: z.number().int().nonnegative(),
+  core_id: z.number().int().nonnegative(),
+  socket_id: z.number().int().nonnegative(),
+  siblings: z.array(z.number().int().nonnegative()),
+});
+
+/** TopologySchema is HostTopology (shared/topology.ts) on the wire. */
+export const TopologySchema = z.strictObject({
+  hostname: z.string().max(255),
+  kvm: z.boolean(),
+  kvm_reason: z.string().max(500).optional(),
+  cpu_model: z.string().max(255),
+  sockets: z.number().int().nonnegative(),
+  cores_per_socket: z.number().int().nonnegative(),
+  threads_per_core: z.number().int().nonnegative(),
+  memory_mb: z.number().nonnegative(),
+  numa_nodes: z
+    .array(
+      z.strictObject({
+        id: z.number().int().nonnegative(),
+        memory_mb: z.number().nonnegative(),
+        free_memory_mb: z.number().nonnegative(),
+        cpus: z.array(ThreadSchema),
+      }),
+    )
+    .max(1024),
+  offline_cpus: z.array(z.number().int().nonnegative()),
+});
+
+/** VmStateSchema is a VM's observed state as an agent reports it. */
+export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']);
+
+/** VmReportSchema is one VM as the agent knows it (from its sidecar and libvirt). */
+export const VmReportSchema = z.strictObject({
+  vm_id: z.string().max(64),
+  name: z.string().max(64),
+  vmid: z.number().int().optional(),
+  tenant: z.string().max(64).optional(),
+  state: VmStateSchema,
+  numa_node: z.number().int().nonnegative().nullable(),
+  vcpu_pins: z.array(z.number().int().nonnegative()),
+  emulator_cpuset: z.array(z.number().int().nonnegative()),
+  memory_mb: z.number().int().nonnegative(),
+  vcpu_count: z.number().int().nonnegative(),
+  cpu_policy: z.enum(['dedicated', 'shared']),
+  domain_uuid: z.string().max(64).nullable(),
+  failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+});
+
+const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
+
+/** HelloSchema is the agent's first message: identity, capabilities, topology and recovered VMs. */
+export const HelloSchema = z.strictObject({
+  type: z.literal('hello'),
+  v: z.number().int(),
+  node_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),
+  boot_id: z.string().max(64),
+  reserved: z.boolean(),
+  kvm: z.boolean(),
+  topology: TopologySchema,
+  host_reserved_cpus: z.array(z.number().int().nonnegative()),
+  host_reserved_memory_mb: z.number().int().nonnegative(),
+  vms: z.array(VmReportSchema),
+  agent_version: z.string().max(64),
+  /** images_dir is where the agent keeps disks; the coordinator builds spec paths under it */
+  images_dir: z.string().max(4096),
+  /** images are the base image names available under images_dir/base (without .qcow2) */
+  images: z.array(z.string().max(128)).max(1024),
+});
+
+/** HeartbeatSchema carries the node's live state; only the latest one matters. */
+export const HeartbeatSchema = z.strictObject({
+  type: z.literal('heartbeat'),
+  seq: z.number().int().nonnegative(),
+  free_memory_mb: z.array(z.strictObject({ numa_node: z.number().int(), free_memory_mb: z.number() })),
+  vms: z.array(VmReportSchema),
+  stats: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).optional(),
+});
+
+/** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
+export const SpawnResultSchema = z.strictObject({
+  type: z.literal('spawn_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
+/** DestroyResultSchema answers a destroy. */
+export const DestroyResultSchema = z.strictObject({
+  type: z.literal('destroy_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  error: WireErrorSchema.optional(),
+});
+
+/** AgentMessageSchema is every message an agent may send. */
+export const AgentMessageSchema = z.discriminatedUnion('type', [
+  HelloSchema,
+  HeartbeatSchema,
+  SpawnResultSchema,
+  DestroyResultSchema,
+]);
+
+/** WelcomeSchema accepts a hello and sets the heartbeat interval. */
+export const WelcomeSchema = z.strictObject({
+  type: z.literal('welcome'),
+  v: z.number().int(),
+  node_id: z.string(),
+  heartbeat_interval_ms: z.number().int().positive(),
+});
+
+/** IntervalSchema changes the heartbeat interval as the fleet grows or shrinks. */
+export const IntervalSchema = z.strictObject({
+  type: z.literal('interval'),
+  heartbeat_interval_ms: z.number().int().positive(),
+});
+
+/** SpawnSchema asks the agent to create and start a VM from a full spec (placement already applied). */
+export const SpawnSchema = z.strictObject({
+  type: z.literal('spawn'),
+  request_id: z.string().max(64),
+  spec: SpawnSpecSchema,
+});
+
+/** DestroySchema asks the agent to stop and remove a VM. */
+export const DestroySchema = z.strictObject({
+  type: z.literal('destroy'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  keep_disk: z.boolean().optional(),
+});
+
+/** CoordinatorMessageSchema is every message the coordinator may send. */
+export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
+  WelcomeSchema,
+  IntervalSchema,
+  SpawnSchema,
+  DestroySchema,
+]);
+
+/** VmReport is one VM as reported by an agent. */
+export type VmReport = z.infer<typeof VmReportSchema>;
+/** Hello is the agent's opening message. */
+export type Hello = z.infer<typeof HelloSchema>;
+/** Heartbeat is a periodic live-state report. */
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+/** AgentMessage is any agent → coordinator message. */
+export type AgentMessage = z.infer<typeof AgentMessageSchema>;
+/** CoordinatorMessage is any coordinator → agent message. */
+export type CoordinatorMessage = z.infer<typeof CoordinatorMessageSchema>;
+
+/** CLOSE_CODES are the WebSocket close codes the link uses (4000-4999 is the application range). */
+export const CLOSE_CODES = {
+  unauthorized: 4001,
+  badMessage: 4002,
+  versionMismatch: 4003,
+  nodeIdInUse: 4009,
+  shuttingDown: 4010,
+} as const;

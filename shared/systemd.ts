@@ -1,0 +1,118 @@
+import { fstatSync } from 'node:fs';
+import koffi, { type LibraryHandle } from 'koffi';
+
+// This module imports nothing from the project so tests can transpile it alone into a child process.
+
+/** SystemdBinding is the slice of libsystemd vmpool calls: readiness, watchdog and the native journal. */
+export interface SystemdBinding {
+  notify(state: string): number;
+  watchdogEnabledUsec(): number | null;
+  journalSendv(iovecs: readonly Buffer[]): number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+let cached: SystemdBinding | null | undefined;
+
+/** loadSystemd opens libsystemd.so.0 once; null when it is absent, so callers degrade to no-ops. */
+export function loadSystemd(): SystemdBinding | null {
+  if (cached === undefined) cached = tryBind();
+  return cached;
+}
+
+function tryBind(): SystemdBinding | null {
+  try {
+    return bindLibsystemd(koffi.load('libsystemd.so.0'));
+  } catch {
+    return null;
+  }
+}
+
+function bindLibsystemd(lib: LibraryHandle): SystemdBinding {
+  // Anonymous struct: koffi type names are process-global and another module may declare `iovec`.
+  const iovec = koffi.struct({ iov_base: 'void *', iov_len: 'size_t' });
+  const sdNotifyFn = lib.func('sd_notify', 'int', ['int', 'str']);
+  const sdWatchdogEnabled = lib.func('sd_watchdog_enabled', 'int', [
+    'int',
+    koffi.out(koffi.pointer('uint64_t')),
+  ]);
+  const sdJournalSendv = lib.func('sd_journal_sendv', 'int', [koffi.pointer(iovec), 'int']);
+  return {
+    // unset_environment=0 keeps NOTIFY_SOCKET so later READY/STATUS/WATCHDOG messages still arrive.
+    notify: (state) => sdNotifyFn(0, state) as number,
+    watchdogEnabledUsec: () => {
+      const usec: number[] = [0];
+      const enabled = sdWatchdogEnabled(0, usec) as number;
+      return enabled > 0 ? Number(usec[0]) : null;
+    },
+    journalSendv: (bufs) =>
+      sdJournalSendv(
+        bufs.map((b) => ({ iov_base: b, iov_len: b.length })),
+        bufs.length,
+      ) as number,
+  };
+}
+
+/** sdNotify sends one state line (READY=1, STATUS=…, WATCHDOG=1, STOPPING=1) to systemd; false when not delivered. */
+export function sdNotify(state: string, binding: SystemdBinding | null = loadSystemd()): boolean {
+  if (binding === null) return false;
+  // sd_notify returns 0 when NOTIFY_SOCKET is unset and a negative errno on failure.
+  return binding.notify(state) > 0;
+}
+
+/** parseWatchdogEnv reads WATCHDOG_USEC/WATCHDOG_PID as systemd sets them; the timeout in µs or null. */
+export function parseWatchdogEnv(env: Env, pid: number): number | null {
+  const usec = Number(env.WATCHDOG_USEC);
+  if (!Number.isSafeInteger(usec) || usec <= 0) return null;
+  // The variables are inherited by children; only the PID systemd watches may ping.
+  if (env.WATCHDOG_PID !== undefined && Number(env.WATCHDOG_PID) !== pid) return null;
+  return usec;
+}
+
+/** watchdogIntervalMs gives how often to send WATCHDOG=1 (half the timeout), or null when no watchdog is set. */
+export function watchdogIntervalMs(binding: SystemdBinding | null = loadSystemd()): number | null {
+  const usec = binding !== null ? binding.watchdogEnabledUsec() : parseWatchdogEnv(process.env, process.pid);
+  if (usec === null) return null;
+  return Math.max(1, Math.floor(usec / 2000));
+}
+
+/** WatchdogOptions injects the interval and the notifier, for tests. */
+export interface WatchdogOptions {
+  intervalMs?: number | null;
+  notify?: (state: string) => boolean;
+}
+
+/** startWatchdog pings WATCHDOG=1 at half the timeout on an unref'd timer; returns the function that stops it. */
+export function startWatchdog(opts: WatchdogOptions = {}): () => void {
+  const intervalMs = opts.intervalMs === undefined ? watchdogIntervalMs() : opts.intervalMs;
+  if (intervalMs === null) return () => {};
+  const notify = opts.notify ?? ((state: string) => sdNotify(state));
+  const timer = setInterval(() => notify('WATCHDOG=1'), intervalMs);
+  // The watchdog must never be what keeps the process alive.
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** journalSend writes one native journald entry of KEY=value fields (values may hold newlines); false on failure. */
+export function journalSend(
+  fields: Readonly<Record<string, string>>,
+  binding: SystemdBinding | null = loadSystemd(),
+): boolean {
+  if (binding === null) return false;
+  const iovecs = Object.entries(fields).map(([key, value]) => Buffer.from(`${key}=${value}`, 'utf8'));
+  if (iovecs.length === 0) return false;
+  return binding.journalSendv(iovecs) >= 0;
+}
+
+/** underJournald tells whether stderr is the journal stream systemd connected (JOURNAL_STREAM is "dev:ino" of fd 2). */
+export function underJournald(env: Env = process.env, fd = 2): boolean {
+  const match = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
+  if (match === null) return false;
+  try {
+    // bigint: inode numbers can exceed 2^53 on some filesystems.
+    const st = fstatSync(fd, { bigint: true });
+    return st.dev === BigInt(match[1] ?? '') && st.ino === BigInt(match[2] ?? '');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,254 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Operations tier: the real systemd-analyze on the unit files, and sd_notify / journald through
+// libsystemd (koffi) from a separate node process, received by a real unix datagram socket.
+
+const REPO = resolve(import.meta.dirname, '..');
+const WORK = mkdtempSync(join(tmpdir(), 'vmpool-systemd-e2e-'));
+const receivers: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of receivers) child.kill();
+  rmSync(WORK, { recursive: true, force: true });
+});
+
+// Measured exposure (tenths): agent 2.0, coordinator 1.1. A hardening regression fails here.
+const UNITS = [
+  { name: 'vmpool-agent.service', maxExposureTenths: 20 },
+  { name: 'vmpool-coordinator.service', maxExposureTenths: 11 },
+];
+
+/** A copy of a unit whose paths exist on this machine, so verify checks everything else for real. */
+function unitCopy(name: string, edit: (text: string) => string = (t) => t): string {
+  const dir = mkdtempSync(join(WORK, 'unit-'));
+  const text = readFileSync(join(REPO, 'systemd', name), 'utf8')
+    .replaceAll('/usr/bin/node', process.execPath)
+    .replaceAll('/opt/vmpool', REPO);
+  const path = join(dir, name);
+  writeFileSync(path, edit(text));
+  return path;
+}
+
+function analyze(args: string[]): { status: number | null; output: string } {
+  const r = spawnSync('systemd-analyze', args, { encoding: 'utf8', cwd: WORK });
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+// verify prints "…, ignoring" warnings for bad settings and still exits 0: silence is the pass.
+function verify(path: string) {
+  const r = analyze(['verify', '--man=no', path]);
+  return { ok: r.status === 0 && r.output.trim() === '', output: r.output };
+}
+
+function exposure(path: string, thresholdTenths: number) {
+  const r = analyze(['security', '--offline=true', `--threshold=${thresholdTenths}`, '--no-pager', path]);
+  const score = Number(/Overall exposure level for \S+: ([\d.]+)/.exec(r.output)?.[1]);
+  return { status: r.status, score };
+}
+
+const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+
+describe.skipIf(!hasAnalyze)('systemd units', () => {
+  it.each(UNITS)('$name passes systemd-analyze verify without a warning', ({ name }) => {
+    expect(verify(unitCopy(name))).toEqual({ ok: true, output: '' });
+  });
+
+  it.each([
+    ['an unknown Type=', (t: string) => t.replace(/^Type=notify$/m, 'Type=bogus'), /service type/],
+    [
+      'an unparseable WatchdogSec=',
+      (t: string) => t.replace(/^WatchdogSec=30s$/m, 'WatchdogSec=thirty'),
+      /sec value/,
+    ],
+    [
+      'a missing ExecStart binary',
+      (t: string) => t.replace(process.execPath, '/nonexistent/node'),
+      /not executable/,
+    ],
+  ])('verify fails on a unit with %s', (_label, edit, message) => {
+    const r = verify(unitCopy('vmpool-agent.service', edit));
+    expect(r.ok).toBe(false);
+    expect(r.output).toMatch(message);
+  });
+
+  it.each(UNITS)(
+    '$name keeps its security exposure at or under the measured score',
+    ({ name, maxExposureTenths }) => {
+      const r = exposure(unitCopy(name), maxExposureTenths);
+      expect(r.status).toBe(0);
+      expect(r.score * 10).toBeLessThanOrEqual(maxExposureTenths);
+    },
+  );
+
+  it('security fails the threshold when the hardening is stripped', () => {
+    const weak = unitCopy('vmpool-coordinator.service', (t) =>
+      t.replace(/^(Protect|Private|Restrict|SystemCall|Capability|DynamicUser).*$/gm, ''),
+    );
+    const r = exposure(weak, 11);
+    expect(r.status).not.toBe(0);
+    expect(r.score).toBeGreaterThan(5);
+  });
+});
+
+/** Transpiles shared/systemd.ts and shared/log.ts beside a node_modules link so a child node can import them. */
+function buildChildModules(): string {
+  const dir = join(WORK, 'mods');
+  mkdirSync(dir);
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  for (const file of ['systemd', 'log']) {
+    const src = readFileSync(join(REPO, 'shared', `${file}.ts`), 'utf8');
+    const out = ts.transpileModule(src, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    writeFileSync(join(dir, `${file}.js`), out.outputText);
+  }
+  return dir;
+}
+
+const RECEIVER = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(float(sys.argv[3]))
+print("ready", flush=True)
+for _ in range(int(sys.argv[2])):
+    print(s.recv(1 << 20).hex(), flush=True)
+`;
+
+/** Binds a unix datagram socket with python3 (node has none) and resolves with the first `count` datagrams. */
+async function datagramReceiver(path: string, count: number) {
+  const child = spawn('python3', ['-c', RECEIVER, path, String(count), '20'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  expect((await lines.next()).value).toBe('ready');
+  const received = (async () => {
+    const out: Buffer[] = [];
+    for (let i = 0; i < count; i++) out.push(Buffer.from((await lines.next()).value ?? '', 'hex'));
+    return out;
+  })();
+  return { received, child };
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => child.on('exit', (code) => done(code)));
+}
+
+/** Parses journald's native protocol: KEY=value lines, or KEY\n + u64le length + bytes + \n for binary-safe values. */
+function parseJournalDatagram(buf: Buffer): Record<string, string> {
+  const fields: Record<string, string> = {};
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(10, at);
+    const line = buf.subarray(at, nl).toString('utf8');
+    const eq = line.indexOf('=');
+    if (eq >= 0) {
+      fields[line.slice(0, eq)] = line.slice(eq + 1);
+      at = nl + 1;
+    } else {
+      const len = Number(buf.readBigUInt64LE(nl + 1));
+      fields[line] = buf.subarray(nl + 9, nl + 9 + len).toString('utf8');
+      at = nl + 9 + len + 1;
+    }
+  }
+  return fields;
+}
+
+const MODS = buildChildModules();
+const NOTIFY_CHILD = `import { sdNotify } from './systemd.js';
+process.stdout.write(JSON.stringify([sdNotify('READY=1'), sdNotify('STATUS=recovered 3 VMs')]));`;
+const LOG_CHILD = `import { createLogger } from './log.js';
+const log = createLogger({ component: 'agent', fields: { node_id: 'n1' } });
+log.info('vm started', { vm_name: 'web-1', vmid: 120, note: 'line one\\nline two' });
+log.error('spawn failed', { err: Object.assign(new Error('boom'), { code: 'no_capacity' }) });`;
+writeFileSync(join(MODS, 'notify-child.js'), NOTIFY_CHILD);
+writeFileSync(join(MODS, 'log-child.js'), LOG_CHILD);
+
+describe('sd_notify and journald through libsystemd', () => {
+  it('sdNotify in a child node process reaches the NOTIFY_SOCKET datagram listener', async () => {
+    const socketPath = join(WORK, 'notify.sock');
+    const { received } = await datagramReceiver(socketPath, 2);
+    const node = spawnSync(process.execPath, ['notify-child.js'], {
+      cwd: MODS,
+      env: { ...process.env, NOTIFY_SOCKET: socketPath },
+      encoding: 'utf8',
+    });
+    expect(node.stdout).toBe('[true,true]');
+    expect((await received).map((b) => b.toString())).toEqual(['READY=1', 'STATUS=recovered 3 VMs']);
+  });
+
+  it('sdNotify is false and harmless without NOTIFY_SOCKET', () => {
+    const env = { ...process.env };
+    delete env.NOTIFY_SOCKET;
+    const node = spawnSync(process.execPath, ['notify-child.js'], { cwd: MODS, env, encoding: 'utf8' });
+    expect(node.status).toBe(0);
+    expect(node.stdout).toBe('[false,false]');
+  });
+
+  it('the logger writes JSON lines on stderr when not under journald', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, VMPOOL_LOG_LEVEL: 'info' };
+    delete env.JOURNAL_STREAM;
+    const node = spawnSync(process.execPath, ['log-child.js'], { cwd: MODS, env, encoding: 'utf8' });
+    const lines = node.stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.level, l.msg, l.node_id])).toEqual([
+      ['info', 'vm started', 'n1'],
+      ['error', 'spawn failed', 'n1'],
+    ]);
+  });
+
+  // libsystemd always sends to /run/systemd/journal/socket, which is absent here (no systemd as
+  // PID 1). A private mount namespace puts our own listener at that path for the child only.
+  const canUnshare =
+    spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs tmpfs /run/systemd 2>/dev/null || exit 1'])
+      .status === 0;
+
+  it.skipIf(!canUnshare)('under JOURNAL_STREAM the logger sends native journald entries', async () => {
+    const sockDir = join(WORK, 'journal');
+    mkdirSync(sockDir);
+    const { received } = await datagramReceiver(join(sockDir, 'socket'), 2);
+    const stderrFd = openSync(join(WORK, 'journal-stderr'), 'w');
+    const st = fstatSync(stderrFd, { bigint: true });
+    const script = `mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/journal &&
+      mount --bind "$0" /run/systemd/journal && exec "$1" log-child.js`;
+    const child = spawn('unshare', ['-m', 'sh', '-c', script, sockDir, process.execPath], {
+      cwd: MODS,
+      env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'inherit', stderrFd],
+    });
+    expect(await exitOf(child)).toBe(0);
+    const [info, error] = (await received).map(parseJournalDatagram);
+    expect(info).toEqual({
+      MESSAGE: 'vm started',
+      PRIORITY: '6',
+      SYSLOG_IDENTIFIER: 'vmpool-agent',
+      NODE_ID: 'n1',
+      VM_NAME: 'web-1',
+      VMID: '120',
+      VMPOOL_NOTE: 'line one\nline two',
+    });
+    expect(error).toMatchObject({
+      MESSAGE: 'spawn failed',
+      PRIORITY: '3',
+      ERROR_CODE: 'no_capacity',
+      VMPOOL_ERR: 'boom',
+    });
+    expect(readFileSync(join(WORK, 'journal-stderr'), 'utf8')).toBe('');
+  });
+});
