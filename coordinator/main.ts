@@ -8,8 +8,8 @@ import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
-import { AuditLog } from '../coordinator/audit/index.js';
-import { type Band, parseBandsConfig } from '../coordinator/bands/index.js';
+import { AuditLog, verify as verifyAudit } from './audit/index.js';
+import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { AgentLinkServer } from './link/server.js';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
   const dataDir = String(o['data-dir']);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const bands = loadBands(o.bands as string | undefined);
-  const store = new LowdbStore({ path: join(dataDir, 'state.json') });
+  const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
   const audit = await AuditLog.open(join(dataDir, 'audit.log'));
   const registry = new NodeRegistry({
@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
   if (ranking !== 'pack' && ranking !== 'spread') throw new ConfigError(`Cannot use ranking ${JSON.stringify(ranking)}: pack or spread`);
   const placement = { ranking, cpu_overcommit: num(o['cpu-overcommit'], 'cpu-overcommit'), seed: Date.now() % 1_000_000 } as const;
   const vms = new VmService({ store, registry, link, audit, bands, placement, log, inflight: reconciler.inflight });
-  const app = createApp({ store, registry, vms, audit, bands, adminTokenHash: hashToken(adminToken), overcommit: placement.cpu_overcommit, metrics, log });
+  const app = createApp({ store, registry, vms, audit, verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')), bands, adminTokenHash: hashToken(adminToken), overcommit: placement.cpu_overcommit, metrics, log });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
   link.attach(server);
   await new Promise<void>((resolve, reject) => {
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
   sdNotify('READY=1');
   sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);
   const stopWatchdog = startWatchdog();
-  log.info('coordinator listening', { host: listen.host, port: listen.port, data_dir: dataDir, bands: bands.length });
+  log.info('coordinator listening', { host: listen.host, port: listen.port, data_dir: dataDir, bands: bands.bands.length });
   const stop = (signal: string) => {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
@@ -93,15 +93,15 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function loadBands(path: string | undefined): Band[] {
-  if (!path) return parseBandsConfig({ bands: [{ name: 'default', from: 100, to: 999_999 }] });
+function loadBands(path: string | undefined): BandConfig {
+  if (!path) return parseBandConfig({ bands: [{ name: 'default', from: 100, to: 999_999 }], default_band: 'default' });
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ConfigError(`Cannot read bands file ${path}: ${errorMessage(err)}`, { cause: err });
   }
-  return parseBandsConfig(raw);
+  return parseBandConfig(raw);
 }
 
 function num(v: unknown, flag: string): number {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,11 +71,14 @@ describe('writeSeedIso', () => {
     await expect(stat(join(dir, 'y.iso'))).rejects.toThrow();
   });
 
-  it('puts the tool stderr in the message', async () => {
-    // genisoimage itself rejects an unknown option and says so on stderr
-    const err = (await writeSeedIso(files, join(dir, 'w.iso'), {
-      genisoimage: join(dir, 'fake.sh'),
-    }).catch((e: unknown) => e)) as { message: string };
-    expect(err.message).toMatch(/^Cannot write seed ISO .*w\.iso: /);
+  it('puts the tool stderr in the message and details', async () => {
+    const tool = join(dir, 'fake-genisoimage.sh');
+    await writeFile(tool, '#!/bin/sh\necho "boom: disk on fire" >&2\nexit 3\n', { mode: 0o755 });
+    const err = await writeSeedIso(files, join(dir, 'w.iso'), { genisoimage: tool }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'seed_iso_failed',
+      message: `Cannot write seed ISO ${join(dir, 'w.iso')}: boom: disk on fire`,
+      details: { stderr: 'boom: disk on fire' },
+    });
   });
 });

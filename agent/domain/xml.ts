@@ -19,7 +19,13 @@ import { DomainXmlError } from './errors.js';
 import { metadataElement, specSha256 } from './metadata.js';
 import { el, renderXml, type XmlNode } from './xmlnode.js';
 
-export { VMPOOL_XMLNS } from './metadata.js';
+// xml.js is the module's front door: the builder plus the readers the agent pairs with it
+export { bridgeExists } from './bridge.js';
+export type { CpuMode, GuestCpuTopology } from './cpu.js';
+export type { DiskAttachment } from './devices.js';
+export { DomainXmlError } from './errors.js';
+export { VMPOOL_XMLNS, type VmpoolMetadata } from './metadata.js';
+export { type DomainTuning, parseDomainTuning, parseVmpoolMetadata } from './parse.js';
 
 /** DomainContext is what the agent knows beyond the spec: host facts, identity and parsed cpu sets. */
 export interface DomainContext {

@@ -9,6 +9,8 @@ export const SIDECAR_SUFFIX = '.vmpool.json';
 
 /** SPAWN_PHASES lists spawn steps in the order they complete; recovery compares positions. */
 export const SPAWN_PHASES = [
+  // accepted: the sidecar is written before anything else, so recovery can always find a half-done spawn
+  'accepted',
   'overlay',
   'extra_disks',
   'seed_iso',

@@ -113,6 +113,7 @@ describe('SidecarStore', () => {
 
 describe('phaseReached', () => {
   it.each([
+    ['accepted', 'overlay', false],
     ['overlay', 'overlay', true],
     ['defined', 'seed_iso', true],
     ['seed_iso', 'defined', false],

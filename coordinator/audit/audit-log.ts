@@ -1,6 +1,14 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { errorMessage } from '../../shared/errors.js';
-import { type AuditEntry, AuditError, type AuditInput, GENESIS_HASH, formatLine, parseLine, sealEntry } from './entry.js';
+import {
+  type AuditEntry,
+  AuditError,
+  type AuditInput,
+  GENESIS_HASH,
+  formatLine,
+  parseLine,
+  sealEntry,
+} from './entry.js';
 import { readTail } from './tail.js';
 import { emptyIfMissing } from './verify.js';
 
@@ -50,7 +58,13 @@ export class AuditLog {
       if (typeof last === 'string') {
         throw new AuditError('audit_corrupt', `Cannot open audit log "${path}": last line is ${last}`);
       }
-      return new AuditLog(path, file, last?.seq ?? 0, last?.hash ?? GENESIS_HASH, opts.now ?? (() => new Date()));
+      return new AuditLog(
+        path,
+        file,
+        last?.seq ?? 0,
+        last?.hash ?? GENESIS_HASH,
+        opts.now ?? (() => new Date()),
+      );
     } catch (err) {
       await file.close();
       throw err;
@@ -72,9 +86,13 @@ export class AuditLog {
     for (const [i, line] of lines.entries()) {
       const entry = parseLine(line);
       if (typeof entry === 'string') {
-        throw new AuditError('audit_corrupt', `Cannot list audit log "${this.path}": line ${i + 1} is ${entry}`);
+        throw new AuditError(
+          'audit_corrupt',
+          `Cannot list audit log "${this.path}": line ${i + 1} is ${entry}`,
+        );
       }
-      if (entry.seq <= (query.since ?? 0) || (query.tenant !== undefined && entry.tenant !== query.tenant)) continue;
+      if (entry.seq <= (query.since ?? 0) || (query.tenant !== undefined && entry.tenant !== query.tenant))
+        continue;
       out.push(entry);
       if (out.length >= query.limit) break;
     }
@@ -89,9 +107,13 @@ export class AuditLog {
 
   private async write(input: AuditInput): Promise<AuditEntry> {
     if (this.broken) {
-      throw new AuditError('audit_write_failed', 'Cannot append to audit log: an earlier write failed, reopen it', {
-        cause: this.broken,
-      });
+      throw new AuditError(
+        'audit_write_failed',
+        'Cannot append to audit log: an earlier write failed, reopen it',
+        {
+          cause: this.broken,
+        },
+      );
     }
     const entry = sealEntry(input, this.seq + 1, this.now().toISOString(), this.headHash);
     const line = formatLine(entry);
@@ -102,7 +124,9 @@ export class AuditLog {
     } catch (err) {
       // The file may now end in a partial line; refuse further appends until open() repairs it.
       this.broken = err;
-      throw new AuditError('audit_write_failed', `Cannot append to audit log: ${errorMessage(err)}`, { cause: err });
+      throw new AuditError('audit_write_failed', `Cannot append to audit log: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     this.seq = entry.seq;
     this.headHash = entry.hash;

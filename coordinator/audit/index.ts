@@ -1,3 +1,10 @@
 export { AuditLog, type AuditListQuery, type AuditLogOptions } from './audit-log.js';
-export { type AuditEntry, AuditError, type AuditInput, GENESIS_HASH, canonicalJson, hashEntry } from './entry.js';
+export {
+  type AuditEntry,
+  AuditError,
+  type AuditInput,
+  GENESIS_HASH,
+  canonicalJson,
+  hashEntry,
+} from './entry.js';
 export { type VerifyReason, type VerifyResult, verify, verifyText } from './verify.js';

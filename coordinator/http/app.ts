@@ -6,7 +6,7 @@ import { VmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { AuditLog } from '../audit/index.js';
-import { type Band, bandSummary } from '../bands/index.js';
+import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
@@ -21,7 +21,8 @@ export interface AppDeps {
   registry: NodeRegistry;
   vms: VmService;
   audit: AuditLog;
-  bands: readonly Band[];
+  verifyAudit: () => Promise<unknown>;
+  bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
   metrics: Metrics;
@@ -113,13 +114,13 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
-    return c.json({ bands: bandSummary(d.bands, used) });
+    return c.json({ bands: bandSummary(d.bands.bands, used) });
   });
   app.get('/v1/audit', admin, async (c) => {
     const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 10_000);
     return c.json({ entries: await d.audit.list({ limit, ...(c.req.query('tenant') ? { tenant: c.req.query('tenant') } : {}) }) });
   });
-  app.get('/v1/audit/verify', admin, async (c) => c.json(await d.audit.verifyFile()));
+  app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   return app;
 }
 

@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
   payload_too_large: 413,
   idempotency_key_reused: 422,
   unknown_band: 422,
+  band_required: 422,
   vmid_outside_bands: 422,
   name_pattern_mismatch: 422,
   image_not_found: 422,

@@ -41,10 +41,8 @@ export const vcpuCeiling: FeasibilityCheck = (_node, request, ctx) => {
       detail: `node has ${view.freeThreads} free threads, ${request.vcpu_count} needed`,
     };
   }
-  const room = view.numa.reduce(
-    (sum, n) => sum + Math.max(0, cpuRoom(n, request, ctx.config.cpu_overcommit)),
-    0,
-  );
+  let room = 0;
+  for (const n of view.numa) room += Math.max(0, cpuRoom(n, request, ctx.config.cpu_overcommit));
   if (room >= request.vcpu_count) return true;
   return {
     reason: 'capacity_vcpu',
@@ -62,7 +60,7 @@ export const memoryCeiling: FeasibilityCheck = (_node, request, ctx) => {
 /** numaCpuFit rejects nodes where no single NUMA node has room for every vCPU. */
 export const numaCpuFit: FeasibilityCheck = (_node, request, ctx) => {
   const numa = ctx.view().numa;
-  if (numa.some((n) => cpuFits(n, request, ctx.config.cpu_overcommit))) return true;
+  for (const n of numa) if (cpuFits(n, request, ctx.config.cpu_overcommit)) return true;
   const rooms = numa.map(
     (n) => `node ${n.id} has ${Math.max(0, cpuRoom(n, request, ctx.config.cpu_overcommit))}`,
   );
@@ -75,8 +73,10 @@ export const numaCpuFit: FeasibilityCheck = (_node, request, ctx) => {
 
 /** numaMemoryFit rejects nodes where no NUMA node with room for the vCPUs also has the memory. */
 export const numaMemoryFit: FeasibilityCheck = (_node, request, ctx) => {
-  const withCpu = ctx.view().numa.filter((n) => cpuFits(n, request, ctx.config.cpu_overcommit));
-  if (withCpu.some((n) => n.memoryFreeMb >= request.memory_mb)) return true;
+  const numa = ctx.view().numa;
+  for (const n of numa)
+    if (n.memoryFreeMb >= request.memory_mb && cpuFits(n, request, ctx.config.cpu_overcommit)) return true;
+  const withCpu = numa.filter((n) => cpuFits(n, request, ctx.config.cpu_overcommit));
   const most = Math.max(0, ...withCpu.map((n) => n.memoryFreeMb));
   const ids = withCpu.map((n) => n.id).join(',');
   const detail = `NUMA nodes ${ids} have the vCPUs but at most ${most} MiB free, ${request.memory_mb} MiB needed`;

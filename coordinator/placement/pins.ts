@@ -2,6 +2,18 @@ import type { NumaNode } from '../../shared/topology.js';
 import type { PlacementNode } from './types.js';
 import { heldThreads, type NumaView } from './view.js';
 
+/** numaThreads lists a NUMA node's free and host-reserved threads, sorted; only the chosen node pays for it. */
+export function numaThreads(node: PlacementNode, numa: NumaView): { free: number[]; reserved: number[] } {
+  const held = heldThreads(node);
+  const free: number[] = [];
+  const reserved: number[] = [];
+  for (const t of numa.threads) {
+    if (held.reserved.has(t)) reserved.push(t);
+    else if (!held.dedicated.has(t) && !held.sharedLoad.has(t)) free.push(t);
+  }
+  return { free, reserved };
+}
+
 /**
  * dedicatedPins picks `count` free threads on one NUMA node: whole free sibling groups first,
  * lowest core first, each as [t, sib(t)…]; then leftover single threads, lowest first.
@@ -49,7 +61,8 @@ export function sharedPins(node: PlacementNode, numa: NumaView, count: number): 
  * threads; without those, the VM's own pins (libvirt's default: emulator floats over the vCPUs).
  */
 export function emulatorCpuset(node: PlacementNode, numa: NumaView, pins: readonly number[]): number[] {
-  if (numa.reserved.length > 0) return [...numa.reserved];
+  const { reserved } = numaThreads(node, numa);
+  if (reserved.length > 0) return reserved;
   const source = node.host_reserved_cpus.length > 0 ? node.host_reserved_cpus : pins;
   return [...new Set(source)].sort((a, b) => a - b);
 }

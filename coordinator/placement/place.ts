@@ -1,6 +1,6 @@
 import { type CheckContext, runChecks } from './checkers.js';
 import { invalidRequestError } from './errors.js';
-import { dedicatedPins, emulatorCpuset, sharedPins } from './pins.js';
+import { dedicatedPins, emulatorCpuset, numaThreads, sharedPins } from './pins.js';
 import { compareOptions, type RankedOption, rankNode } from './rank.js';
 import {
   type Allocation,
@@ -82,7 +82,7 @@ function decide(option: RankedOption, request: PlacementRequest, pass: 1 | 2): D
   const numaNode = node.topology.numa_nodes.find((n) => n.id === numa.id)!;
   const pins =
     request.cpu_policy === 'dedicated'
-      ? dedicatedPins(numaNode, numa.free, request.vcpu_count)
+      ? dedicatedPins(numaNode, numaThreads(node, numa).free, request.vcpu_count)
       : sharedPins(node, numa, request.vcpu_count);
   return {
     node_id: node.id,

@@ -1,4 +1,4 @@
-import { fittingNuma, threadsLeftAfter } from './fit.js';
+import { fitsWhole, threadsLeftAfter } from './fit.js';
 import { seededHash } from './hash.js';
 import type { PlacementConfig, PlacementNode, PlacementRequest } from './types.js';
 import type { NodeView, NumaView } from './view.js';
@@ -20,7 +20,8 @@ export function rankNode(
 ): RankedOption | undefined {
   let best: NumaView | undefined;
   let bestLeft = 0;
-  for (const numa of fittingNuma(view, request, config.cpu_overcommit)) {
+  for (const numa of view.numa) {
+    if (!fitsWhole(numa, request, config.cpu_overcommit)) continue;
     const left = threadsLeftAfter(numa, request);
     const better = config.ranking === 'pack' ? left < bestLeft : left > bestLeft;
     if (best === undefined || better || (left === bestLeft && numa.id < best.id)) {
@@ -29,7 +30,7 @@ export function rankNode(
     }
   }
   if (best === undefined) return undefined;
-  return { node, numa: best, score: view.freeThreads - (best.free.length - bestLeft) };
+  return { node, numa: best, score: view.freeThreads - (best.freeCount - bestLeft) };
 }
 
 /**

@@ -32,8 +32,8 @@ export function freeSummary(node: PlacementNode, opts: { cpu_overcommit?: number
     return {
       numa_node: n.id,
       threads_total: n.threads.length,
-      threads_host_reserved: n.reserved.length,
-      threads_free: n.free.length,
+      threads_host_reserved: n.reservedCount,
+      threads_free: n.freeCount,
       memory_mb: topo?.memory_mb ?? 0,
       memory_free_mb: Math.max(0, n.memoryFreeMb),
       shared_vcpus_used: n.sharedVcpus,

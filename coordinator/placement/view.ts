@@ -1,4 +1,4 @@
-import type { NumaNode } from '../../shared/topology.js';
+import type { HostTopology, NumaNode } from '../../shared/topology.js';
 import type { PlacementNode } from './types.js';
 
 /** NumaView is one NUMA node's free resources, derived from the node's allocations. */
@@ -6,10 +6,10 @@ export interface NumaView {
   readonly id: number;
   /** threads are the node's online threads, sorted */
   readonly threads: readonly number[];
-  /** reserved are this NUMA node's host-reserved threads, sorted (the emulator cpuset) */
-  readonly reserved: readonly number[];
-  /** free threads are neither host-reserved nor pinned by any allocation, sorted */
-  readonly free: readonly number[];
+  /** reservedCount counts this NUMA node's host-reserved threads */
+  readonly reservedCount: number;
+  /** freeCount counts threads neither host-reserved nor pinned by any allocation */
+  readonly freeCount: number;
   /** loadedShared counts threads carrying shared vCPUs and no dedicated pin */
   readonly loadedShared: number;
   /** sharedVcpus counts shared vCPU pins on this NUMA node's threads */
@@ -85,53 +85,100 @@ export function heldThreads(node: PlacementNode): HeldThreads {
   return { reserved: new Set(node.host_reserved_cpus), dedicated, sharedLoad };
 }
 
+interface TopologyIndex {
+  /** size is one past the highest thread id, the length of the per-thread state arrays */
+  readonly size: number;
+  readonly numa: readonly { readonly node: NumaNode; readonly threads: readonly number[] }[];
+}
+
+// Topologies come from agent hellos and rarely change, so their sorted thread lists are kept too.
+const topologyCache = new WeakMap<HostTopology, TopologyIndex>();
+
+function topologyIndex(topology: HostTopology): TopologyIndex {
+  let index = topologyCache.get(topology);
+  if (index) return index;
+  let size = 0;
+  const numa = topology.numa_nodes.map((node) => {
+    const threads = node.cpus.map((c) => c.id).sort((a, b) => a - b);
+    size = Math.max(size, (threads.at(-1) ?? -1) + 1);
+    return { node, threads };
+  });
+  index = { size, numa };
+  topologyCache.set(topology, index);
+  return index;
+}
+
+const RESERVED = 1;
+const DEDICATED = 2;
+const NO_GROUPS: ReadonlyMap<string, string> = new Map();
+
+// Typed per-thread arrays instead of Sets: a fleet-wide rebuild must stay a few microseconds a node.
 function buildNodeView(node: PlacementNode): NodeView {
-  const held = heldThreads(node);
-  const memoryUsed = new Map<number, number>();
-  const groups = new Map<string, string>();
+  const index = topologyIndex(node.topology);
+  const state = new Uint8Array(index.size);
+  const load = new Uint32Array(index.size);
+  for (const t of node.host_reserved_cpus) if (t < index.size) state[t] = RESERVED;
+  let groups = NO_GROUPS;
   for (const a of node.allocations) {
-    memoryUsed.set(a.numa_node, (memoryUsed.get(a.numa_node) ?? 0) + a.memory_mb);
+    for (const t of a.pins) {
+      if (t >= index.size) continue;
+      if (a.cpu_policy === 'shared') load[t]!++;
+      else if (state[t] !== RESERVED) state[t] = DEDICATED;
+    }
     if (a.anti_affinity_group !== undefined && !groups.has(a.anti_affinity_group)) {
-      groups.set(a.anti_affinity_group, a.vm_id);
+      if (groups === NO_GROUPS) groups = new Map();
+      (groups as Map<string, string>).set(a.anti_affinity_group, a.vm_id);
     }
   }
   const hostMemory = node.host_reserved_memory_mb ?? 0;
-  const numa = node.topology.numa_nodes.map((n) => numaView(n, held, hostMemory, memoryUsed.get(n.id) ?? 0));
   let freeThreads = 0;
   let memoryFreeMb = 0;
-  for (const n of numa) {
-    freeThreads += n.free.length;
-    memoryFreeMb += Math.max(0, n.memoryFreeMb);
-  }
+  const numa = index.numa.map(({ node: n, threads }) => {
+    const view = numaView(n, threads, state, load, hostMemory + memoryUsedOn(node, n.id));
+    freeThreads += view.freeCount;
+    memoryFreeMb += Math.max(0, view.memoryFreeMb);
+    return view;
+  });
   return { numa, freeThreads, memoryFreeMb, groups };
 }
 
-function numaView(n: NumaNode, held: HeldThreads, hostMemory: number, memoryUsed: number): NumaView {
-  const threads = n.cpus.map((c) => c.id).sort((a, b) => a - b);
-  const reserved: number[] = [];
-  const free: number[] = [];
+function memoryUsedOn(node: PlacementNode, numaId: number): number {
+  let used = 0;
+  for (const a of node.allocations) if (a.numa_node === numaId) used += a.memory_mb;
+  return used;
+}
+
+function numaView(
+  n: NumaNode,
+  threads: readonly number[],
+  state: Uint8Array,
+  load: Uint32Array,
+  memoryDeduction: number,
+): NumaView {
+  let reservedCount = 0;
+  let freeCount = 0;
   let loadedShared = 0;
   let sharedVcpus = 0;
   for (const t of threads) {
-    const load = held.sharedLoad.get(t) ?? 0;
-    sharedVcpus += load;
-    if (held.reserved.has(t)) reserved.push(t);
-    else if (held.dedicated.has(t)) continue;
-    else if (load > 0) loadedShared++;
-    else free.push(t);
+    const shared = load[t]!;
+    sharedVcpus += shared;
+    if (state[t] === RESERVED) reservedCount++;
+    else if (state[t] === DEDICATED) continue;
+    else if (shared > 0) loadedShared++;
+    else freeCount++;
   }
   return {
     id: n.id,
     threads,
-    reserved,
-    free,
+    reservedCount,
+    freeCount,
     loadedShared,
     sharedVcpus,
-    memoryFreeMb: n.memory_mb - hostMemory - memoryUsed,
+    memoryFreeMb: n.memory_mb - memoryDeduction,
   };
 }
 
 /** sharedCapacity is how many more shared vCPUs a NUMA node takes at the given overcommit. */
 export function sharedCapacity(numa: NumaView, overcommit: number): number {
-  return Math.floor((numa.free.length + numa.loadedShared) * overcommit) - numa.sharedVcpus;
+  return Math.floor((numa.freeCount + numa.loadedShared) * overcommit) - numa.sharedVcpus;
 }

@@ -77,7 +77,8 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
       });
       await Promise.all([first, second]);
       expect(h.store.writes).toBe(2);
-      if (h.reopen) expect(Object.keys((await h.reopen().load()).tenants).sort()).toEqual(['first', 'second']);
+      if (h.reopen)
+        expect(Object.keys((await h.reopen().load()).tenants).sort()).toEqual(['first', 'second']);
     });
 
     it('a failed write rejects with store_write_failed and rolls the change back', async () => {

@@ -40,6 +40,9 @@ function checkShape(data: unknown, path: string): asserts data is StoreState {
   const d = data as Partial<StoreState> | null;
   const isMap = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isMap(d) || d?.version !== 1 || !isMap(d.tenants) || !isMap(d.vms) || !isMap(d.idempotency)) {
-    throw new StoreError('store_corrupt', `Cannot read coordinator state "${path}": not a version 1 document`);
+    throw new StoreError(
+      'store_corrupt',
+      `Cannot read coordinator state "${path}": not a version 1 document`,
+    );
   }
 }

@@ -29,20 +29,26 @@ function runUntilAcks(path: string, count: number): Promise<number[]> {
     child.on('error', reject);
     // Only acks read before the kill count: anything after was not acknowledged to us.
     child.on('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve(acks.slice()) : reject(new Error(`child exited without kill: ${signal}`)),
+      signal === 'SIGKILL'
+        ? resolve(acks.slice())
+        : reject(new Error(`child exited without kill: ${signal}`)),
     );
   });
 }
 
 describe('LowdbStore crash safety', () => {
-  it.each([1, 2, 3])('after SIGKILL mid-stream (run %i) the file is valid JSON holding every acked update', async (run) => {
-    const path = join(root, `crash-${run}.json`);
-    const acks = await runUntilAcks(path, 150 + run * 37);
-    const state = JSON.parse(await readFile(path, 'utf8'));
-    const present = Object.keys(state.idempotency).map((k) => Number(k.replace('crash:', '')));
-    for (const i of acks) expect(present).toContain(i);
-    // Updates are issued in order, so what is on disk is a prefix 1..k of them.
-    expect(present.sort((a, b) => a - b)).toEqual(Array.from({ length: present.length }, (_, i) => i + 1));
-    expect(present.length).toBeGreaterThanOrEqual(Math.max(...acks));
-  }, 30_000);
+  it.each([1, 2, 3])(
+    'after SIGKILL mid-stream (run %i) the file is valid JSON holding every acked update',
+    async (run) => {
+      const path = join(root, `crash-${run}.json`);
+      const acks = await runUntilAcks(path, 150 + run * 37);
+      const state = JSON.parse(await readFile(path, 'utf8'));
+      const present = Object.keys(state.idempotency).map((k) => Number(k.replace('crash:', '')));
+      for (const i of acks) expect(present).toContain(i);
+      // Updates are issued in order, so what is on disk is a prefix 1..k of them.
+      expect(present.sort((a, b) => a - b)).toEqual(Array.from({ length: present.length }, (_, i) => i + 1));
+      expect(present.length).toBeGreaterThanOrEqual(Math.max(...acks));
+    },
+    30_000,
+  );
 });

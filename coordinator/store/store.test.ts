@@ -73,7 +73,13 @@ describe('FailingStore', () => {
     await store.load();
     const results = await Promise.allSettled([
       store.update((d) => {
-        d.tenants.a = { id: 'a', name: 'a', token_hash: '', quota: { vcpus: 1, memory_mb: 1, vms: 1 }, created_at: '' };
+        d.tenants.a = {
+          id: 'a',
+          name: 'a',
+          token_hash: '',
+          quota: { vcpus: 1, memory_mb: 1, vms: 1 },
+          created_at: '',
+        };
       }),
       store.update((d) => {
         d.idempotency['a:k'] = { vm_id: 'v', request_hash: 'h', created_at: '' };

@@ -1,5 +1,13 @@
 /** VmState is the coordinator's view of a VM's lifecycle. */
-export type VmState = 'pending' | 'creating' | 'running' | 'stopped' | 'failed' | 'deleting' | 'lost' | 'unknown';
+export type VmState =
+  | 'pending'
+  | 'creating'
+  | 'running'
+  | 'stopped'
+  | 'failed'
+  | 'deleting'
+  | 'lost'
+  | 'unknown';
 
 /** TenantQuota caps a tenant's total vCPUs, memory and VM count. */
 export interface TenantQuota {

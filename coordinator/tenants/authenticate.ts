@@ -15,7 +15,11 @@ export interface AuthenticateOptions {
  * A linear scan comparing every tenant hash in constant time: no early exit leaks which prefix
  * matched, and for the tens to thousands of tenants a coordinator has this costs microseconds.
  */
-export function authenticate(state: StoreState, bearer: string, opts: AuthenticateOptions = {}): Principal | null {
+export function authenticate(
+  state: StoreState,
+  bearer: string,
+  opts: AuthenticateOptions = {},
+): Principal | null {
   if (bearer.length === 0 || bearer.length > 512) return null;
   const hash = hashToken(bearer);
   if (opts.adminTokenHash !== undefined && hashesEqual(hash, opts.adminTokenHash)) return { kind: 'admin' };

@@ -37,7 +37,11 @@ export function vmUsage(vm: VmRecord): QuotaRequest {
 }
 
 /** checkQuota throws QuotaError when adding request to the tenant's live VMs would pass a limit. */
-export function checkQuota(tenant: TenantRecord, vmsOfTenant: readonly VmRecord[], request: QuotaRequest): void {
+export function checkQuota(
+  tenant: TenantRecord,
+  vmsOfTenant: readonly VmRecord[],
+  request: QuotaRequest,
+): void {
   const live = vmsOfTenant.filter((vm) => vm.tenant === tenant.id && !FREED_STATES.has(vm.state));
   const used = live.map(vmUsage);
   const checks: [QuotaResource, number, number][] = [
@@ -47,7 +51,8 @@ export function checkQuota(tenant: TenantRecord, vmsOfTenant: readonly VmRecord[
   ];
   for (const [resource, inUse, requested] of checks) {
     const limit = tenant.quota[resource];
-    if (inUse + requested > limit) throw new QuotaError(tenant.id, { resource, limit, used: inUse, requested });
+    if (inUse + requested > limit)
+      throw new QuotaError(tenant.id, { resource, limit, used: inUse, requested });
   }
 }
 

@@ -98,11 +98,36 @@ describe('checkQuota', () => {
 
   it.each([
     ['fits exactly', twoVms, { vcpu_count: 4, memory_mb: 4096 }, null],
-    ['too many vCPUs', twoVms, { vcpu_count: 5, memory_mb: 1024 }, { resource: 'vcpus', limit: 8, used: 4, requested: 5 }],
-    ['too much memory', twoVms, { vcpu_count: 1, memory_mb: 4097 }, { resource: 'memory_mb', limit: 8192, used: 4096, requested: 4097 }],
-    ['too many VMs', [...twoVms, vm('v3', 1, 512)], { vcpu_count: 1, memory_mb: 512 }, { resource: 'vms', limit: 3, used: 3, requested: 1 }],
-    ['failed VMs do not count', [...twoVms, vm('v3', 4, 4096, 'failed')], { vcpu_count: 4, memory_mb: 4096 }, null],
-    ['stopped VMs still count', [...twoVms, vm('v3', 4, 512, 'stopped')], { vcpu_count: 1, memory_mb: 512 }, { resource: 'vms', limit: 3, used: 3, requested: 1 }],
+    [
+      'too many vCPUs',
+      twoVms,
+      { vcpu_count: 5, memory_mb: 1024 },
+      { resource: 'vcpus', limit: 8, used: 4, requested: 5 },
+    ],
+    [
+      'too much memory',
+      twoVms,
+      { vcpu_count: 1, memory_mb: 4097 },
+      { resource: 'memory_mb', limit: 8192, used: 4096, requested: 4097 },
+    ],
+    [
+      'too many VMs',
+      [...twoVms, vm('v3', 1, 512)],
+      { vcpu_count: 1, memory_mb: 512 },
+      { resource: 'vms', limit: 3, used: 3, requested: 1 },
+    ],
+    [
+      'failed VMs do not count',
+      [...twoVms, vm('v3', 4, 4096, 'failed')],
+      { vcpu_count: 4, memory_mb: 4096 },
+      null,
+    ],
+    [
+      'stopped VMs still count',
+      [...twoVms, vm('v3', 4, 512, 'stopped')],
+      { vcpu_count: 1, memory_mb: 512 },
+      { resource: 'vms', limit: 3, used: 3, requested: 1 },
+    ],
   ])('%s', (_what, vms, request, expected) => {
     if (expected === null) {
       expect(() => checkQuota(acme, vms, request)).not.toThrow();
@@ -138,7 +163,11 @@ describe('TenantGate', () => {
   it('never overlaps two runs for the same tenant and keeps call order', async () => {
     const gate = new TenantGate();
     const log: string[] = [];
-    await Promise.all([track(gate, 'acme', log, '1'), track(gate, 'acme', log, '2'), track(gate, 'acme', log, '3')]);
+    await Promise.all([
+      track(gate, 'acme', log, '1'),
+      track(gate, 'acme', log, '2'),
+      track(gate, 'acme', log, '3'),
+    ]);
     expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
   });
 

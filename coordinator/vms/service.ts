@@ -9,7 +9,7 @@ import type { AgentLinkServer } from '../link/server.js';
 import { newRequestId } from '../link/server.js';
 import { type Store, type VmRecord, idempotencyKey } from '../store/index.js';
 import type { AuditLog } from '../audit/index.js';
-import { type Band, allocateVmid, checkName } from '../bands/index.js';
+import { type BandConfig, allocate, checkName, findBand } from '../bands/index.js';
 import { TenantGate, checkQuota } from '../tenants/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import { placementNodes } from './fleet-view.js';
@@ -26,7 +26,7 @@ export interface VmServiceOptions {
   registry: NodeRegistry;
   link: AgentLinkServer;
   audit: AuditLog;
-  bands: readonly Band[];
+  bands: BandConfig;
   placement: PlacementConfig;
   log: Logger;
   /** inflight holds VMs this process is spawning right now, so reconciliation leaves them alone */
@@ -99,7 +99,12 @@ export class VmService {
     }
     checkQuota(tenant, own, req);
     const used = new Set(Object.values(state.vms).map((v) => v.vmid));
-    const { vmid, band } = allocateVmid(this.o.bands, used, { band: req.vmid_band, vmid: req.vmid });
+    const alloc = allocate(this.o.bands, used, {
+      ...(req.vmid_band !== undefined ? { band: req.vmid_band } : {}),
+      ...(req.vmid !== undefined ? { vmid: req.vmid } : {}),
+    });
+    const vmid = alloc.vmid;
+    const band = alloc.band === undefined ? undefined : findBand(this.o.bands, alloc.band);
     if (band) checkName(band, req.name);
     const id = randomUUID();
     const result = this.place(req, id, new Set());

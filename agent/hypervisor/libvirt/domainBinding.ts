@@ -30,7 +30,11 @@ export function domainUndefine(sym: LibvirtSymbols, dom: Ptr): void {
 }
 
 /** domainGetVcpuPinInfo returns one cpumap of maplen bytes per vCPU, concatenated. */
-export function domainGetVcpuPinInfo(sym: LibvirtSymbols, dom: Ptr, opts: CpumapRequest & { ncpumaps: number }) {
+export function domainGetVcpuPinInfo(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+  opts: CpumapRequest & { ncpumaps: number },
+) {
   const cpumaps = Buffer.alloc(opts.ncpumaps * opts.maplen);
   const rc = sym.virDomainGetVcpuPinInfo(dom, opts.ncpumaps, cpumaps, opts.maplen, opts.flags);
   const filled = checkRc(sym, 'virDomainGetVcpuPinInfo', rc);
@@ -46,7 +50,11 @@ export interface CpumapRequest {
 /** domainGetEmulatorPinInfo returns the emulator threads' cpumap (all host cpus when unpinned). */
 export function domainGetEmulatorPinInfo(sym: LibvirtSymbols, dom: Ptr, opts: CpumapRequest): Buffer {
   const cpumap = Buffer.alloc(opts.maplen);
-  checkRc(sym, 'virDomainGetEmulatorPinInfo', sym.virDomainGetEmulatorPinInfo(dom, cpumap, opts.maplen, opts.flags));
+  checkRc(
+    sym,
+    'virDomainGetEmulatorPinInfo',
+    sym.virDomainGetEmulatorPinInfo(dom, cpumap, opts.maplen, opts.flags),
+  );
   return cpumap;
 }
 

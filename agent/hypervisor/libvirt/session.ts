@@ -12,7 +12,8 @@ export interface Session {
 
 /** connection returns the open connection or fails like libvirt would for a closed one. */
 export function connection(s: Session): Ptr {
-  if (s.conn === null) throw new LibvirtCallFailure('virConnectOpen', VIR_ERR.NO_CONNECT, 0, 'connection is closed');
+  if (s.conn === null)
+    throw new LibvirtCallFailure('virConnectOpen', VIR_ERR.NO_CONNECT, 0, 'connection is closed');
   return s.conn;
 }
 

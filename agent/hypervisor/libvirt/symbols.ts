@@ -1,4 +1,4 @@
-import koffi from 'koffi';
+import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 
 /** Ptr is a native pointer as koffi 3 returns it (a BigInt); null pointers come back as null. */
 export type Ptr = bigint;
@@ -33,7 +33,7 @@ export interface VirDomainInfoStruct {
 
 /** LibvirtSymbols is every C symbol the binding calls, typed; one property per symbol, same name. */
 export interface LibvirtSymbols {
-  readonly types: { readonly virError: koffi.TypeObject; readonly virTypedParameter: koffi.TypeObject };
+  readonly types: { readonly virError: TypeObject; readonly virTypedParameter: TypeObject };
   free(ptr: Ptr | null): void;
   virSetErrorFunc(userData: Ptr | null, handler: Ptr | null): void;
   virGetLastError(): Ptr | null;
@@ -117,7 +117,7 @@ function declareTypes(): LibvirtSymbols['types'] {
   return { virError, virTypedParameter };
 }
 
-function declareSymbols(lib: koffi.LibraryHandle, libc: koffi.LibraryHandle): LibvirtSymbols {
+function declareSymbols(lib: LibraryHandle, libc: LibraryHandle): LibvirtSymbols {
   const types = declareTypes();
   // Caller-frees strings: koffi copies them into JS strings, then calls libc free on the C buffer.
   const free = libc.func('void free(void *ptr)');

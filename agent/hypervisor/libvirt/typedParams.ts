@@ -13,7 +13,11 @@ interface TypedParamHead {
 }
 
 /** decodeTypedParams reads nparams virTypedParameter structs at ptr; it frees nothing. */
-export function decodeTypedParams(sym: LibvirtSymbols, ptr: Ptr, nparams: number): [string, TypedParamValue][] {
+export function decodeTypedParams(
+  sym: LibvirtSymbols,
+  ptr: Ptr,
+  nparams: number,
+): [string, TypedParamValue][] {
   const type = sym.types.virTypedParameter;
   const valueOffset = koffi.offsetof(type, 'value');
   const out: [string, TypedParamValue][] = [];

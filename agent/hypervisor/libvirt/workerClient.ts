@@ -49,7 +49,8 @@ export class LibvirtWorkerClient {
 
   /** request sends one operation and resolves with its result; action phrases the error message. */
   request<K extends OpName>(op: K, args: OpTable[K]['args'], action: string): Promise<OpTable[K]['result']> {
-    if (this.#failure !== null) return Promise.reject(bindingError(op, action, 'libvirt_closed', this.#failure));
+    if (this.#failure !== null)
+      return Promise.reject(bindingError(op, action, 'libvirt_closed', this.#failure));
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       const timer = setTimeout(() => this.#timeout(id), this.#timeoutMs);

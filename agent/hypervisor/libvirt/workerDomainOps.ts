@@ -101,7 +101,14 @@ function allDomainStats(s: Session): DomainStats[] {
 /** domainOpsHandlers are the worker operations that inspect or reconfigure one domain. */
 export const domainOpsHandlers: Pick<
   OpHandlers,
-  'undefine' | 'xmlDesc' | 'vcpuPins' | 'emulatorPin' | 'numaTune' | 'allDomainStats' | 'getMetadata' | 'setMetadata'
+  | 'undefine'
+  | 'xmlDesc'
+  | 'vcpuPins'
+  | 'emulatorPin'
+  | 'numaTune'
+  | 'allDomainStats'
+  | 'getMetadata'
+  | 'setMetadata'
 > = {
   undefine: (s, { name }) => withDomain(s, name, (dom) => undefineDomain(s.sym, dom)),
   xmlDesc: (s, { name, inactive }) =>
@@ -114,7 +121,13 @@ export const domainOpsHandlers: Pick<
   setMetadata: (s, { name, xml, key, nsUri }) =>
     withDomain(s, name, (dom) => {
       const flags = metadataWriteFlags(s.sym, dom);
-      d.domainSetMetadata(s.sym, dom, { type: VIR_DOMAIN_METADATA_ELEMENT, metadata: xml, key, uri: nsUri, flags });
+      d.domainSetMetadata(s.sym, dom, {
+        type: VIR_DOMAIN_METADATA_ELEMENT,
+        metadata: xml,
+        key,
+        uri: nsUri,
+        flags,
+      });
       return null;
     }),
 };

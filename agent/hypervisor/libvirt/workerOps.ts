@@ -58,6 +58,15 @@ function closeSession(s: Session): null {
   return null;
 }
 
+// Adapts a void binding call on a handle into a handler that looks the domain up by name.
+function domainAction(action: (sym: LibvirtSymbols, dom: Ptr) => void) {
+  return (s: Session, args: { name: string }): null =>
+    withDomain(s, args.name, (dom) => {
+      action(s.sym, dom);
+      return null;
+    });
+}
+
 /** opHandlers is the worker's dispatch table. */
 export const opHandlers: OpHandlers = {
   open: (s, { uri }) => {
@@ -78,13 +87,9 @@ export const opHandlers: OpHandlers = {
       b.domainFree(s.sym, dom);
     }
   },
-  start: (s, { name }) => withDomain(s, name, (dom) => nullify(d.domainCreate(s.sym, dom))),
-  shutdown: (s, { name }) => withDomain(s, name, (dom) => nullify(d.domainShutdown(s.sym, dom))),
-  destroy: (s, { name }) => withDomain(s, name, (dom) => nullify(d.domainDestroy(s.sym, dom))),
+  start: domainAction(d.domainCreate),
+  shutdown: domainAction(d.domainShutdown),
+  destroy: domainAction(d.domainDestroy),
   info: (s, { name }) => withDomain(s, name, (dom) => domainInfo(s.sym, dom)),
   ...domainOpsHandlers,
 };
-
-function nullify(_: void): null {
-  return null;
-}

@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { VmpoolError } from '../../shared/errors.js';
+
+const run = promisify(execFile);
+
+/** DiskError reports a qemu-img failure with its stderr. */
+export class DiskError extends VmpoolError {
+  constructor(code: 'disk_create_failed' | 'disk_inspect_failed', message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
+    super(code, message, opts);
+    this.name = 'DiskError';
+  }
+}
+
+/** imageFormat reads a disk image's format (qcow2, raw, …) with `qemu-img info`. */
+export async function imageFormat(path: string, qemuImg = 'qemu-img'): Promise<string> {
+  try {
+    const { stdout } = await run(qemuImg, ['info', '--output=json', '-U', path]);
+    const info = JSON.parse(stdout) as { format?: string };
+    if (!info.format) throw new Error('no format in qemu-img output');
+    return info.format;
+  } catch (err) {
+    throw new DiskError('disk_inspect_failed', `Cannot read image ${path}: ${stderrOf(err)}`, { cause: err });
+  }
+}
+
+/** createOverlay makes a qcow2 overlay on `base`, recording the backing format (libvirt refuses it otherwise). */
+export async function createOverlay(opts: { base: string; path: string; sizeGb: number; qemuImg?: string }): Promise<void> {
+  const qemuImg = opts.qemuImg ?? 'qemu-img';
+  const backingFormat = await imageFormat(opts.base, qemuImg);
+  await create(qemuImg, ['create', '-q', '-f', 'qcow2', '-b', opts.base, '-F', backingFormat, opts.path, `${opts.sizeGb}G`], opts.path);
+}
+
+/** createBlank makes an empty qcow2 disk (extra data disks). */
+export async function createBlank(opts: { path: string; sizeGb: number; qemuImg?: string }): Promise<void> {
+  await create(opts.qemuImg ?? 'qemu-img', ['create', '-q', '-f', 'qcow2', opts.path, `${opts.sizeGb}G`], opts.path);
+}
+
+async function create(qemuImg: string, args: string[], path: string): Promise<void> {
+  try {
+    await run(qemuImg, args);
+  } catch (err) {
+    const text = stderrOf(err);
+    throw new DiskError('disk_create_failed', `Cannot create disk ${path}: ${text}`, { cause: err, retryable: /No space/i.test(text) });
+  }
+}
+
+function stderrOf(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return (e.stderr || e.message || String(err)).trim().split('\n').slice(-2).join(' ');
+}

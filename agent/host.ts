@@ -1,0 +1,62 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { ConfigError } from '../shared/config.js';
+import { parseCpuList } from '../shared/cpulist.js';
+import type { Logger } from '../shared/log.js';
+import type { HostTopology } from '../shared/topology.js';
+import type { Hypervisor } from './hypervisor/hypervisor.js';
+import { openLibvirt } from './hypervisor/libvirt/index.js';
+import { SidecarStore } from './sidecar/store.js';
+import { readHostTopology } from './topology/index.js';
+import { VmManager } from './vms/manager.js';
+
+/** AgentHost is an opened host: hypervisor connection, detected topology and the VM manager. */
+export interface AgentHost {
+  hv: Hypervisor;
+  topology: HostTopology;
+  manager: VmManager;
+  hostReservedCpus: number[];
+  imagesDir: string;
+}
+
+/** detectTopology reads sysfs under the root and asks libvirt whether KVM is really there. */
+export async function detectTopology(hv: Hypervisor, o: Record<string, unknown>): Promise<HostTopology> {
+  const caps = await hv.capabilities().catch(() => null);
+  const topo = await readHostTopology({ sysfsRoot: String(o['sysfs-root']), capabilitiesXml: caps, devKvmPath: String(o['dev-kvm']) });
+  if (o['no-kvm'] === true) return { ...topo, kvm: false, kvm_reason: 'disabled by --no-kvm' };
+  return topo;
+}
+
+/** openHost connects to libvirt, reads the host and builds the VM manager (no recovery yet). */
+export async function openHost(o: Record<string, unknown>, log: Logger): Promise<AgentHost> {
+  const hv = await openLibvirt(String(o['libvirt-uri']));
+  const topology = await detectTopology(hv, o);
+  const hostReservedCpus = parseCpuList(String(o['host-reserved-cpus'] ?? ''));
+  const online = new Set(topology.numa_nodes.flatMap((n) => n.cpus.map((c) => c.id)));
+  const bad = hostReservedCpus.filter((c) => !online.has(c));
+  if (bad.length) throw new ConfigError(`Cannot reserve host cpus ${bad.join(',')}: not online on this host`);
+  const imagesDir = String(o['images-dir']);
+  const manager = new VmManager({
+    hv,
+    sidecars: new SidecarStore({ imagesDir }),
+    topology,
+    hostReservedCpus,
+    imagesDir,
+    sysRoot: String(o['sysfs-root']),
+    userNetwork: o['user-network'] === true,
+    log,
+  });
+  return { hv, topology, manager, hostReservedCpus, imagesDir };
+}
+
+/** baseImages lists the base image names (without .qcow2) under <images-dir>/base. */
+export async function baseImages(imagesDir: string): Promise<string[]> {
+  const names = await readdir(join(imagesDir, 'base')).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.qcow2')).map((n) => n.slice(0, -'.qcow2'.length)).sort();
+}
+
+/** nodeIdOf is the configured node id or the hostname. */
+export function nodeIdOf(o: Record<string, unknown>): string {
+  return String(o['node-id'] ?? hostname());
+}

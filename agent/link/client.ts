@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { errorMessage, isVmpoolError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import {
+  CLOSE_CODES,
+  type CoordinatorMessage,
+  CoordinatorMessageSchema,
+  type Hello,
+  PROTOCOL_VERSION,
+} from '../../shared/protocol.js';
+import type { VmManager } from '../vms/manager.js';
+import { fullJitterMs } from './backoff.js';
+
+/** LinkOptions configures the agent's connection to the coordinator. */
+export interface LinkOptions {
+  url: string;
+  joinToken: string;
+  hello: () => Omit<Hello, 'vms'>;
+  vms: VmManager;
+  log: Logger;
+  /** congestedBytes: skip a heartbeat while this much is still unsent; the next one carries the latest state */
+  congestedBytes?: number;
+  rand?: () => number;
+}
+
+/** AgentLink dials the coordinator, says hello, beats, answers spawn/destroy and reconnects with jitter. */
+export class AgentLink {
+  private ws: WebSocket | null = null;
+  private beat: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private seq = 0;
+  private stopped = false;
+  /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
+  onWelcome: (intervalMs: number) => void = () => undefined;
+
+  constructor(private readonly o: LinkOptions) {}
+
+  /** start dials in; failures are retried forever until stop(). */
+  start(): void {
+    this.stopped = false;
+    this.dial();
+  }
+
+  /** stop closes the socket and stops reconnecting; the VMs keep running. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+    clearInterval(this.beat);
+    this.ws?.close(CLOSE_CODES.shuttingDown, 'agent stopping');
+  }
+
+  private dial(): void {
+    const ws = new WebSocket(this.o.url, { headers: { authorization: `Bearer ${this.o.joinToken}` }, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.send({ ...this.o.hello(), vms: this.o.vms.reports() });
+    });
+    ws.on('message', (data) => void this.onMessage(data.toString()));
+    ws.on('unexpected-response', (_req, res) => {
+      this.o.log.warn('coordinator refused the agent', { status: res.statusCode });
+    });
+    ws.on('error', (err) => this.o.log.debug('link error', { err }));
+    ws.on('close', (code, reason) => {
+      clearInterval(this.beat);
+      if (this.ws === ws) this.ws = null;
+      if (this.stopped) return;
+      const wait = fullJitterMs(this.attempt++, (this.o.rand ?? Math.random)());
+      this.o.log.warn('coordinator link closed, reconnecting', { code, reason: reason.toString(), retry_ms: wait });
+      this.retry = setTimeout(() => this.dial(), wait);
+    });
+  }
+
+  private async onMessage(text: string): Promise<void> {
+    let msg: CoordinatorMessage;
+    try {
+      msg = CoordinatorMessageSchema.parse(JSON.parse(text));
+    } catch (err) {
+      this.o.log.warn('bad message from coordinator', { err });
+      return;
+    }
+    if (msg.type === 'welcome' || msg.type === 'interval') return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
+    if (msg.type === 'spawn') return this.answerSpawn(msg);
+    return this.answerDestroy(msg);
+  }
+
+  private schedule(intervalMs: number, welcome: boolean): void {
+    clearInterval(this.beat);
+    this.beat = setInterval(() => void this.heartbeat(), intervalMs);
+    if (!welcome) return;
+    this.attempt = 0;
+    this.o.log.info('connected to coordinator', { heartbeat_ms: intervalMs });
+    this.onWelcome(intervalMs);
+  }
+
+  private async heartbeat(): Promise<void> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
+    await this.o.vms.refreshStates().catch((err) => this.o.log.warn('cannot read domain states', { err }));
+    const topo = this.o.vms.o.topology;
+    this.send({
+      type: 'heartbeat',
+      seq: ++this.seq,
+      free_memory_mb: topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+      vms: this.o.vms.reports(),
+    });
+  }
+
+  private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
+    const log = this.o.log.child({ request_id: msg.request_id, vm_name: msg.spec.name, vm_id: msg.spec.vm_id });
+    try {
+      const vm = await this.o.vms.spawn(msg.spec);
+      this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });
+    } catch (err) {
+      log.warn('spawn refused', { err });
+      this.send({ type: 'spawn_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  private async answerDestroy(msg: Extract<CoordinatorMessage, { type: 'destroy' }>): Promise<void> {
+    try {
+      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false });
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
+    } catch (err) {
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  private send(msg: object): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+}
+
+function wireError(err: unknown): { code: string; message: string } {
+  return { code: isVmpoolError(err) ? err.code : 'internal', message: errorMessage(err).slice(0, 4000) };
+}
+
+/** newBootId is a fresh id per agent process start, so the coordinator can tell restarts apart. */
+export function newBootId(): string {
+  return randomUUID();
+}
+
+export { PROTOCOL_VERSION };

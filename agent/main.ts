@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadOptions, readSecret, renderHelp } from '../shared/config.js';
+import { errorMessage, isVmpoolError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
+import { SpawnSpecSchema } from '../shared/spec.js';
+import { sdNotify, startWatchdog } from '../shared/systemd.js';
+import { parseOrThrow, ValidationError } from '../shared/validation.js';
+import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
+import { openLibvirt } from './hypervisor/libvirt/index.js';
+import { AgentLink, newBootId } from './link/client.js';
+import { AGENT_OPTIONS, AGENT_USAGE } from './options.js';
+import { renderTopologyTable } from './topology/index.js';
+import { renderVmTable } from './vms/table.js';
+import { recover } from './vms/recovery.js';
+
+const log = createLogger({ component: 'agent' });
+const AGENT_VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(renderHelp(AGENT_USAGE, AGENT_OPTIONS));
+    return argv.length === 0 ? 2 : 0;
+  }
+  const { values: o, positionals } = loadOptions(AGENT_OPTIONS, argv);
+  const [command, ...rest] = positionals;
+  switch (command) {
+    case 'inspect':
+      return inspect(o);
+    case 'run':
+      return run(o);
+    case 'spawn':
+      return spawn(o);
+    case 'list':
+      return list(o);
+    case 'destroy':
+      return destroy(o, rest[0]);
+    default:
+      throw new ConfigError(`Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list or destroy`);
+  }
+}
+
+async function inspect(o: Record<string, unknown>): Promise<number> {
+  const hv = await openLibvirt(String(o['libvirt-uri'])).catch((err) => {
+    log.warn('libvirt unreachable; KVM reported unusable', { err });
+    return null;
+  });
+  const topo = hv
+    ? await detectTopology(hv, o)
+    : await detectTopology({ capabilities: async () => { throw new Error('no libvirt'); } } as never, o);
+  await hv?.close();
+  process.stdout.write(o.json ? `${JSON.stringify(topo, null, 2)}\n` : renderTopologyTable(topo));
+  return 0;
+}
+
+async function run(o: Record<string, unknown>): Promise<number> {
+  const url = o.coordinator as string | undefined;
+  if (!url) throw new ConfigError('Cannot run: --coordinator URL (or VMPOOL_COORDINATOR) is required');
+  const joinToken = readSecret('VMPOOL_JOIN_TOKEN');
+  if (!joinToken) throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
+  const nodeId = nodeIdOf(o);
+  const nodeLog = log.child({ node_id: nodeId });
+  const host = await openHost(o, nodeLog);
+  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true });
+  const bootId = newBootId();
+  const images = await baseImages(host.imagesDir);
+  const link = new AgentLink({
+    url: agentUrl(url),
+    joinToken,
+    log: nodeLog,
+    vms: host.manager,
+    hello: () => ({
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      node_id: nodeId,
+      boot_id: bootId,
+      reserved: o.reserved === true,
+      kvm: host.topology.kvm,
+      topology: host.topology as Hello['topology'],
+      host_reserved_cpus: host.hostReservedCpus,
+      host_reserved_memory_mb: Number(o['host-reserved-memory-mb'] ?? 0),
+      agent_version: AGENT_VERSION,
+      images_dir: host.imagesDir,
+      images,
+    }),
+  });
+  link.start();
+  sdNotify('READY=1');
+  sdNotify(`STATUS=recovered ${host.manager.vms.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`);
+  const stopWatchdog = startWatchdog();
+  nodeLog.info('agent running', { vms: host.manager.vms.size, kvm: host.topology.kvm, coordinator: url });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      nodeLog.info('agent stopping; VMs keep running', { signal });
+      sdNotify('STOPPING=1');
+      stopWatchdog();
+      link.stop();
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await host.hv.close();
+  return 0;
+}
+
+async function spawn(o: Record<string, unknown>): Promise<number> {
+  const file = o.spec as string | undefined;
+  if (!file) throw new ConfigError('Cannot spawn: --spec FILE is required');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ValidationError(`spec file ${file}`, [{ path: '', code: 'bad_json', message: errorMessage(err) }], 'bad_request');
+  }
+  const spec = parseOrThrow(SpawnSpecSchema, raw, 'spawn spec');
+  const host = await openHost(o, log);
+  await loadSidecars(host.manager);
+  const tty = process.stderr.isTTY;
+  const vm = await host.manager.spawn(spec, (phase) => tty && process.stderr.write(`  ✓ ${phase}\n`));
+  await host.hv.close();
+  process.stdout.write(o.json ? `${JSON.stringify(vm, null, 2)}\n` : `spawned ${vm.name} (${vm.vm_id}) on NUMA node ${vm.numa_node}, pins ${spec.tuning.vcpu_pins.join(',')}\n`);
+  return 0;
+}
+
+async function list(o: Record<string, unknown>): Promise<number> {
+  const host = await openHost(o, log);
+  await loadSidecars(host.manager);
+  await host.manager.refreshStates();
+  const reports = host.manager.reports();
+  await host.hv.close();
+  process.stdout.write(o.json ? `${JSON.stringify(reports, null, 2)}\n` : renderVmTable(reports));
+  return 0;
+}
+
+async function destroy(o: Record<string, unknown>, name: string | undefined): Promise<number> {
+  if (!name) throw new ConfigError('Cannot destroy: give the VM name or id, e.g. vmpool-agent destroy web-1');
+  const host = await openHost(o, log);
+  await loadSidecars(host.manager);
+  await host.manager.destroy(name, { keepDisk: o['keep-disk'] === true });
+  await host.hv.close();
+  process.stdout.write(`destroyed ${name}\n`);
+  return 0;
+}
+
+/** loadSidecars fills the manager from sidecars without reconciling (the running service owns recovery). */
+async function loadSidecars(m: import('./vms/manager.js').VmManager): Promise<void> {
+  const scan = await m.o.sidecars.scan();
+  for (const s of scan.sidecars) m.vms.set(s.vm_id, s);
+}
+
+/** agentUrl turns a coordinator base URL into its agent WebSocket endpoint. */
+function agentUrl(base: string): string {
+  const u = new URL(base);
+  if (u.protocol === 'http:') u.protocol = 'ws:';
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/agents/connect';
+  return u.toString();
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const code = isVmpoolError(err) ? err.code : 'internal';
+    process.stderr.write(`vmpool-agent: ${code}: ${errorMessage(err)}\n`);
+    if (err instanceof ValidationError) for (const i of err.issues) process.stderr.write(`  ${i.path || '(root)'}: ${i.message}\n`);
+    if (!isVmpoolError(err)) log.error('agent failed', { err });
+    process.exit(code === 'bad_config' ? 2 : 1);
+  },
+);

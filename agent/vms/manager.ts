@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+import { VmpoolError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import type { VmReport } from '../../shared/protocol.js';
+import type { SpawnSpec } from '../../shared/spec.js';
+import type { HostTopology } from '../../shared/topology.js';
+import type { DomainState, Hypervisor } from '../hypervisor/hypervisor.js';
+import type { SidecarStore } from '../sidecar/store.js';
+import { newSidecar, type Sidecar, type SpawnPhase } from '../sidecar/schema.js';
+import { siblingOf } from '../topology/index.js';
+import type { HostView } from '../validate/host-view.js';
+import { validateSpawn } from '../validate/validate.js';
+import { removeEmptyDir, runSteps, type SpawnContext, undoSpawn } from './pipeline.js';
+import { reportOf } from './report.js';
+
+/** VmManagerOptions wires the agent's VM authority to its hypervisor, sidecars and host facts. */
+export interface VmManagerOptions {
+  hv: Hypervisor;
+  sidecars: SidecarStore;
+  topology: HostTopology;
+  hostReservedCpus: readonly number[];
+  imagesDir: string;
+  allowedBaseDirs?: readonly string[];
+  sysRoot?: string;
+  userNetwork?: boolean;
+  /** shutdownTimeoutMs is how long a graceful shutdown may take before the domain is forced off */
+  shutdownTimeoutMs?: number;
+  log: Logger;
+}
+
+/** VmNotFoundError is a destroy or lookup for a VM this agent does not have. */
+export class VmNotFoundError extends VmpoolError {
+  constructor(ref: string) {
+    super('vm_not_found', `Cannot find VM ${JSON.stringify(ref)} on this node`);
+    this.name = 'VmNotFoundError';
+  }
+}
+
+/** VmManager is the node's spawn authority: it owns the sidecars and every libvirt domain vmpool made. */
+export class VmManager {
+  readonly vms = new Map<string, Sidecar>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly o: VmManagerOptions) {}
+
+  /** spawn validates, then runs the pipeline; on any failure everything made so far is undone. */
+  spawn(spec: SpawnSpec, onStep: (phase: SpawnPhase) => void = () => undefined): Promise<VmReport> {
+    return this.serial(() => this.spawnNow(spec, onStep));
+  }
+
+  /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
+  destroy(ref: string, opts: { keepDisk?: boolean } = {}): Promise<void> {
+    return this.serial(() => this.destroyNow(ref, opts));
+  }
+
+  /** reports lists every VM this agent holds, for hello and heartbeats. */
+  reports(): VmReport[] {
+    return [...this.vms.values()].map(reportOf);
+  }
+
+  /** hostView is the live picture validation checks a new spec against. */
+  hostView(exceptVmId?: string): HostView {
+    return {
+      topology: this.o.topology,
+      hostReservedCpus: this.o.hostReservedCpus,
+      imagesDir: this.o.imagesDir,
+      ...(this.o.allowedBaseDirs ? { allowedBaseDirs: this.o.allowedBaseDirs } : {}),
+      vms: [...this.vms.values()]
+        .filter((s) => s.vm_id !== exceptVmId)
+        .map((s) => {
+          const r = reportOf(s);
+          return { name: r.name, vm_id: r.vm_id, pins: r.vcpu_pins, cpu_policy: r.cpu_policy, numa_node: r.numa_node ?? -1, memory_mb: r.memory_mb };
+        }),
+    };
+  }
+
+  /** refreshStates reads domain states from libvirt and records changes (observed state only). */
+  async refreshStates(): Promise<void> {
+    const byName = new Map((await this.o.hv.listDomains()).map((d) => [d.name, d.state]));
+    for (const s of this.vms.values()) {
+      if (s.observed_state === 'creating' || s.observed_state === 'lost') continue;
+      const next = observedOf(byName.get(s.name));
+      if (next !== s.observed_state) await this.save({ ...s, observed_state: next });
+    }
+  }
+
+  /** save writes a sidecar and keeps the in-memory copy in step with the file. */
+  async save(s: Sidecar): Promise<Sidecar> {
+    const stored = await this.o.sidecars.write(s);
+    this.vms.set(stored.vm_id, stored);
+    return stored;
+  }
+
+  /** forget removes a VM's sidecar, files and folder after rollback or destroy. */
+  async forget(s: Sidecar, opts: { keepDisk?: boolean } = {}): Promise<void> {
+    await undoSpawn(this.o.hv, s.spec, opts);
+    if (!opts.keepDisk) {
+      await this.o.sidecars.remove(s.spec.disk_path);
+      await removeEmptyDir(dirname(s.spec.disk_path));
+    }
+    this.vms.delete(s.vm_id);
+  }
+
+  /** context is what the pipeline steps need for one spec. */
+  context(spec: SpawnSpec, vmId: string): SpawnContext {
+    const topo = this.o.topology;
+    return {
+      hv: this.o.hv,
+      spec,
+      vmId,
+      kvm: topo.kvm,
+      threadsPerCore: topo.threads_per_core,
+      areSiblings: (a, b) => siblingOf(topo, a) === b,
+      sysRoot: this.o.sysRoot ?? '/',
+      userNetwork: this.o.userNetwork ?? false,
+    };
+  }
+
+  private async spawnNow(spec: SpawnSpec, onStep: (phase: SpawnPhase) => void): Promise<VmReport> {
+    const vmId = spec.vm_id ?? randomUUID();
+    const existing = this.vms.get(vmId);
+    // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
+    if (existing && existing.phase === 'done') return reportOf(existing);
+    validateSpawn(spec, this.hostView());
+    let s = await this.save(newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }));
+    const log = this.o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
+    try {
+      await runSteps(this.context(s.spec, vmId), 'accepted', async (phase) => {
+        s = await this.save({ ...s, phase });
+        onStep(phase);
+      });
+      const dom = await this.o.hv.lookupDomain(spec.name);
+      s = await this.save({ ...s, phase: 'done', observed_state: 'running', domain_uuid: dom?.uuid ?? null });
+      log.info('vm spawned', { numa_node: spec.tuning.numa_memory.nodeset, pins: spec.tuning.vcpu_pins.join(',') });
+      return reportOf(s);
+    } catch (err) {
+      log.warn('spawn failed, rolling back', { err, phase: s.phase });
+      await this.forget(s).catch((undoErr) => log.error('rollback failed', { err: undoErr }));
+      throw err;
+    }
+  }
+
+  private async destroyNow(ref: string, opts: { keepDisk?: boolean }): Promise<void> {
+    const found = this.vms.get(ref) ?? [...this.vms.values()].find((s) => s.name === ref);
+    if (!found) throw new VmNotFoundError(ref);
+    const s = await this.save({ ...found, desired_state: 'destroyed' });
+    await this.stopGracefully(s.name);
+    await this.forget(s, opts);
+    if (opts.keepDisk) await this.o.sidecars.remove(s.spec.disk_path);
+    this.o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
+  }
+
+  private async stopGracefully(name: string): Promise<void> {
+    const dom = await this.o.hv.lookupDomain(name);
+    if (!dom || dom.state === 'shutoff') return;
+    const deadline = Date.now() + (this.o.shutdownTimeoutMs ?? 10_000);
+    await this.o.hv.shutdown(name).catch(() => undefined);
+    while (Date.now() < deadline) {
+      if ((await this.o.hv.lookupDomain(name))?.state === 'shutoff') return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // no guest agent answered ACPI in time: force it off (undoSpawn tolerates an already-stopped domain)
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.chain.then(fn, fn);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** observedOf maps a libvirt domain state (or absence) to a sidecar's observed state. */
+export function observedOf(state: DomainState | undefined): Sidecar['observed_state'] {
+  if (state === undefined) return 'unknown';
+  if (state === 'running' || state === 'blocked' || state === 'paused') return 'running';
+  if (state === 'crashed') return 'failed';
+  return 'stopped';
+}

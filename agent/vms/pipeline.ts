@@ -1,0 +1,127 @@
+import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { failpoint } from '../../shared/failpoint.js';
+import type { SpawnSpec } from '../../shared/spec.js';
+import { parseCpuList } from '../../shared/cpulist.js';
+import type { Hypervisor } from '../hypervisor/hypervisor.js';
+import { writeSeedIso } from '../cloudinit/iso.js';
+import { buildSeedFiles } from '../cloudinit/seed.js';
+import { bridgeExists } from '../domain/bridge.js';
+import { buildDomainXml } from '../domain/xml.js';
+import { createBlank, createOverlay } from '../disk/qemu-img.js';
+import type { SpawnPhase } from '../sidecar/schema.js';
+import { verifyPinning } from './verify.js';
+
+/** SpawnContext is what the steps need beyond the spec: the hypervisor and host facts. */
+export interface SpawnContext {
+  readonly hv: Hypervisor;
+  readonly spec: SpawnSpec;
+  readonly vmId: string;
+  readonly kvm: boolean;
+  readonly threadsPerCore: number;
+  readonly areSiblings: (a: number, b: number) => boolean;
+  readonly sysRoot: string;
+  /** userNetwork gives a user-mode NIC when the spec names no bridge (demo hosts without br0) */
+  readonly userNetwork: boolean;
+}
+
+/** SpawnStep is one idempotent, undoable step; `phase` is recorded in the sidecar once it is done. */
+export interface SpawnStep {
+  readonly phase: SpawnPhase;
+  run(ctx: SpawnContext): Promise<void>;
+}
+
+/** SPAWN_STEPS are the spawn pipeline in order; rollback (undoSpawn) undoes them all, in reverse. */
+export const SPAWN_STEPS: readonly SpawnStep[] = [
+  {
+    phase: 'overlay',
+    async run({ spec }) {
+      await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o750 });
+      await createOverlay({ base: spec.base_image_path, path: spec.disk_path, sizeGb: spec.disk_size_gb });
+    },
+  },
+  {
+    phase: 'extra_disks',
+    async run({ spec }) {
+      for (const d of spec.extra_disks ?? []) {
+        await mkdir(dirname(d.path), { recursive: true, mode: 0o750 });
+        await createBlank({ path: d.path, sizeGb: d.size_gb });
+      }
+    },
+  },
+  {
+    phase: 'seed_iso',
+    async run({ spec, vmId }) {
+      const files = buildSeedFiles({ instanceId: vmId, hostname: spec.name, users: spec.user_configs });
+      await writeSeedIso(files, spec.cloud_init_iso_path);
+    },
+  },
+  {
+    phase: 'defined',
+    async run(ctx) {
+      const { spec } = ctx;
+      const bridge = spec.bridge_network_interface ?? null;
+      const xml = buildDomainXml(spec, {
+        kvm: ctx.kvm,
+        vmId: ctx.vmId,
+        ...(spec.vmid !== undefined ? { vmid: spec.vmid } : {}),
+        ...(spec.tenant !== undefined ? { tenant: spec.tenant } : {}),
+        pins: spec.tuning.vcpu_pins.map(Number),
+        emulatorCpus: parseCpuList(spec.tuning.emulator_cpuset),
+        bridgeExists: bridge ? await bridgeExists(bridge, ctx.sysRoot) : false,
+        userNetwork: ctx.userNetwork,
+        threadsPerCore: ctx.threadsPerCore,
+        areSiblings: ctx.areSiblings,
+        ...(spec.cpu_mode ? { cpuMode: spec.cpu_mode } : {}),
+      });
+      await ctx.hv.defineXml(xml);
+    },
+  },
+  {
+    phase: 'started',
+    async run({ hv, spec }) {
+      const dom = await hv.lookupDomain(spec.name);
+      if (dom?.state !== 'running') await hv.start(spec.name);
+    },
+  },
+  {
+    phase: 'verified',
+    async run({ hv, spec }) {
+      await verifyPinning(hv, spec);
+    },
+  },
+];
+
+/** runSteps runs every step after `from`, calling `done` (which persists the phase) after each. */
+export async function runSteps(ctx: SpawnContext, from: SpawnPhase, done: (phase: SpawnPhase) => Promise<void>): Promise<void> {
+  const start = SPAWN_STEPS.findIndex((s) => s.phase === from) + 1;
+  for (const step of SPAWN_STEPS.slice(start)) {
+    await step.run(ctx);
+    failpoint(`spawn:${step.phase}`);
+    await done(step.phase);
+    failpoint(`spawn:${step.phase}:recorded`);
+  }
+}
+
+/** undoSpawn removes everything a spawn may have made; every part tolerates a missing piece. */
+export async function undoSpawn(hv: Hypervisor, spec: SpawnSpec, opts: { keepDisk?: boolean } = {}): Promise<void> {
+  const dom = await hv.lookupDomain(spec.name);
+  if (dom) {
+    if (dom.state !== 'shutoff') await hv.destroy(spec.name).catch(ignoreNotRunning);
+    await hv.undefine(spec.name);
+  }
+  await rm(spec.cloud_init_iso_path, { force: true });
+  if (opts.keepDisk) return;
+  for (const d of spec.extra_disks ?? []) await rm(d.path, { force: true });
+  await rm(spec.disk_path, { force: true });
+}
+
+/** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */
+export async function removeEmptyDir(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => undefined);
+}
+
+function ignoreNotRunning(err: unknown): void {
+  // libvirt VIR_ERR_OPERATION_INVALID (55): the domain stopped between lookup and destroy
+  if ((err as { libvirtCode?: number }).libvirtCode !== 55) throw err;
+}

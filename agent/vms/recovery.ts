@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import type { DomainSummary } from '../hypervisor/hypervisor.js';
+import { parseVmpoolMetadata } from '../domain/parse.js';
+import type { Sidecar } from '../sidecar/schema.js';
+import { observedOf, type VmManager } from './manager.js';
+import { runSteps } from './pipeline.js';
+import { rebuildSidecar } from './rebuild.js';
+
+/** RecoveryReport says what recovery found and did, for the log and for tests. */
+export interface RecoveryReport {
+  adopted: string[];
+  stopped: string[];
+  restarted: string[];
+  rolledBack: string[];
+  destroyed: string[];
+  redefined: string[];
+  rebuilt: string[];
+  lost: string[];
+  quarantined: { path: string; reason: string }[];
+}
+
+/**
+ * recover rebuilds the agent's state from sidecars and libvirt before it reports anything,
+ * without asking the coordinator. Domains without vmpool metadata are never touched.
+ */
+export async function recover(m: VmManager, opts: { restartStopped?: boolean } = {}): Promise<RecoveryReport> {
+  const r: RecoveryReport = { adopted: [], stopped: [], restarted: [], rolledBack: [], destroyed: [], redefined: [], rebuilt: [], lost: [], quarantined: [] };
+  const scan = await m.o.sidecars.scan();
+  r.quarantined = scan.quarantined.map((q) => ({ path: q.path, reason: q.reason }));
+  const domains = new Map((await m.o.hv.listDomains()).map((d) => [d.name, d]));
+  for (const s of scan.sidecars) {
+    m.vms.set(s.vm_id, s);
+    await recoverOne(m, s, domains.get(s.name), r, opts);
+  }
+  await rebuildMissing(m, domains, r);
+  m.o.log.info('recovery finished', summary(r));
+  return r;
+}
+
+async function recoverOne(m: VmManager, s: Sidecar, dom: DomainSummary | undefined, r: RecoveryReport, opts: { restartStopped?: boolean }): Promise<void> {
+  if (s.desired_state === 'destroyed') {
+    await m.forget(s);
+    r.destroyed.push(s.name);
+  } else if (s.phase !== 'done') {
+    // a spawn cut short: roll it back so the node holds either a whole VM or nothing
+    await m.forget(s);
+    r.rolledBack.push(s.name);
+  } else if (!existsSync(s.spec.disk_path)) {
+    await m.save({ ...s, observed_state: 'lost', failure: { code: 'disk_missing', message: `Disk ${s.spec.disk_path} is gone` } });
+    r.lost.push(s.name);
+  } else if (!dom) {
+    // the disk survived but libvirt forgot the domain: define and start it again from the sidecar
+    await runSteps(m.context(s.spec, s.vm_id), 'seed_iso', async () => undefined);
+    const again = await m.o.hv.lookupDomain(s.name);
+    await m.save({ ...s, observed_state: 'running', domain_uuid: again?.uuid ?? null });
+    r.redefined.push(s.name);
+  } else if (observedOf(dom.state) === 'running') {
+    await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
+    r.adopted.push(s.name);
+  } else if (opts.restartStopped && s.desired_state === 'running') {
+    await m.o.hv.start(s.name);
+    await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
+    r.restarted.push(s.name);
+  } else {
+    await m.save({ ...s, observed_state: observedOf(dom.state), domain_uuid: dom.uuid });
+    r.stopped.push(s.name);
+  }
+}
+
+async function rebuildMissing(m: VmManager, domains: Map<string, DomainSummary>, r: RecoveryReport): Promise<void> {
+  const known = new Set([...m.vms.values()].map((s) => s.name));
+  for (const dom of domains.values()) {
+    if (known.has(dom.name)) continue;
+    const xml = await m.o.hv.xmlDesc(dom.name, { inactive: true });
+    const meta = parseVmpoolMetadata(xml);
+    if (!meta) continue; // not ours: never touched
+    const s = await rebuildSidecar(m, dom, xml, meta);
+    if (s) r.rebuilt.push(s.name);
+  }
+}
+
+function summary(r: RecoveryReport): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, (v as unknown[]).length]));
+}

@@ -1,0 +1,104 @@
+import type { AuditEntry } from '../audit/entry.js';
+import type { VerifyResult } from '../audit/verify.js';
+import { intFlag, requiredInt, requiredString } from './args.js';
+import type { Command } from './command.js';
+import { CtlError } from './errors.js';
+import { formatPairs, formatTable } from './table.js';
+
+/** Tenant is one row of GET /v1/tenants (the token is never listed). */
+interface Tenant {
+  id: string;
+  name: string;
+  quota: { vcpus: number; memory_mb: number; vms: number };
+  created_at: string;
+}
+
+const tenantsCreate: Command = {
+  name: 'tenants create',
+  summary: 'create a tenant with a quota and print its token once (admin)',
+  usage: 'vmpoolctl tenants create --name N --vcpus N --memory-mb N --vms N',
+  options: [
+    { flag: 'name', type: 'string', help: 'tenant name' },
+    { flag: 'vcpus', type: 'string', help: 'vCPU quota' },
+    { flag: 'memory-mb', type: 'string', help: 'memory quota in MiB' },
+    { flag: 'vms', type: 'string', help: 'VM count quota' },
+  ],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const quota = {
+      vcpus: requiredInt(ctx.values, 'vcpus'),
+      memory_mb: requiredInt(ctx.values, 'memory-mb'),
+      vms: requiredInt(ctx.values, 'vms'),
+    };
+    const body = { name: requiredString(ctx.values, 'name'), quota };
+    const t = (await ctx.client.request('POST', '/v1/tenants', { body })) as Tenant & { token: string };
+    const human = formatPairs([
+      ['tenant', t.id],
+      ['name', t.name],
+      ['quota', `${t.quota.vcpus} vCPU, ${t.quota.memory_mb} MiB, ${t.quota.vms} VMs`],
+      ['token', t.token],
+    ]);
+    return {
+      raw: t,
+      human,
+      notes: ['warning: the token is shown only once; store it now (the coordinator keeps only its hash)'],
+    };
+  },
+};
+
+const tenantsList: Command = {
+  name: 'tenants list',
+  summary: 'list tenants and their quotas (admin)',
+  usage: 'vmpoolctl tenants list',
+  options: [],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const r = (await ctx.client.request('GET', '/v1/tenants')) as { tenants: Tenant[] };
+    const rows = r.tenants.map((t) => [
+      t.id,
+      t.name,
+      t.quota.vcpus,
+      t.quota.memory_mb,
+      t.quota.vms,
+      t.created_at,
+    ]);
+    return { raw: r, human: formatTable(['ID', 'NAME', 'vCPU', 'MEM MB', 'VMS', 'CREATED'], rows) };
+  },
+};
+
+const audit: Command = {
+  name: 'audit',
+  summary: 'show the latest audit log entries (admin)',
+  usage: 'vmpoolctl audit [--limit N]',
+  options: [{ flag: 'limit', type: 'string', help: 'how many entries (default 100)' }],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const limit = intFlag(ctx.values, 'limit');
+    const r = (await ctx.client.request('GET', '/v1/audit', { query: { limit: limit?.toString() } })) as {
+      entries: AuditEntry[];
+    };
+    const rows = r.entries.map((e) => [e.seq, e.ts, e.tenant, e.vm, e.op, e.result, e.source]);
+    return { raw: r, human: formatTable(['SEQ', 'TIME', 'TENANT', 'VM', 'OP', 'RESULT', 'SOURCE'], rows) };
+  },
+};
+
+const auditVerify: Command = {
+  name: 'audit verify',
+  summary: 'check the audit log hash chain (admin); exit 1 if it is broken',
+  usage: 'vmpoolctl audit verify',
+  options: [],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const r = (await ctx.client.request('GET', '/v1/audit/verify')) as VerifyResult;
+    if (r.ok) return { raw: r, human: `audit log ok: ${r.entries} entries, head ${r.head_hash}\n` };
+    return { raw: r, human: `audit log BROKEN at line ${r.line}: ${r.reason}\n`, exitCode: 1 };
+  },
+};
+
+function noArgs(args: readonly string[]): void {
+  if (args.length)
+    throw new CtlError('usage', `Cannot run command: unexpected argument ${JSON.stringify(args[0])}`);
+}
+
+/** ADMIN_COMMANDS are tenant management and the audit log. */
+export const ADMIN_COMMANDS: readonly Command[] = [tenantsCreate, tenantsList, audit, auditVerify];

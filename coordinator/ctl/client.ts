@@ -1,0 +1,87 @@
+import { errorMessage } from '../../shared/errors.js';
+import { ApiError, CtlError } from './errors.js';
+
+/** FetchFn is the subset of global fetch the client needs (injected in tests). */
+export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** ClientOptions says where the coordinator is and how to authenticate. */
+export interface ClientOptions {
+  url: string;
+  token?: string | undefined;
+  fetch?: FetchFn;
+}
+
+/** RequestOptions adds a body, query and extra headers to one call. */
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+}
+
+/** CoordinatorClient calls the coordinator's /v1 API and turns problem+json answers into ApiError. */
+export class CoordinatorClient {
+  private readonly base: string;
+  private readonly fetchFn: FetchFn;
+
+  constructor(private readonly o: ClientOptions) {
+    this.base = o.url.replace(/\/+$/, '');
+    this.fetchFn = o.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** request sends one call; it resolves to the parsed JSON body, or null for an empty answer. */
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<unknown> {
+    const url = this.base + path + queryString(opts.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
+    if (this.o.token) headers.authorization = `Bearer ${this.o.token}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      const body = opts.body === undefined ? null : JSON.stringify(opts.body);
+      res = await this.fetchFn(url, { method, headers, body });
+    } catch (err) {
+      const cause = (err as { cause?: unknown }).cause;
+      const detail = cause === undefined ? errorMessage(err) : errorMessage(cause);
+      throw new CtlError('unreachable', `Cannot reach coordinator at ${this.base}: ${detail}`, {
+        cause: err,
+      });
+    }
+    const text = await res.text();
+    if (!res.ok) throw apiError(res.status, text);
+    return text === '' ? null : parseJson(text, res.status);
+  }
+}
+
+function queryString(query: Record<string, string | undefined> | undefined): string {
+  const entries = Object.entries(query ?? {}).filter((e): e is [string, string] => e[1] !== undefined);
+  return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
+}
+
+function apiError(status: number, text: string): ApiError {
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      body = parsed as Record<string, unknown>;
+  } catch {
+    // not JSON: a proxy or a non-vmpool server answered; keep the status and the text
+  }
+  const code = typeof body.code === 'string' ? body.code : `http_${status}`;
+  const detail =
+    typeof body.detail === 'string' ? body.detail : text.trim().slice(0, 200) || `HTTP ${status}`;
+  return new ApiError(code, detail, status, body);
+}
+
+function parseJson(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(
+      'bad_response',
+      `Cannot read coordinator answer (HTTP ${status}): it is not JSON`,
+      status,
+      {
+        cause: errorMessage(err),
+      },
+    );
+  }
+}

@@ -1,0 +1,31 @@
+import type { OptionSpec } from '../../shared/config.js';
+import type { CoordinatorClient } from './client.js';
+
+/** CommandContext is what a command gets: a client, its parsed flags and its arguments. */
+export interface CommandContext {
+  client: CoordinatorClient;
+  values: Record<string, string | boolean | undefined>;
+  args: string[];
+  /** repeated holds every value of the command's repeatable flags (--tag, --ssh-key) */
+  repeated: Record<string, string[]>;
+  readFile: (path: string) => string;
+}
+
+/** CommandResult is the raw answer (for --json), its human form, notes for stderr and an exit code. */
+export interface CommandResult {
+  raw: unknown;
+  human: string;
+  notes?: string[];
+  /** exitCode defaults to 0; a dry-run that fits nowhere or a broken audit chain give 1 */
+  exitCode?: number;
+}
+
+/** Command is one `vmpoolctl` verb (or verb + subverb, such as "tenants create"). */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: readonly OptionSpec[];
+  repeatable?: readonly string[];
+  run(ctx: CommandContext): Promise<CommandResult>;
+}

@@ -1,0 +1,46 @@
+import { renderHelp } from '../../shared/config.js';
+import { ADMIN_COMMANDS } from './admin-commands.js';
+import { GLOBAL_OPTIONS } from './args.js';
+import type { Command } from './command.js';
+import { CtlError } from './errors.js';
+import { FLEET_COMMANDS } from './fleet-commands.js';
+import { VM_COMMANDS } from './vm-commands.js';
+
+/** COMMANDS is every vmpoolctl verb, in help order. */
+export const COMMANDS: readonly Command[] = [...VM_COMMANDS, ...FLEET_COMMANDS, ...ADMIN_COMMANDS];
+
+/** findCommand resolves "tenants create" before "tenants"; it reports how many words the name used. */
+export function findCommand(words: readonly string[]): { command: Command; words: number } {
+  const [first, second] = words;
+  const two = COMMANDS.find((c) => c.name === `${first} ${second}`);
+  if (two) return { command: two, words: 2 };
+  const one = COMMANDS.find((c) => c.name === first);
+  if (one) return { command: one, words: 1 };
+  const subs = COMMANDS.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name);
+  if (subs.length) throw new CtlError('usage', `Cannot run ${first}: expected one of ${subs.join(', ')}`);
+  throw new CtlError(
+    'usage',
+    `Cannot run ${JSON.stringify(first ?? '')}: unknown command; see vmpoolctl --help`,
+  );
+}
+
+/** toolHelp is `vmpoolctl --help`: usage, commands, global options, environment and exit codes. */
+export function toolHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  const usage = `Usage: vmpoolctl [--url URL] [--token T] [--json] <command> [args]
+
+Talks to the vmpool coordinator's HTTP API. Human tables by default; --json prints the raw answer.
+The token comes from --token, VMPOOL_TOKEN or the file named by VMPOOL_TOKEN_FILE.
+Exit codes: 0 ok, 1 API error (or a dry-run that fits nowhere), 2 usage error, 3 coordinator unreachable.
+
+Commands (vmpoolctl <command> --help for each):
+${list}`;
+  return renderHelp(usage, GLOBAL_OPTIONS);
+}
+
+/** commandHelp is `vmpoolctl <command> --help`: its usage, its flags, then the global ones. */
+export function commandHelp(c: Command): string {
+  const repeat = c.repeatable?.length ? `\nRepeatable: ${c.repeatable.map((f) => `--${f}`).join(', ')}` : '';
+  return renderHelp(`Usage: ${c.usage}\n\n${c.summary}${repeat}`, [...c.options, ...GLOBAL_OPTIONS]);
+}

@@ -1,0 +1,41 @@
+import type { NodeRow } from '../http/nodes.js';
+import { onePositional } from './args.js';
+import type { Command } from './command.js';
+import { type BandRow, formatBands, formatNode, formatNodes, type NodeDetail } from './fleet-format.js';
+
+const nodes: Command = {
+  name: 'nodes',
+  summary: 'per-node allocation table (admin)',
+  usage: 'vmpoolctl nodes',
+  options: [],
+  async run(ctx) {
+    const r = (await ctx.client.request('GET', '/v1/nodes')) as { nodes: NodeRow[] };
+    return { raw: r, human: formatNodes(r.nodes) };
+  },
+};
+
+const node: Command = {
+  name: 'node',
+  summary: "one node's topology and which VM holds each thread (admin)",
+  usage: 'vmpoolctl node ID',
+  options: [],
+  async run(ctx) {
+    const id = onePositional(ctx.args, 'node id');
+    const r = (await ctx.client.request('GET', `/v1/nodes/${encodeURIComponent(id)}`)) as NodeDetail;
+    return { raw: r, human: formatNode(r) };
+  },
+};
+
+const bands: Command = {
+  name: 'bands',
+  summary: 'VMID bands: total, used, available (admin)',
+  usage: 'vmpoolctl bands',
+  options: [],
+  async run(ctx) {
+    const r = (await ctx.client.request('GET', '/v1/vmid-bands')) as { bands: BandRow[] };
+    return { raw: r, human: formatBands(r.bands) };
+  },
+};
+
+/** FLEET_COMMANDS are the admin views of nodes and VMID bands. */
+export const FLEET_COMMANDS: readonly Command[] = [nodes, node, bands];

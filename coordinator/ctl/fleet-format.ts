@@ -1,0 +1,126 @@
+import { formatCpuList } from '../../shared/cpulist.js';
+import type { NodeRow } from '../http/nodes.js';
+import { formatGb, formatPairs, formatTable } from './table.js';
+
+/** BandRow is one line of GET /v1/vmid-bands (the seed-000 usage summary). */
+export interface BandRow {
+  name: string;
+  title?: string;
+  from: number;
+  to: number;
+  total: number;
+  used: number;
+  available: number;
+  percent_used: number;
+}
+
+/** NodeThread is one host thread in GET /v1/nodes/{id}, with the VMs pinned to it. */
+export interface NodeThread {
+  id: number;
+  core_id: number;
+  siblings: number[];
+  host_reserved: boolean;
+  vms: string[];
+}
+
+/** NodeDetail is GET /v1/nodes/{id}: the allocation row plus topology and the thread map. */
+export interface NodeDetail extends NodeRow {
+  hostname: string;
+  cpu_model: string;
+  heartbeat_interval_ms: number;
+  last_seen: string;
+  numa_nodes: { id: number; memory_mb: number; threads: NodeThread[] }[];
+}
+
+/** formatNodes renders the seed-001 per-node allocation table. */
+export function formatNodes(rows: readonly NodeRow[]): string {
+  return formatTable(
+    [
+      'NODE',
+      'STATE',
+      'RES',
+      'KVM',
+      'VMS',
+      { header: 'vCPU USED/TOTAL', align: 'right' },
+      { header: 'RAM USED/TOTAL', align: 'right' },
+      'AVAILABLE',
+      'OVER',
+    ],
+    rows.map((n) => [
+      n.id,
+      n.state,
+      yesNo(n.reserved),
+      yesNo(n.kvm),
+      n.vms.length ? n.vms.join(', ') : '-',
+      `${n.vcpu_used}/${n.vcpu_total}`,
+      `${formatGb(n.ram_used_mb)}/${formatGb(n.ram_total_mb)}GB`,
+      available(n),
+      yesNo(n.over_allocated),
+    ]),
+  );
+}
+
+function available(n: NodeRow): string {
+  if (n.over_allocated) return 'Over-allocated';
+  return `${n.vcpu_available} vCPU, ${formatGb(n.ram_available_mb)}GB RAM`;
+}
+
+/** formatNode renders one node compactly: identity, usage, then per NUMA node who holds which threads. */
+export function formatNode(d: NodeDetail): string {
+  const head = formatPairs([
+    ['node', d.id],
+    ['hostname', d.hostname],
+    ['cpu', d.cpu_model],
+    ['state', d.state],
+    ['reserved', yesNo(d.reserved)],
+    ['kvm', yesNo(d.kvm)],
+    ['vcpu used', `${d.vcpu_used}/${d.vcpu_total}`],
+    ['ram used', `${formatGb(d.ram_used_mb)}/${formatGb(d.ram_total_mb)} GB`],
+    ['heartbeat', `every ${d.heartbeat_interval_ms} ms, last ${d.last_seen}`],
+  ]);
+  const rows = d.numa_nodes.flatMap((nn) =>
+    holders(nn.threads).map(([holder, ids]) => [
+      nn.id,
+      formatGb(nn.memory_mb),
+      holder,
+      formatCpuList(ids),
+      ids.length,
+    ]),
+  );
+  return `${head}\n${formatTable(['NUMA', { header: 'MEM GB', align: 'right' }, 'HOLDER', 'THREADS', 'COUNT'], rows)}`;
+}
+
+/** holders groups a NUMA node's threads by VM, then host-reserved, then free ones. */
+export function holders(threads: readonly NodeThread[]): [string, number[]][] {
+  const byVm = new Map<string, number[]>();
+  const host: number[] = [];
+  const free: number[] = [];
+  for (const t of threads) {
+    for (const vm of t.vms) byVm.set(vm, [...(byVm.get(vm) ?? []), t.id]);
+    if (t.host_reserved) host.push(t.id);
+    else if (t.vms.length === 0) free.push(t.id);
+  }
+  const groups: [string, number[]][] = [...byVm.entries()];
+  if (host.length) groups.push(['(host)', host]);
+  if (free.length) groups.push(['(free)', free]);
+  return groups;
+}
+
+/** formatBands renders the seed-000 band summary. */
+export function formatBands(bands: readonly BandRow[]): string {
+  return formatTable(
+    [{ header: 'RANGE', align: 'right' }, 'NAME', 'TOTAL', 'USED', 'AVAILABLE', '%'],
+    bands.map((b) => [
+      `${b.from}-${b.to}`,
+      b.name,
+      b.total,
+      b.used,
+      b.available,
+      Math.round(b.percent_used * 10) / 10,
+    ]),
+  );
+}
+
+function yesNo(v: boolean): string {
+  return v ? 'yes' : 'no';
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { loadOptions, readSecret } from '../../shared/config.js';
+import { findCommandWords, GLOBAL_OPTIONS, takeRepeated } from './args.js';
+import { CoordinatorClient, type FetchFn } from './client.js';
+import type { CommandResult } from './command.js';
+import { commandHelp, findCommand, toolHelp } from './commands.js';
+import { ApiError, CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
+
+/** TextSink is where output goes: process.stdout/stderr or a test buffer. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** RunIo carries the process edges: environment, output streams, and optional fetch/readFile for tests. */
+export interface RunIo {
+  env: NodeJS.ProcessEnv;
+  stdout: TextSink;
+  stderr: TextSink;
+  fetch?: FetchFn;
+  readFile?: (path: string) => string;
+}
+
+/** run is the whole CLI: it parses argv, calls the coordinator, prints, and resolves to the exit code. */
+export async function run(argv: readonly string[], io: RunIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    // scripts using --json still get the problem body on stdout; humans read stderr
+    if (err instanceof ApiError && argv.includes('--json'))
+      io.stdout.write(`${JSON.stringify(err.problem, null, 2)}\n`);
+    io.stderr.write(renderError(err));
+    return exitCodeFor(err);
+  }
+}
+
+async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  const words = findCommandWords(argv);
+  if (words.length === 0) {
+    if (wantsHelp) return print(io.stdout, toolHelp(), EXIT.ok);
+    io.stderr.write(toolHelp());
+    throw new CtlError('usage', 'Cannot run vmpoolctl: no command given');
+  }
+  const { command, words: used } = findCommand(words);
+  if (wantsHelp) return print(io.stdout, commandHelp(command), EXIT.ok);
+  const { rest, values: repeated } = takeRepeated(argv, command.repeatable ?? []);
+  const { values, positionals } = loadOptions([...GLOBAL_OPTIONS, ...command.options], rest, io.env);
+  const token = (values.token as string | undefined) ?? readSecret('VMPOOL_TOKEN', io.env);
+  const client = new CoordinatorClient({
+    url: String(values.url),
+    token,
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  });
+  const result = await command.run({
+    client,
+    values,
+    args: positionals.slice(used),
+    repeated,
+    readFile: io.readFile ?? ((p) => readFileSync(p, 'utf8')),
+  });
+  return emit(io, result, values.json === true);
+}
+
+function emit(io: RunIo, r: CommandResult, json: boolean): number {
+  for (const note of r.notes ?? []) io.stderr.write(`${note}\n`);
+  io.stdout.write(json ? `${JSON.stringify(r.raw, null, 2)}\n` : r.human);
+  return r.exitCode ?? EXIT.ok;
+}
+
+function print(sink: TextSink, text: string, code: number): number {
+  sink.write(text);
+  return code;
+}

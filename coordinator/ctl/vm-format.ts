@@ -1,0 +1,79 @@
+import { formatCpuList } from '../../shared/cpulist.js';
+import type { PlacementResult } from '../placement/types.js';
+import type { VmView } from '../vms/view.js';
+import { formatPairs, formatTable } from './table.js';
+
+/** formatVmList renders GET /v1/vms as one row per VM. */
+export function formatVmList(vms: readonly VmView[]): string {
+  return formatTable(
+    ['ID', 'NAME', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MB', 'PINS'],
+    vms.map((v) => [
+      v.id,
+      v.name,
+      v.vmid,
+      v.state,
+      v.node_id,
+      v.numa_node,
+      v.vcpu_count,
+      v.memory_mb,
+      cpus(v.vcpu_pins),
+    ]),
+  );
+}
+
+/** formatVm renders one VM with its node, NUMA node, pins as a cpulist, emulator cpuset and state. */
+export function formatVm(v: VmView): string {
+  return formatPairs([
+    ['id', v.id],
+    ['name', v.name],
+    ['domain', v.domain_name],
+    ['tenant', v.tenant],
+    ['vmid', v.band ? `${v.vmid} (band ${v.band})` : v.vmid],
+    ['state', v.state],
+    ['node', v.node_id],
+    ['numa node', v.numa_node],
+    ['vcpus', v.vcpu_count],
+    ['memory', v.memory_mb === null ? null : `${v.memory_mb} MiB`],
+    ['cpu policy', v.cpu_policy],
+    ['vcpu pins', cpus(v.vcpu_pins)],
+    ['pin order', v.vcpu_pins.length ? v.vcpu_pins.join(' ') : null],
+    ['emulator cpuset', cpus(v.emulator_cpuset)],
+    ['memory nodeset', v.memory_nodeset === null ? null : `${v.memory_nodeset} (strict)`],
+    ['placement pass', v.placement_pass],
+    ['tags', v.tags.length ? v.tags.join(', ') : null],
+    ['created', v.created_at],
+    ['updated', v.updated_at],
+  ]);
+}
+
+/** formatDryRun renders a placement decision (or its absence) and every node's reason per pass. */
+export function formatDryRun(r: PlacementResult): string {
+  const head = r.ok
+    ? formatPairs([
+        [
+          'decision',
+          `node ${r.decision.node_id}, NUMA node ${r.decision.numa_node}, pass ${r.decision.pass}`,
+        ],
+        ['vcpu pins', cpus(r.decision.vcpu_pins)],
+        ['emulator cpuset', cpus(r.decision.emulator_cpuset)],
+        ['memory nodeset', `${r.decision.memory_nodeset} (${r.decision.memory_mode})`],
+      ])
+    : 'decision: no node fits\n';
+  return `${head}\n${formatPassTable(r)}`;
+}
+
+function formatPassTable(r: PlacementResult): string {
+  const chosen = r.ok ? `${r.decision.pass}/${r.decision.node_id}` : undefined;
+  const rows = r.passes.flatMap((p) => {
+    if (!p.ran) return [[p.pass, '-', 'not run', '']];
+    return [
+      ...p.candidates.map((id) => [p.pass, id, `${p.pass}/${id}` === chosen ? 'chosen' : 'candidate', '']),
+      ...p.rejected.map((x) => [p.pass, x.node_id, x.reason, x.detail]),
+    ];
+  });
+  return formatTable(['PASS', 'NODE', 'RESULT', 'DETAIL'], rows);
+}
+
+function cpus(ids: readonly number[]): string | null {
+  return ids.length ? formatCpuList(ids) : null;
+}
