@@ -45,6 +45,7 @@ export async function openHost(o: Record<string, unknown>, log: Logger): Promise
     imagesDir,
     sysRoot: String(o['sysfs-root']),
     userNetwork: o['user-network'] === true,
+    shutdownTimeoutMs: Number(o['shutdown-timeout-ms'] ?? 10_000),
     log,
   });
   return { hv, topology, manager, hostReservedCpus, imagesDir };

@@ -14,6 +14,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { flag: 'no-kvm', env: 'VMPOOL_NO_KVM', type: 'boolean', default: false, help: 'never use KVM: run guests under TCG emulation' },
   { flag: 'user-network', env: 'VMPOOL_USER_NETWORK', type: 'boolean', default: false, help: 'give VMs without a bridge a user-mode NIC' },
   { flag: 'restart-stopped', env: 'VMPOOL_RESTART_STOPPED', type: 'boolean', default: false, help: 'at recovery, start VMs found stopped whose desired state is running' },
+  { flag: 'shutdown-timeout-ms', env: 'VMPOOL_SHUTDOWN_TIMEOUT_MS', type: 'string', default: '10000', help: 'destroy: how long a guest may take to power off before it is forced off' },
   { flag: 'spec', type: 'string', help: 'seed-003 spawn spec JSON file (spawn only)' },
   { flag: 'keep-disk', type: 'boolean', default: false, help: 'destroy: keep the disk images' },
   { flag: 'json', type: 'boolean', default: false, help: 'print JSON instead of a table' },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { VmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
@@ -123,6 +124,8 @@ export class VmManager {
     // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
     if (existing && existing.phase === 'done') return reportOf(existing);
     validateSpawn(spec, this.hostView());
+    // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
+    await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 });
     let s = await this.save(newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }));
     const log = this.o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
     try {

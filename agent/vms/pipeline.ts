@@ -36,7 +36,6 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
   {
     phase: 'overlay',
     async run({ spec }) {
-      await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o750 });
       await createOverlay({ base: spec.base_image_path, path: spec.disk_path, sizeGb: spec.disk_size_gb });
     },
   },
@@ -44,7 +43,7 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     phase: 'extra_disks',
     async run({ spec }) {
       for (const d of spec.extra_disks ?? []) {
-        await mkdir(dirname(d.path), { recursive: true, mode: 0o750 });
+        await mkdir(dirname(d.path), { recursive: true, mode: 0o755 });
         await createBlank({ path: d.path, sizeGb: d.size_gb });
       }
     },

@@ -1,4 +1,4 @@
-import { checkRc } from './callFailure.js';
+import { checkPtr, checkRc } from './callFailure.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 import { decodeTypedParams, type TypedParamValue, withTypedParamArray } from './typedParams.js';
 
@@ -72,9 +72,11 @@ export function domainGetNumaParameters(sym: LibvirtSymbols, dom: Ptr, flags: nu
 
 /** domainGetMetadata returns the metadata text (freed by the HeapString type); throws code 80 when absent. */
 export function domainGetMetadata(sym: LibvirtSymbols, dom: Ptr, opts: MetadataTarget): string {
-  const text = sym.virDomainGetMetadata(dom, opts.type, opts.uri, opts.flags);
-  if (text === null) checkRc(sym, 'virDomainGetMetadata', -1);
-  return text ?? '';
+  return checkPtr(
+    sym,
+    'virDomainGetMetadata',
+    sym.virDomainGetMetadata(dom, opts.type, opts.uri, opts.flags),
+  );
 }
 
 /** MetadataTarget names one metadata slot: type (element/title/description), namespace URI, impact flags. */

@@ -111,6 +111,13 @@ describe('LibvirtHypervisor on test:///default', () => {
     expect((err as LibvirtError).libvirtCode).toBeGreaterThan(0);
   });
 
+  it('shutdown powers it off (the test driver completes at once) and start runs it again', async () => {
+    await hv.shutdown(NAME);
+    expect((await hv.info(NAME)).state).toBe('shutoff');
+    await hv.start(NAME);
+    expect((await hv.info(NAME)).state).toBe('running');
+  });
+
   it('destroy stops it and undefine removes it', async () => {
     await hv.destroy(NAME);
     expect((await hv.info(NAME)).state).toBe('shutoff');

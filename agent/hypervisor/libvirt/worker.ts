@@ -9,8 +9,8 @@ import type { Session } from './session.js';
 import { type LibvirtSymbols, loadLibvirtSymbols } from './symbols.js';
 import { opHandlers } from './workerOps.js';
 
-/** silenceLibvirtStderr installs a no-op global error handler; without one libvirt prints every error. */
-export function silenceLibvirtStderr(sym: LibvirtSymbols): void {
+// silenceLibvirtStderr installs a no-op global error handler; without one libvirt prints every error.
+function silenceLibvirtStderr(sym: LibvirtSymbols): void {
   // Registered (not transient) because libvirt keeps the pointer; it lives as long as the thread.
   const noop = koffi.register(() => {}, 'virErrorFunc *');
   sym.virSetErrorFunc(null, noop);
@@ -24,8 +24,8 @@ function toWireError(op: string, err: unknown): WireError {
   return { kind: 'internal', op, message: err instanceof Error ? err.message : String(err) };
 }
 
-/** handleRequest runs one operation and turns its result or failure into a response message. */
-export function handleRequest(session: Session, req: OpRequest): OpResponse {
+// handleRequest runs one operation and turns its result or failure into a response message.
+function handleRequest(session: Session, req: OpRequest): OpResponse {
   const handler = opHandlers[req.op] as (s: Session, args: unknown) => unknown;
   try {
     return { id: req.id, ok: true, value: handler(session, req.args) };

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../shared/config.js';
+import { ApiError, CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
+
+describe('renderError', () => {
+  it('prints code and detail, then every node reason per pass for no_capacity', () => {
+    const problem = {
+      code: 'no_capacity',
+      detail: 'Cannot place VM: no node fits (2 nodes considered)',
+      passes: [
+        {
+          pass: 1,
+          ran: true,
+          candidates: [],
+          rejected: [{ node_id: 'n1', reason: 'numa_cpu_fit', detail: 'no NUMA node has 32 free threads' }],
+        },
+        {
+          pass: 2,
+          ran: true,
+          candidates: [],
+          rejected: [{ node_id: 'n2', reason: 'node_down', detail: 'node is down' }],
+        },
+      ],
+    };
+    expect(renderError(new ApiError('no_capacity', problem.detail, 409, problem))).toBe(
+      [
+        'vmpoolctl: no_capacity: Cannot place VM: no node fits (2 nodes considered)',
+        '  pass 1: n1: numa_cpu_fit: no NUMA node has 32 free threads',
+        '  pass 2: n2: node_down: node is down',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says when a pass did not run', () => {
+    const problem = { passes: [{ pass: 2, ran: false, candidates: [], rejected: [] }] };
+    expect(renderError(new ApiError('no_capacity', 'x', 409, problem))).toContain('  pass 2: not run');
+  });
+
+  it('lists field paths for validation_failed', () => {
+    const problem = {
+      issues: [{ path: 'name', code: 'invalid_format', message: 'must be 1-40 lowercase letters' }],
+    };
+    expect(
+      renderError(new ApiError('validation_failed', 'Cannot accept VM request: name must be', 422, problem)),
+    ).toContain('  name: must be 1-40 lowercase letters');
+  });
+
+  it('renders client errors and plain errors with a code', () => {
+    expect(renderError(new CtlError('usage', 'Cannot run x: unknown command'))).toBe(
+      'vmpoolctl: usage: Cannot run x: unknown command\n',
+    );
+    expect(renderError(new Error('boom'))).toBe('vmpoolctl: internal: boom\n');
+  });
+});
+
+describe('exitCodeFor', () => {
+  it.each([
+    [new ApiError('not_found', 'x', 404, {}), EXIT.api],
+    [new CtlError('usage', 'x'), EXIT.usage],
+    [new ConfigError('x'), EXIT.usage],
+    [new CtlError('unreachable', 'x'), EXIT.unreachable],
+    [new Error('x'), EXIT.api],
+  ])('exitCodeFor(%s) is %i', (err, code) => {
+    expect(exitCodeFor(err)).toBe(code);
+  });
+});
