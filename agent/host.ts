@@ -23,7 +23,11 @@ export interface AgentHost {
 /** detectTopology reads sysfs under the root and asks libvirt whether KVM is really there. */
 export async function detectTopology(hv: Hypervisor, o: Record<string, unknown>): Promise<HostTopology> {
   const caps = await hv.capabilities().catch(() => null);
-  const topo = await readHostTopology({ sysfsRoot: String(o['sysfs-root']), capabilitiesXml: caps, devKvmPath: String(o['dev-kvm']) });
+  const topo = await readHostTopology({
+    sysfsRoot: String(o['sysfs-root']),
+    capabilitiesXml: caps,
+    devKvmPath: String(o['dev-kvm']),
+  });
   if (o['no-kvm'] === true) return { ...topo, kvm: false, kvm_reason: 'disabled by --no-kvm' };
   return topo;
 }
@@ -54,7 +58,10 @@ export async function openHost(o: Record<string, unknown>, log: Logger): Promise
 /** baseImages lists the base image names (without .qcow2) under <images-dir>/base. */
 export async function baseImages(imagesDir: string): Promise<string[]> {
   const names = await readdir(join(imagesDir, 'base')).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith('.qcow2')).map((n) => n.slice(0, -'.qcow2'.length)).sort();
+  return names
+    .filter((n) => n.endsWith('.qcow2'))
+    .map((n) => n.slice(0, -'.qcow2'.length))
+    .sort();
 }
 
 /** nodeIdOf is the configured node id or the hostname. */

@@ -36,8 +36,12 @@ async function main(argv: string[]): Promise<number> {
       return list(o);
     case 'destroy':
       return destroy(o, rest[0]);
+    case 'recover':
+      return recoverOnce(o);
     default:
-      throw new ConfigError(`Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list or destroy`);
+      throw new ConfigError(
+        `Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list, destroy or recover`,
+      );
   }
 }
 
@@ -48,7 +52,14 @@ async function inspect(o: Record<string, unknown>): Promise<number> {
   });
   const topo = hv
     ? await detectTopology(hv, o)
-    : await detectTopology({ capabilities: async () => { throw new Error('no libvirt'); } } as never, o);
+    : await detectTopology(
+        {
+          capabilities: async () => {
+            throw new Error('no libvirt');
+          },
+        } as never,
+        o,
+      );
   await hv?.close();
   process.stdout.write(o.json ? `${JSON.stringify(topo, null, 2)}\n` : renderTopologyTable(topo));
   return 0;
@@ -58,7 +69,8 @@ async function run(o: Record<string, unknown>): Promise<number> {
   const url = o.coordinator as string | undefined;
   if (!url) throw new ConfigError('Cannot run: --coordinator URL (or VMPOOL_COORDINATOR) is required');
   const joinToken = readSecret('VMPOOL_JOIN_TOKEN');
-  if (!joinToken) throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
+  if (!joinToken)
+    throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
   const nodeId = nodeIdOf(o);
   const nodeLog = log.child({ node_id: nodeId });
   const host = await openHost(o, nodeLog);
@@ -87,7 +99,9 @@ async function run(o: Record<string, unknown>): Promise<number> {
   });
   link.start();
   sdNotify('READY=1');
-  sdNotify(`STATUS=recovered ${host.manager.vms.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`);
+  sdNotify(
+    `STATUS=recovered ${host.manager.vms.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`,
+  );
   const stopWatchdog = startWatchdog();
   nodeLog.info('agent running', { vms: host.manager.vms.size, kvm: host.topology.kvm, coordinator: url });
   await new Promise<void>((resolve) => {
@@ -112,7 +126,11 @@ async function spawn(o: Record<string, unknown>): Promise<number> {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new ValidationError(`spec file ${file}`, [{ path: '', code: 'bad_json', message: errorMessage(err) }], 'bad_request');
+    throw new ValidationError(
+      `spec file ${file}`,
+      [{ path: '', code: 'bad_json', message: errorMessage(err) }],
+      'bad_request',
+    );
   }
   const spec = parseOrThrow(SpawnSpecSchema, raw, 'spawn spec');
   const host = await openHost(o, log);
@@ -120,7 +138,11 @@ async function spawn(o: Record<string, unknown>): Promise<number> {
   const tty = process.stderr.isTTY;
   const vm = await host.manager.spawn(spec, (phase) => tty && process.stderr.write(`  ✓ ${phase}\n`));
   await host.hv.close();
-  process.stdout.write(o.json ? `${JSON.stringify(vm, null, 2)}\n` : `spawned ${vm.name} (${vm.vm_id}) on NUMA node ${vm.numa_node}, pins ${spec.tuning.vcpu_pins.join(',')}\n`);
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify(vm, null, 2)}\n`
+      : `spawned ${vm.name} (${vm.vm_id}) on NUMA node ${vm.numa_node}, pins ${spec.tuning.vcpu_pins.join(',')}\n`,
+  );
   return 0;
 }
 
@@ -144,6 +166,28 @@ async function destroy(o: Record<string, unknown>, name: string | undefined): Pr
   return 0;
 }
 
+/** recoverOnce runs start-up recovery and prints its report (operators: with the service stopped). */
+async function recoverOnce(o: Record<string, unknown>): Promise<number> {
+  const host = await openHost(o, log);
+  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true });
+  await host.hv.close();
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify({ ...report, vms: host.manager.reports() }, null, 2)}\n`
+      : renderRecovery(report),
+  );
+  return 0;
+}
+
+function renderRecovery(r: Awaited<ReturnType<typeof recover>>): string {
+  return `${Object.entries(r)
+    .map(
+      ([k, v]) =>
+        `${k.padEnd(12)} ${(v as unknown[]).length ? (v as unknown[]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '-'}`,
+    )
+    .join('\n')}\n`;
+}
+
 /** loadSidecars fills the manager from sidecars without reconciling (the running service owns recovery). */
 async function loadSidecars(m: import('./vms/manager.js').VmManager): Promise<void> {
   const scan = await m.o.sidecars.scan();
@@ -164,7 +208,8 @@ main(process.argv.slice(2)).then(
   (err) => {
     const code = isVmpoolError(err) ? err.code : 'internal';
     process.stderr.write(`vmpool-agent: ${code}: ${errorMessage(err)}\n`);
-    if (err instanceof ValidationError) for (const i of err.issues) process.stderr.write(`  ${i.path || '(root)'}: ${i.message}\n`);
+    if (err instanceof ValidationError)
+      for (const i of err.issues) process.stderr.write(`  ${i.path || '(root)'}: ${i.message}\n`);
     if (!isVmpoolError(err)) log.error('agent failed', { err });
     process.exit(code === 'bad_config' ? 2 : 1);
   },

@@ -30,8 +30,10 @@ async function main(argv: string[]): Promise<void> {
   const { values: o } = loadOptions(COORDINATOR_OPTIONS, argv);
   const adminToken = readSecret('VMPOOL_ADMIN_TOKEN');
   const joinToken = readSecret('VMPOOL_JOIN_TOKEN');
-  if (!adminToken || adminToken.length < 16) throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN (16+ characters) is required');
-  if (!joinToken || joinToken.length < 16) throw new ConfigError('Cannot start: VMPOOL_JOIN_TOKEN (16+ characters) is required');
+  if (!adminToken || adminToken.length < 16)
+    throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN (16+ characters) is required');
+  if (!joinToken || joinToken.length < 16)
+    throw new ConfigError('Cannot start: VMPOOL_JOIN_TOKEN (16+ characters) is required');
   const listen = resolveListen(String(o.listen), { allowAll: o['listen-all'] === true });
   const dataDir = String(o['data-dir']);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -54,19 +56,49 @@ async function main(argv: string[]): Promise<void> {
   const link = new AgentLinkServer(
     registry,
     {
-      onHello: (entry) => void reconciler.apply(entry, entry.hello.vms, true).catch((err) => log.error('reconcile failed', { node_id: entry.id, err })),
+      onHello: (entry) =>
+        void reconciler
+          .apply(entry, entry.hello.vms, true)
+          .catch((err) => log.error('reconcile failed', { node_id: entry.id, err })),
       onHeartbeat: (entry, hb) => {
         metrics.heartbeats.inc();
-        void reconciler.apply(entry, hb.vms, false).catch((err) => log.error('reconcile failed', { node_id: entry.id, err }));
+        void reconciler
+          .apply(entry, hb.vms, false)
+          .catch((err) => log.error('reconcile failed', { node_id: entry.id, err }));
       },
     },
     { joinToken, log },
   );
   const ranking = String(o.ranking);
-  if (ranking !== 'pack' && ranking !== 'spread') throw new ConfigError(`Cannot use ranking ${JSON.stringify(ranking)}: pack or spread`);
-  const placement = { ranking, cpu_overcommit: num(o['cpu-overcommit'], 'cpu-overcommit'), seed: Date.now() % 1_000_000 } as const;
-  const vms = new VmService({ store, registry, link, audit, bands, placement, log, inflight: reconciler.inflight });
-  const app = createApp({ store, registry, vms, audit, verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')), bands, adminTokenHash: hashToken(adminToken), overcommit: placement.cpu_overcommit, metrics, log });
+  if (ranking !== 'pack' && ranking !== 'spread')
+    throw new ConfigError(`Cannot use ranking ${JSON.stringify(ranking)}: pack or spread`);
+  const placement = {
+    ranking,
+    cpu_overcommit: num(o['cpu-overcommit'], 'cpu-overcommit'),
+    seed: Date.now() % 1_000_000,
+  } as const;
+  const vms = new VmService({
+    store,
+    registry,
+    link,
+    audit,
+    bands,
+    placement,
+    log,
+    inflight: reconciler.inflight,
+  });
+  const app = createApp({
+    store,
+    registry,
+    vms,
+    audit,
+    verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
+    bands,
+    adminTokenHash: hashToken(adminToken),
+    overcommit: placement.cpu_overcommit,
+    metrics,
+    log,
+  });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
   link.attach(server);
   await new Promise<void>((resolve, reject) => {
@@ -79,7 +111,12 @@ async function main(argv: string[]): Promise<void> {
   sdNotify('READY=1');
   sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);
   const stopWatchdog = startWatchdog();
-  log.info('coordinator listening', { host: listen.host, port: listen.port, data_dir: dataDir, bands: bands.bands.length });
+  log.info('coordinator listening', {
+    host: listen.host,
+    port: listen.port,
+    data_dir: dataDir,
+    bands: bands.bands.length,
+  });
   const stop = (signal: string) => {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
@@ -94,7 +131,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 function loadBands(path: string | undefined): BandConfig {
-  if (!path) return parseBandConfig({ bands: [{ name: 'default', from: 100, to: 999_999 }], default_band: 'default' });
+  if (!path)
+    return parseBandConfig({ bands: [{ name: 'default', from: 100, to: 999_999 }], default_band: 'default' });
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -106,7 +144,8 @@ function loadBands(path: string | undefined): BandConfig {
 
 function num(v: unknown, flag: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`Cannot use --${flag} ${JSON.stringify(v)}: expected a positive number`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`Cannot use --${flag} ${JSON.stringify(v)}: expected a positive number`);
   return n;
 }
 

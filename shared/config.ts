@@ -52,7 +52,8 @@ function pick(
 ): string | boolean | undefined {
   if (flagValue !== undefined) return flagValue as string | boolean;
   const envValue = s.env ? env[s.env] : undefined;
-  if (envValue !== undefined && envValue !== '') return s.type === 'boolean' ? parseBool(s, envValue) : envValue;
+  if (envValue !== undefined && envValue !== '')
+    return s.type === 'boolean' ? parseBool(s, envValue) : envValue;
   const fileValue = file[camel(s.flag)] ?? file[s.flag];
   if (fileValue !== undefined) return s.type === 'boolean' ? Boolean(fileValue) : String(fileValue);
   return s.default;
@@ -68,7 +69,8 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   try {
     const data = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
+    if (typeof data !== 'object' || data === null || Array.isArray(data))
+      throw new Error('not a JSON object');
     return data as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`, { cause: err });

@@ -18,7 +18,13 @@ export class VmpoolError extends Error {
 
   /** toJSON gives the wire form: name, code, message, retryable and details; never the stack. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message, retryable: this.retryable, ...this.details };
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...this.details,
+    };
   }
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { resolveListen } from './listen.js';
 
 const ifaces = {
-  wg0: [{ address: '10.8.0.1', family: 'IPv4', netmask: '255.255.255.0', mac: '', internal: false, cidr: null }],
+  wg0: [
+    { address: '10.8.0.1', family: 'IPv4', netmask: '255.255.255.0', mac: '', internal: false, cidr: null },
+  ],
 } as never;
 
 describe('resolveListen', () => {
@@ -21,6 +23,8 @@ describe('resolveListen', () => {
   });
 
   it.each(['wg9:7700', 'nope', '1.2.3.4:99999'])('rejects %s with bad_config', (spec) => {
-    expect(() => resolveListen(spec, { interfaces: ifaces })).toThrow(expect.objectContaining({ code: 'bad_config' }));
+    expect(() => resolveListen(spec, { interfaces: ifaces })).toThrow(
+      expect.objectContaining({ code: 'bad_config' }),
+    );
   });
 });

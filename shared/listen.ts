@@ -18,7 +18,10 @@ export function resolveListen(
   opts: { allowAll?: boolean; interfaces?: ReturnType<typeof networkInterfaces> } = {},
 ): ListenAddress {
   const m = /^(.*):(\d{1,5})$/.exec(spec.trim());
-  if (!m) throw new ConfigError(`Cannot use listen address ${JSON.stringify(spec)}: expected ADDR:PORT or IFACE:PORT`);
+  if (!m)
+    throw new ConfigError(
+      `Cannot use listen address ${JSON.stringify(spec)}: expected ADDR:PORT or IFACE:PORT`,
+    );
   const port = Number(m[2]);
   if (port > 65_535) throw new ConfigError(`Cannot use listen port ${port}: out of range`);
   const hostPart = m[1]!.replace(/^\[(.*)\]$/, '$1');
@@ -30,14 +33,17 @@ export function resolveListen(
     }
     return { host: hostPart === '' || hostPart === '*' ? '0.0.0.0' : hostPart, port };
   }
-  if (/^[0-9.]+$/.test(hostPart) || hostPart.includes(':') || hostPart === 'localhost') return { host: hostPart, port };
+  if (/^[0-9.]+$/.test(hostPart) || hostPart.includes(':') || hostPart === 'localhost')
+    return { host: hostPart, port };
   return { host: interfaceAddress(hostPart, opts.interfaces ?? networkInterfaces()), port };
 }
 
 function interfaceAddress(name: string, ifaces: ReturnType<typeof networkInterfaces>): string {
   const addrs = ifaces[name];
   if (!addrs || addrs.length === 0) {
-    throw new ConfigError(`Cannot listen on interface ${JSON.stringify(name)}: no such interface or no address`);
+    throw new ConfigError(
+      `Cannot listen on interface ${JSON.stringify(name)}: no such interface or no address`,
+    );
   }
   const v4 = addrs.find((a) => a.family === 'IPv4');
   return (v4 ?? addrs[0]!).address;

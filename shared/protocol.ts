@@ -81,7 +81,9 @@ export const HeartbeatSchema = z.strictObject({
   seq: z.number().int().nonnegative(),
   free_memory_mb: z.array(z.strictObject({ numa_node: z.number().int(), free_memory_mb: z.number() })),
   vms: z.array(VmReportSchema),
-  stats: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]))).optional(),
+  stats: z
+    .record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])))
+    .optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */

@@ -13,9 +13,13 @@ export class ValidationError extends VmpoolError {
   readonly issues: readonly FieldIssue[];
   constructor(what: string, issues: readonly FieldIssue[], code = 'validation_failed') {
     const first = issues[0];
-    super(code, `Cannot accept ${what}: ${first ? `${first.path || '(root)'} ${first.message}` : 'invalid'}`, {
-      details: { issues },
-    });
+    super(
+      code,
+      `Cannot accept ${what}: ${first ? `${first.path || '(root)'} ${first.message}` : 'invalid'}`,
+      {
+        details: { issues },
+      },
+    );
     this.name = 'ValidationError';
     this.issues = issues;
   }

@@ -6,7 +6,11 @@ const run = promisify(execFile);
 
 /** DiskError reports a qemu-img failure with its stderr. */
 export class DiskError extends VmpoolError {
-  constructor(code: 'disk_create_failed' | 'disk_inspect_failed', message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
+  constructor(
+    code: 'disk_create_failed' | 'disk_inspect_failed',
+    message: string,
+    opts: { cause?: unknown; retryable?: boolean } = {},
+  ) {
     super(code, message, opts);
     this.name = 'DiskError';
   }
@@ -25,15 +29,28 @@ export async function imageFormat(path: string, qemuImg = 'qemu-img'): Promise<s
 }
 
 /** createOverlay makes a qcow2 overlay on `base`, recording the backing format (libvirt refuses it otherwise). */
-export async function createOverlay(opts: { base: string; path: string; sizeGb: number; qemuImg?: string }): Promise<void> {
+export async function createOverlay(opts: {
+  base: string;
+  path: string;
+  sizeGb: number;
+  qemuImg?: string;
+}): Promise<void> {
   const qemuImg = opts.qemuImg ?? 'qemu-img';
   const backingFormat = await imageFormat(opts.base, qemuImg);
-  await create(qemuImg, ['create', '-q', '-f', 'qcow2', '-b', opts.base, '-F', backingFormat, opts.path, `${opts.sizeGb}G`], opts.path);
+  await create(
+    qemuImg,
+    ['create', '-q', '-f', 'qcow2', '-b', opts.base, '-F', backingFormat, opts.path, `${opts.sizeGb}G`],
+    opts.path,
+  );
 }
 
 /** createBlank makes an empty qcow2 disk (extra data disks). */
 export async function createBlank(opts: { path: string; sizeGb: number; qemuImg?: string }): Promise<void> {
-  await create(opts.qemuImg ?? 'qemu-img', ['create', '-q', '-f', 'qcow2', opts.path, `${opts.sizeGb}G`], opts.path);
+  await create(
+    opts.qemuImg ?? 'qemu-img',
+    ['create', '-q', '-f', 'qcow2', opts.path, `${opts.sizeGb}G`],
+    opts.path,
+  );
 }
 
 async function create(qemuImg: string, args: string[], path: string): Promise<void> {
@@ -41,7 +58,10 @@ async function create(qemuImg: string, args: string[], path: string): Promise<vo
     await run(qemuImg, args);
   } catch (err) {
     const text = stderrOf(err);
-    throw new DiskError('disk_create_failed', `Cannot create disk ${path}: ${text}`, { cause: err, retryable: /No space/i.test(text) });
+    throw new DiskError('disk_create_failed', `Cannot create disk ${path}: ${text}`, {
+      cause: err,
+      retryable: /No space/i.test(text),
+    });
   }
 }
 

@@ -52,7 +52,10 @@ export class AgentLink {
   }
 
   private dial(): void {
-    const ws = new WebSocket(this.o.url, { headers: { authorization: `Bearer ${this.o.joinToken}` }, handshakeTimeout: 10_000 });
+    const ws = new WebSocket(this.o.url, {
+      headers: { authorization: `Bearer ${this.o.joinToken}` },
+      handshakeTimeout: 10_000,
+    });
     this.ws = ws;
     ws.on('open', () => {
       this.send({ ...this.o.hello(), vms: this.o.vms.reports() });
@@ -67,7 +70,11 @@ export class AgentLink {
       if (this.ws === ws) this.ws = null;
       if (this.stopped) return;
       const wait = fullJitterMs(this.attempt++, (this.o.rand ?? Math.random)());
-      this.o.log.warn('coordinator link closed, reconnecting', { code, reason: reason.toString(), retry_ms: wait });
+      this.o.log.warn('coordinator link closed, reconnecting', {
+        code,
+        reason: reason.toString(),
+        retry_ms: wait,
+      });
       this.retry = setTimeout(() => this.dial(), wait);
     });
   }
@@ -80,7 +87,8 @@ export class AgentLink {
       this.o.log.warn('bad message from coordinator', { err });
       return;
     }
-    if (msg.type === 'welcome' || msg.type === 'interval') return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
+    if (msg.type === 'welcome' || msg.type === 'interval')
+      return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
     return this.answerDestroy(msg);
   }
@@ -109,7 +117,11 @@ export class AgentLink {
   }
 
   private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
-    const log = this.o.log.child({ request_id: msg.request_id, vm_name: msg.spec.name, vm_id: msg.spec.vm_id });
+    const log = this.o.log.child({
+      request_id: msg.request_id,
+      vm_name: msg.spec.name,
+      vm_id: msg.spec.vm_id,
+    });
     try {
       const vm = await this.o.vms.spawn(msg.spec);
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });

@@ -71,7 +71,14 @@ export class VmManager {
         .filter((s) => s.vm_id !== exceptVmId)
         .map((s) => {
           const r = reportOf(s);
-          return { name: r.name, vm_id: r.vm_id, pins: r.vcpu_pins, cpu_policy: r.cpu_policy, numa_node: r.numa_node ?? -1, memory_mb: r.memory_mb };
+          return {
+            name: r.name,
+            vm_id: r.vm_id,
+            pins: r.vcpu_pins,
+            cpu_policy: r.cpu_policy,
+            numa_node: r.numa_node ?? -1,
+            memory_mb: r.memory_mb,
+          };
         }),
     };
   }
@@ -126,7 +133,9 @@ export class VmManager {
     validateSpawn(spec, this.hostView());
     // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
     await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 });
-    let s = await this.save(newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }));
+    let s = await this.save(
+      newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
+    );
     const log = this.o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
     try {
       await runSteps(this.context(s.spec, vmId), 'accepted', async (phase) => {
@@ -135,7 +144,10 @@ export class VmManager {
       });
       const dom = await this.o.hv.lookupDomain(spec.name);
       s = await this.save({ ...s, phase: 'done', observed_state: 'running', domain_uuid: dom?.uuid ?? null });
-      log.info('vm spawned', { numa_node: spec.tuning.numa_memory.nodeset, pins: spec.tuning.vcpu_pins.join(',') });
+      log.info('vm spawned', {
+        numa_node: spec.tuning.numa_memory.nodeset,
+        pins: spec.tuning.vcpu_pins.join(','),
+      });
       return reportOf(s);
     } catch (err) {
       log.warn('spawn failed, rolling back', { err, phase: s.phase });

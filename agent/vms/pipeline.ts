@@ -92,7 +92,11 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
 ];
 
 /** runSteps runs every step after `from`, calling `done` (which persists the phase) after each. */
-export async function runSteps(ctx: SpawnContext, from: SpawnPhase, done: (phase: SpawnPhase) => Promise<void>): Promise<void> {
+export async function runSteps(
+  ctx: SpawnContext,
+  from: SpawnPhase,
+  done: (phase: SpawnPhase) => Promise<void>,
+): Promise<void> {
   const start = SPAWN_STEPS.findIndex((s) => s.phase === from) + 1;
   for (const step of SPAWN_STEPS.slice(start)) {
     await step.run(ctx);
@@ -103,7 +107,11 @@ export async function runSteps(ctx: SpawnContext, from: SpawnPhase, done: (phase
 }
 
 /** undoSpawn removes everything a spawn may have made; every part tolerates a missing piece. */
-export async function undoSpawn(hv: Hypervisor, spec: SpawnSpec, opts: { keepDisk?: boolean } = {}): Promise<void> {
+export async function undoSpawn(
+  hv: Hypervisor,
+  spec: SpawnSpec,
+  opts: { keepDisk?: boolean } = {},
+): Promise<void> {
   const dom = await hv.lookupDomain(spec.name);
   if (dom) {
     if (dom.state !== 'shutoff') await hv.destroy(spec.name).catch(ignoreNotRunning);

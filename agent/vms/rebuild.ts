@@ -15,7 +15,12 @@ const run = promisify(execFile);
  * Guest users cannot be read back from libvirt, so user_configs comes back empty; everything
  * placement and recovery need (pins, NUMA, disks, identity) is in the domain XML.
  */
-export async function rebuildSidecar(m: VmManager, dom: DomainSummary, xml: string, meta: VmpoolMetadata): Promise<Sidecar | null> {
+export async function rebuildSidecar(
+  m: VmManager,
+  dom: DomainSummary,
+  xml: string,
+  meta: VmpoolMetadata,
+): Promise<Sidecar | null> {
   const log = m.o.log.child({ vm_id: meta.id, vm_name: dom.name });
   try {
     const spec = await specFromDomain(dom.name, xml, meta);
@@ -37,7 +42,11 @@ async function specFromDomain(name: string, xml: string, meta: VmpoolMetadata): 
   if (!root || !iso) throw new Error('domain has no root disk or seed ISO');
   const info = await diskInfo(root);
   const memMib = Number(/<memory unit='KiB'>(\d+)<\/memory>/.exec(xml)?.[1] ?? 0) / 1024;
-  const extra = await Promise.all(disks.slice(1).map(async (p) => ({ path: p, size_gb: Math.max(1, Math.ceil((await diskInfo(p)).size / 2 ** 30)) })));
+  const extra = await Promise.all(
+    disks
+      .slice(1)
+      .map(async (p) => ({ path: p, size_gb: Math.max(1, Math.ceil((await diskInfo(p)).size / 2 ** 30)) })),
+  );
   return SpawnSpecSchema.parse({
     name,
     vcpu_count: t.vcpuPins.length,
@@ -62,6 +71,10 @@ async function specFromDomain(name: string, xml: string, meta: VmpoolMetadata): 
 
 async function diskInfo(path: string): Promise<{ size: number; backing: string | undefined }> {
   const { stdout } = await run('qemu-img', ['info', '--output=json', '-U', path]);
-  const j = JSON.parse(stdout) as { 'virtual-size': number; 'full-backing-filename'?: string; 'backing-filename'?: string };
+  const j = JSON.parse(stdout) as {
+    'virtual-size': number;
+    'full-backing-filename'?: string;
+    'backing-filename'?: string;
+  };
   return { size: j['virtual-size'], backing: j['full-backing-filename'] ?? j['backing-filename'] };
 }

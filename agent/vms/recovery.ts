@@ -23,8 +23,21 @@ export interface RecoveryReport {
  * recover rebuilds the agent's state from sidecars and libvirt before it reports anything,
  * without asking the coordinator. Domains without vmpool metadata are never touched.
  */
-export async function recover(m: VmManager, opts: { restartStopped?: boolean } = {}): Promise<RecoveryReport> {
-  const r: RecoveryReport = { adopted: [], stopped: [], restarted: [], rolledBack: [], destroyed: [], redefined: [], rebuilt: [], lost: [], quarantined: [] };
+export async function recover(
+  m: VmManager,
+  opts: { restartStopped?: boolean } = {},
+): Promise<RecoveryReport> {
+  const r: RecoveryReport = {
+    adopted: [],
+    stopped: [],
+    restarted: [],
+    rolledBack: [],
+    destroyed: [],
+    redefined: [],
+    rebuilt: [],
+    lost: [],
+    quarantined: [],
+  };
   const scan = await m.o.sidecars.scan();
   r.quarantined = scan.quarantined.map((q) => ({ path: q.path, reason: q.reason }));
   const domains = new Map((await m.o.hv.listDomains()).map((d) => [d.name, d]));
@@ -37,7 +50,13 @@ export async function recover(m: VmManager, opts: { restartStopped?: boolean } =
   return r;
 }
 
-async function recoverOne(m: VmManager, s: Sidecar, dom: DomainSummary | undefined, r: RecoveryReport, opts: { restartStopped?: boolean }): Promise<void> {
+async function recoverOne(
+  m: VmManager,
+  s: Sidecar,
+  dom: DomainSummary | undefined,
+  r: RecoveryReport,
+  opts: { restartStopped?: boolean },
+): Promise<void> {
   if (s.desired_state === 'destroyed') {
     await m.forget(s);
     r.destroyed.push(s.name);
@@ -46,7 +65,11 @@ async function recoverOne(m: VmManager, s: Sidecar, dom: DomainSummary | undefin
     await m.forget(s);
     r.rolledBack.push(s.name);
   } else if (!existsSync(s.spec.disk_path)) {
-    await m.save({ ...s, observed_state: 'lost', failure: { code: 'disk_missing', message: `Disk ${s.spec.disk_path} is gone` } });
+    await m.save({
+      ...s,
+      observed_state: 'lost',
+      failure: { code: 'disk_missing', message: `Disk ${s.spec.disk_path} is gone` },
+    });
     r.lost.push(s.name);
   } else if (!dom) {
     // the disk survived but libvirt forgot the domain: define and start it again from the sidecar
@@ -67,7 +90,11 @@ async function recoverOne(m: VmManager, s: Sidecar, dom: DomainSummary | undefin
   }
 }
 
-async function rebuildMissing(m: VmManager, domains: Map<string, DomainSummary>, r: RecoveryReport): Promise<void> {
+async function rebuildMissing(
+  m: VmManager,
+  domains: Map<string, DomainSummary>,
+  r: RecoveryReport,
+): Promise<void> {
   const known = new Set([...m.vms.values()].map((s) => s.name));
   for (const dom of domains.values()) {
     if (known.has(dom.name)) continue;

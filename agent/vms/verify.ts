@@ -22,10 +22,16 @@ export async function verifyPinning(hv: Hypervisor, spec: SpawnSpec): Promise<vo
   });
   const emulator = formatCpuList(await hv.emulatorPin(spec.name));
   const wantEmu = formatCpuList(parseCpuList(spec.tuning.emulator_cpuset));
-  if (emulator !== wantEmu) throw new PinMismatchError(spec.name, 'emulator pin', wantEmu, emulator || '(none)');
+  if (emulator !== wantEmu)
+    throw new PinMismatchError(spec.name, 'emulator pin', wantEmu, emulator || '(none)');
   const numa = await hv.numaTune(spec.name);
   const wantNodes = formatCpuList(parseCpuList(spec.tuning.numa_memory.nodeset));
   if (numa.mode !== spec.tuning.numa_memory.mode || formatCpuList(parseCpuList(numa.nodeset)) !== wantNodes) {
-    throw new PinMismatchError(spec.name, 'numa memory', `${spec.tuning.numa_memory.mode} ${wantNodes}`, `${numa.mode} ${numa.nodeset}`);
+    throw new PinMismatchError(
+      spec.name,
+      'numa memory',
+      `${spec.tuning.numa_memory.mode} ${wantNodes}`,
+      `${numa.mode} ${numa.nodeset}`,
+    );
   }
 }

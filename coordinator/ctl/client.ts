@@ -24,6 +24,9 @@ export class CoordinatorClient {
   private readonly fetchFn: FetchFn;
 
   constructor(private readonly o: ClientOptions) {
+    if (!/^https?:\/\/[^/\s]+/.test(o.url) || !URL.canParse(o.url)) {
+      throw new CtlError('usage', `Cannot use --url ${JSON.stringify(o.url)}: expected http://HOST:PORT`);
+    }
     this.base = o.url.replace(/\/+$/, '');
     this.fetchFn = o.fetch ?? ((input, init) => fetch(input, init));
   }

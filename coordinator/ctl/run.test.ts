@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { run } from './run.js';
-import { SEED_003_VM1 } from './spawn-body.test.js';
+import { SEED_003_VM1 } from './testing/seed-003.js';
 import { CANNED, type Canned } from './testing/canned.js';
 
 interface Seen {
@@ -28,11 +28,28 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (text += c.toString()));
     req.on('end', () => {
       const key = `${req.method} ${req.url}`;
-      seen.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, idempotencyKey: req.headers['idempotency-key'] as string | undefined, body: text ? JSON.parse(text) : undefined });
-      const canned = overrides[key] ?? CANNED[key] ?? { status: 404, problem: { code: 'not_found', detail: 'No such route' } };
+      const pathKey = `${req.method} ${req.url!.split('?')[0]}`;
+      seen.push({
+        method: req.method!,
+        url: req.url!,
+        auth: req.headers.authorization,
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        body: text ? JSON.parse(text) : undefined,
+      });
+      const canned = overrides[pathKey] ??
+        CANNED[key] ??
+        CANNED[pathKey] ?? { status: 404, problem: { code: 'not_found', detail: 'No such route' } };
       const problem = 'problem' in canned;
-      res.writeHead(canned.status, { 'content-type': problem ? 'application/problem+json' : 'application/json' });
-      res.end(problem ? JSON.stringify({ status: canned.status, ...canned.problem }) : canned.body === null ? '' : JSON.stringify(canned.body));
+      res.writeHead(canned.status, {
+        'content-type': problem ? 'application/problem+json' : 'application/json',
+      });
+      res.end(
+        problem
+          ? JSON.stringify({ status: canned.status, ...canned.problem })
+          : canned.body === null
+            ? ''
+            : JSON.stringify(canned.body),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,7 +69,11 @@ beforeEach(() => {
 async function ctl(argv: string[], env: NodeJS.ProcessEnv = { VMPOOL_URL: url, VMPOOL_TOKEN: 'tok-123' }) {
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, { env, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+  const code = await run(argv, {
+    env,
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
   return { code, stdout, stderr };
 }
 
@@ -63,7 +84,9 @@ describe('vmpoolctl run against a canned coordinator', () => {
     expect(seen[0]).toMatchObject({ method: 'GET', url: '/v1/vms', auth: 'Bearer tok-123' });
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+NAME\s+VMID\s+STATE\s+NODE\s+NUMA\s+vCPU\s+MEM MB\s+PINS$/);
-    expect(lines[1]).toMatch(/^vm-1\s+k3s-worker-slm-heavy\s+1001\s+running\s+node-a\s+0\s+32\s+120832\s+0-15,36-51$/);
+    expect(lines[1]).toMatch(
+      /^vm-1\s+k3s-worker-slm-heavy\s+1001\s+running\s+node-a\s+0\s+32\s+120832\s+0-15,36-51$/,
+    );
   });
 
   it('prints the raw answer with --json', async () => {
@@ -80,7 +103,26 @@ describe('vmpoolctl run against a canned coordinator', () => {
   });
 
   it('spawns from flags: body, ?wait=false and the idempotency key reach the API', async () => {
-    const r = await ctl(['spawn', '--name', 'web-1', '--vcpus', '2', '--memory-mb', '2048', '--disk-gb', '10', '--image', 'debian-12', '--tag', 'a', '--tag', 'b', '--no-wait', '--idempotency-key', 'k1']);
+    const r = await ctl([
+      'spawn',
+      '--name',
+      'web-1',
+      '--vcpus',
+      '2',
+      '--memory-mb',
+      '2048',
+      '--disk-gb',
+      '10',
+      '--image',
+      'debian-12',
+      '--tag',
+      'a',
+      '--tag',
+      'b',
+      '--no-wait',
+      '--idempotency-key',
+      'k1',
+    ]);
     expect(r.code).toBe(0);
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/vms?wait=false', idempotencyKey: 'k1' });
     expect(seen[0]!.body).toMatchObject({ name: 'web-1', vcpu_count: 2, memory_mb: 2048, tags: ['a', 'b'] });
@@ -91,14 +133,29 @@ describe('vmpoolctl run against a canned coordinator', () => {
     writeFileSync(spec, JSON.stringify(SEED_003_VM1));
     const r = await ctl(['spawn', '--spec', spec]);
     expect(r.code).toBe(0);
-    expect(seen[0]).toMatchObject({ url: '/v1/vms', body: { name: 'k3s-worker-slm-heavy', image: 'base', network: { bridge: 'br0' } } });
+    expect(seen[0]).toMatchObject({
+      url: '/v1/vms',
+      body: { name: 'k3s-worker-slm-heavy', image: 'base', network: { bridge: 'br0' } },
+    });
     expect(seen[0]!.body).not.toHaveProperty('tuning');
     expect(r.stderr).toContain('pins come from placement');
   });
 
   it('renders a no_capacity problem with every node reason and exits 1', async () => {
     overrides['POST /v1/vms'] = CANNED.noCapacity!;
-    const r = await ctl(['spawn', '--name', 'big', '--vcpus', '64', '--memory-mb', '2048', '--disk-gb', '10', '--image', 'base']);
+    const r = await ctl([
+      'spawn',
+      '--name',
+      'big',
+      '--vcpus',
+      '64',
+      '--memory-mb',
+      '2048',
+      '--disk-gb',
+      '10',
+      '--image',
+      'base',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('vmpoolctl: no_capacity: Cannot place VM: no node fits (2 nodes considered)');
@@ -114,32 +171,52 @@ describe('vmpoolctl run against a canned coordinator', () => {
   });
 
   it('shows a dry-run decision and per-pass reasons; exits 1 when nothing fits', async () => {
-    const args = ['dry-run', '--name', 'x', '--vcpus', '4', '--memory-mb', '1024', '--disk-gb', '5', '--image', 'base'];
+    const args = [
+      'dry-run',
+      '--name',
+      'x',
+      '--vcpus',
+      '4',
+      '--memory-mb',
+      '1024',
+      '--disk-gb',
+      '5',
+      '--image',
+      'base',
+    ];
     const ok = await ctl(args);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^decision:\s+node node-a, NUMA node 1, pass 1$/m);
-    expect(ok.stdout).toMatch(/^1\s+node-a\s+chosen$/m);
-    expect(ok.stdout).toMatch(/^1\s+node-b\s+numa_memory_fit\s+no NUMA node has 1024 MiB free$/m);
-    expect(ok.stdout).toMatch(/^2\s+-\s+not run$/m);
-    overrides['POST /v1/placements/dry-run'] = { status: 200, body: { ok: false, passes: [{ pass: 1, ran: true, candidates: [], rejected: [] }] } };
+    expect(ok.stdout).toMatch(/^\s*1\s+node-a\s+chosen$/m);
+    expect(ok.stdout).toMatch(/^\s*1\s+node-b\s+numa_memory_fit\s+no NUMA node has 1024 MiB free$/m);
+    expect(ok.stdout).toMatch(/^\s*2\s+-\s+not run$/m);
+    overrides['POST /v1/placements/dry-run'] = {
+      status: 200,
+      body: { ok: false, passes: [{ pass: 1, ran: true, candidates: [], rejected: [] }] },
+    };
     const none = await ctl(args);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('decision: no node fits');
+    expect(none.stdout).toContain('no nodes registered');
   });
 
   it('prints the seed-001 node table', async () => {
     const r = await ctl(['nodes']);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NODE\s+STATE\s+RES\s+KVM\s+VMS\s+vCPU USED\/TOTAL\s+RAM USED\/TOTAL\s+AVAILABLE\s+OVER$/);
-    expect(lines[1]).toMatch(/^node-a\s+up\s+no\s+yes\s+k3s-worker-slm-heavy\s+32\/64\s+118\/250GB\s+32 vCPU, 132GB RAM\s+no$/);
+    expect(lines[0]).toMatch(
+      /^NODE\s+STATE\s+RES\s+KVM\s+VMS\s+vCPU USED\/TOTAL\s+RAM USED\/TOTAL\s+AVAILABLE\s+OVER$/,
+    );
+    expect(lines[1]).toMatch(
+      /^node-a\s+up\s+no\s+yes\s+k3s-worker-slm-heavy\s+32\/64\s+118\/250GB\s+32 vCPU, 132GB RAM\s+no$/,
+    );
     expect(lines[2]).toMatch(/Over-allocated\s+yes$/);
   });
 
   it('prints one node with the holder of each thread group', async () => {
     const r = await ctl(['node', 'node-a']);
-    expect(r.stdout).toMatch(/^0\s+125\s+k3s-worker-slm-heavy\s+0-1,36-37\s+4$/m);
-    expect(r.stdout).toMatch(/^0\s+125\s+\(host\)\s+16,52\s+2$/m);
-    expect(r.stdout).toMatch(/^0\s+125\s+\(free\)\s+2,38\s+2$/m);
+    expect(r.stdout).toMatch(/^\s*0\s+125\s+k3s-worker-slm-heavy\s+0-1,36-37\s+4$/m);
+    expect(r.stdout).toMatch(/^\s*0\s+125\s+\(host\)\s+16,52\s+2$/m);
+    expect(r.stdout).toMatch(/^\s*0\s+125\s+\(free\)\s+2,38\s+2$/m);
   });
 
   it('prints the band summary', async () => {
@@ -148,7 +225,18 @@ describe('vmpoolctl run against a canned coordinator', () => {
   });
 
   it('creates a tenant, prints the token and warns it is shown once', async () => {
-    const r = await ctl(['tenants', 'create', '--name', 'team-a', '--vcpus', '64', '--memory-mb', '262144', '--vms', '10']);
+    const r = await ctl([
+      'tenants',
+      'create',
+      '--name',
+      'team-a',
+      '--vcpus',
+      '64',
+      '--memory-mb',
+      '262144',
+      '--vms',
+      '10',
+    ]);
     expect(r.code).toBe(0);
     expect(seen[0]!.body).toEqual({ name: 'team-a', quota: { vcpus: 64, memory_mb: 262144, vms: 10 } });
     expect(r.stdout).toMatch(/^token:\s+vmp_secret$/m);
@@ -186,7 +274,11 @@ describe('vmpoolctl exit codes without a coordinator answer', () => {
     await new Promise((resolve) => closed.close(resolve));
     const r = await ctl(['list'], { VMPOOL_URL: `http://127.0.0.1:${port}` });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`^vmpoolctl: unreachable: Cannot reach coordinator at http://127.0.0.1:${port}: .*ECONNREFUSED`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^vmpoolctl: unreachable: Cannot reach coordinator at http://127.0.0.1:${port}: .*ECONNREFUSED`,
+      ),
+    );
   });
 
   it.each([
@@ -196,6 +288,7 @@ describe('vmpoolctl exit codes without a coordinator answer', () => {
     [['spawn', '--vcpus', '2'], /--name is required/],
     [['show'], /expected one VM id, got 0/],
     [[], /no command given/],
+    [['--url', 'ftp://x', 'list'], /Cannot use --url "ftp:\/\/x"/],
   ])('exits 2 for usage error %j', async (argv, message) => {
     const r = await ctl(argv, { VMPOOL_URL: 'http://127.0.0.1:9' });
     expect(r.code).toBe(2);

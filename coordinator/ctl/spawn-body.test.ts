@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SEED_003_VM1 } from './testing/seed-003.js';
 import {
   bodyFromFlags,
   bodyFromSpec,
@@ -6,57 +7,6 @@ import {
   rejectFlagsWithSpec,
   withPlacementFlags,
 } from './spawn-body.js';
-
-/** SEED_003_VM1 is VM1 of seed 003, verbatim. */
-export const SEED_003_VM1 = {
-  name: 'k3s-worker-slm-heavy',
-  vcpu_count: 32,
-  memory_mb: 120832,
-  disk_path: '/var/lib/libvirt/images/slm-heavy.qcow2',
-  disk_size_gb: 40,
-  base_image_path: '/var/lib/libvirt/images/base.qcow2',
-  bridge_network_interface: 'br0',
-  cloud_init_iso_path: '/var/lib/libvirt/images/slm-heavy-cloud-init.iso',
-  tuning: {
-    vcpu_pins: [
-      '0',
-      '36',
-      '1',
-      '37',
-      '2',
-      '38',
-      '3',
-      '39',
-      '4',
-      '40',
-      '5',
-      '41',
-      '6',
-      '42',
-      '7',
-      '43',
-      '8',
-      '44',
-      '9',
-      '45',
-      '10',
-      '46',
-      '11',
-      '47',
-      '12',
-      '48',
-      '13',
-      '49',
-      '14',
-      '50',
-      '15',
-      '51',
-    ],
-    emulator_cpuset: '16-17,52-53',
-    numa_memory: { nodeset: '0', mode: 'strict' },
-  },
-  user_configs: [{ username: 'admin', ssh_authorized_keys: ['ssh-rsa AAAAB3NzaC1yc2E... user@host'] }],
-};
 
 describe('bodyFromSpec', () => {
   it('maps seed-003 VM1 to a create body and drops tuning and paths', () => {

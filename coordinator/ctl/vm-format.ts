@@ -71,6 +71,9 @@ function formatPassTable(r: PlacementResult): string {
       ...p.rejected.map((x) => [p.pass, x.node_id, x.reason, x.detail]),
     ];
   });
+  const nodes = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  // a fleet with no registered nodes gives passes without rows; say so instead of an empty table
+  if (!nodes) return 'no nodes registered with the coordinator\n';
   return formatTable(['PASS', 'NODE', 'RESULT', 'DETAIL'], rows);
 }
 

@@ -54,12 +54,22 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.header('x-request-id', c.get('requestId'));
     d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
   });
-  app.use('/v1/*', bodyLimit({ maxSize: 256 * 1024, onError: (c) => problem(c, 413, 'payload_too_large', 'Request body exceeds 256 KiB') }));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: 256 * 1024,
+      onError: (c) => problem(c, 413, 'payload_too_large', 'Request body exceeds 256 KiB'),
+    }),
+  );
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/metrics', async (c) => c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }));
+  app.get('/metrics', async (c) =>
+    c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
+  );
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
-    const principal = token ? authenticate(d.store.read(), token, { adminTokenHash: d.adminTokenHash }) : null;
+    const principal = token
+      ? authenticate(d.store.read(), token, { adminTokenHash: d.adminTokenHash })
+      : null;
     if (!principal) return problem(c, 401, 'unauthorized', 'Missing or unknown bearer token');
     c.set('principal', principal);
     await next();
@@ -77,7 +87,13 @@ export function createApp(d: AppDeps): Hono<Env> {
     await d.store.update((s) => {
       s.tenants[id] = { id, name: body.name, token_hash: hash, quota: body.quota, created_at };
     });
-    await d.audit.append({ tenant: id, vm: null, op: 'tenant.create', source: source(c.req.raw, c.get('requestId')), result: 'ok' });
+    await d.audit.append({
+      tenant: id,
+      vm: null,
+      op: 'tenant.create',
+      source: source(c.req.raw, c.get('requestId')),
+      result: 'ok',
+    });
     return c.json({ id, name: body.name, quota: body.quota, created_at, token }, 201);
   });
   app.get('/v1/tenants', admin, (c) =>
@@ -86,7 +102,8 @@ export function createApp(d: AppDeps): Hono<Env> {
 
   app.post('/v1/vms', async (c) => {
     const p = c.get('principal');
-    if (p.kind !== 'tenant') throw new VmpoolError('bad_request', 'Cannot create a VM as admin: use a tenant token');
+    if (p.kind !== 'tenant')
+      throw new VmpoolError('bad_request', 'Cannot create a VM as admin: use a tenant token');
     const wait = c.req.query('wait') !== 'false';
     const key = c.req.header('idempotency-key')?.slice(0, 200);
     const body = await jsonBody(c.req.raw);
@@ -104,9 +121,13 @@ export function createApp(d: AppDeps): Hono<Env> {
     await d.vms.destroy(c.req.param('id'), caller(c.get('principal')), source(c.req.raw, c.get('requestId')));
     return c.body(null, 204);
   });
-  app.post('/v1/placements/dry-run', async (c) => c.json(d.vms.dryRun(await jsonBody(c.req.raw), caller(c.get('principal')))));
+  app.post('/v1/placements/dry-run', async (c) =>
+    c.json(d.vms.dryRun(await jsonBody(c.req.raw), caller(c.get('principal')))),
+  );
 
-  app.get('/v1/nodes', admin, (c) => c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit) }));
+  app.get('/v1/nodes', admin, (c) =>
+    c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit) }),
+  );
   app.get('/v1/nodes/:id', admin, (c) => {
     const entry = d.registry.get(c.req.param('id'));
     if (!entry) throw new VmpoolError('not_found', 'Cannot find node: no such node');
@@ -118,7 +139,12 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   app.get('/v1/audit', admin, async (c) => {
     const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 10_000);
-    return c.json({ entries: await d.audit.list({ limit, ...(c.req.query('tenant') ? { tenant: c.req.query('tenant') } : {}) }) });
+    return c.json({
+      entries: await d.audit.list({
+        limit,
+        ...(c.req.query('tenant') ? { tenant: c.req.query('tenant') } : {}),
+      }),
+    });
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   return app;
@@ -128,7 +154,7 @@ function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 
-function source(req: Request, requestId: string): string {
+function source(_req: Request, requestId: string): string {
   return `http:${requestId}`;
 }
 

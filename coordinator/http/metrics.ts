@@ -13,16 +13,44 @@ export interface Metrics {
 }
 
 /** createMetrics builds a private registry (never the global one, so tests can make many). */
-export function createMetrics(collect: { nodes: () => Record<string, number>; vms: () => Record<string, number> }): Metrics {
+export function createMetrics(collect: {
+  nodes: () => Record<string, number>;
+  vms: () => Record<string, number>;
+}): Metrics {
   const registry = new Registry();
-  const nodes = new Gauge({ name: 'vmpool_nodes', help: 'Known nodes by state', labelNames: ['state'], registers: [registry] });
-  const vms = new Gauge({ name: 'vmpool_vms', help: 'VMs by state', labelNames: ['state'], registers: [registry] });
+  const nodes = new Gauge({
+    name: 'vmpool_nodes',
+    help: 'Known nodes by state',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const vms = new Gauge({
+    name: 'vmpool_vms',
+    help: 'VMs by state',
+    labelNames: ['state'],
+    registers: [registry],
+  });
   return {
     registry,
     contentType: registry.contentType,
-    httpRequests: new Counter({ name: 'vmpool_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'status'], registers: [registry] }),
-    heartbeats: new Counter({ name: 'vmpool_heartbeats_total', help: 'Heartbeats received', registers: [registry] }),
-    placementSeconds: new Histogram({ name: 'vmpool_placement_seconds', help: 'Placement decision time', labelNames: ['result'], registers: [registry], buckets: [0.0001, 0.001, 0.01, 0.1, 1] }),
+    httpRequests: new Counter({
+      name: 'vmpool_http_requests_total',
+      help: 'HTTP requests',
+      labelNames: ['method', 'status'],
+      registers: [registry],
+    }),
+    heartbeats: new Counter({
+      name: 'vmpool_heartbeats_total',
+      help: 'Heartbeats received',
+      registers: [registry],
+    }),
+    placementSeconds: new Histogram({
+      name: 'vmpool_placement_seconds',
+      help: 'Placement decision time',
+      labelNames: ['result'],
+      registers: [registry],
+      buckets: [0.0001, 0.001, 0.01, 0.1, 1],
+    }),
     nodes,
     vms,
     async render() {

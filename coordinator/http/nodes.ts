@@ -29,8 +29,13 @@ export function nodeRows(entries: readonly NodeEntry[], state: StoreState, overc
 
 function row(n: PlacementNode, entry: NodeEntry, state: StoreState, overcommit: number): NodeRow {
   const reserved = new Set(n.host_reserved_cpus);
-  const vcpuTotal = n.topology.numa_nodes.reduce((s, nn) => s + nn.cpus.filter((c) => !reserved.has(c.id)).length, 0);
-  const ramTotal = n.topology.numa_nodes.reduce((s, nn) => s + nn.memory_mb, 0) - (n.host_reserved_memory_mb ?? 0) * n.topology.numa_nodes.length;
+  const vcpuTotal = n.topology.numa_nodes.reduce(
+    (s, nn) => s + nn.cpus.filter((c) => !reserved.has(c.id)).length,
+    0,
+  );
+  const ramTotal =
+    n.topology.numa_nodes.reduce((s, nn) => s + nn.memory_mb, 0) -
+    (n.host_reserved_memory_mb ?? 0) * n.topology.numa_nodes.length;
   const vcpuUsed = n.allocations.reduce((s, a) => s + a.pins.length, 0);
   const ramUsed = n.allocations.reduce((s, a) => s + a.memory_mb, 0);
   return {

@@ -29,10 +29,27 @@ export const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
 };
 
 /** problem renders an RFC 9457 problem+json body with our stable `code`. */
-export function problem(c: Context, status: ContentfulStatusCode, code: string, detail: string, extra: Record<string, unknown> = {}) {
-  return c.body(JSON.stringify({ type: `https://vmpool.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra }), status, {
-    'content-type': 'application/problem+json',
-  });
+export function problem(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
+  return c.body(
+    JSON.stringify({
+      type: `https://vmpool.dev/problems/${code}`,
+      title: code.replace(/_/g, ' '),
+      status,
+      code,
+      detail,
+      ...extra,
+    }),
+    status,
+    {
+      'content-type': 'application/problem+json',
+    },
+  );
 }
 
 /** errorResponse is the single place errors become HTTP: typed errors keep their code, others are 500. */

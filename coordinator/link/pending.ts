@@ -24,7 +24,12 @@ export class PendingRequests<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(requestId);
-        reject(new LinkError('agent_timeout', `Cannot finish request ${requestId} on node "${nodeId}": no answer in ${timeoutMs} ms`));
+        reject(
+          new LinkError(
+            'agent_timeout',
+            `Cannot finish request ${requestId} on node "${nodeId}": no answer in ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.set(requestId, { nodeId, resolve, reject, timer });
     });
@@ -46,7 +51,9 @@ export class PendingRequests<T> {
       if (w.nodeId !== nodeId) continue;
       clearTimeout(w.timer);
       this.waiters.delete(id);
-      w.reject(new LinkError('node_unavailable', `Cannot finish request ${id}: node "${nodeId}" disconnected`));
+      w.reject(
+        new LinkError('node_unavailable', `Cannot finish request ${id}: node "${nodeId}" disconnected`),
+      );
     }
   }
 }

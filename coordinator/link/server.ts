@@ -49,10 +49,16 @@ export class AgentLinkServer {
   }
 
   /** request sends a spawn/destroy to a node and waits for its answer. */
-  request(nodeId: string, msg: CoordinatorMessage & { request_id: string }, timeoutMs: number): Promise<AgentAnswer> {
+  request(
+    nodeId: string,
+    msg: CoordinatorMessage & { request_id: string },
+    timeoutMs: number,
+  ): Promise<AgentAnswer> {
     const entry = this.registry.get(nodeId);
     if (!entry?.conn || entry.state !== 'ready') {
-      return Promise.reject(new LinkError('node_unavailable', `Cannot reach node "${nodeId}": not connected`));
+      return Promise.reject(
+        new LinkError('node_unavailable', `Cannot reach node "${nodeId}": not connected`),
+      );
     }
     const answer = this.pending.wait(msg.request_id, nodeId, timeoutMs);
     entry.conn.send(msg);
@@ -72,19 +78,29 @@ export class AgentLinkServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== AGENT_PATH) return refuse(socket, 404, 'Not Found');
+    if (url.pathname !== AGENT_PATH) {
+      refuse(socket, 404, 'Not Found');
+      return;
+    }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (!timingSafeEqual(sha256(token), this.joinHash)) {
       this.opts.log.warn('agent refused: bad join token', { remote: req.socket.remoteAddress });
-      return refuse(socket, 401, 'Unauthorized');
+      refuse(socket, 401, 'Unauthorized');
+      return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws));
   }
 
   private serve(ws: WebSocket): void {
     let node: string | null = null;
-    const conn = { send: (m: CoordinatorMessage) => ws.send(JSON.stringify(m)), close: (c: number, r: string) => ws.close(c, r) };
-    const helloTimer = setTimeout(() => node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'), this.opts.helloTimeoutMs ?? 10_000);
+    const conn = {
+      send: (m: CoordinatorMessage) => ws.send(JSON.stringify(m)),
+      close: (c: number, r: string) => ws.close(c, r),
+    };
+    const helloTimer = setTimeout(
+      () => node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'),
+      this.opts.helloTimeoutMs ?? 10_000,
+    );
     (ws as WebSocket & { alive?: boolean }).alive = true;
     ws.on('pong', () => Object.assign(ws, { alive: true }));
     ws.on('message', (data) => {
@@ -99,9 +115,14 @@ export class AgentLinkServer {
       if (!node) return ws.close(CLOSE_CODES.badMessage, 'hello first');
       if (msg.type === 'heartbeat') {
         const entry = this.registry.get(node);
-        if (entry && this.registry.heartbeat(node, conn, msg, this.now())) this.events.onHeartbeat(entry, msg);
+        if (entry && this.registry.heartbeat(node, conn, msg, this.now()))
+          this.events.onHeartbeat(entry, msg);
       } else {
-        this.pending.settle(msg.request_id, { ok: msg.ok, vm: 'vm' in msg ? msg.vm : undefined, error: msg.error });
+        this.pending.settle(msg.request_id, {
+          ok: msg.ok,
+          vm: 'vm' in msg ? msg.vm : undefined,
+          error: msg.error,
+        });
       }
     });
     ws.on('close', () => {
@@ -113,15 +134,28 @@ export class AgentLinkServer {
     });
   }
 
-  private hello(msg: Hello, conn: { send: (m: CoordinatorMessage) => void; close: (c: number, r: string) => void }): string | null {
+  private hello(
+    msg: Hello,
+    conn: { send: (m: CoordinatorMessage) => void; close: (c: number, r: string) => void },
+  ): string | null {
     if (msg.v !== PROTOCOL_VERSION) {
       conn.close(CLOSE_CODES.versionMismatch, `protocol ${msg.v} unsupported; want ${PROTOCOL_VERSION}`);
       return null;
     }
     try {
       const entry = this.registry.connect(msg, conn, this.now());
-      conn.send({ type: 'welcome', v: PROTOCOL_VERSION, node_id: entry.id, heartbeat_interval_ms: entry.intervalMs });
-      this.opts.log.info('agent connected', { node_id: entry.id, vms: msg.vms.length, kvm: msg.kvm, reserved: msg.reserved });
+      conn.send({
+        type: 'welcome',
+        v: PROTOCOL_VERSION,
+        node_id: entry.id,
+        heartbeat_interval_ms: entry.intervalMs,
+      });
+      this.opts.log.info('agent connected', {
+        node_id: entry.id,
+        vms: msg.vms.length,
+        kvm: msg.kvm,
+        reserved: msg.reserved,
+      });
       this.events.onHello(entry);
       return entry.id;
     } catch (err) {

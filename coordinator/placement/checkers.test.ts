@@ -135,7 +135,7 @@ describe.each<[string, FeasibilityCheck, PlacementNode, Partial<PlacementRequest
     lopsided,
     { vcpu_count: 12, memory_mb: 40961 },
     1,
-    'numa_memory_fit: NUMA nodes 1 have the vCPUs but at most 40960 MiB free, 40961 MiB needed',
+    'numa_memory_fit: NUMA nodes with the vCPUs (1) have at most 40960 MiB free, 40961 MiB needed',
   ],
   ['antiAffinity', antiAffinity, lopsided, { anti_affinity_group: 'web' }, 1, true],
   [
@@ -162,7 +162,13 @@ describe('runChecks', () => {
   it('never builds the node view when a cheap flag check already rejects', () => {
     const down = seed003Host('n', { alive: false });
     let built = 0;
-    const counting: CheckContext = { ...ctx(down), view: () => (built++, nodeView(down)) };
+    const counting: CheckContext = {
+      ...ctx(down),
+      view: () => {
+        built++;
+        return nodeView(down);
+      },
+    };
     runChecks(down, request, counting);
     expect(built).toBe(0);
   });

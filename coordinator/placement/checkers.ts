@@ -1,4 +1,4 @@
-import { cpuFits, cpuRoom } from './fit.js';
+import { cpuFits, cpuRoom, fitsWhole } from './fit.js';
 import type { PlacementConfig, PlacementNode, PlacementRequest, Rejection } from './types.js';
 import type { NodeView } from './view.js';
 
@@ -30,6 +30,15 @@ export const notReserved: FeasibilityCheck = (node, _request, ctx) =>
 export const kvmCapable: FeasibilityCheck = (node, request) =>
   !request.requires_kvm ||
   node.kvm || { reason: 'kvm_required', detail: 'node has no usable KVM, request requires it' };
+
+/** imageAvailable rejects nodes that lack the requested base image (when the request names one). */
+export const imageAvailable: FeasibilityCheck = (node, request) =>
+  request.image === undefined ||
+  node.images === undefined ||
+  node.images.includes(request.image) || {
+    reason: 'image_missing',
+    detail: 'node does not have the requested base image',
+  };
 
 /** vcpuCeiling is the quick node-wide vCPU check before looking at NUMA nodes. */
 export const vcpuCeiling: FeasibilityCheck = (_node, request, ctx) => {
@@ -74,12 +83,11 @@ export const numaCpuFit: FeasibilityCheck = (_node, request, ctx) => {
 /** numaMemoryFit rejects nodes where no NUMA node with room for the vCPUs also has the memory. */
 export const numaMemoryFit: FeasibilityCheck = (_node, request, ctx) => {
   const numa = ctx.view().numa;
-  for (const n of numa)
-    if (n.memoryFreeMb >= request.memory_mb && cpuFits(n, request, ctx.config.cpu_overcommit)) return true;
+  if (numa.some((n) => fitsWhole(n, request, ctx.config.cpu_overcommit))) return true;
   const withCpu = numa.filter((n) => cpuFits(n, request, ctx.config.cpu_overcommit));
   const most = Math.max(0, ...withCpu.map((n) => n.memoryFreeMb));
   const ids = withCpu.map((n) => n.id).join(',');
-  const detail = `NUMA nodes ${ids} have the vCPUs but at most ${most} MiB free, ${request.memory_mb} MiB needed`;
+  const detail = `NUMA nodes with the vCPUs (${ids}) have at most ${most} MiB free, ${request.memory_mb} MiB needed`;
   return { reason: 'numa_memory_fit', detail };
 };
 
@@ -99,6 +107,7 @@ export const CHECK_CHAIN: readonly FeasibilityCheck[] = [
   nodeAlive,
   notReserved,
   kvmCapable,
+  imageAvailable,
   vcpuCeiling,
   memoryCeiling,
   numaCpuFit,

@@ -15,5 +15,5 @@ export {
 } from './checkers.js';
 export { noCapacityError, PlacementError, type PlacementErrorCode } from './errors.js';
 export { allocationFromDecision, placeVm } from './place.js';
-export { freeSummary, type NodeFreeSummary, type NumaFreeSummary } from './summary.js';
+export { freeSummary, type NodeFreeSummary, type NumaFreeSummary, rejectionCounts } from './summary.js';
 export * from './types.js';

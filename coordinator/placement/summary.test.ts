@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freeSummary } from './summary.js';
+import { freeSummary, rejectionCounts } from './summary.js';
 import { seed003Host } from './testing.js';
 
 describe('freeSummary', () => {
@@ -48,5 +48,21 @@ describe('freeSummary', () => {
       allocations: [{ vm_id: 'd', numa_node: 0, pins: [0], memory_mb: 1, cpu_policy: 'dedicated' as const }],
     };
     expect([freeSummary(before).threads_free, freeSummary(after).threads_free]).toEqual([64, 63]);
+  });
+});
+
+describe('rejectionCounts', () => {
+  it('counts rejections per reason code', () => {
+    const report = {
+      pass: 1 as const,
+      ran: true,
+      candidates: [],
+      rejected: [
+        { node_id: 'a', reason: 'node_down' as const, detail: '' },
+        { node_id: 'b', reason: 'capacity_vcpu' as const, detail: '' },
+        { node_id: 'c', reason: 'node_down' as const, detail: '' },
+      ],
+    };
+    expect(rejectionCounts(report)).toEqual({ node_down: 2, capacity_vcpu: 1 });
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_PLACEMENT_CONFIG, type PlacementNode } from './types.js';
+import { DEFAULT_PLACEMENT_CONFIG, type PassReport, type PlacementNode, type ReasonCode } from './types.js';
 import { nodeView, sharedCapacity } from './view.js';
 
 /** NumaFreeSummary is one NUMA node's row in the allocation table (GET /v1/nodes, dry-run). */
@@ -41,4 +41,11 @@ export function freeSummary(node: PlacementNode, opts: { cpu_overcommit?: number
     };
   });
   return { node_id: node.id, threads_free: view.freeThreads, memory_free_mb: view.memoryFreeMb, numa };
+}
+
+/** rejectionCounts tallies a pass's rejections by reason, for logs and compact error bodies on big fleets. */
+export function rejectionCounts(report: PassReport): Partial<Record<ReasonCode, number>> {
+  const counts: Partial<Record<ReasonCode, number>> = {};
+  for (const r of report.rejected) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
+  return counts;
 }

@@ -26,6 +26,8 @@ export interface PlacementNode {
   /** host_reserved_memory_mb is kept for the host on every NUMA node (default 0) */
   readonly host_reserved_memory_mb?: number | undefined;
   readonly allocations: readonly Allocation[];
+  /** images are the base images the node can boot from; undefined means any */
+  readonly images?: readonly string[] | undefined;
 }
 
 /** PlacementRequest is what placement needs to know about one VM. */
@@ -38,6 +40,8 @@ export interface PlacementRequest {
   /** allow_reserved false means pass 2 (reserved nodes) never runs */
   readonly allow_reserved: boolean;
   readonly anti_affinity_group?: string | undefined;
+  /** image is the base image the VM boots from; nodes without it are rejected with image_missing */
+  readonly image?: string | undefined;
 }
 
 /** PlacementConfig tunes ranking and shared-CPU overcommit; seed makes tie-breaks replayable. */
@@ -69,6 +73,7 @@ export const REASON_CODES = [
   'node_down',
   'reserved_node',
   'kvm_required',
+  'image_missing',
   'capacity_vcpu',
   'capacity_memory',
   'numa_cpu_fit',

@@ -46,7 +46,10 @@ export class NodeRegistry {
   connect(hello: Hello, conn: AgentConnection, now: number): NodeEntry {
     const existing = this.nodes.get(hello.node_id);
     if (existing?.conn && existing.state === 'ready') {
-      throw new RegistryError('node_id_in_use', `Cannot accept agent "${hello.node_id}": node id is live on another connection`);
+      throw new RegistryError(
+        'node_id_in_use',
+        `Cannot accept agent "${hello.node_id}": node id is live on another connection`,
+      );
     }
     const intervalMs = heartbeatIntervalMs(this.liveness, this.nodes.size + (existing ? 0 : 1), this.rand());
     const entry: NodeEntry = {
@@ -57,7 +60,10 @@ export class NodeRegistry {
       lastSeen: now,
       intervalMs,
       vms: hello.vms,
-      freeMemoryMb: hello.topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+      freeMemoryMb: hello.topology.numa_nodes.map((n) => ({
+        numa_node: n.id,
+        free_memory_mb: n.free_memory_mb,
+      })),
       heartbeatSeq: 0,
       generation: (existing?.generation ?? 0) + 1,
     };

@@ -1,11 +1,16 @@
-import type { NodeEntry } from '../registry/registry.js';
 import type { Allocation, PlacementNode } from '../placement/types.js';
-import type { StoreState, VmRecord } from '../store/types.js';
+import type { NodeEntry } from '../registry/registry.js';
+import type { StoreState, VmPlacement, VmRecord } from '../store/types.js';
+
+// One Allocation object per claim object: claims are replaced, never edited, so identity means "unchanged".
+const allocationCache = new WeakMap<VmPlacement, Allocation>();
 
 /** allocationOf turns a VM's claim into placement's Allocation; null when it holds nothing. */
 export function allocationOf(vm: VmRecord): Allocation | null {
   if (!vm.node_id || !vm.placement) return null;
-  return {
+  const cached = allocationCache.get(vm.placement);
+  if (cached && cached.vm_id === vm.id) return cached;
+  const a: Allocation = {
     vm_id: vm.id,
     numa_node: vm.placement.numa_node,
     pins: vm.placement.vcpu_pins,
@@ -13,6 +18,8 @@ export function allocationOf(vm: VmRecord): Allocation | null {
     cpu_policy: vm.placement.cpu_policy,
     anti_affinity_group: vm.placement.anti_affinity_group,
   };
+  allocationCache.set(vm.placement, a);
+  return a;
 }
 
 /** claimsByNode groups every held claim in the store by node id. */
@@ -21,24 +28,41 @@ export function claimsByNode(state: StoreState): Map<string, Allocation[]> {
   for (const vm of Object.values(state.vms)) {
     const a = allocationOf(vm);
     if (!a || !vm.node_id) continue;
-    const list = out.get(vm.node_id) ?? [];
-    list.push(a);
-    out.set(vm.node_id, list);
+    const list = out.get(vm.node_id);
+    if (list) list.push(a);
+    else out.set(vm.node_id, [a]);
   }
   return out;
 }
 
+// Placement caches its free-resource view per PlacementNode object, so a node whose hello, liveness
+// and claims are unchanged must be handed over as the very same object.
+const nodeCache = new WeakMap<NodeEntry, PlacementNode>();
+
 /** placementNodes is the fleet as placement sees it: registry topology plus the store's claims. */
 export function placementNodes(nodes: readonly NodeEntry[], state: StoreState): PlacementNode[] {
   const claims = claimsByNode(state);
-  return nodes.map((n) => ({
-    id: n.id,
-    alive: n.state === 'ready' && n.conn !== null,
-    reserved: n.hello.reserved,
-    kvm: n.hello.kvm,
-    topology: n.hello.topology,
-    host_reserved_cpus: n.hello.host_reserved_cpus,
-    host_reserved_memory_mb: n.hello.host_reserved_memory_mb,
-    allocations: claims.get(n.id) ?? [],
-  }));
+  return nodes.map((n) => {
+    const allocations = claims.get(n.id) ?? [];
+    const alive = n.state === 'ready' && n.conn !== null;
+    const prev = nodeCache.get(n);
+    if (prev && prev.alive === alive && prev.topology === n.hello.topology && sameItems(prev.allocations, allocations)) return prev;
+    const next: PlacementNode = {
+      id: n.id,
+      alive,
+      reserved: n.hello.reserved,
+      kvm: n.hello.kvm,
+      topology: n.hello.topology,
+      host_reserved_cpus: n.hello.host_reserved_cpus,
+      host_reserved_memory_mb: n.hello.host_reserved_memory_mb,
+      allocations,
+      images: n.hello.images,
+    };
+    nodeCache.set(n, next);
+    return next;
+  });
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

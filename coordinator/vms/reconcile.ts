@@ -40,7 +40,8 @@ export function reconcileNode(
 function missing(draft: StoreState, vm: VmRecord, now: string): string {
   if (vm.state === 'creating' || vm.state === 'pending' || vm.state === 'deleting') {
     delete draft.vms[vm.id];
-    for (const [k, rec] of Object.entries(draft.idempotency)) if (rec.vm_id === vm.id) delete draft.idempotency[k];
+    for (const [k, rec] of Object.entries(draft.idempotency))
+      if (rec.vm_id === vm.id) delete draft.idempotency[k];
     return `${vm.id}:released`;
   }
   vm.state = 'lost';
@@ -84,7 +85,10 @@ function adopt(nodeId: string, r: VmReport, used: Set<number>, now: string): VmR
 /** Reconciler applies hello (full) and heartbeat (partial) reports to the store, writing only on change. */
 export class Reconciler {
   readonly inflight = new Set<string>();
-  constructor(private readonly store: Store, private readonly log: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
 
   /** apply reconciles one node's report; `full` (hello) also settles VMs the agent does not have. */
   async apply(node: NodeEntry, reports: readonly VmReport[], full: boolean): Promise<void> {

@@ -35,10 +35,17 @@ export const CreateVmSchema = z.strictObject({
     .array(z.strictObject({ size_gb: z.number().int().min(1).max(65_536) }))
     .max(8)
     .default([]),
-  placement: PlacementOptionsSchema.default({ cpu_policy: 'dedicated', requires_kvm: false, allow_reserved: true }),
+  placement: PlacementOptionsSchema.default({
+    cpu_policy: 'dedicated',
+    requires_kvm: false,
+    allow_reserved: true,
+  }),
   vmid_band: z.string().max(64).optional(),
   vmid: z.number().int().positive().optional(),
-  tags: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/)).max(32).default([]),
+  tags: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/))
+    .max(32)
+    .default([]),
   cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
 });
 

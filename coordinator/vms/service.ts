@@ -79,7 +79,10 @@ export class VmService {
     const rec = state.idempotency[idempotencyKey(tenantId, key)];
     if (!rec) return null;
     if (rec.request_hash !== hashRequest(req)) {
-      throw new VmError('idempotency_key_reused', 'Cannot reuse Idempotency-Key: it was used with a different body');
+      throw new VmError(
+        'idempotency_key_reused',
+        'Cannot reuse Idempotency-Key: it was used with a different body',
+      );
     }
     const vm = state.vms[rec.vm_id];
     return vm ?? null;
@@ -128,18 +131,35 @@ export class VmService {
     await this.o.store.update((d) => {
       d.vms[id] = vm;
       if (opts.idempotencyKey) {
-        d.idempotency[idempotencyKey(tenantId, opts.idempotencyKey)] = { vm_id: id, request_hash: hashRequest(req), created_at: now };
+        d.idempotency[idempotencyKey(tenantId, opts.idempotencyKey)] = {
+          vm_id: id,
+          request_hash: hashRequest(req),
+          created_at: now,
+        };
       }
     });
     this.o.registry.bump(result.decision.node_id);
-    await this.o.audit.append({ tenant: tenantId, vm: id, op: 'vm.create', source: opts.source, result: 'claimed' });
-    this.o.log.info('vm claimed', { vm_id: id, vmid, tenant_id: tenantId, node_id: vm.node_id, request_id: opts.requestId });
+    await this.o.audit.append({
+      tenant: tenantId,
+      vm: id,
+      op: 'vm.create',
+      source: opts.source,
+      result: 'claimed',
+    });
+    this.o.log.info('vm claimed', {
+      vm_id: id,
+      vmid,
+      tenant_id: tenantId,
+      node_id: vm.node_id,
+      request_id: opts.requestId,
+    });
     return vm;
   }
 
   private place(req: CreateVmRequest, vmId: string, exclude: ReadonlySet<string>): PlacementResult {
+    // nodes that already refused this VM are treated as down for the retry
     const nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
-      exclude.has(n.id) || !this.hasImage(n.id, req.image) ? { ...n, alive: false } : n,
+      exclude.has(n.id) ? { ...n, alive: false } : n,
     );
     const request: PlacementRequest = {
       vm_id: vmId,
@@ -149,13 +169,11 @@ export class VmService {
       requires_kvm: req.placement.requires_kvm,
       allow_reserved: req.placement.allow_reserved,
       anti_affinity_group: req.placement.anti_affinity_group,
+      image: req.image,
     };
     return placeVm(nodes, request, { ...this.o.placement, seed: this.o.placement.seed + this.seq++ });
   }
 
-  private hasImage(nodeId: string, image: string): boolean {
-    return this.o.registry.get(nodeId)?.hello.images.includes(image) ?? false;
-  }
 
   private async spawn(vmId: string, exclude: Set<string>, requestId: string): Promise<VmRecord> {
     const maxAttempts = this.o.maxAttempts ?? 3;
@@ -166,15 +184,28 @@ export class VmService {
       try {
         if (!node) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
         const spec = buildSpawnSpec(vm, vm.placement!, node.hello);
-        const answer = await this.o.link.request(nodeId, { type: 'spawn', request_id: newRequestId(), spec }, this.o.spawnTimeoutMs ?? 120_000);
+        const answer = await this.o.link.request(
+          nodeId,
+          { type: 'spawn', request_id: newRequestId(), spec },
+          this.o.spawnTimeoutMs ?? 120_000,
+        );
         if (answer.ok) return await this.markRunning(vmId, requestId);
         const code = answer.error?.code ?? 'spawn_failed';
         if (!STALE_CLAIM_CODES.has(code) || attempt >= maxAttempts) {
-          throw new VmError('spawn_failed', `Cannot start VM "${vm.name}" on node "${nodeId}": ${answer.error?.message ?? 'agent refused'}`, {
-            details: { agent_error: answer.error, node_id: nodeId },
-          });
+          throw new VmError(
+            'spawn_failed',
+            `Cannot start VM "${vm.name}" on node "${nodeId}": ${answer.error?.message ?? 'agent refused'}`,
+            {
+              details: { agent_error: answer.error, node_id: nodeId },
+            },
+          );
         }
-        this.o.log.warn('stale claim, placing again', { vm_id: vmId, node_id: nodeId, error_code: code, request_id: requestId });
+        this.o.log.warn('stale claim, placing again', {
+          vm_id: vmId,
+          node_id: nodeId,
+          error_code: code,
+          request_id: requestId,
+        });
       } catch (err) {
         if (!(isVmpoolError(err) && err.code === 'node_unavailable' && attempt < maxAttempts)) {
           await this.release(vmId, err, requestId);
@@ -211,7 +242,13 @@ export class VmService {
       if (rec) Object.assign(rec, { state: 'running', updated_at: new Date().toISOString() });
     });
     const vm = this.mustGet(vmId);
-    await this.o.audit.append({ tenant: vm.tenant, vm: vmId, op: 'vm.create', source: 'agent', result: 'running' });
+    await this.o.audit.append({
+      tenant: vm.tenant,
+      vm: vmId,
+      op: 'vm.create',
+      source: 'agent',
+      result: 'running',
+    });
     this.o.log.info('vm running', { vm_id: vmId, vmid: vm.vmid, node_id: vm.node_id, request_id: requestId });
     return vm;
   }
@@ -226,7 +263,13 @@ export class VmService {
     });
     if (vm.node_id) this.o.registry.bump(vm.node_id);
     const code = isVmpoolError(err) ? err.code : 'internal';
-    await this.o.audit.append({ tenant: vm.tenant, vm: vmId, op: 'vm.create', source: 'coordinator', result: `failed:${code}` });
+    await this.o.audit.append({
+      tenant: vm.tenant,
+      vm: vmId,
+      op: 'vm.create',
+      source: 'coordinator',
+      result: `failed:${code}`,
+    });
     this.o.log.warn('vm create failed', { vm_id: vmId, tenant_id: vm.tenant, err, request_id: requestId });
   }
 
@@ -234,11 +277,19 @@ export class VmService {
   async destroy(vmId: string, caller: Caller, source: string): Promise<void> {
     const vm = this.visible(vmId, caller);
     if (vm.node_id && vm.state !== 'failed') {
-      const answer = await this.o.link.request(vm.node_id, { type: 'destroy', request_id: newRequestId(), vm_id: vm.id }, 60_000);
+      const answer = await this.o.link.request(
+        vm.node_id,
+        { type: 'destroy', request_id: newRequestId(), vm_id: vm.id },
+        60_000,
+      );
       if (!answer.ok && answer.error?.code !== 'vm_not_found') {
-        throw new VmError('conflict', `Cannot destroy VM "${vm.name}": ${answer.error?.message ?? 'agent refused'}`, {
-          details: { agent_error: answer.error },
-        });
+        throw new VmError(
+          'conflict',
+          `Cannot destroy VM "${vm.name}": ${answer.error?.message ?? 'agent refused'}`,
+          {
+            details: { agent_error: answer.error },
+          },
+        );
       }
     }
     await this.o.store.update((d) => {
@@ -283,9 +334,18 @@ export class VmService {
 }
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
-const STALE_CLAIM_CODES = new Set(['pin_in_use', 'insufficient_memory', 'pin_host_reserved', 'pin_not_online', 'name_in_use']);
+const STALE_CLAIM_CODES = new Set([
+  'pin_in_use',
+  'insufficient_memory',
+  'pin_host_reserved',
+  'pin_not_online',
+  'name_in_use',
+]);
 
-function toPlacement(req: CreateVmRequest, d: import('../placement/types.js').Decision): VmRecord['placement'] {
+function toPlacement(
+  req: CreateVmRequest,
+  d: import('../placement/types.js').Decision,
+): VmRecord['placement'] {
   return {
     numa_node: d.numa_node,
     vcpu_pins: d.vcpu_pins,

@@ -11,7 +11,11 @@ export function domainName(tenant: string, name: string): string {
 }
 
 /** buildSpawnSpec turns a claimed VM into the agent's seed-003 spawn spec, with paths under the node's images dir. */
-export function buildSpawnSpec(vm: VmRecord, placement: VmPlacement, node: Pick<Hello, 'images_dir'>): SpawnSpec {
+export function buildSpawnSpec(
+  vm: VmRecord,
+  placement: VmPlacement,
+  node: Pick<Hello, 'images_dir'>,
+): SpawnSpec {
   const req = vm.request as CreateVmRequest;
   const dir = posix.join(node.images_dir, 'vms', vm.id);
   return {
@@ -26,14 +30,19 @@ export function buildSpawnSpec(vm: VmRecord, placement: VmPlacement, node: Pick<
     tuning: {
       vcpu_pins: placement.vcpu_pins.map(String),
       // a NUMA node without host-reserved threads keeps the emulator on the VM's own threads
-      emulator_cpuset: formatCpuList(placement.emulator_cpuset.length ? placement.emulator_cpuset : placement.vcpu_pins),
+      emulator_cpuset: formatCpuList(
+        placement.emulator_cpuset.length ? placement.emulator_cpuset : placement.vcpu_pins,
+      ),
       numa_memory: { nodeset: placement.memory_nodeset, mode: 'strict' },
     },
     user_configs: req.user_configs,
     vm_id: vm.id,
     vmid: vm.vmid,
     tenant: vm.tenant,
-    extra_disks: req.extra_disks.map((d, i) => ({ path: posix.join(dir, `data${i + 1}.qcow2`), size_gb: d.size_gb })),
+    extra_disks: req.extra_disks.map((d, i) => ({
+      path: posix.join(dir, `data${i + 1}.qcow2`),
+      size_gb: d.size_gb,
+    })),
     cpu_policy: placement.cpu_policy,
     ...(req.cpu_mode ? { cpu_mode: req.cpu_mode } : {}),
   };
