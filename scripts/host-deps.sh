@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
-      qemu-system-x86 qemu-utils genisoimage ovmf iproute2 procps)
+      qemu-system-x86 qemu-utils genisoimage iproute2 procps systemd util-linux python3)
 
 log() { printf 'host-deps: %s\n' "$*" >&2; }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { VmpoolError } from '../../shared/errors.js';
+import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
 import type { VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
@@ -133,9 +134,11 @@ export class VmManager {
     validateSpawn(spec, this.hostView());
     // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
     await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 });
+    failpoint('spawn:accepted');
     let s = await this.save(
       newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
     );
+    failpoint('spawn:accepted:recorded');
     const log = this.o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
     try {
       await runSteps(this.context(s.spec, vmId), 'accepted', async (phase) => {

@@ -45,7 +45,7 @@ export async function recover(
     m.vms.set(s.vm_id, s);
     await recoverOne(m, s, domains.get(s.name), r, opts);
   }
-  await rebuildMissing(m, domains, r);
+  await rebuildMissing(m, domains, new Set(scan.sidecars.map((s) => s.name)), r);
   m.o.log.info('recovery finished', summary(r));
   return r;
 }
@@ -78,7 +78,10 @@ async function recoverOne(
     await m.save({ ...s, observed_state: 'running', domain_uuid: again?.uuid ?? null });
     r.redefined.push(s.name);
   } else if (observedOf(dom.state) === 'running') {
-    await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
+    // a clean restart finds nothing changed: no sidecar write, no fsync
+    if (s.observed_state !== 'running' || s.domain_uuid !== dom.uuid) {
+      await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
+    }
     r.adopted.push(s.name);
   } else if (opts.restartStopped && s.desired_state === 'running') {
     await m.o.hv.start(s.name);
@@ -93,12 +96,14 @@ async function recoverOne(
 async function rebuildMissing(
   m: VmManager,
   domains: Map<string, DomainSummary>,
+  withSidecar: ReadonlySet<string>,
   r: RecoveryReport,
 ): Promise<void> {
-  const known = new Set([...m.vms.values()].map((s) => s.name));
   for (const dom of domains.values()) {
-    if (known.has(dom.name)) continue;
-    const xml = await m.o.hv.xmlDesc(dom.name, { inactive: true });
+    // domains that had a sidecar were handled above (and may have been rolled back since the listing)
+    if (withSidecar.has(dom.name)) continue;
+    const xml = await m.o.hv.xmlDesc(dom.name, { inactive: true }).catch(() => null);
+    if (xml === null) continue; // vanished since the listing
     const meta = parseVmpoolMetadata(xml);
     if (!meta) continue; // not ours: never touched
     const s = await rebuildSidecar(m, dom, xml, meta);

@@ -58,7 +58,9 @@ export function createApp(d: AppDeps): Hono<Env> {
     '/v1/*',
     bodyLimit({
       maxSize: 256 * 1024,
-      onError: (c) => problem(c, 413, 'payload_too_large', 'Request body exceeds 256 KiB'),
+      // the rest of the body stays unread, so this connection cannot carry another request
+      onError: (c) =>
+        problem(c, 413, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
     }),
   );
   app.get('/healthz', (c) => c.json({ ok: true }));

@@ -35,6 +35,7 @@ export function problem(
   code: string,
   detail: string,
   extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ) {
   return c.body(
     JSON.stringify({
@@ -46,9 +47,7 @@ export function problem(
       ...extra,
     }),
     status,
-    {
-      'content-type': 'application/problem+json',
-    },
+    { ...headers, 'content-type': 'application/problem+json' },
   );
 }
 

@@ -1,5 +1,6 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseCpuList } from '../../shared/cpulist.js';
 import { type Coordinator, FIXTURES, makeImagesDir, type Proc, startAgent, virsh, waitFor } from './procs.js';
 
 /** SEED003_SYSFS is the sysfs fixture of the seed-003 host (2 sockets × 18 cores × 2 threads). */
@@ -117,4 +118,26 @@ export async function removeDomains(marker: string): Promise<void> {
     await virsh(['destroy', name]).catch(() => undefined);
     await virsh(['undefine', name, '--nvram']).catch(() => virsh(['undefine', name]).catch(() => undefined));
   }
+}
+
+/** virshPins reads `virsh vcpupin DOMAIN` as one host-thread list per vCPU, e.g. [[0], [1]]. */
+export async function virshPins(domain: string): Promise<number[][]> {
+  const out = await virsh(['vcpupin', domain]);
+  return out
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(\S+)\s*$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => parseCpuList(m[2]!));
+}
+
+/** virshEmulatorPin reads `virsh emulatorpin DOMAIN` as a host-thread list. */
+export async function virshEmulatorPin(domain: string): Promise<number[]> {
+  const m = /\*:\s*(\S+)/.exec(await virsh(['emulatorpin', domain]));
+  return m ? parseCpuList(m[1]!) : [];
+}
+
+/** virshNumatune reads `virsh numatune DOMAIN` as {mode, nodeset}. */
+export async function virshNumatune(domain: string): Promise<{ mode: string; nodeset: string }> {
+  const out = await virsh(['numatune', domain]);
+  return { mode: /numa_mode\s*:\s*(\S+)/.exec(out)?.[1] ?? '', nodeset: /numa_nodeset\s*:\s*(\S+)/.exec(out)?.[1] ?? '' };
 }

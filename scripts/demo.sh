@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# demo.sh — vmpool's main job on one machine, from a fresh checkout:
+#   installs libvirt/QEMU (scripts/host-deps.sh), npm ci + build, starts a coordinator and one agent
+#   on this host, creates a tenant and spawns a real NUMA-pinned VM through the HTTP API (vmpoolctl).
+# The services keep running afterwards; `bash scripts/demo.sh stop` destroys the VM and stops them.
+# Needs root (libvirt's qemu:///system); falls back to libvirt's test:///default driver, saying so,
+# when libvirtd cannot be reached.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEMO=${VMPOOL_DEMO_DIR:-/var/lib/vmpool-demo}
+PORT=${VMPOOL_DEMO_PORT:-7700}
+URL="http://127.0.0.1:$PORT"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then echo "demo.sh: run as root (libvirt qemu:///system needs it): sudo bash scripts/demo.sh" >&2; exit 1; fi
+
+stop_all() {
+  if [ -f "$DEMO/tenant.token" ]; then
+    for id in $(VMPOOL_URL=$URL VMPOOL_TOKEN=$(cat "$DEMO/tenant.token") node dist/coordinator/ctl/main.js list --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(v["id"] for v in json.load(sys.stdin)["vms"]))' 2>/dev/null); do
+      VMPOOL_URL=$URL VMPOOL_TOKEN=$(cat "$DEMO/tenant.token") node dist/coordinator/ctl/main.js destroy "$id" || true
+    done
+  fi
+  for p in agent coordinator; do
+    [ -f "$DEMO/$p.pid" ] && kill "$(cat "$DEMO/$p.pid")" 2>/dev/null || true
+    rm -f "$DEMO/$p.pid"
+  done
+  rm -f "$DEMO/tenant.token"
+}
+
+if [ "${1:-}" = "stop" ]; then stop_all; echo "demo stopped"; exit 0; fi
+
+say "1/5 host dependencies (apt-get: libvirt, QEMU, genisoimage) and libvirtd"
+bash scripts/host-deps.sh || echo "demo.sh: host-deps failed; continuing with libvirt's test driver if needed" >&2
+
+say "2/5 npm ci and build"
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+
+mkdir -p "$DEMO/images/base" "$DEMO/coordinator"
+chmod 0755 "$DEMO" "$DEMO/images" "$DEMO/images/base"
+[ -f "$DEMO/images/base/blank.qcow2" ] || qemu-img create -q -f qcow2 "$DEMO/images/base/blank.qcow2" 1G
+stop_all >/dev/null 2>&1 || true
+
+URI=qemu:///system
+if ! virsh -c "$URI" version >/dev/null 2>&1; then
+  URI=test:///default
+  echo "demo.sh: libvirtd is not reachable on qemu:///system; using libvirt's in-process test driver ($URI): the VM is simulated" >&2
+fi
+
+[ -f "$DEMO/admin.token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$DEMO/admin.token"
+[ -f "$DEMO/join.token" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$DEMO/join.token"
+chmod 0600 "$DEMO/admin.token" "$DEMO/join.token"
+export VMPOOL_ADMIN_TOKEN_FILE=$DEMO/admin.token VMPOOL_JOIN_TOKEN_FILE=$DEMO/join.token VMPOOL_URL=$URL
+
+say "3/5 coordinator on $URL and agent on this host ($URI)"
+nohup node dist/coordinator/main.js --listen "127.0.0.1:$PORT" --data-dir "$DEMO/coordinator" >"$DEMO/coordinator.log" 2>&1 &
+echo $! >"$DEMO/coordinator.pid"
+for _ in $(seq 1 50); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+nohup node dist/agent/main.js run --coordinator "$URL" --node-id "$(hostname)" --images-dir "$DEMO/images" \
+  --libvirt-uri "$URI" --user-network --shutdown-timeout-ms 2000 >"$DEMO/agent.log" 2>&1 &
+echo $! >"$DEMO/agent.pid"
+export VMPOOL_TOKEN_FILE=$DEMO/admin.token
+for _ in $(seq 1 50); do node dist/coordinator/ctl/main.js nodes --json 2>/dev/null | grep -q '"state": *"ready"' && break; sleep 0.2; done
+node dist/coordinator/ctl/main.js nodes
+
+say "4/5 tenant and VM (POST /v1/vms through vmpoolctl)"
+node dist/coordinator/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
+chmod 0600 "$DEMO/tenant.token"
+export VMPOOL_TOKEN_FILE=$DEMO/tenant.token
+VCPUS=$(( $(nproc) >= 2 ? 2 : 1 ))
+node dist/coordinator/ctl/main.js spawn --name demo-web --vcpus "$VCPUS" --memory-mb 256 --disk-gb 4 --image blank \
+  --user admin --ssh-key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOnlyForTheVmpoolDemo demo@vmpool"
+node dist/coordinator/ctl/main.js list
+
+say "5/5 what libvirt says (virsh vcpupin / emulatorpin / numatune)"
+DOMAIN=$(node dist/coordinator/ctl/main.js list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["domain_name"])')
+if [ "$URI" = qemu:///system ]; then
+  virsh -c "$URI" vcpupin "$DOMAIN"; virsh -c "$URI" emulatorpin "$DOMAIN"; virsh -c "$URI" numatune "$DOMAIN"
+  virsh -c "$URI" list
+fi
+cat <<MSG
+
+vmpool is running: coordinator $URL (log $DEMO/coordinator.log), agent (log $DEMO/agent.log).
+Try:   VMPOOL_TOKEN_FILE=$DEMO/admin.token node dist/coordinator/ctl/main.js nodes
+       VMPOOL_TOKEN_FILE=$DEMO/tenant.token node dist/coordinator/ctl/main.js list
+Stop:  bash scripts/demo.sh stop
+MSG
