@@ -65,6 +65,11 @@ export class AgentLinkServer {
     return answer;
   }
 
+  /** answer delivers an agent's spawn/destroy result to the request waiting for it. */
+  answer(requestId: string, result: AgentAnswer): boolean {
+    return this.pending.settle(requestId, result);
+  }
+
   /** close stops accepting agents and closes every socket. */
   close(): void {
     clearInterval(this.pingTimer);
@@ -118,7 +123,7 @@ export class AgentLinkServer {
         if (entry && this.registry.heartbeat(node, conn, msg, this.now()))
           this.events.onHeartbeat(entry, msg);
       } else {
-        this.pending.settle(msg.request_id, {
+        this.answer(msg.request_id, {
           ok: msg.ok,
           vm: 'vm' in msg ? msg.vm : undefined,
           error: msg.error,

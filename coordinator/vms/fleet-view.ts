@@ -46,7 +46,13 @@ export function placementNodes(nodes: readonly NodeEntry[], state: StoreState): 
     const allocations = claims.get(n.id) ?? [];
     const alive = n.state === 'ready' && n.conn !== null;
     const prev = nodeCache.get(n);
-    if (prev && prev.alive === alive && prev.topology === n.hello.topology && sameItems(prev.allocations, allocations)) return prev;
+    if (
+      prev &&
+      prev.alive === alive &&
+      prev.topology === n.hello.topology &&
+      sameItems(prev.allocations, allocations)
+    )
+      return prev;
     const next: PlacementNode = {
       id: n.id,
       alive,

@@ -174,7 +174,6 @@ export class VmService {
     return placeVm(nodes, request, { ...this.o.placement, seed: this.o.placement.seed + this.seq++ });
   }
 
-
   private async spawn(vmId: string, exclude: Set<string>, requestId: string): Promise<VmRecord> {
     const maxAttempts = this.o.maxAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {

@@ -1,0 +1,207 @@
+// Heartbeat ingestion with thousands of simulated agents against the real coordinator process.
+// Build, then run: npm run build && node dist/bench/heartbeats.js
+// Options: --agents 1000,3000 --heartbeat-ms 1000 (0 = the interval the welcome hands out)
+//          --measure-s 10 --concurrency 100 --max-heartbeats-per-second 50
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { SEED003_HOST_RESERVED_CPUS, SEED003_SHAPE, syntheticTopology } from '../coordinator/placement/testing.js';
+import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
+
+const COORDINATOR_BIN = join(import.meta.dirname, '..', 'coordinator', 'main.js');
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const JOIN_TOKEN = 'bench-join-token-0123456789';
+
+interface Options {
+  agents: number[];
+  heartbeatMs: number;
+  measureS: number;
+  concurrency: number;
+  maxRate: number;
+}
+
+/** SimAgent is one simulated agent: its socket, hello→welcome latency and the interval it was given. */
+interface SimAgent {
+  ws: WebSocket;
+  welcomeMs: number;
+  intervalMs: number;
+  timer?: NodeJS.Timeout;
+  seq: number;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      agents: { type: 'string', default: '1000,3000' },
+      'heartbeat-ms': { type: 'string', default: '1000' },
+      'measure-s': { type: 'string', default: '10' },
+      concurrency: { type: 'string', default: '100' },
+      'max-heartbeats-per-second': { type: 'string', default: '50' },
+    },
+  });
+  return {
+    agents: values.agents.split(',').map(Number),
+    heartbeatMs: Number(values['heartbeat-ms']),
+    measureS: Number(values['measure-s']),
+    concurrency: Number(values.concurrency),
+    maxRate: Number(values['max-heartbeats-per-second']),
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+/** startCoordinator runs the compiled coordinator with its log discarded (thousands of connect lines). */
+async function startCoordinator(port: number, dataDir: string, maxRate: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [COORDINATOR_BIN, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--max-heartbeats-per-second', String(maxRate)],
+    { env: { ...process.env, VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: JOIN_TOKEN }, stdio: 'ignore' },
+  );
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) return child;
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error('Cannot start coordinator: /healthz never answered');
+}
+
+function hello(nodeId: string): Hello {
+  return {
+    type: 'hello',
+    v: PROTOCOL_VERSION,
+    node_id: nodeId,
+    boot_id: `${nodeId}-boot`,
+    reserved: false,
+    kvm: true,
+    topology: syntheticTopology(SEED003_SHAPE, nodeId) as Hello['topology'],
+    host_reserved_cpus: [...SEED003_HOST_RESERVED_CPUS],
+    host_reserved_memory_mb: 0,
+    vms: [],
+    agent_version: 'bench',
+    images_dir: '/var/lib/libvirt/images',
+    images: ['blank'],
+  };
+}
+
+/** connectAgent dials, says hello and resolves on the welcome with the measured latency. */
+function connectAgent(url: string, nodeId: string): Promise<SimAgent> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${JOIN_TOKEN}` } });
+    let sentAt = 0;
+    ws.once('open', () => {
+      sentAt = performance.now();
+      ws.send(JSON.stringify(hello(nodeId)));
+    });
+    ws.once('message', (data) => {
+      const msg = JSON.parse(data.toString()) as { type: string; heartbeat_interval_ms: number };
+      if (msg.type !== 'welcome') return reject(new Error(`Cannot connect ${nodeId}: got ${msg.type}`));
+      resolve({ ws, welcomeMs: performance.now() - sentAt, intervalMs: msg.heartbeat_interval_ms, seq: 0 });
+    });
+    ws.once('error', reject);
+    ws.once('close', (code) => reject(new Error(`Cannot connect ${nodeId}: closed ${code}`)));
+  });
+}
+
+/** connectAll opens n agents with at most `concurrency` handshakes in flight (the listen backlog is finite). */
+async function connectAll(url: string, n: number, concurrency: number): Promise<SimAgent[]> {
+  const agents: SimAgent[] = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      agents[i] = await connectAgent(url, `sim-${String(i).padStart(5, '0')}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+  return agents;
+}
+
+function startBeats(agents: SimAgent[], overrideMs: number): void {
+  const free = SEED003_SHAPE.memoryMbPerNode;
+  for (const a of agents) {
+    const every = overrideMs > 0 ? overrideMs : a.intervalMs;
+    const beat = () =>
+      a.ws.send(JSON.stringify({ type: 'heartbeat', seq: ++a.seq, free_memory_mb: [{ numa_node: 0, free_memory_mb: free }, { numa_node: 1, free_memory_mb: free }], vms: [] }));
+    // a random phase so the fleet does not beat in lockstep
+    a.timer = setTimeout(() => {
+      beat();
+      a.timer = setInterval(beat, every);
+    }, Math.random() * every);
+  }
+}
+
+async function heartbeatsTotal(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^vmpool_heartbeats_total (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+function rssMb(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+  return Math.round(kb / 102.4) / 10;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function runOnce(n: number, o: Options): Promise<void> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'vmpool-bench-hb-'));
+  const coord = await startCoordinator(port, dataDir, o.maxRate);
+  try {
+    const rssIdle = rssMb(coord.pid!);
+    const t0 = performance.now();
+    const agents = await connectAll(`ws://127.0.0.1:${port}/v1/agents/connect`, n, o.concurrency);
+    const connectS = (performance.now() - t0) / 1000;
+    const rssConnected = rssMb(coord.pid!);
+    startBeats(agents, o.heartbeatMs);
+    await sleep(Math.min(o.heartbeatMs || 5_000, 5_000)); // warm up: every agent has beaten at least once
+    const before = await heartbeatsTotal(port);
+    const m0 = performance.now();
+    await sleep(o.measureS * 1000);
+    const ingested = (await heartbeatsTotal(port)) - before;
+    const rate = ingested / ((performance.now() - m0) / 1000);
+    const rssBeating = rssMb(coord.pid!);
+    const welcome = agents.map((a) => a.welcomeMs).sort((a, b) => a - b);
+    const intervals = agents.map((a) => a.intervalMs).sort((a, b) => a - b);
+    const offered = o.heartbeatMs > 0 ? (n * 1000) / o.heartbeatMs : agents.reduce((s, a) => s + 1000 / a.intervalMs, 0);
+    console.log(
+      [
+        `agents ${n}`,
+        `  connect all:           ${connectS.toFixed(2)} s (${Math.round(n / connectS)} agents/s, ${o.concurrency} in flight)`,
+        `  hello→welcome:         p50 ${percentile(welcome, 50).toFixed(1)} ms, p99 ${percentile(welcome, 99).toFixed(1)} ms, max ${welcome.at(-1)!.toFixed(1)} ms`,
+        `  interval handed out:   ${intervals[0]}-${intervals.at(-1)} ms (beating every ${o.heartbeatMs > 0 ? `${o.heartbeatMs} ms, forced` : 'welcome interval'})`,
+        `  heartbeats ingested:   ${rate.toFixed(0)}/s of ${offered.toFixed(0)}/s offered (${ingested} in ${o.measureS} s, vmpool_heartbeats_total)`,
+        `  coordinator RSS:       ${rssIdle} MiB idle, ${rssConnected} MiB connected, ${rssBeating} MiB beating`,
+      ].join('\n'),
+    );
+    for (const a of agents) {
+      clearTimeout(a.timer);
+      clearInterval(a.timer);
+      a.ws.terminate();
+    }
+  } finally {
+    coord.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+const opts = parseOptions();
+console.log(`node ${process.version}, heartbeat bench: agents ${opts.agents.join(',')}, measure ${opts.measureS} s`);
+for (const n of opts.agents) await runOnce(n, opts);

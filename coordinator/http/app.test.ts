@@ -1,0 +1,282 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../shared/log.js';
+import { type CoordinatorMessage, type Hello, PROTOCOL_VERSION } from '../../shared/protocol.js';
+import { AuditLog, verify } from '../audit/index.js';
+import { parseBandConfig } from '../bands/index.js';
+import { AgentLinkServer } from '../link/server.js';
+import { seed003Host } from '../placement/testing.js';
+import { DEFAULT_PLACEMENT_CONFIG } from '../placement/types.js';
+import { NodeRegistry } from '../registry/registry.js';
+import { MemoryStore } from '../store/index.js';
+import { VmService } from '../vms/service.js';
+import { createApp } from './app.js';
+import { createMetrics } from './metrics.js';
+
+const ADMIN = 'admin-token-for-unit-tests';
+const log = createLogger({ component: 'coordinator', level: 'error', sink: () => undefined });
+type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' }>) => {
+  ok: boolean;
+  error?: { code: string; message: string };
+};
+
+/** harness wires the real app, service, store and registry; nodes are in-memory connections that answer at once. */
+async function harness() {
+  const store = new MemoryStore();
+  await store.load();
+  const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
+  const audit = await AuditLog.open(auditPath);
+  const registry = new NodeRegistry();
+  const link = new AgentLinkServer(
+    registry,
+    { onHello: () => undefined, onHeartbeat: () => undefined },
+    { joinToken: 'j'.repeat(20), log },
+  );
+  const bands = parseBandConfig({
+    bands: [{ name: 'default', from: 100, to: 101 }],
+    default_band: 'default',
+  });
+  const vms = new VmService({
+    store,
+    registry,
+    link,
+    audit,
+    bands,
+    placement: DEFAULT_PLACEMENT_CONFIG,
+    log,
+    inflight: new Set(),
+  });
+  const metrics = createMetrics({ nodes: () => ({}), vms: () => ({}) });
+  const { hashToken } = await import('../tenants/index.js');
+  const app = createApp({
+    store,
+    registry,
+    vms,
+    audit,
+    verifyAudit: () => verify(auditPath),
+    bands,
+    adminTokenHash: hashToken(ADMIN),
+    overcommit: 4,
+    metrics,
+    log,
+  });
+  const sent: CoordinatorMessage[] = [];
+  const addNode = (id: string, reply: AgentReply = () => ({ ok: true })) => {
+    const node = seed003Host(id);
+    const hello: Hello = {
+      type: 'hello',
+      v: PROTOCOL_VERSION,
+      node_id: id,
+      boot_id: 'b',
+      reserved: false,
+      kvm: true,
+      topology: node.topology as Hello['topology'],
+      host_reserved_cpus: [...node.host_reserved_cpus],
+      host_reserved_memory_mb: 0,
+      vms: [],
+      agent_version: 't',
+      images_dir: `/img/${id}`,
+      images: ['debian'],
+    };
+    registry.connect(
+      hello,
+      {
+        send: (m) => {
+          sent.push(m);
+          if (m.type === 'spawn' || m.type === 'destroy')
+            queueMicrotask(() => link.answer(m.request_id, reply(m)));
+        },
+        close: () => undefined,
+      },
+      Date.now(),
+    );
+  };
+  const call = async (
+    method: string,
+    path: string,
+    o: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
+    if (o.token !== null) headers.authorization = `Bearer ${o.token ?? ADMIN}`;
+    const res = await app.request(path, {
+      method,
+      headers,
+      ...(o.body !== undefined ? { body: typeof o.body === 'string' ? o.body : JSON.stringify(o.body) } : {}),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: text ? JSON.parse(text) : null,
+    };
+  };
+  const tenant = async (name: string, quota = { vcpus: 64, memory_mb: 262_144, vms: 10 }) => {
+    const r = await call('POST', '/v1/tenants', { body: { name, quota } });
+    return r.body as { id: string; token: string };
+  };
+  return { store, registry, call, tenant, addNode, sent, auditPath };
+}
+
+const vmBody = (over: Record<string, unknown> = {}) => ({
+  name: 'web-1',
+  vcpu_count: 4,
+  memory_mb: 4096,
+  disk_size_gb: 10,
+  image: 'debian',
+  ...over,
+});
+
+describe('coordinator HTTP API', () => {
+  let h: Awaited<ReturnType<typeof harness>>;
+  beforeEach(async () => {
+    h = await harness();
+  });
+
+  it.each([
+    [null, 401],
+    ['wrong-token', 401],
+  ])('refuses bearer %j with %i unauthorized as problem+json', async (token, status) => {
+    const r = await h.call('GET', '/v1/vms', { token });
+    expect(r.status).toBe(status);
+    expect(r.type).toContain('application/problem+json');
+    expect(r.body.code).toBe('unauthorized');
+  });
+
+  it('creates a tenant whose token works and is stored only as a hash', async () => {
+    const t = await h.tenant('acme');
+    expect(t.token).toMatch(/^vmp_/);
+    expect(JSON.stringify(h.store.read())).not.toContain(t.token);
+    expect((await h.call('GET', '/v1/vms', { token: t.token })).status).toBe(200);
+    expect((await h.call('GET', '/v1/nodes', { token: t.token })).status).toBe(404);
+  });
+
+  it('spawns on a node with pins from placement and shows them; another tenant gets 404', async () => {
+    h.addNode('n1');
+    const a = await h.tenant('a');
+    const b = await h.tenant('b');
+    const r = await h.call('POST', '/v1/vms', { token: a.token, body: vmBody() });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      state: 'running',
+      node_id: 'n1',
+      numa_node: 0,
+      vcpu_pins: [0, 36, 1, 37],
+      emulator_cpuset: [16, 17, 52, 53],
+      vmid: 100,
+    });
+    const spawn = h.sent.find((m) => m.type === 'spawn');
+    expect(spawn?.type === 'spawn' && spawn.spec).toMatchObject({
+      name: `${a.id}-web-1`,
+      base_image_path: '/img/n1/base/debian.qcow2',
+      tuning: {
+        vcpu_pins: ['0', '36', '1', '37'],
+        emulator_cpuset: '16-17,52-53',
+        numa_memory: { nodeset: '0', mode: 'strict' },
+      },
+    });
+    expect((await h.call('GET', `/v1/vms/${r.body.id}`, { token: a.token })).body.vcpu_pins).toEqual([
+      0, 36, 1, 37,
+    ]);
+    for (const method of ['GET', 'DELETE']) {
+      const other = await h.call(method, `/v1/vms/${r.body.id}`, { token: b.token });
+      expect(other.status).toBe(404);
+      expect(other.body.code).toBe('not_found');
+    }
+    expect((await h.call('GET', '/v1/vms', { token: b.token })).body.vms).toEqual([]);
+  });
+
+  it.each([
+    ['not json', '{', 400, 'bad_request'],
+    ['a missing field', { name: 'x', vcpu_count: 1 }, 422, 'validation_failed'],
+    ['an unknown field', vmBody({ colour: 'red' }), 422, 'validation_failed'],
+    ['a hostile name', vmBody({ name: 'a<b' }), 422, 'validation_failed'],
+    ['a huge body', 'x'.repeat(300 * 1024), 413, 'payload_too_large'],
+    ['too many vCPUs for the quota', vmBody({ vcpu_count: 65 }), 403, 'quota_exceeded'],
+    ['more than any node has', vmBody({ vcpu_count: 40 }), 409, 'no_capacity'],
+    ['an image no node has', vmBody({ image: 'nope' }), 409, 'no_capacity'],
+    ['a VMID outside the bands', vmBody({ vmid: 5 }), 422, 'vmid_outside_bands'],
+  ])('rejects %s and leaves nothing behind', async (_what, body, status, code) => {
+    h.addNode('n1');
+    const t = await h.tenant('t');
+    const r = await h.call('POST', '/v1/vms', { token: t.token, body });
+    expect(r.status).toBe(status);
+    expect(r.body.code).toBe(code);
+    expect(Object.keys(h.store.read().vms)).toEqual([]);
+    expect(h.sent.filter((m) => m.type === 'spawn')).toEqual([]);
+  });
+
+  it('reports field paths on validation errors and every node per pass on no_capacity', async () => {
+    h.addNode('n1');
+    const t = await h.tenant('t');
+    const bad = await h.call('POST', '/v1/vms', {
+      token: t.token,
+      body: vmBody({ user_configs: [{ username: 'Root!', ssh_authorized_keys: [] }] }),
+    });
+    expect(bad.body.issues[0].path).toBe('user_configs.0.username');
+    const full = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody({ vcpu_count: 40 }) });
+    expect(full.body.passes[0].rejected).toEqual([
+      expect.objectContaining({ node_id: 'n1', reason: 'numa_cpu_fit' }),
+    ]);
+  });
+
+  it('honours Idempotency-Key: same body gives the same VM, another body is refused', async () => {
+    h.addNode('n1');
+    const t = await h.tenant('t');
+    const headers = { 'idempotency-key': 'k1' };
+    const first = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody(), headers });
+    const again = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody(), headers });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.id).toBe(first.body.id);
+    const other = await h.call('POST', '/v1/vms', {
+      token: t.token,
+      body: vmBody({ name: 'web-2' }),
+      headers,
+    });
+    expect(other.body.code).toBe('idempotency_key_reused');
+    expect(h.sent.filter((m) => m.type === 'spawn')).toHaveLength(1);
+  });
+
+  it('retries a stale claim on another node, and releases everything when the agent fails for good', async () => {
+    h.addNode('a-stale', () => ({ ok: false, error: { code: 'pin_in_use', message: 'thread 0 is taken' } }));
+    h.addNode('b-good');
+    const t = await h.tenant('t');
+    const r = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
+    expect(r.status).toBe(201);
+    expect(r.body.node_id).toBe('b-good');
+
+    const h2 = await harness();
+    h2.addNode('broken', () => ({ ok: false, error: { code: 'bridge_not_found', message: 'no br0' } }));
+    const t2 = await h2.tenant('t');
+    const failed = await h2.call('POST', '/v1/vms', { token: t2.token, body: vmBody() });
+    expect(failed.status).toBe(502);
+    expect(failed.body).toMatchObject({ code: 'spawn_failed', agent_error: { code: 'bridge_not_found' } });
+    expect(h2.store.read().vms).toEqual({});
+    const next = await h2.call('POST', '/v1/placements/dry-run', { token: t2.token, body: vmBody() });
+    expect(next.body.decision.vcpu_pins).toEqual([0, 36, 1, 37]);
+  });
+
+  it('dry-run claims nothing; destroy frees threads and VMID; audit chain verifies', async () => {
+    h.addNode('n1');
+    const t = await h.tenant('t');
+    const dry = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body: vmBody() });
+    expect(dry.body).toMatchObject({ ok: true, decision: { node_id: 'n1', pass: 1 } });
+    expect(h.store.read().vms).toEqual({});
+    const vm = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
+    const bands = await h.call('GET', '/v1/vmid-bands');
+    expect(bands.body.bands[0]).toMatchObject({ name: 'default', total: 2, used: 1, available: 1 });
+    const nodes = await h.call('GET', '/v1/nodes');
+    expect(nodes.body.nodes[0]).toMatchObject({ id: 'n1', vcpu_used: 4, vcpu_total: 64, vms: ['web-1'] });
+    const detail = await h.call('GET', '/v1/nodes/n1');
+    expect(detail.body.numa_nodes[0].threads.find((x: { id: number }) => x.id === 36).vms).toEqual(['web-1']);
+    expect((await h.call('DELETE', `/v1/vms/${vm.body.id}`, { token: t.token })).status).toBe(204);
+    expect(h.sent.some((m) => m.type === 'destroy' && m.vm_id === vm.body.id)).toBe(true);
+    expect(h.store.read().vms).toEqual({});
+    const again = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
+    expect(again.body).toMatchObject({ vmid: 100, vcpu_pins: [0, 36, 1, 37] });
+    const verdict = await h.call('GET', '/v1/audit/verify');
+    expect(verdict.body).toMatchObject({ ok: true });
+    expect(verdict.body.entries).toBeGreaterThanOrEqual(5);
+  });
+});

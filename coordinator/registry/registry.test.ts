@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { type Hello, PROTOCOL_VERSION } from '../../shared/protocol.js';
+import { seed003Host } from '../placement/testing.js';
+import { NodeRegistry } from './registry.js';
+
+const hello = (id: string): Hello => ({
+  type: 'hello',
+  v: PROTOCOL_VERSION,
+  node_id: id,
+  boot_id: 'b',
+  reserved: false,
+  kvm: true,
+  topology: seed003Host(id).topology as Hello['topology'],
+  host_reserved_cpus: [],
+  host_reserved_memory_mb: 0,
+  vms: [],
+  agent_version: 't',
+  images_dir: '/img',
+  images: [],
+});
+const conn = () => ({ send: () => undefined, close: () => undefined });
+
+describe('NodeRegistry', () => {
+  it('refuses a second live connection for a node id (no impersonation) and accepts it after the first goes down', () => {
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 1000 }, rand: () => 0 });
+    const first = conn();
+    r.connect(hello('n1'), first, 0);
+    expect(() => r.connect(hello('n1'), conn(), 10)).toThrow(
+      expect.objectContaining({ code: 'node_id_in_use' }),
+    );
+    expect(r.sweep(3_001)).toEqual(['n1']);
+    const second = conn();
+    r.connect(hello('n1'), second, 3_002);
+    expect(r.get('n1')?.conn).toBe(second);
+    expect(r.get('n1')?.state).toBe('ready');
+  });
+
+  it('ignores heartbeats from a socket that is not the node current one', () => {
+    const r = new NodeRegistry({ rand: () => 0 });
+    const c = conn();
+    r.connect(hello('n1'), c, 0);
+    const hb = { type: 'heartbeat' as const, seq: 1, free_memory_mb: [], vms: [] };
+    expect(r.heartbeat('n1', conn(), hb, 5)).toBe(false);
+    expect(r.heartbeat('n1', c, hb, 5)).toBe(true);
+    expect(r.get('n1')?.lastSeen).toBe(5);
+  });
+
+  it('marks a silent node down after missed intervals, and a beat brings it back', () => {
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 1000, missedIntervals: 3 }, rand: () => 0 });
+    const c = conn();
+    r.connect(hello('n1'), c, 0);
+    expect(r.sweep(2_999)).toEqual([]);
+    expect(r.sweep(3_001)).toEqual(['n1']);
+    expect(r.sweep(9_999)).toEqual([]);
+    r.heartbeat('n1', c, { type: 'heartbeat', seq: 2, free_memory_mb: [], vms: [] }, 10_000);
+    expect(r.get('n1')?.state).toBe('ready');
+  });
+
+  it('hands out longer intervals as the fleet grows', () => {
+    const r = new NodeRegistry({
+      liveness: { minIntervalMs: 1000, maxHeartbeatsPerSecond: 10 },
+      rand: () => 0,
+    });
+    for (let i = 0; i < 50; i++) r.connect(hello(`n${i}`), conn(), 0);
+    expect(r.get('n0')?.intervalMs).toBe(1000);
+    expect(r.get('n49')?.intervalMs).toBe(5000);
+  });
+});
