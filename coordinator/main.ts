@@ -107,6 +107,12 @@ async function main(argv: string[]): Promise<void> {
   });
   const sweep = setInterval(() => {
     for (const id of registry.sweep(Date.now())) log.warn('node down', { node_id: id });
+    const retuned = registry.retune();
+    if (retuned.length)
+      log.info('heartbeat interval changed', {
+        nodes: retuned.length,
+        interval_ms: registry.get(retuned[0]!)?.intervalMs,
+      });
   }, 1_000);
   sdNotify('READY=1');
   sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);

@@ -93,7 +93,7 @@ export function createApp(d: AppDeps): Hono<Env> {
       tenant: id,
       vm: null,
       op: 'tenant.create',
-      source: source(c.req.raw, c.get('requestId')),
+      source: source(c),
       result: 'ok',
     });
     return c.json({ id, name: body.name, quota: body.quota, created_at, token }, 201);
@@ -112,7 +112,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     const r = await d.vms.create(body, p.tenant.id, {
       wait,
       requestId: c.get('requestId'),
-      source: source(c.req.raw, c.get('requestId')),
+      source: source(c),
       ...(key ? { idempotencyKey: key } : {}),
     });
     return c.json(r.vm, !r.created ? 200 : wait ? 201 : 202);
@@ -120,7 +120,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) }));
   app.get('/v1/vms/:id', (c) => c.json(d.vms.get(c.req.param('id'), caller(c.get('principal')))));
   app.delete('/v1/vms/:id', async (c) => {
-    await d.vms.destroy(c.req.param('id'), caller(c.get('principal')), source(c.req.raw, c.get('requestId')));
+    await d.vms.destroy(c.req.param('id'), caller(c.get('principal')), source(c));
     return c.body(null, 204);
   });
   app.post('/v1/placements/dry-run', async (c) =>
@@ -156,8 +156,11 @@ function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 
-function source(_req: Request, requestId: string): string {
-  return `http:${requestId}`;
+/** source names where a write came from for the audit log: peer address and request id. */
+function source(c: { env: unknown; get: (k: 'requestId') => string }): string {
+  const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+    ?.remoteAddress;
+  return `http ${peer ?? 'in-process'} ${c.get('requestId')}`;
 }
 
 async function jsonBody(req: Request): Promise<unknown> {

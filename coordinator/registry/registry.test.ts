@@ -66,3 +66,19 @@ describe('NodeRegistry', () => {
     expect(r.get('n49')?.intervalMs).toBe(5000);
   });
 });
+
+describe('NodeRegistry.retune', () => {
+  it('sends a longer interval to early nodes once the fleet has grown, and nothing when it has not', () => {
+    const r = new NodeRegistry({
+      liveness: { minIntervalMs: 1000, maxHeartbeatsPerSecond: 10 },
+      rand: () => 0,
+    });
+    const sent: unknown[] = [];
+    r.connect(hello('early'), { send: (m) => sent.push(m), close: () => undefined }, 0);
+    expect(r.retune()).toEqual([]);
+    for (let i = 0; i < 99; i++) r.connect(hello(`n${i}`), conn(), 0);
+    expect(r.retune()).toContain('early');
+    expect(sent).toEqual([{ type: 'interval', heartbeat_interval_ms: 10_000 }]);
+    expect(r.retune()).toEqual([]);
+  });
+});

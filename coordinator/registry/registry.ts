@@ -101,6 +101,23 @@ export class NodeRegistry {
     return wentDown;
   }
 
+  /**
+   * retune hands connected nodes a new interval when the fleet size moved it by more than a quarter,
+   * so total heartbeat load stays under the cap as nodes join (and beats speed up as they leave).
+   */
+  retune(): string[] {
+    const changed: string[] = [];
+    for (const entry of this.nodes.values()) {
+      if (!entry.conn || entry.state !== 'ready') continue;
+      const target = heartbeatIntervalMs(this.liveness, this.nodes.size, this.rand());
+      if (Math.abs(target - entry.intervalMs) <= entry.intervalMs / 4) continue;
+      entry.intervalMs = target;
+      entry.conn.send({ type: 'interval', heartbeat_interval_ms: target });
+      changed.push(entry.id);
+    }
+    return changed;
+  }
+
   /** currentIntervalMs is the interval for the fleet at its present size. */
   currentIntervalMs(): number {
     return heartbeatIntervalMs(this.liveness, this.nodes.size, this.rand());
