@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { fsyncPath } from '../../shared/atomic-file.js';
 import { errorMessage } from '../../shared/errors.js';
 import { CloudInitError } from './errors.js';
 import type { SeedFiles } from './seed.js';
@@ -74,13 +75,4 @@ function seedIsoError(isoPath: string, err: unknown): CloudInitError {
       details: { iso_path: isoPath, stderr },
     },
   );
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

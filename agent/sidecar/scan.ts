@@ -1,7 +1,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, isVmpoolError } from '../../shared/errors.js';
-import { isTempFileOf, syncDirectory } from './atomic-write.js';
+import { isTempFileOf, syncDirectory } from '../../shared/atomic-file.js';
 import { SidecarError } from './errors.js';
 import { SIDECAR_SUFFIX, type Sidecar } from './schema.js';
 

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { checkInside, describeOutside } from '../validate/paths.js';
-import { syncDirectory, writeFileAtomic } from './atomic-write.js';
+import { syncDirectory, writeFileAtomic } from '../../shared/atomic-file.js';
 import { decodeSidecar, encodeSidecar } from './codec.js';
 import { SidecarError } from './errors.js';
 import { type SidecarScan, scanSidecars } from './scan.js';

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/log.js';
-import { type CoordinatorMessage, type Hello, PROTOCOL_VERSION } from '../../shared/protocol.js';
+import type { CoordinatorMessage } from '../../shared/protocol.js';
 import { AuditLog, verify } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
 import { AgentLinkServer } from '../link/server.js';
-import { seed003Host } from '../placement/testing.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../placement/types.js';
 import { NodeRegistry } from '../registry/registry.js';
+import { helloFor } from '../registry/testing.js';
 import { MemoryStore } from '../store/index.js';
 import { VmService } from '../vms/service.js';
 import { createApp } from './app.js';
@@ -64,22 +64,7 @@ async function harness() {
   });
   const sent: CoordinatorMessage[] = [];
   const addNode = (id: string, reply: AgentReply = () => ({ ok: true })) => {
-    const node = seed003Host(id);
-    const hello: Hello = {
-      type: 'hello',
-      v: PROTOCOL_VERSION,
-      node_id: id,
-      boot_id: 'b',
-      reserved: false,
-      kvm: true,
-      topology: node.topology as Hello['topology'],
-      host_reserved_cpus: [...node.host_reserved_cpus],
-      host_reserved_memory_mb: 0,
-      vms: [],
-      agent_version: 't',
-      images_dir: `/img/${id}`,
-      images: ['debian'],
-    };
+    const hello = helloFor(id);
     registry.connect(
       hello,
       {

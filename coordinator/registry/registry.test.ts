@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type Hello, PROTOCOL_VERSION } from '../../shared/protocol.js';
-import { seed003Host } from '../placement/testing.js';
 import { NodeRegistry } from './registry.js';
+import { helloFor } from './testing.js';
 
-const hello = (id: string): Hello => ({
-  type: 'hello',
-  v: PROTOCOL_VERSION,
-  node_id: id,
-  boot_id: 'b',
-  reserved: false,
-  kvm: true,
-  topology: seed003Host(id).topology as Hello['topology'],
-  host_reserved_cpus: [],
-  host_reserved_memory_mb: 0,
-  vms: [],
-  agent_version: 't',
-  images_dir: '/img',
-  images: [],
-});
+const hello = (id: string) => helloFor(id);
 const conn = () => ({ send: () => undefined, close: () => undefined });
 
 describe('NodeRegistry', () => {

@@ -1,6 +1,6 @@
-import { open, readFile, rename } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Adapter } from 'lowdb';
+import { writeFileAtomic } from '../../shared/atomic-file.js';
 import { StoreError } from './errors.js';
 
 /**
@@ -11,11 +11,7 @@ import { StoreError } from './errors.js';
  * at a time), which is why one fixed temp name is enough.
  */
 export class FsyncJsonFile<T> implements Adapter<T> {
-  private readonly tempPath: string;
-
-  constructor(private readonly path: string) {
-    this.tempPath = join(dirname(path), `.${basename(path)}.tmp`);
-  }
+  constructor(private readonly path: string) {}
 
   async read(): Promise<T | null> {
     let text: string;
@@ -39,25 +35,7 @@ export class FsyncJsonFile<T> implements Adapter<T> {
     return this.writeText(`${JSON.stringify(data)}\n`);
   }
 
-  private async writeText(text: string): Promise<void> {
-    const file = await open(this.tempPath, 'w', 0o600);
-    try {
-      await file.writeFile(text, 'utf8');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(this.tempPath, this.path);
-    await syncDirectory(dirname(this.path));
-  }
-}
-
-/** syncDirectory makes a rename in dir durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+  private writeText(text: string): Promise<void> {
+    return writeFileAtomic(this.path, text, { mode: 0o600 });
   }
 }

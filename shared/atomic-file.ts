@@ -50,7 +50,12 @@ export async function writeFileAtomic(
 
 /** syncDirectory fsyncs a directory so a rename or unlink inside it survives a power cut. */
 export async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  await fsyncPath(dir);
+}
+
+/** fsyncPath flushes one file or directory to stable storage. */
+export async function fsyncPath(p: string): Promise<void> {
+  const fh = await open(p, 'r');
   try {
     await fh.sync();
   } finally {
