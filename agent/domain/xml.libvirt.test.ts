@@ -8,7 +8,7 @@ import type { SpawnSpec } from '../../shared/spec.js';
 import { writeSeedIso } from '../cloudinit/iso.js';
 import { buildSeedFiles } from '../cloudinit/seed.js';
 import { parseDomainTuning, parseVmpoolMetadata } from './parse.js';
-import { contextFor, seedVm1Spec } from './testdata.js';
+import { contextFor, seedVm1Spec } from './testing/testdata.js';
 import { buildDomainXml, type DomainContext } from './xml.js';
 
 const run = promisify(execFile);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SEED003_SPECS_PATH } from '../../test/fixtures/seed003.js';
 import { parseCpuList } from '../../shared/cpulist.js';
 import { type SpawnSpec, SpawnSpecSchema } from '../../shared/spec.js';
 import type { HostThread, HostTopology, NumaNode } from '../../shared/topology.js';
@@ -42,7 +43,7 @@ afterAll(() => rmSync(imagesDir, { recursive: true, force: true }));
 const hostReservedCpus = parseCpuList('16-17,34-35,52-53,70-71');
 
 // The four seed-003 VM specs, copied verbatim from the seed into testdata/; only /var/lib/libvirt/images becomes the temp imagesDir.
-const SEED_003_SPECS_JSON = readFileSync(new URL('./testdata/seed003-specs.json', import.meta.url), 'utf8');
+const SEED_003_SPECS_JSON = readFileSync(SEED003_SPECS_PATH, 'utf8');
 const seedSpecs: SpawnSpec[] = JSON.parse(
   SEED_003_SPECS_JSON.replaceAll('/var/lib/libvirt/images', imagesDir),
 ).map((raw: unknown) => SpawnSpecSchema.parse(raw));

@@ -91,7 +91,7 @@ describe('vmpoolctl run against a canned coordinator', () => {
 
   it('prints the raw answer with --json', async () => {
     const r = await ctl(['--json', 'list']);
-    expect(JSON.parse(r.stdout)).toEqual(CANNED['GET /v1/vms']!.body);
+    expect(JSON.parse(r.stdout)).toEqual((CANNED['GET /v1/vms'] as { body: unknown }).body);
   });
 
   it('shows one VM with pins as a cpulist and the emulator cpuset', async () => {
