@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { SEED003_HOST_RESERVED_CPUS, SEED003_SHAPE, syntheticTopology } from '../coordinator/placement/testing.js';
+import {
+  SEED003_HOST_RESERVED_CPUS,
+  SEED003_SHAPE,
+  syntheticTopology,
+} from '../coordinator/placement/testing.js';
 import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
 
 const COORDINATOR_BIN = join(import.meta.dirname, '..', 'coordinator', 'main.js');
@@ -24,13 +28,15 @@ interface Options {
   maxRate: number;
 }
 
-/** SimAgent is one simulated agent: its socket, hello→welcome latency and the interval it was given. */
+/** SimAgent is one simulated agent: its socket, hello→welcome latency and its current interval. */
 interface SimAgent {
   ws: WebSocket;
   welcomeMs: number;
   intervalMs: number;
   timer?: NodeJS.Timeout;
   seq: number;
+  /** retuned counts `interval` messages: the coordinator stretching beats as the fleet grows */
+  retuned: number;
 }
 
 function parseOptions(): Options {
@@ -66,11 +72,28 @@ async function freePort(): Promise<number> {
 async function startCoordinator(port: number, dataDir: string, maxRate: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [COORDINATOR_BIN, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--max-heartbeats-per-second', String(maxRate)],
-    { env: { ...process.env, VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: JOIN_TOKEN }, stdio: 'ignore' },
+    [
+      COORDINATOR_BIN,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      dataDir,
+      '--max-heartbeats-per-second',
+      String(maxRate),
+    ],
+    {
+      env: { ...process.env, VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: JOIN_TOKEN },
+      stdio: 'ignore',
+    },
   );
   for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) return child;
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
     await sleep(100);
   }
   child.kill('SIGKILL');
@@ -107,7 +130,15 @@ function connectAgent(url: string, nodeId: string): Promise<SimAgent> {
     ws.once('message', (data) => {
       const msg = JSON.parse(data.toString()) as { type: string; heartbeat_interval_ms: number };
       if (msg.type !== 'welcome') return reject(new Error(`Cannot connect ${nodeId}: got ${msg.type}`));
-      resolve({ ws, welcomeMs: performance.now() - sentAt, intervalMs: msg.heartbeat_interval_ms, seq: 0 });
+      const agent: SimAgent = {
+        ws,
+        welcomeMs: performance.now() - sentAt,
+        intervalMs: msg.heartbeat_interval_ms,
+        seq: 0,
+        retuned: 0,
+      };
+      ws.on('message', (next) => onInterval(agent, next.toString()));
+      resolve(agent);
     });
     ws.once('error', reject);
     ws.once('close', (code) => reject(new Error(`Cannot connect ${nodeId}: closed ${code}`)));
@@ -128,18 +159,36 @@ async function connectAll(url: string, n: number, concurrency: number): Promise<
   return agents;
 }
 
-function startBeats(agents: SimAgent[], overrideMs: number): void {
+/** onInterval follows an `interval` message as the real agent does (unless --heartbeat-ms forces a rate). */
+function onInterval(a: SimAgent, text: string): void {
+  const msg = JSON.parse(text) as { type: string; heartbeat_interval_ms: number };
+  if (msg.type !== 'interval') return;
+  a.retuned++;
+  a.intervalMs = msg.heartbeat_interval_ms;
+  if (forcedMs === 0 && a.timer) schedule(a, a.intervalMs);
+}
+
+let forcedMs = 0;
+
+function beat(a: SimAgent): void {
   const free = SEED003_SHAPE.memoryMbPerNode;
-  for (const a of agents) {
-    const every = overrideMs > 0 ? overrideMs : a.intervalMs;
-    const beat = () =>
-      a.ws.send(JSON.stringify({ type: 'heartbeat', seq: ++a.seq, free_memory_mb: [{ numa_node: 0, free_memory_mb: free }, { numa_node: 1, free_memory_mb: free }], vms: [] }));
-    // a random phase so the fleet does not beat in lockstep
-    a.timer = setTimeout(() => {
-      beat();
-      a.timer = setInterval(beat, every);
-    }, Math.random() * every);
-  }
+  const numa = [0, 1].map((id) => ({ numa_node: id, free_memory_mb: free }));
+  a.ws.send(JSON.stringify({ type: 'heartbeat', seq: ++a.seq, free_memory_mb: numa, vms: [] }));
+}
+
+/** schedule beats every `every` ms after a random phase, so the fleet does not beat in lockstep. */
+function schedule(a: SimAgent, every: number): void {
+  clearTimeout(a.timer);
+  clearInterval(a.timer);
+  a.timer = setTimeout(() => {
+    beat(a);
+    a.timer = setInterval(() => beat(a), every);
+  }, Math.random() * every);
+}
+
+function startBeats(agents: SimAgent[], overrideMs: number): void {
+  forcedMs = overrideMs;
+  for (const a of agents) schedule(a, overrideMs > 0 ? overrideMs : a.intervalMs);
 }
 
 async function heartbeatsTotal(port: number): Promise<number> {
@@ -176,13 +225,14 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const rssBeating = rssMb(coord.pid!);
     const welcome = agents.map((a) => a.welcomeMs).sort((a, b) => a - b);
     const intervals = agents.map((a) => a.intervalMs).sort((a, b) => a - b);
-    const offered = o.heartbeatMs > 0 ? (n * 1000) / o.heartbeatMs : agents.reduce((s, a) => s + 1000 / a.intervalMs, 0);
+    const offered =
+      o.heartbeatMs > 0 ? (n * 1000) / o.heartbeatMs : agents.reduce((s, a) => s + 1000 / a.intervalMs, 0);
     console.log(
       [
         `agents ${n}`,
         `  connect all:           ${connectS.toFixed(2)} s (${Math.round(n / connectS)} agents/s, ${o.concurrency} in flight)`,
         `  hello→welcome:         p50 ${percentile(welcome, 50).toFixed(1)} ms, p99 ${percentile(welcome, 99).toFixed(1)} ms, max ${welcome.at(-1)!.toFixed(1)} ms`,
-        `  interval handed out:   ${intervals[0]}-${intervals.at(-1)} ms (beating every ${o.heartbeatMs > 0 ? `${o.heartbeatMs} ms, forced` : 'welcome interval'})`,
+        `  interval (current):    ${intervals[0]}-${intervals.at(-1)} ms, ${agents.filter((a) => a.retuned > 0).length} agents retuned (beating ${o.heartbeatMs > 0 ? `every ${o.heartbeatMs} ms, forced` : 'as told'})`,
         `  heartbeats ingested:   ${rate.toFixed(0)}/s of ${offered.toFixed(0)}/s offered (${ingested} in ${o.measureS} s, vmpool_heartbeats_total)`,
         `  coordinator RSS:       ${rssIdle} MiB idle, ${rssConnected} MiB connected, ${rssBeating} MiB beating`,
       ].join('\n'),
@@ -203,5 +253,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 const opts = parseOptions();
-console.log(`node ${process.version}, heartbeat bench: agents ${opts.agents.join(',')}, measure ${opts.measureS} s`);
+console.log(
+  `node ${process.version}, heartbeat bench: agents ${opts.agents.join(',')}, measure ${opts.measureS} s`,
+);
 for (const n of opts.agents) await runOnce(n, opts);

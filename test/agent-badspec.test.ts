@@ -59,9 +59,15 @@ const ROWS: Row[] = [
   {
     what: 'ssh key with a newline',
     code: /validation_failed/,
-    spec: over({ user_configs: [{ username: 'ops', ssh_authorized_keys: [`${KEY_RSA}\nssh-rsa AAAAB3Nza evil`] }] }),
+    spec: over({
+      user_configs: [{ username: 'ops', ssh_authorized_keys: [`${KEY_RSA}\nssh-rsa AAAAB3Nza evil`] }],
+    }),
   },
-  { what: 'pin count mismatch', code: /pin_count_mismatch|validation_failed/, spec: over({ tuning: PINS(['0']) }) },
+  {
+    what: 'pin count mismatch',
+    code: /pin_count_mismatch|validation_failed/,
+    spec: over({ tuning: PINS(['0']) }),
+  },
   { what: 'pin not online', code: /pin_not_online/, spec: over({ vcpu_count: 1, tuning: PINS(['7']) }) },
   {
     what: 'pin host-reserved',
@@ -69,14 +75,46 @@ const ROWS: Row[] = [
     spec: over({ vcpu_count: 1, tuning: PINS(['1']) }),
     args: ['--host-reserved-cpus', '1'],
   },
-  { what: 'NUMA node 1 on a one-node host', code: /numa_node_unknown|numa_mismatch/, spec: over({ tuning: PINS(['0', '1'], '0-1', '1') }) },
-  { what: 'more memory than the node has', code: /insufficient_memory/, spec: over({ memory_mb: 16_000_000 }) },
-  { what: 'emulator cpu not online', code: /emulator_cpu_unknown/, spec: over({ tuning: PINS(['0', '1'], '5') }) },
-  { what: 'disk outside the images dir', code: /path_outside_images_dir/, spec: () => agentSpec(images, NAME, { disk_path: join(outside, 'disk.qcow2') }) },
-  { what: '".." in the disk path', code: /path_outside_images_dir/, spec: () => agentSpec(images, NAME, { disk_path: `${images}/${NAME}/../../x/disk.qcow2` }) },
-  { what: 'symlink escaping the images dir', code: /path_symlink_escape/, spec: () => agentSpec(images, NAME, { disk_path: join(images, 'escape-link', 'disk.qcow2') }) },
-  { what: 'disk path already exists', code: /path_exists/, spec: () => agentSpec(images, NAME, { disk_path: join(images, 'taken', 'disk.qcow2') }) },
-  { what: 'missing base image', code: /base_image_missing/, spec: () => agentSpec(images, NAME, { base_image_path: join(images, 'base', 'nope.qcow2') }) },
+  {
+    what: 'NUMA node 1 on a one-node host',
+    code: /numa_node_unknown|numa_mismatch/,
+    spec: over({ tuning: PINS(['0', '1'], '0-1', '1') }),
+  },
+  {
+    what: 'more memory than the node has',
+    code: /insufficient_memory/,
+    spec: over({ memory_mb: 16_000_000 }),
+  },
+  {
+    what: 'emulator cpu not online',
+    code: /emulator_cpu_unknown/,
+    spec: over({ tuning: PINS(['0', '1'], '5') }),
+  },
+  {
+    what: 'disk outside the images dir',
+    code: /path_outside_images_dir/,
+    spec: () => agentSpec(images, NAME, { disk_path: join(outside, 'disk.qcow2') }),
+  },
+  {
+    what: '".." in the disk path',
+    code: /path_outside_images_dir/,
+    spec: () => agentSpec(images, NAME, { disk_path: `${images}/${NAME}/../../x/disk.qcow2` }),
+  },
+  {
+    what: 'symlink escaping the images dir',
+    code: /path_symlink_escape/,
+    spec: () => agentSpec(images, NAME, { disk_path: join(images, 'escape-link', 'disk.qcow2') }),
+  },
+  {
+    what: 'disk path already exists',
+    code: /path_exists/,
+    spec: () => agentSpec(images, NAME, { disk_path: join(images, 'taken', 'disk.qcow2') }),
+  },
+  {
+    what: 'missing base image',
+    code: /base_image_missing/,
+    spec: () => agentSpec(images, NAME, { base_image_path: join(images, 'base', 'nope.qcow2') }),
+  },
   // found only when the domain is defined, after overlay and ISO exist: this row proves rollback
   {
     what: 'bridge that does not exist',
@@ -89,13 +127,15 @@ const ROWS: Row[] = [
 
 async function expectRefused(spec: unknown, code: RegExp, args: string[] = []): Promise<AgentRun> {
   const before = await treeOf(images);
-  const domainsBefore = await domainNames();
+  // other suites share this libvirtd: compare only this file's domains
+  const ours = async () => (await domainNames()).filter((n) => n.startsWith(PREFIX));
+  const domainsBefore = await ours();
   const run = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images, args)]);
   expect(run.code).not.toBe(0);
   expect(run.signal).toBeNull();
   const line = /^vmpool-agent: (\S+):/m.exec(run.stderr)?.[1];
   expect(line, run.stderr).toMatch(code);
-  expect(await domainNames()).toEqual(domainsBefore);
+  expect(await ours()).toEqual(domainsBefore);
   expect(await treeOf(images)).toEqual(before);
   expect(await treeOf(outside)).toEqual([]);
   return run;
@@ -115,7 +155,12 @@ describe('vmpool-agent spawn against a VM that already holds the pins', () => {
   const HOLDER = `${PREFIX}holder`;
 
   beforeAll(async () => {
-    const run = await runAgent(['spawn', '--spec', await specs.write(agentSpec(images, HOLDER)), ...localArgs(images)]);
+    const run = await runAgent([
+      'spawn',
+      '--spec',
+      await specs.write(agentSpec(images, HOLDER)),
+      ...localArgs(images),
+    ]);
     if (run.code !== 0) throw new Error(`holder spawn failed: ${run.stderr}`);
   });
 
@@ -128,7 +173,10 @@ describe('vmpool-agent spawn against a VM that already holds the pins', () => {
   });
 
   it('refuses the same name with name_in_use', async () => {
-    const spec = agentSpec(images, HOLDER, { cpu_policy: 'shared', disk_path: join(images, 'other', 'disk.qcow2') });
+    const spec = agentSpec(images, HOLDER, {
+      cpu_policy: 'shared',
+      disk_path: join(images, 'other', 'disk.qcow2'),
+    });
     await expectRefused(spec, /name_in_use/);
     expect(existsSync(join(images, 'other'))).toBe(false);
   });

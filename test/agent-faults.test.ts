@@ -1,7 +1,16 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_PREFIX, agentSpec, domainNames, localArgs, removeDomains, runAgent, SpecDir, treeOf } from './helpers/agent.js';
+import {
+  AGENT_PREFIX,
+  agentSpec,
+  domainNames,
+  localArgs,
+  removeDomains,
+  runAgent,
+  SpecDir,
+  treeOf,
+} from './helpers/agent.js';
 import { makeImagesDir, requireBuild } from './helpers/procs.js';
 
 // Crash the agent (SIGKILL via VMPOOL_FAILPOINT) right after every spawn step, before and after the
@@ -35,29 +44,41 @@ function vmName(phase: string, recorded: boolean): string {
 }
 
 describe('vmpool-agent killed during spawn, then recover', () => {
-  it.each(CASES)('$point: the agent dies by SIGKILL and recovery leaves nothing behind', async ({ point, phase, recorded }) => {
-    const name = vmName(phase, recorded);
-    const spec = agentSpec(images, name, { extra_disks: [{ path: join(images, name, 'data.qcow2'), size_gb: 1 }] });
-    const crash = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)], { VMPOOL_FAILPOINT: point });
-    expect(crash.signal, `spawn should have been killed at ${point}: ${crash.stderr}`).toBe('SIGKILL');
+  it.each(CASES)(
+    '$point: the agent dies by SIGKILL and recovery leaves nothing behind',
+    async ({ point, phase, recorded }) => {
+      const name = vmName(phase, recorded);
+      const spec = agentSpec(images, name, {
+        extra_disks: [{ path: join(images, name, 'data.qcow2'), size_gb: 1 }],
+      });
+      const crash = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)], {
+        VMPOOL_FAILPOINT: point,
+      });
+      expect(crash.signal, `spawn should have been killed at ${point}: ${crash.stderr}`).toBe('SIGKILL');
 
-    const rec = await runAgent(['recover', '--json', ...localArgs(images)]);
-    expect(rec.code, rec.stderr).toBe(0);
-    const report = JSON.parse(rec.stdout);
-    // before the first sidecar write there is nothing recovery could know about
-    const sidecarWritten = phase !== 'accepted' || recorded;
-    expect(report.rolledBack).toEqual(sidecarWritten ? [name] : []);
-    expect(report.vms).toEqual([]);
-    expect(await domainNames()).not.toContain(name);
-    // a crash between mkdir and the first sidecar write can only leave the VM's empty folder
-    const left = await treeOf(images);
-    expect(left.filter((p) => !(p === `${name}/` && !sidecarWritten))).toEqual([]);
-    await rm(join(images, name), { recursive: true, force: true });
-  });
+      const rec = await runAgent(['recover', '--json', ...localArgs(images)]);
+      expect(rec.code, rec.stderr).toBe(0);
+      const report = JSON.parse(rec.stdout);
+      // before the first sidecar write there is nothing recovery could know about
+      const sidecarWritten = phase !== 'accepted' || recorded;
+      expect(report.rolledBack).toEqual(sidecarWritten ? [name] : []);
+      expect(report.vms).toEqual([]);
+      expect(await domainNames()).not.toContain(name);
+      // a crash between mkdir and the first sidecar write can only leave the VM's empty folder
+      const left = await treeOf(images);
+      expect(left.filter((p) => !(p === `${name}/` && !sidecarWritten))).toEqual([]);
+      await rm(join(images, name), { recursive: true, force: true });
+    },
+  );
 
   it('spawns cleanly with no failpoint set, so the rows above prove a crash, not a broken spawn', async () => {
     const name = `${PREFIX}control`;
-    const run = await runAgent(['spawn', '--spec', await specs.write(agentSpec(images, name)), ...localArgs(images)]);
+    const run = await runAgent([
+      'spawn',
+      '--spec',
+      await specs.write(agentSpec(images, name)),
+      ...localArgs(images),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const rec = JSON.parse((await runAgent(['recover', '--json', ...localArgs(images)])).stdout);
     expect(rec.adopted).toEqual([name]);

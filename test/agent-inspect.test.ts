@@ -42,7 +42,12 @@ beforeAll(() => requireBuild());
 
 describe('vmpool-agent inspect', () => {
   it('reads the seed-003 fixture: 2 NUMA nodes of 36 threads, 18 cores per socket, 0 and 36 siblings', async () => {
-    const t = await inspect(['--sysfs-root', join(FIXTURES, 'sysfs/seed003'), '--libvirt-uri', 'test:///default']);
+    const t = await inspect([
+      '--sysfs-root',
+      join(FIXTURES, 'sysfs/seed003'),
+      '--libvirt-uri',
+      'test:///default',
+    ]);
     expect(t.numa_nodes.map((n) => n.cpus.length)).toEqual([36, 36]);
     expect(t.sockets).toBe(2);
     expect(t.cores_per_socket).toBe(18);

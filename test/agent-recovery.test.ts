@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_PREFIX, agentSpec, domainState, localArgs, removeDomains, runAgent, SpecDir } from './helpers/agent.js';
+import {
+  AGENT_PREFIX,
+  agentSpec,
+  domainState,
+  localArgs,
+  removeDomains,
+  runAgent,
+  SpecDir,
+} from './helpers/agent.js';
 import { makeImagesDir, requireBuild, virsh } from './helpers/procs.js';
 
 // Damage made behind the agent's back on the real libvirtd, then one `vmpool-agent recover`:
@@ -34,7 +42,11 @@ beforeAll(async () => {
       vcpu_count: 1,
       cpu_policy: 'shared',
       vmid: 9100 + i,
-      tuning: { vcpu_pins: [String(i % 2)], emulator_cpuset: '0-1', numa_memory: { nodeset: '0', mode: 'strict' } },
+      tuning: {
+        vcpu_pins: [String(i % 2)],
+        emulator_cpuset: '0-1',
+        numa_memory: { nodeset: '0', mode: 'strict' },
+      },
     });
     const run = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)]);
     if (run.code !== 0) throw new Error(`spawn ${name} failed: ${run.stderr}`);
@@ -67,7 +79,9 @@ describe('vmpool-agent recover after damage behind its back', () => {
     const files = await readdir(join(images, CORRUPT));
     const moved = files.filter((f) => /^disk\.qcow2\.vmpool\.json\.corrupt-\d+$/.test(f));
     expect(moved).toHaveLength(1);
-    expect(await readFile(join(images, CORRUPT, moved[0] as string), 'utf8')).toBe('{"schema_version": 1, garbage');
+    expect(await readFile(join(images, CORRUPT, moved[0] as string), 'utf8')).toBe(
+      '{"schema_version": 1, garbage',
+    );
     expect(report.quarantined).toEqual([{ path: sidecarOf(CORRUPT), reason: expect.any(String) }]);
   });
 

@@ -94,7 +94,11 @@ describe.each(MODES)('vmpool-agent spawn and destroy under $mode', ({ mode, flag
     const run = await runAgent(['list', '--json', ...localArgs(images, flags)]);
     expect(run.code).toBe(0);
     const vms = JSON.parse(run.stdout) as { name: string; state: string; vcpu_pins: number[] }[];
-    expect(vms.find((v) => v.name === name)).toMatchObject({ state: 'running', vcpu_pins: [0, 1], numa_node: 0 });
+    expect(vms.find((v) => v.name === name)).toMatchObject({
+      state: 'running',
+      vcpu_pins: [0, 1],
+      numa_node: 0,
+    });
   });
 
   it('destroys the VM: no domain, no files, no folder, no sidecar', async () => {
@@ -116,7 +120,11 @@ describe('vmpool-agent spawn with an extra data disk', () => {
     const run = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)]);
     expect(run.code, run.stderr).toBe(0);
     const xml = await virsh(['dumpxml', name]);
-    expect(xml).toMatch(new RegExp(`<source file='${extra()}'[^>]*/>\\s*(<backingStore/>\\s*)?<target dev='vdb' bus='virtio'/>`));
+    expect(xml).toMatch(
+      new RegExp(
+        `<source file='${extra()}'[^>]*/>\\s*(<backingStore/>\\s*)?<target dev='vdb' bus='virtio'/>`,
+      ),
+    );
     const blk = await virsh(['domblklist', name]);
     expect(blk).toMatch(new RegExp(`vdb\\s+${extra()}`));
 

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VmView } from '../coordinator/vms/view.js';
 import {
   domainExists,
   type FakeHost,
@@ -42,7 +43,7 @@ const logs = () => `${coord?.out().slice(-4000)}\n${agent?.out().slice(-4000)}`;
 const realAgent = () => startAgent(coord.url, ['--node-id', NODE, '--images-dir', imagesDir]);
 
 /** vmsNamed lists the tenant's VMs with a given name (admin view, so nothing is hidden). */
-async function vmsNamed(name: string): Promise<Record<string, any>[]> {
+async function vmsNamed(name: string): Promise<VmView[]> {
   return (await coord.api('GET', '/v1/vms')).body.vms.filter((v: { name: string }) => v.name === name);
 }
 
@@ -59,7 +60,8 @@ afterAll(async () => {
   await removeDomains(MARK);
   await Promise.all([agent, ...extras].map((p) => p?.kill()));
   await coord?.kill();
-  for (const dir of [imagesDir, ...fakeHosts.map((h) => h.imagesDir)]) if (dir) await rm(dir, { recursive: true, force: true });
+  for (const dir of [imagesDir, ...fakeHosts.map((h) => h.imagesDir)])
+    if (dir) await rm(dir, { recursive: true, force: true });
   if (coord) await rm(coord.dataDir, { recursive: true, force: true });
 });
 
@@ -67,11 +69,26 @@ describe('coordinator faults', () => {
   it('refuses an agent with a wrong join token (401) and never lists it', async () => {
     const host = await makeFakeHost('faults-badtoken');
     fakeHosts.push(host);
-    const impostor = startAgent(coord.url, ['--node-id', 'e2e-badtoken', '--libvirt-uri', host.uri, '--sysfs-root', SEED003_SYSFS, '--images-dir', host.imagesDir], {
-      VMPOOL_JOIN_TOKEN: 'wrong-join-token-0000000000',
-    });
+    const impostor = startAgent(
+      coord.url,
+      [
+        '--node-id',
+        'e2e-badtoken',
+        '--libvirt-uri',
+        host.uri,
+        '--sysfs-root',
+        SEED003_SYSFS,
+        '--images-dir',
+        host.imagesDir,
+      ],
+      {
+        VMPOOL_JOIN_TOKEN: 'wrong-join-token-0000000000',
+      },
+    );
     extras.push(impostor);
-    await waitFor(() => /refused the agent.*401|401.*refused the agent/.test(impostor.out()), { what: `401 in agent log\n${impostor.out()}` });
+    await waitFor(() => /refused the agent.*401|401.*refused the agent/.test(impostor.out()), {
+      what: `401 in agent log\n${impostor.out()}`,
+    });
     expect(coord.out()).toContain('agent refused: bad join token');
     expect((await listNodes(coord)).map((n) => n.id)).toEqual([NODE]);
     await impostor.kill();
@@ -82,7 +99,9 @@ describe('coordinator faults', () => {
     fakeHosts.push(host);
     const dup = startFakeAgent(coord, NODE, host);
     extras.push(dup);
-    await waitFor(() => /link closed.*4009/.test(dup.out()), { what: `4009 close in duplicate agent log\n${dup.out()}` });
+    await waitFor(() => /link closed.*4009/.test(dup.out()), {
+      what: `4009 close in duplicate agent log\n${dup.out()}`,
+    });
     expect(dup.out()).toContain('node_id_in_use');
     expect(coord.out()).toMatch(/agent refused.*e2e-faults/);
     await dup.kill();
@@ -100,11 +119,16 @@ describe('coordinator faults', () => {
     coord = await startCoordinator({ dataDir: coord.dataDir, port: coord.port, args: LIVENESS });
     await waitNodesReady(coord, [NODE], logs);
     // settle: the record is running (the agent had the spawn) or gone (it never did); never stuck
-    const settled = await waitFor(async () => {
-      const vms = await vmsNamed(name);
-      return vms.length === 0 || vms.every((v) => v.state === 'running') ? { vms } : null;
-    }, { what: `VM ${name} settled\n${logs()}` });
-    const domains = (await virsh(['list', '--all', '--name'])).split('\n').filter((l) => l.trim().endsWith(`-${name}`));
+    const settled = (await waitFor(
+      async () => {
+        const vms = await vmsNamed(name);
+        return vms.length === 0 || vms.every((v) => v.state === 'running') ? { vms } : null;
+      },
+      { what: `VM ${name} settled\n${logs()}` },
+    ))!;
+    const domains = (await virsh(['list', '--all', '--name']))
+      .split('\n')
+      .filter((l) => l.trim().endsWith(`-${name}`));
     expect(settled.vms.length).toBeLessThanOrEqual(1);
     expect(domains).toHaveLength(settled.vms.length);
     if (settled.vms[0]) expect(await domainExists(settled.vms[0].domain_name)).toBe(true);
@@ -132,11 +156,16 @@ describe('coordinator faults', () => {
 
     agent = realAgent();
     await waitNodesReady(coord, [NODE], logs);
-    const back = await waitFor(async () => {
-      const g = await coord.api('GET', `/v1/vms/${vm!.id}`);
-      return g.body.state === 'running' ? g.body : null;
-    }, { what: `VM running after agent restart\n${logs()}` });
+    const back = await waitFor(
+      async () => {
+        const g = await coord.api('GET', `/v1/vms/${vm!.id}`);
+        return g.body.state === 'running' ? g.body : null;
+      },
+      { what: `VM running after agent restart\n${logs()}` },
+    );
     expect(back.vcpu_pins).toEqual(vm!.vcpu_pins);
-    expect((await coord.api('GET', '/v1/vms')).body.vms.filter((v: { name: string }) => v.name === vm!.name)).toHaveLength(1);
+    expect(
+      (await coord.api('GET', '/v1/vms')).body.vms.filter((v: { name: string }) => v.name === vm!.name),
+    ).toHaveLength(1);
   });
 });

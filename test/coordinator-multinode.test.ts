@@ -11,7 +11,13 @@ import {
   vmRequest,
   waitNodesReady,
 } from './helpers/fleet.js';
-import { type Coordinator, createTenant, type Proc, requireBuild, startCoordinator } from './helpers/procs.js';
+import {
+  type Coordinator,
+  createTenant,
+  type Proc,
+  requireBuild,
+  startCoordinator,
+} from './helpers/procs.js';
 
 // Three fake seed-003 hosts (libvirt test driver, one per agent process) behind one real coordinator:
 // two-pass placement, pack ranking and anti-affinity seen through the real HTTP API and WebSocket.
@@ -39,7 +45,7 @@ const vmsByName = new Map<string, { id: string; node_id: string }>();
 
 const logs = () => [coord?.out() ?? '', ...agents.map((a) => a.out())].join('\n').slice(-6000);
 
-async function createVm(body: Record<string, unknown>): Promise<{ status: number; body: any }> {
+async function createVm(body: Record<string, unknown>): ReturnType<Coordinator['api']> {
   const r = await coord.api('POST', '/v1/vms', { token, body });
   if (r.status === 201) vmsByName.set(r.body.name, { id: r.body.id, node_id: r.body.node_id });
   return r;
@@ -94,10 +100,14 @@ describe('coordinator with three fake seed-003 hosts', () => {
     expect(b.body.node_id).not.toBe(a.body.node_id);
     // the only other node with room is the reserved one, reached in pass 2
     expect(b.body.node_id).toBe('n3r');
-    const dry = await coord.api('POST', '/v1/placements/dry-run', { token, body: vmRequest('mn-aa-3', 2, 1024, group) });
+    const dry = await coord.api('POST', '/v1/placements/dry-run', {
+      token,
+      body: vmRequest('mn-aa-3', 2, 1024, group),
+    });
     const pass1 = dry.body.passes[0].rejected as { node_id: string; reason: string }[];
     expect(pass1).toContainEqual(expect.objectContaining({ node_id: otherNode, reason: 'anti_affinity' }));
-    for (const vm of [a.body, b.body]) expect((await coord.api('DELETE', `/v1/vms/${vm.id}`, { token })).status).toBe(204);
+    for (const vm of [a.body, b.body])
+      expect((await coord.api('DELETE', `/v1/vms/${vm.id}`, { token })).status).toBe(204);
     vmsByName.delete('mn-aa-1');
     vmsByName.delete('mn-aa-2');
   });
@@ -114,7 +124,9 @@ describe('coordinator with three fake seed-003 hosts', () => {
     expect(dry.status).toBe(200);
     expect(dry.body.ok).toBe(true);
     const [pass1, pass2] = dry.body.passes;
-    const reasons = Object.fromEntries(pass1.rejected.map((r: { node_id: string; reason: string }) => [r.node_id, r.reason]));
+    const reasons = Object.fromEntries(
+      pass1.rejected.map((r: { node_id: string; reason: string }) => [r.node_id, r.reason]),
+    );
     expect(reasons.n3r).toBe('reserved_node');
     expect(['capacity_vcpu', 'capacity_memory', 'numa_cpu_fit', 'numa_memory_fit']).toContain(reasons.n1);
     expect(['capacity_vcpu', 'capacity_memory', 'numa_cpu_fit', 'numa_memory_fit']).toContain(reasons.n2);
@@ -153,7 +165,10 @@ describe('coordinator with three fake seed-003 hosts', () => {
     const detail = await coord.api('GET', `/v1/nodes/${packNode}`);
     expect(detail.status).toBe(200);
     const threads = detail.body.numa_nodes.flatMap((n: { threads: unknown[] }) => n.threads);
-    expect(threads.find((t: { id: number }) => t.id === 0)).toMatchObject({ vms: ['mn-seed-vm1'], host_reserved: false });
+    expect(threads.find((t: { id: number }) => t.id === 0)).toMatchObject({
+      vms: ['mn-seed-vm1'],
+      host_reserved: false,
+    });
     expect(threads.find((t: { id: number }) => t.id === 16)).toMatchObject({ vms: [], host_reserved: true });
     expect(threads.find((t: { id: number }) => t.id === 54)).toMatchObject({ vms: ['mn-seed-vm2'] });
     expect((await coord.api('GET', '/v1/nodes/nope')).status).toBe(404);
@@ -167,11 +182,13 @@ describe('coordinator with three fake seed-003 hosts', () => {
       expect(vm.state).toBe('running');
       const sidecar = await readSidecar(hosts.get(vm.node_id)!.imagesDir, vm.id);
       expect(sidecar).toMatchObject({ vm_id: vm.id, observed_state: 'running', desired_state: 'running' });
-      const tuning = (sidecar.spec as { tuning: { vcpu_pins: string[]; numa_memory: { nodeset: string } } }).tuning;
+      const tuning = (sidecar.spec as { tuning: { vcpu_pins: string[]; numa_memory: { nodeset: string } } })
+        .tuning;
       expect(tuning.vcpu_pins.map(Number)).toEqual(vm.vcpu_pins);
       expect(tuning.numa_memory.nodeset).toBe(vm.memory_nodeset);
       // the agent keeps no sidecar for a VM that lives on another node
-      for (const [id, host] of hosts) if (id !== vm.node_id) await expect(readSidecar(host.imagesDir, vm.id)).rejects.toThrow();
+      for (const [id, host] of hosts)
+        if (id !== vm.node_id) await expect(readSidecar(host.imagesDir, vm.id)).rejects.toThrow();
     }
   });
 });

@@ -137,7 +137,11 @@ export class VmManager {
     failpoint('spawn:accepted');
     let s = await this.save(
       newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
-    );
+    ).catch(async (err: unknown) => {
+      // no sidecar means nothing to roll back but the folder just made (e.g. ENOSPC on the first write)
+      await removeEmptyDir(dirname(spec.disk_path));
+      throw err;
+    });
     failpoint('spawn:accepted:recorded');
     const log = this.o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
     try {

@@ -44,11 +44,23 @@ export async function runAgent(args: string[], env: Record<string, string> = {})
 
 /** localArgs are the flags every local agent command takes in these tests. */
 export function localArgs(imagesDir: string, extra: string[] = []): string[] {
-  return ['--images-dir', imagesDir, '--libvirt-uri', 'qemu:///system', '--shutdown-timeout-ms', '500', ...extra];
+  return [
+    '--images-dir',
+    imagesDir,
+    '--libvirt-uri',
+    'qemu:///system',
+    '--shutdown-timeout-ms',
+    '500',
+    ...extra,
+  ];
 }
 
 /** agentSpec is a seed-003-shaped spec scaled to this 2-CPU, 1-node host, with its files under imagesDir/name. */
-export function agentSpec(imagesDir: string, name: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+export function agentSpec(
+  imagesDir: string,
+  name: string,
+  over: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     name,
     vcpu_count: 2,

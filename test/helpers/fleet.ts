@@ -25,11 +25,16 @@ export async function makeFakeHost(prefix: string): Promise<FakeHost> {
 /** startFakeAgent runs an agent on a fake seed-003 host with the seed's host-reserved threads. */
 export function startFakeAgent(c: Coordinator, nodeId: string, host: FakeHost, extra: string[] = []): Proc {
   return startAgent(c.url, [
-    '--node-id', nodeId,
-    '--libvirt-uri', host.uri,
-    '--sysfs-root', SEED003_SYSFS,
-    '--images-dir', host.imagesDir,
-    '--host-reserved-cpus', SEED003_RESERVED,
+    '--node-id',
+    nodeId,
+    '--libvirt-uri',
+    host.uri,
+    '--sysfs-root',
+    SEED003_SYSFS,
+    '--images-dir',
+    host.imagesDir,
+    '--host-reserved-cpus',
+    SEED003_RESERVED,
     ...extra,
   ]);
 }
@@ -54,18 +59,29 @@ export async function listNodes(c: Coordinator): Promise<NodeRow[]> {
 }
 
 /** waitNodesReady waits until every named node shows `ready` in GET /v1/nodes. */
-export async function waitNodesReady(c: Coordinator, ids: string[], logs: () => string = () => '', timeoutMs = 30_000): Promise<NodeRow[]> {
-  return waitFor(
+export async function waitNodesReady(
+  c: Coordinator,
+  ids: string[],
+  logs: () => string = () => '',
+  timeoutMs = 30_000,
+): Promise<NodeRow[]> {
+  const ready = await waitFor(
     async () => {
       const nodes = await listNodes(c);
       return ids.every((id) => nodes.some((n) => n.id === id && n.state === 'ready')) ? nodes : null;
     },
     { timeoutMs, what: `nodes ${ids.join(',')} ready\n${logs()}` },
   );
+  return ready!;
 }
 
 /** waitNodeState waits until one node shows `state` and returns how long that took. */
-export async function waitNodeState(c: Coordinator, id: string, state: string, timeoutMs = 30_000): Promise<number> {
+export async function waitNodeState(
+  c: Coordinator,
+  id: string,
+  state: string,
+  timeoutMs = 30_000,
+): Promise<number> {
   const t0 = Date.now();
   await waitFor(async () => (await listNodes(c)).some((n) => n.id === id && n.state === state), {
     timeoutMs,
@@ -76,7 +92,12 @@ export async function waitNodeState(c: Coordinator, id: string, state: string, t
 }
 
 /** vmRequest is a POST /v1/vms body on the e2e `blank` image. */
-export function vmRequest(name: string, vcpu: number, memoryMb: number, placement: Record<string, unknown> = {}): Record<string, unknown> {
+export function vmRequest(
+  name: string,
+  vcpu: number,
+  memoryMb: number,
+  placement: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { name, vcpu_count: vcpu, memory_mb: memoryMb, disk_size_gb: 2, image: 'blank', placement };
 }
 
@@ -91,7 +112,9 @@ export function siblingPins(from: number, to: number): number[] {
 }
 
 /** assertNoSharedThreads throws when a host thread appears in two dedicated VMs' pins on one node. */
-export function sharedThreads(vms: { node_id: string | null; vcpu_pins: number[]; cpu_policy: string | null }[]): string[] {
+export function sharedThreads(
+  vms: { node_id: string | null; vcpu_pins: number[]; cpu_policy: string | null }[],
+): string[] {
   const seen = new Map<string, number>();
   for (const vm of vms) {
     if (vm.cpu_policy !== 'dedicated' || !vm.node_id) continue;
@@ -114,7 +137,10 @@ export async function domainExists(name: string): Promise<boolean> {
 /** removeDomains destroys and undefines every real libvirt domain whose name contains `marker`. */
 export async function removeDomains(marker: string): Promise<void> {
   const out = await virsh(['list', '--all', '--name']).catch(() => '');
-  for (const name of out.split('\n').map((l) => l.trim()).filter((l) => l.includes(marker))) {
+  for (const name of out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.includes(marker))) {
     await virsh(['destroy', name]).catch(() => undefined);
     await virsh(['undefine', name, '--nvram']).catch(() => virsh(['undefine', name]).catch(() => undefined));
   }
@@ -139,5 +165,8 @@ export async function virshEmulatorPin(domain: string): Promise<number[]> {
 /** virshNumatune reads `virsh numatune DOMAIN` as {mode, nodeset}. */
 export async function virshNumatune(domain: string): Promise<{ mode: string; nodeset: string }> {
   const out = await virsh(['numatune', domain]);
-  return { mode: /numa_mode\s*:\s*(\S+)/.exec(out)?.[1] ?? '', nodeset: /numa_nodeset\s*:\s*(\S+)/.exec(out)?.[1] ?? '' };
+  return {
+    mode: /numa_mode\s*:\s*(\S+)/.exec(out)?.[1] ?? '',
+    nodeset: /numa_nodeset\s*:\s*(\S+)/.exec(out)?.[1] ?? '',
+  };
 }

@@ -8,6 +8,7 @@ import type {
 } from '../hypervisor.js';
 import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from './cputune.js';
 import { isLibvirtError, VIR_ERR } from './errors.js';
+import { ReconnectingClient } from './reconnect.js';
 import { LibvirtWorkerClient } from './workerClient.js';
 
 const DEFAULT_WORKER_TIMEOUT_MS = 60_000;
@@ -19,7 +20,7 @@ function onDomain(verb: string, name: string): string {
 /** LibvirtHypervisor is the Hypervisor over libvirt.so.0; every call runs on its own worker thread. */
 export class LibvirtHypervisor implements Hypervisor {
   readonly uri: string;
-  readonly #client: LibvirtWorkerClient;
+  readonly #client: ReconnectingClient;
   // The test driver reports empty pin affinity; see cputune.ts.
   readonly #pinsFromXml: boolean;
   #closed = false;
@@ -27,7 +28,7 @@ export class LibvirtHypervisor implements Hypervisor {
   /** constructor takes an already-opened client; use openLibvirt. */
   constructor(uri: string, client: LibvirtWorkerClient) {
     this.uri = uri;
-    this.#client = client;
+    this.#client = new ReconnectingClient(client, uri);
     this.#pinsFromXml = uri.startsWith('test:');
   }
 

@@ -1,0 +1,52 @@
+import { isLibvirtError } from './errors.js';
+import type { OpName, OpTable } from './protocol.js';
+import type { LibvirtWorkerClient } from './workerClient.js';
+
+// virErrorDomain VIR_FROM_RPC: the remote driver lost its socket (libvirtd restarted or died)
+const VIR_FROM_RPC = 7;
+const LOST_CONNECTION_RE =
+  /client socket is closed|end of file while reading|cannot (recv|write) data|broken pipe|connection reset/i;
+
+/** isConnectionLost tells a dead libvirtd connection apart from an error about the request itself. */
+export function isConnectionLost(err: unknown): boolean {
+  return isLibvirtError(err) && (err.domain === VIR_FROM_RPC || LOST_CONNECTION_RE.test(err.libvirtMessage));
+}
+
+/**
+ * ReconnectingClient reopens the connection once and retries when libvirtd went away under us
+ * (a libvirtd restart keeps the domains running but closes every client socket). Every operation
+ * the agent issues is a read or an idempotent step, so one retry is safe.
+ */
+export class ReconnectingClient {
+  constructor(
+    private readonly inner: LibvirtWorkerClient,
+    private readonly uri: string,
+    private readonly onReconnect: () => void = () => undefined,
+  ) {}
+
+  /** request runs one operation on the worker, reconnecting once if the connection was lost. */
+  async request<K extends OpName>(
+    op: K,
+    args: OpTable[K]['args'],
+    action: string,
+  ): Promise<OpTable[K]['result']> {
+    try {
+      return await this.inner.request(op, args, action);
+    } catch (err) {
+      if (op === 'open' || op === 'close' || !isConnectionLost(err)) throw err;
+      await this.inner.request('close', {}, 'close the lost libvirt connection').catch(() => undefined);
+      await this.inner.request(
+        'open',
+        { uri: this.uri },
+        `reopen libvirt connection ${JSON.stringify(this.uri)}`,
+      );
+      this.onReconnect();
+      return this.inner.request(op, args, action);
+    }
+  }
+
+  /** terminate stops the worker thread. */
+  terminate(): Promise<void> {
+    return this.inner.terminate();
+  }
+}
