@@ -31,7 +31,11 @@ function specFor(dir: string, i: number): SpawnSpec {
     base_image_path: join(dir, 'base.qcow2'),
     bridge_network_interface: null,
     cloud_init_iso_path: join(dir, `vm-${i}`, 'seed.iso'),
-    tuning: { vcpu_pins: [String(i % 8)], emulator_cpuset: '0', numa_memory: { nodeset: '0', mode: 'strict' } },
+    tuning: {
+      vcpu_pins: [String(i % 8)],
+      emulator_cpuset: '0',
+      numa_memory: { nodeset: '0', mode: 'strict' },
+    },
     user_configs: [],
     vm_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
   };
@@ -60,7 +64,13 @@ async function scenario(label: string, phase: 'done' | 'defined'): Promise<void>
     await mkdir(join(dir, `vm-${i}`));
     await writeFile(spec.disk_path, '');
     await writeFile(spec.cloud_init_iso_path, '');
-    const xml = buildDomainXml(spec, { kvm: false, vmId: spec.vm_id!, pins: spec.tuning.vcpu_pins.map(Number), emulatorCpus: parseCpuList('0'), bridgeExists: false });
+    const xml = buildDomainXml(spec, {
+      kvm: false,
+      vmId: spec.vm_id!,
+      pins: spec.tuning.vcpu_pins.map(Number),
+      emulatorCpus: parseCpuList('0'),
+      bridgeExists: false,
+    });
     const dom = await hv.defineXml(xml);
     await hv.start(spec.name);
     const fresh = newSidecar(spec, { vm_id: spec.vm_id!, phase, now: Date.now() });
@@ -73,7 +83,9 @@ async function scenario(label: string, phase: 'done' | 'defined'): Promise<void>
   const report = await recover(m);
   const ms = performance.now() - t1;
   const counts = `adopted ${report.adopted.length}, rolled back ${report.rolledBack.length}`;
-  console.log(`${label.padEnd(28)} ${N} VMs: recovery ${ms.toFixed(0)} ms (${((ms / N) * 1000).toFixed(0)} µs/VM; ${counts}; setup ${setupMs.toFixed(0)} ms)`);
+  console.log(
+    `${label.padEnd(28)} ${N} VMs: recovery ${ms.toFixed(0)} ms (${((ms / N) * 1000).toFixed(0)} µs/VM; ${counts}; setup ${setupMs.toFixed(0)} ms)`,
+  );
   await hv.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -132,7 +132,7 @@ export interface Coordinator extends Proc {
     method: string,
     path: string,
     opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ) => Promise<{ status: number; body: any }>;
+  ) => Promise<ApiResponse>;
 }
 
 /** startCoordinator starts the real coordinator on a free loopback port and waits for /healthz. */
