@@ -62,7 +62,7 @@ function exposure(path: string, thresholdTenths: number) {
 
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
-describe.skipIf(!hasAnalyze)('systemd units', () => {
+describe.skipIf(!hasAnalyze && !STRICT_TESTS)('systemd units', () => {
   it.each(UNITS)('$name passes systemd-analyze verify without a warning', ({ name }) => {
     expect(verify(unitCopy(name))).toEqual({ ok: true, output: '' });
   });
@@ -128,6 +128,7 @@ print("ready", flush=True)
 for _ in range(int(sys.argv[2])):
     print(s.recv(1 << 20).hex(), flush=True)
 `;
+import { STRICT_TESTS } from '../shared/testing-env.js';
 
 /** Binds a unix datagram socket with python3 (node has none) and resolves with the first `count` datagrams. */
 async function datagramReceiver(path: string, count: number) {
@@ -219,36 +220,39 @@ describe('sd_notify and journald through libsystemd', () => {
     spawnSync('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs tmpfs /run/systemd 2>/dev/null || exit 1'])
       .status === 0;
 
-  it.skipIf(!canUnshare)('under JOURNAL_STREAM the logger sends native journald entries', async () => {
-    const sockDir = join(WORK, 'journal');
-    mkdirSync(sockDir);
-    const { received } = await datagramReceiver(join(sockDir, 'socket'), 2);
-    const stderrFd = openSync(join(WORK, 'journal-stderr'), 'w');
-    const st = fstatSync(stderrFd, { bigint: true });
-    const script = `mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/journal &&
+  it.skipIf(!canUnshare && !STRICT_TESTS)(
+    'under JOURNAL_STREAM the logger sends native journald entries',
+    async () => {
+      const sockDir = join(WORK, 'journal');
+      mkdirSync(sockDir);
+      const { received } = await datagramReceiver(join(sockDir, 'socket'), 2);
+      const stderrFd = openSync(join(WORK, 'journal-stderr'), 'w');
+      const st = fstatSync(stderrFd, { bigint: true });
+      const script = `mount -t tmpfs tmpfs /run/systemd && mkdir /run/systemd/journal &&
       mount --bind "$0" /run/systemd/journal && exec "$1" log-child.js`;
-    const child = spawn('unshare', ['-m', 'sh', '-c', script, sockDir, process.execPath], {
-      cwd: MODS,
-      env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'inherit', stderrFd],
-    });
-    expect(await exitOf(child)).toBe(0);
-    const [info, error] = (await received).map(parseJournalDatagram);
-    expect(info).toEqual({
-      MESSAGE: 'vm started',
-      PRIORITY: '6',
-      SYSLOG_IDENTIFIER: 'vmpool-agent',
-      NODE_ID: 'n1',
-      VM_NAME: 'web-1',
-      VMID: '120',
-      VMPOOL_NOTE: 'line one\nline two',
-    });
-    expect(error).toMatchObject({
-      MESSAGE: 'spawn failed',
-      PRIORITY: '3',
-      ERROR_CODE: 'no_capacity',
-      VMPOOL_ERR: 'boom',
-    });
-    expect(readFileSync(join(WORK, 'journal-stderr'), 'utf8')).toBe('');
-  });
+      const child = spawn('unshare', ['-m', 'sh', '-c', script, sockDir, process.execPath], {
+        cwd: MODS,
+        env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'inherit', stderrFd],
+      });
+      expect(await exitOf(child)).toBe(0);
+      const [info, error] = (await received).map(parseJournalDatagram);
+      expect(info).toEqual({
+        MESSAGE: 'vm started',
+        PRIORITY: '6',
+        SYSLOG_IDENTIFIER: 'vmpool-agent',
+        NODE_ID: 'n1',
+        VM_NAME: 'web-1',
+        VMID: '120',
+        VMPOOL_NOTE: 'line one\nline two',
+      });
+      expect(error).toMatchObject({
+        MESSAGE: 'spawn failed',
+        PRIORITY: '3',
+        ERROR_CODE: 'no_capacity',
+        VMPOOL_ERR: 'boom',
+      });
+      expect(readFileSync(join(WORK, 'journal-stderr'), 'utf8')).toBe('');
+    },
+  );
 });

@@ -8,6 +8,7 @@ import { SpawnSpecSchema } from '../../shared/spec.js';
 import { SidecarError } from './errors.js';
 import { newSidecar } from './schema.js';
 import { SidecarStore } from './store.js';
+import { STRICT_TESTS } from '../../shared/testing-env.js';
 
 // A real full filesystem: a 64 KiB tmpfs. Mounting needs root (CAP_SYS_ADMIN); without it the
 // test is skipped rather than faked, because a mocked ENOSPC would not prove the cleanup path.
@@ -41,7 +42,7 @@ afterAll(() => {
   rmdirSync(mountPoint);
 });
 
-describe.skipIf(mountError !== null)('SidecarStore.write on a full filesystem', () => {
+describe.skipIf(mountError !== null && !STRICT_TESTS)('SidecarStore.write on a full filesystem', () => {
   const store = new SidecarStore({ imagesDir: mountPoint });
   const spec = SpawnSpecSchema.parse({
     name: 'full-1',
@@ -78,6 +79,9 @@ describe.skipIf(mountError !== null)('SidecarStore.write on a full filesystem', 
   });
 });
 
-it.runIf(mountError !== null)('skips the ENOSPC test: cannot mount a tmpfs (needs root)', () => {
-  console.warn(`skipping ENOSPC sidecar test, mount failed: ${mountError}`);
-});
+it.runIf(mountError !== null && !STRICT_TESTS)(
+  'skips the ENOSPC test: cannot mount a tmpfs (needs root)',
+  () => {
+    console.warn(`skipping ENOSPC sidecar test, mount failed: ${mountError}`);
+  },
+);

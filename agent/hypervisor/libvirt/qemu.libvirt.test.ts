@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LibvirtError } from './errors.js';
 import { type LibvirtHypervisor, openLibvirt } from './libvirtHypervisor.js';
+import { STRICT_TESTS } from '../../../shared/testing-env.js';
 
 const URI = 'qemu:///system';
 const NS = 'https://vmpool.dev/xmlns/h1-test';
@@ -46,7 +47,7 @@ afterAll(async () => {
   await hv.close();
 });
 
-describe.skipIf(hv === null).each(['kvm', 'qemu'] as const)(
+describe.skipIf(hv === null && !STRICT_TESTS).each(['kvm', 'qemu'] as const)(
   'LibvirtHypervisor on qemu:///system (%s)',
   (accel) => {
     const name = `vmpool-h1-${accel}-${process.pid}`;
