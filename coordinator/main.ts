@@ -58,12 +58,12 @@ async function main(argv: string[]): Promise<void> {
     {
       onHello: (entry) =>
         void reconciler
-          .apply(entry, entry.hello.vms, true)
+          .apply(entry, entry.hello.vms)
           .catch((err) => log.error('reconcile failed', { node_id: entry.id, err })),
       onHeartbeat: (entry, hb) => {
         metrics.heartbeats.inc();
         void reconciler
-          .apply(entry, hb.vms, false)
+          .apply(entry, hb.vms)
           .catch((err) => log.error('reconcile failed', { node_id: entry.id, err }));
       },
     },

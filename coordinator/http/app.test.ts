@@ -71,7 +71,7 @@ async function harness() {
         send: (m) => {
           sent.push(m);
           if (m.type === 'spawn' || m.type === 'destroy')
-            queueMicrotask(() => link.answer(m.request_id, reply(m)));
+            queueMicrotask(() => link.answer(m.request_id, id, reply(m)));
         },
         close: () => undefined,
       },

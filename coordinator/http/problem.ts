@@ -24,6 +24,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
   image_not_found: 422,
   spawn_failed: 502,
   node_unavailable: 503,
+  agent_disconnected: 503,
   store_write_failed: 503,
   agent_timeout: 504,
 };

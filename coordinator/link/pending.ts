@@ -1,9 +1,16 @@
 import { VmpoolError } from '../../shared/errors.js';
 
-/** LinkError reports a request the agent could not answer: gone, timed out, or refused. */
+/**
+ * LinkError reports a request the agent did not answer. `node_unavailable`: never sent, safe to try
+ * elsewhere. `agent_disconnected` / `agent_timeout`: sent, outcome unknown until the agent reports.
+ */
 export class LinkError extends VmpoolError {
-  constructor(code: 'node_unavailable' | 'agent_timeout', message: string) {
-    super(code, message, { retryable: true });
+  constructor(
+    code: 'node_unavailable' | 'agent_disconnected' | 'agent_timeout',
+    message: string,
+    opts: { details?: Record<string, unknown> } = {},
+  ) {
+    super(code, message, { retryable: true, ...opts });
     this.name = 'LinkError';
   }
 }
@@ -35,10 +42,10 @@ export class PendingRequests<T> {
     });
   }
 
-  /** settle delivers an answer; unknown ids (late answers after a timeout) are ignored. */
-  settle(requestId: string, value: T): boolean {
+  /** settle delivers an answer from nodeId; unknown ids (late answers) and other nodes' answers are ignored. */
+  settle(requestId: string, nodeId: string, value: T): boolean {
     const w = this.waiters.get(requestId);
-    if (!w) return false;
+    if (!w || w.nodeId !== nodeId) return false;
     clearTimeout(w.timer);
     this.waiters.delete(requestId);
     w.resolve(value);
@@ -52,7 +59,7 @@ export class PendingRequests<T> {
       clearTimeout(w.timer);
       this.waiters.delete(id);
       w.reject(
-        new LinkError('node_unavailable', `Cannot finish request ${id}: node "${nodeId}" disconnected`),
+        new LinkError('agent_disconnected', `Cannot finish request ${id}: node "${nodeId}" disconnected`),
       );
     }
   }

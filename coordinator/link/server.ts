@@ -66,8 +66,8 @@ export class AgentLinkServer {
   }
 
   /** answer delivers an agent's spawn/destroy result to the request waiting for it. */
-  answer(requestId: string, result: AgentAnswer): boolean {
-    return this.pending.settle(requestId, result);
+  answer(requestId: string, nodeId: string, result: AgentAnswer): boolean {
+    return this.pending.settle(requestId, nodeId, result);
   }
 
   /** close stops accepting agents and closes every socket. */
@@ -113,6 +113,8 @@ export class AgentLinkServer {
       if (!parsed.success) return ws.close(CLOSE_CODES.badMessage, 'malformed message');
       const msg = parsed.data;
       if (msg.type === 'hello') {
+        // one socket is one node: a second hello would let it speak for another node id
+        if (node) return ws.close(CLOSE_CODES.badMessage, 'hello already sent');
         clearTimeout(helloTimer);
         node = this.hello(msg, conn);
         return;
@@ -123,7 +125,7 @@ export class AgentLinkServer {
         if (entry && this.registry.heartbeat(node, conn, msg, this.now()))
           this.events.onHeartbeat(entry, msg);
       } else {
-        this.answer(msg.request_id, {
+        this.answer(msg.request_id, node, {
           ok: msg.ok,
           vm: 'vm' in msg ? msg.vm : undefined,
           error: msg.error,

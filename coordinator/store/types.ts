@@ -36,6 +36,8 @@ export interface VmPlacement {
   vcpu_count: number;
   anti_affinity_group?: string;
   pass: number;
+  /** node_generation is the node's claim generation this claim was made at (for tracing stale claims) */
+  node_generation?: number;
 }
 
 /** VmRecord is one VM; with `placement` and `node_id` set it IS the claim, cleared to release it. */

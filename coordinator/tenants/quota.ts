@@ -1,5 +1,5 @@
 import { VmpoolError } from '../../shared/errors.js';
-import type { TenantRecord, VmRecord, VmState } from '../store/types.js';
+import type { TenantRecord, VmRecord } from '../store/types.js';
 
 /** QuotaResource names the three capped resources. */
 export type QuotaResource = 'vcpus' | 'memory_mb' | 'vms';
@@ -18,9 +18,6 @@ export class QuotaError extends VmpoolError {
     this.name = 'QuotaError';
   }
 }
-
-/** FREED_STATES are states whose VM holds nothing: a failed create has released its claim. */
-const FREED_STATES: ReadonlySet<VmState> = new Set(['failed']);
 
 /** QuotaRequest is what a new VM asks for. */
 export interface QuotaRequest {
@@ -42,7 +39,9 @@ export function checkQuota(
   vmsOfTenant: readonly VmRecord[],
   request: QuotaRequest,
 ): void {
-  const live = vmsOfTenant.filter((vm) => vm.tenant === tenant.id && !FREED_STATES.has(vm.state));
+  // every record counts: a create that failed is deleted outright, and a crashed guest keeps its
+  // domain and threads until it is destroyed
+  const live = vmsOfTenant.filter((vm) => vm.tenant === tenant.id);
   const used = live.map(vmUsage);
   const checks: [QuotaResource, number, number][] = [
     ['vms', live.length, 1],

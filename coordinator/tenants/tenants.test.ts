@@ -117,10 +117,10 @@ describe('checkQuota', () => {
       { resource: 'vms', limit: 3, used: 3, requested: 1 },
     ],
     [
-      'failed VMs do not count',
-      [...twoVms, vm('v3', 4, 4096, 'failed')],
-      { vcpu_count: 4, memory_mb: 4096 },
-      null,
+      'failed VMs still count: a crashed guest keeps its domain and threads until destroyed',
+      [...twoVms, vm('v3', 4, 512, 'failed')],
+      { vcpu_count: 1, memory_mb: 512 },
+      { resource: 'vms', limit: 3, used: 3, requested: 1 },
     ],
     [
       'stopped VMs still count',

@@ -46,7 +46,12 @@ const stateWith = (...vms: VmRecord[]): StoreState => ({
   vms: Object.fromEntries(vms.map((v) => [v.id, v])),
 });
 const run = (s: StoreState, reports: VmReport[], full: boolean, inflight: string[] = []) =>
-  reconcileNode(s, node, reports, { full, inflight: new Set(inflight), now, apply: true });
+  reconcileNode(s, node, reports, Object.keys(s.vms), {
+    full,
+    inflight: new Set(inflight),
+    now,
+    apply: true,
+  });
 
 describe('reconcileNode', () => {
   it('on hello: a made VM missing from the agent is lost, a half-made one is released', () => {
@@ -68,28 +73,42 @@ describe('reconcileNode', () => {
     expect([s.vms.a?.state, s.vms.b?.state]).toEqual(['running', 'creating']);
   });
 
-  it('adopts an unknown VM carrying vmpool metadata, with its own pins and tenant', () => {
+  it('adopts an unknown VM with its own pins into the admin-only namespace, whatever tenant the node claims', () => {
     const s = stateWith();
     run(s, [report('x', 'running', { tenant: 't9', vmid: 5000 }), report('y', 'stopped')], false);
     expect(s.vms.x).toMatchObject({
-      tenant: 't9',
+      tenant: ADOPTED_TENANT,
       vmid: 5000,
       node_id: 'n1',
-      tags: ['adopted'],
+      tags: ['adopted', 'reported-tenant=t9'],
       placement: { vcpu_pins: [2] },
     });
     expect(s.vms.y?.tenant).toBe(ADOPTED_TENANT);
   });
 
+  it('ignores VMs the index lists that now live on another node or are gone', () => {
+    const moved = { ...vm('moved', 'running'), node_id: 'n2' };
+    const s = stateWith(moved);
+    const opts = { full: true, inflight: new Set<string>(), now, apply: true };
+    expect(reconcileNode(s, node, [], ['moved', 'ghost'], opts)).toEqual([]);
+    expect(s.vms.moved?.state).toBe('running');
+  });
+
   it('changes nothing when applying is off (the cheap check before a write)', () => {
     const s = stateWith(vm('a', 'creating'));
     const before = structuredClone(s);
-    const changes = reconcileNode(s, node, [report('a', 'running'), report('z', 'running')], {
-      full: true,
-      inflight: new Set(),
-      now,
-      apply: false,
-    });
+    const changes = reconcileNode(
+      s,
+      node,
+      [report('a', 'running'), report('z', 'running')],
+      Object.keys(s.vms),
+      {
+        full: true,
+        inflight: new Set(),
+        now,
+        apply: false,
+      },
+    );
     expect(changes.length).toBe(2);
     expect(s).toEqual(before);
   });

@@ -1,0 +1,37 @@
+import type { StoreState, VmPlacement } from '../store/types.js';
+import type { Decision } from '../placement/types.js';
+import type { CreateVmRequest } from './schema.js';
+
+/** forgetVm deletes a VM's record with its claim, VMID and idempotency keys; call it inside store.update. */
+export function forgetVm(draft: StoreState, vmId: string): void {
+  delete draft.vms[vmId];
+  for (const [key, rec] of Object.entries(draft.idempotency))
+    if (rec.vm_id === vmId) delete draft.idempotency[key];
+}
+
+/** affinityGroup namespaces a tenant's anti-affinity group so tenants never see or collide with each other's. */
+export function affinityGroup(tenant: string, group: string | undefined): string | undefined {
+  return group === undefined ? undefined : `${tenant}:${group}`;
+}
+
+/** toPlacement turns a placement decision into the claim stored on the VM record. */
+export function toPlacement(
+  req: CreateVmRequest,
+  tenant: string,
+  d: Decision,
+  generation: number,
+): VmPlacement {
+  const group = affinityGroup(tenant, req.placement.anti_affinity_group);
+  return {
+    numa_node: d.numa_node,
+    vcpu_pins: d.vcpu_pins,
+    emulator_cpuset: d.emulator_cpuset,
+    memory_nodeset: d.memory_nodeset,
+    cpu_policy: req.placement.cpu_policy,
+    memory_mb: req.memory_mb,
+    vcpu_count: req.vcpu_count,
+    ...(group ? { anti_affinity_group: group } : {}),
+    pass: d.pass,
+    node_generation: generation,
+  };
+}
