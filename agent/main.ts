@@ -10,6 +10,7 @@ import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirt } from './hypervisor/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
+import { lockImagesDir } from './lock.js';
 import { AGENT_OPTIONS, AGENT_USAGE } from './options.js';
 import { renderTopologyTable } from './topology/index.js';
 import { renderVmTable } from './vms/table.js';
@@ -74,15 +75,15 @@ async function run(o: Record<string, unknown>): Promise<number> {
   const nodeId = nodeIdOf(o);
   const nodeLog = log.child({ node_id: nodeId });
   const host = await openHost(o, nodeLog);
+  const unlock = await lockImagesDir(host.imagesDir);
   const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true });
   const bootId = newBootId();
-  const images = await baseImages(host.imagesDir);
   const link = new AgentLink({
     url: agentUrl(url),
     joinToken,
     log: nodeLog,
     vms: host.manager,
-    hello: () => ({
+    hello: async () => ({
       type: 'hello',
       v: PROTOCOL_VERSION,
       node_id: nodeId,
@@ -94,7 +95,7 @@ async function run(o: Record<string, unknown>): Promise<number> {
       host_reserved_memory_mb: Number(o['host-reserved-memory-mb'] ?? 0),
       agent_version: AGENT_VERSION,
       images_dir: host.imagesDir,
-      images,
+      images: await baseImages(host.imagesDir),
     }),
   });
   link.start();
@@ -115,6 +116,7 @@ async function run(o: Record<string, unknown>): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  await unlock();
   await host.hv.close();
   return 0;
 }
@@ -134,9 +136,12 @@ async function spawn(o: Record<string, unknown>): Promise<number> {
   }
   const spec = parseOrThrow(SpawnSpecSchema, raw, 'spawn spec');
   const host = await openHost(o, log);
+  const unlock = await lockImagesDir(host.imagesDir);
   await loadSidecars(host.manager);
   const tty = process.stderr.isTTY;
-  const vm = await host.manager.spawn(spec, (phase) => tty && process.stderr.write(`  ✓ ${phase}\n`));
+  const vm = await host.manager
+    .spawn(spec, (phase) => tty && process.stderr.write(`  ✓ ${phase}\n`))
+    .finally(unlock);
   await host.hv.close();
   process.stdout.write(
     o.json
@@ -159,8 +164,9 @@ async function list(o: Record<string, unknown>): Promise<number> {
 async function destroy(o: Record<string, unknown>, name: string | undefined): Promise<number> {
   if (!name) throw new ConfigError('Cannot destroy: give the VM name or id, e.g. vmpool-agent destroy web-1');
   const host = await openHost(o, log);
+  const unlock = await lockImagesDir(host.imagesDir);
   await loadSidecars(host.manager);
-  await host.manager.destroy(name, { keepDisk: o['keep-disk'] === true });
+  await host.manager.destroy(name, { keepDisk: o['keep-disk'] === true }).finally(unlock);
   await host.hv.close();
   process.stdout.write(`destroyed ${name}\n`);
   return 0;
@@ -169,7 +175,10 @@ async function destroy(o: Record<string, unknown>, name: string | undefined): Pr
 /** recoverOnce runs start-up recovery and prints its report (operators: with the service stopped). */
 async function recoverOnce(o: Record<string, unknown>): Promise<number> {
   const host = await openHost(o, log);
-  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true });
+  const unlock = await lockImagesDir(host.imagesDir);
+  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true }).finally(
+    unlock,
+  );
   await host.hv.close();
   process.stdout.write(
     o.json

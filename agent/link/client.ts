@@ -7,16 +7,20 @@ import {
   type CoordinatorMessage,
   CoordinatorMessageSchema,
   type Hello,
+  type VmReport,
   PROTOCOL_VERSION,
 } from '../../shared/protocol.js';
+import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';
+import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
 
 /** LinkOptions configures the agent's connection to the coordinator. */
 export interface LinkOptions {
   url: string;
   joinToken: string;
-  hello: () => Omit<Hello, 'vms'>;
+  /** hello builds the opening message afresh at every (re)connect, so new base images are seen */
+  hello: () => Promise<Omit<Hello, 'vms'>>;
   vms: VmManager;
   log: Logger;
   /** congestedBytes: skip a heartbeat while this much is still unsent; the next one carries the latest state */
@@ -32,6 +36,8 @@ export class AgentLink {
   private attempt = 0;
   private seq = 0;
   private stopped = false;
+  /** queued holds spawns received and not yet answered, so heartbeats report them as creating */
+  private readonly queued = new Map<string, SpawnSpec & { vm_id: string }>();
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
   onWelcome: (intervalMs: number) => void = () => undefined;
 
@@ -58,7 +64,7 @@ export class AgentLink {
     });
     this.ws = ws;
     ws.on('open', () => {
-      this.send({ ...this.o.hello(), vms: this.o.vms.reports() });
+      void this.o.hello().then((hello) => this.send({ ...hello, vms: this.reports() }));
     });
     ws.on('message', (data) => void this.onMessage(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
@@ -80,13 +86,13 @@ export class AgentLink {
   }
 
   private async onMessage(text: string): Promise<void> {
-    let msg: CoordinatorMessage;
-    try {
-      msg = CoordinatorMessageSchema.parse(JSON.parse(text));
-    } catch (err) {
-      this.o.log.warn('bad message from coordinator', { err });
-      return;
+    const raw = safeJson(text);
+    const parsed = CoordinatorMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.o.log.warn('bad message from coordinator', { err: parsed.error.issues[0]?.message });
+      return this.refuse(raw);
     }
+    const msg = parsed.data;
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
@@ -112,8 +118,17 @@ export class AgentLink {
       type: 'heartbeat',
       seq: ++this.seq,
       free_memory_mb: topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
-      vms: this.o.vms.reports(),
+      vms: this.reports(),
+      stats: await vmStats(this.o.vms).catch(() => ({})),
     });
+  }
+
+  /** reports is every VM for hello and heartbeats, including spawns queued but not started yet. */
+  private reports(): VmReport[] {
+    const made = this.o.vms.reports();
+    const known = new Set(made.map((r) => r.vm_id));
+    const queued = [...this.queued.values()].filter((spec) => !known.has(spec.vm_id)).map(queuedReport);
+    return [...made, ...queued];
   }
 
   private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
@@ -122,13 +137,25 @@ export class AgentLink {
       vm_name: msg.spec.name,
       vm_id: msg.spec.vm_id,
     });
+    const vmId = msg.spec.vm_id;
+    if (vmId) this.queued.set(vmId, { ...msg.spec, vm_id: vmId });
     try {
       const vm = await this.o.vms.spawn(msg.spec);
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });
     } catch (err) {
       log.warn('spawn refused', { err });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    } finally {
+      if (vmId) this.queued.delete(vmId);
     }
+  }
+
+  /** refuse answers a spawn or destroy we could not parse, so the coordinator does not wait it out. */
+  private refuse(raw: unknown): void {
+    const m = raw as { type?: unknown; request_id?: unknown } | undefined;
+    if (typeof m?.request_id !== 'string' || (m.type !== 'spawn' && m.type !== 'destroy')) return;
+    const error = { code: 'bad_message', message: 'Cannot read the request: it does not match the protocol' };
+    this.send({ type: `${m.type}_result`, request_id: m.request_id.slice(0, 64), ok: false, error });
   }
 
   private async answerDestroy(msg: Extract<CoordinatorMessage, { type: 'destroy' }>): Promise<void> {
@@ -145,6 +172,30 @@ export class AgentLink {
   }
 }
 
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** vmStats picks a few per-VM figures from libvirt's all-domain stats, keyed by vm id. */
+async function vmStats(vms: VmManager): Promise<Record<string, Record<string, number | string | boolean>>> {
+  const idByName = new Map([...vms.vms.values()].map((s) => [s.name, s.vm_id]));
+  const out: Record<string, Record<string, number | string | boolean>> = {};
+  for (const rec of await vms.o.hv.allDomainStats()) {
+    const id = idByName.get(rec.name);
+    if (!id) continue;
+    const pick: Record<string, number | string | boolean> = {};
+    for (const key of STAT_KEYS) if (rec.stats[key] !== undefined) pick[key] = rec.stats[key]!;
+    out[id] = pick;
+  }
+  return out;
+}
+
+const STAT_KEYS = ['state.state', 'cpu.time', 'vcpu.current', 'balloon.current', 'balloon.rss'];
+
 function wireError(err: unknown): { code: string; message: string } {
   return { code: isVmpoolError(err) ? err.code : 'internal', message: errorMessage(err).slice(0, 4000) };
 }
@@ -153,5 +204,3 @@ function wireError(err: unknown): { code: string; message: string } {
 export function newBootId(): string {
   return randomUUID();
 }
-
-export { PROTOCOL_VERSION };

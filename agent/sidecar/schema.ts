@@ -35,6 +35,8 @@ export const SidecarSchema = z.strictObject({
     .regex(/^[0-9a-fA-F-]{32,36}$/)
     .nullable(),
   desired_state: z.enum(['running', 'stopped', 'destroyed']),
+  /** keep_disk: a destroy in progress was asked to keep the disk images */
+  keep_disk: z.boolean().optional(),
   observed_state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']),
   phase: z.enum(SPAWN_PHASES),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),

@@ -12,6 +12,7 @@ import type { SidecarStore } from '../sidecar/store.js';
 import { newSidecar, type Sidecar, type SpawnPhase } from '../sidecar/schema.js';
 import { siblingOf } from '../topology/index.js';
 import type { HostView } from '../validate/host-view.js';
+import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
 import { removeEmptyDir, runSteps, type SpawnContext, undoSpawn } from './pipeline.js';
 import { reportOf } from './report.js';
@@ -84,13 +85,18 @@ export class VmManager {
     };
   }
 
-  /** refreshStates reads domain states from libvirt and records changes (observed state only). */
+  /**
+   * refreshStates reads domain states from libvirt into memory for heartbeats. It never writes a
+   * sidecar: a spawn or destroy may be rewriting or removing it right now (recovery re-observes anyway).
+   */
   async refreshStates(): Promise<void> {
     const byName = new Map((await this.o.hv.listDomains()).map((d) => [d.name, d.state]));
-    for (const s of this.vms.values()) {
-      if (s.observed_state === 'creating' || s.observed_state === 'lost') continue;
+    for (const s of [...this.vms.values()]) {
+      if (s.observed_state === 'creating' || s.observed_state === 'lost' || s.desired_state === 'destroyed')
+        continue;
       const next = observedOf(byName.get(s.name));
-      if (next !== s.observed_state) await this.save({ ...s, observed_state: next });
+      if (next !== s.observed_state && this.vms.get(s.vm_id) === s)
+        this.vms.set(s.vm_id, { ...s, observed_state: next });
     }
   }
 
@@ -101,13 +107,11 @@ export class VmManager {
     return stored;
   }
 
-  /** forget removes a VM's sidecar, files and folder after rollback or destroy. */
+  /** forget removes a VM's domain, files, sidecar and folder after rollback or destroy (disks kept on request). */
   async forget(s: Sidecar, opts: { keepDisk?: boolean } = {}): Promise<void> {
-    await undoSpawn(this.o.hv, s.spec, opts);
-    if (!opts.keepDisk) {
-      await this.o.sidecars.remove(s.spec.disk_path);
-      await removeEmptyDir(dirname(s.spec.disk_path));
-    }
+    await undoSpawn(this.o.hv, s.spec, { vmId: s.vm_id, ...opts });
+    await this.o.sidecars.remove(s.spec.disk_path);
+    await removeEmptyDir(dirname(s.spec.disk_path));
     this.vms.delete(s.vm_id);
   }
 
@@ -132,6 +136,13 @@ export class VmManager {
     // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
     if (existing && existing.phase === 'done') return reportOf(existing);
     validateSpawn(spec, this.hostView());
+    if (await this.o.hv.lookupDomain(spec.name)) {
+      throw new SpawnValidationError(
+        'name_in_use',
+        'name',
+        'Cannot spawn VM: libvirt already has a domain with this name',
+      );
+    }
     // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
     await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 });
     failpoint('spawn:accepted');
@@ -166,10 +177,10 @@ export class VmManager {
   private async destroyNow(ref: string, opts: { keepDisk?: boolean }): Promise<void> {
     const found = this.vms.get(ref) ?? [...this.vms.values()].find((s) => s.name === ref);
     if (!found) throw new VmNotFoundError(ref);
-    const s = await this.save({ ...found, desired_state: 'destroyed' });
+    // the choice to keep the disk is recorded too, so a crash mid-destroy cannot lose a kept disk
+    const s = await this.save({ ...found, desired_state: 'destroyed', keep_disk: opts.keepDisk ?? false });
     await this.stopGracefully(s.name);
     await this.forget(s, opts);
-    if (opts.keepDisk) await this.o.sidecars.remove(s.spec.disk_path);
     this.o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
   }
 

@@ -7,6 +7,7 @@ import type { Hypervisor } from '../hypervisor/hypervisor.js';
 import { writeSeedIso } from '../cloudinit/iso.js';
 import { buildSeedFiles } from '../cloudinit/seed.js';
 import { bridgeExists } from '../domain/bridge.js';
+import { parseVmpoolMetadata } from '../domain/parse.js';
 import { buildDomainXml } from '../domain/xml.js';
 import { createBlank, createOverlay } from '../disk/qemu-img.js';
 import type { SpawnPhase } from '../sidecar/schema.js';
@@ -106,21 +107,32 @@ export async function runSteps(
   }
 }
 
-/** undoSpawn removes everything a spawn may have made; every part tolerates a missing piece. */
+/**
+ * undoSpawn removes everything a spawn may have made; every part tolerates a missing piece. The domain
+ * is only touched when its vmpool metadata names this VM: a same-named domain vmpool did not make
+ * (or another VM's) is never stopped or undefined.
+ */
 export async function undoSpawn(
   hv: Hypervisor,
   spec: SpawnSpec,
-  opts: { keepDisk?: boolean } = {},
+  opts: { vmId: string; keepDisk?: boolean },
 ): Promise<void> {
-  const dom = await hv.lookupDomain(spec.name);
-  if (dom) {
-    if (dom.state !== 'shutoff') await hv.destroy(spec.name).catch(ignoreNotRunning);
+  if (await ownsDomain(hv, spec.name, opts.vmId)) {
+    const dom = await hv.lookupDomain(spec.name);
+    if (dom && dom.state !== 'shutoff') await hv.destroy(spec.name).catch(ignoreNotRunning);
     await hv.undefine(spec.name);
   }
   await rm(spec.cloud_init_iso_path, { force: true });
   if (opts.keepDisk) return;
   for (const d of spec.extra_disks ?? []) await rm(d.path, { force: true });
   await rm(spec.disk_path, { force: true });
+}
+
+/** ownsDomain says whether the domain called `name` exists and carries this VM's vmpool id. */
+async function ownsDomain(hv: Hypervisor, name: string, vmId: string): Promise<boolean> {
+  if (!(await hv.lookupDomain(name))) return false;
+  const xml = await hv.xmlDesc(name, { inactive: true }).catch(() => null);
+  return xml !== null && parseVmpoolMetadata(xml)?.id === vmId;
 }
 
 /** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { errorMessage, isVmpoolError } from '../../shared/errors.js';
 import type { DomainSummary } from '../hypervisor/hypervisor.js';
 import { parseVmpoolMetadata } from '../domain/parse.js';
 import type { Sidecar } from '../sidecar/schema.js';
@@ -16,6 +17,7 @@ export interface RecoveryReport {
   redefined: string[];
   rebuilt: string[];
   lost: string[];
+  failed: string[];
   quarantined: { path: string; reason: string }[];
 }
 
@@ -36,6 +38,7 @@ export async function recover(
     redefined: [],
     rebuilt: [],
     lost: [],
+    failed: [],
     quarantined: [],
   };
   const scan = await m.o.sidecars.scan();
@@ -43,7 +46,13 @@ export async function recover(
   const domains = new Map((await m.o.hv.listDomains()).map((d) => [d.name, d]));
   for (const s of scan.sidecars) {
     m.vms.set(s.vm_id, s);
-    await recoverOne(m, s, domains.get(s.name), r, opts);
+    // one VM that cannot be recovered must not keep the agent (and every other VM) from starting
+    await recoverOne(m, s, domains.get(s.name), r, opts).catch((err: unknown) => {
+      m.o.log.error('cannot recover VM; reported failed', { vm_id: s.vm_id, vm_name: s.name, err });
+      const code = isVmpoolError(err) ? err.code : 'recovery_failed';
+      m.vms.set(s.vm_id, { ...s, observed_state: 'failed', failure: { code, message: errorMessage(err) } });
+      r.failed.push(s.name);
+    });
   }
   await rebuildMissing(m, domains, new Set(scan.sidecars.map((s) => s.name)), r);
   m.o.log.info('recovery finished', summary(r));
@@ -58,7 +67,7 @@ async function recoverOne(
   opts: { restartStopped?: boolean },
 ): Promise<void> {
   if (s.desired_state === 'destroyed') {
-    await m.forget(s);
+    await m.forget(s, { keepDisk: s.keep_disk ?? false });
     r.destroyed.push(s.name);
   } else if (s.phase !== 'done') {
     // a spawn cut short: roll it back so the node holds either a whole VM or nothing
@@ -71,12 +80,15 @@ async function recoverOne(
       failure: { code: 'disk_missing', message: `Disk ${s.spec.disk_path} is gone` },
     });
     r.lost.push(s.name);
-  } else if (!dom) {
+  } else if (!dom && s.desired_state === 'running') {
     // the disk survived but libvirt forgot the domain: define and start it again from the sidecar
     await runSteps(m.context(s.spec, s.vm_id), 'seed_iso', async () => undefined);
     const again = await m.o.hv.lookupDomain(s.name);
     await m.save({ ...s, observed_state: 'running', domain_uuid: again?.uuid ?? null });
     r.redefined.push(s.name);
+  } else if (!dom) {
+    // desired stopped and libvirt forgot it: nothing to run; the disk and sidecar stay
+    r.stopped.push(s.name);
   } else if (observedOf(dom.state) === 'running') {
     // a clean restart finds nothing changed: no sidecar write, no fsync
     if (s.observed_state !== 'running' || s.domain_uuid !== dom.uuid) {

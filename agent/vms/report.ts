@@ -1,23 +1,35 @@
 import { parseCpuList } from '../../shared/cpulist.js';
 import type { VmReport } from '../../shared/protocol.js';
+import type { SpawnSpec } from '../../shared/spec.js';
 import type { Sidecar } from '../sidecar/schema.js';
 
 /** reportOf turns a sidecar into the VM report sent in hello and heartbeats. */
 export function reportOf(s: Sidecar): VmReport {
-  const nodes = parseCpuList(s.spec.tuning.numa_memory.nodeset);
   return {
-    vm_id: s.vm_id,
-    name: s.name,
+    ...queuedReport({ ...s.spec, vm_id: s.vm_id }),
     ...(s.vmid !== undefined ? { vmid: s.vmid } : {}),
     ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
     state: s.observed_state,
-    numa_node: nodes.length === 1 ? nodes[0]! : null,
-    vcpu_pins: s.spec.tuning.vcpu_pins.map(Number),
-    emulator_cpuset: parseCpuList(s.spec.tuning.emulator_cpuset),
-    memory_mb: s.spec.memory_mb,
-    vcpu_count: s.spec.vcpu_count,
-    cpu_policy: s.spec.cpu_policy ?? 'dedicated',
     domain_uuid: s.domain_uuid,
     ...(s.failure ? { failure: s.failure } : {}),
+  };
+}
+
+/** queuedReport reports a spawn the agent accepted but has not started: it is `creating`, not absent. */
+export function queuedReport(spec: SpawnSpec & { vm_id: string }): VmReport {
+  const nodes = parseCpuList(spec.tuning.numa_memory.nodeset);
+  return {
+    vm_id: spec.vm_id,
+    name: spec.name,
+    ...(spec.vmid !== undefined ? { vmid: spec.vmid } : {}),
+    ...(spec.tenant !== undefined ? { tenant: spec.tenant } : {}),
+    state: 'creating',
+    numa_node: nodes.length === 1 ? nodes[0]! : null,
+    vcpu_pins: spec.tuning.vcpu_pins.map(Number),
+    emulator_cpuset: parseCpuList(spec.tuning.emulator_cpuset),
+    memory_mb: spec.memory_mb,
+    vcpu_count: spec.vcpu_count,
+    cpu_policy: spec.cpu_policy ?? 'dedicated',
+    domain_uuid: null,
   };
 }

@@ -20,10 +20,10 @@ const log = createLogger({ component: 'coordinator', level: 'error', sink: () =>
 type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' }>) => {
   ok: boolean;
   error?: { code: string; message: string };
-};
+} | null; // null: the node never answers
 
 /** harness wires the real app, service, store and registry; nodes are in-memory connections that answer at once. */
-async function harness() {
+async function harness(opts: { spawnTimeoutMs?: number } = {}) {
   const store = new MemoryStore();
   await store.load();
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
@@ -47,6 +47,7 @@ async function harness() {
     placement: DEFAULT_PLACEMENT_CONFIG,
     log,
     inflight: new Set(),
+    ...opts,
   });
   const metrics = createMetrics({ nodes: () => ({}), vms: () => ({}) });
   const { hashToken } = await import('../tenants/index.js');
@@ -71,7 +72,10 @@ async function harness() {
         send: (m) => {
           sent.push(m);
           if (m.type === 'spawn' || m.type === 'destroy')
-            queueMicrotask(() => link.answer(m.request_id, id, reply(m)));
+            queueMicrotask(() => {
+              const r = reply(m);
+              if (r) link.answer(m.request_id, id, r);
+            });
         },
         close: () => undefined,
       },
@@ -263,5 +267,27 @@ describe('coordinator HTTP API', () => {
     const verdict = await h.call('GET', '/v1/audit/verify');
     expect(verdict.body).toMatchObject({ ok: true });
     expect(verdict.body.entries).toBeGreaterThanOrEqual(5);
+  });
+
+  it('keeps the claim when a spawn was sent but never answered: the node report decides later', async () => {
+    const slow = await harness({ spawnTimeoutMs: 50 });
+    slow.addNode('mute', () => null);
+    const t = await slow.tenant('t');
+    const r = await slow.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
+    expect(r.status).toBe(504);
+    expect(r.body).toMatchObject({ code: 'agent_timeout', state: 'creating' });
+    const [vm] = Object.values(slow.store.read().vms);
+    expect(vm).toMatchObject({
+      state: 'creating',
+      node_id: 'mute',
+      placement: { vcpu_pins: [0, 36, 1, 37] },
+    });
+    const next = await slow.call('POST', '/v1/placements/dry-run', {
+      token: t.token,
+      body: vmBody({ name: 'web-2' }),
+    });
+    expect(next.body.decision.vcpu_pins).toEqual([2, 38, 3, 39]);
+    const busy = await slow.call('DELETE', `/v1/vms/${vm!.id}`, { token: t.token });
+    expect(busy.body.code).toBe('conflict');
   });
 });
