@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { ConfigError } from './config.js';
 
@@ -6,8 +7,6 @@ export interface ListenAddress {
   readonly host: string;
   readonly port: number;
 }
-
-const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '*', '']);
 
 /**
  * resolveListen turns "ADDR:PORT" or "IFACE:PORT" (e.g. "wg0:7700") into a bind address.
@@ -25,16 +24,15 @@ export function resolveListen(
   const port = Number(m[2]);
   if (port > 65_535) throw new ConfigError(`Cannot use listen port ${port}: out of range`);
   const hostPart = m[1]!.replace(/^\[(.*)\]$/, '$1');
-  if (WILDCARDS.has(hostPart) || WILDCARDS.has(m[1]!)) {
+  if (hostPart === '' || hostPart === '*' || isUnspecified(hostPart)) {
     if (!opts.allowAll) {
       throw new ConfigError(
         `Cannot listen on all addresses (${spec}) without --listen-all: give an address or an interface such as wg0:7700`,
       );
     }
-    return { host: hostPart === '' || hostPart === '*' ? '0.0.0.0' : hostPart, port };
+    return { host: isIP(hostPart) ? hostPart : '0.0.0.0', port };
   }
-  if (/^[0-9.]+$/.test(hostPart) || hostPart.includes(':') || hostPart === 'localhost')
-    return { host: hostPart, port };
+  if (isIP(hostPart) || hostPart === 'localhost') return { host: hostPart, port };
   return { host: interfaceAddress(hostPart, opts.interfaces ?? networkInterfaces()), port };
 }
 
@@ -47,4 +45,12 @@ function interfaceAddress(name: string, ifaces: ReturnType<typeof networkInterfa
   }
   const v4 = addrs.find((a) => a.family === 'IPv4');
   return (v4 ?? addrs[0]!).address;
+}
+
+/** isUnspecified catches every spelling of "all addresses": 0.0.0.0, ::, 0::0, ::ffff:0.0.0.0, … */
+function isUnspecified(host: string): boolean {
+  if (isIP(host) === 4) return host.split('.').every((octet) => Number(octet) === 0);
+  if (isIP(host) !== 6) return false;
+  const normal = new URL(`http://[${host}]/`).hostname;
+  return normal === '[::]' || normal === '[::ffff:0:0]';
 }
