@@ -17,18 +17,13 @@ describe('resolveListen', () => {
     expect(resolveListen(spec, { interfaces: ifaces })).toEqual(want);
   });
 
-  it.each([
-    '0.0.0.0:7700',
-    ':7700',
-    '[::]:7700',
-    '[0::0]:7700',
-    '::0:7700',
-    '0.00.0.0:7700',
-    '[::ffff:0.0.0.0]:7700',
-  ])('refuses wildcard %s without allowAll', (spec) => {
-    expect(() => resolveListen(spec, { interfaces: ifaces })).toThrow(/--listen-all/);
-    expect(resolveListen(spec, { allowAll: true, interfaces: ifaces }).port).toBe(7700);
-  });
+  it.each(['0.0.0.0:7700', ':7700', '[::]:7700', '[0::0]:7700', '::0:7700', '[::ffff:0.0.0.0]:7700'])(
+    'refuses wildcard %s without allowAll',
+    (spec) => {
+      expect(() => resolveListen(spec, { interfaces: ifaces })).toThrow(/--listen-all/);
+      expect(resolveListen(spec, { allowAll: true, interfaces: ifaces }).port).toBe(7700);
+    },
+  );
 
   it.each(['wg9:7700', 'nope', '1.2.3.4:99999', '0:7700', '0.00.0.0:7700'])(
     'rejects %s with bad_config',
