@@ -11,6 +11,7 @@ import {
   PROTOCOL_VERSION,
 } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
+import { readFreeMemory } from '../topology/index.js';
 import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
@@ -117,7 +118,9 @@ export class AgentLink {
     this.send({
       type: 'heartbeat',
       seq: ++this.seq,
-      free_memory_mb: topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+      free_memory_mb: await readFreeMemory(topo, this.o.vms.o.sysRoot ?? '/').catch(() =>
+        topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+      ),
       vms: this.reports(),
       stats: await vmStats(this.o.vms).catch(() => ({})),
     });

@@ -5,3 +5,4 @@ export { capabilitiesKvmArchs, detectKvm, type DetectKvmOptions, type KvmStatus 
 export { numaNodeOfCpu, type PlacedThread, siblingGroups, siblingOf, threadIndex } from './lookup.js';
 export { defaultReadFile, HostFiles, type ReadFileFn } from './reader.js';
 export { renderTopologyTable, summariseSiblings } from './render.js';
+export { type FreeMemory, readFreeMemory } from './memory.js';
