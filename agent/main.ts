@@ -116,6 +116,8 @@ async function run(o: Record<string, unknown>): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // a spawn or destroy in progress finishes (or rolls back) before the connection and lock go
+  await Promise.race([host.manager.drain(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   await unlock();
   await host.hv.close();
   return 0;
@@ -139,6 +141,11 @@ async function spawn(o: Record<string, unknown>): Promise<number> {
   const unlock = await lockImagesDir(host.imagesDir);
   await loadSidecars(host.manager);
   const tty = process.stderr.isTTY;
+  // Ctrl-C must not cut the pipeline between steps: the spawn finishes or rolls back by itself
+  const hold = () =>
+    process.stderr.write('vmpool-agent: spawn in progress; it finishes or rolls back on its own\n');
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
   const vm = await host.manager
     .spawn(spec, (phase) => tty && process.stderr.write(`  ✓ ${phase}\n`))
     .finally(unlock);

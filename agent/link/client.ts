@@ -37,6 +37,7 @@ export class AgentLink {
   private attempt = 0;
   private seq = 0;
   private stopped = false;
+  private beating = false;
   /** queued holds spawns received and not yet answered, so heartbeats report them as creating */
   private readonly queued = new Map<string, SpawnSpec & { vm_id: string }>();
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
@@ -65,7 +66,13 @@ export class AgentLink {
     });
     this.ws = ws;
     ws.on('open', () => {
-      void this.o.hello().then((hello) => this.send({ ...hello, vms: this.reports() }));
+      this.o.hello().then(
+        (hello) => this.send({ ...hello, vms: this.reports() }),
+        (err: unknown) => {
+          this.o.log.warn('cannot build hello; reconnecting', { err });
+          ws.close(CLOSE_CODES.badMessage, 'agent could not build hello');
+        },
+      );
     });
     ws.on('message', (data) => void this.onMessage(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
@@ -111,7 +118,17 @@ export class AgentLink {
 
   private async heartbeat(): Promise<void> {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    // a slow libvirt must not pile beats up: skip while the previous one is still being built
+    if (!ws || ws.readyState !== WebSocket.OPEN || this.beating) return;
+    this.beating = true;
+    try {
+      await this.beatOnce(ws);
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private async beatOnce(ws: WebSocket): Promise<void> {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     await this.o.vms.refreshStates().catch((err) => this.o.log.warn('cannot read domain states', { err }));
     const topo = this.o.vms.o.topology;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { VmpoolError } from '../../shared/errors.js';
+import { errorMessage, VmpoolError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
 import type { VmReport } from '../../shared/protocol.js';
@@ -9,7 +10,7 @@ import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
 import type { DomainState, Hypervisor } from '../hypervisor/hypervisor.js';
 import type { SidecarStore } from '../sidecar/store.js';
-import { newSidecar, type Sidecar, type SpawnPhase } from '../sidecar/schema.js';
+import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
 import { siblingOf } from '../topology/index.js';
 import type { HostView } from '../validate/host-view.js';
 import { SpawnValidationError } from '../validate/errors.js';
@@ -135,16 +136,16 @@ export class VmManager {
     const existing = this.vms.get(vmId);
     // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
     if (existing && existing.phase === 'done') return reportOf(existing);
-    validateSpawn(spec, this.hostView());
-    if (await this.o.hv.lookupDomain(spec.name)) {
-      throw new SpawnValidationError(
-        'name_in_use',
-        'name',
-        'Cannot spawn VM: libvirt already has a domain with this name',
-      );
-    }
+    validateSpawn(spec, this.hostView(vmId));
+    await this.checkUnclaimed(spec);
     // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
-    await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 });
+    await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 }).catch((err: unknown) => {
+      throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
+        cause: err,
+        retryable: (err as NodeJS.ErrnoException).code === 'ENOSPC',
+        details: { errno: (err as NodeJS.ErrnoException).code },
+      });
+    });
     failpoint('spawn:accepted');
     let s = await this.save(
       newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
@@ -169,9 +170,40 @@ export class VmManager {
       return reportOf(s);
     } catch (err) {
       log.warn('spawn failed, rolling back', { err, phase: s.phase });
-      await this.forget(s).catch((undoErr) => log.error('rollback failed', { err: undoErr }));
+      await this.forget(s).catch(async (undoErr: unknown) => {
+        // keep it visible as failed (never `creating` forever); the next destroy or recovery retries
+        log.error('rollback failed', { err: undoErr });
+        const failure = { code: 'rollback_failed', message: errorMessage(undoErr) };
+        await this.save({ ...s, observed_state: 'failed', failure }).catch(() => undefined);
+      });
       throw err;
     }
+  }
+
+  /**
+   * checkUnclaimed refuses a name libvirt already has (maybe a domain vmpool never made) and a disk
+   * path whose sidecar survives from another VM (its disk may be lost, but the path is still taken).
+   */
+  private async checkUnclaimed(spec: SpawnSpec): Promise<void> {
+    if (await this.o.hv.lookupDomain(spec.name)) {
+      throw new SpawnValidationError(
+        'name_in_use',
+        'name',
+        'Cannot spawn VM: libvirt already has a domain with this name',
+      );
+    }
+    if (existsSync(sidecarPathFor(spec.disk_path))) {
+      throw new SpawnValidationError(
+        'path_exists',
+        'disk_path',
+        'Cannot spawn VM: another VM still records this disk path',
+      );
+    }
+  }
+
+  /** drain waits for the spawn or destroy in progress (and those queued) to finish or roll back. */
+  drain(): Promise<void> {
+    return this.chain.then(() => undefined);
   }
 
   private async destroyNow(ref: string, opts: { keepDisk?: boolean }): Promise<void> {

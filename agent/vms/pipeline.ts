@@ -81,7 +81,11 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     phase: 'started',
     async run({ hv, spec }) {
       const dom = await hv.lookupDomain(spec.name);
-      if (dom?.state !== 'running') await hv.start(spec.name);
+      if (dom?.state === 'running') return;
+      await hv.start(spec.name).catch(async (err) => {
+        // a start retried after a lost reply finds the domain already running: that is success
+        if ((await hv.lookupDomain(spec.name))?.state !== 'running') throw err;
+      });
     },
   },
   {
@@ -128,17 +132,30 @@ export async function undoSpawn(
   await rm(spec.disk_path, { force: true });
 }
 
-/** ownsDomain says whether the domain called `name` exists and carries this VM's vmpool id. */
+/**
+ * ownsDomain says whether the domain called `name` exists and carries this VM's vmpool id. Only "no
+ * such domain" counts as not ours: any other failure is rethrown, so the caller stops before it
+ * deletes files a still-defined domain uses (the next recovery retries).
+ */
 async function ownsDomain(hv: Hypervisor, name: string, vmId: string): Promise<boolean> {
   if (!(await hv.lookupDomain(name))) return false;
-  const xml = await hv.xmlDesc(name, { inactive: true }).catch(() => null);
-  return xml !== null && parseVmpoolMetadata(xml)?.id === vmId;
+  let xml: string;
+  try {
+    xml = await hv.xmlDesc(name, { inactive: true });
+  } catch (err) {
+    if ((err as { libvirtCode?: number }).libvirtCode === VIR_ERR_NO_DOMAIN) return false;
+    throw err;
+  }
+  return parseVmpoolMetadata(xml)?.id === vmId;
 }
 
 /** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */
 export async function removeEmptyDir(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined);
 }
+
+// libvirt's virErrorNumber for "no such domain"
+const VIR_ERR_NO_DOMAIN = 42;
 
 function ignoreNotRunning(err: unknown): void {
   // libvirt VIR_ERR_OPERATION_INVALID (55): the domain stopped between lookup and destroy

@@ -53,4 +53,22 @@ describe('ReconnectingClient', () => {
     ).rejects.toMatchObject({ libvirtCode: 42 });
     expect(calls).toEqual(['lookupDomain']);
   });
+
+  it('reopens once when several calls lose the connection at the same time', async () => {
+    const calls: string[] = [];
+    let broken = true;
+    const inner = {
+      request: async (op: string) => {
+        calls.push(op);
+        await new Promise((r) => setTimeout(r, 5));
+        if (op === 'listDomains' && broken) throw err(1, 7, 'internal error: client socket is closed');
+        if (op === 'open') broken = false;
+        return op === 'listDomains' ? [] : null;
+      },
+    } as unknown as LibvirtWorkerClient;
+    const client = new ReconnectingClient(inner, 'qemu:///system');
+    await Promise.all([client.request('listDomains', {}, 'a'), client.request('listDomains', {}, 'b')]);
+    expect(calls.filter((c) => c === 'open')).toHaveLength(1);
+    expect(calls.filter((c) => c === 'close')).toHaveLength(1);
+  });
 });

@@ -18,10 +18,13 @@ export function isConnectionLost(err: unknown): boolean {
  * the agent issues is a read or an idempotent step, so one retry is safe.
  */
 export class ReconnectingClient {
+  // bumped on every reopen: a caller whose call failed on an older connection just retries
+  private generation = 0;
+  private reopening: Promise<void> | null = null;
+
   constructor(
     private readonly inner: LibvirtWorkerClient,
     private readonly uri: string,
-    private readonly onReconnect: () => void = () => undefined,
   ) {}
 
   /** request runs one operation on the worker, reconnecting once if the connection was lost. */
@@ -30,19 +33,33 @@ export class ReconnectingClient {
     args: OpTable[K]['args'],
     action: string,
   ): Promise<OpTable[K]['result']> {
+    const seen = this.generation;
     try {
       return await this.inner.request(op, args, action);
     } catch (err) {
       if (op === 'open' || op === 'close' || !isConnectionLost(err)) throw err;
-      await this.inner.request('close', {}, 'close the lost libvirt connection').catch(() => undefined);
-      await this.inner.request(
-        'open',
-        { uri: this.uri },
-        `reopen libvirt connection ${JSON.stringify(this.uri)}`,
-      );
-      this.onReconnect();
+      await this.reopen(seen);
       return this.inner.request(op, args, action);
     }
+  }
+
+  /** reopen replaces a lost connection once, however many calls noticed the loss at the same time. */
+  private reopen(seen: number): Promise<void> {
+    if (this.generation !== seen) return Promise.resolve();
+    this.reopening ??= (async () => {
+      try {
+        await this.inner.request('close', {}, 'close the lost libvirt connection').catch(() => undefined);
+        await this.inner.request(
+          'open',
+          { uri: this.uri },
+          `reopen libvirt connection ${JSON.stringify(this.uri)}`,
+        );
+        this.generation++;
+      } finally {
+        this.reopening = null;
+      }
+    })();
+    return this.reopening;
   }
 
   /** terminate stops the worker thread. */

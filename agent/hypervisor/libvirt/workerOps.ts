@@ -70,6 +70,7 @@ function domainAction(action: (sym: LibvirtSymbols, dom: Ptr) => void) {
 /** opHandlers is the worker's dispatch table. */
 export const opHandlers: OpHandlers = {
   open: (s, { uri }) => {
+    closeSession(s); // a reopen must not leak the connection it replaces
     s.conn = b.connectOpen(s.sym, uri);
     return null;
   },
