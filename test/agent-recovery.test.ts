@@ -90,6 +90,8 @@ describe('vmpool-agent recover after damage behind its back', () => {
     const s = await readSidecar(CORRUPT);
     expect(s).toMatchObject({ name: CORRUPT, vmid: 9100, phase: 'done', observed_state: 'running' });
     expect(s.spec.tuning.vcpu_pins).toEqual(['0']);
+    // cpu policy comes back from vmpool's metadata: a shared VM must not come back as dedicated
+    expect(s.spec.cpu_policy).toBe('shared');
     expect(s.spec.disk_path).toBe(join(images, CORRUPT, 'disk.qcow2'));
     // same domain id: the running guest was never restarted
     expect((await virsh(['domid', CORRUPT])).trim()).toBe(before.corruptId);

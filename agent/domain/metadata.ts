@@ -12,6 +12,10 @@ export interface VmpoolMetadata {
   readonly vmid?: number;
   readonly tenant?: string;
   readonly specSha256?: string;
+  /** the spec fields libvirt's own XML cannot give back exactly, kept so a rebuilt sidecar is faithful */
+  readonly cpuPolicy?: 'dedicated' | 'shared';
+  readonly cpuMode?: 'default' | 'host-model' | 'host-passthrough' | 'maximum';
+  readonly bridge?: string;
 }
 
 /** specSha256 hashes the spec's canonical JSON (sorted keys) so key order never changes the digest. */
@@ -43,6 +47,9 @@ export function metadataElement(meta: VmpoolMetadata): XmlNode {
       meta.vmid !== undefined && el(`${p}:vmid`, {}, meta.vmid),
       meta.tenant !== undefined && el(`${p}:tenant`, {}, meta.tenant),
       meta.specSha256 !== undefined && el(`${p}:spec-sha256`, {}, meta.specSha256),
+      meta.cpuPolicy !== undefined && el(`${p}:cpu-policy`, {}, meta.cpuPolicy),
+      meta.cpuMode !== undefined && el(`${p}:cpu-mode`, {}, meta.cpuMode),
+      meta.bridge !== undefined && el(`${p}:bridge`, {}, meta.bridge),
     ),
   );
 }

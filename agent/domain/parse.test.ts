@@ -36,12 +36,20 @@ describe('parseDomainTuning', () => {
       numa: { mode: 'interleave', nodeset: '0-1' },
       kvm: true,
       diskPaths: ['/a.qcow2', '/b.iso'],
+      cdromPaths: ['/b.iso'],
     });
   });
 
   it('gives null numa, no pins and kvm=false for a bare TCG domain', () => {
     const t = parseDomainTuning("<domain type='qemu'><name>x</name><vcpu>1</vcpu></domain>");
-    expect(t).toEqual({ vcpuPins: [[]], emulatorCpus: [], numa: null, kvm: false, diskPaths: [] });
+    expect(t).toEqual({
+      vcpuPins: [[]],
+      emulatorCpus: [],
+      numa: null,
+      kvm: false,
+      diskPaths: [],
+      cdromPaths: [],
+    });
   });
 
   it.each(['<domain>', 'not xml', "<other type='kvm'/>"])('rejects %j with invalid_domain_xml', (xml) => {

@@ -11,6 +11,8 @@ export interface DomainTuning {
   readonly numa: { readonly mode: string; readonly nodeset: string } | null;
   readonly kvm: boolean;
   readonly diskPaths: string[];
+  /** cdromPaths are the files behind device='cdrom' disks (vmpool's seed ISO) */
+  readonly cdromPaths: string[];
 }
 
 type XmlObject = Record<string, unknown>;
@@ -58,13 +60,23 @@ export function parseVmpoolMetadata(domainXml: string): (VmpoolMetadata & { read
   }
   const tenant = field('tenant');
   const sha = field('spec-sha256');
+  const cpuPolicy = oneOf(field('cpu-policy'), ['dedicated', 'shared'] as const);
+  const cpuMode = oneOf(field('cpu-mode'), ['default', 'host-model', 'host-passthrough', 'maximum'] as const);
+  const bridge = field('bridge');
   return {
     id,
     name: textOf(domain.name) ?? '',
     ...(vmid !== undefined && { vmid }),
     ...(tenant !== undefined && { tenant }),
     ...(sha !== undefined && { specSha256: sha }),
+    ...(cpuPolicy !== undefined && { cpuPolicy }),
+    ...(cpuMode !== undefined && { cpuMode }),
+    ...(bridge !== undefined && { bridge }),
   };
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((a) => a === value?.trim());
 }
 
 function findVmpoolElement(metadata: XmlObject | undefined): { element: XmlObject; prefix: string } | null {
@@ -92,6 +104,10 @@ export function parseDomainTuning(domainXml: string): DomainTuning {
       ? { mode: attrOf(memory, 'mode') ?? 'strict', nodeset: attrOf(memory, 'nodeset') ?? '' }
       : null,
     kvm: attrOf(domain, 'type') === 'kvm',
+    cdromPaths: arrayOf(devices?.disk)
+      .filter((d) => attrOf(asObject(d), 'device') === 'cdrom')
+      .map((d) => attrOf(asObject(asObject(d)?.source), 'file'))
+      .filter((p): p is string => p !== undefined),
     diskPaths: arrayOf(devices?.disk)
       .map((d) => attrOf(asObject(asObject(d)?.source), 'file'))
       .filter((p): p is string => p !== undefined),

@@ -168,7 +168,7 @@ describe('buildDomainXml', () => {
   });
 
   it('round-trips vmpool metadata through parseVmpoolMetadata', () => {
-    const spec = smallSpec({ vmid: 4242, tenant: 'acme' });
+    const spec = smallSpec({ vmid: 4242, tenant: 'acme', cpu_policy: 'shared', cpu_mode: 'host-model' });
     const xml = buildDomainXml(spec, contextFor(spec, { vmId: 'vm-77' }));
     expect(xml).toContain(`xmlns:vmpool='${VMPOOL_XMLNS}'`);
     const meta = parseVmpoolMetadata(xml);
@@ -178,6 +178,9 @@ describe('buildDomainXml', () => {
       vmid: 4242,
       tenant: 'acme',
       specSha256: expect.any(String),
+      cpuPolicy: 'shared',
+      cpuMode: 'host-model',
+      bridge: 'br0',
     });
     expect(meta?.specSha256).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -36,8 +36,8 @@ export async function rebuildSidecar(
 
 async function specFromDomain(name: string, xml: string, meta: VmpoolMetadata): Promise<SpawnSpec> {
   const t = parseDomainTuning(xml);
-  const disks = t.diskPaths.filter((p) => !p.endsWith('.iso'));
-  const iso = t.diskPaths.find((p) => p.endsWith('.iso'));
+  const iso = t.cdromPaths[0];
+  const disks = t.diskPaths.filter((p) => !t.cdromPaths.includes(p));
   const root = disks[0];
   if (!root || !iso) throw new Error('domain has no root disk or seed ISO');
   const info = await diskInfo(root);
@@ -54,7 +54,7 @@ async function specFromDomain(name: string, xml: string, meta: VmpoolMetadata): 
     disk_path: root,
     disk_size_gb: Math.max(1, Math.ceil(info.size / 2 ** 30)),
     base_image_path: info.backing ?? root,
-    bridge_network_interface: null,
+    bridge_network_interface: meta.bridge ?? null,
     cloud_init_iso_path: iso,
     tuning: {
       vcpu_pins: t.vcpuPins.map((p) => formatCpuList(p)),
@@ -66,6 +66,8 @@ async function specFromDomain(name: string, xml: string, meta: VmpoolMetadata): 
     ...(meta.vmid !== undefined ? { vmid: meta.vmid } : {}),
     ...(meta.tenant !== undefined ? { tenant: meta.tenant } : {}),
     ...(extra.length ? { extra_disks: extra } : {}),
+    ...(meta.cpuPolicy ? { cpu_policy: meta.cpuPolicy } : {}),
+    ...(meta.cpuMode ? { cpu_mode: meta.cpuMode } : {}),
   });
 }
 
