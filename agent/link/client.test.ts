@@ -48,7 +48,11 @@ class FakeCoordinator {
   }
 
   /** waitFor resolves with the first message on connection `index` (default: latest) that matches. */
-  async waitFor<T extends AgentMessage>(match: (m: AgentMessage) => m is T, index?: number, ms = 3_000): Promise<T> {
+  async waitFor<T extends AgentMessage>(
+    match: (m: AgentMessage) => m is T,
+    index?: number,
+    ms = 3_000,
+  ): Promise<T> {
     const deadline = Date.now() + ms;
     for (;;) {
       const conn = index === undefined ? this.conns.at(-1) : this.conns[index];
@@ -73,7 +77,10 @@ class FakeCoordinator {
 }
 
 const is =
-  <K extends AgentMessage['type']>(type: K, extra: (m: Extract<AgentMessage, { type: K }>) => boolean = () => true) =>
+  <K extends AgentMessage['type']>(
+    type: K,
+    extra: (m: Extract<AgentMessage, { type: K }>) => boolean = () => true,
+  ) =>
   (m: AgentMessage): m is Extract<AgentMessage, { type: K }> =>
     m.type === type && extra(m as Extract<AgentMessage, { type: K }>);
 
@@ -112,7 +119,11 @@ function wireSpec(vmId: string): SpawnSpec {
     base_image_path: '/var/lib/vmpool/images/base/blank.qcow2',
     bridge_network_interface: null,
     cloud_init_iso_path: '/var/lib/vmpool/images/link-vm-1/seed.iso',
-    tuning: { vcpu_pins: ['0', '36'], emulator_cpuset: '16-17,52-53', numa_memory: { nodeset: '0', mode: 'strict' } },
+    tuning: {
+      vcpu_pins: ['0', '36'],
+      emulator_cpuset: '16-17,52-53',
+      numa_memory: { nodeset: '0', mode: 'strict' },
+    },
     user_configs: [],
     vm_id: vmId,
   };
@@ -145,7 +156,7 @@ function startLink(manager: VmManager): AgentLink {
       boot_id: 'boot-1',
       reserved: false,
       kvm: false,
-      topology,
+      topology: topology as Hello['topology'],
       host_reserved_cpus: [],
       host_reserved_memory_mb: 0,
       agent_version: '0.1.0',
@@ -154,7 +165,14 @@ function startLink(manager: VmManager): AgentLink {
     };
   };
   // rand 0: reconnect at once, so the test does not wait out a backoff
-  link = new AgentLink({ url: coord.url, joinToken: TOKEN, hello, vms: manager, log: quietLog, rand: () => 0 });
+  link = new AgentLink({
+    url: coord.url,
+    joinToken: TOKEN,
+    hello,
+    vms: manager,
+    log: quietLog,
+    rand: () => 0,
+  });
   link.start();
   return link;
 }
@@ -167,14 +185,15 @@ describe('AgentLink against an in-process coordinator', () => {
   it('sends hello with the join token, then heartbeats with rising seq and per-node free memory after welcome', async () => {
     startLink(stubManager(topology).manager);
     const hello = await coord.waitFor(is('hello'));
-    expect(coord.latest()).toBeDefined();
     expect(coord.conns[0]?.req.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(hello).toMatchObject({ node_id: 'seed003', v: PROTOCOL_VERSION, vms: [] });
     welcome();
     const third = await coord.waitFor(is('heartbeat', (h) => h.seq >= 3));
     const seqs = coord.latest().msgs.flatMap((m) => (m.type === 'heartbeat' ? [m.seq] : []));
     expect(seqs.slice(0, 3)).toEqual([1, 2, 3]);
-    expect(third.free_memory_mb.map((f) => f.numa_node)).toEqual(topology.numa_nodes.map((n) => n.id));
+    expect(third.free_memory_mb).toEqual(
+      topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+    );
   });
 
   it('reports a queued spawn as creating in heartbeats, then answers spawn_result with the VM', async () => {
@@ -186,12 +205,19 @@ describe('AgentLink against an in-process coordinator', () => {
     const creating = await coord.waitFor(
       is('heartbeat', (h) => h.vms.some((v) => v.vm_id === 'vm-link-1' && v.state === 'creating')),
     );
-    expect(creating.vms.find((v) => v.vm_id === 'vm-link-1')).toMatchObject({ numa_node: 0, vcpu_pins: [0, 36] });
+    expect(creating.vms.find((v) => v.vm_id === 'vm-link-1')).toMatchObject({
+      numa_node: 0,
+      vcpu_pins: [0, 36],
+    });
     expect(coord.latest().msgs.some((m) => m.type === 'spawn_result')).toBe(false);
 
     stub.release();
     const result = await coord.waitFor(is('spawn_result'));
-    expect(result).toMatchObject({ request_id: 'req-1', ok: true, vm: { vm_id: 'vm-link-1', state: 'running' } });
+    expect(result).toMatchObject({
+      request_id: 'req-1',
+      ok: true,
+      vm: { vm_id: 'vm-link-1', state: 'running' },
+    });
     const after = await coord.waitFor(is('heartbeat', (h) => h.vms.some((v) => v.state === 'running')));
     expect(after.vms.map((v) => [v.vm_id, v.state])).toEqual([['vm-link-1', 'running']]);
   });

@@ -157,16 +157,18 @@ export class AgentLink {
       vm_name: msg.spec.name,
       vm_id: msg.spec.vm_id,
     });
-    const vmId = msg.spec.vm_id;
-    if (vmId) this.queued.set(vmId, { ...msg.spec, vm_id: vmId });
+    // an id now, so the queued report and the VM it becomes are the same VM
+    const spec = { ...msg.spec, vm_id: msg.spec.vm_id ?? randomUUID() };
+    this.queued.set(spec.vm_id, spec);
     try {
-      const vm = await this.o.vms.spawn(msg.spec);
+      const vm = await this.o.vms.spawn(spec);
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });
     } catch (err) {
       log.warn('spawn refused', { err });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     } finally {
-      if (vmId) this.queued.delete(vmId);
+      // a retried spawn of the same VM may have replaced our entry: only remove our own
+      if (this.queued.get(spec.vm_id) === spec) this.queued.delete(spec.vm_id);
     }
   }
 

@@ -58,6 +58,8 @@ describe.skipIf(mountError !== null && !STRICT_TESTS)('SidecarStore.write on a f
   let previous: Awaited<ReturnType<SidecarStore['write']>>;
 
   beforeAll(async () => {
+    // strict (CI): no tmpfs means fail here, never fill the host's own disk instead
+    if (mountError !== null) throw new Error(`Cannot mount a tmpfs for the ENOSPC test: ${mountError}`);
     previous = await store.write(newSidecar(spec, { vm_id: 'full-1', phase: 'overlay', now: Date.now() }));
     fillFilesystem(path.join(mountPoint, 'filler'));
   });

@@ -93,8 +93,10 @@ export class VmManager {
   async refreshStates(): Promise<void> {
     const byName = new Map((await this.o.hv.listDomains()).map((d) => [d.name, d.state]));
     for (const s of [...this.vms.values()]) {
-      if (s.observed_state === 'creating' || s.observed_state === 'lost' || s.desired_state === 'destroyed')
-        continue;
+      // creating, lost and recorded failures are the agent's own findings: libvirt's view must not overwrite them
+      const settled =
+        s.observed_state === 'creating' || s.observed_state === 'lost' || s.failure !== undefined;
+      if (settled || s.desired_state === 'destroyed') continue;
       const next = observedOf(byName.get(s.name));
       if (next !== s.observed_state && this.vms.get(s.vm_id) === s)
         this.vms.set(s.vm_id, { ...s, observed_state: next });

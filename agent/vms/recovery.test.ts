@@ -31,7 +31,11 @@ async function spawned(overrides: Partial<SpawnSpec> = {}): Promise<{ spec: Spaw
   // distinct sibling pairs on node 0 so several VMs fit side by side
   const pins = [String(n % 16), String((n % 16) + 36)];
   const spec = seedShapedSpec(env, name, {
-    tuning: { vcpu_pins: pins, emulator_cpuset: '16-17,52-53', numa_memory: { nodeset: '0', mode: 'strict' } },
+    tuning: {
+      vcpu_pins: pins,
+      emulator_cpuset: '16-17,52-53',
+      numa_memory: { nodeset: '0', mode: 'strict' },
+    },
     ...overrides,
   });
   const { vm_id } = await env.manager().spawn(spec);
@@ -137,6 +141,9 @@ describe('recover', () => {
     expect(byName.get(healthy.spec.name)?.state).toBe('running');
     expect(await env.hv.lookupDomain(broken.spec.name)).toBeNull();
     expect(vmFiles(broken.spec).disk).toBe(true);
+    // the next heartbeat's libvirt refresh must not turn the recorded failure into `unknown`
+    await m.refreshStates();
+    expect(m.reports().find((v) => v.name === broken.spec.name)?.state).toBe('failed');
   });
 
   it('rebuilds a lost sidecar from a domain that carries vmpool metadata', async () => {
@@ -149,6 +156,7 @@ describe('recover', () => {
     expect(rebuilt).toMatchObject({ vm_id: sidecar.vm_id, phase: 'done', observed_state: 'running' });
     expect(rebuilt?.spec).toMatchObject({
       base_image_path: env.baseImage,
+      bridge_network_interface: 'br0',
       cloud_init_iso_path: spec.cloud_init_iso_path,
       disk_size_gb: spec.disk_size_gb,
       memory_mb: spec.memory_mb,
