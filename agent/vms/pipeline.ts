@@ -121,15 +121,19 @@ export async function undoSpawn(
   spec: SpawnSpec,
   opts: { vmId: string; keepDisk?: boolean },
 ): Promise<void> {
-  if (await ownsDomain(hv, spec.name, opts.vmId)) {
-    const dom = await hv.lookupDomain(spec.name);
-    if (dom && dom.state !== 'shutoff') await hv.destroy(spec.name).catch(ignoreNotRunning);
-    await hv.undefine(spec.name);
-  }
+  await removeOwnDomain(hv, spec.name, opts.vmId);
   await rm(spec.cloud_init_iso_path, { force: true });
   if (opts.keepDisk) return;
   for (const d of spec.extra_disks ?? []) await rm(d.path, { force: true });
   await rm(spec.disk_path, { force: true });
+}
+
+/** removeOwnDomain stops and undefines the domain `name` only if its vmpool metadata names vmId. */
+export async function removeOwnDomain(hv: Hypervisor, name: string, vmId: string): Promise<void> {
+  if (!(await ownsDomain(hv, name, vmId))) return;
+  const dom = await hv.lookupDomain(name);
+  if (dom && dom.state !== 'shutoff') await hv.destroy(name).catch(ignoreNotRunning);
+  await hv.undefine(name);
 }
 
 /**

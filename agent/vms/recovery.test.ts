@@ -105,6 +105,24 @@ describe('recover', () => {
     });
   });
 
+  it('rebuilds a lost seed ISO before redefining, and leaves no half-defined domain when the start fails', async () => {
+    const { spec } = await spawned();
+    await env.hv.destroy(spec.name);
+    await env.hv.undefine(spec.name);
+    await rm(spec.cloud_init_iso_path);
+    const r = await recover(env.manager());
+    expect(r.redefined).toEqual([spec.name]);
+    expect(vmFiles(spec).iso).toBe(true);
+
+    const second = await spawned();
+    await env.hv.destroy(second.spec.name);
+    await env.hv.undefine(second.spec.name);
+    await rm(`${env.sysRoot}/sys/class/net/br0`, { recursive: true });
+    const r2 = await recover(env.manager());
+    expect(r2.failed).toEqual([second.spec.name]);
+    expect(await env.hv.lookupDomain(second.spec.name)).toBeNull();
+  });
+
   it.each([
     { restartStopped: true, bucket: 'restarted', domState: 'running', observed: 'running' },
     { restartStopped: false, bucket: 'stopped', domState: 'shutoff', observed: 'stopped' },

@@ -4,7 +4,7 @@ import type { DomainSummary } from '../hypervisor/hypervisor.js';
 import { parseVmpoolMetadata } from '../domain/parse.js';
 import type { Sidecar } from '../sidecar/schema.js';
 import { observedOf, type VmManager } from './manager.js';
-import { runSteps } from './pipeline.js';
+import { removeOwnDomain, runSteps } from './pipeline.js';
 import { rebuildSidecar } from './rebuild.js';
 
 /** RecoveryReport says what recovery found and did, for the log and for tests. */
@@ -82,7 +82,12 @@ async function recoverOne(
     r.lost.push(s.name);
   } else if (!dom && s.desired_state === 'running') {
     // the disk survived but libvirt forgot the domain: define and start it again from the sidecar
-    await runSteps(m.context(s.spec, s.vm_id), 'seed_iso', async () => undefined);
+    // a lost seed ISO is rebuilt from the sidecar; a failed start or pin check leaves no defined domain
+    const from = existsSync(s.spec.cloud_init_iso_path) ? 'seed_iso' : 'extra_disks';
+    await runSteps(m.context(s.spec, s.vm_id), from, async () => undefined).catch(async (err: unknown) => {
+      await removeOwnDomain(m.o.hv, s.name, s.vm_id).catch(() => undefined);
+      throw err;
+    });
     const again = await m.o.hv.lookupDomain(s.name);
     await m.save({ ...s, observed_state: 'running', domain_uuid: again?.uuid ?? null });
     r.redefined.push(s.name);
