@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,7 +39,7 @@ const logs = () => `${coord?.out().slice(-4000)}\n${agent?.out().slice(-4000)}`;
 beforeAll(async () => {
   requireBuild();
   imagesDir = await makeImagesDir('e2e-real');
-  coord = await startCoordinator();
+  coord = await startCoordinator({ args: ['--min-heartbeat-ms', '1000'] });
   agent = startAgent(coord.url, ['--node-id', 'e2e-real', '--images-dir', imagesDir]);
   await waitNodesReady(coord, ['e2e-real'], logs);
   tenant = await createTenant(coord, 'e2e-main');
@@ -87,6 +88,16 @@ describe('coordinator and a real-libvirt agent', () => {
       vcpu_pins: vm.vcpu_pins,
       state: 'running',
     });
+  });
+
+  it('shows live per-VM stats from the node heartbeats (libvirt domain stats, never stored)', async () => {
+    const stats = await waitFor(
+      async () => (await coord.api('GET', `/v1/vms/${vm.id}`, { token: tenant.token })).body.stats,
+      { timeoutMs: 15_000, what: 'per-VM stats in a heartbeat' },
+    );
+    expect(stats['cpu.time']).toBeGreaterThan(0);
+    expect(stats['vcpu.current']).toBe(vm.vcpu_pins.length);
+    expect(await readFile(join(coord.dataDir, 'state.json'), 'utf8')).not.toContain('cpu.time');
   });
 
   it('hides the VM from another tenant: 404 on GET and DELETE', async () => {
@@ -233,6 +244,7 @@ describe('coordinator and a real-libvirt agent', () => {
     expect(text).toMatch(/^vmpool_http_requests_total\{method="POST",status="201"\} \d+/m);
     const bands = await coord.api('GET', '/v1/vmid-bands');
     expect(bands.status).toBe(200);
+    // used 0: every VM this file made was destroyed, and none came back through a late heartbeat
     expect(bands.body.bands).toEqual([
       expect.objectContaining({ name: 'default', from: 100, to: 999_999, used: 0, available: 999_900 }),
     ]);

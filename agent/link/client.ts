@@ -132,15 +132,13 @@ export class AgentLink {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     await this.o.vms.refreshStates().catch((err) => this.o.log.warn('cannot read domain states', { err }));
     const topo = this.o.vms.o.topology;
-    this.send({
-      type: 'heartbeat',
-      seq: ++this.seq,
-      free_memory_mb: await readFreeMemory(topo, this.o.vms.o.sysRoot ?? '/').catch(() =>
-        topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
-      ),
-      vms: this.reports(),
-      stats: await vmStats(this.o.vms).catch(() => ({})),
-    });
+    const free = await readFreeMemory(topo, this.o.vms.o.sysRoot ?? '/').catch(() =>
+      topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+    );
+    const stats = await vmStats(this.o.vms).catch(() => ({}));
+    // the VM list is read at send time, with no await in between: a destroy answered before this
+    // beat is never undone by it (the coordinator would adopt the VM it just forgot)
+    this.send({ type: 'heartbeat', seq: ++this.seq, free_memory_mb: free, vms: this.reports(), stats });
   }
 
   /** reports is every VM for hello and heartbeats, including spawns queued but not started yet. */

@@ -18,6 +18,8 @@ export interface NodeEntry {
   intervalMs: number;
   vms: readonly VmReport[];
   freeMemoryMb: Heartbeat['free_memory_mb'];
+  /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
+  stats: NonNullable<Heartbeat['stats']>;
   heartbeatSeq: number;
   /** generation bumps on every claim or release so a stale claim can be recognised */
   generation: number;
@@ -65,6 +67,7 @@ export class NodeRegistry {
         free_memory_mb: n.free_memory_mb,
       })),
       heartbeatSeq: 0,
+      stats: {},
       generation: (existing?.generation ?? 0) + 1,
     };
     this.nodes.set(hello.node_id, entry);
@@ -80,6 +83,7 @@ export class NodeRegistry {
     entry.vms = hb.vms;
     entry.freeMemoryMb = hb.free_memory_mb;
     entry.heartbeatSeq = hb.seq;
+    entry.stats = hb.stats ?? {};
     return true;
   }
 

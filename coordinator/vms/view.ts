@@ -21,6 +21,8 @@ export interface VmView {
   memory_nodeset: string | null;
   cpu_policy: string | null;
   placement_pass: number | null;
+  /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
+  stats: Record<string, number | string | boolean> | null;
   created_at: string;
   updated_at: string;
 }
@@ -48,6 +50,7 @@ export function viewVm(vm: VmRecord, registry: NodeRegistry): VmView {
     memory_nodeset: p?.memory_nodeset ?? null,
     cpu_policy: p?.cpu_policy ?? null,
     placement_pass: p?.pass ?? null,
+    stats: node?.stats[vm.id] ?? null,
     created_at: vm.created_at,
     updated_at: vm.updated_at,
   };

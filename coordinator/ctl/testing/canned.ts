@@ -29,6 +29,7 @@ export const VM_1: VmView = {
   memory_nodeset: '0',
   cpu_policy: 'dedicated',
   placement_pass: 1,
+  stats: null,
   created_at: '2025-01-01T00:00:00.000Z',
   updated_at: '2025-01-01T00:00:01.000Z',
 };
