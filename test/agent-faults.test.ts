@@ -86,4 +86,29 @@ describe('vmpool-agent killed during spawn, then recover', () => {
     expect((await runAgent(['destroy', name, ...localArgs(images)])).code).toBe(0);
     expect(await treeOf(images)).toEqual([]);
   });
+
+  // Crashes in the middle of a destroy: recovery finishes it. A destroy that asked to keep the disk
+  // keeps exactly the disk, even when the crash came before the files were touched.
+  it.each([
+    { point: 'destroy:recorded', keep: false },
+    { point: 'destroy:stopped', keep: false },
+    { point: 'undo:domain-removed', keep: false },
+    { point: 'destroy:recorded', keep: true },
+    { point: 'undo:domain-removed', keep: true },
+  ])('destroy killed at $point (keep disk $keep): recovery finishes it', async ({ point, keep }) => {
+    const name = `${PREFIX}d-${point.replace(/[^a-z]/g, '')}${keep ? '-k' : ''}`;
+    const spec = agentSpec(images, name);
+    const made = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)]);
+    expect(made.code, made.stderr).toBe(0);
+    const crash = await runAgent(['destroy', name, ...(keep ? ['--keep-disk'] : []), ...localArgs(images)], {
+      VMPOOL_FAILPOINT: point,
+    });
+    expect(crash.signal, `destroy should have been killed at ${point}: ${crash.stderr}`).toBe('SIGKILL');
+    const report = JSON.parse((await runAgent(['recover', '--json', ...localArgs(images)])).stdout);
+    expect(report.destroyed).toEqual([name]);
+    expect(report.vms).toEqual([]);
+    expect(await domainNames()).not.toContain(name);
+    expect(await treeOf(images)).toEqual(keep ? [`${name}/`, `${name}/disk.qcow2`] : []);
+    await rm(join(images, name), { recursive: true, force: true });
+  });
 });

@@ -213,7 +213,9 @@ export class VmManager {
     if (!found) throw new VmNotFoundError(ref);
     // the choice to keep the disk is recorded too, so a crash mid-destroy cannot lose a kept disk
     const s = await this.save({ ...found, desired_state: 'destroyed', keep_disk: opts.keepDisk ?? false });
+    failpoint('destroy:recorded');
     await this.stopGracefully(s.name);
+    failpoint('destroy:stopped');
     await this.forget(s, opts);
     this.o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
   }

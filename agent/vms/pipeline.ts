@@ -122,6 +122,7 @@ export async function undoSpawn(
   opts: { vmId: string; keepDisk?: boolean },
 ): Promise<void> {
   await removeOwnDomain(hv, spec.name, opts.vmId);
+  failpoint('undo:domain-removed');
   await rm(spec.cloud_init_iso_path, { force: true });
   if (opts.keepDisk) return;
   for (const d of spec.extra_disks ?? []) await rm(d.path, { force: true });
