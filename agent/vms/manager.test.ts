@@ -88,6 +88,25 @@ describe('VmManager.spawn rollback', () => {
     expect(m.reports()).toEqual([]);
   });
 
+  it('rolls back a started domain whose pins libvirt reports differently (pin_mismatch)', async () => {
+    // libvirt applying other pins than asked is simulated by a hypervisor that misreports one vCPU
+    const lying = new Proxy(env.hv, {
+      get(target, prop, receiver) {
+        if (prop === 'vcpuPins')
+          return async (name: string) => [[1], ...(await target.vcpuPins(name)).slice(1)];
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const m = env.manager({ hv: lying });
+    const spec = seedShapedSpec(env, uniqueName());
+    const steps: SpawnPhase[] = [];
+    await expect(m.spawn(spec, (p) => steps.push(p))).rejects.toMatchObject({ code: 'pin_mismatch' });
+    expect(steps).toEqual(['overlay', 'extra_disks', 'seed_iso', 'defined', 'started']);
+    expect(await env.hv.lookupDomain(spec.name)).toBeNull();
+    expect(vmFiles(spec)).toEqual({ disk: false, iso: false, sidecar: false, folder: false });
+  });
+
   it('refuses a name held by a foreign domain with name_in_use and leaves that domain alone', async () => {
     const m = env.manager();
     const name = uniqueName();

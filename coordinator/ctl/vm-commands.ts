@@ -107,12 +107,18 @@ const show: Command = {
 const destroy: Command = {
   name: 'destroy',
   summary: 'destroy a VM and free its threads',
-  usage: 'vmpoolctl destroy ID',
-  options: [],
+  usage: 'vmpoolctl destroy ID [--keep-disk]',
+  options: [{ flag: 'keep-disk', type: 'boolean', help: 'keep the disk images on the node' }],
   async run(ctx) {
     const id = onePositional(ctx.args, 'VM id');
-    await ctx.client.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`);
-    return { raw: { id, destroyed: true }, human: `destroyed ${id}\n` };
+    const keep = ctx.values['keep-disk'] === true;
+    await ctx.client.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`, {
+      query: { keep_disk: keep ? 'true' : undefined },
+    });
+    return {
+      raw: { id, destroyed: true, disk_kept: keep },
+      human: `destroyed ${id}${keep ? ' (disk kept)' : ''}\n`,
+    };
   },
 };
 

@@ -260,7 +260,9 @@ describe('coordinator HTTP API', () => {
     const detail = await h.call('GET', '/v1/nodes/n1');
     expect(detail.body.numa_nodes[0].threads.find((x: { id: number }) => x.id === 36).vms).toEqual(['web-1']);
     expect((await h.call('DELETE', `/v1/vms/${vm.body.id}`, { token: t.token })).status).toBe(204);
-    expect(h.sent.some((m) => m.type === 'destroy' && m.vm_id === vm.body.id)).toBe(true);
+    expect(h.sent.some((m) => m.type === 'destroy' && m.vm_id === vm.body.id && m.keep_disk === false)).toBe(
+      true,
+    );
     expect(h.store.read().vms).toEqual({});
     const again = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
     expect(again.body).toMatchObject({ vmid: 100, vcpu_pins: [0, 36, 1, 37] });
@@ -289,5 +291,15 @@ describe('coordinator HTTP API', () => {
     expect(next.body.decision.vcpu_pins).toEqual([2, 38, 3, 39]);
     const busy = await slow.call('DELETE', `/v1/vms/${vm!.id}`, { token: t.token });
     expect(busy.body.code).toBe('conflict');
+  });
+
+  it('passes ?keep_disk=true through to the node', async () => {
+    h.addNode('n1');
+    const t = await h.tenant('t');
+    const vm = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
+    expect((await h.call('DELETE', `/v1/vms/${vm.body.id}?keep_disk=true`, { token: t.token })).status).toBe(
+      204,
+    );
+    expect(h.sent.find((m) => m.type === 'destroy')).toMatchObject({ vm_id: vm.body.id, keep_disk: true });
   });
 });

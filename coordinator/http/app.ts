@@ -120,7 +120,8 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) }));
   app.get('/v1/vms/:id', (c) => c.json(d.vms.get(c.req.param('id'), caller(c.get('principal')))));
   app.delete('/v1/vms/:id', async (c) => {
-    await d.vms.destroy(c.req.param('id'), caller(c.get('principal')), source(c));
+    const keepDisk = c.req.query('keep_disk') === 'true';
+    await d.vms.destroy(c.req.param('id'), caller(c.get('principal')), source(c), { keepDisk });
     return c.body(null, 204);
   });
   app.post('/v1/placements/dry-run', async (c) =>

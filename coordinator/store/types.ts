@@ -1,13 +1,5 @@
-/** VmState is the coordinator's view of a VM's lifecycle. */
-export type VmState =
-  | 'pending'
-  | 'creating'
-  | 'running'
-  | 'stopped'
-  | 'failed'
-  | 'deleting'
-  | 'lost'
-  | 'unknown';
+/** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
+export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
 /** TenantQuota caps a tenant's total vCPUs, memory and VM count. */
 export interface TenantQuota {

@@ -196,7 +196,12 @@ export class VmService {
   }
 
   /** destroy stops and removes a VM on its node, then forgets it; another tenant's VM is not found. */
-  async destroy(vmId: string, caller: Caller, source: string): Promise<void> {
+  async destroy(
+    vmId: string,
+    caller: Caller,
+    source: string,
+    opts: { keepDisk?: boolean } = {},
+  ): Promise<void> {
     const vm = this.visible(vmId, caller);
     if (vm.state === 'creating') {
       throw new VmError(
@@ -207,18 +212,21 @@ export class VmService {
         },
       );
     }
-    if (vm.node_id) await this.destroyOnNode(vm);
+    if (vm.node_id) await this.destroyOnNode(vm, opts.keepDisk ?? false);
     await this.o.store.update((d) => forgetVm(d, vmId));
     if (vm.node_id) this.o.registry.bump(vm.node_id);
-    await this.o.audit.append({ tenant: vm.tenant, vm: vmId, op: 'vm.destroy', source, result: 'ok' });
+    await this.o.audit.append({
+      tenant: vm.tenant,
+      vm: vmId,
+      op: 'vm.destroy',
+      source,
+      result: opts.keepDisk ? 'ok:disk-kept' : 'ok',
+    });
   }
 
-  private async destroyOnNode(vm: VmRecord): Promise<void> {
-    const answer = await this.o.link.request(
-      vm.node_id!,
-      { type: 'destroy', request_id: newRequestId(), vm_id: vm.id },
-      60_000,
-    );
+  private async destroyOnNode(vm: VmRecord, keepDisk: boolean): Promise<void> {
+    const msg = { type: 'destroy', request_id: newRequestId(), vm_id: vm.id, keep_disk: keepDisk } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 60_000);
     if (answer.ok || answer.error?.code === 'vm_not_found') return;
     this.o.log.warn('destroy refused by node', {
       vm_id: vm.id,
