@@ -168,4 +168,36 @@ describe('coordinator faults', () => {
       (await coord.api('GET', '/v1/vms')).body.vms.filter((v: { name: string }) => v.name === vm!.name),
     ).toHaveLength(1);
   });
+
+  it('releases a claim whose spawn never left the coordinator (crash between claim and send)', async () => {
+    const name = `${MARK}-claimed`;
+    // free the 2-thread host first: this test needs room for one VM
+    for (const v of (await coord.api('GET', '/v1/vms')).body.vms)
+      await coord.api('DELETE', `/v1/vms/${v.id}`);
+    await coord.kill();
+    coord = await startCoordinator({
+      dataDir: coord.dataDir,
+      port: coord.port,
+      args: LIVENESS,
+      env: { VMPOOL_FAILPOINT: 'coordinator:claimed' },
+    });
+    await waitNodesReady(coord, [NODE], logs);
+    const crashed = await coord
+      .api('POST', '/v1/vms', { token, body: vmRequest(name, 1, 128) })
+      .catch(() => null);
+    expect(crashed, 'the coordinator should have died at the failpoint').toBeNull();
+    await waitFor(() => coord.child.signalCode === 'SIGKILL', { what: 'the coordinator to die by SIGKILL' });
+    coord = await startCoordinator({ dataDir: coord.dataDir, port: coord.port, args: LIVENESS });
+    await waitNodesReady(coord, [NODE], logs);
+    // the agent never got the spawn: its hello settles the durable claim by releasing it
+    await waitFor(async () => (await vmsNamed(name)).length === 0, {
+      what: `claim for ${name} released\n${logs()}`,
+    });
+    const domains = (await virsh(['list', '--all', '--name']))
+      .split('\n')
+      .filter((l) => l.trim().endsWith(`-${name}`));
+    expect(domains).toEqual([]);
+    const retry = await coord.api('POST', '/v1/vms', { token, body: vmRequest(name, 1, 128) });
+    expect(retry.status, JSON.stringify(retry.body)).toBe(201);
+  });
 });

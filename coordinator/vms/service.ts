@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { AuditLog } from '../audit/index.js';
@@ -75,6 +76,7 @@ export class VmService {
         : { vm: await this.claim(tenantId, req, opts), created: true };
     });
     if (!claimed.created) return { vm: this.view(claimed.vm), created: false };
+    failpoint('coordinator:claimed'); // fault tests: the claim is durable, the spawn never left
     const id = claimed.vm.id;
     const done = this.spawner.run(id, opts.requestId).finally(() => this.o.inflight.delete(id));
     if (!opts.wait) {

@@ -137,17 +137,14 @@ export interface Coordinator extends Proc {
 
 /** startCoordinator starts the real coordinator on a free loopback port and waits for /healthz. */
 export async function startCoordinator(
-  opts: { dataDir?: string; port?: number; args?: string[] } = {},
+  opts: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {},
 ): Promise<Coordinator> {
   const port = opts.port ?? (await freePort());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'vmpool-coord-')));
   const proc = startProc(
     BIN.coordinator,
     ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(opts.args ?? [])],
-    {
-      VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN,
-      VMPOOL_JOIN_TOKEN: JOIN_TOKEN,
-    },
+    { VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: JOIN_TOKEN, ...opts.env },
   );
   const url = `http://127.0.0.1:${port}`;
   const api: Coordinator['api'] = async (method, path, o = {}) => {
