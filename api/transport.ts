@@ -26,7 +26,10 @@ export class Transport {
 
   constructor(private readonly o: TransportOptions) {
     if (!/^https?:\/\/[^/\s]+/.test(o.url) || !URL.canParse(o.url)) {
-      throw new ClientError('invalid_url', `Cannot use --url ${JSON.stringify(o.url)}: expected http://HOST:PORT`);
+      throw new ClientError(
+        'invalid_url',
+        `Cannot use --url ${JSON.stringify(o.url)}: expected http://HOST:PORT`,
+      );
     }
     this.base = o.url.replace(/\/+$/, '');
     this.fetchFn = o.fetch ?? ((input, init) => fetch(input, init));
@@ -79,8 +82,13 @@ function parseJson(text: string, status: number): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ApiError('bad_response', `Cannot read coordinator answer (HTTP ${status}): it is not JSON`, status, {
-      cause: errorMessage(err),
-    });
+    throw new ApiError(
+      'bad_response',
+      `Cannot read coordinator answer (HTTP ${status}): it is not JSON`,
+      status,
+      {
+        cause: errorMessage(err),
+      },
+    );
   }
 }

@@ -119,9 +119,9 @@ export function createApp(d: AppDeps): Hono<Env> {
       const { wait } = c.req.valid('query');
       const key = c.req.header('idempotency-key')?.slice(0, 200);
       const r = await d.vms.create(c.req.valid('json'), tenantId, {
-      wait,
-      requestId: c.get('requestId'),
-      source: source(c),
+        wait,
+        requestId: c.get('requestId'),
+        source: source(c),
         ...(key ? { idempotencyKey: key } : {}),
       });
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
