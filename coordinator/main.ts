@@ -149,7 +149,8 @@ function countBy(values: string[]): Record<string, number> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  log.error('coordinator failed to start', { err });
+  // a config error is the one line below, naming its flag, variable or file key
+  if (!(isVmpoolError(err) && err.code === 'bad_config')) log.error('coordinator failed to start', { err });
   process.stderr.write(`vmpool-coordinator: ${errorMessage(err)}\n`);
   process.exit(isVmpoolError(err) && err.code === 'bad_config' ? 2 : 1);
 });

@@ -52,7 +52,7 @@ export function readArgv(
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new ConfigError(`Cannot parse arguments: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`Cannot parse arguments: ${argvProblem(err as Error, fields)}`, { cause: err });
   }
   const flags: Layer = new Map();
   for (const f of fields) {
@@ -60,6 +60,15 @@ export function readArgv(
     if (value !== undefined && f.meta.cli !== false) flags.set(f.key, { value, source: `--${f.key}` });
   }
   return { flags, configPath: parsed.values.config as string | undefined, positionals: parsed.positionals };
+}
+
+/** argvProblem shortens node's parseArgs message and suggests the flag an unknown one was meant to be. */
+function argvProblem(err: Error, fields: readonly Field[]): string {
+  const unknown = /^Unknown option '(--?[^']+)'/.exec(err.message)?.[1];
+  if (unknown === undefined) return err.message;
+  const flags = fields.filter((f) => f.meta.cli !== false).map((f) => f.key);
+  const near = closestName(unknown.replace(/^--?/, ''), [...flags, 'config']);
+  return `unknown option ${unknown}${near === undefined ? '' : ` (did you mean --${near}?)`}`;
 }
 
 /** readEnv takes each setting's variable; an empty one counts as unset; secrets also read ENV_FILE. */
