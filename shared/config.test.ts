@@ -291,3 +291,25 @@ describe.each([
     },
   );
 });
+
+describe('the shipped example configs', () => {
+  const root = join(import.meta.dirname, '..');
+  const tokens = { VMPOOL_ADMIN_TOKEN: 'a'.repeat(16), VMPOOL_JOIN_TOKEN: 'j'.repeat(16) };
+  it('systemd/coordinator.example.json loads', () => {
+    const { config } = loadConfig(
+      CoordinatorConfigSchema,
+      ['--config', join(root, 'systemd/coordinator.example.json')],
+      { env: tokens },
+    );
+    expect(config.listen).toBe('wg0:7700');
+    expect(config.bands).toBe('/etc/vmpool/bands.json');
+  });
+  it('systemd/agent.example.json loads', () => {
+    const { config } = loadConfig(AgentConfigSchema, ['--config', join(root, 'systemd/agent.example.json')], {
+      env: {},
+    });
+    expect(config['node-id']).toBe('hv-01');
+    expect(config.reserved).toBe(false);
+    expect(config['host-reserved-cpus']).toBe('16-17,34-35,52-53,70-71');
+  });
+});
