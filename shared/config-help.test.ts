@@ -1,47 +1,29 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentConfigSchema } from '../agent/options.js';
-import { CoordinatorConfigSchema } from '../coordinator/options.js';
-import { loadConfig } from './config.js';
+import { z } from 'zod';
 import { renderConfigHelp } from './config-help.js';
-import { optionMeta } from './config-options.js';
+import { boolOption, numberOption, positive, secretOption, textOption } from './config-options.js';
 
-describe.each([
-  ['vmpool-agent', AgentConfigSchema],
-  ['vmpool-coordinator', CoordinatorConfigSchema],
-])('%s --help', (_program, schema) => {
-  const help = renderConfigHelp('Usage: x', schema);
-  it.each(Object.entries(schema.shape))(
-    'shows %s by its flag, or its variable when it has no flag',
-    (key, s) => {
-      const meta = optionMeta.get(s);
-      expect(meta).toBeDefined();
-      const shown =
-        meta?.cli === false ? new RegExp(`^  ${meta.env} `, 'm') : new RegExp(`^  --${key}[ \n]`, 'm');
-      expect(help).toMatch(shown);
-      if (meta?.env) expect(help).toContain(meta.env);
-    },
-  );
+const Schema = z.object({
+  'data-dir': textOption({ env: 'T_DATA_DIR', help: 'state directory' }, '/var/lib/t'),
+  verbose: boolOption({ help: 'say more' }),
+  'rate-ms': numberOption({ env: 'T_RATE_MS', help: 'interval' }, 250, positive()),
+  token: secretOption({ env: 'T_TOKEN', help: 'a token' }),
 });
 
-describe('the shipped example configs', () => {
-  const root = join(import.meta.dirname, '..');
-  const tokens = { VMPOOL_ADMIN_TOKEN: 'a'.repeat(16), VMPOOL_JOIN_TOKEN: 'j'.repeat(16) };
-  it('systemd/coordinator.example.json loads', () => {
-    const { config } = loadConfig(
-      CoordinatorConfigSchema,
-      ['--config', join(root, 'systemd/coordinator.example.json')],
-      { env: tokens },
-    );
-    expect(config.listen).toBe('wg0:7700');
-    expect(config.bands).toBe('/etc/vmpool/bands.json');
+describe('renderConfigHelp', () => {
+  const help = renderConfigHelp('Usage: t [options]', Schema);
+  it.each([
+    /^Usage: t \[options\]\n\nOptions:\n/,
+    /^ {2}--config FILE {18}JSON file with any option below \(keys in camelCase\)$/m,
+    /^ {2}--data-dir VALUE {15}state directory \(env T_DATA_DIR, default \/var\/lib\/t\)$/m,
+    /^ {2}--verbose {22}say more \(default false\)$/m,
+    /^ {2}--rate-ms VALUE {16}interval \(env T_RATE_MS, default 250\)$/m,
+    /\n\nEnvironment:\n {2}T_TOKEN {24}a token \(or T_TOKEN_FILE naming a file that holds it\)\n$/,
+  ])('prints a line matching %s', (line) => {
+    expect(help).toMatch(line);
   });
-  it('systemd/agent.example.json loads', () => {
-    const { config } = loadConfig(AgentConfigSchema, ['--config', join(root, 'systemd/agent.example.json')], {
-      env: {},
-    });
-    expect(config['node-id']).toBe('hv-01');
-    expect(config.reserved).toBe(false);
-    expect(config['host-reserved-cpus']).toBe('16-17,34-35,52-53,70-71');
+
+  it('offers no --flag for a setting read only from the environment', () => {
+    expect(help).not.toContain('--token');
   });
 });
