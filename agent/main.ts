@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadOptions, readSecret, renderHelp } from '../shared/config.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
+import { renderConfigHelp } from '../shared/config-help.js';
 import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
@@ -11,7 +12,7 @@ import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirt } from './hypervisor/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { lockImagesDir } from './lock.js';
-import { AGENT_OPTIONS, AGENT_USAGE } from './options.js';
+import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
 import { renderTopologyTable } from './topology/index.js';
 import { renderVmTable } from './vms/table.js';
 import { recover } from './vms/recovery.js';
@@ -21,10 +22,10 @@ const AGENT_VERSION = '0.1.0';
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(renderHelp(AGENT_USAGE, AGENT_OPTIONS));
+    process.stdout.write(renderConfigHelp(AGENT_USAGE, AgentConfigSchema));
     return argv.length === 0 ? 2 : 0;
   }
-  const { values: o, positionals } = loadOptions(AGENT_OPTIONS, argv);
+  const { config: o, positionals } = loadConfig(AgentConfigSchema, argv);
   const [command, ...rest] = positionals;
   switch (command) {
     case 'inspect':
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function inspect(o: Record<string, unknown>): Promise<number> {
+async function inspect(o: AgentConfig): Promise<number> {
   const hv = await openLibvirt(String(o['libvirt-uri'])).catch((err) => {
     log.warn('libvirt unreachable; KVM reported unusable', { err });
     return null;
@@ -66,17 +67,17 @@ async function inspect(o: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function run(o: Record<string, unknown>): Promise<number> {
-  const url = o.coordinator as string | undefined;
+async function run(o: AgentConfig): Promise<number> {
+  const url = o.coordinator;
   if (!url) throw new ConfigError('Cannot run: --coordinator URL (or VMPOOL_COORDINATOR) is required');
-  const joinToken = readSecret('VMPOOL_JOIN_TOKEN');
+  const joinToken = o['join-token'];
   if (!joinToken)
     throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
   const nodeId = nodeIdOf(o);
   const nodeLog = log.child({ node_id: nodeId });
   const host = await openHost(o, nodeLog);
   const unlock = await lockImagesDir(host.imagesDir);
-  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true });
+  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] });
   const bootId = newBootId();
   const link = new AgentLink({
     url: agentUrl(url),
@@ -88,11 +89,11 @@ async function run(o: Record<string, unknown>): Promise<number> {
       v: PROTOCOL_VERSION,
       node_id: nodeId,
       boot_id: bootId,
-      reserved: o.reserved === true,
+      reserved: o.reserved,
       kvm: host.topology.kvm,
       topology: host.topology as Hello['topology'],
       host_reserved_cpus: host.hostReservedCpus,
-      host_reserved_memory_mb: Number(o['host-reserved-memory-mb'] ?? 0),
+      host_reserved_memory_mb: o['host-reserved-memory-mb'],
       agent_version: AGENT_VERSION,
       images_dir: host.imagesDir,
       images: await baseImages(host.imagesDir),
@@ -123,8 +124,8 @@ async function run(o: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function spawn(o: Record<string, unknown>): Promise<number> {
-  const file = o.spec as string | undefined;
+async function spawn(o: AgentConfig): Promise<number> {
+  const file = o.spec;
   if (!file) throw new ConfigError('Cannot spawn: --spec FILE is required');
   let raw: unknown;
   try {
@@ -158,7 +159,7 @@ async function spawn(o: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function list(o: Record<string, unknown>): Promise<number> {
+async function list(o: AgentConfig): Promise<number> {
   const host = await openHost(o, log);
   await loadSidecars(host.manager);
   await host.manager.refreshStates();
@@ -168,24 +169,22 @@ async function list(o: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function destroy(o: Record<string, unknown>, name: string | undefined): Promise<number> {
+async function destroy(o: AgentConfig, name: string | undefined): Promise<number> {
   if (!name) throw new ConfigError('Cannot destroy: give the VM name or id, e.g. vmpool-agent destroy web-1');
   const host = await openHost(o, log);
   const unlock = await lockImagesDir(host.imagesDir);
   await loadSidecars(host.manager);
-  await host.manager.destroy(name, { keepDisk: o['keep-disk'] === true }).finally(unlock);
+  await host.manager.destroy(name, { keepDisk: o['keep-disk'] }).finally(unlock);
   await host.hv.close();
   process.stdout.write(`destroyed ${name}\n`);
   return 0;
 }
 
 /** recoverOnce runs start-up recovery and prints its report (operators: with the service stopped). */
-async function recoverOnce(o: Record<string, unknown>): Promise<number> {
+async function recoverOnce(o: AgentConfig): Promise<number> {
   const host = await openHost(o, log);
   const unlock = await lockImagesDir(host.imagesDir);
-  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] === true }).finally(
-    unlock,
-  );
+  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] }).finally(unlock);
   await host.hv.close();
   process.stdout.write(
     o.json

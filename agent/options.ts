@@ -1,95 +1,102 @@
-import type { OptionSpec } from '../shared/config.js';
+import { z } from 'zod';
+import {
+  aString,
+  boolOption,
+  numberOption,
+  optionalSecret,
+  textOption,
+  wholeAtLeast,
+} from '../shared/config-options.js';
+import { parseCpuList } from '../shared/cpulist.js';
 
-/** AGENT_OPTIONS is the agent's process interface; each flag can also come from --config or env. */
-export const AGENT_OPTIONS: readonly OptionSpec[] = [
-  {
-    flag: 'coordinator',
-    env: 'VMPOOL_COORDINATOR',
-    type: 'string',
-    help: 'coordinator URL, e.g. ws://10.8.0.1:7700 (run only)',
-  },
-  { flag: 'node-id', env: 'VMPOOL_NODE_ID', type: 'string', help: 'stable node id (default: hostname)' },
-  {
-    flag: 'reserved',
-    env: 'VMPOOL_RESERVED',
-    type: 'boolean',
-    default: false,
-    help: 'mark this node reserved: placement uses it only when nothing else fits',
-  },
-  {
-    flag: 'host-reserved-cpus',
-    env: 'VMPOOL_HOST_RESERVED_CPUS',
-    type: 'string',
-    default: '',
-    help: 'host + emulator threads never given to VMs, e.g. 16-17,52-53,34-35,70-71',
-  },
-  {
-    flag: 'host-reserved-memory-mb',
-    env: 'VMPOOL_HOST_RESERVED_MEMORY_MB',
-    type: 'string',
-    default: '0',
-    help: 'memory kept for the host on each NUMA node',
-  },
-  {
-    flag: 'images-dir',
-    env: 'VMPOOL_IMAGES_DIR',
-    type: 'string',
-    default: '/var/lib/libvirt/images',
-    help: 'where disks, seed ISOs and sidecars live; base images in <dir>/base',
-  },
-  {
-    flag: 'libvirt-uri',
-    env: 'VMPOOL_LIBVIRT_URI',
-    type: 'string',
-    default: 'qemu:///system',
-    help: 'libvirt connection URI (test:///default for a fake host)',
-  },
-  {
-    flag: 'sysfs-root',
-    env: 'VMPOOL_SYSFS_ROOT',
-    type: 'string',
-    default: '/',
-    help: 'root under which sys/ and proc/ are read (fixtures in tests)',
-  },
-  {
-    flag: 'dev-kvm',
-    env: 'VMPOOL_DEV_KVM',
-    type: 'string',
-    default: '/dev/kvm',
-    help: 'KVM device to probe',
-  },
-  {
-    flag: 'no-kvm',
-    env: 'VMPOOL_NO_KVM',
-    type: 'boolean',
-    default: false,
-    help: 'never use KVM: run guests under TCG emulation',
-  },
-  {
-    flag: 'user-network',
-    env: 'VMPOOL_USER_NETWORK',
-    type: 'boolean',
-    default: false,
-    help: 'give VMs without a bridge a user-mode NIC',
-  },
-  {
-    flag: 'restart-stopped',
-    env: 'VMPOOL_RESTART_STOPPED',
-    type: 'boolean',
-    default: false,
-    help: 'at recovery, start VMs found stopped whose desired state is running',
-  },
-  {
-    flag: 'shutdown-timeout-ms',
-    env: 'VMPOOL_SHUTDOWN_TIMEOUT_MS',
-    type: 'string',
-    default: '10000',
-    help: 'destroy: how long a guest may take to power off before it is forced off',
-  },
-  { flag: 'spec', type: 'string', help: 'seed-003 spawn spec JSON file (spawn only)' },
-  { flag: 'keep-disk', type: 'boolean', default: false, help: 'destroy: keep the disk images' },
-  { flag: 'json', type: 'boolean', default: false, help: 'print JSON instead of a table' },
-];
+const cpuList = () =>
+  aString().superRefine((v, ctx) => {
+    try {
+      parseCpuList(v);
+    } catch (err) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a cpu list such as 16-17,52-53: ${(err as Error).message}`,
+      });
+    }
+  });
+
+const url = () => aString().refine((v) => URL.canParse(v), 'expected a URL such as ws://10.8.0.1:7700');
+
+/**
+ * AgentConfigSchema is the agent's process interface: every setting with its --flag, VMPOOL_*
+ * variable and --config key (the flag in camelCase); the join token only from the environment.
+ */
+export const AgentConfigSchema = z
+  .object({
+    coordinator: textOption(
+      { env: 'VMPOOL_COORDINATOR', help: 'coordinator URL, e.g. ws://10.8.0.1:7700 (run only)' },
+      undefined,
+      url(),
+    ),
+    'node-id': textOption({ env: 'VMPOOL_NODE_ID', help: 'stable node id (default: hostname)' }),
+    reserved: boolOption({
+      env: 'VMPOOL_RESERVED',
+      help: 'mark this node reserved: placement uses it only when nothing else fits',
+    }),
+    'host-reserved-cpus': textOption(
+      {
+        env: 'VMPOOL_HOST_RESERVED_CPUS',
+        help: 'host + emulator threads never given to VMs, e.g. 16-17,52-53,34-35,70-71',
+      },
+      '',
+      cpuList(),
+    ),
+    'host-reserved-memory-mb': numberOption(
+      { env: 'VMPOOL_HOST_RESERVED_MEMORY_MB', help: 'memory kept for the host on each NUMA node' },
+      0,
+      wholeAtLeast(0),
+    ),
+    'images-dir': textOption(
+      {
+        env: 'VMPOOL_IMAGES_DIR',
+        help: 'where disks, seed ISOs and sidecars live; base images in <dir>/base',
+      },
+      '/var/lib/libvirt/images',
+    ),
+    'libvirt-uri': textOption(
+      { env: 'VMPOOL_LIBVIRT_URI', help: 'libvirt connection URI (test:///default for a fake host)' },
+      'qemu:///system',
+    ),
+    'sysfs-root': textOption(
+      { env: 'VMPOOL_SYSFS_ROOT', help: 'root under which sys/ and proc/ are read (fixtures in tests)' },
+      '/',
+    ),
+    'dev-kvm': textOption({ env: 'VMPOOL_DEV_KVM', help: 'KVM device to probe' }, '/dev/kvm'),
+    'no-kvm': boolOption({ env: 'VMPOOL_NO_KVM', help: 'never use KVM: run guests under TCG emulation' }),
+    'user-network': boolOption({
+      env: 'VMPOOL_USER_NETWORK',
+      help: 'give VMs without a bridge a user-mode NIC',
+    }),
+    'restart-stopped': boolOption({
+      env: 'VMPOOL_RESTART_STOPPED',
+      help: 'at recovery, start VMs found stopped whose desired state is running',
+    }),
+    'shutdown-timeout-ms': numberOption(
+      {
+        env: 'VMPOOL_SHUTDOWN_TIMEOUT_MS',
+        help: 'destroy: how long a guest may take to power off before it is forced off',
+      },
+      10_000,
+      wholeAtLeast(0),
+    ),
+    spec: textOption({ help: 'seed-003 spawn spec JSON file (spawn only)' }),
+    'keep-disk': boolOption({ help: 'destroy: keep the disk images' }),
+    json: boolOption({ help: 'print JSON instead of a table' }),
+    'join-token': optionalSecret({
+      env: 'VMPOOL_JOIN_TOKEN',
+      help: 'token to join the coordinator (run only)',
+    }),
+  })
+  .strict();
+
+/** AgentConfig is the agent's validated settings, keyed by flag name. */
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
 
 /** AGENT_USAGE heads `vmpool-agent --help`. */
 export const AGENT_USAGE = `Usage: vmpool-agent <command> [options]

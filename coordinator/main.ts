@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
-import { ConfigError, loadOptions, readSecret, renderHelp } from '../shared/config.js';
+import { ConfigError, loadConfig } from '../shared/config.js';
+import { renderConfigHelp } from '../shared/config-help.js';
 import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
@@ -16,7 +17,7 @@ import { AgentLinkServer } from './link/server.js';
 import { NodeRegistry } from './registry/registry.js';
 import { LowdbStore } from './store/index.js';
 import { hashToken } from './tenants/index.js';
-import { COORDINATOR_OPTIONS, COORDINATOR_USAGE } from './options.js';
+import { CoordinatorConfigSchema, COORDINATOR_USAGE } from './options.js';
 import { Reconciler } from './vms/reconcile.js';
 import { VmService } from './vms/service.js';
 
@@ -24,28 +25,24 @@ const log = createLogger({ component: 'coordinator' });
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(renderHelp(COORDINATOR_USAGE, COORDINATOR_OPTIONS));
+    process.stdout.write(renderConfigHelp(COORDINATOR_USAGE, CoordinatorConfigSchema));
     return;
   }
-  const { values: o } = loadOptions(COORDINATOR_OPTIONS, argv);
-  const adminToken = readSecret('VMPOOL_ADMIN_TOKEN');
-  const joinToken = readSecret('VMPOOL_JOIN_TOKEN');
-  if (!adminToken || adminToken.length < 16)
-    throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN (16+ characters) is required');
-  if (!joinToken || joinToken.length < 16)
-    throw new ConfigError('Cannot start: VMPOOL_JOIN_TOKEN (16+ characters) is required');
-  const listen = resolveListen(String(o.listen), { allowAll: o['listen-all'] === true });
-  const dataDir = String(o['data-dir']);
+  // everything that can be wrong with the settings is found before anything is written
+  const { config: o } = loadConfig(CoordinatorConfigSchema, argv);
+  const { 'admin-token': adminToken, 'join-token': joinToken } = o;
+  const listen = resolveListen(o.listen, { allowAll: o['listen-all'] });
+  const bands = loadBands(o.bands);
+  const dataDir = o['data-dir'];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const bands = loadBands(o.bands as string | undefined);
   const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
   const audit = await AuditLog.open(join(dataDir, 'audit.log'));
   const registry = new NodeRegistry({
     liveness: {
-      minIntervalMs: num(o['min-heartbeat-ms'], 'min-heartbeat-ms'),
-      maxHeartbeatsPerSecond: num(o['max-heartbeats-per-second'], 'max-heartbeats-per-second'),
-      missedIntervals: num(o['missed-heartbeats'], 'missed-heartbeats'),
+      minIntervalMs: o['min-heartbeat-ms'],
+      maxHeartbeatsPerSecond: o['max-heartbeats-per-second'],
+      missedIntervals: o['missed-heartbeats'],
     },
   });
   const reconciler = new Reconciler(store, log);
@@ -69,12 +66,9 @@ async function main(argv: string[]): Promise<void> {
     },
     { joinToken, log },
   );
-  const ranking = String(o.ranking);
-  if (ranking !== 'pack' && ranking !== 'spread')
-    throw new ConfigError(`Cannot use ranking ${JSON.stringify(ranking)}: pack or spread`);
   const placement = {
-    ranking,
-    cpu_overcommit: num(o['cpu-overcommit'], 'cpu-overcommit'),
+    ranking: o.ranking,
+    cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
   const vms = new VmService({
@@ -148,13 +142,6 @@ function loadBands(path: string | undefined): BandConfig {
   return parseBandConfig(raw);
 }
 
-function num(v: unknown, flag: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new ConfigError(`Cannot use --${flag} ${JSON.stringify(v)}: expected a positive number`);
-  return n;
-}
-
 function countBy(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
@@ -162,7 +149,8 @@ function countBy(values: string[]): Record<string, number> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  log.error('coordinator failed to start', { err });
+  // a config error is the one line below, naming its flag, variable or file key
+  if (!(isVmpoolError(err) && err.code === 'bad_config')) log.error('coordinator failed to start', { err });
   process.stderr.write(`vmpool-coordinator: ${errorMessage(err)}\n`);
   process.exit(isVmpoolError(err) && err.code === 'bad_config' ? 2 : 1);
 });

@@ -1,70 +1,75 @@
-import type { OptionSpec } from '../shared/config.js';
+import { z } from 'zod';
+import {
+  boolOption,
+  choiceOption,
+  numberOption,
+  positive,
+  secretOption,
+  textOption,
+} from '../shared/config-options.js';
 
-/** COORDINATOR_OPTIONS is the coordinator's process interface: every flag also from --config and env. */
-export const COORDINATOR_OPTIONS: readonly OptionSpec[] = [
-  {
-    flag: 'listen',
-    env: 'VMPOOL_LISTEN',
-    type: 'string',
-    default: '127.0.0.1:7700',
-    help: 'ADDR:PORT or IFACE:PORT to bind (e.g. wg0:7700)',
-  },
-  {
-    flag: 'listen-all',
-    env: 'VMPOOL_LISTEN_ALL',
-    type: 'boolean',
-    default: false,
-    help: 'allow a wildcard listen address such as 0.0.0.0:7700',
-  },
-  {
-    flag: 'data-dir',
-    env: 'VMPOOL_DATA_DIR',
-    type: 'string',
-    default: '/var/lib/vmpool-coordinator',
-    help: 'state directory (state.json, audit.log)',
-  },
-  {
-    flag: 'bands',
-    env: 'VMPOOL_BANDS',
-    type: 'string',
-    help: 'VMID bands JSON file (default: one band 100-999999)',
-  },
-  {
-    flag: 'ranking',
-    env: 'VMPOOL_RANKING',
-    type: 'string',
-    default: 'pack',
-    help: 'placement ranking: pack or spread',
-  },
-  {
-    flag: 'cpu-overcommit',
-    env: 'VMPOOL_CPU_OVERCOMMIT',
-    type: 'string',
-    default: '4',
-    help: 'shared vCPUs per shared host thread',
-  },
-  {
-    flag: 'min-heartbeat-ms',
-    env: 'VMPOOL_MIN_HEARTBEAT_MS',
-    type: 'string',
-    default: '5000',
-    help: 'smallest heartbeat interval handed to agents',
-  },
-  {
-    flag: 'max-heartbeats-per-second',
-    env: 'VMPOOL_MAX_HEARTBEATS_PER_SECOND',
-    type: 'string',
-    default: '50',
-    help: 'fleet-wide heartbeat rate cap',
-  },
-  {
-    flag: 'missed-heartbeats',
-    env: 'VMPOOL_MISSED_HEARTBEATS',
-    type: 'string',
-    default: '3',
-    help: 'silent intervals before a node is down',
-  },
-];
+const TOKEN_LENGTH = 16;
+
+const token = () =>
+  z.string({ error: 'expected a string' }).min(TOKEN_LENGTH, `expected ${TOKEN_LENGTH} or more characters`);
+
+/**
+ * CoordinatorConfigSchema is the coordinator's process interface: every setting with its --flag,
+ * VMPOOL_* variable and --config key (the flag in camelCase); tokens only from the environment.
+ */
+export const CoordinatorConfigSchema = z
+  .object({
+    listen: textOption(
+      { env: 'VMPOOL_LISTEN', help: 'ADDR:PORT or IFACE:PORT to bind (e.g. wg0:7700)' },
+      '127.0.0.1:7700',
+    ),
+    'listen-all': boolOption({
+      env: 'VMPOOL_LISTEN_ALL',
+      help: 'allow a wildcard listen address such as 0.0.0.0:7700',
+    }),
+    'data-dir': textOption(
+      { env: 'VMPOOL_DATA_DIR', help: 'state directory (state.json, audit.log)' },
+      '/var/lib/vmpool-coordinator',
+    ),
+    bands: textOption({ env: 'VMPOOL_BANDS', help: 'VMID bands JSON file (default: one band 100-999999)' }),
+    ranking: choiceOption(
+      { env: 'VMPOOL_RANKING', help: 'placement ranking: pack or spread' },
+      ['pack', 'spread'],
+      'pack',
+    ),
+    'cpu-overcommit': numberOption(
+      { env: 'VMPOOL_CPU_OVERCOMMIT', help: 'shared vCPUs per shared host thread' },
+      4,
+      positive(),
+    ),
+    'min-heartbeat-ms': numberOption(
+      { env: 'VMPOOL_MIN_HEARTBEAT_MS', help: 'smallest heartbeat interval handed to agents' },
+      5000,
+      positive(),
+    ),
+    'max-heartbeats-per-second': numberOption(
+      { env: 'VMPOOL_MAX_HEARTBEATS_PER_SECOND', help: 'fleet-wide heartbeat rate cap' },
+      50,
+      positive(),
+    ),
+    'missed-heartbeats': numberOption(
+      { env: 'VMPOOL_MISSED_HEARTBEATS', help: 'silent intervals before a node is down' },
+      3,
+      positive(),
+    ),
+    'admin-token': secretOption(
+      { env: 'VMPOOL_ADMIN_TOKEN', help: 'admin bearer token, 16+ characters' },
+      token(),
+    ),
+    'join-token': secretOption(
+      { env: 'VMPOOL_JOIN_TOKEN', help: 'token agents join with, 16+ characters' },
+      token(),
+    ),
+  })
+  .strict();
+
+/** CoordinatorConfig is the coordinator's validated settings, keyed by flag name. */
+export type CoordinatorConfig = z.output<typeof CoordinatorConfigSchema>;
 
 /** COORDINATOR_USAGE heads `vmpool-coordinator --help`. */
 export const COORDINATOR_USAGE = `Usage: vmpool-coordinator [options]
