@@ -6,12 +6,12 @@ import { createLogger } from '../../shared/log.js';
 import type { CoordinatorMessage } from '../../shared/protocol.js';
 import { AuditLog, verify } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
-import { AgentLinkServer } from '../link/server.js';
+import { createCore } from '../core.js';
+import { EventBus } from '../events/bus.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../placement/types.js';
 import { NodeRegistry } from '../registry/registry.js';
 import { helloFor } from '../registry/testing.js';
 import { MemoryStore } from '../store/index.js';
-import { VmService } from '../vms/service.js';
 import { createApp } from './app.js';
 import { createMetrics } from './metrics.js';
 
@@ -28,25 +28,21 @@ async function harness(opts: { spawnTimeoutMs?: number } = {}) {
   await store.load();
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
   const audit = await AuditLog.open(auditPath);
-  const registry = new NodeRegistry();
-  const link = new AgentLinkServer(
-    registry,
-    { onHello: () => undefined, onHeartbeat: () => undefined },
-    { joinToken: 'j'.repeat(20), log },
-  );
+  const bus = new EventBus({ log });
+  const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
     bands: [{ name: 'default', from: 100, to: 101 }],
     default_band: 'default',
   });
-  const vms = new VmService({
+  const { vms, link } = createCore({
     store,
     registry,
-    link,
+    bus,
     audit,
     bands,
     placement: DEFAULT_PLACEMENT_CONFIG,
     log,
-    inflight: new Set(),
+    joinToken: 'j'.repeat(20),
     ...opts,
   });
   const metrics = createMetrics({ nodes: () => ({}), vms: () => ({}) });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VmReport } from '../../shared/protocol.js';
 import type { NodeEntry } from '../registry/registry.js';
 import { emptyState, type StoreState, type VmRecord } from '../store/types.js';
-import { ADOPTED_TENANT, reconcileNode } from './reconcile.js';
+import { ADOPTED_TENANT, describeChange, reconcileNode } from './reconcile.js';
 
 const node = { id: 'n1' } as NodeEntry;
 const now = '2026-01-01T00:00:00.000Z';
@@ -51,7 +51,7 @@ const run = (s: StoreState, reports: VmReport[], full: boolean, inflight: string
     inflight: new Set(inflight),
     now,
     apply: true,
-  });
+  }).map(describeChange);
 
 describe('reconcileNode', () => {
   it('on hello: a made VM missing from the agent is lost, a half-made one is released', () => {

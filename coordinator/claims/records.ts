@@ -1,6 +1,6 @@
 import type { StoreState, VmPlacement } from '../store/types.js';
 import type { Decision } from '../placement/types.js';
-import type { CreateVmRequest } from './schema.js';
+import type { CreateVmRequest } from '../vms/schema.js';
 
 /** forgetVm deletes a VM's record with its claim, VMID and idempotency keys; call it inside store.update. */
 export function forgetVm(draft: StoreState, vmId: string): void {
@@ -19,7 +19,6 @@ export function toPlacement(
   req: CreateVmRequest,
   tenant: string,
   d: Decision,
-  generation: number,
 ): VmPlacement {
   const group = affinityGroup(tenant, req.placement.anti_affinity_group);
   return {
@@ -32,6 +31,5 @@ export function toPlacement(
     vcpu_count: req.vcpu_count,
     ...(group ? { anti_affinity_group: group } : {}),
     pass: d.pass,
-    node_generation: generation,
   };
 }
