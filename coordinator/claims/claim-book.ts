@@ -1,19 +1,24 @@
 import type { EventInput } from '../../shared/events.js';
 import type { VmReport } from '../../shared/protocol.js';
 import type { EventBus } from '../events/bus.js';
-import type { Placed } from '../placer/placer.js';
+import type { Decision } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
 import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../store/index.js';
-import { VmError } from '../vms/errors.js';
-import type { CreateVmRequest } from '../vms/schema.js';
+import { ClaimError } from './errors.js';
 import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
-import { forgetVm, toPlacement } from './records.js';
+import { type ClaimRequest, forgetVm, toPlacement } from './records.js';
+
+/** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
+export interface Placed {
+  readonly decision: Decision;
+  readonly seed: number;
+}
 
 /** ClaimInput is everything admission decided for a new VM: who, what, which VMID and where. */
 export interface ClaimInput {
   readonly id: string;
   readonly tenantId: string;
-  readonly req: CreateVmRequest;
+  readonly req: ClaimRequest;
   readonly vmid: number;
   readonly band?: { readonly name: string; readonly tags?: readonly string[] | undefined };
   readonly placed: Placed;
@@ -108,7 +113,7 @@ export class ClaimBook {
       const rec = d.vms[vmId];
       if (!rec) return;
       rec.node_id = placed.decision.node_id;
-      rec.placement = toPlacement(rec.request as CreateVmRequest, rec.tenant, placed.decision);
+      rec.placement = toPlacement(rec.request as ClaimRequest, rec.tenant, placed.decision);
       rec.updated_at = at;
     });
     const vm = this.mustGet(vmId);
@@ -168,7 +173,7 @@ export class ClaimBook {
 
   private mustGet(vmId: string): VmRecord {
     const vm = this.get(vmId);
-    if (!vm) throw new VmError('not_found', 'Cannot find VM: it was removed');
+    if (!vm) throw new ClaimError('not_found', 'Cannot find VM: it was removed');
     return vm;
   }
 

@@ -1,6 +1,20 @@
 import type { StoreState, VmPlacement } from '../store/types.js';
 import type { Decision } from '../placement/types.js';
-import type { CreateVmRequest } from '../vms/schema.js';
+
+/**
+ * ClaimRequest is the part of a validated create request a claim keeps and sizes itself by (the
+ * API's CreateVmRequest has this shape; claims do not depend on the HTTP contract).
+ */
+export interface ClaimRequest {
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly vcpu_count: number;
+  readonly memory_mb: number;
+  readonly placement: {
+    readonly cpu_policy: 'dedicated' | 'shared';
+    readonly anti_affinity_group?: string | undefined;
+  };
+}
 
 /** forgetVm deletes a VM's record with its claim, VMID and idempotency keys; call it inside store.update. */
 export function forgetVm(draft: StoreState, vmId: string): void {
@@ -16,7 +30,7 @@ export function affinityGroup(tenant: string, group: string | undefined): string
 
 /** toPlacement turns a placement decision into the claim stored on the VM record. */
 export function toPlacement(
-  req: CreateVmRequest,
+  req: ClaimRequest,
   tenant: string,
   d: Decision,
 ): VmPlacement {

@@ -1,16 +1,22 @@
 import type { Hello } from '../../shared/protocol.js';
 import { placeVm } from '../placement/index.js';
-import type { Decision, PlacementConfig, PlacementRequest, PlacementResult } from '../placement/types.js';
+import type { PlacementConfig, PlacementRequest, PlacementResult } from '../placement/types.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { affinityGroup } from '../claims/records.js';
-import type { CreateVmRequest } from '../vms/schema.js';
 import { placementNodes } from './fleet-view.js';
 
-/** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
-export interface Placed {
-  readonly decision: Decision;
-  readonly seed: number;
+/** PlacementAsk is what placement reads from a validated create request (CreateVmRequest has this shape). */
+export interface PlacementAsk {
+  readonly vcpu_count: number;
+  readonly memory_mb: number;
+  readonly image: string;
+  readonly placement: {
+    readonly cpu_policy: 'dedicated' | 'shared';
+    readonly requires_kvm: boolean;
+    readonly allow_reserved: boolean;
+    readonly anti_affinity_group?: string | undefined;
+  };
 }
 
 /** PlaceResult is placement's answer plus the seed it ran with. */
@@ -34,13 +40,13 @@ export class Placer {
   constructor(private readonly o: PlacerOptions) {}
 
   /** place decides where a VM goes; nodes in `exclude` already refused it. */
-  place(req: CreateVmRequest, tenantId: string, vmId: string, exclude: ReadonlySet<string>): PlaceResult {
+  place(req: PlacementAsk, tenantId: string, vmId: string, exclude: ReadonlySet<string>): PlaceResult {
     const seed = this.o.placement.seed + this.seq++;
     return { ...this.run(req, tenantId, vmId, exclude, seed), seed };
   }
 
   /** dryRun is place without consuming a seed. */
-  dryRun(req: CreateVmRequest, tenantId: string): PlaceResult {
+  dryRun(req: PlacementAsk, tenantId: string): PlaceResult {
     const seed = this.o.placement.seed + this.seq;
     return { ...this.run(req, tenantId, 'dry-run', new Set(), seed), seed };
   }
@@ -56,7 +62,7 @@ export class Placer {
   }
 
   private run(
-    req: CreateVmRequest,
+    req: PlacementAsk,
     tenantId: string,
     vmId: string,
     exclude: ReadonlySet<string>,
@@ -70,7 +76,7 @@ export class Placer {
 }
 
 /** placementRequest is the part of a create request placement reads. */
-function placementRequest(req: CreateVmRequest, tenantId: string, vmId: string): PlacementRequest {
+function placementRequest(req: PlacementAsk, tenantId: string, vmId: string): PlacementRequest {
   return {
     vm_id: vmId,
     vcpu_count: req.vcpu_count,
