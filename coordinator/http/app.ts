@@ -40,6 +40,19 @@ const TenantCreateSchema = z.strictObject({
   }),
 });
 
+const AUDIT_FILTERS = ['tenant', 'vm', 'since', 'before'] as const;
+const AuditFilterSchema = z.strictObject({
+  tenant: z.string().max(64).optional(),
+  vm: z.string().max(64).optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  before: z.coerce.number().int().positive().optional(),
+});
+
+/** pickQuery keeps the named, non-empty query parameters. */
+function pickQuery(query: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter(([k, v]) => names.includes(k) && v !== ''));
+}
+
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
 export function createApp(d: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
@@ -142,12 +155,8 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   app.get('/v1/audit', admin, async (c) => {
     const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 10_000);
-    return c.json({
-      entries: await d.audit.list({
-        limit,
-        ...(c.req.query('tenant') ? { tenant: c.req.query('tenant') } : {}),
-      }),
-    });
+    const filters = parseOrThrow(AuditFilterSchema, pickQuery(c.req.query(), AUDIT_FILTERS), 'audit query');
+    return c.json({ entries: await d.audit.list({ limit, ...filters }) });
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   return app;
