@@ -64,7 +64,9 @@ describe('source architecture', () => {
   it('coordinator/placement imports only itself and shared/', () => {
     const outside = [...graph]
       .filter(([f]) => f.startsWith('coordinator/placement/'))
-      .flatMap(([f, deps]) => deps.filter((d) => !/^(coordinator\/placement|shared)\//.test(d)).map((d) => `${f} → ${d}`));
+      .flatMap(([f, deps]) =>
+        deps.filter((d) => !/^(coordinator\/placement|shared)\//.test(d)).map((d) => `${f} → ${d}`),
+      );
     expect(outside).toEqual([]);
   });
 
@@ -83,14 +85,18 @@ describe('source architecture', () => {
 
   it('only coordinator/claims/ writes or deletes VM records', () => {
     const writers = production.filter((f) =>
-      /\.vms\[[^\]]+\]\s*=[^=]|delete \w+\.vms\[|Object\.assign\((rec|vm)\b/.test(readFileSync(join(ROOT, f), 'utf8')),
+      /\.vms\[[^\]]+\]\s*=[^=]|delete \w+\.vms\[|Object\.assign\((rec|vm)\b/.test(
+        readFileSync(join(ROOT, f), 'utf8'),
+      ),
     );
     expect(writers.every((f) => f.startsWith('coordinator/claims/'))).toBe(true);
     expect(writers).toContain('coordinator/claims/claim-book.ts');
   });
 
   it('only the claim book and the registry emit events', () => {
-    const emitters = production.filter((f) => /\.emit\(\{|bus\.emit\(/.test(readFileSync(join(ROOT, f), 'utf8')));
+    const emitters = production.filter((f) =>
+      /\.emit\(\{|bus\.emit\(/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
     expect(emitters.sort()).toEqual(['coordinator/claims/claim-book.ts', 'coordinator/registry/registry.ts']);
   });
 });

@@ -44,7 +44,9 @@ export function createCore(o: CoreOptions): Core {
   logEvents(o.bus, o.log);
   const claims = new ClaimBook({ store: o.store, bus: o.bus });
   const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
-    void claims.reconcile({ id: nodeId }, reports).catch((err) => o.log.error('reconcile failed', { node_id: nodeId, err }));
+    void claims
+      .reconcile({ id: nodeId }, reports)
+      .catch((err) => o.log.error('reconcile failed', { node_id: nodeId, err }));
   const link = new AgentLinkServer(
     o.registry,
     {

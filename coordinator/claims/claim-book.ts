@@ -161,7 +161,10 @@ export class ClaimBook {
   /** reconcile applies a node's complete VM report, writing only on change; returns the changes. */
   async reconcile(node: Pick<NodeEntry, 'id'>, reports: readonly VmReport[]): Promise<string[]> {
     const opts = { full: true, inflight: this.inflight, now: this.now().toISOString() };
-    const dry = reconcileNode(this.state(), node, reports, this.index.idsOn(node.id), { ...opts, apply: false });
+    const dry = reconcileNode(this.state(), node, reports, this.index.idsOn(node.id), {
+      ...opts,
+      apply: false,
+    });
     if (dry.length === 0) return [];
     let changes: ReportChange[] = [];
     await this.o.store.update((d) => {
@@ -179,7 +182,11 @@ export class ClaimBook {
 
   private emitPlaced(vm: VmRecord, placed: Placed, attempt: number, requestId: string): Promise<void> {
     const d = placed.decision;
-    return this.emit(vm, { type: 'vm.placed', numa_node: d.numa_node, pass: d.pass, seed: placed.seed, attempt }, requestId);
+    return this.emit(
+      vm,
+      { type: 'vm.placed', numa_node: d.numa_node, pass: d.pass, seed: placed.seed, attempt },
+      requestId,
+    );
   }
 
   private emit(vm: VmRecord, e: VmEventBody, requestId?: string): Promise<void> {

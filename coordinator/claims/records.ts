@@ -29,11 +29,7 @@ export function affinityGroup(tenant: string, group: string | undefined): string
 }
 
 /** toPlacement turns a placement decision into the claim stored on the VM record. */
-export function toPlacement(
-  req: ClaimRequest,
-  tenant: string,
-  d: Decision,
-): VmPlacement {
+export function toPlacement(req: ClaimRequest, tenant: string, d: Decision): VmPlacement {
   const group = affinityGroup(tenant, req.placement.anti_affinity_group);
   return {
     numa_node: d.numa_node,

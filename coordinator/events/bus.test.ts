@@ -8,7 +8,10 @@ const ids = { vm_id: 'v1', vmid: 100, tenant_id: 't1', name: 'web-1', node_id: '
 
 function capture() {
   const entries: LogEntry[] = [];
-  return { entries, log: createLogger({ component: 'coordinator', level: 'debug', sink: (e) => entries.push(e) }) };
+  return {
+    entries,
+    log: createLogger({ component: 'coordinator', level: 'debug', sink: (e) => entries.push(e) }),
+  };
 }
 
 describe('EventBus', () => {
@@ -45,7 +48,10 @@ describe('EventBus', () => {
   it('emit waits for a subscriber promise (the audit append) before it resolves', async () => {
     const bus = new EventBus();
     let done = false;
-    bus.subscribe(() => new Promise<void>((r) => setTimeout(() => r(void (done = true)), 10)));
+    bus.subscribe(async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      done = true;
+    });
     await bus.emit({ type: 'node.up', node_id: 'n1' });
     expect(done).toBe(true);
   });

@@ -1,11 +1,16 @@
-import { type CoordinatorEvent, EVENT_VERSION, type EventInput, type EventType } from '../../shared/events.js';
+import {
+  type CoordinatorEvent,
+  EVENT_VERSION,
+  type EventInput,
+  type EventType,
+} from '../../shared/events.js';
 import type { Logger } from '../../shared/log.js';
 
 /**
  * EventSubscriber sees every event in emit order, synchronously. It may return a promise (the
  * audit log's durable append); the emitter waits for those, so an answered API call is on disk.
  */
-export type EventSubscriber = (event: CoordinatorEvent) => void | Promise<unknown>;
+export type EventSubscriber = (event: CoordinatorEvent) => unknown;
 
 /** EventBusOptions injects the clock and the log that records a failing subscriber. */
 export interface EventBusOptions {
@@ -34,17 +39,24 @@ export class EventBus {
 
   /** on subscribes to one event type only. */
   on<T extends EventType>(type: T, fn: (e: Extract<CoordinatorEvent, { type: T }>) => void): () => void {
-    return this.subscribe((e) => (e.type === type ? fn(e as Extract<CoordinatorEvent, { type: T }>) : undefined));
+    return this.subscribe((e) =>
+      e.type === type ? fn(e as Extract<CoordinatorEvent, { type: T }>) : undefined,
+    );
   }
 
   /** emit stamps `v`, `seq` and `ts`, delivers at once, and resolves when subscribers' promises settle. */
   emit(input: EventInput): Promise<void> {
-    const event = { ...input, v: EVENT_VERSION, seq: ++this.seq, ts: this.now().toISOString() } as CoordinatorEvent;
+    const event = {
+      ...input,
+      v: EVENT_VERSION,
+      seq: ++this.seq,
+      ts: this.now().toISOString(),
+    } as CoordinatorEvent;
     const pending: Promise<unknown>[] = [];
     for (const fn of this.subscribers) {
       try {
         const r = fn(event);
-        if (r) pending.push(r.catch((err: unknown) => this.failed(event, err)));
+        if (r instanceof Promise) pending.push(r.catch((err: unknown) => this.failed(event, err)));
       } catch (err) {
         this.failed(event, err);
       }

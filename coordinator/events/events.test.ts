@@ -4,7 +4,13 @@ import { helloFor } from '../registry/testing.js';
 import { FakeAgent, type SpawnReply } from '../testing/fake-agent.js';
 import { type InProcess, JOIN_TOKEN, startInProcess } from '../testing/in-process.js';
 
-const vmBody = (name: string) => ({ name, vcpu_count: 2, memory_mb: 1024, disk_size_gb: 10, image: 'debian' });
+const vmBody = (name: string) => ({
+  name,
+  vcpu_count: 2,
+  memory_mb: 1024,
+  disk_size_gb: 10,
+  image: 'debian',
+});
 
 /** until polls a condition (reconciliation after a hello runs asynchronously). */
 async function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -48,7 +54,14 @@ describe('state-change events (real link over a WebSocket, real app in-process)'
     expect(types()).toEqual(['node.joined', 'vm.claimed', 'vm.placed', 'vm.spawning', 'vm.running']);
     for (const e of seen) expect(EventSchema.safeParse(e).success).toBe(true);
     expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(seen[1]).toMatchObject({ v: 1, vm_id: r.body.id, vmid: 100, tenant_id: t.id, name: 'web-1', node_id: 'n1' });
+    expect(seen[1]).toMatchObject({
+      v: 1,
+      vm_id: r.body.id,
+      vmid: 100,
+      tenant_id: t.id,
+      name: 'web-1',
+      node_id: 'n1',
+    });
     expect(seen[2]).toMatchObject({ type: 'vm.placed', numa_node: 0, pass: 1, seed: 0, attempt: 1 });
     expect(seen[4]).toMatchObject({ type: 'vm.running', via: 'spawn', vm_id: r.body.id });
   });
@@ -72,7 +85,11 @@ describe('state-change events (real link over a WebSocket, real app in-process)'
     const before = seen.length;
     expect((await c.call('DELETE', `/v1/vms/${vm.id}?keep_disk=true`, { token: t.token })).status).toBe(204);
     expect(since(before)).toEqual(['vm.destroyed']);
-    expect(seen.at(-1)).toMatchObject({ vm_id: vm.id, keep_disk: true, source: expect.stringMatching(/^http /) });
+    expect(seen.at(-1)).toMatchObject({
+      vm_id: vm.id,
+      keep_disk: true,
+      source: expect.stringMatching(/^http /),
+    });
   });
 
   it('a node loss emits down; the node coming back without its VM emits up then lost', async () => {

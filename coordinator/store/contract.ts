@@ -107,7 +107,10 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
         d.tenants.t1 = tenant('t1');
       });
       h.failWrites(true);
-      await expect(h.store.update((d) => void (d.tenants.t2 = tenant('t2')))).rejects.toThrow();
+      const failed = h.store.update((d) => {
+        d.tenants.t2 = tenant('t2');
+      });
+      await expect(failed).rejects.toThrow();
       const reopened = await h.reopen().load();
       expect(Object.keys(reopened.tenants)).toEqual(['t1']);
       expect(reopened.tenants.t1).toEqual(tenant('t1'));

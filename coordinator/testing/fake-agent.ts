@@ -33,7 +33,8 @@ export class FakeAgent {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => ws.send(JSON.stringify(opts.hello)));
       ws.once('error', reject);
-      const check = () => (agent.received.some((m) => m.type === 'welcome') ? resolve() : setTimeout(check, 5));
+      const check = () =>
+        agent.received.some((m) => m.type === 'welcome') ? resolve() : setTimeout(check, 5);
       check();
     });
     return agent;

@@ -28,7 +28,11 @@ export interface InProcess extends Core {
   audit: AuditLog;
   /** agentUrl is the ws:// address agents dial */
   agentUrl: string;
-  call(method: string, path: string, o?: { token?: string; body?: unknown }): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  call(
+    method: string,
+    path: string,
+    o?: { token?: string; body?: unknown },
+  ): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
   tenant(name: string): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
 }
@@ -42,9 +46,22 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
   const audit = await AuditLog.open(auditPath);
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({ bus });
-  const bands = parseBandConfig({ bands: [{ name: 'default', from: 100, to: 199 }], default_band: 'default' });
+  const bands = parseBandConfig({
+    bands: [{ name: 'default', from: 100, to: 199 }],
+    default_band: 'default',
+  });
   const placement = DEFAULT_PLACEMENT_CONFIG;
-  const core = createCore({ store, registry, bus, audit, bands, placement, log, joinToken: JOIN_TOKEN, ...opts });
+  const core = createCore({
+    store,
+    registry,
+    bus,
+    audit,
+    bands,
+    placement,
+    log,
+    joinToken: JOIN_TOKEN,
+    ...opts,
+  });
   const app = createApp({
     store,
     registry,
@@ -78,8 +95,11 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     agentUrl: `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_PATH}`,
     call,
     tenant: async (name) =>
-      (await call('POST', '/v1/tenants', { body: { name, quota: { vcpus: 64, memory_mb: 262_144, vms: 10 } } }))
-        .body,
+      (
+        await call('POST', '/v1/tenants', {
+          body: { name, quota: { vcpus: 64, memory_mb: 262_144, vms: 10 } },
+        })
+      ).body,
     close: async () => {
       core.link.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,7 +10,8 @@ export function admit(state: StoreState, tenantId: string, req: CreateVmRequest)
   const tenant = Object.hasOwn(state.tenants, tenantId) ? state.tenants[tenantId] : undefined;
   if (!tenant) throw new VmError('not_found', 'Cannot find tenant');
   const own = Object.values(state.vms).filter((v) => v.tenant === tenantId);
-  if (own.some((v) => v.name === req.name)) throw new VmError('name_in_use', 'Cannot create VM: the name is in use');
+  if (own.some((v) => v.name === req.name))
+    throw new VmError('name_in_use', 'Cannot create VM: the name is in use');
   checkQuota(tenant, own, req);
 }
 
@@ -37,7 +38,10 @@ export function findIdempotent(
   const rec = state.idempotency[idempotencyKey(tenantId, key)];
   if (!rec) return null;
   if (rec.request_hash !== hashRequest(req)) {
-    throw new VmError('idempotency_key_reused', 'Cannot reuse Idempotency-Key: it was used with a different body');
+    throw new VmError(
+      'idempotency_key_reused',
+      'Cannot reuse Idempotency-Key: it was used with a different body',
+    );
   }
   return state.vms[rec.vm_id] ?? null;
 }

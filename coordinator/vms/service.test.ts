@@ -4,7 +4,13 @@ import { helloFor } from '../registry/testing.js';
 import { FakeAgent } from '../testing/fake-agent.js';
 import { type InProcess, JOIN_TOKEN, startInProcess } from '../testing/in-process.js';
 
-const vmBody = (name: string) => ({ name, vcpu_count: 2, memory_mb: 1024, disk_size_gb: 10, image: 'debian' });
+const vmBody = (name: string) => ({
+  name,
+  vcpu_count: 2,
+  memory_mb: 1024,
+  disk_size_gb: 10,
+  image: 'debian',
+});
 
 describe('VM service through the real app and link', () => {
   let c: InProcess;
@@ -40,7 +46,9 @@ describe('VM service through the real app and link', () => {
     const placed: CoordinatorEvent[] = [];
     c.bus.on('vm.placed', (e) => placed.push(e));
     for (let i = 0; i < 3; i++)
-      expect((await c.call('POST', '/v1/placements/dry-run', { token: tenant.token, body: vmBody('x') })).status).toBe(200);
+      expect(
+        (await c.call('POST', '/v1/placements/dry-run', { token: tenant.token, body: vmBody('x') })).status,
+      ).toBe(200);
     await c.call('POST', '/v1/vms', { token: tenant.token, body: vmBody('web-1') });
     await c.call('POST', '/v1/placements/dry-run', { token: tenant.token, body: vmBody('x') });
     await c.call('POST', '/v1/vms', { token: tenant.token, body: vmBody('web-2') });
@@ -53,7 +61,9 @@ describe('VM service through the real app and link', () => {
     await c.call('POST', '/v1/vms', { token: other.token, body: vmBody('web-1') });
     const all = (await c.call('GET', '/v1/audit')).body.entries as { seq: number; vm: string | null }[];
     expect(all.map((e) => e.seq)).toEqual([6, 5, 4, 3, 2, 1]);
-    expect((await c.call('GET', '/v1/audit?limit=2')).body.entries.map((e: { seq: number }) => e.seq)).toEqual([6, 5]);
+    expect(
+      (await c.call('GET', '/v1/audit?limit=2')).body.entries.map((e: { seq: number }) => e.seq),
+    ).toEqual([6, 5]);
     const page2 = (await c.call('GET', '/v1/audit?limit=2&before=5')).body.entries;
     expect(page2.map((e: { seq: number }) => e.seq)).toEqual([4, 3]);
     const mine = (await c.call('GET', `/v1/audit?vm=${a.id}`)).body.entries;
