@@ -20,6 +20,11 @@ import { hashToken } from '../tenants/index.js';
 export const ADMIN_TOKEN = 'admin-token-for-unit-tests';
 export const JOIN_TOKEN = 'join-token-for-unit-tests';
 
+/** vmBody is a small POST /v1/vms body on the `debian` image every test hello offers. */
+export function vmBody(name: string): Record<string, unknown> {
+  return { name, vcpu_count: 2, memory_mb: 1024, disk_size_gb: 10, image: 'debian' };
+}
+
 /** InProcess is a wired coordinator: the real app (called in-process) and agent link (a real socket). */
 export interface InProcess extends Core {
   bus: EventBus;

@@ -2,15 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CoordinatorEvent } from '../../shared/events.js';
 import { helloFor } from '../registry/testing.js';
 import { FakeAgent } from '../testing/fake-agent.js';
-import { type InProcess, JOIN_TOKEN, startInProcess } from '../testing/in-process.js';
-
-const vmBody = (name: string) => ({
-  name,
-  vcpu_count: 2,
-  memory_mb: 1024,
-  disk_size_gb: 10,
-  image: 'debian',
-});
+import { type InProcess, JOIN_TOKEN, startInProcess, vmBody } from '../testing/in-process.js';
 
 describe('VM service through the real app and link', () => {
   let c: InProcess;
