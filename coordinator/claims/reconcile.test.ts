@@ -57,6 +57,7 @@ describe('reconcileNode', () => {
   it('on hello: a made VM missing from the agent is lost, a half-made one is released', () => {
     const s = stateWith(vm('made', 'running'), vm('half', 'creating'));
     expect(run(s, [], true).sort()).toEqual(['half:released', 'made:lost']);
+    expect(run(s, [], true)).toEqual([]); // lost stays lost: no second change, no rewrite
     expect(s.vms.made?.state).toBe('lost');
     expect(s.vms.half).toBeUndefined();
   });

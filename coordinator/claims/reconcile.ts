@@ -51,7 +51,7 @@ export function reconcileNode(
     if (report && report.state !== vm.state) {
       changes.push(change('state', vm, report.state));
       if (opts.apply) Object.assign(vm, { state: report.state, updated_at: opts.now });
-    } else if (!report && opts.full) {
+    } else if (!report && opts.full && vm.state !== 'lost') {
       changes.push(change(vm.state === 'creating' ? 'released' : 'lost', vm, vm.state));
       if (opts.apply) missing(draft, vm, opts.now);
     }
