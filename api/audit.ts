@@ -4,10 +4,23 @@ import { IdParamSchema, limitQuerySchema } from './query.js';
 /** AUDIT_LIMIT_MAX caps how many entries one GET /v1/audit returns. */
 export const AUDIT_LIMIT_MAX = 10_000;
 
-/** AuditQuerySchema is GET /v1/audit's query: how many entries, optionally one tenant's. */
+/** SeqQuerySchema reads an audit sequence number (a whole number) from a query string. */
+const SeqQuerySchema = z
+  .string()
+  .regex(/^\d+$/, 'must be a whole number')
+  .transform(Number)
+  .pipe(z.number().int().nonnegative());
+
+/**
+ * AuditQuerySchema is GET /v1/audit's query: the newest `limit` entries, optionally one tenant's or
+ * one VM's, with seq above `since` and below `before` (page back with `before` = the last seq shown).
+ */
 export const AuditQuerySchema = z.strictObject({
   limit: limitQuerySchema(AUDIT_LIMIT_MAX, 100),
   tenant: IdParamSchema.optional(),
+  vm: IdParamSchema.optional(),
+  since: SeqQuerySchema.optional(),
+  before: SeqQuerySchema.optional(),
 });
 
 /** AuditQuery is a parsed GET /v1/audit query. */

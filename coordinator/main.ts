@@ -11,15 +11,14 @@ import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
 import { AuditLog, verify as verifyAudit } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
+import { createCore } from './core.js';
+import { EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
-import { AgentLinkServer } from './link/server.js';
 import { NodeRegistry } from './registry/registry.js';
 import { LowdbStore } from './store/index.js';
 import { hashToken } from './tenants/index.js';
 import { CoordinatorConfigSchema, COORDINATOR_USAGE } from './options.js';
-import { Reconciler } from './vms/reconcile.js';
-import { VmService } from './vms/service.js';
 
 const log = createLogger({ component: 'coordinator' });
 
@@ -38,48 +37,34 @@ async function main(argv: string[]): Promise<void> {
   const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
   const audit = await AuditLog.open(join(dataDir, 'audit.log'));
+  const bus = new EventBus({ log });
   const registry = new NodeRegistry({
+    bus,
     liveness: {
       minIntervalMs: o['min-heartbeat-ms'],
       maxHeartbeatsPerSecond: o['max-heartbeats-per-second'],
       missedIntervals: o['missed-heartbeats'],
     },
   });
-  const reconciler = new Reconciler(store, log);
   const metrics = createMetrics({
     nodes: () => countBy(registry.list().map((n) => n.state)),
     vms: () => countBy(Object.values(store.read().vms).map((v) => v.state)),
   });
-  const link = new AgentLinkServer(
-    registry,
-    {
-      onHello: (entry) =>
-        void reconciler
-          .apply(entry, entry.hello.vms)
-          .catch((err) => log.error('reconcile failed', { node_id: entry.id, err })),
-      onHeartbeat: (entry, hb) => {
-        metrics.heartbeats.inc();
-        void reconciler
-          .apply(entry, hb.vms)
-          .catch((err) => log.error('reconcile failed', { node_id: entry.id, err }));
-      },
-    },
-    { joinToken, log },
-  );
   const placement = {
     ranking: o.ranking,
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
-  const vms = new VmService({
+  const { vms, link } = createCore({
     store,
     registry,
-    link,
+    bus,
     audit,
     bands,
     placement,
     log,
-    inflight: reconciler.inflight,
+    joinToken,
+    onHeartbeat: () => metrics.heartbeats.inc(),
   });
   const app = createApp({
     store,
@@ -100,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     server.once('error', reject);
   });
   const sweep = setInterval(() => {
-    for (const id of registry.sweep(Date.now())) log.warn('node down', { node_id: id });
+    registry.sweep(Date.now()); // nodes that went down are reported on the bus
     const retuned = registry.retune();
     if (retuned.length)
       log.info('heartbeat interval changed', {
@@ -116,6 +101,7 @@ async function main(argv: string[]): Promise<void> {
     port: listen.port,
     data_dir: dataDir,
     bands: bands.bands.length,
+    placement_seed: placement.seed,
   });
   const stop = (signal: string) => {
     log.info('coordinator stopping', { signal });

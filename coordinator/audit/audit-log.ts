@@ -17,10 +17,15 @@ export interface AuditLogOptions {
   now?: () => Date;
 }
 
-/** AuditListQuery filters list(): one tenant, entries after seq `since`, at most `limit` (oldest first). */
+/**
+ * AuditListQuery filters list(): one tenant, one VM, seq above `since` and below `before`; list
+ * returns the newest `limit` matches, newest first (page back with `before` = the last seq shown).
+ */
 export interface AuditListQuery {
   tenant?: string;
+  vm?: string;
   since?: number;
+  before?: number;
   limit: number;
 }
 
@@ -78,23 +83,21 @@ export class AuditLog {
     return result;
   }
 
-  /** list reads entries matching query, oldest first (reads the whole file; fine for an audit page). */
+  /** list reads the newest entries matching query, newest first (reads the whole file; fine for an audit page). */
   async list(query: AuditListQuery): Promise<AuditEntry[]> {
     const text = await readFile(this.path, 'utf8').catch(emptyIfMissing);
     const lines = text.split('\n').slice(0, -1);
     const out: AuditEntry[] = [];
-    for (const [i, line] of lines.entries()) {
-      const entry = parseLine(line);
+    for (let i = lines.length - 1; i >= 0 && out.length < query.limit; i--) {
+      const entry = parseLine(lines[i]!);
       if (typeof entry === 'string') {
         throw new AuditError(
           'audit_corrupt',
           `Cannot list audit log "${this.path}": line ${i + 1} is ${entry}`,
         );
       }
-      if (entry.seq <= (query.since ?? 0) || (query.tenant !== undefined && entry.tenant !== query.tenant))
-        continue;
-      out.push(entry);
-      if (out.length >= query.limit) break;
+      if (entry.seq <= (query.since ?? 0)) break; // seq only grows down the file
+      if (matches(entry, query)) out.push(entry);
     }
     return out;
   }
@@ -132,4 +135,12 @@ export class AuditLog {
     this.headHash = entry.hash;
     return entry;
   }
+}
+
+function matches(e: AuditEntry, q: AuditListQuery): boolean {
+  return (
+    (q.before === undefined || e.seq < q.before) &&
+    (q.tenant === undefined || e.tenant === q.tenant) &&
+    (q.vm === undefined || e.vm === q.vm)
+  );
 }

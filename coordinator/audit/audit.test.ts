@@ -174,12 +174,17 @@ describe('AuditLog.open recovery', () => {
 });
 
 describe('AuditLog.list', () => {
+  // newest first: a page of the latest entries, and `before` pages further back
   it.each([
-    [{ limit: 10 }, ['vm-0', 'vm-1', 'vm-2', 'vm-3', 'vm-4']],
-    [{ limit: 2 }, ['vm-0', 'vm-1']],
-    [{ tenant: 'acme', limit: 10 }, ['vm-1', 'vm-3']],
-    [{ since: 3, limit: 10 }, ['vm-3', 'vm-4']],
-    [{ tenant: 'beta', since: 1, limit: 1 }, ['vm-2']],
+    [{ limit: 10 }, ['vm-4', 'vm-3', 'vm-2', 'vm-1', 'vm-0']],
+    [{ limit: 2 }, ['vm-4', 'vm-3']],
+    [{ tenant: 'acme', limit: 10 }, ['vm-3', 'vm-1']],
+    [{ since: 3, limit: 10 }, ['vm-4', 'vm-3']],
+    [{ before: 3, limit: 10 }, ['vm-1', 'vm-0']],
+    [{ vm: 'vm-2', limit: 10 }, ['vm-2']],
+    [{ tenant: 'beta', since: 1, limit: 1 }, ['vm-4']],
+    [{ tenant: 'beta', before: 5, limit: 1 }, ['vm-2']],
+    [{ since: 2, before: 4, limit: 10 }, ['vm-2']],
   ])('list(%o) gives %o', async (query, expected) => {
     const { path } = await writeLog(5);
     const log = await AuditLog.open(path);

@@ -153,8 +153,14 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json({ bands: bandSummary(d.bands.bands, used) });
   });
   app.get('/v1/audit', admin, queryOf(AuditQuerySchema), async (c) => {
-    const { limit, tenant } = c.req.valid('query');
-    const entries = await d.audit.list({ limit, ...(tenant ? { tenant } : {}) });
+    const { limit, tenant, vm, since, before } = c.req.valid('query');
+    const entries = await d.audit.list({
+      limit,
+      ...(tenant ? { tenant } : {}),
+      ...(vm ? { vm } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(before !== undefined ? { before } : {}),
+    });
     return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));

@@ -3,7 +3,7 @@ import { freeSummary } from '../placement/index.js';
 import type { PlacementNode } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
 import type { StoreState } from '../store/types.js';
-import { placementNodes } from '../vms/fleet-view.js';
+import { placementNodes } from '../placer/fleet-view.js';
 
 /** NodeRow is one line of the seed-001 allocation table (declared in api/). */
 export type { NodeRow };

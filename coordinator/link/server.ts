@@ -162,6 +162,8 @@ export class AgentLinkServer {
         vms: msg.vms.length,
         kvm: msg.kvm,
         reserved: msg.reserved,
+        agent_version: msg.agent_version,
+        boot_id: msg.boot_id,
       });
       this.events.onHello(entry);
       return entry.id;

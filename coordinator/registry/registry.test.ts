@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventBus } from '../events/bus.js';
 import { NodeRegistry } from './registry.js';
 import { helloFor } from './testing.js';
 
@@ -41,6 +42,23 @@ describe('NodeRegistry', () => {
     expect(r.sweep(9_999)).toEqual([]);
     r.heartbeat('n1', c, { type: 'heartbeat', seq: 2, free_memory_mb: [], vms: [] }, 10_000);
     expect(r.get('n1')?.state).toBe('ready');
+  });
+
+  it('emits joined for a new node, down when it goes silent, up when it beats or reconnects', () => {
+    const bus = new EventBus();
+    const events: string[] = [];
+    bus.subscribe((e) => void events.push(`${e.type}:${e.node_id}`));
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 1000, missedIntervals: 3 }, rand: () => 0, bus });
+    const c = conn();
+    r.connect(hello('n1'), c, 0);
+    const hb = { type: 'heartbeat' as const, seq: 1, free_memory_mb: [], vms: [] };
+    r.heartbeat('n1', c, hb, 500); // a beat while ready changes nothing
+    r.sweep(3_501);
+    r.heartbeat('n1', c, hb, 3_600);
+    r.sweep(7_000);
+    r.disconnect('n1', c);
+    r.connect(hello('n1'), conn(), 7_001);
+    expect(events).toEqual(['node.joined:n1', 'node.down:n1', 'node.up:n1', 'node.down:n1', 'node.up:n1']);
   });
 
   it('hands out longer intervals as the fleet grows', () => {

@@ -1,5 +1,6 @@
-import type { CoordinatorMessage, Heartbeat, Hello, VmReport } from '../../shared/protocol.js';
+import type { CoordinatorMessage, Heartbeat, Hello } from '../../shared/protocol.js';
 import { VmpoolError } from '../../shared/errors.js';
+import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
 
 /** AgentConnection is what the registry needs from one agent's socket. */
@@ -16,13 +17,8 @@ export interface NodeEntry {
   conn: AgentConnection | null;
   lastSeen: number;
   intervalMs: number;
-  vms: readonly VmReport[];
-  freeMemoryMb: Heartbeat['free_memory_mb'];
   /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
   stats: NonNullable<Heartbeat['stats']>;
-  heartbeatSeq: number;
-  /** generation bumps on every claim or release so a stale claim can be recognised */
-  generation: number;
 }
 
 /** RegistryError reports a refused agent connection. */
@@ -33,15 +29,27 @@ export class RegistryError extends VmpoolError {
   }
 }
 
-/** NodeRegistry is the coordinator's in-memory view of the fleet: who is connected and what they run. */
+/** NodeRegistryOptions tunes liveness and injects randomness and the bus node events go to. */
+export interface NodeRegistryOptions {
+  liveness?: Partial<LivenessConfig>;
+  rand?: () => number;
+  bus?: EventBus;
+}
+
+/**
+ * NodeRegistry is the coordinator's in-memory view of the fleet: who is connected and what they run.
+ * It is the one emitter of node events (joined, up, down).
+ */
 export class NodeRegistry {
   private readonly nodes = new Map<string, NodeEntry>();
   readonly liveness: LivenessConfig;
   private readonly rand: () => number;
+  private readonly bus: EventBus;
 
-  constructor(opts: { liveness?: Partial<LivenessConfig>; rand?: () => number } = {}) {
+  constructor(opts: NodeRegistryOptions = {}) {
     this.liveness = { ...DEFAULT_LIVENESS, ...opts.liveness };
     this.rand = opts.rand ?? Math.random;
+    this.bus = opts.bus ?? new EventBus();
   }
 
   /** connect registers a hello; a second live connection for the same node id is refused (no impersonation). */
@@ -61,16 +69,14 @@ export class NodeRegistry {
       conn,
       lastSeen: now,
       intervalMs,
-      vms: hello.vms,
-      freeMemoryMb: hello.topology.numa_nodes.map((n) => ({
-        numa_node: n.id,
-        free_memory_mb: n.free_memory_mb,
-      })),
-      heartbeatSeq: 0,
       stats: {},
-      generation: (existing?.generation ?? 0) + 1,
     };
     this.nodes.set(hello.node_id, entry);
+    void this.bus.emit(
+      existing
+        ? { type: 'node.up', node_id: entry.id }
+        : { type: 'node.joined', node_id: entry.id, vms: hello.vms.length },
+    );
     return entry;
   }
 
@@ -79,11 +85,11 @@ export class NodeRegistry {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
-    entry.state = 'ready';
-    entry.vms = hb.vms;
-    entry.freeMemoryMb = hb.free_memory_mb;
-    entry.heartbeatSeq = hb.seq;
     entry.stats = hb.stats ?? {};
+    if (entry.state === 'down') {
+      entry.state = 'ready';
+      void this.bus.emit({ type: 'node.up', node_id: id });
+    }
     return true;
   }
 
@@ -100,6 +106,7 @@ export class NodeRegistry {
       if (entry.state === 'ready' && isDown(this.liveness, entry.lastSeen, entry.intervalMs, now)) {
         entry.state = 'down';
         wentDown.push(entry.id);
+        void this.bus.emit({ type: 'node.down', node_id: entry.id });
       }
     }
     return wentDown;
@@ -122,11 +129,6 @@ export class NodeRegistry {
     return changed;
   }
 
-  /** currentIntervalMs is the interval for the fleet at its present size. */
-  currentIntervalMs(): number {
-    return heartbeatIntervalMs(this.liveness, this.nodes.size, this.rand());
-  }
-
   /** get returns one node's entry. */
   get(id: string): NodeEntry | undefined {
     return this.nodes.get(id);
@@ -135,13 +137,5 @@ export class NodeRegistry {
   /** list returns every known node, sorted by id. */
   list(): NodeEntry[] {
     return [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
-  }
-
-  /** bump increments a node's generation after a claim or release on it. */
-  bump(id: string): number {
-    const entry = this.nodes.get(id);
-    if (!entry) return 0;
-    entry.generation += 1;
-    return entry.generation;
   }
 }

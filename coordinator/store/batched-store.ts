@@ -1,7 +1,7 @@
 import { Immer } from 'immer';
 import { errorMessage } from '../../shared/errors.js';
 import { StoreError } from './errors.js';
-import { type Store, type StoreMutator, type StoreState, emptyState } from './types.js';
+import { type Store, type StoreMutator, type StoreState, emptyState, withBareMaps } from './types.js';
 
 interface Waiter {
   resolve: () => void;
@@ -45,7 +45,7 @@ export abstract class BatchedStore implements Store {
   }
 
   async load(): Promise<StoreState> {
-    this.state = (await this.readDurable()) ?? emptyState();
+    this.state = withBareMaps((await this.readDurable()) ?? emptyState());
     return this.state;
   }
 

@@ -6,8 +6,8 @@ export interface StoreHarness {
   store: Store;
   /** failWrites turns fault injection on or off for the following writes */
   failWrites(fail: boolean): void;
-  /** reopen opens a second store over the same durable data (omit for stores without any) */
-  reopen?: () => Store;
+  /** reopen opens a second store over the same durable data: what survives a restart */
+  reopen: () => Store;
 }
 
 /** storeContract runs the same cases against every Store implementation. */
@@ -77,8 +77,7 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
       });
       await Promise.all([first, second]);
       expect(h.store.writes).toBe(2);
-      if (h.reopen)
-        expect(Object.keys((await h.reopen().load()).tenants).sort()).toEqual(['first', 'second']);
+      expect(Object.keys((await h.reopen().load()).tenants).sort()).toEqual(['first', 'second']);
     });
 
     it('a failed write rejects with store_write_failed and rolls the change back', async () => {
@@ -101,14 +100,21 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
       expect(Object.keys(h.store.read().tenants).sort()).toEqual(['after', 'kept']);
     });
 
-    it('state survives reopening', async () => {
+    it('state survives reopening; a change that failed to write does not', async () => {
       const h = await factory();
-      if (!h.reopen) return;
       await h.store.load();
       await h.store.update((d) => {
         d.tenants.t1 = tenant('t1');
       });
-      expect(await h.reopen().load()).toEqual(h.store.read());
+      h.failWrites(true);
+      const failed = h.store.update((d) => {
+        d.tenants.t2 = tenant('t2');
+      });
+      await expect(failed).rejects.toThrow();
+      const reopened = await h.reopen().load();
+      expect(Object.keys(reopened.tenants)).toEqual(['t1']);
+      expect(reopened.tenants.t1).toEqual(tenant('t1'));
+      expect(reopened).toEqual(h.store.read());
     });
   });
 }

@@ -12,6 +12,11 @@ export class MemoryStore extends BatchedStore {
     super();
   }
 
+  /** reopen is a new store over this one's durable copy, as a restarted coordinator would load it. */
+  reopen(): MemoryStore {
+    return new MemoryStore(this.saved === null ? this.initial : (JSON.parse(this.saved) as StoreState));
+  }
+
   protected readDurable(): Promise<StoreState | null> {
     if (this.saved !== null) return Promise.resolve(JSON.parse(this.saved) as StoreState);
     return Promise.resolve(this.initial ? structuredClone(this.initial) : null);

@@ -39,6 +39,7 @@ storeContract('memory', async () => {
     failWrites: (fail) => {
       store.failWrites = fail;
     },
+    reopen: () => store.reopen(),
   };
 });
 

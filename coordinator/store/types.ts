@@ -28,8 +28,6 @@ export interface VmPlacement {
   vcpu_count: number;
   anti_affinity_group?: string;
   pass: number;
-  /** node_generation is the node's claim generation this claim was made at (for tracing stale claims) */
-  node_generation?: number;
 }
 
 /** VmRecord is one VM; with `placement` and `node_id` set it IS the claim, cleared to release it. */
@@ -83,7 +81,27 @@ export interface Store {
 
 /** emptyState is the state of a coordinator that has never stored anything. */
 export function emptyState(): StoreState {
-  return { version: 1, tenants: {}, vms: {}, idempotency: {} };
+  return withBareMaps({ version: 1, tenants: {}, vms: {}, idempotency: {} });
+}
+
+/**
+ * withBareMaps gives the id-keyed maps a null prototype (immer keeps it across updates), so an id
+ * such as `constructor` or `toString` finds nothing and `__proto__` is an ordinary key.
+ */
+export function withBareMaps(state: StoreState): StoreState {
+  return {
+    ...state,
+    tenants: bare(state.tenants),
+    vms: bare(state.vms),
+    idempotency: bare(state.idempotency),
+  };
+}
+
+function bare<T>(map: Record<string, T>): Record<string, T> {
+  if (Object.getPrototypeOf(map) === null) return map;
+  const out = Object.create(null) as Record<string, T>;
+  for (const [k, v] of Object.entries(map)) out[k] = v;
+  return out;
 }
 
 /** idempotencyKey builds the per-tenant key of StoreState.idempotency. */

@@ -1,11 +1,13 @@
 import { isVmpoolError } from '../../shared/errors.js';
-import type { AgentAnswer } from '../link/server.js';
+import type { Logger } from '../../shared/log.js';
+import type { CoordinatorMessage, Hello } from '../../shared/protocol.js';
+import type { ClaimBook } from '../claims/claim-book.js';
+import type { AgentAnswer, AgentLinkServer } from '../link/server.js';
 import { newRequestId } from '../link/server.js';
+import type { Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
-import { forgetVm, toPlacement } from './records.js';
 import type { CreateVmRequest } from './schema.js';
-import type { VmService, VmServiceOptions } from './service.js';
 import { buildSpawnSpec } from './spec-builder.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
@@ -19,24 +21,66 @@ const STALE_CLAIM_CODES = new Set([
 /** UNKNOWN_OUTCOME_CODES: the spawn reached the agent but no answer came back; the agent's next report decides. */
 const UNKNOWN_OUTCOME_CODES = new Set(['agent_disconnected', 'agent_timeout']);
 
+/** SpawnerOptions: the claim book that records every outcome, the placer for retries, the link to nodes. */
+export interface SpawnerOptions {
+  claims: ClaimBook;
+  placer: Placer;
+  link: AgentLinkServer;
+  log: Logger;
+  spawnTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
 type Attempt = { kind: 'running'; vm: VmRecord } | { kind: 'retry'; reason: string };
+
+/**
+ * spawnMessage builds the wire `spawn` message for a claimed VM on the node it is claimed on:
+ * everything the coordinator decided, in the agent's spawn spec.
+ */
+export function spawnMessage(vm: VmRecord, hello: Hello): Extract<CoordinatorMessage, { type: 'spawn' }> {
+  return { type: 'spawn', request_id: newRequestId(), spec: buildSpawnSpec(vm, vm.placement!, hello) };
+}
 
 /**
  * Spawner drives one claimed VM to running: it asks the node, re-places a stale claim elsewhere
  * (bounded attempts), releases everything when the spawn failed for good, and leaves the claim in
- * place when the outcome is unknown (sent, then the socket dropped or timed out).
+ * place when the outcome is unknown (sent, then the socket dropped or timed out). It also carries
+ * destroys to nodes. Every record change goes through the claim book.
  */
 export class Spawner {
-  constructor(
-    private readonly o: VmServiceOptions,
-    private readonly service: VmService,
-  ) {}
+  constructor(private readonly o: SpawnerOptions) {}
 
   /** run spawns until running, failed (released) or unknown (claim kept); rejects on the last two. */
   async run(vmId: string, requestId: string): Promise<VmRecord> {
+    try {
+      return await this.attempts(vmId, requestId);
+    } finally {
+      this.o.claims.finish(vmId);
+    }
+  }
+
+  /** destroyOnNode asks the VM's node to destroy it; a node that no longer has it counts as done. */
+  async destroyOnNode(vm: VmRecord, keepDisk: boolean): Promise<void> {
+    const msg = { type: 'destroy', request_id: newRequestId(), vm_id: vm.id, keep_disk: keepDisk } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 60_000);
+    if (answer.ok || answer.error?.code === 'vm_not_found') return;
+    this.o.log.warn('destroy refused by node', {
+      vm_id: vm.id,
+      node_id: vm.node_id,
+      error_code: answer.error?.code,
+      agent_message: answer.error?.message,
+    });
+    throw new VmError(
+      'conflict',
+      `Cannot destroy VM "${vm.name}": the node refused (${answer.error?.code ?? 'unknown'})`,
+      { details: { agent_error: { code: answer.error?.code } } },
+    );
+  }
+
+  private async attempts(vmId: string, requestId: string): Promise<VmRecord> {
     const exclude = new Set<string>();
     for (let attempt = 1; ; attempt++) {
-      const vm = this.service.mustGet(vmId);
+      const vm = this.mustGet(vmId);
       const outcome = await this.attempt(vm, attempt, requestId);
       if (outcome.kind === 'running') return outcome.vm;
       this.o.log.warn('claim refused by node, placing again', {
@@ -46,7 +90,7 @@ export class Spawner {
         request_id: requestId,
       });
       exclude.add(vm.node_id!);
-      await this.reclaim(vmId, exclude, requestId);
+      await this.reclaim(vm, exclude, attempt + 1, requestId);
     }
   }
 
@@ -55,14 +99,11 @@ export class Spawner {
     const canRetry = attempt < (this.o.maxAttempts ?? 3);
     let answer: AgentAnswer;
     try {
-      const node = this.o.registry.get(nodeId);
-      if (!node) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
-      const spec = buildSpawnSpec(vm, vm.placement!, node.hello);
-      answer = await this.o.link.request(
-        nodeId,
-        { type: 'spawn', request_id: newRequestId(), spec },
-        this.o.spawnTimeoutMs ?? 120_000,
-      );
+      const hello = this.o.placer.nodeHello(nodeId);
+      if (!hello) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
+      const msg = spawnMessage(vm, hello);
+      await this.o.claims.spawning(vm, attempt, requestId);
+      answer = await this.o.link.request(nodeId, msg, this.o.spawnTimeoutMs ?? 120_000);
     } catch (err) {
       const code = isVmpoolError(err) ? err.code : 'internal';
       if (code === 'node_unavailable' && canRetry) return { kind: 'retry', reason: code };
@@ -70,7 +111,7 @@ export class Spawner {
       await this.release(vm.id, err, requestId);
       throw err;
     }
-    if (answer.ok) return { kind: 'running', vm: await this.markRunning(vm.id, requestId) };
+    if (answer.ok) return { kind: 'running', vm: await this.o.claims.markRunning(vm.id, requestId) };
     const code = answer.error?.code ?? 'spawn_failed';
     if (STALE_CLAIM_CODES.has(code) && canRetry) return { kind: 'retry', reason: code };
     // the agent's message names host paths and other VMs: it goes to the log and audit, not to the tenant
@@ -99,56 +140,24 @@ export class Spawner {
     return Object.assign(err, { details: { ...err.details, vm_id: vm.id, state: 'creating' } });
   }
 
-  private async reclaim(vmId: string, exclude: ReadonlySet<string>, requestId: string): Promise<void> {
-    const vm = this.service.mustGet(vmId);
-    const req = vm.request as CreateVmRequest;
-    const result = this.service.place(req, vm.tenant, vmId, exclude);
+  private async reclaim(vm: VmRecord, exclude: ReadonlySet<string>, attempt: number, requestId: string) {
+    const result = this.o.placer.place(vm.request as CreateVmRequest, vm.tenant, vm.id, exclude);
     if (!result.ok) {
       const err = new NoCapacityError(result.passes);
-      await this.release(vmId, err, requestId);
+      await this.release(vm.id, err, requestId);
       throw err;
     }
-    const generation = this.o.registry.bump(result.decision.node_id);
-    await this.o.store.update((d) => {
-      const rec = d.vms[vmId];
-      if (!rec) return;
-      rec.node_id = result.decision.node_id;
-      rec.placement = toPlacement(req, vm.tenant, result.decision, generation);
-      rec.updated_at = new Date().toISOString();
-    });
+    await this.o.claims.reclaim(vm.id, { decision: result.decision, seed: result.seed }, attempt, requestId);
   }
 
-  private async markRunning(vmId: string, requestId: string): Promise<VmRecord> {
-    await this.o.store.update((d) => {
-      const rec = d.vms[vmId];
-      if (rec) Object.assign(rec, { state: 'running', updated_at: new Date().toISOString() });
-    });
-    const vm = this.service.mustGet(vmId);
-    await this.o.audit.append({
-      tenant: vm.tenant,
-      vm: vmId,
-      op: 'vm.create',
-      source: 'agent',
-      result: 'running',
-    });
-    this.o.log.info('vm running', { vm_id: vmId, vmid: vm.vmid, node_id: vm.node_id, request_id: requestId });
+  private release(vmId: string, err: unknown, requestId: string): Promise<void> {
+    this.o.log.warn('spawn failed', { vm_id: vmId, err, request_id: requestId });
+    return this.o.claims.release(vmId, isVmpoolError(err) ? err.code : 'internal', requestId);
+  }
+
+  private mustGet(vmId: string): VmRecord {
+    const vm = this.o.claims.get(vmId);
+    if (!vm) throw new VmError('not_found', 'Cannot find VM: it was removed');
     return vm;
-  }
-
-  /** release forgets a VM that never ran: its claim, VMID and idempotency key go with it. */
-  private async release(vmId: string, err: unknown, requestId: string): Promise<void> {
-    const vm = this.o.store.read().vms[vmId];
-    if (!vm) return;
-    await this.o.store.update((d) => forgetVm(d, vmId));
-    if (vm.node_id) this.o.registry.bump(vm.node_id);
-    const code = isVmpoolError(err) ? err.code : 'internal';
-    await this.o.audit.append({
-      tenant: vm.tenant,
-      vm: vmId,
-      op: 'vm.create',
-      source: 'coordinator',
-      result: `failed:${code}`,
-    });
-    this.o.log.warn('vm create failed', { vm_id: vmId, tenant_id: vm.tenant, err, request_id: requestId });
   }
 }

@@ -1,5 +1,5 @@
 import type { VmView } from '../../api/vms.js';
-import type { NodeRegistry } from '../registry/registry.js';
+import type { NodeEntry } from '../registry/registry.js';
 import type { VmRecord } from '../store/types.js';
 import { domainName } from './spec-builder.js';
 
@@ -7,8 +7,8 @@ import { domainName } from './spec-builder.js';
 export type { VmView };
 
 /** viewVm renders a record; a VM on a node that is down shows `unknown` (never deleted). */
-export function viewVm(vm: VmRecord, registry: NodeRegistry): VmView {
-  const node = vm.node_id ? registry.get(vm.node_id) : undefined;
+export function viewVm(vm: VmRecord, nodes: { node(id: string): NodeEntry | undefined }): VmView {
+  const node = vm.node_id ? nodes.node(vm.node_id) : undefined;
   const nodeDown = vm.node_id !== null && (!node || node.state === 'down');
   const p = vm.placement;
   return {

@@ -10,13 +10,13 @@ import { createLogger, type Logger } from '../../../shared/log.js';
 import type { CoordinatorMessage, Hello } from '../../../shared/protocol.js';
 import { AuditLog, verify } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
-import { AgentLinkServer } from '../../link/server.js';
+import { createCore } from '../../core.js';
+import { EventBus } from '../../events/bus.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/types.js';
 import { NodeRegistry } from '../../registry/registry.js';
 import { helloFor } from '../../registry/testing.js';
 import { MemoryStore, type Store } from '../../store/index.js';
 import { hashToken } from '../../tenants/index.js';
-import { VmService } from '../../vms/service.js';
 import { createApp } from '../app.js';
 import { createMetrics } from '../metrics.js';
 
@@ -44,25 +44,21 @@ export async function appHarness(o: HarnessOptions = {}) {
   await store.load();
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
   const audit = await AuditLog.open(auditPath);
-  const registry = new NodeRegistry();
-  const link = new AgentLinkServer(
-    registry,
-    { onHello: () => undefined, onHeartbeat: () => undefined },
-    { joinToken: 'j'.repeat(20), log },
-  );
+  const bus = new EventBus({ log });
+  const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
     bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
     default_band: o.bands?.[0]?.name ?? 'default',
   });
-  const vms = new VmService({
+  const { vms, link } = createCore({
     store,
     registry,
-    link,
+    bus,
     audit,
     bands,
     placement: DEFAULT_PLACEMENT_CONFIG,
     log,
-    inflight: new Set(),
+    joinToken: 'j'.repeat(20),
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
   });
   const app = createApp({

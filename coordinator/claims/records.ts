@@ -1,6 +1,20 @@
 import type { StoreState, VmPlacement } from '../store/types.js';
 import type { Decision } from '../placement/types.js';
-import type { CreateVmRequest } from './schema.js';
+
+/**
+ * ClaimRequest is the part of a validated create request a claim keeps and sizes itself by (the
+ * API's CreateVmRequest has this shape; claims do not depend on the HTTP contract).
+ */
+export interface ClaimRequest {
+  readonly name: string;
+  readonly tags: readonly string[];
+  readonly vcpu_count: number;
+  readonly memory_mb: number;
+  readonly placement: {
+    readonly cpu_policy: 'dedicated' | 'shared';
+    readonly anti_affinity_group?: string | undefined;
+  };
+}
 
 /** forgetVm deletes a VM's record with its claim, VMID and idempotency keys; call it inside store.update. */
 export function forgetVm(draft: StoreState, vmId: string): void {
@@ -15,12 +29,7 @@ export function affinityGroup(tenant: string, group: string | undefined): string
 }
 
 /** toPlacement turns a placement decision into the claim stored on the VM record. */
-export function toPlacement(
-  req: CreateVmRequest,
-  tenant: string,
-  d: Decision,
-  generation: number,
-): VmPlacement {
+export function toPlacement(req: ClaimRequest, tenant: string, d: Decision): VmPlacement {
   const group = affinityGroup(tenant, req.placement.anti_affinity_group);
   return {
     numa_node: d.numa_node,
@@ -32,6 +41,5 @@ export function toPlacement(
     vcpu_count: req.vcpu_count,
     ...(group ? { anti_affinity_group: group } : {}),
     pass: d.pass,
-    node_generation: generation,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VmReport } from '../../shared/protocol.js';
 import type { NodeEntry } from '../registry/registry.js';
 import { emptyState, type StoreState, type VmRecord } from '../store/types.js';
-import { ADOPTED_TENANT, reconcileNode } from './reconcile.js';
+import { ADOPTED_TENANT, describeChange, reconcileNode } from './reconcile.js';
 
 const node = { id: 'n1' } as NodeEntry;
 const now = '2026-01-01T00:00:00.000Z';
@@ -51,12 +51,13 @@ const run = (s: StoreState, reports: VmReport[], full: boolean, inflight: string
     inflight: new Set(inflight),
     now,
     apply: true,
-  });
+  }).map(describeChange);
 
 describe('reconcileNode', () => {
   it('on hello: a made VM missing from the agent is lost, a half-made one is released', () => {
     const s = stateWith(vm('made', 'running'), vm('half', 'creating'));
     expect(run(s, [], true).sort()).toEqual(['half:released', 'made:lost']);
+    expect(run(s, [], true)).toEqual([]); // lost stays lost: no second change, no rewrite
     expect(s.vms.made?.state).toBe('lost');
     expect(s.vms.half).toBeUndefined();
   });

@@ -1,4 +1,3 @@
-import type { Logger } from '../../shared/log.js';
 import type { VmReport } from '../../shared/protocol.js';
 import type { NodeEntry } from '../registry/registry.js';
 import type { Store, StoreState, VmRecord } from '../store/index.js';
@@ -15,18 +14,34 @@ export interface ReconcileOptions {
   readonly apply: boolean;
 }
 
+/** ReportChange is one change a node's report makes to a VM record (plain values: drafts do not outlive update). */
+export interface ReportChange {
+  readonly kind: 'state' | 'lost' | 'released' | 'adopted';
+  readonly vm_id: string;
+  readonly vmid: number;
+  readonly tenant_id: string;
+  readonly name: string;
+  /** state is the reported state for `state` changes */
+  readonly state: string;
+}
+
+/** describeChange renders a change as `id:state` or `id:kind`, for logs and tests. */
+export function describeChange(c: ReportChange): string {
+  return `${c.vm_id}:${c.kind === 'state' ? c.state : c.kind}`;
+}
+
 /**
  * reconcileNode brings the store in line with an agent's complete report of its VMs. `onNode` are
  * the ids the store holds on this node (an index; each is re-checked against the record).
  */
 export function reconcileNode(
   draft: StoreState,
-  node: NodeEntry,
+  node: Pick<NodeEntry, 'id'>,
   reports: readonly VmReport[],
   onNode: Iterable<string>,
   opts: ReconcileOptions,
-): string[] {
-  const changes: string[] = [];
+): ReportChange[] {
+  const changes: ReportChange[] = [];
   const byId = new Map(reports.map((r) => [r.vm_id, r]));
   for (const id of onNode) {
     const vm = draft.vms[id];
@@ -34,29 +49,30 @@ export function reconcileNode(
     const report = byId.get(id);
     byId.delete(id);
     if (report && report.state !== vm.state) {
-      changes.push(`${id}:${report.state}`);
+      changes.push(change('state', vm, report.state));
       if (opts.apply) Object.assign(vm, { state: report.state, updated_at: opts.now });
-    } else if (!report && opts.full) {
-      changes.push(opts.apply ? missing(draft, vm, opts.now) : `${id}:missing`);
+    } else if (!report && opts.full && vm.state !== 'lost') {
+      changes.push(change(vm.state === 'creating' ? 'released' : 'lost', vm, vm.state));
+      if (opts.apply) missing(draft, vm, opts.now);
     }
   }
   for (const report of byId.values()) {
     if (draft.vms[report.vm_id]) continue; // known VM recorded on another node: that node's report decides
-    if (opts.apply) draft.vms[report.vm_id] = adopt(node.id, report, usedVmids(draft), opts.now);
-    changes.push(`${report.vm_id}:adopted`);
+    const vm = adopt(node.id, report, usedVmids(draft), opts.now);
+    if (opts.apply) draft.vms[report.vm_id] = vm;
+    changes.push(change('adopted', vm, vm.state));
   }
   return changes;
 }
 
+function change(kind: ReportChange['kind'], vm: VmRecord, state: string): ReportChange {
+  return { kind, vm_id: vm.id, vmid: vm.vmid, tenant_id: vm.tenant, name: vm.name, state };
+}
+
 /** missing handles a VM the node no longer has: a half-made one is released, a made one is lost. */
-function missing(draft: StoreState, vm: VmRecord, now: string): string {
-  if (vm.state === 'creating') {
-    forgetVm(draft, vm.id);
-    return `${vm.id}:released`;
-  }
-  vm.state = 'lost';
-  vm.updated_at = now;
-  return `${vm.id}:lost`;
+function missing(draft: StoreState, vm: VmRecord, now: string): void {
+  if (vm.state === 'creating') forgetVm(draft, vm.id);
+  else Object.assign(vm, { state: 'lost', updated_at: now });
 }
 
 function usedVmids(draft: StoreState): Set<number> {
@@ -98,33 +114,17 @@ function adopt(nodeId: string, r: VmReport, used: Set<number>, now: string): VmR
 }
 
 /**
- * Reconciler applies agents' reports (hello and every heartbeat carry the complete VM list) to the
- * store, writing only on change. It keeps a node → VM ids index, rebuilt once per store write, so a
- * quiet heartbeat costs O(VMs on that node), not O(all VMs).
+ * NodeIndex maps node → VM ids, rebuilt once per store write, so a quiet heartbeat costs
+ * O(VMs on that node), not O(all VMs).
  */
-export class Reconciler {
-  readonly inflight = new Set<string>();
+export class NodeIndex {
   private index = { writes: -1, byNode: new Map<string, string[]>() };
 
-  constructor(
-    private readonly store: Store,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly store: Store) {}
 
-  /** apply reconciles one node's complete report. */
-  async apply(node: NodeEntry, reports: readonly VmReport[]): Promise<void> {
-    const opts = { full: true, inflight: this.inflight, now: new Date().toISOString() };
-    const ids = this.idsOn(node.id);
-    if (reconcileNode(this.store.read(), node, reports, ids, { ...opts, apply: false }).length === 0) return;
-    let changes: string[] = [];
-    await this.store.update((d) => {
-      changes = reconcileNode(d, node, reports, this.idsOn(node.id), { ...opts, apply: true });
-    });
-    this.log.info('node reconciled', { node_id: node.id, changes: changes.join(' ') });
-  }
-
-  private idsOn(nodeId: string): string[] {
-    // VMs recorded since the last write are claims (in `inflight`) or adoptions: none needs settling yet
+  /** idsOn lists the VM ids the store holds on one node. */
+  idsOn(nodeId: string): string[] {
+    // VMs recorded since the last write are claims (in-flight) or adoptions: none needs settling yet
     if (this.index.writes !== this.store.writes) {
       const byNode = new Map<string, string[]>();
       for (const vm of Object.values(this.store.read().vms)) {

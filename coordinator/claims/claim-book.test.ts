@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { VmReport } from '../../shared/protocol.js';
+import { EventBus } from '../events/bus.js';
+import type { Decision } from '../placement/types.js';
+import { FailingStore, MemoryStore } from '../store/index.js';
+import { ClaimBook, type ClaimInput } from './claim-book.js';
+
+const decision: Decision = {
+  node_id: 'n1',
+  numa_node: 0,
+  vcpu_pins: [0, 36],
+  emulator_cpuset: [16],
+  memory_nodeset: '0',
+  memory_mode: 'strict',
+  pass: 1,
+  score: 10,
+};
+const input = (id: string, over: Partial<ClaimInput> = {}): ClaimInput => ({
+  id,
+  tenantId: 't1',
+  req: { name: id, tags: [], vcpu_count: 2, memory_mb: 512, placement: { cpu_policy: 'dedicated' } },
+  vmid: 100,
+  placed: { decision, seed: 7 },
+  idempotency: { key: 'k1', hash: 'h' },
+  source: 'test',
+  requestId: 'r1',
+  ...over,
+});
+const report = (vm_id: string, state: VmReport['state']): VmReport => ({
+  vm_id,
+  name: vm_id,
+  state,
+  numa_node: 0,
+  vcpu_pins: [4],
+  emulator_cpuset: [],
+  memory_mb: 64,
+  vcpu_count: 1,
+  cpu_policy: 'dedicated',
+  domain_uuid: null,
+});
+
+async function book(store = new MemoryStore()) {
+  await store.load();
+  const bus = new EventBus();
+  const events: string[] = [];
+  bus.subscribe((e) => void events.push(e.type));
+  return { store, events, claims: new ClaimBook({ store, bus }) };
+}
+
+describe('ClaimBook', () => {
+  it('claim holds the VM in flight at once, so a hello arriving during the write leaves it alone', async () => {
+    const { claims, events } = await book();
+    const pending = claims.claim(input('a'));
+    expect(claims.isInflight('a')).toBe(true);
+    expect(await claims.reconcile({ id: 'n1' }, [])).toEqual([]);
+    await pending;
+    expect(events).toEqual(['vm.claimed', 'vm.placed']);
+    claims.finish('a');
+    expect(await claims.reconcile({ id: 'n1' }, [])).toEqual(['a:released']);
+    expect(claims.state().idempotency).toEqual({});
+    expect(events.at(-1)).toBe('vm.released');
+  });
+
+  it('a claim whose write fails leaves nothing: no record, not in flight, no event', async () => {
+    const { claims, events } = await book(new FailingStore());
+    await expect(claims.claim(input('a'))).rejects.toMatchObject({ code: 'store_write_failed' });
+    expect(claims.get('a')).toBeNull();
+    expect(claims.isInflight('a')).toBe(false);
+    expect(events).toEqual([]);
+  });
+
+  it('node reports emit reported, lost and adopted once each; a lost VM stays lost without a rewrite', async () => {
+    const { claims, events, store } = await book();
+    for (const id of ['a', 'b', 'c']) {
+      await claims.claim(input(id, { idempotency: undefined as never }));
+      await claims.markRunning(id, 'r');
+      claims.finish(id);
+    }
+    events.length = 0;
+    const changes = await claims.reconcile({ id: 'n1' }, [
+      report('a', 'stopped'),
+      report('b', 'running'),
+      report('z', 'running'),
+    ]);
+    expect(changes.sort()).toEqual(['a:stopped', 'c:lost', 'z:adopted']);
+    expect(events.sort()).toEqual(['vm.adopted', 'vm.lost', 'vm.reported']);
+    const writes = store.writes;
+    expect(
+      await claims.reconcile({ id: 'n1' }, [
+        report('a', 'stopped'),
+        report('b', 'running'),
+        report('z', 'running'),
+      ]),
+    ).toEqual([]);
+    expect(store.writes).toBe(writes);
+  });
+
+  it('release emits failed then released and frees the idempotency key; get ignores prototype keys', async () => {
+    const { claims, events } = await book();
+    await claims.claim(input('a'));
+    await claims.release('a', 'spawn_failed', 'r1');
+    expect(events.slice(-2)).toEqual(['vm.failed', 'vm.released']);
+    expect(claims.state().vms).toEqual({});
+    expect(claims.state().idempotency).toEqual({});
+    for (const id of ['constructor', '__proto__', 'toString']) expect(claims.get(id)).toBeNull();
+  });
+});

@@ -1,0 +1,214 @@
+import type { EventInput } from '../../shared/events.js';
+import type { VmReport } from '../../shared/protocol.js';
+import type { EventBus } from '../events/bus.js';
+import type { Decision } from '../placement/types.js';
+import type { NodeEntry } from '../registry/registry.js';
+import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../store/index.js';
+import { ClaimError } from './errors.js';
+import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
+import { type ClaimRequest, forgetVm, toPlacement } from './records.js';
+
+/** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
+export interface Placed {
+  readonly decision: Decision;
+  readonly seed: number;
+}
+
+/** ClaimInput is everything admission decided for a new VM: who, what, which VMID and where. */
+export interface ClaimInput {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly req: ClaimRequest;
+  readonly vmid: number;
+  readonly band?: { readonly name: string; readonly tags?: readonly string[] | undefined };
+  readonly placed: Placed;
+  readonly idempotency?: { readonly key: string; readonly hash: string };
+  readonly source: string;
+  readonly requestId: string;
+}
+
+/** ClaimBookOptions wires the book to the store it owns the VM records of and the bus it reports to. */
+export interface ClaimBookOptions {
+  store: Store;
+  bus: EventBus;
+  now?: () => Date;
+}
+
+/**
+ * ClaimBook is the one owner of every VM record change: claims, re-placements, running, releases,
+ * destroys and what nodes report. Each change is written durably first, then emitted once on the
+ * bus; the emit resolves when durable subscribers (the audit log) are done. It also keeps the set of
+ * VMs this process is spawning right now, which node reports leave alone.
+ */
+export class ClaimBook {
+  private readonly inflight = new Set<string>();
+  private readonly index: NodeIndex;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: ClaimBookOptions) {
+    this.index = new NodeIndex(o.store);
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** state is the live store state, for reads (never mutate it). */
+  state(): StoreState {
+    return this.o.store.read();
+  }
+
+  /** get returns one VM record, or null; ids are own keys only (`constructor` finds nothing). */
+  get(vmId: string): VmRecord | null {
+    return Object.hasOwn(this.state().vms, vmId) ? (this.state().vms[vmId] ?? null) : null;
+  }
+
+  /** isInflight says whether this process is spawning the VM right now. */
+  isInflight(vmId: string): boolean {
+    return this.inflight.has(vmId);
+  }
+
+  /**
+   * claim records a new VM holding its placement. It reaches the store update without awaiting, so
+   * a caller that placed just before cannot be interleaved; the VM is in flight from that same step
+   * so a hello arriving meanwhile cannot release the fresh claim. Call finish() when spawning ends.
+   */
+  async claim(c: ClaimInput): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    const vm: VmRecord = {
+      id: c.id,
+      tenant: c.tenantId,
+      name: c.req.name,
+      vmid: c.vmid,
+      ...(c.band ? { band: c.band.name } : {}),
+      tags: [...new Set([...(c.band?.tags ?? []), ...c.req.tags])],
+      request: c.req,
+      state: 'creating',
+      node_id: c.placed.decision.node_id,
+      placement: toPlacement(c.req, c.tenantId, c.placed.decision),
+      created_at: at,
+      updated_at: at,
+    };
+    this.inflight.add(c.id);
+    try {
+      await this.o.store.update((d) => {
+        d.vms[c.id] = vm;
+        if (c.idempotency)
+          d.idempotency[idempotencyKey(c.tenantId, c.idempotency.key)] = {
+            vm_id: c.id,
+            request_hash: c.idempotency.hash,
+            created_at: at,
+          };
+      });
+    } catch (err) {
+      this.inflight.delete(c.id);
+      throw err;
+    }
+    await this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId);
+    await this.emitPlaced(vm, c.placed, 1, c.requestId);
+    return vm;
+  }
+
+  /** reclaim moves a claim to the node placement chose on a later attempt. */
+  async reclaim(vmId: string, placed: Placed, attempt: number, requestId: string): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (!rec) return;
+      rec.node_id = placed.decision.node_id;
+      rec.placement = toPlacement(rec.request as ClaimRequest, rec.tenant, placed.decision);
+      rec.updated_at = at;
+    });
+    const vm = this.mustGet(vmId);
+    await this.emitPlaced(vm, placed, attempt, requestId);
+    return vm;
+  }
+
+  /** spawning reports that the spawn message is leaving for the VM's node (no record change). */
+  spawning(vm: VmRecord, attempt: number, requestId: string): Promise<void> {
+    return this.emit(vm, { type: 'vm.spawning', attempt }, requestId);
+  }
+
+  /** markRunning records that the node answered the spawn with a running VM. */
+  async markRunning(vmId: string, requestId: string): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (rec) Object.assign(rec, { state: 'running', updated_at: at });
+    });
+    const vm = this.mustGet(vmId);
+    await this.emit(vm, { type: 'vm.running', via: 'spawn' }, requestId);
+    return vm;
+  }
+
+  /** release forgets a VM that never ran: its claim, VMID and idempotency key go with it. */
+  async release(vmId: string, code: string, requestId: string): Promise<void> {
+    const vm = this.get(vmId);
+    if (!vm) return;
+    await this.o.store.update((d) => forgetVm(d, vmId));
+    await this.emit(vm, { type: 'vm.failed', code }, requestId);
+    await this.emit(vm, { type: 'vm.released', reason: 'spawn_failed' }, requestId);
+  }
+
+  /** forget drops a VM its node has destroyed (or that had no node). */
+  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string }): Promise<void> {
+    await this.o.store.update((d) => forgetVm(d, vm.id));
+    await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
+  }
+
+  /** finish ends a spawn: node reports may settle the VM again. */
+  finish(vmId: string): void {
+    this.inflight.delete(vmId);
+  }
+
+  /** reconcile applies a node's complete VM report, writing only on change; returns the changes. */
+  async reconcile(node: Pick<NodeEntry, 'id'>, reports: readonly VmReport[]): Promise<string[]> {
+    const opts = { full: true, inflight: this.inflight, now: this.now().toISOString() };
+    const dry = reconcileNode(this.state(), node, reports, this.index.idsOn(node.id), {
+      ...opts,
+      apply: false,
+    });
+    if (dry.length === 0) return [];
+    let changes: ReportChange[] = [];
+    await this.o.store.update((d) => {
+      changes = reconcileNode(d, node, reports, this.index.idsOn(node.id), { ...opts, apply: true });
+    });
+    for (const c of changes) await this.o.bus.emit(reportEvent(c, node.id));
+    return changes.map(describeChange);
+  }
+
+  private mustGet(vmId: string): VmRecord {
+    const vm = this.get(vmId);
+    if (!vm) throw new ClaimError('not_found', 'Cannot find VM: it was removed');
+    return vm;
+  }
+
+  private emitPlaced(vm: VmRecord, placed: Placed, attempt: number, requestId: string): Promise<void> {
+    const d = placed.decision;
+    return this.emit(
+      vm,
+      { type: 'vm.placed', numa_node: d.numa_node, pass: d.pass, seed: placed.seed, attempt },
+      requestId,
+    );
+  }
+
+  private emit(vm: VmRecord, e: VmEventBody, requestId?: string): Promise<void> {
+    return this.o.bus.emit({
+      vm_id: vm.id,
+      vmid: vm.vmid,
+      tenant_id: vm.tenant,
+      name: vm.name,
+      node_id: vm.node_id,
+      ...(requestId ? { request_id: requestId } : {}),
+      ...e,
+    } as EventInput);
+  }
+}
+
+type VmEventBody = { type: `vm.${string}` } & Record<string, unknown>;
+
+function reportEvent(c: ReportChange, nodeId: string): EventInput {
+  const ids = { vm_id: c.vm_id, vmid: c.vmid, tenant_id: c.tenant_id, name: c.name, node_id: nodeId };
+  if (c.kind === 'lost') return { type: 'vm.lost', ...ids };
+  if (c.kind === 'adopted') return { type: 'vm.adopted', ...ids };
+  if (c.kind === 'released') return { type: 'vm.released', reason: 'node_report', ...ids };
+  if (c.state === 'running') return { type: 'vm.running', via: 'report', ...ids };
+  return { type: 'vm.reported', state: c.state, ...ids };
+}

@@ -1,0 +1,72 @@
+import type { Logger } from '../shared/log.js';
+import type { AuditLog } from './audit/index.js';
+import type { BandConfig } from './bands/index.js';
+import { ClaimBook } from './claims/claim-book.js';
+import { auditEvents } from './events/audit-subscriber.js';
+import type { EventBus } from './events/bus.js';
+import { logEvents } from './events/log-subscriber.js';
+import { AgentLinkServer } from './link/server.js';
+import type { PlacementConfig } from './placement/types.js';
+import { Placer } from './placer/placer.js';
+import type { NodeRegistry } from './registry/registry.js';
+import type { Store } from './store/index.js';
+import { VmService } from './vms/service.js';
+import { Spawner } from './vms/spawner.js';
+
+/** CoreOptions are the parts main (or a test) builds first: durable state, the fleet, the bus. */
+export interface CoreOptions {
+  store: Store;
+  registry: NodeRegistry;
+  bus: EventBus;
+  audit: AuditLog;
+  bands: BandConfig;
+  placement: PlacementConfig;
+  log: Logger;
+  joinToken: string;
+  spawnTimeoutMs?: number;
+  maxAttempts?: number;
+  /** onHeartbeat runs after a heartbeat is recorded (metrics) */
+  onHeartbeat?: () => void;
+}
+
+/** Core is the wired coordinator: http → vms → {spawner, placer, claims} → {store, registry, link}. */
+export interface Core {
+  claims: ClaimBook;
+  placer: Placer;
+  spawner: Spawner;
+  vms: VmService;
+  link: AgentLinkServer;
+}
+
+/** createCore wires the claim book, placer, spawner, service and agent link, and subscribes audit and logs. */
+export function createCore(o: CoreOptions): Core {
+  auditEvents(o.bus, o.audit);
+  logEvents(o.bus, o.log);
+  const claims = new ClaimBook({ store: o.store, bus: o.bus });
+  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
+    void claims
+      .reconcile({ id: nodeId }, reports)
+      .catch((err) => o.log.error('reconcile failed', { node_id: nodeId, err }));
+  const link = new AgentLinkServer(
+    o.registry,
+    {
+      onHello: (entry) => settle(entry.id, entry.hello.vms),
+      onHeartbeat: (entry, hb) => {
+        o.onHeartbeat?.();
+        settle(entry.id, hb.vms);
+      },
+    },
+    { joinToken: o.joinToken, log: o.log },
+  );
+  const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
+  const spawner = new Spawner({
+    claims,
+    placer,
+    link,
+    log: o.log,
+    ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
+    ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
+  });
+  const vms = new VmService({ claims, placer, spawner, bands: o.bands });
+  return { claims, placer, spawner, vms, link };
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { type CoordinatorEvent, EventSchema } from '../../shared/events.js';
+import { createLogger, type LogEntry } from '../../shared/log.js';
+import { EventBus } from './bus.js';
+import { logEvents } from './log-subscriber.js';
+
+const ids = { vm_id: 'v1', vmid: 100, tenant_id: 't1', name: 'web-1', node_id: 'n1' };
+
+function capture() {
+  const entries: LogEntry[] = [];
+  return {
+    entries,
+    log: createLogger({ component: 'coordinator', level: 'debug', sink: (e) => entries.push(e) }),
+  };
+}
+
+describe('EventBus', () => {
+  it('stamps v, seq and ts and delivers in order to every subscriber', async () => {
+    const bus = new EventBus({ now: () => new Date(Date.UTC(2026, 0, 1)) });
+    const a: CoordinatorEvent[] = [];
+    const b: string[] = [];
+    bus.subscribe((e) => void a.push(e));
+    bus.on('node.down', (e) => void b.push(e.node_id));
+    await bus.emit({ type: 'node.joined', node_id: 'n1', vms: 0 });
+    await bus.emit({ type: 'node.down', node_id: 'n1' });
+    expect(a.map((e) => [e.type, e.seq, e.v, e.ts])).toEqual([
+      ['node.joined', 1, 1, '2026-01-01T00:00:00.000Z'],
+      ['node.down', 2, 1, '2026-01-01T00:00:00.000Z'],
+    ]);
+    expect(b).toEqual(['n1']);
+    expect(a.every((e) => EventSchema.safeParse(e).success)).toBe(true);
+  });
+
+  it('a subscriber that throws or rejects is logged and never breaks the emitter or the others', async () => {
+    const { entries, log } = capture();
+    const bus = new EventBus({ log });
+    const seen: string[] = [];
+    bus.subscribe(() => {
+      throw new Error('boom');
+    });
+    bus.subscribe(() => Promise.reject(new Error('disk full')));
+    bus.subscribe((e) => void seen.push(e.type));
+    await expect(bus.emit({ type: 'vm.lost', ...ids })).resolves.toBeUndefined();
+    expect(seen).toEqual(['vm.lost']);
+    expect(entries.filter((e) => e.msg === 'event subscriber failed')).toHaveLength(2);
+  });
+
+  it('emit waits for a subscriber promise (the audit append) before it resolves', async () => {
+    const bus = new EventBus();
+    let done = false;
+    bus.subscribe(async () => {
+      await new Promise((r) => setTimeout(r, 10));
+      done = true;
+    });
+    await bus.emit({ type: 'node.up', node_id: 'n1' });
+    expect(done).toBe(true);
+  });
+
+  it('unsubscribe stops delivery', async () => {
+    const bus = new EventBus();
+    const seen: number[] = [];
+    const off = bus.subscribe((e) => void seen.push(e.seq));
+    await bus.emit({ type: 'node.up', node_id: 'n1' });
+    off();
+    await bus.emit({ type: 'node.up', node_id: 'n1' });
+    expect(seen).toEqual([1]);
+  });
+});
+
+describe('logEvents', () => {
+  it('logs a placement with its tie-break seed as a field, under a fixed message', async () => {
+    const { entries, log } = capture();
+    const bus = new EventBus();
+    logEvents(bus, log);
+    await bus.emit({ type: 'vm.placed', ...ids, numa_node: 1, pass: 1, seed: 424242, attempt: 1 });
+    expect(entries).toEqual([
+      expect.objectContaining({
+        msg: 'vm placed',
+        level: 'info',
+        fields: expect.objectContaining({ vm_id: 'v1', seed: 424242, node_id: 'n1', event_seq: 1 }),
+      }),
+    ]);
+  });
+});

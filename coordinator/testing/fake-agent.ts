@@ -1,0 +1,71 @@
+import WebSocket from 'ws';
+import {
+  type CoordinatorMessage,
+  CoordinatorMessageSchema,
+  type Hello,
+  type VmReport,
+} from '../../shared/protocol.js';
+
+/** SpawnReply is how a fake agent answers a spawn: ok, or a refusal with a stable code. */
+export type SpawnReply = { ok: true } | { ok: false; code: string };
+
+/**
+ * FakeAgent speaks the agent's side of the link over a real WebSocket: hello, welcome, spawn and
+ * destroy answers. It runs no VMs (a mock where a real agent needs libvirt): `reply` decides.
+ */
+export class FakeAgent {
+  readonly received: CoordinatorMessage[] = [];
+
+  private constructor(
+    private readonly ws: WebSocket,
+    private readonly reply: (spec: { name: string }) => SpawnReply,
+  ) {
+    ws.on('message', (data) => this.onMessage(CoordinatorMessageSchema.parse(JSON.parse(data.toString()))));
+  }
+
+  /** connect dials `url` with the join token, sends the hello and resolves on the welcome. */
+  static async connect(
+    url: string,
+    opts: { joinToken: string; hello: Hello; reply?: (spec: { name: string }) => SpawnReply },
+  ): Promise<FakeAgent> {
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${opts.joinToken}` } });
+    const agent = new FakeAgent(ws, opts.reply ?? (() => ({ ok: true })));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify(opts.hello)));
+      ws.once('error', reject);
+      const check = () =>
+        agent.received.some((m) => m.type === 'welcome') ? resolve() : setTimeout(check, 5);
+      check();
+    });
+    return agent;
+  }
+
+  /** heartbeat reports a complete VM list. */
+  heartbeat(seq: number, vms: VmReport[]): void {
+    this.ws.send(JSON.stringify({ type: 'heartbeat', seq, free_memory_mb: [], vms }));
+  }
+
+  /** close drops the socket (the node then goes down once its beats are missed). */
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+
+  private onMessage(msg: CoordinatorMessage): void {
+    this.received.push(msg);
+    if (msg.type === 'spawn') {
+      const r = this.reply(msg.spec);
+      const error = r.ok ? undefined : { code: r.code, message: `refused: ${r.code}` };
+      this.send({ type: 'spawn_result', request_id: msg.request_id, ok: r.ok, ...(error ? { error } : {}) });
+    } else if (msg.type === 'destroy') {
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
+    }
+  }
+
+  private send(msg: unknown): void {
+    this.ws.send(JSON.stringify(msg));
+  }
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { allocate, type BandConfig, checkName, findBand } from '../bands/index.js';
+import { idempotencyKey, type StoreState, type VmRecord } from '../store/index.js';
+import { checkQuota } from '../tenants/index.js';
+import { VmError } from './errors.js';
+import type { CreateVmRequest } from './schema.js';
+
+/** admit checks the tenant exists, the name is free in its namespace and the quota has room. */
+export function admit(state: StoreState, tenantId: string, req: CreateVmRequest): void {
+  const tenant = Object.hasOwn(state.tenants, tenantId) ? state.tenants[tenantId] : undefined;
+  if (!tenant) throw new VmError('not_found', 'Cannot find tenant');
+  const own = Object.values(state.vms).filter((v) => v.tenant === tenantId);
+  if (own.some((v) => v.name === req.name))
+    throw new VmError('name_in_use', 'Cannot create VM: the name is in use');
+  checkQuota(tenant, own, req);
+}
+
+/** allocateVmid picks the VMID (asked for, or the band's next free one) and checks the band's name rule. */
+export function allocateVmid(bands: BandConfig, state: StoreState, req: CreateVmRequest) {
+  const used = new Set(Object.values(state.vms).map((v) => v.vmid));
+  const alloc = allocate(bands, used, {
+    ...(req.vmid_band !== undefined ? { band: req.vmid_band } : {}),
+    ...(req.vmid !== undefined ? { vmid: req.vmid } : {}),
+  });
+  const band = alloc.band === undefined ? undefined : findBand(bands, alloc.band);
+  if (band) checkName(band, req.name);
+  return { vmid: alloc.vmid, band };
+}
+
+/** findIdempotent returns the VM an Idempotency-Key already created; the same key with another body is refused. */
+export function findIdempotent(
+  state: StoreState,
+  tenantId: string,
+  req: CreateVmRequest,
+  key: string | undefined,
+): VmRecord | null {
+  if (!key) return null;
+  const rec = state.idempotency[idempotencyKey(tenantId, key)];
+  if (!rec) return null;
+  if (rec.request_hash !== hashRequest(req)) {
+    throw new VmError(
+      'idempotency_key_reused',
+      'Cannot reuse Idempotency-Key: it was used with a different body',
+    );
+  }
+  return state.vms[rec.vm_id] ?? null;
+}
+
+/** hashRequest fingerprints a validated create body for Idempotency-Key reuse checks. */
+export function hashRequest(req: CreateVmRequest): string {
+  return createHash('sha256').update(JSON.stringify(req)).digest('hex');
+}
