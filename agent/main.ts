@@ -8,7 +8,7 @@ import { SpawnSpecSchema } from '../shared/spec.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
-import { openLibvirt } from './hypervisor/libvirt/index.js';
+import { openLibvirt } from './backends/libvirt/binding/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_OPTIONS, AGENT_USAGE } from './options.js';

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LibvirtHypervisor, openLibvirt } from '../hypervisor/libvirt/index.js';
+import { type LibvirtHypervisor, openLibvirt } from '../backends/libvirt/binding/index.js';
 import type { SpawnPhase } from '../sidecar/schema.js';
 import { sidecarPathFor } from '../sidecar/schema.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
+import { parseVmpoolMetadata } from '../backends/libvirt/domain/parse.js';
 import { makeVmTestEnv, seedShapedSpec, type VmTestEnv, vmFiles } from './testing.js';
 
 const PREFIX = `vmpool-mgr-${process.pid}`;

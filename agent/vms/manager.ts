@@ -8,14 +8,14 @@ import type { Logger } from '../../shared/log.js';
 import type { VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { DomainState, Hypervisor } from '../hypervisor/hypervisor.js';
+import type { DomainState, Hypervisor } from '../backends/libvirt/hypervisor.js';
 import type { SidecarStore } from '../sidecar/store.js';
 import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
 import { siblingOf } from '../topology/index.js';
 import type { HostView } from '../validate/host-view.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
-import { removeEmptyDir, runSteps, type SpawnContext, undoSpawn } from './pipeline.js';
+import { removeEmptyDir, runSteps, type SpawnContext, undoSpawn } from '../backends/libvirt/pipeline.js';
 import { reportOf } from './report.js';
 
 /** VmManagerOptions wires the agent's VM authority to its hypervisor, sidecars and host facts. */

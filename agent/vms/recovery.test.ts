@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SpawnSpec } from '../../shared/spec.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
-import { type LibvirtHypervisor, openLibvirt } from '../hypervisor/libvirt/index.js';
+import { parseVmpoolMetadata } from '../backends/libvirt/domain/parse.js';
+import { type LibvirtHypervisor, openLibvirt } from '../backends/libvirt/binding/index.js';
 import type { Sidecar } from '../sidecar/schema.js';
 import { recover } from './recovery.js';
 import { makeVmTestEnv, seedShapedSpec, type VmTestEnv, vmFiles } from './testing.js';

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { errorMessage, isVmpoolError } from '../../shared/errors.js';
-import type { DomainSummary } from '../hypervisor/hypervisor.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
+import type { DomainSummary } from '../backends/libvirt/hypervisor.js';
+import { parseVmpoolMetadata } from '../backends/libvirt/domain/parse.js';
 import type { Sidecar } from '../sidecar/schema.js';
 import { observedOf, type VmManager } from './manager.js';
-import { removeOwnDomain, runSteps } from './pipeline.js';
-import { rebuildSidecar } from './rebuild.js';
+import { removeOwnDomain, runSteps } from '../backends/libvirt/pipeline.js';
+import { rebuildSidecar } from '../backends/libvirt/rebuild.js';
 
 /** RecoveryReport says what recovery found and did, for the log and for tests. */
 export interface RecoveryReport {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { LibvirtHypervisor } from '../hypervisor/libvirt/index.js';
+import type { LibvirtHypervisor } from '../backends/libvirt/binding/index.js';
 import { SidecarStore } from '../sidecar/store.js';
 import { sidecarPathFor } from '../sidecar/schema.js';
 import { readHostTopology } from '../topology/index.js';

@@ -1,4 +1,4 @@
-import { VmpoolError } from '../../../shared/errors.js';
+import { VmpoolError } from '../../../../shared/errors.js';
 
 /** VIR_ERR holds the virErrorNumber values vmpool branches on (libvirt's virerror.h). */
 export const VIR_ERR = {

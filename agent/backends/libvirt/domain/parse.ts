@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { parseCpuList } from '../../shared/cpulist.js';
+import { parseCpuList } from '../../../../shared/cpulist.js';
 import { DomainXmlError } from './errors.js';
 import { VMPOOL_XMLNS, type VmpoolMetadata } from './metadata.js';
 

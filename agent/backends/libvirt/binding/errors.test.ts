@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VmpoolError } from '../../../shared/errors.js';
+import { VmpoolError } from '../../../../shared/errors.js';
 import { isLibvirtError, LibvirtError, libvirtErrorCode } from './errors.js';
 
 const RAW = {

@@ -1,5 +1,5 @@
-import { formatCpuList } from '../../shared/cpulist.js';
-import type { SpawnSpec } from '../../shared/spec.js';
+import { formatCpuList } from '../../../../shared/cpulist.js';
+import type { SpawnSpec } from '../../../../shared/spec.js';
 import {
   type CpuMode,
   cpuElement,

@@ -1,7 +1,7 @@
-import { VmpoolError } from '../../shared/errors.js';
-import { formatCpuList, parseCpuList } from '../../shared/cpulist.js';
-import type { SpawnSpec } from '../../shared/spec.js';
-import type { Hypervisor } from '../hypervisor/hypervisor.js';
+import { VmpoolError } from '../../../shared/errors.js';
+import { formatCpuList, parseCpuList } from '../../../shared/cpulist.js';
+import type { SpawnSpec } from '../../../shared/spec.js';
+import type { Hypervisor } from './hypervisor.js';
 
 /** PinMismatchError says libvirt applied different pinning than the spec asked for. */
 export class PinMismatchError extends VmpoolError {

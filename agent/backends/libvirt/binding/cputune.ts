@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { parseCpuList } from '../../../shared/cpulist.js';
+import { parseCpuList } from '../../../../shared/cpulist.js';
 import type { NumaTune } from '../hypervisor.js';
 import { numaModeFromXml } from './states.js';
 

@@ -1,16 +1,16 @@
 import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { failpoint } from '../../shared/failpoint.js';
-import type { SpawnSpec } from '../../shared/spec.js';
-import { parseCpuList } from '../../shared/cpulist.js';
-import type { Hypervisor } from '../hypervisor/hypervisor.js';
-import { writeSeedIso } from '../cloudinit/iso.js';
-import { buildSeedFiles } from '../cloudinit/seed.js';
-import { bridgeExists } from '../domain/bridge.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
-import { buildDomainXml } from '../domain/xml.js';
-import { createBlank, createOverlay } from '../disk/qemu-img.js';
-import type { SpawnPhase } from '../sidecar/schema.js';
+import { failpoint } from '../../../shared/failpoint.js';
+import type { SpawnSpec } from '../../../shared/spec.js';
+import { parseCpuList } from '../../../shared/cpulist.js';
+import type { Hypervisor } from './hypervisor.js';
+import { writeSeedIso } from '../../cloudinit/iso.js';
+import { buildSeedFiles } from '../../cloudinit/seed.js';
+import { bridgeExists } from './domain/bridge.js';
+import { parseVmpoolMetadata } from './domain/parse.js';
+import { buildDomainXml } from './domain/xml.js';
+import { createBlank, createOverlay } from '../../disk/qemu-img.js';
+import type { SpawnPhase } from '../../sidecar/schema.js';
 import { verifyPinning } from './verify.js';
 
 /** SpawnContext is what the steps need beyond the spec: the hypervisor and host facts. */

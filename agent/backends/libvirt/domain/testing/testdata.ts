@@ -1,6 +1,6 @@
-import { seed003Specs } from '../../../test/fixtures/seed003.js';
-import { parseCpuList } from '../../../shared/cpulist.js';
-import { type SpawnSpec, SpawnSpecSchema } from '../../../shared/spec.js';
+import { seed003Specs } from '../../../../../test/fixtures/seed003.js';
+import { parseCpuList } from '../../../../../shared/cpulist.js';
+import { type SpawnSpec, SpawnSpecSchema } from '../../../../../shared/spec.js';
 import type { DomainContext } from '../xml.js';
 
 /** seedVm1Spec is seed 003's VM1 (k3s-worker-slm-heavy) spec, parsed by the real schema; for tests and demos. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LibvirtError } from './errors.js';
 import { type LibvirtHypervisor, openLibvirt } from './libvirtHypervisor.js';
-import { STRICT_TESTS } from '../../../shared/testing-env.js';
+import { STRICT_TESTS } from '../../../../shared/testing-env.js';
 
 const URI = 'qemu:///system';
 const NS = 'https://vmpool.dev/xmlns/h1-test';

@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import type { SpawnSpec } from '../../shared/spec.js';
+import type { SpawnSpec } from '../../../../shared/spec.js';
 import { parseDomainElement, parseDomainTuning, parseVmpoolMetadata } from './parse.js';
 import { contextFor, seedVm1Spec } from './testing/testdata.js';
 import { buildDomainXml, VMPOOL_XMLNS } from './xml.js';

@@ -1,4 +1,4 @@
-import { VmpoolError } from '../../shared/errors.js';
+import { VmpoolError } from '../../../../shared/errors.js';
 
 /** DomainXmlErrorCode is the closed set of reasons building or reading domain XML fails. */
 export type DomainXmlErrorCode =

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { formatCpuList } from '../../shared/cpulist.js';
-import { SpawnSpecSchema, type SpawnSpec } from '../../shared/spec.js';
-import type { DomainSummary } from '../hypervisor/hypervisor.js';
-import type { VmpoolMetadata } from '../domain/metadata.js';
-import { parseDomainTuning } from '../domain/parse.js';
-import { newSidecar, type Sidecar } from '../sidecar/schema.js';
-import { observedOf, type VmManager } from './manager.js';
+import { formatCpuList } from '../../../shared/cpulist.js';
+import { SpawnSpecSchema, type SpawnSpec } from '../../../shared/spec.js';
+import type { DomainSummary } from './hypervisor.js';
+import type { VmpoolMetadata } from './domain/metadata.js';
+import { parseDomainTuning } from './domain/parse.js';
+import { newSidecar, type Sidecar } from '../../sidecar/schema.js';
+import { observedOf, type VmManager } from '../../vms/manager.js';
 
 const run = promisify(execFile);
 
