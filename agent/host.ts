@@ -6,7 +6,7 @@ import { parseCpuList } from '../shared/cpulist.js';
 import type { Logger } from '../shared/log.js';
 import type { HostTopology } from '../shared/topology.js';
 import type { Hypervisor } from './backends/libvirt/hypervisor.js';
-import { openLibvirt } from './backends/libvirt/binding/index.js';
+import { openLibvirt, type PinSource } from './backends/libvirt/binding/index.js';
 import { SidecarStore } from './sidecar/store.js';
 import { readHostTopology } from './topology/index.js';
 import { VmManager } from './vms/manager.js';
@@ -34,7 +34,7 @@ export async function detectTopology(hv: Hypervisor, o: Record<string, unknown>)
 
 /** openHost connects to libvirt, reads the host and builds the VM manager (no recovery yet). */
 export async function openHost(o: Record<string, unknown>, log: Logger): Promise<AgentHost> {
-  const hv = await openLibvirt(String(o['libvirt-uri']));
+  const hv = await openLibvirt(String(o['libvirt-uri']), { pinSource: pinSourceOf(o) });
   const topology = await detectTopology(hv, o);
   const hostReservedCpus = parseCpuList(String(o['host-reserved-cpus'] ?? ''));
   const online = new Set(topology.numa_nodes.flatMap((n) => n.cpus.map((c) => c.id)));
@@ -53,6 +53,12 @@ export async function openHost(o: Record<string, unknown>, log: Logger): Promise
     log,
   });
   return { hv, topology, manager, hostReservedCpus, imagesDir };
+}
+
+function pinSourceOf(o: Record<string, unknown>): PinSource {
+  const v = String(o['pin-source'] ?? 'api');
+  if (v === 'api' || v === 'xml') return v;
+  throw new ConfigError(`Cannot use pin source ${JSON.stringify(v)}: expected api or xml`);
 }
 
 /** baseImages lists the base image names (without .qcow2) under <images-dir>/base. */

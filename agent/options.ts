@@ -45,6 +45,13 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'libvirt connection URI (test:///default for a fake host)',
   },
   {
+    flag: 'pin-source',
+    env: 'VMPOOL_PIN_SOURCE',
+    type: 'string',
+    default: 'api',
+    help: "read pins back through libvirt's API (api) or the domain XML (xml: libvirt's test driver)",
+  },
+  {
     flag: 'sysfs-root',
     env: 'VMPOOL_SYSFS_ROOT',
     type: 'string',

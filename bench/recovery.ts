@@ -55,7 +55,7 @@ const topology: HostTopology = {
 
 async function scenario(label: string, phase: 'done' | 'defined'): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-recovery-'));
-  const hv = await openLibvirt('test:///default');
+  const hv = await openLibvirt('test:///default', { pinSource: 'xml' });
   const sidecars = new SidecarStore({ imagesDir: dir });
   const m = new VmManager({ hv, sidecars, topology, hostReservedCpus: [], imagesDir: dir, log });
   const t0 = performance.now();

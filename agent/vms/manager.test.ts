@@ -13,7 +13,7 @@ let n = 0;
 const uniqueName = () => `${PREFIX}-${++n}`;
 
 beforeAll(async () => {
-  hv = await openLibvirt('test:///default');
+  hv = await openLibvirt('test:///default', { pinSource: 'xml' });
 });
 afterAll(async () => {
   await hv.close();

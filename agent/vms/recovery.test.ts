@@ -13,7 +13,7 @@ let env: VmTestEnv;
 let n = 0;
 
 beforeAll(async () => {
-  hv = await openLibvirt('test:///default');
+  hv = await openLibvirt('test:///default', { pinSource: 'xml' });
 });
 afterAll(async () => {
   await hv.close();

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { failpoint } from '../../../shared/failpoint.js';
 import type { SpawnSpec } from '../../../shared/spec.js';
 import { parseCpuList } from '../../../shared/cpulist.js';
+import { isLibvirtError, VIR_ERR } from './binding/errors.js';
 import type { Hypervisor } from './hypervisor.js';
 import { writeSeedIso } from '../../cloudinit/iso.js';
 import { buildSeedFiles } from '../../cloudinit/seed.js';
@@ -148,7 +149,7 @@ async function ownsDomain(hv: Hypervisor, name: string, vmId: string): Promise<b
   try {
     xml = await hv.xmlDesc(name, { inactive: true });
   } catch (err) {
-    if ((err as { libvirtCode?: number }).libvirtCode === VIR_ERR_NO_DOMAIN) return false;
+    if (isLibvirtError(err, VIR_ERR.NO_DOMAIN)) return false;
     throw err;
   }
   return parseVmpoolMetadata(xml)?.id === vmId;
@@ -159,10 +160,7 @@ export async function removeEmptyDir(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined);
 }
 
-// libvirt's virErrorNumber for "no such domain"
-const VIR_ERR_NO_DOMAIN = 42;
-
 function ignoreNotRunning(err: unknown): void {
-  // libvirt VIR_ERR_OPERATION_INVALID (55): the domain stopped between lookup and destroy
-  if ((err as { libvirtCode?: number }).libvirtCode !== 55) throw err;
+  // the domain stopped between lookup and destroy
+  if (!isLibvirtError(err, VIR_ERR.OPERATION_INVALID)) throw err;
 }

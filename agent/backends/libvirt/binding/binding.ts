@@ -1,12 +1,12 @@
 import koffi from 'koffi';
 import { checkPtr, checkRc } from './callFailure.js';
+import { VIR_UUID_STRING_BUFLEN } from './constants.js';
 import type { LibvirtSymbols, Ptr, VirDomainInfoStruct, VirNodeInfoStruct } from './symbols.js';
 import { decodeTypedParams, type TypedParamValue } from './typedParams.js';
 
 // Naming rule: the C symbol without its `vir` prefix (virDomainGetXMLDesc → domainGetXMLDesc).
 // Each function calls, checks, builds the error from virGetLastError, and frees what the C API hands over.
 
-const VIR_UUID_STRING_BUFLEN = 37;
 const NO_ID = 0xffffffff; // virDomainGetID's (unsigned int)-1 for an inactive domain
 
 /** connectOpen opens a connection; the caller owns it and must connectClose it. */

@@ -1,33 +1,7 @@
 import { VmpoolError } from '../../../../shared/errors.js';
+import { VIR_ERR } from './constants.js';
 
-/** VIR_ERR holds the virErrorNumber values vmpool branches on (libvirt's virerror.h). */
-export const VIR_ERR = {
-  OK: 0,
-  INTERNAL_ERROR: 1,
-  NO_SUPPORT: 3,
-  NO_CONNECT: 5,
-  INVALID_ARG: 8,
-  OPERATION_FAILED: 9,
-  XML_ERROR: 27,
-  DOM_EXIST: 28,
-  OPERATION_DENIED: 29,
-  OPEN_FAILED: 30,
-  XML_DETAIL: 35,
-  SYSTEM_ERROR: 38,
-  RPC: 39,
-  NO_DOMAIN: 42,
-  AUTH_FAILED: 45,
-  OPERATION_INVALID: 55,
-  CONFIG_UNSUPPORTED: 67,
-  OPERATION_TIMEOUT: 68,
-  ARGUMENT_UNSUPPORTED: 74,
-  NO_DOMAIN_METADATA: 80,
-  OPERATION_UNSUPPORTED: 84,
-  AGENT_UNRESPONSIVE: 86,
-  RESOURCE_BUSY: 87,
-  ACCESS_DENIED: 88,
-  XML_INVALID_SCHEMA: 92,
-} as const;
+export { VIR_ERR };
 
 // Stable vmpool codes for the libvirt errors callers act on; everything else is 'libvirt_error'.
 const CODE_BY_LIBVIRT_NUMBER: ReadonlyMap<number, string> = new Map([

@@ -6,7 +6,7 @@ import type {
   NodeInfo,
   NumaTune,
 } from '../hypervisor.js';
-import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from './cputune.js';
+import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from '../domain/pins.js';
 import { isLibvirtError, VIR_ERR } from './errors.js';
 import { ReconnectingClient } from './reconnect.js';
 import { LibvirtWorkerClient } from './workerClient.js';
@@ -21,15 +21,15 @@ function onDomain(verb: string, name: string): string {
 export class LibvirtHypervisor implements Hypervisor {
   readonly uri: string;
   readonly #client: ReconnectingClient;
-  // The test driver reports empty pin affinity; see cputune.ts.
+  // The test driver reports empty pin affinity; see domain/pins.ts.
   readonly #pinsFromXml: boolean;
   #closed = false;
 
   /** constructor takes an already-opened client; use openLibvirt. */
-  constructor(uri: string, client: LibvirtWorkerClient) {
+  constructor(uri: string, client: LibvirtWorkerClient, opts: { pinSource?: PinSource } = {}) {
     this.uri = uri;
     this.#client = new ReconnectingClient(client, uri);
-    this.#pinsFromXml = uri.startsWith('test:');
+    this.#pinsFromXml = opts.pinSource === 'xml';
   }
 
   /** close closes the libvirt connection and stops the worker; calling it again does nothing. */
@@ -153,9 +153,18 @@ export class LibvirtHypervisor implements Hypervisor {
   }
 }
 
+/**
+ * PinSource says where pins and NUMA tuning are read back from: 'api' (virDomainGetVcpuPinInfo and
+ * friends, the real drivers) or 'xml' (the live domain XML, for libvirt's test driver, whose pin
+ * API reports empty affinity). The caller chooses; the binding never guesses from the URI.
+ */
+export type PinSource = 'api' | 'xml';
+
 /** OpenLibvirtOptions tunes the binding; workerTimeoutMs bounds each call's wait for the worker. */
 export interface OpenLibvirtOptions {
   readonly workerTimeoutMs?: number;
+  /** pinSource defaults to 'api' */
+  readonly pinSource?: PinSource;
 }
 
 /** openLibvirt starts a worker thread, opens uri on it and returns the connected hypervisor. */
@@ -167,5 +176,5 @@ export async function openLibvirt(uri: string, opts: OpenLibvirtOptions = {}): P
     await client.terminate();
     throw err;
   }
-  return new LibvirtHypervisor(uri, client);
+  return new LibvirtHypervisor(uri, client, { pinSource: opts.pinSource ?? 'api' });
 }

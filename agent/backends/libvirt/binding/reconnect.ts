@@ -1,9 +1,8 @@
 import { isLibvirtError } from './errors.js';
+import { VIR_FROM_RPC } from './constants.js';
 import type { OpName, OpTable } from './protocol.js';
 import type { LibvirtWorkerClient } from './workerClient.js';
 
-// virErrorDomain VIR_FROM_RPC: the remote driver lost its socket (libvirtd restarted or died)
-const VIR_FROM_RPC = 7;
 const LOST_CONNECTION_RE =
   /client socket is closed|end of file while reading|cannot (recv|write) data|broken pipe|connection reset/i;
 

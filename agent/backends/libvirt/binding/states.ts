@@ -1,24 +1,10 @@
 import type { DomainState, NumaTune } from '../hypervisor.js';
-
-// virDomainState in enum order (VIR_DOMAIN_NOSTATE = 0 … VIR_DOMAIN_PMSUSPENDED = 7).
-const DOMAIN_STATES: readonly DomainState[] = [
-  'nostate',
-  'running',
-  'blocked',
-  'paused',
-  'shutdown',
-  'shutoff',
-  'crashed',
-  'pmsuspended',
-];
+import { DOMAIN_STATES, NUMA_MODES } from './constants.js';
 
 /** domainStateName maps virDomainState to its name; unknown future values read as 'nostate'. */
 export function domainStateName(state: number): DomainState {
   return DOMAIN_STATES[state] ?? 'nostate';
 }
-
-// virDomainNumatuneMemMode in enum order (STRICT = 0 … RESTRICTIVE = 3).
-const NUMA_MODES: readonly NumaTune['mode'][] = ['strict', 'preferred', 'interleave', 'restrictive'];
 
 /** numaModeName maps virDomainNumatuneMemMode to its name. */
 export function numaModeName(mode: number): NumaTune['mode'] {

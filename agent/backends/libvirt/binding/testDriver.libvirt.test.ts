@@ -24,7 +24,7 @@ describe('LibvirtHypervisor on test:///default', () => {
   let hv: LibvirtHypervisor;
 
   beforeAll(async () => {
-    hv = await openLibvirt('test:///default');
+    hv = await openLibvirt('test:///default', { pinSource: 'xml' });
   });
 
   afterAll(async () => {

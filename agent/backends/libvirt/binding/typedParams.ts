@@ -1,11 +1,9 @@
 import koffi from 'koffi';
+import { VIR_TYPED_PARAM } from './constants.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 
 /** TypedParamValue is a virTypedParameter value normalised for JS (64-bit integers become numbers). */
 export type TypedParamValue = number | string | boolean;
-
-// virTypedParameterType values (libvirt-common.h).
-const VIR_TYPED_PARAM = { INT: 1, UINT: 2, LLONG: 3, ULLONG: 4, DOUBLE: 5, BOOLEAN: 6, STRING: 7 } as const;
 
 interface TypedParamHead {
   readonly field: string;

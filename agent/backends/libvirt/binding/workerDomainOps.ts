@@ -2,16 +2,17 @@ import type { DomainStats, NumaTune } from '../hypervisor.js';
 import * as b from './binding.js';
 import { LibvirtCallFailure } from './callFailure.js';
 import * as d from './domainBinding.js';
-import { VIR_ERR } from './errors.js';
+import {
+  UNDEFINE,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_METADATA_ELEMENT,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_ERR,
+} from './constants.js';
 import { connection, type OpHandlers, type Session, withDomain } from './session.js';
 import { cpumapLength, cpumapToCpus, numaModeName } from './states.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
-
-const VIR_DOMAIN_XML_INACTIVE = 2;
-const VIR_DOMAIN_AFFECT_LIVE = 1;
-const VIR_DOMAIN_AFFECT_CONFIG = 2;
-const VIR_DOMAIN_METADATA_ELEMENT = 2;
-const UNDEFINE = { MANAGED_SAVE: 1, SNAPSHOTS_METADATA: 2, NVRAM: 4, CHECKPOINTS_METADATA: 16 } as const;
 
 // Widest cleanup first; drivers that reject a flag (the test driver rejects NVRAM and CHECKPOINTS with
 // VIR_ERR_INVALID_ARG) get the next narrower set, and finally plain virDomainUndefine.

@@ -1,6 +1,6 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseCpuList } from '../../../../shared/cpulist.js';
 import { DomainXmlError } from './errors.js';
+import { asObject, type DomainDoc, readDomainXml, textOf, type XmlObject } from './read.js';
 import { VMPOOL_XMLNS, type VmpoolMetadata } from './metadata.js';
 
 /** DomainTuning is the pinning, NUMA binding, virt type and disks a domain XML actually carries. */
@@ -15,37 +15,10 @@ export interface DomainTuning {
   readonly cdromPaths: string[];
 }
 
-type XmlObject = Record<string, unknown>;
-
-const ARRAY_ELEMENTS = new Set(['vcpupin', 'disk', 'interface']);
-// trimValues off so text round-trips exactly; htmlEntities on so numeric refs (&#10;) decode once
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  htmlEntities: true,
-  isArray: (name) => ARRAY_ELEMENTS.has(name),
-});
-
-/** parseDomainElement validates domain XML and returns its <domain> element as a plain object. */
-export function parseDomainElement(domainXml: string): XmlObject {
-  const valid = XMLValidator.validate(domainXml);
-  if (valid !== true) {
-    throw new DomainXmlError('invalid_domain_xml', `Cannot parse domain XML: ${valid.err.msg}`, {
-      details: { line: valid.err.line },
-    });
-  }
-  const domain = asObject((parser.parse(domainXml) as XmlObject).domain);
-  if (!domain) throw new DomainXmlError('invalid_domain_xml', 'Cannot parse domain XML: no <domain> element');
-  return domain;
-}
-
 /** parseVmpoolMetadata reads vmpool's <metadata> (matched by namespace, any prefix); null when absent. */
 export function parseVmpoolMetadata(domainXml: string): (VmpoolMetadata & { readonly name: string }) | null {
-  const domain = parseDomainElement(domainXml);
-  const found = findVmpoolElement(asObject(domain.metadata));
+  const doc = readDomainXml(domainXml);
+  const found = findVmpoolElement(doc.metadata);
   if (!found) return null;
   const field = (key: string): string | undefined => textOf(found.element[`${found.prefix}${key}`]);
   const id = field('id');
@@ -65,7 +38,7 @@ export function parseVmpoolMetadata(domainXml: string): (VmpoolMetadata & { read
   const bridge = field('bridge');
   return {
     id,
-    name: textOf(domain.name) ?? '',
+    name: doc.name,
     ...(vmid !== undefined && { vmid }),
     ...(tenant !== undefined && { tenant }),
     ...(sha !== undefined && { specSha256: sha }),
@@ -91,56 +64,29 @@ function findVmpoolElement(metadata: XmlObject | undefined): { element: XmlObjec
   return null;
 }
 
-/** parseDomainTuning reads pins, emulator cpuset, numatune, virt type and disk files from domain XML. */
+/** parseDomainTuning reads pins, emulator cpuset, numatune, virt type and disk files as the XML states them. */
 export function parseDomainTuning(domainXml: string): DomainTuning {
-  const domain = parseDomainElement(domainXml);
-  const cputune = asObject(domain.cputune);
-  const memory = asObject(asObject(domain.numatune)?.memory);
-  const devices = asObject(domain.devices);
+  const doc = readDomainXml(domainXml);
+  const files = (disks: DomainDoc['disks']): string[] =>
+    disks.map((d) => d.file).filter((p): p is string => p !== undefined);
   return {
-    vcpuPins: vcpuPinsOf(Number(textOf(domain.vcpu)?.trim() ?? 0), cputune),
-    emulatorCpus: parseCpuList(attrOf(asObject(cputune?.emulatorpin), 'cpuset') ?? ''),
-    numa: memory
-      ? { mode: attrOf(memory, 'mode') ?? 'strict', nodeset: attrOf(memory, 'nodeset') ?? '' }
+    vcpuPins: vcpuPinsOf(doc),
+    emulatorCpus: parseCpuList(doc.emulatorCpuset ?? ''),
+    // an absent mode is libvirt's default, strict
+    numa: doc.numaMemory
+      ? { mode: doc.numaMemory.mode ?? 'strict', nodeset: doc.numaMemory.nodeset ?? '' }
       : null,
-    kvm: attrOf(domain, 'type') === 'kvm',
-    cdromPaths: arrayOf(devices?.disk)
-      .filter((d) => attrOf(asObject(d), 'device') === 'cdrom')
-      .map((d) => attrOf(asObject(asObject(d)?.source), 'file'))
-      .filter((p): p is string => p !== undefined),
-    diskPaths: arrayOf(devices?.disk)
-      .map((d) => attrOf(asObject(asObject(d)?.source), 'file'))
-      .filter((p): p is string => p !== undefined),
+    kvm: doc.type === 'kvm',
+    cdromPaths: files(doc.disks.filter((d) => d.device === 'cdrom')),
+    diskPaths: files(doc.disks),
   };
 }
 
-function vcpuPinsOf(vcpus: number, cputune: XmlObject | undefined): number[][] {
-  const pins: number[][] = Array.from({ length: Number.isSafeInteger(vcpus) ? vcpus : 0 }, () => []);
-  for (const pin of arrayOf(cputune?.vcpupin)) {
-    const vcpu = Number(attrOf(asObject(pin), 'vcpu'));
-    if (Number.isSafeInteger(vcpu) && vcpu >= 0)
-      pins[vcpu] = parseCpuList(attrOf(asObject(pin), 'cpuset') ?? '');
+// unpinned vCPUs read as [] here: this is what the XML states, not what libvirt would report
+function vcpuPinsOf(doc: DomainDoc): number[][] {
+  const pins: number[][] = Array.from({ length: doc.vcpu.max }, () => []);
+  for (const pin of doc.vcpupins) {
+    if (Number.isSafeInteger(pin.vcpu) && pin.vcpu >= 0) pins[pin.vcpu] = parseCpuList(pin.cpuset ?? '');
   }
   return pins;
-}
-
-function asObject(value: unknown): XmlObject | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as XmlObject)
-    : undefined;
-}
-
-function arrayOf(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : value === undefined ? [] : [value];
-}
-
-function attrOf(element: XmlObject | undefined, name: string): string | undefined {
-  const value = element?.[`@_${name}`];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function textOf(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  const text = asObject(value)?.['#text'];
-  return typeof text === 'string' ? text : value === '' ? '' : undefined;
 }

@@ -1,7 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { SpawnSpec } from '../../../../shared/spec.js';
-import { parseDomainElement, parseDomainTuning, parseVmpoolMetadata } from './parse.js';
+import { parseDomainTuning, parseVmpoolMetadata } from './parse.js';
+import { parseDomainElement } from './read.js';
 import { contextFor, seedVm1Spec } from './testing/testdata.js';
 import { buildDomainXml, VMPOOL_XMLNS } from './xml.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from './cputune.js';
+import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from './pins.js';
 
 const PINNED = `<domain type='test'><name>a</name><vcpu placement='static'>4</vcpu>
   <cputune><vcpupin vcpu='0' cpuset='0'/><vcpupin vcpu='1' cpuset='36'/><vcpupin vcpu='2' cpuset='1,37'/>
