@@ -6,7 +6,7 @@ import { NoCapacityError, VmError } from './errors.js';
 import { forgetVm, toPlacement } from './records.js';
 import type { CreateVmRequest } from './schema.js';
 import type { VmService, VmServiceOptions } from './service.js';
-import { buildSpawnSpec } from './spec-builder.js';
+import { buildSpawnMessage } from './spawn-message.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -57,10 +57,9 @@ export class Spawner {
     try {
       const node = this.o.registry.get(nodeId);
       if (!node) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
-      const spec = buildSpawnSpec(vm, vm.placement!, node.hello);
       answer = await this.o.link.request(
         nodeId,
-        { type: 'spawn', request_id: newRequestId(), spec },
+        buildSpawnMessage(vm, { requestId: newRequestId() }),
         this.o.spawnTimeoutMs ?? 120_000,
       );
     } catch (err) {

@@ -1,4 +1,4 @@
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { failpoint } from '../../../shared/failpoint.js';
 import type { SpawnSpec } from '../../../shared/spec.js';
@@ -153,11 +153,6 @@ async function ownsDomain(hv: Hypervisor, name: string, vmId: string): Promise<b
     throw err;
   }
   return parseVmpoolMetadata(xml)?.id === vmId;
-}
-
-/** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */
-export async function removeEmptyDir(dir: string): Promise<void> {
-  await rmdir(dir).catch(() => undefined);
 }
 
 function ignoreNotRunning(err: unknown): void {
