@@ -42,6 +42,9 @@ describe('agent backend layout', () => {
   it('finds the source tree', () => {
     expect(files).toContain('agent/vms/manager.ts');
     expect(files).toContain(`${LIBVIRT}binding/binding.ts`);
+    // imports resolve to repo paths, so the rules below look at real edges
+    expect(importsOf('agent/host.ts')).toContain(`${LIBVIRT}index.ts`);
+    expect(importsOf(`${LIBVIRT}backend.ts`)).toContain(`${LIBVIRT}binding/index.ts`);
   });
 
   it('nothing outside agent/backends/libvirt/ imports past its index', () => {
