@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['agent/**/*.test.ts', 'coordinator/**/*.test.ts', 'shared/**/*.test.ts'],
+          include: [
+            'agent/**/*.test.ts',
+            'coordinator/**/*.test.ts',
+            'api/**/*.test.ts',
+            'ctl/**/*.test.ts',
+            'shared/**/*.test.ts',
+          ],
           exclude: ['**/*.libvirt.test.ts'],
         },
       },

@@ -17,8 +17,8 @@ if [ "$(id -u)" -ne 0 ]; then echo "demo.sh: run as root (libvirt qemu:///system
 
 stop_all() {
   if [ -f "$DEMO/tenant.token" ]; then
-    for id in $(VMPOOL_URL=$URL VMPOOL_TOKEN=$(cat "$DEMO/tenant.token") node dist/coordinator/ctl/main.js list --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(v["id"] for v in json.load(sys.stdin)["vms"]))' 2>/dev/null); do
-      VMPOOL_URL=$URL VMPOOL_TOKEN=$(cat "$DEMO/tenant.token") node dist/coordinator/ctl/main.js destroy "$id" || true
+    for id in $(VMPOOL_URL=$URL VMPOOL_TOKEN=$(cat "$DEMO/tenant.token") node dist/ctl/main.js list --json 2>/dev/null | python3 -c 'import json,sys; print(" ".join(v["id"] for v in json.load(sys.stdin)["vms"]))' 2>/dev/null); do
+      VMPOOL_URL=$URL VMPOOL_TOKEN=$(cat "$DEMO/tenant.token") node dist/ctl/main.js destroy "$id" || true
     done
   fi
   for p in agent coordinator; do
@@ -63,21 +63,21 @@ nohup node dist/agent/main.js run --coordinator "$URL" --node-id "$(hostname)" -
   --libvirt-uri "$URI" --pin-source "$PIN_SOURCE" --user-network --shutdown-timeout-ms 2000 >"$DEMO/agent.log" 2>&1 &
 echo $! >"$DEMO/agent.pid"
 export VMPOOL_TOKEN_FILE=$DEMO/admin.token
-for _ in $(seq 1 50); do node dist/coordinator/ctl/main.js nodes --json 2>/dev/null | grep -q '"state": *"ready"' && break; sleep 0.2; done
-node dist/coordinator/ctl/main.js nodes
+for _ in $(seq 1 50); do node dist/ctl/main.js nodes --json 2>/dev/null | grep -q '"state": *"ready"' && break; sleep 0.2; done
+node dist/ctl/main.js nodes
 
 say "4/5 tenant and VM (POST /v1/vms through vmpoolctl)"
-node dist/coordinator/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json |
+node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
 chmod 0600 "$DEMO/tenant.token"
 export VMPOOL_TOKEN_FILE=$DEMO/tenant.token
 VCPUS=$(( $(nproc) >= 2 ? 2 : 1 ))
-node dist/coordinator/ctl/main.js spawn --name demo-web --vcpus "$VCPUS" --memory-mb 256 --disk-gb 4 --image blank \
+node dist/ctl/main.js spawn --name demo-web --vcpus "$VCPUS" --memory-mb 256 --disk-gb 4 --image blank \
   --user admin --ssh-key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOnlyForTheVmpoolDemo demo@vmpool"
-node dist/coordinator/ctl/main.js list
+node dist/ctl/main.js list
 
 say "5/5 what libvirt says (virsh vcpupin / emulatorpin / numatune)"
-DOMAIN=$(node dist/coordinator/ctl/main.js list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["domain_name"])')
+DOMAIN=$(node dist/ctl/main.js list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["domain_name"])')
 if [ "$URI" = qemu:///system ]; then
   virsh -c "$URI" vcpupin "$DOMAIN"; virsh -c "$URI" emulatorpin "$DOMAIN"; virsh -c "$URI" numatune "$DOMAIN"
   virsh -c "$URI" list
@@ -85,7 +85,7 @@ fi
 cat <<MSG
 
 vmpool is running: coordinator $URL (log $DEMO/coordinator.log), agent (log $DEMO/agent.log).
-Try:   VMPOOL_TOKEN_FILE=$DEMO/admin.token node dist/coordinator/ctl/main.js nodes
-       VMPOOL_TOKEN_FILE=$DEMO/tenant.token node dist/coordinator/ctl/main.js list
+Try:   VMPOOL_TOKEN_FILE=$DEMO/admin.token node dist/ctl/main.js nodes
+       VMPOOL_TOKEN_FILE=$DEMO/tenant.token node dist/ctl/main.js list
 Stop:  bash scripts/demo.sh stop
 MSG

@@ -1,10 +1,20 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
+import { type AuditList, AuditQuerySchema } from '../../api/audit.js';
+import { NodeIdParamSchema } from '../../api/fleet.js';
+import type { DryRunResult } from '../../api/placement.js';
+import { type TenantCreated, TenantCreateSchema, type TenantList } from '../../api/tenants.js';
+import {
+  CreateVmQuerySchema,
+  CreateVmSchema,
+  DestroyVmQuerySchema,
+  VmIdParamSchema,
+  type VmList,
+  type VmView,
+} from '../../api/vms.js';
 import { VmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import { parseOrThrow } from '../../shared/validation.js';
 import type { AuditLog } from '../audit/index.js';
 import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
@@ -14,6 +24,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
+import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
 export interface AppDeps {
@@ -31,23 +42,11 @@ export interface AppDeps {
 
 type Env = { Variables: { principal: Principal; requestId: string } };
 
-const TenantCreateSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/),
-  quota: z.strictObject({
-    vcpus: z.number().int().min(0).max(1_000_000),
-    memory_mb: z.number().int().min(0).max(1_000_000_000),
-    vms: z.number().int().min(0).max(100_000),
-  }),
-});
-
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
 export function createApp(d: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
-  app.onError((err, c) => {
-    if (!(err instanceof VmpoolError)) d.log.error('request failed', { err, request_id: c.get('requestId') });
-    return errorResponse(c, err);
-  });
-  app.notFound((c) => problem(c, 404, 'not_found', 'No such route'));
+  app.onError((err, c) => errorResponse(c, err, d.log));
+  app.notFound((c) => problem(c, 'not_found', 'No such route'));
   app.use('*', async (c, next) => {
     c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomUUID());
     await next();
@@ -60,7 +59,7 @@ export function createApp(d: AppDeps): Hono<Env> {
       maxSize: 256 * 1024,
       // the rest of the body stays unread, so this connection cannot carry another request
       onError: (c) =>
-        problem(c, 413, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
+        problem(c, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
     }),
   );
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -72,7 +71,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     const principal = token
       ? authenticate(d.store.read(), token, { adminTokenHash: d.adminTokenHash })
       : null;
-    if (!principal) return problem(c, 401, 'unauthorized', 'Missing or unknown bearer token');
+    if (!principal) return problem(c, 'unauthorized', 'Missing or unknown bearer token');
     c.set('principal', principal);
     await next();
   });
@@ -81,8 +80,14 @@ export function createApp(d: AppDeps): Hono<Env> {
     await next();
   };
 
-  app.post('/v1/tenants', admin, async (c) => {
-    const body = parseOrThrow(TenantCreateSchema, await jsonBody(c.req.raw), 'tenant');
+  // before the body is parsed, so an admin token gets bad_request whatever it sent
+  const tenantOnly = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+    tenantIdOf(c.get('principal'));
+    await next();
+  };
+
+  app.post('/v1/tenants', admin, jsonOf(TenantCreateSchema, 'tenant'), async (c) => {
+    const body = c.req.valid('json');
     const id = `t${randomBytes(4).toString('hex')}`;
     const { token, hash } = generateToken();
     const created_at = new Date().toISOString();
@@ -96,43 +101,50 @@ export function createApp(d: AppDeps): Hono<Env> {
       source: source(c),
       result: 'ok',
     });
-    return c.json({ id, name: body.name, quota: body.quota, created_at, token }, 201);
+    return c.json({ id, name: body.name, quota: body.quota, created_at, token } satisfies TenantCreated, 201);
   });
   app.get('/v1/tenants', admin, (c) =>
-    c.json({ tenants: Object.values(d.store.read().tenants).map(({ token_hash: _h, ...t }) => t) }),
+    c.json({
+      tenants: Object.values(d.store.read().tenants).map(({ token_hash: _h, ...t }) => t),
+    } satisfies TenantList),
   );
 
-  app.post('/v1/vms', async (c) => {
-    const p = c.get('principal');
-    if (p.kind !== 'tenant')
-      throw new VmpoolError('bad_request', 'Cannot create a VM as admin: use a tenant token');
-    const wait = c.req.query('wait') !== 'false';
-    const key = c.req.header('idempotency-key')?.slice(0, 200);
-    const body = await jsonBody(c.req.raw);
-    const r = await d.vms.create(body, p.tenant.id, {
-      wait,
-      requestId: c.get('requestId'),
-      source: source(c),
-      ...(key ? { idempotencyKey: key } : {}),
-    });
-    return c.json(r.vm, !r.created ? 200 : wait ? 201 : 202);
-  });
-  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) }));
-  app.get('/v1/vms/:id', (c) => c.json(d.vms.get(c.req.param('id'), caller(c.get('principal')))));
-  app.delete('/v1/vms/:id', async (c) => {
-    const keepDisk = c.req.query('keep_disk') === 'true';
-    await d.vms.destroy(c.req.param('id'), caller(c.get('principal')), source(c), { keepDisk });
+  app.post(
+    '/v1/vms',
+    tenantOnly,
+    queryOf(CreateVmQuerySchema),
+    jsonOf(CreateVmSchema, 'VM request'),
+    async (c) => {
+      const tenantId = tenantIdOf(c.get('principal'));
+      const { wait } = c.req.valid('query');
+      const key = c.req.header('idempotency-key')?.slice(0, 200);
+      const r = await d.vms.create(c.req.valid('json'), tenantId, {
+        wait,
+        requestId: c.get('requestId'),
+        source: source(c),
+        ...(key ? { idempotencyKey: key } : {}),
+      });
+      return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
+    },
+  );
+  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) } satisfies VmList));
+  app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
+    c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
+  );
+  app.delete('/v1/vms/:id', paramsOf(VmIdParamSchema), queryOf(DestroyVmQuerySchema), async (c) => {
+    const keepDisk = c.req.valid('query').keep_disk;
+    await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), { keepDisk });
     return c.body(null, 204);
   });
-  app.post('/v1/placements/dry-run', async (c) =>
-    c.json(d.vms.dryRun(await jsonBody(c.req.raw), caller(c.get('principal')))),
+  app.post('/v1/placements/dry-run', jsonOf(CreateVmSchema, 'placement request'), async (c) =>
+    c.json(d.vms.dryRun(c.req.valid('json'), caller(c.get('principal'))) satisfies DryRunResult),
   );
 
   app.get('/v1/nodes', admin, (c) =>
     c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit) }),
   );
-  app.get('/v1/nodes/:id', admin, (c) => {
-    const entry = d.registry.get(c.req.param('id'));
+  app.get('/v1/nodes/:id', admin, paramsOf(NodeIdParamSchema), (c) => {
+    const entry = d.registry.get(c.req.valid('param').id);
     if (!entry) throw new VmpoolError('not_found', 'Cannot find node: no such node');
     return c.json(nodeDetail(entry, d.store.read(), d.overcommit));
   });
@@ -140,17 +152,19 @@ export function createApp(d: AppDeps): Hono<Env> {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
     return c.json({ bands: bandSummary(d.bands.bands, used) });
   });
-  app.get('/v1/audit', admin, async (c) => {
-    const limit = Math.min(Number(c.req.query('limit') ?? 100) || 100, 10_000);
-    return c.json({
-      entries: await d.audit.list({
-        limit,
-        ...(c.req.query('tenant') ? { tenant: c.req.query('tenant') } : {}),
-      }),
-    });
+  app.get('/v1/audit', admin, queryOf(AuditQuerySchema), async (c) => {
+    const { limit, tenant } = c.req.valid('query');
+    const entries = await d.audit.list({ limit, ...(tenant ? { tenant } : {}) });
+    return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   return app;
+}
+
+function tenantIdOf(p: Principal): string {
+  if (p.kind !== 'tenant')
+    throw new VmpoolError('bad_request', 'Cannot create a VM as admin: use a tenant token');
+  return p.tenant.id;
 }
 
 function caller(p: Principal): Caller {
@@ -162,14 +176,4 @@ function source(c: { env: unknown; get: (k: 'requestId') => string }): string {
   const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
     ?.remoteAddress;
   return `http ${peer ?? 'in-process'} ${c.get('requestId')}`;
-}
-
-async function jsonBody(req: Request): Promise<unknown> {
-  const text = await req.text();
-  if (text.trim() === '') throw new VmpoolError('bad_request', 'Cannot read request body: it is empty');
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new VmpoolError('bad_request', 'Cannot read request body: it is not valid JSON');
-  }
 }

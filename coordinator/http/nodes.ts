@@ -1,25 +1,12 @@
+import type { NodeDetail, NodeRow } from '../../api/fleet.js';
 import { freeSummary } from '../placement/index.js';
 import type { PlacementNode } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
 import type { StoreState } from '../store/types.js';
 import { placementNodes } from '../vms/fleet-view.js';
 
-/** NodeRow is one line of the seed-001 allocation table. */
-export interface NodeRow {
-  id: string;
-  state: string;
-  reserved: boolean;
-  kvm: boolean;
-  vms: string[];
-  vcpu_used: number;
-  vcpu_total: number;
-  ram_used_mb: number;
-  ram_total_mb: number;
-  vcpu_available: number;
-  ram_available_mb: number;
-  over_allocated: boolean;
-  numa: ReturnType<typeof freeSummary>['numa'];
-}
+/** NodeRow is one line of the seed-001 allocation table (declared in api/). */
+export type { NodeRow };
 
 /** nodeRows builds the per-node allocation table from the registry and the store's claims. */
 export function nodeRows(entries: readonly NodeEntry[], state: StoreState, overcommit: number): NodeRow[] {
@@ -56,7 +43,7 @@ function row(n: PlacementNode, entry: NodeEntry, state: StoreState, overcommit: 
 }
 
 /** nodeDetail is one node's topology with the VM holding each thread (GET /v1/nodes/{id}). */
-export function nodeDetail(entry: NodeEntry, state: StoreState, overcommit: number) {
+export function nodeDetail(entry: NodeEntry, state: StoreState, overcommit: number): NodeDetail {
   const [n] = placementNodes([entry], state);
   const holders = new Map<number, string[]>();
   for (const a of n!.allocations) {

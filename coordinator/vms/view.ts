@@ -1,31 +1,10 @@
+import type { VmView } from '../../api/vms.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { VmRecord } from '../store/types.js';
 import { domainName } from './spec-builder.js';
 
-/** VmView is a VM as the API shows it: the record plus node, NUMA node, pins and the live state. */
-export interface VmView {
-  id: string;
-  name: string;
-  domain_name: string;
-  tenant: string;
-  vmid: number;
-  band: string | null;
-  tags: string[];
-  state: string;
-  node_id: string | null;
-  numa_node: number | null;
-  vcpu_count: number | null;
-  memory_mb: number | null;
-  vcpu_pins: number[];
-  emulator_cpuset: number[];
-  memory_nodeset: string | null;
-  cpu_policy: string | null;
-  placement_pass: number | null;
-  /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
-  stats: Record<string, number | string | boolean> | null;
-  created_at: string;
-  updated_at: string;
-}
+/** VmView is the API's view of a VM (declared in api/). */
+export type { VmView };
 
 /** viewVm renders a record; a VM on a node that is down shows `unknown` (never deleted). */
 export function viewVm(vm: VmRecord, registry: NodeRegistry): VmView {

@@ -14,7 +14,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const BIN = {
   agent: join(ROOT, 'dist/agent/main.js'),
   coordinator: join(ROOT, 'dist/coordinator/main.js'),
-  ctl: join(ROOT, 'dist/coordinator/ctl/main.js'),
+  ctl: join(ROOT, 'dist/ctl/main.js'),
 };
 /** FIXTURES holds sysfs trees and libvirt test-driver host XML. */
 export const FIXTURES = join(ROOT, 'test/fixtures');

@@ -1,4 +1,4 @@
-import { renderHelp } from '../../shared/config.js';
+import { renderHelp } from '../shared/config.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
 import { GLOBAL_OPTIONS } from './args.js';
 import type { Command } from './command.js';

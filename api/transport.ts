@@ -1,11 +1,11 @@
-import { errorMessage } from '../../shared/errors.js';
-import { ApiError, CtlError } from './errors.js';
+import { errorMessage } from '../shared/errors.js';
+import { ApiError, ClientError } from './errors.js';
 
-/** FetchFn is the subset of global fetch the client needs (injected in tests). */
+/** FetchFn is the subset of global fetch the client needs; tests pass a hono app's `request`. */
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** ClientOptions says where the coordinator is and how to authenticate. */
-export interface ClientOptions {
+/** TransportOptions says where the coordinator is and how to authenticate. */
+export interface TransportOptions {
   url: string;
   token?: string | undefined;
   fetch?: FetchFn;
@@ -18,14 +18,18 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** CoordinatorClient calls the coordinator's /v1 API and turns problem+json answers into ApiError. */
-export class CoordinatorClient {
-  private readonly base: string;
+/** Transport sends calls to the coordinator's /v1 API and turns problem+json answers into ApiError. */
+export class Transport {
+  /** base is the coordinator URL without a trailing slash. */
+  readonly base: string;
   private readonly fetchFn: FetchFn;
 
-  constructor(private readonly o: ClientOptions) {
+  constructor(private readonly o: TransportOptions) {
     if (!/^https?:\/\/[^/\s]+/.test(o.url) || !URL.canParse(o.url)) {
-      throw new CtlError('usage', `Cannot use --url ${JSON.stringify(o.url)}: expected http://HOST:PORT`);
+      throw new ClientError(
+        'invalid_url',
+        `Cannot use --url ${JSON.stringify(o.url)}: expected http://HOST:PORT`,
+      );
     }
     this.base = o.url.replace(/\/+$/, '');
     this.fetchFn = o.fetch ?? ((input, init) => fetch(input, init));
@@ -44,7 +48,7 @@ export class CoordinatorClient {
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause;
       const detail = cause === undefined ? errorMessage(err) : errorMessage(cause);
-      throw new CtlError('unreachable', `Cannot reach coordinator at ${this.base}: ${detail}`, {
+      throw new ClientError('unreachable', `Cannot reach coordinator at ${this.base}: ${detail}`, {
         cause: err,
       });
     }

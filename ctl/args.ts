@@ -1,4 +1,4 @@
-import type { OptionSpec } from '../../shared/config.js';
+import type { OptionSpec } from '../shared/config.js';
 import { CtlError } from './errors.js';
 
 /** GLOBAL_OPTIONS are accepted before or after any command. */

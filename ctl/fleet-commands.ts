@@ -1,7 +1,6 @@
-import type { NodeRow } from '../http/nodes.js';
 import { onePositional } from './args.js';
 import type { Command } from './command.js';
-import { type BandRow, formatBands, formatNode, formatNodes, type NodeDetail } from './fleet-format.js';
+import { formatBands, formatNode, formatNodes } from './fleet-format.js';
 
 const nodes: Command = {
   name: 'nodes',
@@ -9,7 +8,7 @@ const nodes: Command = {
   usage: 'vmpoolctl nodes',
   options: [],
   async run(ctx) {
-    const r = (await ctx.client.request('GET', '/v1/nodes')) as { nodes: NodeRow[] };
+    const r = await ctx.client.listNodes();
     return { raw: r, human: formatNodes(r.nodes) };
   },
 };
@@ -21,7 +20,7 @@ const node: Command = {
   options: [],
   async run(ctx) {
     const id = onePositional(ctx.args, 'node id');
-    const r = (await ctx.client.request('GET', `/v1/nodes/${encodeURIComponent(id)}`)) as NodeDetail;
+    const r = await ctx.client.getNode(id);
     return { raw: r, human: formatNode(r) };
   },
 };
@@ -32,7 +31,7 @@ const bands: Command = {
   usage: 'vmpoolctl bands',
   options: [],
   async run(ctx) {
-    const r = (await ctx.client.request('GET', '/v1/vmid-bands')) as { bands: BandRow[] };
+    const r = await ctx.client.listBands();
     return { raw: r, human: formatBands(r.bands) };
   },
 };

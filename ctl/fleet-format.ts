@@ -1,36 +1,6 @@
-import { formatCpuList } from '../../shared/cpulist.js';
-import type { NodeRow } from '../http/nodes.js';
+import { formatCpuList } from '../shared/cpulist.js';
+import type { BandRow, NodeDetail, NodeRow, NodeThread } from '../api/index.js';
 import { formatGb, formatPairs, formatTable } from './table.js';
-
-/** BandRow is one line of GET /v1/vmid-bands (the seed-000 usage summary). */
-export interface BandRow {
-  name: string;
-  title?: string;
-  from: number;
-  to: number;
-  total: number;
-  used: number;
-  available: number;
-  percent_used: number;
-}
-
-/** NodeThread is one host thread in GET /v1/nodes/{id}, with the VMs pinned to it. */
-export interface NodeThread {
-  id: number;
-  core_id: number;
-  siblings: number[];
-  host_reserved: boolean;
-  vms: string[];
-}
-
-/** NodeDetail is GET /v1/nodes/{id}: the allocation row plus topology and the thread map. */
-export interface NodeDetail extends NodeRow {
-  hostname: string;
-  cpu_model: string;
-  heartbeat_interval_ms: number;
-  last_seen: string;
-  numa_nodes: { id: number; memory_mb: number; threads: NodeThread[] }[];
-}
 
 /** formatNodes renders the seed-001 per-node allocation table. */
 export function formatNodes(rows: readonly NodeRow[]): string {

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
-import type { OptionSpec } from '../../shared/config.js';
-import { UserConfigSchema } from '../../shared/spec.js';
-import { CreateVmSchema } from '../vms/schema.js';
+import type { OptionSpec } from '../shared/config.js';
+import { UserConfigSchema } from '../shared/spec.js';
+import { CreateVmSchema } from '../api/index.js';
 import { intFlag, requiredInt, requiredString, stringFlag } from './args.js';
 import { CtlError } from './errors.js';
 

@@ -1,17 +1,7 @@
-import type { AuditEntry } from '../audit/entry.js';
-import type { VerifyResult } from '../audit/verify.js';
 import { intFlag, requiredInt, requiredString } from './args.js';
 import type { Command } from './command.js';
 import { CtlError } from './errors.js';
 import { formatPairs, formatTable } from './table.js';
-
-/** Tenant is one row of GET /v1/tenants (the token is never listed). */
-interface Tenant {
-  id: string;
-  name: string;
-  quota: { vcpus: number; memory_mb: number; vms: number };
-  created_at: string;
-}
 
 const tenantsCreate: Command = {
   name: 'tenants create',
@@ -31,7 +21,7 @@ const tenantsCreate: Command = {
       vms: requiredInt(ctx.values, 'vms'),
     };
     const body = { name: requiredString(ctx.values, 'name'), quota };
-    const t = (await ctx.client.request('POST', '/v1/tenants', { body })) as Tenant & { token: string };
+    const t = await ctx.client.createTenant(body);
     const human = formatPairs([
       ['tenant', t.id],
       ['name', t.name],
@@ -53,7 +43,7 @@ const tenantsList: Command = {
   options: [],
   async run(ctx) {
     noArgs(ctx.args);
-    const r = (await ctx.client.request('GET', '/v1/tenants')) as { tenants: Tenant[] };
+    const r = await ctx.client.listTenants();
     const rows = r.tenants.map((t) => [
       t.id,
       t.name,
@@ -74,9 +64,7 @@ const audit: Command = {
   async run(ctx) {
     noArgs(ctx.args);
     const limit = intFlag(ctx.values, 'limit');
-    const r = (await ctx.client.request('GET', '/v1/audit', { query: { limit: limit?.toString() } })) as {
-      entries: AuditEntry[];
-    };
+    const r = await ctx.client.listAudit({ limit });
     const rows = r.entries.map((e) => [e.seq, e.ts, e.tenant, e.vm, e.op, e.result, e.source]);
     return { raw: r, human: formatTable(['SEQ', 'TIME', 'TENANT', 'VM', 'OP', 'RESULT', 'SOURCE'], rows) };
   },
@@ -89,7 +77,7 @@ const auditVerify: Command = {
   options: [],
   async run(ctx) {
     noArgs(ctx.args);
-    const r = (await ctx.client.request('GET', '/v1/audit/verify')) as VerifyResult;
+    const r = await ctx.client.verifyAudit();
     if (r.ok) return { raw: r, human: `audit log ok: ${r.entries} entries, head ${r.head_hash}\n` };
     return { raw: r, human: `audit log BROKEN at line ${r.line}: ${r.reason}\n`, exitCode: 1 };
   },

@@ -1,6 +1,5 @@
-import type { OptionSpec } from '../../shared/config.js';
-import type { PlacementResult } from '../placement/types.js';
-import type { VmView } from '../vms/view.js';
+import type { CreateVmBody } from '../api/index.js';
+import type { OptionSpec } from '../shared/config.js';
 import { onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { CtlError } from './errors.js';
@@ -21,7 +20,13 @@ const SPAWN_ONLY_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** requestBody builds the create body from --spec or the VM flags, plus placement flags and notes. */
-export function requestBody(ctx: CommandContext): { body: CreateBody; notes: string[] } {
+export function requestBody(ctx: CommandContext): { body: CreateVmBody; notes: string[] } {
+  const { body, notes } = untypedBody(ctx);
+  // the coordinator validates the body and names every bad field; the CLI passes the user's values through
+  return { body: body as CreateVmBody, notes };
+}
+
+function untypedBody(ctx: CommandContext): { body: CreateBody; notes: string[] } {
   const keys = ctx.repeated['ssh-key'] ?? [];
   const tags = ctx.repeated.tag ?? [];
   if (ctx.args.length)
@@ -58,11 +63,10 @@ const spawn: Command = {
   async run(ctx) {
     const { body, notes } = requestBody(ctx);
     const key = stringFlag(ctx.values, 'idempotency-key');
-    const vm = (await ctx.client.request('POST', '/v1/vms', {
-      body,
-      query: { wait: ctx.values['no-wait'] === true ? 'false' : undefined },
-      ...(key ? { headers: { 'idempotency-key': key } } : {}),
-    })) as VmView;
+    const vm = await ctx.client.createVm(body, {
+      wait: ctx.values['no-wait'] !== true,
+      idempotencyKey: key,
+    });
     return { raw: vm, human: formatVm(vm), notes };
   },
 };
@@ -76,7 +80,7 @@ const dryRun: Command = {
   repeatable: ['tag', 'ssh-key'],
   async run(ctx) {
     const { body, notes } = requestBody(ctx);
-    const r = (await ctx.client.request('POST', '/v1/placements/dry-run', { body })) as PlacementResult;
+    const r = await ctx.client.dryRun(body);
     return { raw: r, human: formatDryRun(r), notes, exitCode: r.ok ? 0 : 1 };
   },
 };
@@ -87,7 +91,7 @@ const list: Command = {
   usage: 'vmpoolctl list',
   options: [],
   async run(ctx) {
-    const r = (await ctx.client.request('GET', '/v1/vms')) as { vms: VmView[] };
+    const r = await ctx.client.listVms();
     return { raw: r, human: formatVmList(r.vms) };
   },
 };
@@ -99,7 +103,7 @@ const show: Command = {
   options: [],
   async run(ctx) {
     const id = onePositional(ctx.args, 'VM id');
-    const vm = (await ctx.client.request('GET', `/v1/vms/${encodeURIComponent(id)}`)) as VmView;
+    const vm = await ctx.client.getVm(id);
     return { raw: vm, human: formatVm(vm) };
   },
 };
@@ -112,9 +116,7 @@ const destroy: Command = {
   async run(ctx) {
     const id = onePositional(ctx.args, 'VM id');
     const keep = ctx.values['keep-disk'] === true;
-    await ctx.client.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`, {
-      query: { keep_disk: keep ? 'true' : undefined },
-    });
+    await ctx.client.destroyVm(id, { keepDisk: keep });
     return {
       raw: { id, destroyed: true, disk_kept: keep },
       human: `destroyed ${id}${keep ? ' (disk kept)' : ''}\n`,

@@ -1,6 +1,5 @@
-import { formatCpuList } from '../../shared/cpulist.js';
-import type { PlacementResult } from '../placement/types.js';
-import type { VmView } from '../vms/view.js';
+import { formatCpuList } from '../shared/cpulist.js';
+import type { DryRunResult, VmView } from '../api/index.js';
 import { formatPairs, formatTable } from './table.js';
 
 /** formatVmList renders GET /v1/vms as one row per VM. */
@@ -47,7 +46,7 @@ export function formatVm(v: VmView): string {
 }
 
 /** formatDryRun renders a placement decision (or its absence) and every node's reason per pass. */
-export function formatDryRun(r: PlacementResult): string {
+export function formatDryRun(r: DryRunResult): string {
   const head = r.ok
     ? formatPairs([
         [
@@ -62,7 +61,7 @@ export function formatDryRun(r: PlacementResult): string {
   return `${head}\n${formatPassTable(r)}`;
 }
 
-function formatPassTable(r: PlacementResult): string {
+function formatPassTable(r: DryRunResult): string {
   const chosen = r.ok ? `${r.decision.pass}/${r.decision.node_id}` : undefined;
   const rows = r.passes.flatMap((p) => {
     if (!p.ran) return [[p.pass, '-', 'not run', '']];

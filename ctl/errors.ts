@@ -1,34 +1,22 @@
-import { ConfigError } from '../../shared/config.js';
-import { errorMessage, VmpoolError } from '../../shared/errors.js';
+import { ApiError, ClientError } from '../api/index.js';
+import { ConfigError } from '../shared/config.js';
+import { errorMessage, VmpoolError } from '../shared/errors.js';
 
 /** EXIT is vmpoolctl's exit-code contract: scripts branch on these. */
 export const EXIT = { ok: 0, api: 1, usage: 2, unreachable: 3 } as const;
 
-/** CtlError is a client-side failure: bad usage (exit 2) or an unreachable coordinator (exit 3). */
+/** CtlError is bad usage of vmpoolctl (exit 2); an unreachable coordinator is the client's ClientError (exit 3). */
 export class CtlError extends VmpoolError {
-  constructor(code: 'usage' | 'unreachable', message: string, opts: { cause?: unknown } = {}) {
+  constructor(code: 'usage', message: string, opts: { cause?: unknown } = {}) {
     super(code, message, opts);
     this.name = 'CtlError';
   }
 }
 
-/** ApiError is a problem+json answer from the coordinator; `problem` keeps the whole body. */
-export class ApiError extends VmpoolError {
-  constructor(
-    code: string,
-    message: string,
-    readonly status: number,
-    readonly problem: Record<string, unknown>,
-  ) {
-    super(code, message);
-    this.name = 'ApiError';
-  }
-}
-
 /** exitCodeFor maps any thrown value to the exit code contract. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof ConfigError || (err instanceof CtlError && err.code === 'usage')) return EXIT.usage;
-  if (err instanceof CtlError && err.code === 'unreachable') return EXIT.unreachable;
+  if (err instanceof ConfigError || err instanceof CtlError) return EXIT.usage;
+  if (err instanceof ClientError) return err.code === 'unreachable' ? EXIT.unreachable : EXIT.usage;
   return EXIT.api;
 }
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { loadOptions, readSecret } from '../../shared/config.js';
+import { ApiError, ClientError, type FetchFn, VmpoolClient } from '../api/index.js';
+import { loadOptions, readSecret } from '../shared/config.js';
 import { findCommandWords, GLOBAL_OPTIONS, takeRepeated } from './args.js';
-import { CoordinatorClient, type FetchFn } from './client.js';
 import type { CommandResult } from './command.js';
 import { commandHelp, findCommand, toolHelp } from './commands.js';
-import { ApiError, CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
+import { CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
 
 /** TextSink is where output goes: process.stdout/stderr or a test buffer. */
 export interface TextSink {
@@ -46,11 +46,7 @@ async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
   const { rest, values: repeated } = takeRepeated(argv, command.repeatable ?? []);
   const { values, positionals } = loadOptions([...GLOBAL_OPTIONS, ...command.options], rest, io.env);
   const token = (values.token as string | undefined) ?? readSecret('VMPOOL_TOKEN', io.env);
-  const client = new CoordinatorClient({
-    url: String(values.url),
-    token,
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-  });
+  const client = connect(String(values.url), token, io.fetch);
   const result = await command.run({
     client,
     values,
@@ -59,6 +55,16 @@ async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
     readFile: io.readFile ?? ((p) => readFileSync(p, 'utf8')),
   });
   return emit(io, result, values.json === true);
+}
+
+/** connect builds the API client; a bad --url is a usage error (exit 2). */
+function connect(url: string, token: string | undefined, fetchFn: FetchFn | undefined): VmpoolClient {
+  try {
+    return new VmpoolClient({ url, token, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  } catch (err) {
+    if (err instanceof ClientError) throw new CtlError('usage', err.message, { cause: err });
+    throw err;
+  }
 }
 
 function emit(io: RunIo, r: CommandResult, json: boolean): number {

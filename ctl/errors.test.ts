@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../shared/config.js';
-import { ApiError, CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
+import { ApiError, ClientError } from '../api/index.js';
+import { ConfigError } from '../shared/config.js';
+import { CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
 
 describe('renderError', () => {
   it('prints code and detail, then every node reason per pass for no_capacity', () => {
@@ -59,7 +60,8 @@ describe('exitCodeFor', () => {
     [new ApiError('not_found', 'x', 404, {}), EXIT.api],
     [new CtlError('usage', 'x'), EXIT.usage],
     [new ConfigError('x'), EXIT.usage],
-    [new CtlError('unreachable', 'x'), EXIT.unreachable],
+    [new ClientError('unreachable', 'x'), EXIT.unreachable],
+    [new ClientError('invalid_url', 'x'), EXIT.usage],
     [new Error('x'), EXIT.api],
   ])('exitCodeFor(%s) is %i', (err, code) => {
     expect(exitCodeFor(err)).toBe(code);

@@ -1,9 +1,9 @@
-import type { OptionSpec } from '../../shared/config.js';
-import type { CoordinatorClient } from './client.js';
+import type { OptionSpec } from '../shared/config.js';
+import type { VmpoolClient } from '../api/index.js';
 
 /** CommandContext is what a command gets: a client, its parsed flags and its arguments. */
 export interface CommandContext {
-  client: CoordinatorClient;
+  client: VmpoolClient;
   values: Record<string, string | boolean | undefined>;
   args: string[];
   /** repeated holds every value of the command's repeatable flags (--tag, --ssh-key) */

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { IdParamSchema } from './query.js';
+
+/** NumaFree is one NUMA node's free threads, free memory and shared-CPU load in a NodeRow. */
+export interface NumaFree {
+  numa_node: number;
+  threads_total: number;
+  threads_host_reserved: number;
+  threads_free: number;
+  memory_mb: number;
+  memory_free_mb: number;
+  shared_vcpus_used: number;
+  shared_vcpus_capacity: number;
+}
+
+/** NodeRow is one line of GET /v1/nodes (the seed-001 allocation table). */
+export interface NodeRow {
+  id: string;
+  state: string;
+  reserved: boolean;
+  kvm: boolean;
+  vms: string[];
+  vcpu_used: number;
+  vcpu_total: number;
+  ram_used_mb: number;
+  ram_total_mb: number;
+  vcpu_available: number;
+  ram_available_mb: number;
+  over_allocated: boolean;
+  numa: NumaFree[];
+}
+
+/** NodeList is GET /v1/nodes. */
+export interface NodeList {
+  nodes: NodeRow[];
+}
+
+/** NodeThread is one host thread in GET /v1/nodes/{id}, with the VMs pinned to it. */
+export interface NodeThread {
+  id: number;
+  core_id: number;
+  siblings: number[];
+  host_reserved: boolean;
+  vms: string[];
+}
+
+/** NodeDetail is GET /v1/nodes/{id}: the allocation row plus topology and the thread map. */
+export interface NodeDetail extends NodeRow {
+  hostname: string;
+  cpu_model: string;
+  heartbeat_interval_ms: number;
+  last_seen: string;
+  numa_nodes: { id: number; memory_mb: number; threads: NodeThread[] }[];
+}
+
+/** NodeIdParamSchema is the `{id}` of /v1/nodes/{id}. */
+export const NodeIdParamSchema = z.strictObject({ id: IdParamSchema });
+
+/** BandRow is one line of GET /v1/vmid-bands (the seed-000 usage summary). */
+export interface BandRow {
+  name: string;
+  title?: string;
+  from: number;
+  to: number;
+  total: number;
+  used: number;
+  available: number;
+  percent_used: number;
+}
+
+/** BandList is GET /v1/vmid-bands. */
+export interface BandList {
+  bands: BandRow[];
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { UserConfigSchema } from '../shared/spec.js';
+import { BooleanQuerySchema, IdParamSchema } from './query.js';
+
+/** VM_LABEL_RE keeps tenant-chosen VM names short and safe as part of a libvirt domain name. */
+const VM_LABEL_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** PlacementOptionsSchema is what a client may ask of placement. */
+export const PlacementOptionsSchema = z.strictObject({
+  cpu_policy: z.enum(['dedicated', 'shared']).default('dedicated'),
+  requires_kvm: z.boolean().default(false),
+  allow_reserved: z.boolean().default(true),
+  anti_affinity_group: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
+});
+
+/** CreateVmSchema is the body of POST /v1/vms (and of a dry-run). */
+export const CreateVmSchema = z.strictObject({
+  name: z.string().regex(VM_LABEL_RE, 'must be 1-40 lowercase letters, digits or dashes'),
+  vcpu_count: z.number().int().min(1).max(512),
+  memory_mb: z.number().int().min(64).max(4_194_304),
+  disk_size_gb: z.number().int().min(1).max(16_384),
+  image: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a base image name'),
+  user_configs: z.array(UserConfigSchema).max(32).default([]),
+  network: z
+    .strictObject({
+      bridge: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,15}$/)
+        .nullable(),
+    })
+    .optional(),
+  extra_disks: z
+    .array(z.strictObject({ size_gb: z.number().int().min(1).max(65_536) }))
+    .max(8)
+    .default([]),
+  placement: PlacementOptionsSchema.default({
+    cpu_policy: 'dedicated',
+    requires_kvm: false,
+    allow_reserved: true,
+  }),
+  vmid_band: z.string().max(64).optional(),
+  vmid: z.number().int().positive().optional(),
+  tags: z
+    .array(z.string().regex(/^[A-Za-z0-9_.-]{1,32}$/))
+    .max(32)
+    .default([]),
+  cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
+});
+
+/** CreateVmRequest is a validated create body with defaults applied. */
+export type CreateVmRequest = z.infer<typeof CreateVmSchema>;
+
+/** CreateVmBody is what a client sends to POST /v1/vms: defaulted fields may be left out. */
+export type CreateVmBody = z.input<typeof CreateVmSchema>;
+
+/** CreateVmQuerySchema is POST /v1/vms's query: `wait=false` answers 202 once the claim is durable. */
+export const CreateVmQuerySchema = z.strictObject({ wait: BooleanQuerySchema.default(true) });
+
+/** DestroyVmQuerySchema is DELETE /v1/vms/{id}'s query: `keep_disk=true` leaves the disks on the node. */
+export const DestroyVmQuerySchema = z.strictObject({ keep_disk: BooleanQuerySchema.default(false) });
+
+/** VmIdParamSchema is the `{id}` of /v1/vms/{id}. */
+export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });
+
+/** VmView is a VM as the API shows it: the record plus node, NUMA node, pins and the live state. */
+export interface VmView {
+  id: string;
+  name: string;
+  domain_name: string;
+  tenant: string;
+  vmid: number;
+  band: string | null;
+  tags: string[];
+  state: string;
+  node_id: string | null;
+  numa_node: number | null;
+  vcpu_count: number | null;
+  memory_mb: number | null;
+  vcpu_pins: number[];
+  emulator_cpuset: number[];
+  memory_nodeset: string | null;
+  cpu_policy: string | null;
+  placement_pass: number | null;
+  /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
+  stats: Record<string, number | string | boolean> | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** VmList is GET /v1/vms. */
+export interface VmList {
+  vms: VmView[];
+}

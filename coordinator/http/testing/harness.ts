@@ -1,0 +1,125 @@
+/**
+ * appHarness wires the real HTTP app, VM service, audit log, store and registry for in-process tests
+ * (coordinator/http and vmpoolctl's). Only the agents are fakes: in-memory connections that answer
+ * spawn and destroy at once (or never), because a real agent needs libvirt.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '../../../shared/log.js';
+import type { CoordinatorMessage, Hello } from '../../../shared/protocol.js';
+import { AuditLog, verify } from '../../audit/index.js';
+import { parseBandConfig } from '../../bands/index.js';
+import { AgentLinkServer } from '../../link/server.js';
+import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/types.js';
+import { NodeRegistry } from '../../registry/registry.js';
+import { helloFor } from '../../registry/testing.js';
+import { MemoryStore, type Store } from '../../store/index.js';
+import { hashToken } from '../../tenants/index.js';
+import { VmService } from '../../vms/service.js';
+import { createApp } from '../app.js';
+import { createMetrics } from '../metrics.js';
+
+/** HARNESS_ADMIN_TOKEN is the admin bearer token of every harness. */
+export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
+
+/** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
+export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' }>) => {
+  ok: boolean;
+  error?: { code: string; message: string };
+} | null;
+
+/** HarnessOptions swaps the store (default: in memory), the logger and the spawn timeout. */
+export interface HarnessOptions {
+  store?: Store;
+  log?: Logger;
+  spawnTimeoutMs?: number;
+  bands?: { name: string; title?: string; from: number; to: number }[];
+}
+
+/** appHarness builds the app; `call` sends one request, `addNode` connects a fake agent. */
+export async function appHarness(o: HarnessOptions = {}) {
+  const log = o.log ?? createLogger({ component: 'coordinator', level: 'error', sink: () => undefined });
+  const store = o.store ?? new MemoryStore();
+  await store.load();
+  const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
+  const audit = await AuditLog.open(auditPath);
+  const registry = new NodeRegistry();
+  const link = new AgentLinkServer(
+    registry,
+    { onHello: () => undefined, onHeartbeat: () => undefined },
+    { joinToken: 'j'.repeat(20), log },
+  );
+  const bands = parseBandConfig({
+    bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
+    default_band: o.bands?.[0]?.name ?? 'default',
+  });
+  const vms = new VmService({
+    store,
+    registry,
+    link,
+    audit,
+    bands,
+    placement: DEFAULT_PLACEMENT_CONFIG,
+    log,
+    inflight: new Set(),
+    ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
+  });
+  const app = createApp({
+    store,
+    registry,
+    vms,
+    audit,
+    verifyAudit: () => verify(auditPath),
+    bands,
+    adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
+    overcommit: 4,
+    metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
+    log,
+  });
+  const sent: CoordinatorMessage[] = [];
+  const addNode = (id: string, reply: AgentReply = () => ({ ok: true }), hello: Hello = helloFor(id)) => {
+    registry.connect(
+      hello,
+      {
+        send: (m) => {
+          sent.push(m);
+          if (m.type === 'spawn' || m.type === 'destroy')
+            queueMicrotask(() => {
+              const r = reply(m);
+              if (r) link.answer(m.request_id, id, r);
+            });
+        },
+        close: () => undefined,
+      },
+      Date.now(),
+    );
+  };
+  const call = async (
+    method: string,
+    path: string,
+    c: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+  ) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...c.headers };
+    if (c.token !== null) headers.authorization = `Bearer ${c.token ?? HARNESS_ADMIN_TOKEN}`;
+    const res = await app.request(path, {
+      method,
+      headers,
+      ...(c.body !== undefined ? { body: typeof c.body === 'string' ? c.body : JSON.stringify(c.body) } : {}),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: text ? JSON.parse(text) : null,
+    };
+  };
+  const tenant = async (name: string, quota = { vcpus: 64, memory_mb: 262_144, vms: 10 }) => {
+    const r = await call('POST', '/v1/tenants', { body: { name, quota } });
+    return r.body as { id: string; token: string };
+  };
+  return { app, store, registry, call, tenant, addNode, sent, auditPath };
+}
+
+/** AppHarness is what appHarness resolves to. */
+export type AppHarness = Awaited<ReturnType<typeof appHarness>>;

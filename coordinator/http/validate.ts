@@ -1,0 +1,57 @@
+/**
+ * Edge parsing for the HTTP routes (Firecracker's ParsedRequest): each middleware runs a zod schema
+ * from api/ over one part of the request and stores the typed value for `c.req.valid(...)`. A bad
+ * part is a ValidationError (422 `validation_failed` with field paths) before the handler runs.
+ */
+import type { Env, MiddlewareHandler, ValidationTargets } from 'hono';
+import { validator } from 'hono/validator';
+import type { z } from 'zod';
+import { VmpoolError } from '../../shared/errors.js';
+import { parseOrThrow } from '../../shared/validation.js';
+
+type Parsed<K extends keyof ValidationTargets, S extends z.ZodType> = {
+  in: { [k in K]: z.input<S> };
+  out: { [k in K]: z.output<S> };
+};
+
+/** queryOf parses the query string with a strict schema: unknown or malformed parameters are refused. */
+export function queryOf<S extends z.ZodType>(schema: S): MiddlewareHandler<Env, string, Parsed<'query', S>> {
+  return validator('query', (value) => parseOrThrow(schema, value, 'query')) as MiddlewareHandler<
+    Env,
+    string,
+    Parsed<'query', S>
+  >;
+}
+
+/** paramsOf parses the path parameters. */
+export function paramsOf<S extends z.ZodType>(schema: S): MiddlewareHandler<Env, string, Parsed<'param', S>> {
+  return validator('param', (value) => parseOrThrow(schema, value, 'path')) as MiddlewareHandler<
+    Env,
+    string,
+    Parsed<'param', S>
+  >;
+}
+
+/**
+ * jsonOf reads the body as JSON whatever its content-type (curl -d sends form encoding) and parses
+ * it; `what` names the request in the error ("Cannot accept VM request: name must be …").
+ */
+export function jsonOf<S extends z.ZodType>(
+  schema: S,
+  what: string,
+): MiddlewareHandler<Env, string, Parsed<'json', S>> {
+  return async (c, next) => {
+    c.req.addValidatedData('json', parseOrThrow(schema, await readJson(c.req.raw), what) as object);
+    await next();
+  };
+}
+
+async function readJson(req: Request): Promise<unknown> {
+  const text = await req.text();
+  if (text.trim() === '') throw new VmpoolError('bad_request', 'Cannot read request body: it is empty');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new VmpoolError('bad_request', 'Cannot read request body: it is not valid JSON');
+  }
+}
