@@ -5,24 +5,27 @@ import { ConfigError } from '../shared/config.js';
 import { parseCpuList } from '../shared/cpulist.js';
 import type { Logger } from '../shared/log.js';
 import type { HostTopology } from '../shared/topology.js';
-import type { Hypervisor } from './hypervisor/hypervisor.js';
-import { openLibvirt } from './hypervisor/libvirt/index.js';
+import type { VmBackend } from './backends/backend.js';
+import { LibvirtBackend, openLibvirtConnection, type PinSource } from './backends/libvirt/index.js';
 import { SidecarStore } from './sidecar/store.js';
 import { readHostTopology } from './topology/index.js';
 import { VmManager } from './vms/manager.js';
 
-/** AgentHost is an opened host: hypervisor connection, detected topology and the VM manager. */
+/** AgentHost is an opened host: VM backend, detected topology and the VM manager. */
 export interface AgentHost {
-  hv: Hypervisor;
+  backend: VmBackend;
   topology: HostTopology;
   manager: VmManager;
   hostReservedCpus: number[];
   imagesDir: string;
 }
 
-/** detectTopology reads sysfs under the root and asks libvirt whether KVM is really there. */
-export async function detectTopology(hv: Hypervisor, o: Record<string, unknown>): Promise<HostTopology> {
-  const caps = await hv.capabilities().catch(() => null);
+/** detectTopology reads sysfs under the root and asks the backend (libvirt) whether KVM is really there. */
+export async function detectTopology(
+  host: { capabilities(): Promise<string | null> } | null,
+  o: Record<string, unknown>,
+): Promise<HostTopology> {
+  const caps = host ? await host.capabilities().catch(() => null) : null;
   const topo = await readHostTopology({
     sysfsRoot: String(o['sysfs-root']),
     capabilitiesXml: caps,
@@ -34,25 +37,36 @@ export async function detectTopology(hv: Hypervisor, o: Record<string, unknown>)
 
 /** openHost connects to libvirt, reads the host and builds the VM manager (no recovery yet). */
 export async function openHost(o: Record<string, unknown>, log: Logger): Promise<AgentHost> {
-  const hv = await openLibvirt(String(o['libvirt-uri']));
+  const hv = await openLibvirtConnection(String(o['libvirt-uri']), { pinSource: pinSourceOf(o) });
   const topology = await detectTopology(hv, o);
+  const backend = new LibvirtBackend({
+    hv,
+    topology,
+    sysRoot: String(o['sysfs-root']),
+    userNetwork: o['user-network'] === true,
+  });
   const hostReservedCpus = parseCpuList(String(o['host-reserved-cpus'] ?? ''));
   const online = new Set(topology.numa_nodes.flatMap((n) => n.cpus.map((c) => c.id)));
   const bad = hostReservedCpus.filter((c) => !online.has(c));
   if (bad.length) throw new ConfigError(`Cannot reserve host cpus ${bad.join(',')}: not online on this host`);
   const imagesDir = String(o['images-dir']);
   const manager = new VmManager({
-    hv,
+    backend,
     sidecars: new SidecarStore({ imagesDir }),
     topology,
     hostReservedCpus,
     imagesDir,
     sysRoot: String(o['sysfs-root']),
-    userNetwork: o['user-network'] === true,
     shutdownTimeoutMs: Number(o['shutdown-timeout-ms'] ?? 10_000),
     log,
   });
-  return { hv, topology, manager, hostReservedCpus, imagesDir };
+  return { backend, topology, manager, hostReservedCpus, imagesDir };
+}
+
+function pinSourceOf(o: Record<string, unknown>): PinSource {
+  const v = String(o['pin-source'] ?? 'api');
+  if (v === 'api' || v === 'xml') return v;
+  throw new ConfigError(`Cannot use pin source ${JSON.stringify(v)}: expected api or xml`);
 }
 
 /** baseImages lists the base image names (without .qcow2) under <images-dir>/base. */

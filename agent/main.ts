@@ -9,13 +9,13 @@ import { SpawnSpecSchema } from '../shared/spec.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
-import { openLibvirt } from './hypervisor/libvirt/index.js';
+import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
 import { renderTopologyTable } from './topology/index.js';
 import { renderVmTable } from './vms/table.js';
-import { recover } from './vms/recovery.js';
+import type { RecoveryReport } from './vms/recovery.js';
 
 const log = createLogger({ component: 'agent' });
 const AGENT_VERSION = '0.1.0';
@@ -48,20 +48,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function inspect(o: AgentConfig): Promise<number> {
-  const hv = await openLibvirt(String(o['libvirt-uri'])).catch((err) => {
+  const hv = await openLibvirtConnection(String(o['libvirt-uri'])).catch((err) => {
     log.warn('libvirt unreachable; KVM reported unusable', { err });
     return null;
   });
-  const topo = hv
-    ? await detectTopology(hv, o)
-    : await detectTopology(
-        {
-          capabilities: async () => {
-            throw new Error('no libvirt');
-          },
-        } as never,
-        o,
-      );
+  const topo = await detectTopology(hv, o);
   await hv?.close();
   process.stdout.write(o.json ? `${JSON.stringify(topo, null, 2)}\n` : renderTopologyTable(topo));
   return 0;
@@ -77,7 +68,7 @@ async function run(o: AgentConfig): Promise<number> {
   const nodeLog = log.child({ node_id: nodeId });
   const host = await openHost(o, nodeLog);
   const unlock = await lockImagesDir(host.imagesDir);
-  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] });
+  const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
   const bootId = newBootId();
   const link = new AgentLink({
     url: agentUrl(url),
@@ -102,10 +93,10 @@ async function run(o: AgentConfig): Promise<number> {
   link.start();
   sdNotify('READY=1');
   sdNotify(
-    `STATUS=recovered ${host.manager.vms.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`,
+    `STATUS=recovered ${host.manager.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`,
   );
   const stopWatchdog = startWatchdog();
-  nodeLog.info('agent running', { vms: host.manager.vms.size, kvm: host.topology.kvm, coordinator: url });
+  nodeLog.info('agent running', { vms: host.manager.size, kvm: host.topology.kvm, coordinator: url });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       nodeLog.info('agent stopping; VMs keep running', { signal });
@@ -120,7 +111,7 @@ async function run(o: AgentConfig): Promise<number> {
   // a spawn or destroy in progress finishes (or rolls back) before the connection and lock go
   await Promise.race([host.manager.drain(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   await unlock();
-  await host.hv.close();
+  await host.backend.close();
   return 0;
 }
 
@@ -140,7 +131,7 @@ async function spawn(o: AgentConfig): Promise<number> {
   const spec = parseOrThrow(SpawnSpecSchema, raw, 'spawn spec');
   const host = await openHost(o, log);
   const unlock = await lockImagesDir(host.imagesDir);
-  await loadSidecars(host.manager);
+  await host.manager.load();
   const tty = process.stderr.isTTY;
   // Ctrl-C must not cut the pipeline between steps: the spawn finishes or rolls back by itself
   const hold = () =>
@@ -150,7 +141,7 @@ async function spawn(o: AgentConfig): Promise<number> {
   const vm = await host.manager
     .spawn(spec, (phase) => tty && process.stderr.write(`  ✓ ${phase}\n`))
     .finally(unlock);
-  await host.hv.close();
+  await host.backend.close();
   process.stdout.write(
     o.json
       ? `${JSON.stringify(vm, null, 2)}\n`
@@ -161,10 +152,10 @@ async function spawn(o: AgentConfig): Promise<number> {
 
 async function list(o: AgentConfig): Promise<number> {
   const host = await openHost(o, log);
-  await loadSidecars(host.manager);
+  await host.manager.load();
   await host.manager.refreshStates();
   const reports = host.manager.reports();
-  await host.hv.close();
+  await host.backend.close();
   process.stdout.write(o.json ? `${JSON.stringify(reports, null, 2)}\n` : renderVmTable(reports));
   return 0;
 }
@@ -173,9 +164,9 @@ async function destroy(o: AgentConfig, name: string | undefined): Promise<number
   if (!name) throw new ConfigError('Cannot destroy: give the VM name or id, e.g. vmpool-agent destroy web-1');
   const host = await openHost(o, log);
   const unlock = await lockImagesDir(host.imagesDir);
-  await loadSidecars(host.manager);
-  await host.manager.destroy(name, { keepDisk: o['keep-disk'] }).finally(unlock);
-  await host.hv.close();
+  await host.manager.load();
+  await host.manager.destroy(name, { keepDisk: o['keep-disk'] === true }).finally(unlock);
+  await host.backend.close();
   process.stdout.write(`destroyed ${name}\n`);
   return 0;
 }
@@ -184,8 +175,10 @@ async function destroy(o: AgentConfig, name: string | undefined): Promise<number
 async function recoverOnce(o: AgentConfig): Promise<number> {
   const host = await openHost(o, log);
   const unlock = await lockImagesDir(host.imagesDir);
-  const report = await recover(host.manager, { restartStopped: o['restart-stopped'] }).finally(unlock);
-  await host.hv.close();
+  const report = await host.manager
+    .recover({ restartStopped: o['restart-stopped'] === true })
+    .finally(unlock);
+  await host.backend.close();
   process.stdout.write(
     o.json
       ? `${JSON.stringify({ ...report, vms: host.manager.reports() }, null, 2)}\n`
@@ -194,19 +187,13 @@ async function recoverOnce(o: AgentConfig): Promise<number> {
   return 0;
 }
 
-function renderRecovery(r: Awaited<ReturnType<typeof recover>>): string {
+function renderRecovery(r: RecoveryReport): string {
   return `${Object.entries(r)
     .map(
       ([k, v]) =>
         `${k.padEnd(12)} ${(v as unknown[]).length ? (v as unknown[]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '-'}`,
     )
     .join('\n')}\n`;
-}
-
-/** loadSidecars fills the manager from sidecars without reconciling (the running service owns recovery). */
-async function loadSidecars(m: import('./vms/manager.js').VmManager): Promise<void> {
-  const scan = await m.o.sidecars.scan();
-  for (const s of scan.sidecars) m.vms.set(s.vm_id, s);
 }
 
 /** agentUrl turns a coordinator base URL into its agent WebSocket endpoint. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   aString,
   boolOption,
+  choiceOption,
   numberOption,
   optionalSecret,
   textOption,
@@ -62,6 +63,14 @@ export const AgentConfigSchema = z
     'libvirt-uri': textOption(
       { env: 'VMPOOL_LIBVIRT_URI', help: 'libvirt connection URI (test:///default for a fake host)' },
       'qemu:///system',
+    ),
+    'pin-source': choiceOption(
+      {
+        env: 'VMPOOL_PIN_SOURCE',
+        help: "read pins back through libvirt's API (api) or the domain XML (xml: libvirt's test driver)",
+      },
+      ['api', 'xml'],
+      'api',
     ),
     'sysfs-root': textOption(
       { env: 'VMPOOL_SYSFS_ROOT', help: 'root under which sys/ and proc/ are read (fixtures in tests)' },

@@ -6,12 +6,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildDomainXml } from '../agent/domain/xml.js';
-import { openLibvirt } from '../agent/hypervisor/libvirt/index.js';
+import { buildDomainXml } from '../agent/backends/libvirt/domain/xml.js';
+import { LibvirtBackend, openLibvirtConnection } from '../agent/backends/libvirt/index.js';
 import { newSidecar } from '../agent/sidecar/schema.js';
 import { SidecarStore } from '../agent/sidecar/store.js';
 import { VmManager } from '../agent/vms/manager.js';
-import { recover } from '../agent/vms/recovery.js';
 import { parseCpuList } from '../shared/cpulist.js';
 import { createLogger } from '../shared/log.js';
 import type { SpawnSpec } from '../shared/spec.js';
@@ -55,9 +54,10 @@ const topology: HostTopology = {
 
 async function scenario(label: string, phase: 'done' | 'defined'): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-recovery-'));
-  const hv = await openLibvirt('test:///default');
+  const hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
   const sidecars = new SidecarStore({ imagesDir: dir });
-  const m = new VmManager({ hv, sidecars, topology, hostReservedCpus: [], imagesDir: dir, log });
+  const backend = new LibvirtBackend({ hv, topology });
+  const m = new VmManager({ backend, sidecars, topology, hostReservedCpus: [], imagesDir: dir, log });
   const t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const spec = specFor(dir, i);
@@ -80,7 +80,7 @@ async function scenario(label: string, phase: 'done' | 'defined'): Promise<void>
   }
   const setupMs = performance.now() - t0;
   const t1 = performance.now();
-  const report = await recover(m);
+  const report = await m.recover();
   const ms = performance.now() - t1;
   const counts = `adopted ${report.adopted.length}, rolled back ${report.rolledBack.length}`;
   console.log(

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { buildSeedFiles } from '../agent/cloudinit/seed.js';
 import { writeSeedIso } from '../agent/cloudinit/iso.js';
-import { buildDomainXml } from '../agent/domain/xml.js';
-import { openLibvirt } from '../agent/hypervisor/libvirt/index.js';
+import { buildDomainXml } from '../agent/backends/libvirt/domain/xml.js';
+import { LibvirtBackend, openLibvirtConnection } from '../agent/backends/libvirt/index.js';
 import { SidecarStore } from '../agent/sidecar/store.js';
 import { readHostTopology } from '../agent/topology/index.js';
 import { VmManager } from '../agent/vms/manager.js';
@@ -173,11 +173,11 @@ async function agentRssMib(imagesDir: string): Promise<string> {
 const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-spawn-'));
 await run('chmod', ['0755', dir]);
 await run('qemu-img', ['create', '-q', '-f', 'qcow2', join(dir, 'base.qcow2'), '1G']);
-const hv = await openLibvirt(URI);
+const hv = await openLibvirtConnection(URI);
 const topology = await readHostTopology({ capabilitiesXml: await hv.capabilities() });
 const log = createLogger({ component: 'agent', level: 'error' });
 const m = new VmManager({
-  hv,
+  backend: new LibvirtBackend({ hv, topology }),
   sidecars: new SidecarStore({ imagesDir: dir }),
   topology,
   hostReservedCpus: [],

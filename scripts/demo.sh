@@ -43,8 +43,10 @@ chmod 0755 "$DEMO" "$DEMO/images" "$DEMO/images/base"
 stop_all >/dev/null 2>&1 || true
 
 URI=qemu:///system
+PIN_SOURCE=api
 if ! virsh -c "$URI" version >/dev/null 2>&1; then
   URI=test:///default
+  PIN_SOURCE=xml # the test driver reports empty pin affinity; the agent reads pins from the domain XML
   echo "demo.sh: libvirtd is not reachable on qemu:///system; using libvirt's in-process test driver ($URI): the VM is simulated" >&2
 fi
 
@@ -58,7 +60,7 @@ nohup node dist/coordinator/main.js --listen "127.0.0.1:$PORT" --data-dir "$DEMO
 echo $! >"$DEMO/coordinator.pid"
 for _ in $(seq 1 50); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 nohup node dist/agent/main.js run --coordinator "$URL" --node-id "$(hostname)" --images-dir "$DEMO/images" \
-  --libvirt-uri "$URI" --user-network --shutdown-timeout-ms 2000 >"$DEMO/agent.log" 2>&1 &
+  --libvirt-uri "$URI" --pin-source "$PIN_SOURCE" --user-network --shutdown-timeout-ms 2000 >"$DEMO/agent.log" 2>&1 &
 echo $! >"$DEMO/agent.pid"
 export VMPOOL_TOKEN_FILE=$DEMO/admin.token
 for _ in $(seq 1 50); do node dist/ctl/main.js nodes --json 2>/dev/null | grep -q '"state": *"ready"' && break; sleep 0.2; done

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SpawnSpecSchema } from './spec.js';
+import { UserConfigSchema, VM_NAME_RE } from './spec.js';
 
 /** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
 export const PROTOCOL_VERSION = 1;
@@ -125,11 +125,45 @@ export const IntervalSchema = z.strictObject({
   heartbeat_interval_ms: z.number().int().positive(),
 });
 
-/** SpawnSchema asks the agent to create and start a VM from a full spec (placement already applied). */
+const cpuId = z.number().int().nonnegative().max(65_535);
+
+/**
+ * SpawnOrderSchema is what the coordinator decided for one VM: identity, image, sizes, placement,
+ * users and network. It carries no host paths: the agent lays the VM's files out under its own
+ * images dir (vms/<vm_id>/root.qcow2, seed.iso, dataN.qcow2; base/<image>.qcow2).
+ */
+export const SpawnOrderSchema = z.strictObject({
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  vmid: z.number().int().min(1).max(999_999_999),
+  tenant: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
+  /** name is the VM's name on the node (tenant-name), used for the domain and the guest hostname */
+  name: z.string().regex(VM_NAME_RE),
+  /** image is a base image name from the agent's hello (without .qcow2) */
+  image: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+  vcpu_count: z.number().int().min(1).max(1024),
+  memory_mb: z.number().int().min(64).max(16_777_216),
+  disk_size_gb: z.number().int().min(1).max(65_536),
+  extra_disks: z.array(z.strictObject({ size_gb: z.number().int().min(1).max(65_536) })).max(24),
+  /** vcpu_pins[i] is the host thread vCPU i runs on */
+  vcpu_pins: z.array(cpuId).min(1).max(1024),
+  emulator_cpuset: z.array(cpuId).min(1).max(65_536),
+  /** numa_node holds the VM's memory (strict binding) */
+  numa_node: z.number().int().nonnegative().max(1023),
+  cpu_policy: z.enum(['dedicated', 'shared']),
+  cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
+  users: z.array(UserConfigSchema).max(32),
+  /** bridge is the host bridge for the NIC; null lets the agent's own network setting decide */
+  bridge: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,15}$/)
+    .nullable(),
+});
+
+/** SpawnSchema asks the agent to create and start a VM the coordinator has placed. */
 export const SpawnSchema = z.strictObject({
   type: z.literal('spawn'),
   request_id: z.string().max(64),
-  spec: SpawnSpecSchema,
+  vm: SpawnOrderSchema,
 });
 
 /** DestroySchema asks the agent to stop and remove a VM. */
@@ -148,6 +182,8 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   DestroySchema,
 ]);
 
+/** SpawnOrder is one placed VM as the coordinator sends it. */
+export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
 /** Hello is the agent's opening message. */

@@ -7,6 +7,7 @@ import {
   type AgentMessage,
   type Hello,
   PROTOCOL_VERSION,
+  type SpawnOrder,
   type VmReport,
 } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
@@ -14,7 +15,10 @@ import type { HostTopology } from '../../shared/topology.js';
 import { readHostTopology } from '../topology/index.js';
 import { VmNotFoundError, type VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
+import { resolveSpawnOrder } from '../vms/resolve.js';
+import { readSnapshot } from '../vms/snapshot.js';
 import { quietLog, SEED003_SYSFS } from '../vms/testing.js';
+import type { VmBackend } from '../backends/backend.js';
 import { AgentLink } from './client.js';
 
 const TOKEN = 'join-secret-123';
@@ -92,10 +96,16 @@ function stubManager(topology: HostTopology) {
     release = r;
   });
   const stub = {
-    vms: new Map(),
-    o: { topology, sysRoot: SEED003_SYSFS, hv: { allDomainStats: async () => [] } },
     reports: () => [...made],
-    refreshStates: async () => undefined,
+    // the real snapshot reader over the seed-003 sysfs fixture; a backend with no VM stats
+    snapshot: () =>
+      readSnapshot({
+        topology,
+        sysRoot: SEED003_SYSFS,
+        backend: { stats: async () => new Map() } as unknown as VmBackend,
+        idByName: new Map(),
+      }),
+    resolve: (order: SpawnOrder) => resolveSpawnOrder(order, IMAGES_DIR),
     spawn: async (spec: SpawnSpec) => {
       await gate;
       const vm: VmReport = { ...queuedReport({ ...spec, vm_id: spec.vm_id ?? 'x' }), state: 'running' };
@@ -109,23 +119,25 @@ function stubManager(topology: HostTopology) {
   return { manager: stub as unknown as VmManager, release: () => release() };
 }
 
-function wireSpec(vmId: string): SpawnSpec {
+const IMAGES_DIR = '/var/lib/vmpool/images';
+
+function wireOrder(vmId: string): SpawnOrder {
   return {
-    name: 'link-vm-1',
+    vm_id: vmId,
+    vmid: 101,
+    tenant: 'acme',
+    name: 'acme-link-vm-1',
+    image: 'blank',
     vcpu_count: 2,
     memory_mb: 512,
-    disk_path: '/var/lib/vmpool/images/link-vm-1/root.qcow2',
     disk_size_gb: 2,
-    base_image_path: '/var/lib/vmpool/images/base/blank.qcow2',
-    bridge_network_interface: null,
-    cloud_init_iso_path: '/var/lib/vmpool/images/link-vm-1/seed.iso',
-    tuning: {
-      vcpu_pins: ['0', '36'],
-      emulator_cpuset: '16-17,52-53',
-      numa_memory: { nodeset: '0', mode: 'strict' },
-    },
-    user_configs: [],
-    vm_id: vmId,
+    extra_disks: [],
+    vcpu_pins: [0, 36],
+    emulator_cpuset: [16, 17, 52, 53],
+    numa_node: 0,
+    cpu_policy: 'dedicated',
+    users: [],
+    bridge: null,
   };
 }
 
@@ -201,7 +213,7 @@ describe('AgentLink against an in-process coordinator', () => {
     startLink(stub.manager);
     await coord.waitFor(is('hello'));
     welcome();
-    coord.send({ type: 'spawn', request_id: 'req-1', spec: wireSpec('vm-link-1') });
+    coord.send({ type: 'spawn', request_id: 'req-1', vm: wireOrder('vm-link-1') });
     const creating = await coord.waitFor(
       is('heartbeat', (h) => h.vms.some((v) => v.vm_id === 'vm-link-1' && v.state === 'creating')),
     );
@@ -223,7 +235,12 @@ describe('AgentLink against an in-process coordinator', () => {
   });
 
   it.each([
-    ['spawn without spec', { type: 'spawn', request_id: 'bad-1' }, 'spawn_result'],
+    ['spawn without vm', { type: 'spawn', request_id: 'bad-1' }, 'spawn_result'],
+    [
+      'spawn carrying an agent path',
+      { type: 'spawn', request_id: 'bad-1', vm: { ...wireOrder('x'), disk_path: '/etc/passwd' } },
+      'spawn_result',
+    ],
     ['destroy without vm_id', { type: 'destroy', request_id: 'bad-1' }, 'destroy_result'],
   ] as const)('answers a malformed %s with bad_message', async (_label, msg, answerType) => {
     startLink(stubManager(topology).manager);

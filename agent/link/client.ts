@@ -11,7 +11,6 @@ import {
   PROTOCOL_VERSION,
 } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
-import { readFreeMemory } from '../topology/index.js';
 import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
@@ -130,15 +129,16 @@ export class AgentLink {
 
   private async beatOnce(ws: WebSocket): Promise<void> {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
-    await this.o.vms.refreshStates().catch((err) => this.o.log.warn('cannot read domain states', { err }));
-    const topo = this.o.vms.o.topology;
-    const free = await readFreeMemory(topo, this.o.vms.o.sysRoot ?? '/').catch(() =>
-      topo.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
-    );
-    const stats = await vmStats(this.o.vms).catch(() => ({}));
+    const snap = await this.o.vms.snapshot();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
-    this.send({ type: 'heartbeat', seq: ++this.seq, free_memory_mb: free, vms: this.reports(), stats });
+    this.send({
+      type: 'heartbeat',
+      seq: ++this.seq,
+      free_memory_mb: snap.free_memory_mb,
+      vms: this.reports(),
+      stats: snap.stats,
+    });
   }
 
   /** reports is every VM for hello and heartbeats, including spawns queued but not started yet. */
@@ -150,13 +150,19 @@ export class AgentLink {
   }
 
   private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
-    const log = this.o.log.child({
-      request_id: msg.request_id,
-      vm_name: msg.spec.name,
-      vm_id: msg.spec.vm_id,
-    });
-    // an id now, so the queued report and the VM it becomes are the same VM
-    const spec = { ...msg.spec, vm_id: msg.spec.vm_id ?? randomUUID() };
+    const log = this.o.log.child({ request_id: msg.request_id, vm_name: msg.vm.name, vm_id: msg.vm.vm_id });
+    let spec: SpawnSpec & { vm_id: string };
+    try {
+      spec = this.o.vms.resolve(msg.vm);
+    } catch (err) {
+      log.warn('spawn refused', { err });
+      return this.send({
+        type: 'spawn_result',
+        request_id: msg.request_id,
+        ok: false,
+        error: wireError(err),
+      });
+    }
     this.queued.set(spec.vm_id, spec);
     try {
       const vm = await this.o.vms.spawn(spec);
@@ -199,22 +205,6 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-
-/** vmStats picks a few per-VM figures from libvirt's all-domain stats, keyed by vm id. */
-async function vmStats(vms: VmManager): Promise<Record<string, Record<string, number | string | boolean>>> {
-  const idByName = new Map([...vms.vms.values()].map((s) => [s.name, s.vm_id]));
-  const out: Record<string, Record<string, number | string | boolean>> = {};
-  for (const rec of await vms.o.hv.allDomainStats()) {
-    const id = idByName.get(rec.name);
-    if (!id) continue;
-    const pick: Record<string, number | string | boolean> = {};
-    for (const key of STAT_KEYS) if (rec.stats[key] !== undefined) pick[key] = rec.stats[key]!;
-    out[id] = pick;
-  }
-  return out;
-}
-
-const STAT_KEYS = ['state.state', 'cpu.time', 'vcpu.current', 'balloon.current', 'balloon.rss'];
 
 function wireError(err: unknown): { code: string; message: string } {
   return { code: isVmpoolError(err) ? err.code : 'internal', message: errorMessage(err).slice(0, 4000) };

@@ -1,19 +1,18 @@
 import { stat } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LibvirtHypervisor, openLibvirt } from '../hypervisor/libvirt/index.js';
+import { type Hypervisor, openLibvirtConnection, parseVmpoolMetadata } from '../backends/libvirt/index.js';
 import type { SpawnPhase } from '../sidecar/schema.js';
 import { sidecarPathFor } from '../sidecar/schema.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
 import { makeVmTestEnv, seedShapedSpec, type VmTestEnv, vmFiles } from './testing.js';
 
 const PREFIX = `vmpool-mgr-${process.pid}`;
-let hv: LibvirtHypervisor;
+let hv: Hypervisor;
 let env: VmTestEnv;
 let n = 0;
 const uniqueName = () => `${PREFIX}-${++n}`;
 
 beforeAll(async () => {
-  hv = await openLibvirt('test:///default');
+  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
 });
 afterAll(async () => {
   await hv.close();
@@ -140,7 +139,7 @@ describe('VmManager.refreshStates', () => {
     await env.hv.destroy(spec.name);
     await m.refreshStates();
 
-    expect(m.vms.get(vm_id)?.observed_state).toBe('stopped');
+    expect(m.reports().find((r) => r.vm_id === vm_id)?.state).toBe('stopped');
     expect(m.reports()[0]?.state).toBe('stopped');
     expect((await stat(file)).mtimeMs).toBe(before.mtime);
     expect((await env.sidecars.read(file))?.generation).toBe(before.gen);
@@ -154,6 +153,6 @@ describe('VmManager.refreshStates', () => {
     await env.hv.destroy(spec.name);
     await env.hv.undefine(spec.name);
     await m.refreshStates();
-    expect(m.vms.get(vm_id)?.observed_state).toBe('unknown');
+    expect(m.reports().find((r) => r.vm_id === vm_id)?.state).toBe('unknown');
   });
 });

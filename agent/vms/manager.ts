@@ -1,34 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, VmpoolError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
-import type { VmReport } from '../../shared/protocol.js';
+import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { DomainState, Hypervisor } from '../hypervisor/hypervisor.js';
+import type { InstanceState, VmBackend } from '../backends/backend.js';
 import type { SidecarStore } from '../sidecar/store.js';
 import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
-import { siblingOf } from '../topology/index.js';
 import type { HostView } from '../validate/host-view.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
-import { removeEmptyDir, runSteps, type SpawnContext, undoSpawn } from './pipeline.js';
+import { type RecoveryReport, recoverVms } from './recovery.js';
 import { reportOf } from './report.js';
+import { resolveSpawnOrder } from './resolve.js';
+import { type NodeSnapshot, readSnapshot } from './snapshot.js';
 
-/** VmManagerOptions wires the agent's VM authority to its hypervisor, sidecars and host facts. */
+/** VmManagerOptions wires the agent's VM authority to its backend, sidecars and host facts. */
 export interface VmManagerOptions {
-  hv: Hypervisor;
+  backend: VmBackend;
   sidecars: SidecarStore;
   topology: HostTopology;
   hostReservedCpus: readonly number[];
   imagesDir: string;
   allowedBaseDirs?: readonly string[];
+  /** sysRoot is where sys/ is read for free memory per NUMA node */
   sysRoot?: string;
-  userNetwork?: boolean;
-  /** shutdownTimeoutMs is how long a graceful shutdown may take before the domain is forced off */
+  /** shutdownTimeoutMs is how long a graceful shutdown may take before the VM is forced off */
   shutdownTimeoutMs?: number;
   log: Logger;
 }
@@ -41,16 +42,24 @@ export class VmNotFoundError extends VmpoolError {
   }
 }
 
-/** VmManager is the node's spawn authority: it owns the sidecars and every libvirt domain vmpool made. */
+/** VmManager is the node's spawn authority: it owns the sidecars and every VM vmpool made on the backend. */
 export class VmManager {
-  readonly vms = new Map<string, Sidecar>();
-  private chain: Promise<unknown> = Promise.resolve();
+  readonly #vms = new Map<string, Sidecar>();
+  readonly #o: VmManagerOptions;
+  #chain: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly o: VmManagerOptions) {}
+  constructor(o: VmManagerOptions) {
+    this.#o = o;
+  }
 
-  /** spawn validates, then runs the pipeline; on any failure everything made so far is undone. */
+  /** spawn validates, then runs the backend's create; on any failure everything made so far is undone. */
   spawn(spec: SpawnSpec, onStep: (phase: SpawnPhase) => void = () => undefined): Promise<VmReport> {
     return this.serial(() => this.spawnNow(spec, onStep));
+  }
+
+  /** resolve lays a coordinator spawn order out under this node's images dir. */
+  resolve(order: SpawnOrder): SpawnSpec & { vm_id: string } {
+    return resolveSpawnOrder(order, this.#o.imagesDir);
   }
 
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
@@ -60,17 +69,55 @@ export class VmManager {
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */
   reports(): VmReport[] {
-    return [...this.vms.values()].map(reportOf);
+    return [...this.#vms.values()].map(reportOf);
+  }
+
+  /** size is how many VMs this agent holds. */
+  get size(): number {
+    return this.#vms.size;
+  }
+
+  /** load fills memory from the sidecars without reconciling (local commands; the service runs recover). */
+  async load(): Promise<void> {
+    const scan = await this.#o.sidecars.scan();
+    for (const s of scan.sidecars) this.#vms.set(s.vm_id, s);
+  }
+
+  /** recover rebuilds state from sidecars and the backend before anything is reported. */
+  recover(opts: { restartStopped?: boolean } = {}): Promise<RecoveryReport> {
+    return recoverVms(
+      {
+        backend: this.#o.backend,
+        sidecars: this.#o.sidecars,
+        log: this.#o.log,
+        track: (s) => this.#vms.set(s.vm_id, s),
+        save: (s) => this.save(s),
+        forget: (s, o) => this.forget(s, o),
+      },
+      opts,
+    );
+  }
+
+  /** snapshot reads the node's live figures for a heartbeat: VM states, free memory per node, VM stats. */
+  async snapshot(): Promise<NodeSnapshot> {
+    await this.refreshStates().catch((err) => this.#o.log.warn('cannot read domain states', { err }));
+    const idByName = new Map([...this.#vms.values()].map((s) => [s.name, s.vm_id]));
+    return readSnapshot({
+      topology: this.#o.topology,
+      sysRoot: this.#o.sysRoot ?? '/',
+      backend: this.#o.backend,
+      idByName,
+    });
   }
 
   /** hostView is the live picture validation checks a new spec against. */
   hostView(exceptVmId?: string): HostView {
     return {
-      topology: this.o.topology,
-      hostReservedCpus: this.o.hostReservedCpus,
-      imagesDir: this.o.imagesDir,
-      ...(this.o.allowedBaseDirs ? { allowedBaseDirs: this.o.allowedBaseDirs } : {}),
-      vms: [...this.vms.values()]
+      topology: this.#o.topology,
+      hostReservedCpus: this.#o.hostReservedCpus,
+      imagesDir: this.#o.imagesDir,
+      ...(this.#o.allowedBaseDirs ? { allowedBaseDirs: this.#o.allowedBaseDirs } : {}),
+      vms: [...this.#vms.values()]
         .filter((s) => s.vm_id !== exceptVmId)
         .map((s) => {
           const r = reportOf(s);
@@ -87,55 +134,44 @@ export class VmManager {
   }
 
   /**
-   * refreshStates reads domain states from libvirt into memory for heartbeats. It never writes a
-   * sidecar: a spawn or destroy may be rewriting or removing it right now (recovery re-observes anyway).
+   * refreshStates reads instance states from the backend into memory for heartbeats. It never writes
+   * a sidecar: a spawn or destroy may be rewriting or removing it right now (recovery re-observes anyway).
    */
   async refreshStates(): Promise<void> {
-    const byName = new Map((await this.o.hv.listDomains()).map((d) => [d.name, d.state]));
-    for (const s of [...this.vms.values()]) {
-      // creating, lost and recorded failures are the agent's own findings: libvirt's view must not overwrite them
+    const byName = new Map((await this.#o.backend.list()).map((d) => [d.name, d.state]));
+    for (const s of [...this.#vms.values()]) {
+      // creating, lost and recorded failures are the agent's own findings: the backend must not overwrite them
       const settled =
         s.observed_state === 'creating' || s.observed_state === 'lost' || s.failure !== undefined;
       if (settled || s.desired_state === 'destroyed') continue;
       const next = observedOf(byName.get(s.name));
-      if (next !== s.observed_state && this.vms.get(s.vm_id) === s)
-        this.vms.set(s.vm_id, { ...s, observed_state: next });
+      if (next !== s.observed_state && this.#vms.get(s.vm_id) === s)
+        this.#vms.set(s.vm_id, { ...s, observed_state: next });
     }
   }
 
-  /** save writes a sidecar and keeps the in-memory copy in step with the file. */
-  async save(s: Sidecar): Promise<Sidecar> {
-    const stored = await this.o.sidecars.write(s);
-    this.vms.set(stored.vm_id, stored);
+  /** drain waits for the spawn or destroy in progress (and those queued) to finish or roll back. */
+  drain(): Promise<void> {
+    return this.#chain.then(() => undefined);
+  }
+
+  private async save(s: Sidecar): Promise<Sidecar> {
+    const stored = await this.#o.sidecars.write(s);
+    this.#vms.set(stored.vm_id, stored);
     return stored;
   }
 
-  /** forget removes a VM's domain, files, sidecar and folder after rollback or destroy (disks kept on request). */
-  async forget(s: Sidecar, opts: { keepDisk?: boolean } = {}): Promise<void> {
-    await undoSpawn(this.o.hv, s.spec, { vmId: s.vm_id, ...opts });
-    await this.o.sidecars.remove(s.spec.disk_path);
+  // forget removes a VM's instance, files, sidecar and folder after rollback or destroy (disks kept on request)
+  private async forget(s: Sidecar, opts: { keepDisk?: boolean } = {}): Promise<void> {
+    await this.#o.backend.remove(s.spec, { vmId: s.vm_id, ...opts });
+    await this.#o.sidecars.remove(s.spec.disk_path);
     await removeEmptyDir(dirname(s.spec.disk_path));
-    this.vms.delete(s.vm_id);
-  }
-
-  /** context is what the pipeline steps need for one spec. */
-  context(spec: SpawnSpec, vmId: string): SpawnContext {
-    const topo = this.o.topology;
-    return {
-      hv: this.o.hv,
-      spec,
-      vmId,
-      kvm: topo.kvm,
-      threadsPerCore: topo.threads_per_core,
-      areSiblings: (a, b) => siblingOf(topo, a) === b,
-      sysRoot: this.o.sysRoot ?? '/',
-      userNetwork: this.o.userNetwork ?? false,
-    };
+    this.#vms.delete(s.vm_id);
   }
 
   private async spawnNow(spec: SpawnSpec, onStep: (phase: SpawnPhase) => void): Promise<VmReport> {
     const vmId = spec.vm_id ?? randomUUID();
-    const existing = this.vms.get(vmId);
+    const existing = this.#vms.get(vmId);
     // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
     if (existing && existing.phase === 'done') return reportOf(existing);
     validateSpawn(spec, this.hostView(vmId));
@@ -157,14 +193,23 @@ export class VmManager {
       throw err;
     });
     failpoint('spawn:accepted:recorded');
-    const log = this.o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
+    const log = this.#o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
     try {
-      await runSteps(this.context(s.spec, vmId), 'accepted', async (phase) => {
-        s = await this.save({ ...s, phase });
-        onStep(phase);
+      await this.#o.backend.create(s.spec, {
+        vmId,
+        from: 'accepted',
+        onPhase: async (phase) => {
+          s = await this.save({ ...s, phase });
+          onStep(phase);
+        },
       });
-      const dom = await this.o.hv.lookupDomain(spec.name);
-      s = await this.save({ ...s, phase: 'done', observed_state: 'running', domain_uuid: dom?.uuid ?? null });
+      const made = await this.#o.backend.lookup(spec.name);
+      s = await this.save({
+        ...s,
+        phase: 'done',
+        observed_state: 'running',
+        domain_uuid: made?.uuid ?? null,
+      });
       log.info('vm spawned', {
         numa_node: spec.tuning.numa_memory.nodeset,
         pins: spec.tuning.vcpu_pins.join(','),
@@ -183,11 +228,11 @@ export class VmManager {
   }
 
   /**
-   * checkUnclaimed refuses a name libvirt already has (maybe a domain vmpool never made) and a disk
+   * checkUnclaimed refuses a name the backend already has (maybe a VM vmpool never made) and a disk
    * path whose sidecar survives from another VM (its disk may be lost, but the path is still taken).
    */
   private async checkUnclaimed(spec: SpawnSpec): Promise<void> {
-    if (await this.o.hv.lookupDomain(spec.name)) {
+    if (await this.#o.backend.lookup(spec.name)) {
       throw new SpawnValidationError(
         'name_in_use',
         'name',
@@ -203,46 +248,32 @@ export class VmManager {
     }
   }
 
-  /** drain waits for the spawn or destroy in progress (and those queued) to finish or roll back. */
-  drain(): Promise<void> {
-    return this.chain.then(() => undefined);
-  }
-
   private async destroyNow(ref: string, opts: { keepDisk?: boolean }): Promise<void> {
-    const found = this.vms.get(ref) ?? [...this.vms.values()].find((s) => s.name === ref);
+    const found = this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
     if (!found) throw new VmNotFoundError(ref);
     // the choice to keep the disk is recorded too, so a crash mid-destroy cannot lose a kept disk
     const s = await this.save({ ...found, desired_state: 'destroyed', keep_disk: opts.keepDisk ?? false });
     failpoint('destroy:recorded');
-    await this.stopGracefully(s.name);
+    // no guest answered ACPI in time: remove() forces it off
+    await this.#o.backend.stop(s.name, this.#o.shutdownTimeoutMs ?? 10_000);
     failpoint('destroy:stopped');
     await this.forget(s, opts);
-    this.o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
-  }
-
-  private async stopGracefully(name: string): Promise<void> {
-    const dom = await this.o.hv.lookupDomain(name);
-    if (!dom || dom.state === 'shutoff') return;
-    const deadline = Date.now() + (this.o.shutdownTimeoutMs ?? 10_000);
-    await this.o.hv.shutdown(name).catch(() => undefined);
-    while (Date.now() < deadline) {
-      if ((await this.o.hv.lookupDomain(name))?.state === 'shutoff') return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    // no guest agent answered ACPI in time: force it off (undoSpawn tolerates an already-stopped domain)
+    this.#o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
+    const next = this.#chain.then(fn, fn);
+    this.#chain = next.catch(() => undefined);
     return next;
   }
 }
 
-/** observedOf maps a libvirt domain state (or absence) to a sidecar's observed state. */
-export function observedOf(state: DomainState | undefined): Sidecar['observed_state'] {
-  if (state === undefined) return 'unknown';
-  if (state === 'running' || state === 'blocked' || state === 'paused') return 'running';
-  if (state === 'crashed') return 'failed';
-  return 'stopped';
+/** observedOf maps an instance state (or its absence) to a sidecar's observed state. */
+export function observedOf(state: InstanceState | undefined): Sidecar['observed_state'] {
+  return state ?? 'unknown';
+}
+
+/** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */
+export async function removeEmptyDir(dir: string): Promise<void> {
+  await rmdir(dir).catch(() => undefined);
 }

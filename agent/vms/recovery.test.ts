@@ -1,19 +1,17 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SpawnSpec } from '../../shared/spec.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
-import { type LibvirtHypervisor, openLibvirt } from '../hypervisor/libvirt/index.js';
+import { type Hypervisor, openLibvirtConnection, parseVmpoolMetadata } from '../backends/libvirt/index.js';
 import type { Sidecar } from '../sidecar/schema.js';
-import { recover } from './recovery.js';
 import { makeVmTestEnv, seedShapedSpec, type VmTestEnv, vmFiles } from './testing.js';
 
 const PREFIX = `vmpool-rec-${process.pid}`;
-let hv: LibvirtHypervisor;
+let hv: Hypervisor;
 let env: VmTestEnv;
 let n = 0;
 
 beforeAll(async () => {
-  hv = await openLibvirt('test:///default');
+  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
 });
 afterAll(async () => {
   await hv.close();
@@ -48,7 +46,7 @@ describe('recover', () => {
   it('adopts a running VM without rewriting its sidecar', async () => {
     const { spec, sidecar } = await spawned();
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.adopted).toEqual([spec.name]);
     expect(m.reports().map((v) => [v.name, v.state])).toEqual([[spec.name, 'running']]);
     expect((await env.sidecars.readForDisk(spec.disk_path))?.generation).toBe(sidecar.generation);
@@ -58,7 +56,7 @@ describe('recover', () => {
     const { spec, sidecar } = await spawned();
     await env.sidecars.write({ ...sidecar, desired_state: 'destroyed', keep_disk: true });
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.destroyed).toEqual([spec.name]);
     expect(await env.hv.lookupDomain(spec.name)).toBeNull();
     expect(vmFiles(spec)).toEqual({ disk: true, iso: false, sidecar: false, folder: true });
@@ -71,7 +69,7 @@ describe('recover', () => {
     await env.hv.destroy(spec.name);
     await env.sidecars.write({ ...sidecar, phase: 'defined', observed_state: 'creating', domain_uuid: null });
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.rolledBack).toEqual([spec.name]);
     expect(await env.hv.lookupDomain(spec.name)).toBeNull();
     expect(vmFiles(spec)).toEqual({ disk: false, iso: false, sidecar: false, folder: false });
@@ -82,7 +80,7 @@ describe('recover', () => {
     const { spec } = await spawned();
     await rm(spec.disk_path);
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.lost).toEqual([spec.name]);
     expect(m.reports()[0]).toMatchObject({ state: 'lost', failure: { code: 'disk_missing' } });
     expect(await env.sidecars.readForDisk(spec.disk_path)).toMatchObject({ observed_state: 'lost' });
@@ -93,7 +91,7 @@ describe('recover', () => {
     await env.hv.destroy(spec.name);
     await env.hv.undefine(spec.name);
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.redefined).toEqual([spec.name]);
     const dom = await env.hv.lookupDomain(spec.name);
     expect(dom?.state).toBe('running');
@@ -110,7 +108,7 @@ describe('recover', () => {
     await env.hv.destroy(spec.name);
     await env.hv.undefine(spec.name);
     await rm(spec.cloud_init_iso_path);
-    const r = await recover(env.manager());
+    const r = await env.manager().recover();
     expect(r.redefined).toEqual([spec.name]);
     expect(vmFiles(spec).iso).toBe(true);
 
@@ -118,7 +116,7 @@ describe('recover', () => {
     await env.hv.destroy(second.spec.name);
     await env.hv.undefine(second.spec.name);
     await rm(`${env.sysRoot}/sys/class/net/br0`, { recursive: true });
-    const r2 = await recover(env.manager());
+    const r2 = await env.manager().recover();
     expect(r2.failed).toEqual([second.spec.name]);
     expect(await env.hv.lookupDomain(second.spec.name)).toBeNull();
   });
@@ -132,7 +130,7 @@ describe('recover', () => {
       const { spec } = await spawned();
       await env.hv.destroy(spec.name);
       const m = env.manager();
-      const r = await recover(m, { restartStopped });
+      const r = await m.recover({ restartStopped });
       expect(r[bucket]).toEqual([spec.name]);
       expect((await env.hv.lookupDomain(spec.name))?.state).toBe(domState);
       expect(m.reports()[0]?.state).toBe(observed);
@@ -148,7 +146,7 @@ describe('recover', () => {
     // the host lost br0 since the spawn, so redefining the broken VM cannot build its NIC
     await rm(`${env.sysRoot}/sys/class/net/br0`, { recursive: true });
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.failed).toEqual([broken.spec.name]);
     expect(r.adopted).toEqual([healthy.spec.name]);
     const byName = new Map(m.reports().map((v) => [v.name, v]));
@@ -168,7 +166,7 @@ describe('recover', () => {
     const { spec, sidecar } = await spawned();
     await env.sidecars.remove(spec.disk_path);
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.rebuilt).toEqual([spec.name]);
     const rebuilt = await env.sidecars.readForDisk(spec.disk_path);
     expect(rebuilt).toMatchObject({ vm_id: sidecar.vm_id, phase: 'done', observed_state: 'running' });
@@ -189,7 +187,7 @@ describe('recover', () => {
       `<domain type='test'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>`,
     );
     const m = env.manager();
-    const r = await recover(m);
+    const r = await m.recover();
     expect(r.rebuilt).toEqual([]);
     expect(m.reports()).toEqual([]);
     expect(await env.hv.lookupDomain(name)).toMatchObject({ state: 'shutoff' });

@@ -1,11 +1,20 @@
 import { existsSync } from 'node:fs';
 import { errorMessage, isVmpoolError } from '../../shared/errors.js';
-import type { DomainSummary } from '../hypervisor/hypervisor.js';
-import { parseVmpoolMetadata } from '../domain/parse.js';
-import type { Sidecar } from '../sidecar/schema.js';
-import { observedOf, type VmManager } from './manager.js';
-import { removeOwnDomain, runSteps } from './pipeline.js';
-import { rebuildSidecar } from './rebuild.js';
+import type { Logger } from '../../shared/log.js';
+import type { VmBackend, VmInstance } from '../backends/backend.js';
+import { newSidecar, type Sidecar } from '../sidecar/schema.js';
+import type { SidecarStore } from '../sidecar/store.js';
+
+/** RecoveryPort is the part of the VM manager recovery works through (its map stays private). */
+export interface RecoveryPort {
+  readonly backend: VmBackend;
+  readonly sidecars: SidecarStore;
+  readonly log: Logger;
+  /** track puts a scanned sidecar in memory without writing it */
+  track(s: Sidecar): void;
+  save(s: Sidecar): Promise<Sidecar>;
+  forget(s: Sidecar, opts?: { keepDisk?: boolean }): Promise<void>;
+}
 
 /** RecoveryReport says what recovery found and did, for the log and for tests. */
 export interface RecoveryReport {
@@ -22,11 +31,11 @@ export interface RecoveryReport {
 }
 
 /**
- * recover rebuilds the agent's state from sidecars and libvirt before it reports anything,
- * without asking the coordinator. Domains without vmpool metadata are never touched.
+ * recoverVms rebuilds the agent's state from sidecars and the backend before it reports anything,
+ * without asking the coordinator. Instances without vmpool metadata are never touched.
  */
-export async function recover(
-  m: VmManager,
+export async function recoverVms(
+  m: RecoveryPort,
   opts: { restartStopped?: boolean } = {},
 ): Promise<RecoveryReport> {
   const r: RecoveryReport = {
@@ -41,28 +50,28 @@ export async function recover(
     failed: [],
     quarantined: [],
   };
-  const scan = await m.o.sidecars.scan();
+  const scan = await m.sidecars.scan();
   r.quarantined = scan.quarantined.map((q) => ({ path: q.path, reason: q.reason }));
-  const domains = new Map((await m.o.hv.listDomains()).map((d) => [d.name, d]));
+  const domains = new Map((await m.backend.list()).map((d) => [d.name, d]));
   for (const s of scan.sidecars) {
-    m.vms.set(s.vm_id, s);
+    m.track(s);
     // one VM that cannot be recovered must not keep the agent (and every other VM) from starting
     await recoverOne(m, s, domains.get(s.name), r, opts).catch((err: unknown) => {
-      m.o.log.error('cannot recover VM; reported failed', { vm_id: s.vm_id, vm_name: s.name, err });
+      m.log.error('cannot recover VM; reported failed', { vm_id: s.vm_id, vm_name: s.name, err });
       const code = isVmpoolError(err) ? err.code : 'recovery_failed';
-      m.vms.set(s.vm_id, { ...s, observed_state: 'failed', failure: { code, message: errorMessage(err) } });
+      m.track({ ...s, observed_state: 'failed', failure: { code, message: errorMessage(err) } });
       r.failed.push(s.name);
     });
   }
   await rebuildMissing(m, domains, new Set(scan.sidecars.map((s) => s.name)), r);
-  m.o.log.info('recovery finished', summary(r));
+  m.log.info('recovery finished', summary(r));
   return r;
 }
 
 async function recoverOne(
-  m: VmManager,
+  m: RecoveryPort,
   s: Sidecar,
-  dom: DomainSummary | undefined,
+  dom: VmInstance | undefined,
   r: RecoveryReport,
   opts: { restartStopped?: boolean },
 ): Promise<void> {
@@ -81,50 +90,59 @@ async function recoverOne(
     });
     r.lost.push(s.name);
   } else if (!dom && s.desired_state === 'running') {
-    // the disk survived but libvirt forgot the domain: define and start it again from the sidecar
-    // a lost seed ISO is rebuilt from the sidecar; a failed start or pin check leaves no defined domain
+    // the disk survived but the backend forgot the instance: make and start it again from the sidecar
+    // a lost seed ISO is rebuilt from the sidecar; a failed start or pin check leaves no instance
     const from = existsSync(s.spec.cloud_init_iso_path) ? 'seed_iso' : 'extra_disks';
-    await runSteps(m.context(s.spec, s.vm_id), from, async () => undefined).catch(async (err: unknown) => {
-      await removeOwnDomain(m.o.hv, s.name, s.vm_id).catch(() => undefined);
+    const create = { vmId: s.vm_id, from, onPhase: async () => undefined } as const;
+    await m.backend.create(s.spec, create).catch(async (err: unknown) => {
+      await m.backend.removeInstance(s.name, s.vm_id).catch(() => undefined);
       throw err;
     });
-    const again = await m.o.hv.lookupDomain(s.name);
+    const again = await m.backend.lookup(s.name);
     await m.save({ ...s, observed_state: 'running', domain_uuid: again?.uuid ?? null });
     r.redefined.push(s.name);
   } else if (!dom) {
-    // desired stopped and libvirt forgot it: nothing to run; the disk and sidecar stay
+    // desired stopped and the backend forgot it: nothing to run; the disk and sidecar stay
     r.stopped.push(s.name);
-  } else if (observedOf(dom.state) === 'running') {
+  } else if (dom.state === 'running') {
     // a clean restart finds nothing changed: no sidecar write, no fsync
     if (s.observed_state !== 'running' || s.domain_uuid !== dom.uuid) {
       await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
     }
     r.adopted.push(s.name);
   } else if (opts.restartStopped && s.desired_state === 'running') {
-    await m.o.hv.start(s.name);
+    await m.backend.start(s.name);
     await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
     r.restarted.push(s.name);
   } else {
-    await m.save({ ...s, observed_state: observedOf(dom.state), domain_uuid: dom.uuid });
+    await m.save({ ...s, observed_state: dom.state, domain_uuid: dom.uuid });
     r.stopped.push(s.name);
   }
 }
 
 async function rebuildMissing(
-  m: VmManager,
-  domains: Map<string, DomainSummary>,
+  m: RecoveryPort,
+  instances: Map<string, VmInstance>,
   withSidecar: ReadonlySet<string>,
   r: RecoveryReport,
 ): Promise<void> {
-  for (const dom of domains.values()) {
-    // domains that had a sidecar were handled above (and may have been rolled back since the listing)
-    if (withSidecar.has(dom.name)) continue;
-    const xml = await m.o.hv.xmlDesc(dom.name, { inactive: true }).catch(() => null);
-    if (xml === null) continue; // vanished since the listing
-    const meta = parseVmpoolMetadata(xml);
-    if (!meta) continue; // not ours: never touched
-    const s = await rebuildSidecar(m, dom, xml, meta);
-    if (s) r.rebuilt.push(s.name);
+  for (const inst of instances.values()) {
+    // instances that had a sidecar were handled above (and may have been rolled back since the listing)
+    if (withSidecar.has(inst.name)) continue;
+    const found = await m.backend.rebuild(inst);
+    if (!found) continue; // vanished, or not ours: never touched
+    const log = m.log.child({ vm_id: found.vmId, vm_name: inst.name });
+    if ('error' in found) {
+      log.error('cannot rebuild sidecar; domain left as it is', { err: found.error });
+      continue;
+    }
+    const s = newSidecar(found.spec, { vm_id: found.vmId, phase: 'done', now: Date.now() });
+    const saved = await m
+      .save({ ...s, observed_state: inst.state, domain_uuid: inst.uuid })
+      .catch((err: unknown) => log.error('cannot rebuild sidecar; domain left as it is', { err }));
+    if (!saved) continue;
+    log.warn('sidecar rebuilt from domain metadata', { disk: found.spec.disk_path });
+    r.rebuilt.push(saved.name);
   }
 }
 

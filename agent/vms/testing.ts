@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { createLogger, type Logger } from '../../shared/log.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { LibvirtHypervisor } from '../hypervisor/libvirt/index.js';
+import { type Hypervisor, LibvirtBackend } from '../backends/libvirt/index.js';
 import { SidecarStore } from '../sidecar/store.js';
 import { sidecarPathFor } from '../sidecar/schema.js';
 import { readHostTopology } from '../topology/index.js';
@@ -33,16 +33,19 @@ export interface VmTestEnv {
   readonly sysRoot: string;
   readonly baseImage: string;
   readonly topology: HostTopology;
-  readonly hv: LibvirtHypervisor;
+  readonly hv: Hypervisor;
   readonly sidecars: SidecarStore;
-  /** manager builds a fresh VmManager over this env (a restarted agent is just a second one) */
-  manager(overrides?: Partial<VmManagerOptions>): VmManager;
+  /** manager builds a fresh VmManager over this env (a restarted agent is just a second one); `hv` swaps the backend's connection */
+  manager(overrides?: ManagerOverrides): VmManager;
   /** cleanup undefines every domain named with the env's prefix and removes the files (the hypervisor stays open) */
   cleanup(): Promise<void>;
 }
 
+/** ManagerOverrides replace manager options; `hv` gives the backend another connection (a fault-injecting proxy). */
+export type ManagerOverrides = Partial<VmManagerOptions> & { hv?: Hypervisor };
+
 /** makeVmTestEnv makes a temp images dir with base/blank.qcow2 and a sysfs root holding bridge br0, over `hv`. */
-export async function makeVmTestEnv(prefix: string, hv: LibvirtHypervisor): Promise<VmTestEnv> {
+export async function makeVmTestEnv(prefix: string, hv: Hypervisor): Promise<VmTestEnv> {
   const root = await mkdtemp(join(tmpdir(), `${prefix}-`));
   const imagesDir = join(root, 'images');
   const sysRoot = join(root, 'sysroot');
@@ -59,9 +62,9 @@ export async function makeVmTestEnv(prefix: string, hv: LibvirtHypervisor): Prom
     hostname: 'seed003',
   });
   const sidecars = new SidecarStore({ imagesDir });
-  const manager = (overrides: Partial<VmManagerOptions> = {}) =>
+  const manager = ({ hv: swapped, ...overrides }: ManagerOverrides = {}) =>
     new VmManager({
-      hv,
+      backend: new LibvirtBackend({ hv: swapped ?? hv, topology, sysRoot }),
       sidecars,
       topology,
       hostReservedCpus: [],

@@ -49,14 +49,23 @@ describe('coordinator HTTP API', () => {
       vmid: 100,
     });
     const spawn = h.sent.find((m) => m.type === 'spawn');
-    expect(spawn?.type === 'spawn' && spawn.spec).toMatchObject({
+    // the order carries what placement decided and no agent-local paths
+    expect(spawn?.type === 'spawn' && spawn.vm).toEqual({
+      vm_id: r.body.id,
+      vmid: 100,
+      tenant: a.id,
       name: `${a.id}-web-1`,
-      base_image_path: '/img/n1/base/debian.qcow2',
-      tuning: {
-        vcpu_pins: ['0', '36', '1', '37'],
-        emulator_cpuset: '16-17,52-53',
-        numa_memory: { nodeset: '0', mode: 'strict' },
-      },
+      image: 'debian',
+      vcpu_count: 4,
+      memory_mb: expect.any(Number),
+      disk_size_gb: expect.any(Number),
+      extra_disks: [],
+      vcpu_pins: [0, 36, 1, 37],
+      emulator_cpuset: [16, 17, 52, 53],
+      numa_node: 0,
+      cpu_policy: 'dedicated',
+      users: expect.any(Array),
+      bridge: null,
     });
     expect((await h.call('GET', `/v1/vms/${r.body.id}`, { token: a.token })).body.vcpu_pins).toEqual([
       0, 36, 1, 37,

@@ -57,7 +57,7 @@ export class FakeAgent {
   private onMessage(msg: CoordinatorMessage): void {
     this.received.push(msg);
     if (msg.type === 'spawn') {
-      const r = this.reply(msg.spec);
+      const r = this.reply(msg.vm);
       const error = r.ok ? undefined : { code: r.code, message: `refused: ${r.code}` };
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: r.ok, ...(error ? { error } : {}) });
     } else if (msg.type === 'destroy') {

@@ -8,7 +8,7 @@ import type { Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
-import { buildSpawnSpec } from './spec-builder.js';
+import { buildSpawnMessage } from './spawn-message.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -32,14 +32,6 @@ export interface SpawnerOptions {
 }
 
 type Attempt = { kind: 'running'; vm: VmRecord } | { kind: 'retry'; reason: string };
-
-/**
- * spawnMessage builds the wire `spawn` message for a claimed VM on the node it is claimed on:
- * everything the coordinator decided, in the agent's spawn spec.
- */
-export function spawnMessage(vm: VmRecord, hello: Hello): Extract<CoordinatorMessage, { type: 'spawn' }> {
-  return { type: 'spawn', request_id: newRequestId(), spec: buildSpawnSpec(vm, vm.placement!, hello) };
-}
 
 /**
  * Spawner drives one claimed VM to running: it asks the node, re-places a stale claim elsewhere
@@ -101,7 +93,8 @@ export class Spawner {
     try {
       const hello = this.o.placer.nodeHello(nodeId);
       if (!hello) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
-      const msg = spawnMessage(vm, hello);
+      // the wire id correlates this one attempt's answer; a retry must not match a late answer
+      const msg = buildSpawnMessage(vm, { requestId: newRequestId() });
       await this.o.claims.spawning(vm, attempt, requestId);
       answer = await this.o.link.request(nodeId, msg, this.o.spawnTimeoutMs ?? 120_000);
     } catch (err) {

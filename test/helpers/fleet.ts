@@ -29,6 +29,9 @@ export function startFakeAgent(c: Coordinator, nodeId: string, host: FakeHost, e
     nodeId,
     '--libvirt-uri',
     host.uri,
+    // libvirt's test driver reports empty pin affinity: read pins back from the domain XML
+    '--pin-source',
+    'xml',
     '--sysfs-root',
     SEED003_SYSFS,
     '--images-dir',

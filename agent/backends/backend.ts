@@ -1,0 +1,64 @@
+import type { SpawnSpec } from '../../shared/spec.js';
+import type { SpawnPhase } from '../sidecar/schema.js';
+
+// The seam between the agent's VM authority (vms/) and the thing that runs VMs. The manager,
+// recovery and the link speak only these words; libvirt lives in backends/libvirt/ and a second
+// backend (a microVM runner chosen per workload) is one more folder implementing VmBackend.
+
+/** InstanceState is a running thing's state in the agent's words (the backend maps its own states). */
+export type InstanceState = 'running' | 'stopped' | 'failed';
+
+/** VmInstance is one VM as the backend holds it: name, the backend's id for it and its state. */
+export interface VmInstance {
+  readonly name: string;
+  readonly uuid: string;
+  readonly state: InstanceState;
+}
+
+/** CreateOptions carries the VM id and where a (resumed) create starts from. */
+export interface CreateOptions {
+  readonly vmId: string;
+  /** from is the last phase already done; every later step runs */
+  readonly from: SpawnPhase;
+  /** onPhase persists a finished phase before the next step starts */
+  readonly onPhase: (phase: SpawnPhase) => Promise<void>;
+}
+
+/** RemoveOptions names the VM whose instance may be removed and whether its disks stay. */
+export interface RemoveOptions {
+  readonly vmId: string;
+  readonly keepDisk?: boolean;
+}
+
+/** Rebuilt is what a backend can read back about a VM whose sidecar is gone. */
+export type Rebuilt =
+  | { readonly vmId: string; readonly spec: SpawnSpec; readonly instance: VmInstance }
+  | { readonly vmId: string; readonly error: unknown };
+
+/** InstanceStats are a few per-VM figures for heartbeats, keyed by VM name. */
+export type InstanceStats = Map<string, Record<string, number | string | boolean>>;
+
+/** VmBackend is everything the agent needs from whatever runs its VMs. */
+export interface VmBackend {
+  /** create makes and starts the VM from a resolved spec, step by step; rollback is remove() */
+  create(spec: SpawnSpec, opts: CreateOptions): Promise<void>;
+  /** lookup finds the instance by name; null when there is none */
+  lookup(name: string): Promise<VmInstance | null>;
+  /** list is every instance the backend has, vmpool's or not */
+  list(): Promise<VmInstance[]>;
+  start(name: string): Promise<void>;
+  /** stop asks the guest to power off and waits up to timeoutMs; remove() forces what is left */
+  stop(name: string, timeoutMs: number): Promise<void>;
+  /** remove deletes the instance (only if it is this VM's) and the VM's files, disks unless kept */
+  remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void>;
+  /** removeInstance deletes only the instance, and only if it carries this VM's id */
+  removeInstance(name: string, vmId: string): Promise<void>;
+  /** verifyPlacement reads pins and memory binding back and rejects a mismatch with the spec */
+  verifyPlacement(spec: SpawnSpec): Promise<void>;
+  stats(): Promise<InstanceStats>;
+  /** rebuild reads a VM back from an instance that has no sidecar; null when it is not vmpool's */
+  rebuild(instance: VmInstance): Promise<Rebuilt | null>;
+  /** capabilities is the host description the KVM probe reads (libvirt capabilities XML), or null */
+  capabilities(): Promise<string | null>;
+  close(): Promise<void>;
+}

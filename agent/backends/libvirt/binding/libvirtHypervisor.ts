@@ -1,0 +1,180 @@
+import type {
+  DomainInfo,
+  DomainStats,
+  DomainSummary,
+  Hypervisor,
+  NodeInfo,
+  NumaTune,
+} from '../hypervisor.js';
+import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from '../domain/pins.js';
+import { isLibvirtError, VIR_ERR } from './errors.js';
+import { ReconnectingClient } from './reconnect.js';
+import { LibvirtWorkerClient } from './workerClient.js';
+
+const DEFAULT_WORKER_TIMEOUT_MS = 60_000;
+
+function onDomain(verb: string, name: string): string {
+  return `${verb} domain ${JSON.stringify(name)}`;
+}
+
+/** LibvirtHypervisor is the Hypervisor over libvirt.so.0; every call runs on its own worker thread. */
+export class LibvirtHypervisor implements Hypervisor {
+  readonly uri: string;
+  readonly #client: ReconnectingClient;
+  // The test driver reports empty pin affinity; see domain/pins.ts.
+  readonly #pinsFromXml: boolean;
+  #closed = false;
+
+  /** constructor takes an already-opened client; use openLibvirt. */
+  constructor(uri: string, client: LibvirtWorkerClient, opts: { pinSource?: PinSource } = {}) {
+    this.uri = uri;
+    this.#client = new ReconnectingClient(client, uri);
+    this.#pinsFromXml = opts.pinSource === 'xml';
+  }
+
+  /** close closes the libvirt connection and stops the worker; calling it again does nothing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#client.request('close', {}, `close connection ${JSON.stringify(this.uri)}`);
+    } finally {
+      await this.#client.terminate();
+    }
+  }
+
+  /** capabilities returns the host capabilities XML. */
+  capabilities(): Promise<string> {
+    return this.#client.request('capabilities', {}, 'read host capabilities');
+  }
+
+  /** nodeInfo returns virNodeGetInfo as plain numbers. */
+  nodeInfo(): Promise<NodeInfo> {
+    return this.#client.request('nodeInfo', {}, 'read node info');
+  }
+
+  /** hostCpuCount returns how many host cpu ids exist (virNodeGetCPUMap), the width of every cpumap. */
+  hostCpuCount(): Promise<number> {
+    return this.#client.request('hostCpuCount', {}, 'read host cpu map');
+  }
+
+  /** listDomains lists every domain, running or not. */
+  listDomains(): Promise<DomainSummary[]> {
+    return this.#client.request('listDomains', {}, 'list domains');
+  }
+
+  /** lookupDomain resolves a domain by name; null when libvirt says VIR_ERR_NO_DOMAIN (42). */
+  async lookupDomain(name: string): Promise<DomainSummary | null> {
+    try {
+      return await this.requireDomain(name);
+    } catch (err) {
+      if (isLibvirtError(err, VIR_ERR.NO_DOMAIN)) return null;
+      throw err;
+    }
+  }
+
+  /** requireDomain resolves a domain by name; rejects with LibvirtError (libvirtCode 42) when missing. */
+  requireDomain(name: string): Promise<DomainSummary> {
+    return this.#client.request('lookupDomain', { name }, onDomain('look up', name));
+  }
+
+  /** defineXml defines (or redefines) a persistent domain. */
+  defineXml(xml: string): Promise<DomainSummary> {
+    return this.#client.request('defineXml', { xml }, 'define domain');
+  }
+
+  /** start boots a defined domain. */
+  async start(name: string): Promise<void> {
+    await this.#client.request('start', { name }, onDomain('start', name));
+  }
+
+  /** shutdown asks the guest to power off; it returns before the guest is off. */
+  async shutdown(name: string): Promise<void> {
+    await this.#client.request('shutdown', { name }, onDomain('shut down', name));
+  }
+
+  /** destroy stops a running domain at once. */
+  async destroy(name: string): Promise<void> {
+    await this.#client.request('destroy', { name }, onDomain('destroy', name));
+  }
+
+  /** undefine removes the persistent definition (and managed save / nvram / snapshot metadata). */
+  async undefine(name: string): Promise<void> {
+    await this.#client.request('undefine', { name }, onDomain('undefine', name));
+  }
+
+  /** xmlDesc returns the live XML, or the persistent config with inactive. */
+  xmlDesc(name: string, opts: { inactive?: boolean } = {}): Promise<string> {
+    const inactive = opts.inactive ?? false;
+    return this.#client.request('xmlDesc', { name, inactive }, onDomain('read XML of', name));
+  }
+
+  /** info returns virDomainGetInfo as plain numbers. */
+  info(name: string): Promise<DomainInfo> {
+    return this.#client.request('info', { name }, onDomain('read info of', name));
+  }
+
+  /** vcpuPins gives each vCPU's host cpus (live when running, else config). */
+  async vcpuPins(name: string): Promise<number[][]> {
+    if (!this.#pinsFromXml)
+      return this.#client.request('vcpuPins', { name }, onDomain('read vCPU pins of', name));
+    return vcpuPinsFromXml(await this.xmlDesc(name), await this.hostCpuCount());
+  }
+
+  /** emulatorPin gives the host cpus the emulator threads may use. */
+  async emulatorPin(name: string): Promise<number[]> {
+    if (!this.#pinsFromXml) {
+      return this.#client.request('emulatorPin', { name }, onDomain('read emulator pin of', name));
+    }
+    return emulatorPinFromXml(await this.xmlDesc(name), await this.hostCpuCount());
+  }
+
+  /** numaTune gives the memory binding mode and nodeset. */
+  async numaTune(name: string): Promise<NumaTune> {
+    if (!this.#pinsFromXml)
+      return this.#client.request('numaTune', { name }, onDomain('read numatune of', name));
+    return numaTuneFromXml(await this.xmlDesc(name));
+  }
+
+  /** allDomainStats returns every domain's stats record, flattened. */
+  allDomainStats(): Promise<DomainStats[]> {
+    return this.#client.request('allDomainStats', {}, 'read domain stats');
+  }
+
+  /** getMetadata returns the element stored under nsUri, or null (VIR_ERR_NO_DOMAIN_METADATA). */
+  getMetadata(name: string, nsUri: string): Promise<string | null> {
+    return this.#client.request('getMetadata', { name, nsUri }, onDomain('read metadata of', name));
+  }
+
+  /** setMetadata stores xml under nsUri with prefix key, live and in the persistent config. */
+  async setMetadata(name: string, opts: { xml: string; key: string; nsUri: string }): Promise<void> {
+    const args = { name, xml: opts.xml, key: opts.key, nsUri: opts.nsUri };
+    await this.#client.request('setMetadata', args, onDomain('write metadata of', name));
+  }
+}
+
+/**
+ * PinSource says where pins and NUMA tuning are read back from: 'api' (virDomainGetVcpuPinInfo and
+ * friends, the real drivers) or 'xml' (the live domain XML, for libvirt's test driver, whose pin
+ * API reports empty affinity). The caller chooses; the binding never guesses from the URI.
+ */
+export type PinSource = 'api' | 'xml';
+
+/** OpenLibvirtOptions tunes the binding; workerTimeoutMs bounds each call's wait for the worker. */
+export interface OpenLibvirtOptions {
+  readonly workerTimeoutMs?: number;
+  /** pinSource defaults to 'api' */
+  readonly pinSource?: PinSource;
+}
+
+/** openLibvirt starts a worker thread, opens uri on it and returns the connected hypervisor. */
+export async function openLibvirt(uri: string, opts: OpenLibvirtOptions = {}): Promise<LibvirtHypervisor> {
+  const client = new LibvirtWorkerClient({ timeoutMs: opts.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS });
+  try {
+    await client.request('open', { uri }, `open libvirt connection ${JSON.stringify(uri)}`);
+  } catch (err) {
+    await client.terminate();
+    throw err;
+  }
+  return new LibvirtHypervisor(uri, client, { pinSource: opts.pinSource ?? 'api' });
+}

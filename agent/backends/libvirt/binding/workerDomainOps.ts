@@ -1,0 +1,134 @@
+import type { DomainStats, NumaTune } from '../hypervisor.js';
+import * as b from './binding.js';
+import { LibvirtCallFailure } from './callFailure.js';
+import * as d from './domainBinding.js';
+import {
+  UNDEFINE,
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_METADATA_ELEMENT,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_ERR,
+} from './constants.js';
+import { connection, type OpHandlers, type Session, withDomain } from './session.js';
+import { cpumapLength, cpumapToCpus, numaModeName } from './states.js';
+import type { LibvirtSymbols, Ptr } from './symbols.js';
+
+// Widest cleanup first; drivers that reject a flag (the test driver rejects NVRAM and CHECKPOINTS with
+// VIR_ERR_INVALID_ARG) get the next narrower set, and finally plain virDomainUndefine.
+const UNDEFINE_FLAG_LADDER = [
+  UNDEFINE.MANAGED_SAVE | UNDEFINE.SNAPSHOTS_METADATA | UNDEFINE.NVRAM | UNDEFINE.CHECKPOINTS_METADATA,
+  UNDEFINE.MANAGED_SAVE | UNDEFINE.SNAPSHOTS_METADATA | UNDEFINE.CHECKPOINTS_METADATA,
+  UNDEFINE.MANAGED_SAVE | UNDEFINE.SNAPSHOTS_METADATA,
+];
+const FLAG_REJECTED: ReadonlySet<number> = new Set([
+  VIR_ERR.INVALID_ARG,
+  VIR_ERR.NO_SUPPORT,
+  VIR_ERR.ARGUMENT_UNSUPPORTED,
+  VIR_ERR.OPERATION_UNSUPPORTED,
+]);
+
+function undefineDomain(sym: LibvirtSymbols, dom: Ptr): null {
+  for (const flags of UNDEFINE_FLAG_LADDER) {
+    try {
+      d.domainUndefineFlags(sym, dom, flags);
+      return null;
+    } catch (err) {
+      if (!(err instanceof LibvirtCallFailure && FLAG_REJECTED.has(err.libvirtCode))) throw err;
+    }
+  }
+  d.domainUndefine(sym, dom);
+  return null;
+}
+
+// Pin and NUMA queries read the running state when there is one, else the persistent config.
+function liveOrConfig(sym: LibvirtSymbols, dom: Ptr): number {
+  return b.domainIsActive(sym, dom) ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG;
+}
+
+function vcpuPins(s: Session, dom: Ptr): number[][] {
+  const hostCpus = b.nodeGetCPUMap(s.sym, connection(s));
+  const maplen = cpumapLength(hostCpus);
+  const ncpumaps = b.domainGetInfo(s.sym, dom).nrVirtCpu;
+  const flags = liveOrConfig(s.sym, dom);
+  const { filled, cpumaps } = d.domainGetVcpuPinInfo(s.sym, dom, { ncpumaps, maplen, flags });
+  const pins: number[][] = [];
+  for (let vcpu = 0; vcpu < filled; vcpu++) {
+    pins.push(cpumapToCpus(cpumaps.subarray(vcpu * maplen, (vcpu + 1) * maplen), hostCpus));
+  }
+  return pins;
+}
+
+function emulatorPin(s: Session, dom: Ptr): number[] {
+  const hostCpus = b.nodeGetCPUMap(s.sym, connection(s));
+  const maplen = cpumapLength(hostCpus);
+  const cpumap = d.domainGetEmulatorPinInfo(s.sym, dom, { maplen, flags: liveOrConfig(s.sym, dom) });
+  return cpumapToCpus(cpumap, hostCpus);
+}
+
+function numaTune(sym: LibvirtSymbols, dom: Ptr): NumaTune {
+  const params = d.domainGetNumaParameters(sym, dom, liveOrConfig(sym, dom));
+  const mode = params.get('numa_mode');
+  const nodeset = params.get('numa_nodeset');
+  return {
+    mode: typeof mode === 'number' ? numaModeName(mode) : 'unknown',
+    nodeset: typeof nodeset === 'string' ? nodeset : '',
+  };
+}
+
+function getMetadata(sym: LibvirtSymbols, dom: Ptr, nsUri: string): string | null {
+  const target = { type: VIR_DOMAIN_METADATA_ELEMENT, uri: nsUri, flags: liveOrConfig(sym, dom) };
+  try {
+    return d.domainGetMetadata(sym, dom, target);
+  } catch (err) {
+    if (err instanceof LibvirtCallFailure && err.libvirtCode === VIR_ERR.NO_DOMAIN_METADATA) return null;
+    throw err;
+  }
+}
+
+// Write through to both the running domain and its persistent definition, whichever exist.
+function metadataWriteFlags(sym: LibvirtSymbols, dom: Ptr): number {
+  const live = b.domainIsActive(sym, dom) ? VIR_DOMAIN_AFFECT_LIVE : 0;
+  const config = b.domainIsPersistent(sym, dom) ? VIR_DOMAIN_AFFECT_CONFIG : 0;
+  return live | config;
+}
+
+function allDomainStats(s: Session): DomainStats[] {
+  return b
+    .connectGetAllDomainStats(s.sym, connection(s))
+    .map((record) => ({ name: record.name, stats: Object.fromEntries(record.params) }));
+}
+
+/** domainOpsHandlers are the worker operations that inspect or reconfigure one domain. */
+export const domainOpsHandlers: Pick<
+  OpHandlers,
+  | 'undefine'
+  | 'xmlDesc'
+  | 'vcpuPins'
+  | 'emulatorPin'
+  | 'numaTune'
+  | 'allDomainStats'
+  | 'getMetadata'
+  | 'setMetadata'
+> = {
+  undefine: (s, { name }) => withDomain(s, name, (dom) => undefineDomain(s.sym, dom)),
+  xmlDesc: (s, { name, inactive }) =>
+    withDomain(s, name, (dom) => b.domainGetXMLDesc(s.sym, dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0)),
+  vcpuPins: (s, { name }) => withDomain(s, name, (dom) => vcpuPins(s, dom)),
+  emulatorPin: (s, { name }) => withDomain(s, name, (dom) => emulatorPin(s, dom)),
+  numaTune: (s, { name }) => withDomain(s, name, (dom) => numaTune(s.sym, dom)),
+  allDomainStats,
+  getMetadata: (s, { name, nsUri }) => withDomain(s, name, (dom) => getMetadata(s.sym, dom, nsUri)),
+  setMetadata: (s, { name, xml, key, nsUri }) =>
+    withDomain(s, name, (dom) => {
+      const flags = metadataWriteFlags(s.sym, dom);
+      d.domainSetMetadata(s.sym, dom, {
+        type: VIR_DOMAIN_METADATA_ELEMENT,
+        metadata: xml,
+        key,
+        uri: nsUri,
+        flags,
+      });
+      return null;
+    }),
+};

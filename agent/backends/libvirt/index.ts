@@ -1,0 +1,11 @@
+// Public surface of the libvirt backend: the only module outside agent/backends/libvirt/ may import.
+// The binding, the domain XML builder and the reader stay behind it (test/source-layout.test.ts).
+export type { PinSource } from './binding/index.js';
+export { parseVmpoolMetadata } from './domain/parse.js';
+export type { Hypervisor } from './hypervisor.js';
+export {
+  instanceStateOf,
+  LibvirtBackend,
+  type LibvirtBackendOptions,
+  openLibvirtConnection,
+} from './backend.js';
