@@ -67,6 +67,6 @@ export function createCore(o: CoreOptions): Core {
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
-  const vms = new VmService({ claims, placer, spawner, bands: o.bands });
+  const vms = new VmService({ claims, placer, spawner, bands: o.bands, log: o.log });
   return { claims, placer, spawner, vms, link };
 }

@@ -162,7 +162,10 @@ export const SpawnOrderSchema = z.strictObject({
 /** SpawnSchema asks the agent to create and start a VM the coordinator has placed. */
 export const SpawnSchema = z.strictObject({
   type: z.literal('spawn'),
+  /** request_id correlates this one attempt's answer; a retry gets a new one */
   request_id: z.string().max(64),
+  /** trace_id is the API request's id (the client's x-request-id), logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
   vm: SpawnOrderSchema,
 });
 
@@ -170,6 +173,8 @@ export const SpawnSchema = z.strictObject({
 export const DestroySchema = z.strictObject({
   type: z.literal('destroy'),
   request_id: z.string().max(64),
+  /** trace_id is the API request's id, logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
   vm_id: z.string().max(64),
   keep_disk: z.boolean().optional(),
 });

@@ -150,12 +150,18 @@ export class AgentLink {
   }
 
   private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
-    const log = this.o.log.child({ request_id: msg.request_id, vm_name: msg.vm.name, vm_id: msg.vm.vm_id });
+    // REQUEST_ID is the API request's id end to end; the wire id only pairs this attempt's answer
+    const logFields = {
+      request_id: msg.trace_id ?? msg.request_id,
+      wire_request_id: msg.request_id,
+      tenant_id: msg.vm.tenant,
+    };
+    const log = this.o.log.child({ ...logFields, vm_name: msg.vm.name, vm_id: msg.vm.vm_id, vmid: msg.vm.vmid });
     let spec: SpawnSpec & { vm_id: string };
     try {
       spec = this.o.vms.resolve(msg.vm);
     } catch (err) {
-      log.warn('spawn refused', { err });
+      log.error('vm spawn refused', { err });
       return this.send({
         type: 'spawn_result',
         request_id: msg.request_id,
@@ -165,10 +171,10 @@ export class AgentLink {
     }
     this.queued.set(spec.vm_id, spec);
     try {
-      const vm = await this.o.vms.spawn(spec);
+      const vm = await this.o.vms.spawn(spec, undefined, { logFields });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });
     } catch (err) {
-      log.warn('spawn refused', { err });
+      log.error('vm spawn failed', { err });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     } finally {
       // a retried spawn of the same VM may have replaced our entry: only remove our own
@@ -185,10 +191,13 @@ export class AgentLink {
   }
 
   private async answerDestroy(msg: Extract<CoordinatorMessage, { type: 'destroy' }>): Promise<void> {
+    const logFields = { request_id: msg.trace_id ?? msg.request_id, wire_request_id: msg.request_id };
+    this.o.log.info('vm destroy received', { ...logFields, vm_id: msg.vm_id });
     try {
-      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false });
+      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false }, { logFields });
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
     } catch (err) {
+      this.o.log.error('vm destroy failed', { ...logFields, vm_id: msg.vm_id, err });
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     }
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { failpoint } from '../../shared/failpoint.js';
+import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
@@ -11,6 +12,7 @@ import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js
 import { NoCapacityError, VmError } from './errors.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
+import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
 
 /** Caller is who asks: the admin or one tenant. */
@@ -22,6 +24,8 @@ export interface VmServiceOptions {
   placer: Placer;
   spawner: Spawner;
   bands: BandConfig;
+  /** log receives the steps no event covers: request received, destroy asked (none when absent) */
+  log?: Logger;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -59,6 +63,13 @@ export class VmService {
   /** create claims under the tenant's gate, then spawns; with wait false it answers once the claim is durable. */
   async create(body: unknown, tenantId: string, opts: CreateOptions): Promise<CreateResult> {
     const req = parseOrThrow(CreateVmSchema, body, 'VM request');
+    this.o.log?.info('vm create received', {
+      tenant_id: tenantId,
+      vm_name: domainName(tenantId, req.name),
+      request_id: opts.requestId,
+      vcpu_count: req.vcpu_count,
+      memory_mb: req.memory_mb,
+    });
     const claimed = await this.gate.run(tenantId, async () => {
       // looked up under the gate, so two concurrent requests with one key cannot both miss it
       const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
@@ -103,9 +114,18 @@ export class VmService {
     vmId: string,
     caller: Caller,
     source: string,
-    opts: { keepDisk?: boolean } = {},
+    opts: { keepDisk?: boolean; requestId?: string } = {},
   ): Promise<void> {
     const vm = this.visible(vmId, caller);
+    const fields = {
+      vm_id: vm.id,
+      vm_name: domainName(vm.tenant, vm.name),
+      vmid: vm.vmid,
+      tenant_id: vm.tenant,
+      node_id: vm.node_id,
+      request_id: opts.requestId,
+    };
+    this.o.log?.info('vm destroy received', { ...fields, state: vm.state });
     if (vm.state === 'creating') {
       throw new VmError(
         'conflict',
@@ -114,7 +134,10 @@ export class VmService {
       );
     }
     const keepDisk = opts.keepDisk ?? false;
-    if (vm.node_id) await this.o.spawner.destroyOnNode(vm, keepDisk);
+    if (vm.node_id) {
+      this.o.log?.info('vm destroy sent to node', fields);
+      await this.o.spawner.destroyOnNode(vm, keepDisk, opts.requestId);
+    }
     await this.o.claims.forget(vm, { keepDisk, source });
   }
 

@@ -52,8 +52,14 @@ export class Spawner {
   }
 
   /** destroyOnNode asks the VM's node to destroy it; a node that no longer has it counts as done. */
-  async destroyOnNode(vm: VmRecord, keepDisk: boolean): Promise<void> {
-    const msg = { type: 'destroy', request_id: newRequestId(), vm_id: vm.id, keep_disk: keepDisk } as const;
+  async destroyOnNode(vm: VmRecord, keepDisk: boolean, traceId?: string): Promise<void> {
+    const msg = {
+      type: 'destroy',
+      request_id: newRequestId(),
+      ...(traceId ? { trace_id: traceId } : {}),
+      vm_id: vm.id,
+      keep_disk: keepDisk,
+    } as const;
     const answer = await this.o.link.request(vm.node_id!, msg, 60_000);
     if (answer.ok || answer.error?.code === 'vm_not_found') return;
     this.o.log.warn('destroy refused by node', {
@@ -94,7 +100,7 @@ export class Spawner {
       const hello = this.o.placer.nodeHello(nodeId);
       if (!hello) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
       // the wire id correlates this one attempt's answer; a retry must not match a late answer
-      const msg = buildSpawnMessage(vm, { requestId: newRequestId() });
+      const msg = buildSpawnMessage(vm, { requestId: newRequestId(), traceId: requestId });
       await this.o.claims.spawning(vm, attempt, requestId);
       answer = await this.o.link.request(nodeId, msg, this.o.spawnTimeoutMs ?? 120_000);
     } catch (err) {
