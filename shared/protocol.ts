@@ -54,6 +54,15 @@ export const VmReportSchema = z.strictObject({
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
 });
 
+/** TuningCheckSchema is one host tuning check (agent/tuning): ok null = not applicable here. */
+export const TuningCheckSchema = z.strictObject({
+  name: z.enum(['cpu_governor', 'numa_balancing', 'thp_enabled', 'thp_defrag']),
+  value: z.string().max(200).nullable(),
+  recommended: z.string().max(64),
+  ok: z.boolean().nullable(),
+  note: z.string().max(500),
+});
+
 const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
 
 /** HelloSchema is the agent's first message: identity, capabilities, topology and recovered VMs. */
@@ -73,6 +82,8 @@ export const HelloSchema = z.strictObject({
   images_dir: z.string().max(4096),
   /** images are the base image names available under images_dir/base (without .qcow2) */
   images: z.array(z.string().max(128)).max(1024),
+  /** tuning is the seed-003 host tuning checks (governor, numa_balancing, THP); older agents omit it */
+  tuning: z.array(TuningCheckSchema).max(16).optional(),
 });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */

@@ -247,7 +247,7 @@ describe('sd_notify and journald through libsystemd', () => {
         VMPOOL_NOTE: 'line one\nline two',
       });
       expect(error).toMatchObject({
-        MESSAGE: 'spawn failed',
+        MESSAGE: 'spawn failed: boom',
         PRIORITY: '3',
         ERROR_CODE: 'no_capacity',
         VMPOOL_ERR: 'boom',

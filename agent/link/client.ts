@@ -28,6 +28,16 @@ export interface LinkOptions {
   rand?: () => number;
 }
 
+/** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
+export interface LinkState {
+  connected: boolean;
+  /** since is when the link last changed between connected and not (ms since the epoch) */
+  since: number;
+  /** rttMs is the last WebSocket ping's round trip, null before the first pong */
+  rttMs: number | null;
+  heartbeatsSent: number;
+}
+
 /** AgentLink dials the coordinator, says hello, beats, answers spawn/destroy and reconnects with jitter. */
 export class AgentLink {
   private ws: WebSocket | null = null;
@@ -41,8 +51,21 @@ export class AgentLink {
   private readonly queued = new Map<string, SpawnSpec & { vm_id: string }>();
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
   onWelcome: (intervalMs: number) => void = () => undefined;
+  private readonly link: LinkState = { connected: false, since: Date.now(), rttMs: null, heartbeatsSent: 0 };
+  private pingAt = 0;
 
   constructor(private readonly o: LinkOptions) {}
+
+  /** state is a copy of the link's state for STATUS= and metrics. */
+  state(): LinkState {
+    return { ...this.link };
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.link.connected === connected) return;
+    this.link.connected = connected;
+    this.link.since = Date.now();
+  }
 
   /** start dials in; failures are retried forever until stop(). */
   start(): void {
@@ -74,6 +97,9 @@ export class AgentLink {
       );
     });
     ws.on('message', (data) => void this.onMessage(data.toString()));
+    ws.on('pong', () => {
+      if (this.pingAt) this.link.rttMs = performance.now() - this.pingAt;
+    });
     ws.on('unexpected-response', (_req, res) => {
       this.o.log.warn('coordinator refused the agent', { status: res.statusCode });
     });
@@ -81,6 +107,7 @@ export class AgentLink {
     ws.on('close', (code, reason) => {
       clearInterval(this.beat);
       if (this.ws === ws) this.ws = null;
+      this.setConnected(false);
       if (this.stopped) return;
       const wait = fullJitterMs(this.attempt++, (this.o.rand ?? Math.random)());
       this.o.log.warn('coordinator link closed, reconnecting', {
@@ -111,8 +138,16 @@ export class AgentLink {
     this.beat = setInterval(() => void this.heartbeat(), intervalMs);
     if (!welcome) return;
     this.attempt = 0;
+    this.setConnected(true);
+    this.ping();
     this.o.log.info('connected to coordinator', { heartbeat_ms: intervalMs });
     this.onWelcome(intervalMs);
+  }
+
+  private ping(): void {
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.pingAt = performance.now();
+    this.ws.ping();
   }
 
   private async heartbeat(): Promise<void> {
@@ -120,8 +155,10 @@ export class AgentLink {
     // a slow libvirt must not pile beats up: skip while the previous one is still being built
     if (!ws || ws.readyState !== WebSocket.OPEN || this.beating) return;
     this.beating = true;
+    this.ping();
     try {
       await this.beatOnce(ws);
+      this.link.heartbeatsSent++;
     } finally {
       this.beating = false;
     }
@@ -156,7 +193,12 @@ export class AgentLink {
       wire_request_id: msg.request_id,
       tenant_id: msg.vm.tenant,
     };
-    const log = this.o.log.child({ ...logFields, vm_name: msg.vm.name, vm_id: msg.vm.vm_id, vmid: msg.vm.vmid });
+    const log = this.o.log.child({
+      ...logFields,
+      vm_name: msg.vm.name,
+      vm_id: msg.vm.vm_id,
+      vmid: msg.vm.vmid,
+    });
     let spec: SpawnSpec & { vm_id: string };
     try {
       spec = this.o.vms.resolve(msg.vm);

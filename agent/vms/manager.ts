@@ -74,6 +74,11 @@ export class VmManager {
     return this.serial(() => this.spawnNow(spec, onStep, ctx));
   }
 
+  /** observeSteps sets where each spawn step's duration goes (the agent's metrics). */
+  observeSteps(fn: (step: string, seconds: number, ok: boolean) => void): void {
+    this.#o.observeStep = fn;
+  }
+
   /** resolve lays a coordinator spawn order out under this node's images dir. */
   resolve(order: SpawnOrder): SpawnSpec & { vm_id: string } {
     return resolveSpawnOrder(order, this.#o.imagesDir);
@@ -298,7 +303,12 @@ export class VmManager {
     await this.#o.backend.stop(s.name, this.#o.shutdownTimeoutMs ?? 10_000);
     failpoint('destroy:stopped');
     await this.forget(s, opts);
-    this.#o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name, vmid: s.spec.vmid, ...ctx.logFields });
+    this.#o.log.info('vm destroyed', {
+      vm_id: s.vm_id,
+      vm_name: s.name,
+      vmid: s.spec.vmid,
+      ...ctx.logFields,
+    });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,5 @@
 import type { CoordinatorEvent } from '../../shared/events.js';
 import type { Logger, LogLevel } from '../../shared/log.js';
-import { domainName } from '../vms/spec-builder.js';
 import type { EventBus } from './bus.js';
 
 /** LOG_LINES gives each event its fixed log message and level; a failure is an error, not news. */
@@ -24,7 +23,8 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
 /**
  * logEvents makes the log a subscriber: one fixed-text line per event, the event's fields as data.
  * VM events carry VM_NAME as the node's domain name (tenant-name), the name the agent logs, so
- * `journalctl VM_NAME=…` finds both services' lines.
+ * `journalctl VM_NAME=…` finds both services' lines (the rule of vms/spec-builder.ts domainName;
+ * events sit below vms/ and do not import it).
  */
 export function logEvents(bus: EventBus, log: Logger): () => void {
   return bus.subscribe((e) => {
@@ -33,7 +33,7 @@ export function logEvents(bus: EventBus, log: Logger): () => void {
     if ('vm_id' in fields) {
       const { name, tenant_id, code, ...rest } = fields as typeof fields & { code?: string };
       const failure = code === undefined ? {} : { error_code: code, err: { message: code, code } };
-      log[level](msg, { ...rest, ...failure, tenant_id, vm_name: domainName(tenant_id, name), event_seq: seq });
+      log[level](msg, { ...rest, ...failure, tenant_id, vm_name: `${tenant_id}-${name}`, event_seq: seq });
       return;
     }
     log[level](msg, { ...fields, event_seq: seq });

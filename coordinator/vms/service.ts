@@ -26,6 +26,8 @@ export interface VmServiceOptions {
   bands: BandConfig;
   /** log receives the steps no event covers: request received, destroy asked (none when absent) */
   log?: Logger;
+  /** onPlacement receives each admission placement's duration and whether a node fitted (metrics) */
+  onPlacement?: (seconds: number, ok: boolean) => void;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -93,7 +95,9 @@ export class VmService {
     admit(state, tenantId, req);
     const { vmid, band } = allocateVmid(this.o.bands, state, req);
     const id = randomUUID();
+    const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
+    this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
     if (!result.ok) throw new NoCapacityError(result.passes);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
