@@ -39,7 +39,14 @@ export async function startServiceExtras(o: ServiceExtrasOptions): Promise<() =>
     if (!ok) metrics.spawns.inc({ result: 'failed' });
     else if (step === 'verified') metrics.spawns.inc({ result: 'ok' });
   });
-  const server = o.metricsListen === 'off' ? null : await serveMetrics(o.metricsListen, metrics, o.log);
+  // a busy port costs the operator /metrics, never the VMs: the agent runs on and says so
+  const server =
+    o.metricsListen === 'off'
+      ? null
+      : await serveMetrics(o.metricsListen, metrics, o.log).catch((err: unknown) => {
+          o.log.error('cannot serve metrics', { err, listen: o.metricsListen });
+          return null;
+        });
   if (server) o.log.info('metrics listening', { address: server.address });
   const stopStatus = startStatus(() => agentStatusLine(o.host.manager.reports(), o.link.state(), Date.now()));
   return async () => {

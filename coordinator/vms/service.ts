@@ -142,7 +142,11 @@ export class VmService {
       this.o.log?.info('vm destroy sent to node', fields);
       await this.o.spawner.destroyOnNode(vm, keepDisk, opts.requestId);
     }
-    await this.o.claims.forget(vm, { keepDisk, source });
+    await this.o.claims.forget(vm, {
+      keepDisk,
+      source,
+      ...(opts.requestId ? { requestId: opts.requestId } : {}),
+    });
   }
 
   /** get shows one VM the caller may see. */
