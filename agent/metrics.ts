@@ -1,3 +1,4 @@
+import { dropMislabelledGauges } from '../shared/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { VmReport } from '../shared/protocol.js';
 import type { LinkState } from './link/client.js';
@@ -26,6 +27,7 @@ const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 export function createAgentMetrics(src: AgentMetricsSource): AgentMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vmpool_agent_' });
+  dropMislabelledGauges(registry, 'vmpool_agent_');
   const g = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });
   const vms = g('vmpool_agent_vms', 'VMs this agent holds, by state', ['state']);

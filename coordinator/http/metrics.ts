@@ -1,3 +1,4 @@
+import { dropMislabelledGauges } from '../../shared/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** FleetFigures are the per-node figures read at scrape time. */
@@ -36,6 +37,7 @@ const VM_STATES = ['creating', 'running', 'stopped', 'failed', 'lost', 'unknown'
 export function createMetrics(collect: MetricsCollect): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vmpool_coordinator_' });
+  dropMislabelledGauges(registry, 'vmpool_coordinator_');
   const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const nodes = gauge('vmpool_nodes', 'Known nodes by state', ['state']);
