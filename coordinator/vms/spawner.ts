@@ -9,6 +9,7 @@ import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
+import { domainName } from './spec-builder.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -117,11 +118,15 @@ export class Spawner {
     const err = new VmError('spawn_failed', `Cannot start VM "${vm.name}": the node refused it (${code})`, {
       details: { agent_error: { code }, node_id: nodeId },
     });
-    this.o.log.warn('spawn refused by node', {
+    // an error entry whose MESSAGE carries the node's reason (the failed step and its error)
+    this.o.log.error('vm spawn failed on node', {
       vm_id: vm.id,
+      vmid: vm.vmid,
+      vm_name: domainName(vm.tenant, vm.name),
+      tenant_id: vm.tenant,
       node_id: nodeId,
       error_code: code,
-      agent_message: answer.error?.message,
+      err: { message: answer.error?.message ?? code, code },
       request_id: requestId,
     });
     await this.release(vm.id, err, requestId);
