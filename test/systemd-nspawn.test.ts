@@ -29,6 +29,7 @@ let c: Container;
 let admin: string;
 let tenant: { id: string; token: string };
 let domain = '';
+let vmid = 0;
 
 type Entry = Record<string, string>;
 
@@ -121,7 +122,8 @@ describe.skipIf(!canRun && !STRICT_TESTS)('both units under a real systemd (nspa
     });
     expect(r.status, r.text + (await diag())).toBe(201);
     expect(r.headers['x-request-id']).toBe(REQUEST_ID);
-    const vm = r.body as { state: string; node_id: string; domain_name: string };
+    const vm = r.body as { state: string; node_id: string; domain_name: string; vmid: number };
+    vmid = vm.vmid;
     expect(vm).toMatchObject({ state: 'running', node_id: NODE });
     domain = vm.domain_name;
     expect(await virsh(['domstate', domain])).toContain('running');
@@ -173,6 +175,10 @@ describe.skipIf(!canRun && !STRICT_TESTS)('both units under a real systemd (nspa
     // every line after the claim names the VM's id and VMID (the request is received before either exists)
     const unnamed = entries.filter((e) => e.MESSAGE !== 'vm create received' && !(e.VM_ID && e.VMID));
     expect(unnamed.map((e) => `${e.SYSLOG_IDENTIFIER} ${e.MESSAGE}`)).toEqual([]);
+    // the docs' other recipes: every VM name ever logged, and one VMID on the agent
+    expect((await c.exec(['journalctl', '-F', 'VM_NAME'])).stdout.split('\n')).toContain(domain);
+    const byVmid = await journal(['-u', 'vmpool-agent', `VMID=${vmid}`]);
+    expect(byVmid.map((e) => e.MESSAGE)).toContain('vm spawned');
     // the README recipe: one API request end to end
     const byRequest = await journal([`REQUEST_ID=${REQUEST_ID}`]);
     expect(new Set(byRequest.map((e) => e.SYSLOG_IDENTIFIER))).toEqual(
