@@ -101,7 +101,14 @@ export class ClaimBook {
       this.inflight.delete(c.id);
       throw err;
     }
-    await this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId);
+    try {
+      await this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId);
+    } catch (err) {
+      // the audit entry could not be written: the claim must not stand without it
+      this.inflight.delete(c.id);
+      await this.o.store.update((d) => forgetVm(d, c.id));
+      throw err;
+    }
     await this.emitPlaced(vm, c.placed, 1, c.requestId);
     return vm;
   }

@@ -94,13 +94,15 @@ export function createApp(d: AppDeps): Hono<Env> {
     await d.store.update((s) => {
       s.tenants[id] = { id, name: body.name, token_hash: hash, quota: body.quota, created_at };
     });
-    await d.audit.append({
-      tenant: id,
-      vm: null,
-      op: 'tenant.create',
-      source: source(c),
-      result: 'ok',
-    });
+    try {
+      await d.audit.append({ tenant: id, vm: null, op: 'tenant.create', source: source(c), result: 'ok' });
+    } catch (err) {
+      // no tenant without its audit entry
+      await d.store.update((s) => {
+        delete s.tenants[id];
+      });
+      throw err;
+    }
     return c.json({ id, name: body.name, quota: body.quota, created_at, token } satisfies TenantCreated, 201);
   });
   app.get('/v1/tenants', admin, (c) =>

@@ -114,7 +114,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     const r = await call('POST', '/v1/tenants', { body: { name, quota } });
     return r.body as { id: string; token: string };
   };
-  return { app, store, registry, call, tenant, addNode, sent, auditPath };
+  return { app, store, registry, call, tenant, addNode, sent, auditPath, audit, link, bus };
 }
 
 /** AppHarness is what appHarness resolves to. */
