@@ -55,7 +55,7 @@ async function main(argv: string[]): Promise<void> {
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
-  const { vms, link } = createCore({
+  const { vms, link, identity, claims } = createCore({
     store,
     registry,
     bus,
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<void> {
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
+    nodes: { identity, registry, claims, audit },
   });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
   link.attach(server);

@@ -160,6 +160,18 @@ export class ClaimBook {
     await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
   }
 
+  /** purgeNode forgets every VM recorded on a node gone for good (admin); nothing is sent to the node. */
+  async purgeNode(nodeId: string, source: string): Promise<number> {
+    const gone = Object.values(this.state().vms).filter((v) => v.node_id === nodeId);
+    if (!gone.length) return 0;
+    await this.o.store.update((d) => {
+      for (const vm of gone) forgetVm(d, vm.id);
+    });
+    for (const vm of gone)
+      await this.emit(vm, { type: 'vm.destroyed', source: `purge ${source}`, keep_disk: false });
+    return gone.length;
+  }
+
   /** finish ends a spawn: node reports may settle the VM again. */
   finish(vmId: string): void {
     this.inflight.delete(vmId);

@@ -91,7 +91,12 @@ describe('state-change events (real link over a WebSocket, real app in-process)'
     const before = seen.length;
     await agent.close();
     expect(c.registry.sweep(Date.now() + 60_000)).toEqual(['n1']);
-    agents.push(await FakeAgent.connect(c.agentUrl, { joinToken: JOIN_TOKEN, hello: helloFor('n1') }));
+    const again = {
+      joinToken: JOIN_TOKEN,
+      hello: helloFor('n1'),
+      ...(agent.secret ? { secret: agent.secret } : {}),
+    };
+    agents.push(await FakeAgent.connect(c.agentUrl, again));
     await until('vm.lost', () => types().includes('vm.lost'));
     expect(since(before)).toEqual(['node.down', 'node.up', 'vm.lost']);
     expect(seen.at(-1)).toMatchObject({ vm_id: vm.id, node_id: 'n1', tenant_id: t.id });

@@ -22,7 +22,9 @@ import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
+import type { AdminGuard, Env } from './env.js';
 import { nodeDetail, nodeRows } from './nodes.js';
+import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { errorResponse, problem } from './problem.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
@@ -38,9 +40,9 @@ export interface AppDeps {
   overcommit: number;
   metrics: Metrics;
   log: Logger;
+  /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
+  nodes: NodeAdminDeps;
 }
-
-type Env = { Variables: { principal: Principal; requestId: string } };
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
 export function createApp(d: AppDeps): Hono<Env> {
@@ -75,7 +77,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.set('principal', principal);
     await next();
   });
-  const admin = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+  const admin: AdminGuard = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     if (c.get('principal').kind !== 'admin') throw new VmpoolError('not_found', 'No such route');
     await next();
   };
@@ -150,6 +152,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     if (!entry) throw new VmpoolError('not_found', 'Cannot find node: no such node');
     return c.json(nodeDetail(entry, d.store.read(), d.overcommit));
   });
+  registerNodeRoutes(app, admin, d.nodes, source);
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
     return c.json({ bands: bandSummary(d.bands.bands, used) });

@@ -55,6 +55,13 @@ export interface IdempotencyRecord {
   created_at: string;
 }
 
+/** NodeRecord is an enrolled node: only the sha256 of its credential is stored, never the secret. */
+export interface NodeRecord {
+  id: string;
+  secret_hash: string;
+  enrolled_at: string;
+}
+
 /** StoreState is the coordinator's whole durable state as one JSON document. */
 export interface StoreState {
   version: 1;
@@ -62,6 +69,10 @@ export interface StoreState {
   vms: Record<string, VmRecord>;
   /** keyed by `${tenant}:${key}` so keys are per tenant */
   idempotency: Record<string, IdempotencyRecord>;
+  /** nodes are the enrolled nodes' credentials (absent in documents written before enrolment existed) */
+  nodes?: Record<string, NodeRecord>;
+  /** join_token_hash replaces the configured join token once an admin rotated it */
+  join_token_hash?: string;
 }
 
 /** StoreMutator changes the draft in place, synchronously; throwing undoes all its changes. */

@@ -78,6 +78,7 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     overcommit: placement.cpu_overcommit,
     metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
     log,
+    nodes: { identity: core.identity, registry, claims: core.claims, audit },
   });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   core.link.attach(server);

@@ -50,7 +50,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
     default_band: o.bands?.[0]?.name ?? 'default',
   });
-  const { vms, link } = createCore({
+  const { vms, link, identity, claims } = createCore({
     store,
     registry,
     bus,
@@ -72,6 +72,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     overcommit: 4,
     metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
     log,
+    nodes: { identity, registry, claims, audit },
   });
   const sent: CoordinatorMessage[] = [];
   const addNode = (id: string, reply: AgentReply = () => ({ ok: true }), hello: Hello = helloFor(id)) => {
