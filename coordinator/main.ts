@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
     placement,
     log,
     joinToken,
+    maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
   });
   const app = createApp({

@@ -57,6 +57,14 @@ export const CoordinatorConfigSchema = z
       3,
       positive(),
     ),
+    'agent-max-message-bytes': numberOption(
+      {
+        env: 'VMPOOL_AGENT_MAX_MESSAGE_BYTES',
+        help: 'largest agent message; a bigger frame closes that agent socket with 1009',
+      },
+      4 * 1024 * 1024,
+      positive(),
+    ),
     'admin-token': secretOption(
       { env: 'VMPOOL_ADMIN_TOKEN', help: 'admin bearer token, 16+ characters' },
       token(),

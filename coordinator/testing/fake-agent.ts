@@ -18,7 +18,7 @@ export class FakeAgent {
   readonly received: CoordinatorMessage[] = [];
 
   private constructor(
-    private readonly ws: WebSocket,
+    readonly ws: WebSocket,
     private readonly reply: (spec: { name: string }) => SpawnReply,
   ) {
     ws.on('message', (data) => this.onMessage(CoordinatorMessageSchema.parse(JSON.parse(data.toString()))));
