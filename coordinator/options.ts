@@ -57,6 +57,10 @@ export const CoordinatorConfigSchema = z
       3,
       positive(),
     ),
+    'audit-key-file': textOption({
+      env: 'VMPOOL_AUDIT_KEY_FILE',
+      help: 'HMAC key for the audit chain, 32+ bytes, outside the data dir (default: <data-dir>.audit-key, created)',
+    }),
     'agent-max-message-bytes': numberOption(
       {
         env: 'VMPOOL_AGENT_MAX_MESSAGE_BYTES',

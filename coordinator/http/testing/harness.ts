@@ -3,12 +3,13 @@
  * (coordinator/http and vmpoolctl's). Only the agents are fakes: in-memory connections that answer
  * spawn and destroy at once (or never), because a real agent needs libvirt.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../../shared/log.js';
 import type { CoordinatorMessage, Hello } from '../../../shared/protocol.js';
-import { AuditLog, verify } from '../../audit/index.js';
+import { AuditLog } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
 import { createCore } from '../../core.js';
 import { EventBus } from '../../events/bus.js';
@@ -43,7 +44,7 @@ export async function appHarness(o: HarnessOptions = {}) {
   const store = o.store ?? new MemoryStore();
   await store.load();
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
-  const audit = await AuditLog.open(auditPath);
+  const audit = await AuditLog.open(auditPath, { key: randomBytes(32) });
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
@@ -66,7 +67,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     registry,
     vms,
     audit,
-    verifyAudit: () => verify(auditPath),
+    verifyAudit: () => audit.verify(),
     bands,
     adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
     overcommit: 4,
