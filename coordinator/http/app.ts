@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type AuditList, AuditQuerySchema } from '../../api/audit.js';
 import { NodeIdParamSchema } from '../../api/fleet.js';
@@ -22,6 +22,7 @@ import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
+import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
@@ -68,6 +69,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
+  app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     const principal = token
@@ -182,9 +184,7 @@ function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 
-/** source names where a write came from for the audit log: peer address and request id. */
-function source(c: { env: unknown; get: (k: 'requestId') => string }): string {
-  const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
-    ?.remoteAddress;
-  return `http ${peer ?? 'in-process'} ${c.get('requestId')}`;
+/** source names where a write came from for the audit log: peer address and principal, never client text. */
+function source(c: Context<Env>): string {
+  return auditSource(c);
 }

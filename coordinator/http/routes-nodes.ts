@@ -1,4 +1,4 @@
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { type JoinTokenRotated, NodeIdParamSchema, NodeRemoveQuerySchema } from '../../api/fleet.js';
 import { VmpoolError } from '../../shared/errors.js';
 import type { AuditLog } from '../audit/index.js';
@@ -17,7 +17,7 @@ export interface NodeAdminDeps {
   audit: AuditLog;
 }
 
-type Source = (c: { env: unknown; get: (k: 'requestId') => string }) => string;
+type Source = (c: Context<Env>) => string;
 
 /**
  * registerNodeRoutes adds the admin's node routes: DELETE /v1/nodes/{id} revokes a node's
