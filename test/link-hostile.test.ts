@@ -82,15 +82,12 @@ describe('agent link under hostile frames', () => {
       4002,
     ],
     ['a binary frame', [frame(Buffer.from([1, 2, 3]), { opcode: 2 })], 4002],
-  ])(
-    '%s closes that socket only and the coordinator keeps serving',
-    async (_label, bytes, code) => {
-      const r = await rawExchange(agentUrl(), bearer, bytes);
-      expect(r.status).toBe(101);
-      expect(r.closeCode).toBe(code);
-      await stillServing();
-    },
-  );
+  ])('%s closes that socket only and the coordinator keeps serving', async (_label, bytes, code) => {
+    const r = await rawExchange(agentUrl(), bearer, bytes);
+    expect(r.status).toBe(101);
+    expect(r.closeCode).toBe(code);
+    await stillServing();
+  });
 
   it(`survives ${FUZZ_RUNS} random frames (fast-check) while the real agent keeps beating`, async () => {
     const anyFrame = fc.record({

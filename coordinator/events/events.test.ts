@@ -67,7 +67,12 @@ describe('state-change events (real link over a WebSocket, real app in-process)'
     expect(seen.at(-2)).toMatchObject({ type: 'vm.failed', code: 'spawn_failed' });
     expect(seen.at(-1)).toMatchObject({ type: 'vm.released', reason: 'spawn_failed' });
     const audit = await c.audit.list({ limit: 10 });
-    expect(audit.map((a) => a.result)).toEqual(['failed:spawn_failed', 'claimed', 'ok']);
+    expect(audit.map((a) => a.result)).toEqual([
+      'rejected:spawn_failed',
+      'failed:spawn_failed',
+      'claimed',
+      'ok',
+    ]);
   });
 
   it('a destroy emits destroyed with who asked and whether the disk was kept', async () => {
