@@ -30,3 +30,37 @@ export interface TenantCreated extends Tenant {
 export interface TenantList {
   tenants: Tenant[];
 }
+
+/** TenantUpdateSchema is the body of PATCH /v1/tenants/{id}: a new name, a new quota, or both. */
+export const TenantUpdateSchema = z
+  .strictObject({
+    name: TenantCreateSchema.shape.name.optional(),
+    quota: TenantCreateSchema.shape.quota.optional(),
+  })
+  .refine((b) => b.name !== undefined || b.quota !== undefined, 'give name, quota or both');
+
+/** TenantIdParamSchema is the `{id}` of /v1/tenants/{id}. */
+export const TenantIdParamSchema = z.strictObject({
+  id: z.string().regex(/^t[0-9a-f]{8,32}$/, 'must be a tenant id'),
+});
+
+/** TokenRotateSchema is the body of POST /v1/tenants/{id}/token: how long the old token still works. */
+export const TokenRotateSchema = z.strictObject({
+  grace_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(3600),
+});
+
+/** TokenRotated answers a rotation: the new token (shown once) and when the old one stops working. */
+export interface TokenRotated {
+  token: string;
+  old_token_valid_until: string;
+}
+
+/** TenantSelf is GET /v1/tenant: the caller's own tenant, quota and usage. */
+export interface TenantSelf extends Tenant {
+  usage: { vcpus: number; memory_mb: number; vms: number };
+}

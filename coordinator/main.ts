@@ -30,6 +30,8 @@ async function main(argv: string[]): Promise<void> {
   // everything that can be wrong with the settings is found before anything is written
   const { config: o } = loadConfig(CoordinatorConfigSchema, argv);
   const { 'admin-token': adminToken, 'join-token': joinToken } = o;
+  if (adminToken === joinToken)
+    throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN and VMPOOL_JOIN_TOKEN must differ');
   const listen = resolveListen(o.listen, { allowAll: o['listen-all'] });
   const bands = loadBands(o.bands);
   const dataDir = o['data-dir'];

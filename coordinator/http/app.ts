@@ -26,6 +26,7 @@ import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
+import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, problem } from './problem.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
@@ -92,7 +93,9 @@ export function createApp(d: AppDeps): Hono<Env> {
 
   app.post('/v1/tenants', admin, jsonOf(TenantCreateSchema, 'tenant'), async (c) => {
     const body = c.req.valid('json');
-    const id = `t${randomBytes(4).toString('hex')}`;
+    if (nameTaken(d.store.read(), body.name))
+      throw new VmpoolError('name_in_use', `Cannot create tenant: name "${body.name}" is taken`);
+    const id = `t${randomBytes(16).toString('hex')}`; // 128 bits: no collision check needed
     const { token, hash } = generateToken();
     const created_at = new Date().toISOString();
     await d.store.update((s) => {
@@ -155,6 +158,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json(nodeDetail(entry, d.store.read(), d.overcommit));
   });
   registerNodeRoutes(app, admin, d.nodes, source);
+  registerTenantRoutes(app, admin, { store: d.store, audit: d.audit }, source);
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
     return c.json({ bands: bandSummary(d.bands.bands, used) });

@@ -13,6 +13,8 @@ export interface TenantRecord {
   id: string;
   name: string;
   token_hash: string;
+  /** previous_token is a rotated-out token still accepted until `until` (the grace period) */
+  previous_token?: { hash: string; until: string };
   quota: TenantQuota;
   created_at: string;
 }
