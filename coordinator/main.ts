@@ -85,8 +85,12 @@ async function main(argv: string[]): Promise<void> {
     metrics,
     log,
     nodes: { identity, registry, claims, audit },
+    rateLimit: { perSecond: o['rate-limit-per-second'], burst: 2 * o['rate-limit-per-second'] },
   });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
+  server.headersTimeout = 10_000; // a slow client gets 10 s for its headers
+  server.requestTimeout = 30_000; // and 30 s for the whole request
+  server.maxConnections = o['max-connections'];
   link.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -24,6 +24,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
+import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   overcommit: number;
   metrics: Metrics;
   log: Logger;
+  /** rateLimit bounds requests per token (none: unlimited, in-process tests) */
+  rateLimit?: RateLimitOptions;
   /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
   nodes: NodeAdminDeps;
 }
@@ -80,6 +83,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.set('principal', principal);
     await next();
   });
+  if (d.rateLimit) app.use('/v1/*', rateLimit(d.rateLimit));
   const admin: AdminGuard = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     if (c.get('principal').kind !== 'admin') throw new VmpoolError('not_found', 'No such route');
     await next();

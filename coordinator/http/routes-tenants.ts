@@ -136,6 +136,7 @@ export function registerTenantRoutes(
       vms: mine.length,
       vcpus: used.reduce((a, u) => a + u.vcpu_count, 0),
       memory_mb: used.reduce((a, u) => a + u.memory_mb, 0),
+      disk_gb: used.reduce((a, u) => a + u.disk_gb, 0),
     };
     return c.json({ ...publicTenant(t), usage } satisfies TenantSelf);
   });

@@ -21,7 +21,7 @@ describe('tenant and token lifecycle', () => {
     expect(r.body).toEqual({
       id: a.id,
       name: 'acme-2',
-      quota: { ...quota, vms: 1 },
+      quota: { ...quota, vms: 1, disk_gb: 10_240 },
       created_at: expect.any(String),
     });
     expect((await h.call('PATCH', `/v1/tenants/${a.id}`, { body: {} })).status).toBe(422);
@@ -41,7 +41,11 @@ describe('tenant and token lifecycle', () => {
     const me = await h.call('GET', '/v1/tenant', { token: b.token });
     expect(me.body).toMatchObject({ id: b.id, usage: { vms: 0, vcpus: 0, memory_mb: 0 } });
     const mine = await h.call('GET', '/v1/tenant', { token: a.token });
-    expect(mine.body).toMatchObject({ id: a.id, quota, usage: { vms: 1, vcpus: 2, memory_mb: 1024 } });
+    expect(mine.body).toMatchObject({
+      id: a.id,
+      quota,
+      usage: { vms: 1, vcpus: 2, memory_mb: 1024, disk_gb: 2 },
+    });
     expect(JSON.stringify(mine.body)).not.toContain('token');
   });
 

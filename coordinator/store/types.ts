@@ -1,11 +1,13 @@
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
 export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
-/** TenantQuota caps a tenant's total vCPUs, memory and VM count. */
+/** TenantQuota caps a tenant's total vCPUs, memory, VM count and disk (root + extra disks). */
 export interface TenantQuota {
   vcpus: number;
   memory_mb: number;
   vms: number;
+  /** disk_gb caps the sum of root and extra disk sizes; absent in tenants made before it existed (no cap) */
+  disk_gb?: number;
 }
 
 /** TenantRecord is one tenant; only the sha256 of its bearer token is stored, never the token. */
