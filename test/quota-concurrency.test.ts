@@ -16,7 +16,8 @@ let createsPerSecond = 0;
 
 beforeAll(async () => {
   requireBuild();
-  coord = await startCoordinator();
+  // the per-token rate limit would otherwise cap the throughput figure
+  coord = await startCoordinator({ args: ['--rate-limit-per-second', '100000'] });
   const url = `${coord.url.replace('http', 'ws')}${AGENT_PATH}`;
   for (const id of ['quota-a', 'quota-b', 'quota-c'])
     agents.push(await FakeAgent.connect(url, { joinToken: JOIN_TOKEN, hello: helloFor(id) }));
