@@ -17,7 +17,10 @@ let createsPerSecond = 0;
 beforeAll(async () => {
   requireBuild();
   // the per-token rate limit would otherwise cap the throughput figure
-  coord = await startCoordinator({ args: ['--rate-limit-per-second', '100000'] });
+  coord = await startCoordinator({
+    // fake nodes do not beat: keep them up for the whole file
+    args: ['--rate-limit-per-second', '100000', '--min-heartbeat-ms', '600000'],
+  });
   const url = `${coord.url.replace('http', 'ws')}${AGENT_PATH}`;
   for (const id of ['quota-a', 'quota-b', 'quota-c'])
     agents.push(await FakeAgent.connect(url, { joinToken: JOIN_TOKEN, hello: helloFor(id) }));
