@@ -71,6 +71,7 @@ if [ "$ROLE" != agent ]; then
 }"
   token_file "$ETC/admin-token"
   token_file "$ETC/join-token"
+  token_file "$ETC/audit-key" # the audit chain's HMAC key (32+ bytes), never in the data dir
   install -m 0644 "$PREFIX/systemd/vmpool-coordinator.service" "$UNITS/"
   [ -e "$ETC/coordinator.env" ] || install -m 0600 "$PREFIX/systemd/coordinator.env.example" "$ETC/coordinator.env"
 fi
