@@ -155,9 +155,13 @@ export class ClaimBook {
   }
 
   /** forget drops a VM its node has destroyed (or that had no node). */
-  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string }): Promise<void> {
+  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string; requestId?: string }): Promise<void> {
     await this.o.store.update((d) => forgetVm(d, vm.id));
-    await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
+    await this.emit(
+      vm,
+      { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk },
+      opts.requestId,
+    );
   }
 
   /** purgeNode forgets every VM recorded on a node gone for good (admin); nothing is sent to the node. */
