@@ -74,6 +74,7 @@ async function main(argv: string[]): Promise<void> {
     verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
     bands,
     adminTokenHash: hashToken(adminToken),
+    ...(o['broker-token'] ? { brokerTokenHash: hashToken(o['broker-token']) } : {}),
     overcommit: placement.cpu_overcommit,
     metrics,
     log,

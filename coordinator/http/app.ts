@@ -24,6 +24,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
+import { introspectRoutes } from './routes-introspect.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -38,6 +39,8 @@ export interface AppDeps {
   overcommit: number;
   metrics: Metrics;
   log: Logger;
+  /** brokerTokenHash is vmpool-broker's credential for token introspection (unset: no broker) */
+  brokerTokenHash?: string;
 }
 
 type Env = { Variables: { principal: Principal; requestId: string } };
@@ -66,6 +69,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
+  app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     const principal = token
