@@ -163,10 +163,13 @@ async function streamAnswer(
   },
 ): Promise<void> {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
   const object = a.chat ? 'chat.completion.chunk' : 'text_completion';
   const send = (o: unknown) => res.write(`data: ${JSON.stringify(o)}\n\n`);
   for (let i = 0; i < a.completion_tokens; i++) {
     if (a.b.cutAfter !== null && i >= a.b.cutAfter) {
+      // let what was written reach the wire, then drop the connection mid-stream
+      await sleep(20);
       res.destroy();
       return;
     }
