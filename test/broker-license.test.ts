@@ -119,4 +119,22 @@ describe('vmpool-broker license gate', () => {
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ valid: true, license: { id: 'lic-renewed' } });
   });
+
+  it('exits 2 with one line on bad settings and creates no data dir', async () => {
+    const dataDir = join(kit.dir, 'never');
+    const env = { VMPOOL_BROKER_ADMIN_TOKEN: BROKER_ADMIN };
+    const bad = await runBin(BROKER_BIN, ['--data-dir', dataDir, '--breaker-failure-rate', '3'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toContain('--breaker-failure-rate');
+    const noKey = await runBin(
+      BROKER_BIN,
+      ['--data-dir', dataDir, '--license-public-key', join(kit.dir, 'nope.pem')],
+      env,
+    );
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('--license-public-key');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(dataDir)).toBe(false);
+  });
 });
