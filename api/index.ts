@@ -10,3 +10,4 @@ export * from './tenants.js';
 export { type FetchFn, type RequestOptions, Transport, type TransportOptions } from './transport.js';
 export * from './vms.js';
 export * from './broker.js';
+export { type BillingQuery, BrokerClient } from './broker-client.js';

@@ -13,7 +13,7 @@ import {
   TENANT_KEYS,
 } from './helpers/broker.js';
 import { type SentUsage, startTestUpstream, type TestUpstream } from './helpers/openai-upstream.js';
-import { requireBuild } from './helpers/procs.js';
+import { BIN, requireBuild, runBin, waitFor } from './helpers/procs.js';
 
 // Metering through the built broker against a real HTTP upstream: the totals it bills must equal
 // the usage the upstream sent, per tenant, across a SIGKILL and restart of the broker.
@@ -111,13 +111,13 @@ describe('vmpool-broker metering and billing', () => {
   });
 
   it('keeps every answered request’s record when killed mid-load', async () => {
-    up.set({ chunkDelayMs: 20 });
+    up.set({ chunkDelayMs: 50 });
     const answered: string[] = [];
     const calls = Array.from({ length: 16 }, async (_, i) => {
       const r = await broker
-        .call('/v1/chat/completions', { body: chat(2, 6, i % 2 === 0) })
+        .call('/v1/chat/completions', { body: chat(2, 20, i % 2 === 0) })
         .catch(() => null);
-      if (!r || r.status !== 200) return;
+      if (r?.status !== 200) return;
       const id = r.headers.get('x-request-id')!;
       const ok =
         i % 2 === 0
@@ -128,7 +128,8 @@ describe('vmpool-broker metering and billing', () => {
             );
       if (ok) answered.push(id);
     });
-    await new Promise((res) => setTimeout(res, 100));
+    // killed once the plain calls were answered, while the 1 s streams are still going
+    await waitFor(() => answered.length >= 4, { what: 'plain calls answered' });
     await broker.kill('SIGKILL');
     await Promise.all(calls);
     up.set({ chunkDelayMs: 0 });
@@ -177,5 +178,24 @@ describe('vmpool-broker metering and billing', () => {
     expect(usage.tenants.map((t: any) => t.tenant)).toEqual(['tB']);
     const status = await broker.call('/v1/broker/status', { key: TENANT_KEYS.tA });
     expect(status.status).toBe(403);
+  });
+
+  it('vmpoolctl usage and billing read the same figures; a tenant asking for another is refused', async () => {
+    const from = t0;
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const period = ['--broker', broker.url, '--from', from, '--to', to];
+    const admin = await reconciliation();
+    const ctl = await runBin(BIN.ctl, ['billing', '--json', ...period], { VMPOOL_TOKEN: BROKER_ADMIN });
+    expect(ctl.code, ctl.stderr).toBe(0);
+    expect(JSON.parse(ctl.stdout)).toEqual(await admin.json());
+    const own = await runBin(BIN.ctl, ['usage', ...period], { VMPOOL_TOKEN: TENANT_KEYS.tA });
+    expect(own.code, own.stderr).toBe(0);
+    expect(own.stdout).toMatch(/^tA\s+test-slm\s/m);
+    expect(own.stdout).not.toMatch(/^tB/m);
+    const other = await runBin(BIN.ctl, ['billing', '--tenant', 'tB', ...period], {
+      VMPOOL_TOKEN: TENANT_KEYS.tA,
+    });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('permission_denied');
   });
 });
