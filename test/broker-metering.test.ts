@@ -198,4 +198,29 @@ describe('vmpool-broker metering and billing', () => {
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('permission_denied');
   });
+
+  it('a caller that hangs up mid-stream frees its slot and is metered usage_unknown', async () => {
+    up.set({ chunkDelayMs: 50 });
+    const abort = new AbortController();
+    const r = await broker.call('/v1/chat/completions', {
+      key: TENANT_KEYS.tB,
+      body: chat(2, 40, true),
+      signal: abort.signal,
+    });
+    const id = r.headers.get('x-request-id');
+    const reader = r.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await waitFor(async () => (await journal()).some((x) => x.request_id === id), {
+      what: 'record of the hung-up stream',
+    });
+    up.set({ chunkDelayMs: 0 });
+    expect((await journal()).find((x) => x.request_id === id)).toMatchObject({
+      status: 'usage_unknown',
+      total_tokens: null,
+    });
+    const st = await (await broker.call('/v1/broker/status', { key: BROKER_ADMIN })).json();
+    expect(st.gate.in_flight).toBe(0);
+    await waitFor(() => up.stats.active === 0, { what: 'upstream call closed' });
+  });
 });

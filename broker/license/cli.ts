@@ -49,6 +49,8 @@ export function runLicenseCommand(argv: string[], out: (s: string) => void): num
       throw new ConfigError(
         'Usage: vmpool-broker license issue --private-key PEM --id ID --licensee NAME --expires ISO',
       );
+    if (Number.isNaN(Date.parse(expires)))
+      throw new ConfigError(`Cannot use --expires ${JSON.stringify(expires)}: expected an ISO time`);
     const text = issueLicense(
       {
         id,

@@ -65,7 +65,10 @@ export interface Broker extends Proc {
   url: string;
   dataDir: string;
   /** call sends a JSON request with a bearer (default: tenant tA's key) and returns the raw Response */
-  call(path: string, opts?: { method?: string; key?: string; body?: unknown }): Promise<Response>;
+  call(
+    path: string,
+    opts?: { method?: string; key?: string; body?: unknown; signal?: AbortSignal },
+  ): Promise<Response>;
 }
 
 /** startBroker runs dist/broker/main.js on a free port with the kit's license and API keys. */
@@ -104,6 +107,7 @@ export async function startBroker(
       method: o.method ?? (o.body === undefined ? 'GET' : 'POST'),
       headers: { authorization: `Bearer ${o.key ?? TENANT_KEYS.tA}`, 'content-type': 'application/json' },
       ...(o.body === undefined ? {} : { body: JSON.stringify(o.body) }),
+      ...(o.signal ? { signal: o.signal } : {}),
     });
   return { ...proc, url, dataDir, call };
 }
