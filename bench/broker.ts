@@ -143,8 +143,18 @@ async function main(): Promise<void> {
       `  refused  ${r(g.refused.length / s)}/s with 503 (p50 ${r(pct(g.refused, 50))} ms, p99 ${r(pct(g.refused, 99))} ms)`,
     );
     console.log(`  answers  ${r((g.ok.length + g.refused.length) / s)}/s in all`);
+    // the gate alone: every slot held by a hung call, so each answer is the broker's own 503
+    up.set({ slowMs: 0, hang: true });
+    const holders = Array.from({ length: 16 }, () => call(brokerUrl).catch(() => null));
+    await new Promise((res) => setTimeout(res, 500));
+    const full = await saturate(brokerUrl, c, s);
+    console.log(`gate full (16 hung calls hold every slot): ${c} callers for ${s} s`);
+    console.log(
+      `  refused  ${r(full.refused.length / s)}/s with 503 (p50 ${r(pct(full.refused, 50))} ms, p99 ${r(pct(full.refused, 99))} ms), admitted ${full.ok.length}`,
+    );
+    void holders;
   } finally {
-    broker.kill('SIGTERM');
+    broker.kill('SIGKILL');
     await up.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
