@@ -133,9 +133,11 @@ export async function startBroker(
     async stop() {
       clearInterval(health);
       license.stop();
-      gate.close('Broker stopping');
+      gate.close('Broker stopping', 'admission_full');
       // open streams finish before the journal closes: close() waits for in-flight connections
-      await new Promise<void>((r) => server.close(() => r()));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      await closed;
       await journal.close();
     },
   };

@@ -137,4 +137,18 @@ describe('vmpool-broker license gate', () => {
     const { existsSync } = await import('node:fs');
     expect(existsSync(dataDir)).toBe(false);
   });
+
+  it('on SIGTERM it lets an open stream finish, then exits 0', async () => {
+    up.set({ chunkDelayMs: 100 });
+    const r = await broker.call('/v1/chat/completions', { body: chat(1, 10, true) });
+    const reading = readStream(r);
+    const exited = new Promise<number | null>((res) => broker.child.once('exit', (code) => res(code)));
+    broker.child.kill('SIGTERM');
+    await new Promise((res) => setTimeout(res, 200));
+    const s = await reading;
+    expect(s.done).toBe(true);
+    expect(s.events).toHaveLength(11);
+    expect(await exited).toBe(0);
+    up.set({ chunkDelayMs: 0 });
+  });
 });

@@ -35,6 +35,7 @@ export class AdmissionGate {
   private readonly tenantInFlight = new Map<string, number>();
   private readonly waiters: Waiter[] = [];
   private closedReason: string | null = null;
+  private closedCode: 'license_invalid' | 'admission_full' = 'license_invalid';
   private admittedCount = 0;
 
   constructor(
@@ -42,12 +43,13 @@ export class AdmissionGate {
     private readonly limits: GateLimits,
   ) {}
 
-  /** close shuts the gate to new requests with a reason (the license fault); waiting requests get 503. */
-  close(reason: string): void {
+  /** close shuts the gate to new requests with a reason and code (the license fault, or shutdown); waiting requests get 503. */
+  close(reason: string, code: 'license_invalid' | 'admission_full' = 'license_invalid'): void {
     this.closedReason = reason;
+    this.closedCode = code;
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
-      w.reject(new BrokerError('license_invalid', reason, { retryAfterS: 30 }));
+      w.reject(new BrokerError(code, reason, { retryAfterS: 30 }));
     }
   }
 
@@ -69,7 +71,7 @@ export class AdmissionGate {
   /** admit waits (boundedly) for slots for tenant on an upstream serving model; excluded upstreams are skipped. */
   admit(tenant: string, model: string, exclude: ReadonlySet<string> = new Set()): Promise<Lease> {
     if (this.closedReason !== null)
-      return Promise.reject(new BrokerError('license_invalid', this.closedReason, { retryAfterS: 30 }));
+      return Promise.reject(new BrokerError(this.closedCode, this.closedReason, { retryAfterS: 30 }));
     const candidates = this.pool.serving(model).filter((u) => !exclude.has(u.name));
     const passable = candidates.filter((u) => u.breaker.canPass() || u.outstanding > 0);
     if (passable.length === 0) return Promise.reject(this.noUpstream(model, candidates));

@@ -111,7 +111,13 @@ export function relayStream(x: RelayContext, res: Response): Response {
         return;
       }
       if (r.done) {
-        await settle(split.rest().trim() === '').catch((err) => ctl.error(err));
+        try {
+          await settle(split.rest().trim() === '');
+        } catch (err) {
+          // the record could not be made durable: the caller must not see a complete answer
+          ctl.error(err);
+          return;
+        }
         ctl.close();
         return;
       }
