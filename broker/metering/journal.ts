@@ -39,7 +39,7 @@ export class MeteringJournal {
     const j = new MeteringJournal(await open(path, 'a', 0o600), log);
     for (const [i, line] of text.slice(0, end).split('\n').entries()) {
       if (!line) continue;
-      const r = MeteringRecordSchema.safeParse(JSON.parse(line));
+      const r = MeteringRecordSchema.safeParse(parseLine(line));
       if (r.success) j.records.push(r.data);
       else log.error('metering line unreadable', { path, line: i + 1 });
     }
@@ -89,5 +89,14 @@ export class MeteringJournal {
     } finally {
       this.flushing = false;
     }
+  }
+}
+
+/** parseLine reads one journal line; a line torn by a failed write reads as null (logged, skipped). */
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
   }
 }
