@@ -9,3 +9,5 @@ export * from './query.js';
 export * from './tenants.js';
 export { type FetchFn, type RequestOptions, Transport, type TransportOptions } from './transport.js';
 export * from './vms.js';
+export * from './broker.js';
+export { type BillingQuery, BrokerClient } from './broker-client.js';

@@ -88,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
     verifyAudit: () => audit.verify(),
     bands,
     adminTokenHash: hashToken(adminToken),
+    ...(o['broker-token'] ? { brokerTokenHash: hashToken(o['broker-token']) } : {}),
     overcommit: placement.cpu_overcommit,
     metrics,
     log,

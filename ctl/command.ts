@@ -4,6 +4,8 @@ import type { VmpoolClient } from '../api/index.js';
 /** CommandContext is what a command gets: a client, its parsed flags and its arguments. */
 export interface CommandContext {
   client: VmpoolClient;
+  /** token is the bearer the coordinator client uses (the broker accepts the same tenant token) */
+  token?: string | undefined;
   values: Record<string, string | boolean | undefined>;
   args: string[];
   /** repeated holds every value of the command's repeatable flags (--tag, --ssh-key) */

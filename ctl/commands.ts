@@ -1,5 +1,6 @@
 import { renderHelp } from '../shared/config.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
+import { BROKER_COMMANDS } from './broker-commands.js';
 import { GLOBAL_OPTIONS } from './args.js';
 import type { Command } from './command.js';
 import { CtlError } from './errors.js';
@@ -7,7 +8,12 @@ import { FLEET_COMMANDS } from './fleet-commands.js';
 import { VM_COMMANDS } from './vm-commands.js';
 
 /** COMMANDS is every vmpoolctl verb, in help order. */
-export const COMMANDS: readonly Command[] = [...VM_COMMANDS, ...FLEET_COMMANDS, ...ADMIN_COMMANDS];
+export const COMMANDS: readonly Command[] = [
+  ...VM_COMMANDS,
+  ...FLEET_COMMANDS,
+  ...ADMIN_COMMANDS,
+  ...BROKER_COMMANDS,
+];
 
 /** findCommand resolves "tenants create" before "tenants"; it reports how many words the name used. */
 export function findCommand(words: readonly string[]): { command: Command; words: number } {

@@ -49,6 +49,7 @@ async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
   const client = connect(String(values.url), token, io.fetch);
   const result = await command.run({
     client,
+    token,
     values,
     args: positionals.slice(used),
     repeated,

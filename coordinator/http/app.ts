@@ -29,6 +29,7 @@ import { nodeDetail, nodeRows } from './nodes.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, logRejection, problem } from './problem.js';
+import { introspectRoutes } from './routes-introspect.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -47,6 +48,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
   nodes: NodeAdminDeps;
+  /** brokerTokenHash is vmpool-broker's credential for token introspection (unset: no broker) */
+  brokerTokenHash?: string;
 }
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
@@ -85,6 +88,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
+  app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
