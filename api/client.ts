@@ -3,7 +3,7 @@ import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { CreateVmBody, VmList, VmView } from './vms.js';
+import type { CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -40,8 +40,8 @@ export class VmpoolClient {
   }
 
   /** listVms is GET /v1/vms: the caller's VMs, or all of them for the admin. */
-  async listVms(): Promise<VmList> {
-    return (await this.t.request('GET', '/v1/vms')) as VmList;
+  async listVms(filter: VmListQuery = {}): Promise<VmList> {
+    return (await this.t.request('GET', '/v1/vms', { query: { ...filter } })) as VmList;
   }
 
   /** getVm is GET /v1/vms/{id}. */

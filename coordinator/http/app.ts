@@ -9,6 +9,7 @@ import {
   CreateVmQuerySchema,
   CreateVmSchema,
   DestroyVmQuerySchema,
+  ListVmsQuerySchema,
   VmIdParamSchema,
   type VmList,
   type VmView,
@@ -127,7 +128,9 @@ export function createApp(d: AppDeps): Hono<Env> {
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
     },
   );
-  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) } satisfies VmList));
+  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) =>
+    c.json({ vms: d.vms.list(caller(c.get('principal')), c.req.valid('query')) } satisfies VmList),
+  );
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
