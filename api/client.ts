@@ -2,6 +2,8 @@ import type { AuditList, AuditVerdict } from './audit.js';
 import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
+import type { CoordinatorEvent } from '../shared/events.js';
+import { readSse } from './sse.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
 
@@ -11,6 +13,18 @@ export interface CreateVmOptions {
   wait?: boolean;
   idempotencyKey?: string | undefined;
 }
+
+/** EventsQueryInput is what a client may ask of GET /v1/events. */
+export interface EventsQueryInput {
+  since?: number | undefined;
+  kind?: string | undefined;
+  node?: string | undefined;
+  vm?: string | undefined;
+  follow?: boolean | undefined;
+}
+
+/** StreamItem is one event off the stream, or a note that events after `since` were dropped. */
+export type StreamItem = { event: CoordinatorEvent } | { gap: { since: number; oldest: number } };
 
 /** VmpoolClient is the typed client of the coordinator's /v1 API: one method per route. */
 export class VmpoolClient {
@@ -54,6 +68,22 @@ export class VmpoolClient {
     await this.t.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`, {
       query: { keep_disk: o.keepDisk ? 'true' : undefined },
     });
+  }
+
+  /** events is GET /v1/events: parsed events as they arrive (a `gap` message is yielded as its own kind). */
+  async *events(q: EventsQueryInput = {}, signal?: AbortSignal): AsyncGenerator<StreamItem> {
+    const query: Record<string, string | undefined> = {
+      since: q.since?.toString(),
+      kind: q.kind,
+      node: q.node,
+      vm: q.vm,
+      follow: q.follow === false ? 'false' : undefined,
+    };
+    const body = await this.t.stream('/v1/events', { query, ...(signal ? { signal } : {}) });
+    for await (const m of readSse(body)) {
+      if (m.event === 'gap') yield { gap: JSON.parse(m.data) as { since: number; oldest: number } };
+      else yield { event: JSON.parse(m.data) as CoordinatorEvent };
+    }
   }
 
   /** listNodes is GET /v1/nodes (admin). */

@@ -22,7 +22,9 @@ import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
+import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
+import { registerEventRoutes } from './routes-events.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
@@ -34,6 +36,8 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditLog;
   verifyAudit: () => Promise<unknown>;
+  /** events is the ring of recent bus events behind GET /v1/events */
+  events: EventRing;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -167,6 +171,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  registerEventRoutes(app, d);
   return app;
 }
 
