@@ -25,6 +25,9 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
 import { registerEventRoutes } from './routes-events.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+import type { Webhooks } from '../webhooks/dispatcher.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
@@ -38,6 +41,8 @@ export interface AppDeps {
   verifyAudit: () => Promise<unknown>;
   /** events is the ring of recent bus events behind GET /v1/events */
   events: EventRing;
+  /** webhooks is the failure notifier behind /v1/webhooks */
+  webhooks: Webhooks;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -172,6 +177,8 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   registerEventRoutes(app, d);
+  registerWebhookRoutes(app, d);
+  registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }
 

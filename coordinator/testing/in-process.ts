@@ -2,13 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createLogger } from '../../shared/log.js';
 import { AuditLog, verify } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
 import { type Core, createCore } from '../core.js';
 import { EventBus } from '../events/bus.js';
 import { EventRing } from '../events/ring.js';
+import { WebhookBook } from '../webhooks/book.js';
+import { Webhooks } from '../webhooks/dispatcher.js';
 import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { AGENT_PATH } from '../link/server.js';
@@ -75,6 +77,11 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     audit,
     verifyAudit: () => verify(auditPath),
     events: new EventRing(bus),
+    webhooks: new Webhooks({
+      book: await WebhookBook.open(join(dirname(auditPath), 'webhooks.json')),
+      bus,
+      log,
+    }),
     bands,
     adminTokenHash: hashToken(ADMIN_TOKEN),
     overcommit: placement.cpu_overcommit,
