@@ -53,7 +53,7 @@ describe('vmpoolctl webhooks', () => {
       '--events',
       'vm.failed',
     ]);
-    expect(made.code).toBe(0);
+    expect(made.code, made.stderr).toBe(0);
     const w = JSON.parse(made.stdout);
     expect(w.secret).toMatch(/^whsec_/);
     const list = await x.admin(['webhooks', 'list']);

@@ -6,9 +6,9 @@ const create: Command = {
   name: 'webhooks create',
   summary: 'subscribe a URL to events; prints the signing secret once (admin)',
   usage:
-    'vmpoolctl webhooks create --url URL [--events vm.failed,vm.lost,node.down] [--format cloudevents|alertmanager]',
+    'vmpoolctl webhooks create --endpoint URL [--events vm.failed,vm.lost,node.down] [--format cloudevents|alertmanager]',
   options: [
-    { flag: 'url', type: 'string', help: 'receiver URL (http or https)' },
+    { flag: 'endpoint', type: 'string', help: 'receiver URL (http or https)' },
     { flag: 'events', type: 'string', help: 'comma list of event types or prefixes (default: the failures)' },
     { flag: 'format', type: 'string', help: 'cloudevents (default) or alertmanager' },
     { flag: 'secret', type: 'string', help: 'signing secret (16+ characters; default: generated)' },
@@ -19,7 +19,7 @@ const create: Command = {
     const format = stringFlag(ctx.values, 'format');
     const secret = stringFlag(ctx.values, 'secret');
     const w = await ctx.client.createWebhook({
-      url: requiredString(ctx.values, 'url'),
+      url: requiredString(ctx.values, 'endpoint'),
       ...(events ? { events } : {}),
       ...(format ? { format: format as 'cloudevents' } : {}),
       ...(secret ? { secret } : {}),
