@@ -48,7 +48,7 @@ describe('vmpoolctl webhooks', () => {
       '--json',
       'webhooks',
       'create',
-      '--url',
+      '--endpoint',
       'http://127.0.0.1:9/h',
       '--events',
       'vm.failed',
