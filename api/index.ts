@@ -12,3 +12,4 @@ export { type FetchFn, type RequestOptions, Transport, type TransportOptions } f
 export * from './vms.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './lifecycle.js';

@@ -14,6 +14,7 @@ import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { EventBus } from './events/bus.js';
 import { EventRing } from './events/ring.js';
+import { Cordons } from './nodes/cordons.js';
 import { WebhookBook } from './webhooks/book.js';
 import { Webhooks } from './webhooks/dispatcher.js';
 import { persistSeq, readSeqStart } from './events/seq-file.js';
@@ -69,7 +70,9 @@ async function main(argv: string[]): Promise<void> {
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
+  const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
   const { vms, link } = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -88,6 +91,7 @@ async function main(argv: string[]): Promise<void> {
     verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
     events,
     webhooks,
+    cordons,
     bands,
     adminTokenHash: hashToken(adminToken),
     overcommit: placement.cpu_overcommit,

@@ -25,6 +25,8 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
 import { registerEventRoutes } from './routes-events.js';
+import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import type { Cordons } from '../nodes/cordons.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import type { Webhooks } from '../webhooks/dispatcher.js';
 import { registerWebhookMetrics } from '../webhooks/metrics.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   events: EventRing;
   /** webhooks is the failure notifier behind /v1/webhooks */
   webhooks: Webhooks;
+  /** cordons are nodes closed to new placements */
+  cordons: Cordons;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -178,6 +182,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   registerEventRoutes(app, d);
   registerWebhookRoutes(app, d);
+  registerLifecycleRoutes(app, d);
   registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }

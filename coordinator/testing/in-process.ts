@@ -9,6 +9,7 @@ import { parseBandConfig } from '../bands/index.js';
 import { type Core, createCore } from '../core.js';
 import { EventBus } from '../events/bus.js';
 import { EventRing } from '../events/ring.js';
+import { Cordons } from '../nodes/cordons.js';
 import { WebhookBook } from '../webhooks/book.js';
 import { Webhooks } from '../webhooks/dispatcher.js';
 import { createApp } from '../http/app.js';
@@ -59,7 +60,9 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     default_band: 'default',
   });
   const placement = DEFAULT_PLACEMENT_CONFIG;
+  const cordons = await Cordons.open(null);
   const core = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -77,6 +80,7 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     audit,
     verifyAudit: () => verify(auditPath),
     events: new EventRing(bus),
+    cordons,
     webhooks: new Webhooks({
       book: await WebhookBook.open(join(dirname(auditPath), 'webhooks.json')),
       bus,

@@ -13,6 +13,7 @@ import { parseBandConfig } from '../../bands/index.js';
 import { createCore } from '../../core.js';
 import { EventBus } from '../../events/bus.js';
 import { EventRing } from '../../events/ring.js';
+import { Cordons } from '../../nodes/cordons.js';
 import { WebhookBook } from '../../webhooks/book.js';
 import { type DeliveryOptions, Webhooks } from '../../webhooks/dispatcher.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/types.js';
@@ -43,6 +44,11 @@ export interface HarnessOptions {
   /** webhookPath is the webhook file (default: a fresh temp file); share it to simulate a restart */
   webhookPath?: string;
   delivery?: Partial<DeliveryOptions>;
+  /** power is how fake nodes answer stop/start/reboot (default: ok) */
+  power?: (m: Extract<CoordinatorMessage, { type: 'power' }>) => {
+    ok: boolean;
+    error?: { code: string; message: string };
+  } | null;
   /** now is the webhook notifier's clock (a restarted coordinator a while later) */
   now?: () => number;
 }
@@ -68,7 +74,9 @@ export async function appHarness(o: HarnessOptions = {}) {
     bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
     default_band: o.bands?.[0]?.name ?? 'default',
   });
+  const cordons = await Cordons.open(null);
   const { vms, link } = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -87,6 +95,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     verifyAudit: () => verify(auditPath),
     events,
     webhooks,
+    cordons,
     bands,
     adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
     overcommit: 4,
@@ -100,6 +109,12 @@ export async function appHarness(o: HarnessOptions = {}) {
       {
         send: (m) => {
           sent.push(m);
+          if (m.type === 'power')
+            queueMicrotask(() => {
+              const r = (o.power ?? (() => ({ ok: true })))(m);
+              const state = m.op === 'stop' ? 'stopped' : 'running';
+              if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } } : r);
+            });
           if (m.type === 'spawn' || m.type === 'destroy')
             queueMicrotask(() => {
               const r = reply(m);
