@@ -26,6 +26,11 @@ export interface LinkOptions {
   /** congestedBytes: skip a heartbeat while this much is still unsent; the next one carries the latest state */
   congestedBytes?: number;
   rand?: () => number;
+  /**
+   * onRefused runs when the coordinator refuses the join token (HTTP 401): retrying cannot help, so
+   * the link stops and the agent exits non-zero (2) for the operator to fix the token.
+   */
+  onRefused?: (status: number) => void;
 }
 
 /** AgentLink dials the coordinator, says hello, beats, answers spawn/destroy and reconnects with jitter. */
@@ -76,6 +81,10 @@ export class AgentLink {
     ws.on('message', (data) => void this.onMessage(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
       this.o.log.warn('coordinator refused the agent', { status: res.statusCode });
+      if (res.statusCode === 401 && this.o.onRefused) {
+        this.stopped = true;
+        this.o.onRefused(401);
+      }
     });
     ws.on('error', (err) => this.o.log.debug('link error', { err }));
     ws.on('close', (code, reason) => {
