@@ -3,6 +3,7 @@ import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
+import type { DrainResult } from './lifecycle.js';
 import { readSse } from './sse.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
@@ -105,6 +106,36 @@ export class VmpoolClient {
   /** deadLetters is GET /v1/webhooks/dead-letters (admin). */
   async deadLetters(): Promise<{ dead_letters: DeadLetter[] }> {
     return (await this.t.request('GET', '/v1/webhooks/dead-letters')) as { dead_letters: DeadLetter[] };
+  }
+
+  /** powerVm is POST /v1/vms/{id}/stop|start|reboot; timeoutS is how long the guest gets to shut down. */
+  async powerVm(id: string, op: 'stop' | 'start' | 'reboot', timeoutS?: number): Promise<VmView> {
+    return (await this.t.request('POST', `/v1/vms/${encodeURIComponent(id)}/${op}`, {
+      query: { timeout_s: timeoutS?.toString() },
+    })) as VmView;
+  }
+
+  /** cordon is POST (or, with cordoned false, DELETE) /v1/nodes/{id}/cordon (admin). */
+  async cordon(id: string, cordoned: boolean, reason?: string): Promise<Record<string, unknown>> {
+    const path = `/v1/nodes/${encodeURIComponent(id)}/cordon`;
+    return (await this.t.request(cordoned ? 'POST' : 'DELETE', path, {
+      ...(cordoned ? { body: reason ? { reason } : {} } : {}),
+    })) as Record<string, unknown>;
+  }
+
+  /** drain is POST /v1/nodes/{id}/drain (admin); dryRun answers the plan and changes nothing. */
+  async drain(id: string, o: { dryRun?: boolean; timeoutS?: number | undefined } = {}): Promise<DrainResult> {
+    return (await this.t.request('POST', `/v1/nodes/${encodeURIComponent(id)}/drain`, {
+      query: { dry_run: o.dryRun ? 'true' : undefined, timeout_s: o.timeoutS?.toString() },
+    })) as DrainResult;
+  }
+
+  /** forgetNodeVms is POST /v1/nodes/{id}/forget-vms (admin): drop the VMs of a node that is down for good. */
+  async forgetNodeVms(id: string): Promise<{ node_id: string; forgotten: string[] }> {
+    return (await this.t.request('POST', `/v1/nodes/${encodeURIComponent(id)}/forget-vms`)) as {
+      node_id: string;
+      forgotten: string[];
+    };
   }
 
   /** listNodes is GET /v1/nodes (admin). */

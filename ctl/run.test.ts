@@ -112,7 +112,7 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('vmpoolctl: no_capacity: Cannot place VM: no node fits (1 node considered)');
-    expect(r.stderr).toMatch(/^ {2}pass 1: node-a: numa_cpu_fit: /m);
+    expect(r.stderr).toMatch(/^ {4}numa_cpu_fit: 1 \(node-a\) — /m);
     expect(x.h.store.read().vms).toEqual({});
   });
 
@@ -129,7 +129,7 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const r = await x.ctl(['spawn', ...flags('web-1', 2), '--tag', 'bad tag!']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^vmpoolctl: validation_failed: Cannot accept VM request: tags\.0 /);
-    expect(r.stderr).toMatch(/^ {2}tags\.0: /m);
+    expect(r.stderr).toMatch(/^ {2}--tag \(tags\.0\): /m);
   });
 
   it('shows a dry-run decision and per-pass reasons; exits 1 when nothing fits', async () => {
@@ -137,8 +137,10 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const ok = await x.ctl(['dry-run', ...flags('x', 4).slice(0, -1), 'base']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^decision:\s+node node-a, NUMA node 0, pass 1$/m);
-    expect(ok.stdout).toMatch(/^\s*1\s+node-a\s+chosen$/m);
-    expect(ok.stdout).toMatch(/^\s*1\s+node-b\s+image_missing\s+\S/m);
+    expect(ok.stdout).toMatch(/^ {4}image_missing: 1 \(node-b\) — /m);
+    const table = await x.ctl(['dry-run', '--nodes', ...flags('x', 4).slice(0, -1), 'base']);
+    expect(table.stdout).toMatch(/^\s*1\s+node-a\s+chosen$/m);
+    expect(table.stdout).toMatch(/^\s*1\s+node-b\s+image_missing\s+\S/m);
     expect(x.h.store.read().vms).toEqual({});
     const none = await x.ctl(['dry-run', ...flags('x', 64)]);
     expect(none.code).toBe(1);

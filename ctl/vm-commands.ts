@@ -1,4 +1,4 @@
-import type { CreateVmBody } from '../api/index.js';
+import type { CreateVmBody, VmView } from '../api/index.js';
 import type { OptionSpec } from '../shared/config.js';
 import { noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
@@ -27,16 +27,41 @@ export function requestBody(ctx: CommandContext): { body: CreateVmBody; notes: s
 }
 
 function untypedBody(ctx: CommandContext): { body: CreateBody; notes: string[] } {
+  const { bodies, notes } = untypedBodies(
+    ctx,
+    [stringFlag(ctx.values, 'spec')].filter((x) => x !== undefined),
+  );
+  if (bodies.length !== 1)
+    throw new CtlError(
+      'usage',
+      `Cannot dry-run ${bodies.length} specs at once: give one spec file holding one VM`,
+    );
+  return { body: bodies[0]!, notes };
+}
+
+/**
+ * untypedBodies builds one body per VM: from the flags, or from spec files where each file holds
+ * one seed-003 spec or a JSON array of them (the seed-003 document's specs as one file).
+ */
+function untypedBodies(
+  ctx: CommandContext,
+  specs: readonly string[],
+): { bodies: CreateBody[]; notes: string[] } {
   const keys = ctx.repeated['ssh-key'] ?? [];
   const tags = ctx.repeated.tag ?? [];
   if (ctx.args.length)
     throw new CtlError('usage', `Cannot run command: unexpected argument ${JSON.stringify(ctx.args[0])}`);
-  const spec = stringFlag(ctx.values, 'spec');
-  if (spec === undefined)
-    return { body: withPlacementFlags(bodyFromFlags(ctx.values, keys), ctx.values, tags), notes: [] };
+  if (!specs.length)
+    return { bodies: [withPlacementFlags(bodyFromFlags(ctx.values, keys), ctx.values, tags)], notes: [] };
   rejectFlagsWithSpec(ctx.values, keys);
-  const json = readJsonFile(ctx, spec);
-  return { body: withPlacementFlags(bodyFromSpec(json, spec), ctx.values, tags), notes: [SPEC_PIN_NOTE] };
+  const bodies = specs.flatMap((spec) => {
+    const json = readJsonFile(ctx, spec);
+    const list = Array.isArray(json) ? json : [json];
+    return list.map((one, i) =>
+      withPlacementFlags(bodyFromSpec(one, Array.isArray(json) ? `${spec}[${i}]` : spec), ctx.values, tags),
+    );
+  });
+  return { bodies, notes: [SPEC_PIN_NOTE] };
 }
 
 function readJsonFile(ctx: CommandContext, path: string): unknown {
@@ -57,17 +82,32 @@ const spawn: Command = {
   name: 'spawn',
   summary: 'create a VM from flags or a seed-003 spec file',
   usage:
-    'vmpoolctl spawn --name N --vcpus N --memory-mb N --disk-gb N --image IMG [options]\n       vmpoolctl spawn --spec FILE [options]',
+    'vmpoolctl spawn --name N --vcpus N --memory-mb N --disk-gb N --image IMG [options]\n       vmpoolctl spawn --spec FILE [--spec FILE…] [options]   (a file may hold a JSON array of specs)',
   options: [...SPAWN_OPTIONS, ...SPAWN_ONLY_OPTIONS],
-  repeatable: ['tag', 'ssh-key'],
+  repeatable: ['tag', 'ssh-key', 'spec'],
   async run(ctx) {
-    const { body, notes } = requestBody(ctx);
+    const { bodies, notes } = untypedBodies(ctx, ctx.repeated.spec ?? []);
     const key = stringFlag(ctx.values, 'idempotency-key');
-    const vm = await ctx.client.createVm(body, {
-      wait: ctx.values['no-wait'] !== true,
-      idempotencyKey: key,
-    });
-    return { raw: vm, human: formatVm(vm), notes };
+    if (key && bodies.length > 1)
+      throw new CtlError('usage', 'Cannot use one --idempotency-key for several VMs: spawn them one by one');
+    const vms: VmView[] = [];
+    // in file order; the first refusal stops the rest and says which VMs were made before it
+    for (const body of bodies) {
+      try {
+        vms.push(
+          await ctx.client.createVm(body as CreateVmBody, {
+            wait: ctx.values['no-wait'] !== true,
+            idempotencyKey: key,
+          }),
+        );
+      } catch (err) {
+        if (vms.length) notes.push(`note: created before the failure: ${vms.map((v) => v.name).join(', ')}`);
+        for (const n of notes) ctx.stderr?.(`${n}\n`);
+        throw err;
+      }
+    }
+    if (vms.length === 1) return { raw: vms[0], human: formatVm(vms[0]!), notes };
+    return { raw: { vms }, human: formatVmList(vms), notes };
   },
 };
 
@@ -76,12 +116,20 @@ const dryRun: Command = {
   summary: 'show where a VM would go and why every other node was rejected',
   usage:
     'vmpoolctl dry-run (--spec FILE | --name N --vcpus N --memory-mb N --disk-gb N --image IMG) [options]',
-  options: SPAWN_OPTIONS,
+  options: [
+    ...SPAWN_OPTIONS,
+    { flag: 'nodes', type: 'boolean', help: 'list every node per pass, not the summary' },
+  ],
   repeatable: ['tag', 'ssh-key'],
   async run(ctx) {
     const { body, notes } = requestBody(ctx);
     const r = await ctx.client.dryRun(body);
-    return { raw: r, human: formatDryRun(r), notes, exitCode: r.ok ? 0 : 1 };
+    return {
+      raw: r,
+      human: formatDryRun(r, { nodes: ctx.values.nodes === true }),
+      notes,
+      exitCode: r.ok ? 0 : 1,
+    };
   },
 };
 
