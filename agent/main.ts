@@ -81,6 +81,7 @@ async function run(o: AgentConfig): Promise<number> {
   const bootId = newBootId();
   let refused: (() => void) | undefined;
   const link = new AgentLink({
+    images: () => baseImages(host.imagesDir),
     onRefused: () => {
       nodeLog.error('coordinator refused the join token; not retrying', { coordinator: url });
       sdNotify('STATUS=join token refused by the coordinator');

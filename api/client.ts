@@ -138,6 +138,13 @@ export class VmpoolClient {
     };
   }
 
+  /** listImages is GET /v1/images: base images the live nodes hold (node ids for the admin). */
+  async listImages(): Promise<{ images: { name: string; nodes: number; node_ids?: string[] }[] }> {
+    return (await this.t.request('GET', '/v1/images')) as {
+      images: { name: string; nodes: number; node_ids?: string[] }[];
+    };
+  }
+
   /** listNodes is GET /v1/nodes (admin). */
   async listNodes(): Promise<NodeList> {
     return (await this.t.request('GET', '/v1/nodes')) as NodeList;

@@ -32,6 +32,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(renderConfigHelp(COORDINATOR_USAGE, CoordinatorConfigSchema));
     return;
   }
+  if (argv.includes('--version')) {
+    process.stdout.write('vmpool-coordinator 0.1.0\n');
+    return;
+  }
   // everything that can be wrong with the settings is found before anything is written
   const { config: o } = loadConfig(CoordinatorConfigSchema, argv);
   const { 'admin-token': adminToken, 'join-token': joinToken } = o;

@@ -2,6 +2,7 @@ import { noArgs, onePositional } from './args.js';
 import { CtlError } from './errors.js';
 import type { Command } from './command.js';
 import { formatBands, formatNode, formatNodes } from './fleet-format.js';
+import { formatTable } from './table.js';
 
 const nodes: Command = {
   name: 'nodes',
@@ -43,5 +44,18 @@ const bands: Command = {
   },
 };
 
+const images: Command = {
+  name: 'images',
+  summary: 'base images the live nodes hold, and on how many nodes (which, for the admin)',
+  usage: 'vmpoolctl images',
+  options: [],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const r = await ctx.client.listImages();
+    const rows = r.images.map((i) => [i.name, i.nodes, i.node_ids?.join(',') ?? '-']);
+    return { raw: r, human: formatTable(['IMAGE', 'NODES', 'NODE IDS'], rows) };
+  },
+};
+
 /** FLEET_COMMANDS are the admin views of nodes and VMID bands. */
-export const FLEET_COMMANDS: readonly Command[] = [nodes, node, bands];
+export const FLEET_COMMANDS: readonly Command[] = [nodes, node, bands, images];

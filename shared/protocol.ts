@@ -84,6 +84,8 @@ export const HeartbeatSchema = z.strictObject({
   stats: z
     .record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])))
     .optional(),
+  /** images is the node's base image list, sent only when it changed since the hello or last beat */
+  images: z.array(z.string().max(128)).max(1024).optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */

@@ -31,6 +31,8 @@ export interface LinkOptions {
    * the link stops and the agent exits non-zero (2) for the operator to fix the token.
    */
   onRefused?: (status: number) => void;
+  /** images lists the base images now; a beat carries the list when it differs from the last one sent */
+  images?: () => Promise<string[]>;
 }
 
 /** AgentLink dials the coordinator, says hello, beats, answers spawn/destroy and reconnects with jitter. */
@@ -140,6 +142,7 @@ export class AgentLink {
   private async beatOnce(ws: WebSocket): Promise<void> {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     const snap = await this.o.vms.snapshot();
+    const images = await this.imagesIfChanged();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
     this.send({
@@ -148,6 +151,7 @@ export class AgentLink {
       free_memory_mb: snap.free_memory_mb,
       vms: this.reports(),
       stats: snap.stats,
+      ...(images ? { images } : {}),
     });
   }
 
@@ -213,7 +217,21 @@ export class AgentLink {
     }
   }
 
+  /** lastImages is the list the coordinator holds (from the hello or a beat); null before the first hello */
+  private lastImages: string | null = null;
+
+  private async imagesIfChanged(): Promise<string[] | undefined> {
+    if (!this.o.images) return undefined;
+    const now = await this.o.images();
+    const key = JSON.stringify(now);
+    if (key === this.lastImages) return undefined;
+    this.lastImages = key;
+    return now;
+  }
+
   private send(msg: object): void {
+    const m = msg as { type?: string; images?: string[] };
+    if (m.type === 'hello' && m.images) this.lastImages = JSON.stringify(m.images);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 }

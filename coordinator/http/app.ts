@@ -25,6 +25,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
 import { registerEventRoutes } from './routes-events.js';
+import { registerImageRoutes } from './routes-images.js';
 import { registerLifecycleRoutes } from './routes-lifecycle.js';
 import type { Cordons } from '../nodes/cordons.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
@@ -183,6 +184,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   registerEventRoutes(app, d);
   registerWebhookRoutes(app, d);
   registerLifecycleRoutes(app, d);
+  registerImageRoutes(app, d);
   registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }

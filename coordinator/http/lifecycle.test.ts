@@ -104,3 +104,43 @@ describe('day-2 lifecycle through the API', () => {
     expect(audit.some((l: string) => l.startsWith('vm.destroy admin force-forget'))).toBe(true);
   });
 });
+
+describe('GET /v1/images', () => {
+  it('lists what nodes hold, updated by a heartbeat, and placement follows at once', async () => {
+    const h = await appHarness();
+    h.addNode('n1');
+    const t = await h.tenant('a');
+    const body = { name: 'x', vcpu_count: 1, memory_mb: 512, disk_size_gb: 5, image: 'fresh' };
+    const before = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body });
+    expect(before.body.passes[0].rejected[0]).toMatchObject({
+      reason: 'image_missing',
+      detail: 'node does not have base image "fresh"',
+    });
+    const conn = h.registry.get('n1')!.conn!;
+    h.registry.heartbeat(
+      'n1',
+      conn,
+      {
+        type: 'heartbeat',
+        seq: 1,
+        free_memory_mb: h.registry
+          .get('n1')!
+          .hello.topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
+        vms: [],
+        images: ['debian', 'fresh'],
+      },
+      Date.now(),
+    );
+    expect((await h.call('GET', '/v1/images')).body.images).toContainEqual({
+      name: 'fresh',
+      nodes: 1,
+      node_ids: ['n1'],
+    });
+    expect((await h.call('GET', '/v1/images', { token: t.token })).body.images).toContainEqual({
+      name: 'fresh',
+      nodes: 1,
+    });
+    const after = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body });
+    expect(after.body.ok, JSON.stringify(after.body)).toBe(true);
+  });
+});
