@@ -5,6 +5,7 @@ import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
 import type { DrainResult } from './lifecycle.js';
 import { readSse } from './sse.js';
+import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
@@ -143,6 +144,17 @@ export class VmpoolClient {
     return (await this.t.request('GET', '/v1/images')) as {
       images: { name: string; nodes: number; node_ids?: string[] }[];
     };
+  }
+
+  /** capacity is GET /v1/capacity (admin): how many more VMs of a shape fit now. */
+  async capacity(q: {
+    vcpu_count: number;
+    memory_mb: number;
+    cpu_policy?: string | undefined;
+  }): Promise<CapacityAnswer> {
+    return (await this.t.request('GET', '/v1/capacity', {
+      query: { vcpu_count: String(q.vcpu_count), memory_mb: String(q.memory_mb), cpu_policy: q.cpu_policy },
+    })) as CapacityAnswer;
   }
 
   /** listNodes is GET /v1/nodes (admin). */

@@ -13,3 +13,4 @@ export * from './vms.js';
 export * from './events.js';
 export * from './webhooks.js';
 export * from './lifecycle.js';
+export * from './capacity.js';

@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
     seed: Date.now() % 1_000_000,
   } as const;
   const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
-  const { vms, link } = createCore({
+  const { vms, link, placer } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<void> {
     events,
     webhooks,
     cordons,
+    placer,
     bands,
     adminTokenHash: hashToken(adminToken),
     overcommit: placement.cpu_overcommit,

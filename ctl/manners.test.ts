@@ -79,6 +79,8 @@ describe('vmpoolctl day-2 verbs against the real app', () => {
     const done = await x.admin(['nodes', 'drain', 'node-a', '--yes', '--timeout-s', '1']);
     expect(done.code).toBe(0);
     expect(done.stdout).toMatch(/second\s+\S+\s+\S+\s+stopped\s+stop\s+ok/);
+    const cap = await x.admin(['capacity', '--vcpus', '4', '--memory-mb', '4096']);
+    expect(cap.stdout).toMatch(/^\d+ more VM\(s\) of 4 vCPU \/ 4096 MiB \(dedicated\) fit now$/m);
     const list = await x.admin(['list', '--state', 'stopped']);
     expect(list.stdout.trimEnd().split('\n')).toHaveLength(3);
   });

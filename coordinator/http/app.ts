@@ -24,7 +24,9 @@ import { authenticate, bearerFromHeader, generateToken, type Principal } from '.
 import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
+import { registerCapacityRoutes } from './routes-capacity.js';
 import { registerEventRoutes } from './routes-events.js';
+import type { Placer } from '../placer/placer.js';
 import { registerImageRoutes } from './routes-images.js';
 import { registerLifecycleRoutes } from './routes-lifecycle.js';
 import type { Cordons } from '../nodes/cordons.js';
@@ -48,6 +50,8 @@ export interface AppDeps {
   webhooks: Webhooks;
   /** cordons are nodes closed to new placements */
   cordons: Cordons;
+  /** placer answers capacity what-if questions */
+  placer: Placer;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -185,6 +189,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   registerWebhookRoutes(app, d);
   registerLifecycleRoutes(app, d);
   registerImageRoutes(app, d);
+  registerCapacityRoutes(app, d);
   registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }

@@ -81,6 +81,7 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     verifyAudit: () => verify(auditPath),
     events: new EventRing(bus),
     cordons,
+    placer: core.placer,
     webhooks: new Webhooks({
       book: await WebhookBook.open(join(dirname(auditPath), 'webhooks.json')),
       bus,

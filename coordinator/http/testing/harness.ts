@@ -75,7 +75,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     default_band: o.bands?.[0]?.name ?? 'default',
   });
   const cordons = await Cordons.open(null);
-  const { vms, link } = createCore({
+  const { vms, link, placer } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -96,6 +96,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     events,
     webhooks,
     cordons,
+    placer,
     bands,
     adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
     overcommit: 4,
