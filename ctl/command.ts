@@ -12,6 +12,8 @@ export interface CommandContext {
   /** stdout/stderr write at once, for commands that print as things happen (events --follow) */
   stdout?: (text: string) => void;
   stderr?: (text: string) => void;
+  /** tty: a human watches a terminal (and did not ask for --json) */
+  tty?: boolean;
 }
 
 /** CommandResult is the raw answer (for --json), its human form, notes for stderr and an exit code. */

@@ -34,6 +34,36 @@ describe('vmpoolctl events', () => {
     expect(admin.stdout).toMatch(/node\.joined node_id=node-a/);
   });
 
+  it('spawn on a terminal shows each step as it happens, then the VM', async () => {
+    const x = await ctlAgainstApp();
+    const env = { VMPOOL_URL: 'http://coordinator.test:7700', VMPOOL_TOKEN: x.tenant.token };
+    const argv = [
+      'spawn',
+      '--name',
+      't-1',
+      '--vcpus',
+      '1',
+      '--memory-mb',
+      '512',
+      '--disk-gb',
+      '5',
+      '--image',
+      'debian',
+    ];
+    const r = await x.ctl(argv, env, { tty: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('  ✓'))).toEqual([
+      '  ✓ claimed (name, VMID and quota held)',
+      '  ✓ placed on node-a, NUMA node 0 (pass 1)',
+      '  ✓ sent to node-a',
+      '  ✓ running',
+    ]);
+    expect(r.stdout).toMatch(/^state:\s+running$/m);
+    // --json stays quiet
+    const q = await x.ctl(['--json', ...argv.map((a) => (a === 't-1' ? 't-2' : a))], env, { tty: true });
+    expect(q.stderr).toBe('');
+  });
+
   it('refuses an unexpected argument', async () => {
     const x = await ctlAgainstApp();
     const r = await x.ctl(['events', 'now']);

@@ -19,6 +19,8 @@ export interface RunIo {
   stderr: TextSink;
   fetch?: FetchFn;
   readFile?: (path: string) => string;
+  /** tty is true when stderr is a terminal: spawn then shows each step as it happens */
+  tty?: boolean;
 }
 
 /** run is the whole CLI: it parses argv, calls the coordinator, prints, and resolves to the exit code. */
@@ -66,6 +68,7 @@ async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
     readFile: io.readFile ?? ((p) => readFileSync(p, 'utf8')),
     stdout: (t) => void io.stdout.write(t),
     stderr: (t) => void io.stderr.write(t),
+    tty: io.tty === true && values.json !== true,
   });
   return emit(io, result, values.json === true);
 }

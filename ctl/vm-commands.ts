@@ -1,4 +1,5 @@
-import type { CreateVmBody, VmView } from '../api/index.js';
+import { ApiError, type CreateVmBody, type VmView } from '../api/index.js';
+import type { CoordinatorEvent } from '../shared/events.js';
 import type { OptionSpec } from '../shared/config.js';
 import { noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
@@ -78,6 +79,57 @@ function readJsonFile(ctx: CommandContext, path: string): unknown {
   }
 }
 
+/**
+ * spawnWatching creates without waiting, then follows the VM's own events (from seq 0, so none is
+ * missed) and prints each step as it happens: claimed, placed, sent, running — or the failure.
+ */
+async function spawnWatching(
+  ctx: CommandContext,
+  body: CreateVmBody,
+  key: string | undefined,
+): Promise<VmView> {
+  const vm = await ctx.client.createVm(body, { wait: false, idempotencyKey: key });
+  if (vm.state !== 'creating') return vm;
+  const stop = new AbortController();
+  try {
+    for await (const item of ctx.client.events({ vm: vm.id, since: 0 }, stop.signal)) {
+      if (!('event' in item)) continue;
+      const e = item.event;
+      const line = stepLine(e);
+      if (line) ctx.stderr?.(`  ✓ ${line}\n`);
+      if (e.type === 'vm.running') break;
+      if (e.type === 'vm.failed')
+        throw new ApiError(
+          'spawn_failed',
+          `Cannot start VM "${vm.name}": the node refused it (${e.code})`,
+          502,
+          {
+            code: 'spawn_failed',
+            agent_error: { code: e.code },
+          },
+        );
+    }
+  } finally {
+    stop.abort();
+  }
+  return ctx.client.getVm(vm.id);
+}
+
+function stepLine(e: CoordinatorEvent): string | null {
+  switch (e.type) {
+    case 'vm.claimed':
+      return 'claimed (name, VMID and quota held)';
+    case 'vm.placed':
+      return `placed on ${e.node_id}, NUMA node ${e.numa_node} (pass ${e.pass})`;
+    case 'vm.spawning':
+      return `sent to ${e.node_id}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+    case 'vm.running':
+      return 'running';
+    default:
+      return null;
+  }
+}
+
 const spawn: Command = {
   name: 'spawn',
   summary: 'create a VM from flags or a seed-003 spec file',
@@ -90,6 +142,11 @@ const spawn: Command = {
     const key = stringFlag(ctx.values, 'idempotency-key');
     if (key && bodies.length > 1)
       throw new CtlError('usage', 'Cannot use one --idempotency-key for several VMs: spawn them one by one');
+    if (ctx.tty && bodies.length === 1 && ctx.values['no-wait'] !== true) {
+      for (const n of notes) ctx.stderr?.(`${n}\n`);
+      const vm = await spawnWatching(ctx, bodies[0] as CreateVmBody, key);
+      return { raw: vm, human: formatVm(vm) };
+    }
     const vms: VmView[] = [];
     // in file order; the first refusal stops the rest and says which VMs were made before it
     for (const body of bodies) {
