@@ -1,6 +1,5 @@
 import { intFlag, noArgs, requiredInt, requiredString } from './args.js';
 import type { Command } from './command.js';
-import { CtlError } from './errors.js';
 import { formatPairs, formatTable } from './table.js';
 
 const tenantsCreate: Command = {
