@@ -133,7 +133,9 @@ describe('webhooks (the failure notifier)', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     up = true;
     const second = await setup({ webhookPath: path, now: () => Date.now() + 120_000 });
-    await until(() => rx.got.length === 2);
+    // the receiver has the POST before the notifier has read its answer: wait for the figure
+    await until(() => second.webhooks.get(made.body.id).stats.delivered === 1);
+    expect(rx.got).toHaveLength(2);
     expect(second.webhooks.get(made.body.id).stats).toMatchObject({
       delivered: 1,
       failed_attempts: 1,
