@@ -11,7 +11,8 @@ export class VmError extends VmpoolError {
       | 'spawn_failed'
       | 'image_not_found'
       | 'conflict'
-      | 'ambiguous',
+      | 'ambiguous'
+      | 'forbidden',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {
