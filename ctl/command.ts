@@ -11,6 +11,11 @@ export interface CommandContext {
   /** repeated holds every value of the command's repeatable flags (--tag, --ssh-key) */
   repeated: Record<string, string[]>;
   readFile: (path: string) => string;
+  /** stdout/stderr write at once, for commands that print as things happen (events --follow) */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
+  /** tty: a human watches a terminal (and did not ask for --json) */
+  tty?: boolean;
 }
 
 /** CommandResult is the raw answer (for --json), its human form, notes for stderr and an exit code. */

@@ -9,6 +9,7 @@ import {
   CreateVmQuerySchema,
   CreateVmSchema,
   DestroyVmQuerySchema,
+  ListVmsQuerySchema,
   VmIdParamSchema,
   type VmList,
   type VmView,
@@ -21,7 +22,17 @@ import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
+import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
+import { registerCapacityRoutes } from './routes-capacity.js';
+import { registerEventRoutes } from './routes-events.js';
+import type { Placer } from '../placer/placer.js';
+import { registerImageRoutes } from './routes-images.js';
+import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import type { Cordons } from '../nodes/cordons.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+import type { Webhooks } from '../webhooks/dispatcher.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
@@ -39,6 +50,14 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditLog;
   verifyAudit: () => Promise<unknown>;
+  /** events is the ring of recent bus events behind GET /v1/events */
+  events: EventRing;
+  /** webhooks is the failure notifier behind /v1/webhooks */
+  webhooks: Webhooks;
+  /** cordons are nodes closed to new placements */
+  cordons: Cordons;
+  /** placer answers capacity what-if questions */
+  placer: Placer;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -157,7 +176,9 @@ export function createApp(d: AppDeps): Hono<Env> {
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
     },
   );
-  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) } satisfies VmList));
+  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) =>
+    c.json({ vms: d.vms.list(caller(c.get('principal')), c.req.valid('query')) } satisfies VmList),
+  );
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
@@ -199,6 +220,12 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  registerEventRoutes(app, d);
+  registerWebhookRoutes(app, d);
+  registerLifecycleRoutes(app, d);
+  registerImageRoutes(app, d);
+  registerCapacityRoutes(app, d);
+  registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }
 
