@@ -52,7 +52,7 @@ async function inspect(o: AgentConfig): Promise<number> {
     log.warn('libvirt unreachable; KVM reported unusable', { err });
     return null;
   });
-  const topo = await detectTopology(hv, o);
+  const topo = await detectTopology(hv, o, { fresh: true });
   await hv?.close();
   process.stdout.write(o.json ? `${JSON.stringify(topo, null, 2)}\n` : renderTopologyTable(topo));
   return 0;
@@ -66,7 +66,7 @@ async function run(o: AgentConfig): Promise<number> {
     throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
   const nodeId = nodeIdOf(o);
   const nodeLog = log.child({ node_id: nodeId });
-  const host = await openHost(o, nodeLog);
+  const host = await openHost(o, nodeLog, { freshKvmProbe: true });
   const unlock = await lockImagesDir(host.imagesDir);
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
   const bootId = newBootId();

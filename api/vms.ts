@@ -65,6 +65,13 @@ export const DestroyVmQuerySchema = z.strictObject({ keep_disk: BooleanQuerySche
 /** VmIdParamSchema is the `{id}` of /v1/vms/{id}. */
 export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });
 
+/** VmNetworkView is how to reach a VM; on user networking `ssh` is a 127.0.0.1 forward on its node. */
+export interface VmNetworkView {
+  mac: string;
+  addresses: string[];
+  ssh: { host: string; port: number } | null;
+}
+
 /** VmView is a VM as the API shows it: the record plus node, NUMA node, pins and the live state. */
 export interface VmView {
   id: string;
@@ -86,6 +93,8 @@ export interface VmView {
   placement_pass: number | null;
   /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
   stats: Record<string, number | string | boolean> | null;
+  /** network is how to reach the VM: MAC, guest addresses, SSH host and port (null until the node says) */
+  network: VmNetworkView | null;
   created_at: string;
   updated_at: string;
 }

@@ -37,6 +37,13 @@ export const TopologySchema = z.strictObject({
 /** VmStateSchema is a VM's observed state as an agent reports it. */
 export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']);
 
+/** VmNetworkSchema is how to reach a VM: MAC, guest addresses and SSH (a 127.0.0.1 forward or the guest's own address). */
+export const VmNetworkSchema = z.strictObject({
+  mac: z.string().max(17),
+  addresses: z.array(z.string().max(64)).max(16),
+  ssh: z.strictObject({ host: z.string().max(64), port: z.number().int().min(1).max(65_535) }).nullable(),
+});
+
 /** VmReportSchema is one VM as the agent knows it (from its sidecar and libvirt). */
 export const VmReportSchema = z.strictObject({
   vm_id: z.string().max(64),
@@ -52,6 +59,7 @@ export const VmReportSchema = z.strictObject({
   cpu_policy: z.enum(['dedicated', 'shared']),
   domain_uuid: z.string().max(64).nullable(),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  network: VmNetworkSchema.optional(),
 });
 
 const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
@@ -184,6 +192,8 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */
 export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
+/** VmNetwork is how to reach a VM. */
+export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
 /** Hello is the agent's opening message. */

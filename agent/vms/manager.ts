@@ -8,7 +8,7 @@ import type { Logger } from '../../shared/log.js';
 import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { InstanceState, VmBackend } from '../backends/backend.js';
+import type { InstanceState, VmBackend, VmNetworkPlan } from '../backends/backend.js';
 import type { SidecarStore } from '../sidecar/store.js';
 import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
 import type { HostView } from '../validate/host-view.js';
@@ -185,9 +185,11 @@ export class VmManager {
       });
     });
     failpoint('spawn:accepted');
-    let s = await this.save(
-      newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
-    ).catch(async (err: unknown) => {
+    const network = await this.planNetwork(spec, vmId);
+    let s = await this.save({
+      ...newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
+      ...(network ? { network: { ...network, addresses: [...network.addresses] } } : {}),
+    }).catch(async (err: unknown) => {
       // no sidecar means nothing to roll back but the folder just made (e.g. ENOSPC on the first write)
       await removeEmptyDir(dirname(spec.disk_path));
       throw err;
@@ -197,6 +199,7 @@ export class VmManager {
     try {
       await this.#o.backend.create(s.spec, {
         vmId,
+        ...(network ? { network } : {}),
         from: 'accepted',
         onPhase: async (phase) => {
           s = await this.save({ ...s, phase });
@@ -225,6 +228,15 @@ export class VmManager {
       });
       throw err;
     }
+  }
+
+  /** planNetwork asks the backend for the VM's MAC and SSH forward, avoiding ports other VMs hold. */
+  private async planNetwork(spec: SpawnSpec, vmId: string): Promise<VmNetworkPlan | undefined> {
+    if (!this.#o.backend.planNetwork) return undefined;
+    const taken = new Set(
+      [...this.#vms.values()].flatMap((s) => (s.network?.ssh_port !== undefined ? [s.network.ssh_port] : [])),
+    );
+    return this.#o.backend.planNetwork(spec, vmId, taken);
   }
 
   /**

@@ -10,13 +10,14 @@ import {
   type Heartbeat,
   type Hello,
   PROTOCOL_VERSION,
+  type VmReport,
 } from '../../shared/protocol.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
-export type AgentAnswer = { ok: boolean; vm?: unknown; error?: { code: string; message: string } };
+export type AgentAnswer = { ok: boolean; vm?: VmReport; error?: { code: string; message: string } };
 
 /** LinkEvents are the coordinator's reactions to agents arriving, reporting and answering. */
 export interface LinkEvents {

@@ -104,7 +104,10 @@ export class Spawner {
       await this.release(vm.id, err, requestId);
       throw err;
     }
-    if (answer.ok) return { kind: 'running', vm: await this.o.claims.markRunning(vm.id, requestId) };
+    if (answer.ok) {
+      const running = await this.o.claims.markRunning(vm.id, requestId, answer.vm?.network);
+      return { kind: 'running', vm: running };
+    }
     const code = answer.error?.code ?? 'spawn_failed';
     if (STALE_CLAIM_CODES.has(code) && canRetry) return { kind: 'retry', reason: code };
     // the agent's message names host paths and other VMs: it goes to the log and audit, not to the tenant
