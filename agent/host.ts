@@ -12,6 +12,7 @@ import {
   openLibvirtConnection,
   type PinSource,
 } from './backends/libvirt/index.js';
+import { imageVirtualSize } from './disk/qemu-img.js';
 import { checkKvm } from './kvm-check.js';
 import { SidecarStore } from './sidecar/store.js';
 import { readHostTopology } from './topology/index.js';
@@ -99,6 +100,16 @@ export async function baseImages(imagesDir: string): Promise<string[]> {
     .filter((n) => n.endsWith('.qcow2'))
     .map((n) => n.slice(0, -'.qcow2'.length))
     .sort();
+}
+
+/** baseImageSizes reads each base image's virtual size (bytes); unreadable images are left out. */
+export async function baseImageSizes(imagesDir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of await baseImages(imagesDir)) {
+    const size = await imageVirtualSize(join(imagesDir, 'base', `${name}.qcow2`)).catch(() => null);
+    if (size !== null) out[name] = size;
+  }
+  return out;
 }
 
 /** nodeIdOf is the configured node id or the hostname. */

@@ -8,7 +8,7 @@ import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
 import { SpawnSpecSchema } from '../shared/spec.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
-import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
+import { baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { lockImagesDir } from './lock.js';
@@ -88,6 +88,7 @@ async function run(o: AgentConfig): Promise<number> {
       agent_version: AGENT_VERSION,
       images_dir: host.imagesDir,
       images: await baseImages(host.imagesDir),
+      image_sizes: await baseImageSizes(host.imagesDir),
     }),
   });
   link.start();

@@ -33,6 +33,18 @@ else
   log "packages already installed"
 fi
 
+# --- real guests (issue 10): guest image build, SSH client for the demo and tests ---
+GUEST_PKGS=(mmdebstrap fdisk e2fsprogs grub-pc-bin openssh-client)
+if ! dpkg-query -W -f='${Status}\n' "${GUEST_PKGS[@]}" 2>/dev/null | grep -vq 'install ok installed' &&
+   [ "$(dpkg-query -W -f='${Status}\n' "${GUEST_PKGS[@]}" 2>/dev/null | wc -l)" -eq "${#GUEST_PKGS[@]}" ]; then
+  log "guest image packages already installed"
+else
+  log "installing ${GUEST_PKGS[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}" ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}"; }
+fi
+# --- end real guests ---
+
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
 getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu

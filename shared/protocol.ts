@@ -81,6 +81,8 @@ export const HelloSchema = z.strictObject({
   images_dir: z.string().max(4096),
   /** images are the base image names available under images_dir/base (without .qcow2) */
   images: z.array(z.string().max(128)).max(1024),
+  /** image_sizes are the base images' virtual sizes in bytes, so a too-small disk is refused up front */
+  image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
 });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */

@@ -12,6 +12,7 @@ import type { InstanceState, VmBackend, VmNetworkPlan } from '../backends/backen
 import type { SidecarStore } from '../sidecar/store.js';
 import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
 import type { HostView } from '../validate/host-view.js';
+import { imageVirtualSize } from '../disk/qemu-img.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
 import { type RecoveryReport, recoverVms } from './recovery.js';
@@ -176,6 +177,7 @@ export class VmManager {
     if (existing && existing.phase === 'done') return reportOf(existing);
     validateSpawn(spec, this.hostView(vmId));
     await this.checkUnclaimed(spec);
+    await checkDiskSize(spec);
     // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
     await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 }).catch((err: unknown) => {
       throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
@@ -278,6 +280,17 @@ export class VmManager {
     this.#chain = next.catch(() => undefined);
     return next;
   }
+}
+
+/** checkDiskSize refuses a root disk smaller than its base image's virtual size, naming both, before anything is made. */
+async function checkDiskSize(spec: SpawnSpec): Promise<void> {
+  const bytes = await imageVirtualSize(spec.base_image_path).catch(() => null);
+  if (bytes === null || spec.disk_size_gb * 1024 ** 3 >= bytes) return;
+  throw new SpawnValidationError(
+    'disk_too_small',
+    'disk_size_gb',
+    `Cannot spawn VM: disk_size_gb ${spec.disk_size_gb} is smaller than the base image (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
+  );
 }
 
 /** observedOf maps an instance state (or its absence) to a sidecar's observed state. */

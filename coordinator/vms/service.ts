@@ -7,7 +7,7 @@ import type { PlacementResult } from '../placement/types.js';
 import type { Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
-import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
+import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
@@ -80,6 +80,7 @@ export class VmService {
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
     const state = this.o.claims.state();
     admit(state, tenantId, req);
+    checkDiskSize(req, this.o.placer.imageSize(req.image));
     const { vmid, band } = allocateVmid(this.o.bands, state, req);
     const id = randomUUID();
     const result = this.o.placer.place(req, tenantId, id, new Set());

@@ -69,11 +69,11 @@ export function probeBootSector(iterations = PROBE_LOOP_ITERATIONS): Buffer {
 }
 
 /** probeDomainXml is the probe guest: type='kvm', 16 MiB, the boot sector as its disk, serial logged. */
-export function probeDomainXml(name: string, diskPath: string, logPath: string): string {
+export function probeDomainXml(name: string, diskPath: string, logPath: string, virtType = 'kvm'): string {
   return renderXml(
     el(
       'domain',
-      { type: 'kvm' },
+      { type: virtType },
       el('name', {}, name),
       el('memory', { unit: 'MiB' }, 16),
       el('vcpu', {}, 1),
@@ -88,7 +88,6 @@ export function probeDomainXml(name: string, diskPath: string, logPath: string):
           el('driver', { name: 'qemu', type: 'raw' }),
           el('source', { file: diskPath }),
           el('target', { dev: 'hda', bus: 'ide' }),
-          el('readonly'),
         ),
         el('serial', { type: 'pty' }, el('log', { file: logPath, append: 'off' })),
         el('memballoon', { model: 'none' }),
@@ -101,7 +100,13 @@ export function probeDomainXml(name: string, diskPath: string, logPath: string):
  * probeKvm proves KVM by running a guest: the probe domain must print its marker within timeoutMs.
  * A /dev/kvm that opens but emulates (nested PVM without vmx/svm) fails here with the reason.
  */
-export async function probeKvm(hv: Hypervisor, dir: string, timeoutMs: number): Promise<KvmProbeResult> {
+export async function probeKvm(
+  hv: Hypervisor,
+  dir: string,
+  timeoutMs: number,
+  /** virtType 'qemu' runs the same probe under TCG (tests: the marker path works) */
+  virtType: 'kvm' | 'qemu' = 'kvm',
+): Promise<KvmProbeResult> {
   const name = `vmpool-kvm-probe-${randomUUID().slice(0, 8)}`;
   const disk = join(dir, `${name}.img`);
   const log = join(dir, `${name}.log`);
@@ -109,7 +114,7 @@ export async function probeKvm(hv: Hypervisor, dir: string, timeoutMs: number): 
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await writeFile(disk, probeBootSector(), { mode: 0o644 });
   try {
-    await hv.defineXml(probeDomainXml(name, disk, log));
+    await hv.defineXml(probeDomainXml(name, disk, log, virtType));
     await hv.start(name);
     while (Date.now() - start < timeoutMs) {
       const out = await readFile(log, 'latin1').catch(() => '');
