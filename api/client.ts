@@ -3,7 +3,7 @@ import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { CreateVmBody, VmList, VmView } from './vms.js';
+import type { ConsoleLog, CreateVmBody, VmList, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -54,6 +54,13 @@ export class VmpoolClient {
     await this.t.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`, {
       query: { keep_disk: o.keepDisk ? 'true' : undefined },
     });
+  }
+
+  /** consoleLog is GET /v1/vms/{id}/console-log: the last `bytes` of the VM's serial console. */
+  async consoleLog(id: string, o: { bytes?: number | undefined } = {}): Promise<ConsoleLog> {
+    return (await this.t.request('GET', `/v1/vms/${encodeURIComponent(id)}/console-log`, {
+      query: { bytes: o.bytes?.toString() },
+    })) as ConsoleLog;
   }
 
   /** listNodes is GET /v1/nodes (admin). */

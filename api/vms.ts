@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserConfigSchema } from '../shared/spec.js';
-import { BooleanQuerySchema, IdParamSchema } from './query.js';
+import { BooleanQuerySchema, IdParamSchema, limitQuerySchema } from './query.js';
 
 /** VM_LABEL_RE keeps tenant-chosen VM names short and safe as part of a libvirt domain name. */
 const VM_LABEL_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -61,6 +61,15 @@ export const CreateVmQuerySchema = z.strictObject({ wait: BooleanQuerySchema.def
 
 /** DestroyVmQuerySchema is DELETE /v1/vms/{id}'s query: `keep_disk=true` leaves the disks on the node. */
 export const DestroyVmQuerySchema = z.strictObject({ keep_disk: BooleanQuerySchema.default(false) });
+
+/** ConsoleLogQuerySchema is GET /v1/vms/{id}/console-log's query: how many trailing bytes (default 64 KiB). */
+export const ConsoleLogQuerySchema = z.strictObject({ bytes: limitQuerySchema(1_048_576, 65_536) });
+
+/** ConsoleLog is GET /v1/vms/{id}/console-log: the tail of the VM's serial console. */
+export interface ConsoleLog {
+  vm_id: string;
+  text: string;
+}
 
 /** VmIdParamSchema is the `{id}` of /v1/vms/{id}. */
 export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });

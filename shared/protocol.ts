@@ -113,12 +113,22 @@ export const DestroyResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** ConsoleLogResultSchema answers a console_log: the tail of the VM's serial console log. */
+export const ConsoleLogResultSchema = z.strictObject({
+  type: z.literal('console_log_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  text: z.string().max(1_048_576).optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** AgentMessageSchema is every message an agent may send. */
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   HeartbeatSchema,
   SpawnResultSchema,
   DestroyResultSchema,
+  ConsoleLogResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -184,12 +194,21 @@ export const DestroySchema = z.strictObject({
   keep_disk: z.boolean().optional(),
 });
 
+/** ConsoleLogSchema asks the agent for the last max_bytes of a VM's serial console log. */
+export const ConsoleLogSchema = z.strictObject({
+  type: z.literal('console_log'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  max_bytes: z.number().int().min(1).max(1_048_576),
+});
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
+  ConsoleLogSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */

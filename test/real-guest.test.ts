@@ -79,6 +79,18 @@ describe('a real guest through the coordinator', () => {
     if (!inspected.kvm) expect(inspected.kvm_reason).toMatch(/probe|dev\/kvm|capabilities/);
   }, 60_000);
 
+  it('refuses a disk smaller than the image with a 422 naming both sizes, creating nothing', async () => {
+    const r = await coord.api('POST', '/v1/vms', {
+      token: tenant.token,
+      body: { name: `${MARK}-small`, vcpu_count: 1, memory_mb: 256, disk_size_gb: 1, image: 'debian12' },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(422);
+    expect(r.body.code).toBe('disk_too_small');
+    expect(r.body.detail ?? r.body.message ?? JSON.stringify(r.body)).toMatch(/disk_size_gb 1 .*\(2 GiB\)/);
+    expect((await coord.api('GET', '/v1/vms', { token: tenant.token })).body.vms).toEqual([]);
+    expect(existsSync(join(imagesDir, 'vms'))).toBe(false);
+  });
+
   it('spawns the image with a user and key and shows its MAC, address and SSH forward', async () => {
     const pub = (await readFile(join(keyDir, 'id.pub'), 'utf8')).trim();
     const r = await coord.api('POST', '/v1/vms', {
@@ -120,11 +132,25 @@ describe('a real guest through the coordinator', () => {
     SSH_BOUND_MS + 30_000,
   );
 
-  it('logs the serial console next to the disk', async () => {
-    const vmDir = join(imagesDir, 'vms', vm.id);
-    const log = await readFile(join(vmDir, 'console.log'), 'latin1');
+  it('logs the serial console next to the disk and shows its tail through the API and vmpoolctl', async () => {
+    const log = await readFile(join(imagesDir, 'vms', vm.id, 'console.log'), 'latin1');
     expect(log).toMatch(/Linux version .*cloud-amd64/);
-  });
+    const r = await coord.api('GET', `/v1/vms/${vm.id}/console-log?bytes=200000`, { token: tenant.token });
+    expect(r.status).toBe(200);
+    expect(r.body.text).toMatch(/login:/);
+    const ctl = await exec(
+      'node',
+      [join(ROOT, 'dist/ctl/main.js'), 'console-log', vm.id, '--bytes', '4096'],
+      {
+        env: { ...process.env, VMPOOL_URL: coord.url, VMPOOL_TOKEN: tenant.token },
+      },
+    );
+    expect(ctl.stdout.length).toBeGreaterThan(0);
+    expect(ctl.stdout.length).toBeLessThanOrEqual(4097);
+    const other = await createTenant(coord, 'e2e-guest-other');
+    const hidden = await coord.api('GET', `/v1/vms/${vm.id}/console-log`, { token: other.token });
+    expect(hidden.status).toBe(404);
+  }, 60_000);
 
   it('DELETE leaves no domain and no file', async () => {
     const r = await coord.api('DELETE', `/v1/vms/${vm.id}`, { token: tenant.token });

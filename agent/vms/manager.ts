@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { readTail } from './tail.js';
 import { errorMessage, VmpoolError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
@@ -66,6 +67,13 @@ export class VmManager {
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
   destroy(ref: string, opts: { keepDisk?: boolean } = {}): Promise<void> {
     return this.serial(() => this.destroyNow(ref, opts));
+  }
+
+  /** consoleLog is the last maxBytes of a VM's serial console log ('' before the guest wrote anything). */
+  async consoleLog(ref: string, maxBytes: number): Promise<string> {
+    const s = this.#vms.get(ref) ?? [...this.#vms.values()].find((v) => v.name === ref);
+    if (!s) throw new VmNotFoundError(ref);
+    return readTail(join(dirname(s.spec.disk_path), 'console.log'), maxBytes);
   }
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */

@@ -24,6 +24,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
+import { registerConsoleRoutes } from './routes-console.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -131,6 +132,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
+  registerConsoleRoutes(app, d.vms, caller);
   app.delete('/v1/vms/:id', paramsOf(VmIdParamSchema), queryOf(DestroyVmQuerySchema), async (c) => {
     const keepDisk = c.req.valid('query').keep_disk;
     await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), { keepDisk });
@@ -173,7 +175,8 @@ function tenantIdOf(p: Principal): string {
   return p.tenant.id;
 }
 
-function caller(p: Principal): Caller {
+/** caller turns the authenticated principal into the service's caller. */
+export function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 

@@ -17,7 +17,12 @@ import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
-export type AgentAnswer = { ok: boolean; vm?: VmReport; error?: { code: string; message: string } };
+export type AgentAnswer = {
+  ok: boolean;
+  vm?: VmReport;
+  text?: string;
+  error?: { code: string; message: string };
+};
 
 /** LinkEvents are the coordinator's reactions to agents arriving, reporting and answering. */
 export interface LinkEvents {
@@ -129,6 +134,7 @@ export class AgentLinkServer {
         this.answer(msg.request_id, node, {
           ok: msg.ok,
           vm: 'vm' in msg ? msg.vm : undefined,
+          ...('text' in msg ? { text: msg.text } : {}),
           error: msg.error,
         });
       }

@@ -119,6 +119,13 @@ export class VmService {
     await this.o.claims.forget(vm, { keepDisk, source });
   }
 
+  /** consoleLog is the tail of a VM's serial console, read from its node. */
+  async consoleLog(vmId: string, caller: Caller, maxBytes: number): Promise<string> {
+    const vm = this.visible(vmId, caller);
+    if (!vm.node_id) throw new VmError('conflict', 'Cannot read the console: the VM is on no node');
+    return this.o.spawner.consoleLogOnNode(vm, maxBytes);
+  }
+
   /** get shows one VM the caller may see. */
   get(vmId: string, caller: Caller): VmView {
     return this.view(this.visible(vmId, caller));

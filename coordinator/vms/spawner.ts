@@ -51,6 +51,21 @@ export class Spawner {
     }
   }
 
+  /** consoleLogOnNode asks the VM's node for the tail of its serial console log. */
+  async consoleLogOnNode(vm: VmRecord, maxBytes: number): Promise<string> {
+    const msg = {
+      type: 'console_log',
+      request_id: newRequestId(),
+      vm_id: vm.id,
+      max_bytes: maxBytes,
+    } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 15_000);
+    if (answer.ok) return answer.text ?? '';
+    throw new VmError('conflict', `Cannot read the console of VM "${vm.name}": the node refused`, {
+      details: { agent_error: { code: answer.error?.code } },
+    });
+  }
+
   /** destroyOnNode asks the VM's node to destroy it; a node that no longer has it counts as done. */
   async destroyOnNode(vm: VmRecord, keepDisk: boolean): Promise<void> {
     const msg = { type: 'destroy', request_id: newRequestId(), vm_id: vm.id, keep_disk: keepDisk } as const;
