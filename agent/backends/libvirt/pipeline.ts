@@ -65,8 +65,13 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
   },
   {
     phase: 'seed_iso',
-    async run({ spec, vmId }) {
-      const files = buildSeedFiles({ instanceId: vmId, hostname: spec.name, users: spec.user_configs });
+    async run({ spec, vmId, network }) {
+      const files = buildSeedFiles({
+        instanceId: vmId,
+        hostname: spec.name,
+        users: spec.user_configs,
+        network: { macAddress: network?.mac ?? macFor(vmId) },
+      });
       await writeSeedIso(files, spec.cloud_init_iso_path);
     },
   },
