@@ -10,7 +10,7 @@ import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
 import { SpawnSpecSchema } from '../shared/spec.js';
 import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
-import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
+import { baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { fileCredential } from './link/credential.js';
@@ -65,7 +65,7 @@ async function inspect(o: AgentConfig): Promise<number> {
     log.warn('libvirt unreachable; KVM reported unusable', { err });
     return null;
   });
-  const topo = await detectTopology(hv, o);
+  const topo = await detectTopology(hv, o, { fresh: true });
   await hv?.close();
   const tuning = await readTuning(String(o['sysfs-root']));
   process.stdout.write(
@@ -84,7 +84,7 @@ async function run(o: AgentConfig): Promise<number> {
     throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
   const nodeId = nodeIdOf(o);
   const nodeLog = log.child({ node_id: nodeId });
-  const host = await openHost(o, nodeLog);
+  const host = await openHost(o, nodeLog, { freshKvmProbe: true });
   const unlock = await lockImagesDir(host.imagesDir);
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
   const tuning = await readTuning(String(o['sysfs-root']));
@@ -120,6 +120,7 @@ async function run(o: AgentConfig): Promise<number> {
       images_dir: host.imagesDir,
       images: await baseImages(host.imagesDir),
       tuning: tuning.checks,
+      image_sizes: await baseImageSizes(host.imagesDir),
     }),
   });
   link.start();

@@ -85,6 +85,18 @@ export const AgentConfigSchema = z
     ),
     'dev-kvm': textOption({ env: 'VMPOOL_DEV_KVM', help: 'KVM device to probe' }, '/dev/kvm'),
     'no-kvm': boolOption({ env: 'VMPOOL_NO_KVM', help: 'never use KVM: run guests under TCG emulation' }),
+    'no-kvm-probe': boolOption({
+      env: 'VMPOOL_NO_KVM_PROBE',
+      help: 'trust /dev/kvm without booting the KVM probe guest (forces KVM where it opens)',
+    }),
+    'kvm-probe-timeout-ms': numberOption(
+      {
+        env: 'VMPOOL_KVM_PROBE_TIMEOUT_MS',
+        help: 'how long the KVM probe guest may take to print its marker',
+      },
+      5000,
+      wholeAtLeast(100),
+    ),
     'user-network': boolOption({
       env: 'VMPOOL_USER_NETWORK',
       help: 'give VMs without a bridge a user-mode NIC',

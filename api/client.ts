@@ -8,7 +8,7 @@ import { readSse } from './sse.js';
 import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
+import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -155,6 +155,13 @@ export class VmpoolClient {
     return (await this.t.request('GET', '/v1/capacity', {
       query: { vcpu_count: String(q.vcpu_count), memory_mb: String(q.memory_mb), cpu_policy: q.cpu_policy },
     })) as CapacityAnswer;
+  }
+
+  /** consoleLog is GET /v1/vms/{id}/console-log: the last `bytes` of the VM's serial console. */
+  async consoleLog(id: string, o: { bytes?: number | undefined } = {}): Promise<ConsoleLog> {
+    return (await this.t.request('GET', `/v1/vms/${encodeURIComponent(id)}/console-log`, {
+      query: { bytes: o.bytes?.toString() },
+    })) as ConsoleLog;
   }
 
   /** listNodes is GET /v1/nodes (admin). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserConfigSchema } from '../shared/spec.js';
-import { BooleanQuerySchema, IdParamSchema } from './query.js';
+import { BooleanQuerySchema, IdParamSchema, limitQuerySchema } from './query.js';
 
 /** VM_LABEL_RE keeps tenant-chosen VM names short and safe as part of a libvirt domain name. */
 const VM_LABEL_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -76,8 +76,24 @@ export const ListVmsQuerySchema = z.strictObject({
 /** VmListQuery is what a client may filter GET /v1/vms by. */
 export type VmListQuery = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string | undefined>>;
 
+/** ConsoleLogQuerySchema is GET /v1/vms/{id}/console-log's query: how many trailing bytes (default 64 KiB). */
+export const ConsoleLogQuerySchema = z.strictObject({ bytes: limitQuerySchema(1_048_576, 65_536) });
+
+/** ConsoleLog is GET /v1/vms/{id}/console-log: the tail of the VM's serial console. */
+export interface ConsoleLog {
+  vm_id: string;
+  text: string;
+}
+
 /** VmIdParamSchema is the `{id}` of /v1/vms/{id}. */
 export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });
+
+/** VmNetworkView is how to reach a VM; on user networking `ssh` is a 127.0.0.1 forward on its node. */
+export interface VmNetworkView {
+  mac: string;
+  addresses: string[];
+  ssh: { host: string; port: number } | null;
+}
 
 /** VmView is a VM as the API shows it: the record plus node, NUMA node, pins and the live state. */
 export interface VmView {
@@ -100,6 +116,8 @@ export interface VmView {
   placement_pass: number | null;
   /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
   stats: Record<string, number | string | boolean> | null;
+  /** network is how to reach the VM: MAC, guest addresses, SSH host and port (null until the node says) */
+  network: VmNetworkView | null;
   created_at: string;
   updated_at: string;
 }

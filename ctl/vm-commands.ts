@@ -1,7 +1,7 @@
 import { ApiError, type CreateVmBody, type VmView } from '../api/index.js';
 import type { CoordinatorEvent } from '../shared/events.js';
 import type { OptionSpec } from '../shared/config.js';
-import { noArgs, onePositional, stringFlag } from './args.js';
+import { intFlag, noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { CtlError } from './errors.js';
 import {
@@ -229,6 +229,18 @@ const show: Command = {
   },
 };
 
+const consoleLog: Command = {
+  name: 'console-log',
+  summary: "show the tail of a VM's serial console (boot evidence), read from its node",
+  usage: 'vmpoolctl console-log ID [--bytes N]',
+  options: [{ flag: 'bytes', type: 'string', help: 'how many trailing bytes (default 65536)' }],
+  async run(ctx) {
+    const id = onePositional(ctx.args, 'VM id');
+    const r = await ctx.client.consoleLog(id, { bytes: intFlag(ctx.values, 'bytes') });
+    return { raw: r, human: r.text.endsWith('\n') || r.text === '' ? r.text : `${r.text}\n` };
+  },
+};
+
 const destroy: Command = {
   name: 'destroy',
   summary: 'destroy a VM and free its threads',
@@ -246,4 +258,4 @@ const destroy: Command = {
 };
 
 /** VM_COMMANDS are the tenant-facing VM verbs. */
-export const VM_COMMANDS: readonly Command[] = [spawn, dryRun, list, show, destroy];
+export const VM_COMMANDS: readonly Command[] = [spawn, dryRun, list, show, consoleLog, destroy];

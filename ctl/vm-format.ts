@@ -42,6 +42,9 @@ export function formatVm(v: VmView): string {
     ['memory nodeset', v.memory_nodeset === null ? null : `${v.memory_nodeset} (strict)`],
     ['placement pass', v.placement_pass],
     ['tags', v.tags.length ? v.tags.join(', ') : null],
+    ['mac', v.network?.mac ?? null],
+    ['addresses', v.network?.addresses.length ? v.network.addresses.join(', ') : null],
+    ['ssh', v.network?.ssh ? `ssh -p ${v.network.ssh.port} USER@${v.network.ssh.host}` : null],
     ['created', v.created_at],
     ['updated', v.updated_at],
   ]);

@@ -49,6 +49,17 @@ if [ "${#ops_missing[@]}" -gt 0 ]; then
   rm -f /usr/sbin/policy-rc.d
 fi
 # --- end operations ---
+# --- real guests (issue 10): guest image build, SSH client for the demo and tests ---
+GUEST_PKGS=(mmdebstrap fdisk e2fsprogs grub-pc-bin openssh-client)
+if ! dpkg-query -W -f='${Status}\n' "${GUEST_PKGS[@]}" 2>/dev/null | grep -vq 'install ok installed' &&
+   [ "$(dpkg-query -W -f='${Status}\n' "${GUEST_PKGS[@]}" 2>/dev/null | wc -l)" -eq "${#GUEST_PKGS[@]}" ]; then
+  log "guest image packages already installed"
+else
+  log "installing ${GUEST_PKGS[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}" ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}"; }
+fi
+# --- end real guests ---
 
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu

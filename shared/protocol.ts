@@ -37,6 +37,13 @@ export const TopologySchema = z.strictObject({
 /** VmStateSchema is a VM's observed state as an agent reports it. */
 export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']);
 
+/** VmNetworkSchema is how to reach a VM: MAC, guest addresses and SSH (a 127.0.0.1 forward or the guest's own address). */
+export const VmNetworkSchema = z.strictObject({
+  mac: z.string().max(17),
+  addresses: z.array(z.string().max(64)).max(16),
+  ssh: z.strictObject({ host: z.string().max(64), port: z.number().int().min(1).max(65_535) }).nullable(),
+});
+
 /** VmReportSchema is one VM as the agent knows it (from its sidecar and libvirt). */
 export const VmReportSchema = z.strictObject({
   vm_id: z.string().max(64),
@@ -52,6 +59,7 @@ export const VmReportSchema = z.strictObject({
   cpu_policy: z.enum(['dedicated', 'shared']),
   domain_uuid: z.string().max(64).nullable(),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  network: VmNetworkSchema.optional(),
 });
 
 /** TuningCheckSchema is one host tuning check (agent/tuning): ok null = not applicable here. */
@@ -109,6 +117,8 @@ export const HelloSchema = z.strictObject({
   images: z.array(z.string().max(128)).max(1024),
   /** tuning is the seed-003 host tuning checks (governor, numa_balancing, THP); older agents omit it */
   tuning: z.array(TuningCheckSchema).max(16).optional(),
+  /** image_sizes are the base images' virtual sizes in bytes, so a too-small disk is refused up front */
+  image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
 });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */
@@ -149,6 +159,15 @@ export const PowerResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** ConsoleLogResultSchema answers a console_log: the tail of the VM's serial console log. */
+export const ConsoleLogResultSchema = z.strictObject({
+  type: z.literal('console_log_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  text: z.string().max(1_048_576).optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** AgentMessageSchema is every message an agent may send. */
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
@@ -156,6 +175,7 @@ export const AgentMessageSchema = z.discriminatedUnion('type', [
   SpawnResultSchema,
   DestroyResultSchema,
   PowerResultSchema,
+  ConsoleLogResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -237,6 +257,14 @@ export const PowerSchema = z.strictObject({
   timeout_ms: z.number().int().min(0).max(3_600_000),
 });
 
+/** ConsoleLogSchema asks the agent for the last max_bytes of a VM's serial console log. */
+export const ConsoleLogSchema = z.strictObject({
+  type: z.literal('console_log'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  max_bytes: z.number().int().min(1).max(1_048_576),
+});
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
@@ -244,10 +272,13 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   SpawnSchema,
   DestroySchema,
   PowerSchema,
+  ConsoleLogSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */
 export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
+/** VmNetwork is how to reach a VM. */
+export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
 /** Hello is the agent's opening message. */

@@ -28,6 +28,18 @@ export async function imageFormat(path: string, qemuImg = 'qemu-img'): Promise<s
   }
 }
 
+/** imageVirtualSize reads a disk image's virtual size in bytes with `qemu-img info`. */
+export async function imageVirtualSize(path: string, qemuImg = 'qemu-img'): Promise<number> {
+  try {
+    const { stdout } = await run(qemuImg, ['info', '--output=json', '-U', path]);
+    const size = (JSON.parse(stdout) as { 'virtual-size'?: number })['virtual-size'];
+    if (typeof size !== 'number') throw new Error('no virtual-size in qemu-img output');
+    return size;
+  } catch (err) {
+    throw new DiskError('disk_inspect_failed', `Cannot read image ${path}: ${stderrOf(err)}`, { cause: err });
+  }
+}
+
 /** createOverlay makes a qcow2 overlay on `base`, recording the backing format (libvirt refuses it otherwise). */
 export async function createOverlay(opts: {
   base: string;

@@ -190,6 +190,7 @@ export class AgentLink {
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
     if (msg.type === 'power') return this.answerPower(msg);
+    if (msg.type === 'console_log') return this.answerConsoleLog(msg);
     return this.answerDestroy(msg);
   }
 
@@ -338,6 +339,16 @@ export class AgentLink {
     if (key === this.lastImages) return undefined;
     this.lastImages = key;
     return now;
+  }
+
+  private async answerConsoleLog(msg: Extract<CoordinatorMessage, { type: 'console_log' }>): Promise<void> {
+    const base = { type: 'console_log_result', request_id: msg.request_id } as const;
+    try {
+      const text = await this.o.vms.consoleLog(msg.vm_id, msg.max_bytes);
+      this.send({ ...base, ok: true, text });
+    } catch (err) {
+      this.send({ ...base, ok: false, error: wireError(err) });
+    }
   }
 
   private send(msg: object): void {

@@ -16,6 +16,7 @@ export type SpawnValidationCode =
   | 'path_exists'
   | 'path_duplicate'
   | 'base_image_missing'
+  | 'disk_too_small'
   | 'name_in_use';
 
 /** SpawnValidationError is a spawn spec that is well-formed but does not fit this host; `details.field` names the spec field. */

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rmdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { readTail } from './tail.js';
 import { errorMessage, VmpoolError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { LogFields, Logger } from '../../shared/log.js';
 import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { InstanceState, VmBackend } from '../backends/backend.js';
+import type { InstanceState, VmBackend, VmNetworkPlan } from '../backends/backend.js';
 import type { SidecarStore } from '../sidecar/store.js';
 import {
   newSidecar,
@@ -18,6 +19,7 @@ import {
   sidecarPathFor,
 } from '../sidecar/schema.js';
 import type { HostView } from '../validate/host-view.js';
+import { imageVirtualSize } from '../disk/qemu-img.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
 import { type RecoveryReport, recoverVms } from './recovery.js';
@@ -98,6 +100,13 @@ export class VmManager {
    */
   power(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
     return this.serial(() => this.powerNow(ref, op, timeoutMs));
+  }
+
+  /** consoleLog is the last maxBytes of a VM's serial console log ('' before the guest wrote anything). */
+  async consoleLog(ref: string, maxBytes: number): Promise<string> {
+    const s = this.#vms.get(ref) ?? [...this.#vms.values()].find((v) => v.name === ref);
+    if (!s) throw new VmNotFoundError(ref);
+    return readTail(join(dirname(s.spec.disk_path), 'console.log'), maxBytes);
   }
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */
@@ -219,6 +228,7 @@ export class VmManager {
       numa_node: spec.tuning.numa_memory.nodeset,
       pins: spec.tuning.vcpu_pins.join(','),
     });
+    await checkDiskSize(spec);
     // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
     await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 }).catch((err: unknown) => {
       throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
@@ -228,9 +238,11 @@ export class VmManager {
       });
     });
     failpoint('spawn:accepted');
-    let s = await this.save(
-      newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
-    ).catch(async (err: unknown) => {
+    const network = await this.planNetwork(spec, vmId);
+    let s = await this.save({
+      ...newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
+      ...(network ? { network: { ...network, addresses: [...network.addresses] } } : {}),
+    }).catch(async (err: unknown) => {
       // no sidecar means nothing to roll back but the folder just made (e.g. ENOSPC on the first write)
       await removeEmptyDir(dirname(spec.disk_path));
       throw err;
@@ -241,6 +253,7 @@ export class VmManager {
     try {
       await this.#o.backend.create(s.spec, {
         vmId,
+        ...(network ? { network } : {}),
         from: 'accepted',
         onPhase: async (phase) => {
           s = await this.save({ ...s, phase });
@@ -281,6 +294,15 @@ export class VmManager {
       });
       throw err;
     }
+  }
+
+  /** planNetwork asks the backend for the VM's MAC and SSH forward, avoiding ports other VMs hold. */
+  private async planNetwork(spec: SpawnSpec, vmId: string): Promise<VmNetworkPlan | undefined> {
+    if (!this.#o.backend.planNetwork) return undefined;
+    const taken = new Set(
+      [...this.#vms.values()].flatMap((s) => (s.network?.ssh_port !== undefined ? [s.network.ssh_port] : [])),
+    );
+    return this.#o.backend.planNetwork(spec, vmId, taken);
   }
 
   /**
@@ -344,6 +366,17 @@ export class VmManager {
     this.#chain = next.catch(() => undefined);
     return next;
   }
+}
+
+/** checkDiskSize refuses a root disk smaller than its base image's virtual size, naming both, before anything is made. */
+async function checkDiskSize(spec: SpawnSpec): Promise<void> {
+  const bytes = await imageVirtualSize(spec.base_image_path).catch(() => null);
+  if (bytes === null || spec.disk_size_gb * 1024 ** 3 >= bytes) return;
+  throw new SpawnValidationError(
+    'disk_too_small',
+    'disk_size_gb',
+    `Cannot spawn VM: disk_size_gb ${spec.disk_size_gb} is smaller than the base image (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
+  );
 }
 
 /** observedOf maps an instance state (or its absence) to a sidecar's observed state. */

@@ -1,5 +1,5 @@
 import type { EventInput } from '../../shared/events.js';
-import type { VmReport } from '../../shared/protocol.js';
+import type { VmNetwork, VmReport } from '../../shared/protocol.js';
 import type { EventBus } from '../events/bus.js';
 import type { Decision } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
@@ -134,11 +134,11 @@ export class ClaimBook {
   }
 
   /** markRunning records that the node answered the spawn with a running VM. */
-  async markRunning(vmId: string, requestId: string): Promise<VmRecord> {
+  async markRunning(vmId: string, requestId: string, network?: VmNetwork): Promise<VmRecord> {
     const at = this.now().toISOString();
     await this.o.store.update((d) => {
       const rec = d.vms[vmId];
-      if (rec) Object.assign(rec, { state: 'running', updated_at: at });
+      if (rec) Object.assign(rec, { state: 'running', updated_at: at }, network ? { network } : {});
     });
     const vm = this.mustGet(vmId);
     await this.emit(vm, { type: 'vm.running', via: 'spawn' }, requestId);

@@ -41,6 +41,7 @@ import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, logRejection, problem } from './problem.js';
 import { introspectRoutes } from './routes-introspect.js';
+import { registerConsoleRoutes } from './routes-console.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -182,6 +183,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
+  registerConsoleRoutes(app, d.vms, caller);
   app.delete('/v1/vms/:id', paramsOf(VmIdParamSchema), queryOf(DestroyVmQuerySchema), async (c) => {
     const keepDisk = c.req.valid('query').keep_disk;
     await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), {
@@ -235,7 +237,8 @@ function tenantIdOf(p: Principal): string {
   return p.tenant.id;
 }
 
-function caller(p: Principal): Caller {
+/** caller turns the authenticated principal into the service's caller. */
+export function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 

@@ -84,6 +84,15 @@ export class Placer {
     return answer(req, limit, true, per, []);
   }
 
+  /** imageSize is the largest virtual size (bytes) any node reports for a base image; undefined when none says. */
+  imageSize(image: string): number | undefined {
+    const sizes = this.o.registry
+      .list()
+      .map((n) => n.hello.image_sizes?.[image])
+      .filter((s): s is number => s !== undefined);
+    return sizes.length ? Math.max(...sizes) : undefined;
+  }
+
   /** node returns one node's registry entry (its hello and live stats). */
   node(nodeId: string): NodeEntry | undefined {
     return this.o.registry.get(nodeId);

@@ -1,3 +1,4 @@
+import type { VmNetwork } from '../../shared/protocol.js';
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
 export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
@@ -48,6 +49,8 @@ export interface VmRecord {
   node_id: string | null;
   placement: VmPlacement | null;
   failure?: { code: string; message: string };
+  /** network is the node's latest word on how to reach the VM (MAC, addresses, SSH) */
+  network?: VmNetwork;
   created_at: string;
   updated_at: string;
 }

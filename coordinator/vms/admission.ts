@@ -15,6 +15,19 @@ export function admit(state: StoreState, tenantId: string, req: CreateVmRequest)
   checkQuota(tenant, own, req);
 }
 
+const GIB = 1024 ** 3;
+
+/** checkDiskSize refuses a disk smaller than the base image's virtual size, naming both, before anything is made. */
+export function checkDiskSize(req: CreateVmRequest, imageBytes: number | undefined): void {
+  if (imageBytes === undefined || req.disk_size_gb * GIB >= imageBytes) return;
+  const imageGb = Math.ceil((imageBytes / GIB) * 100) / 100;
+  throw new VmError(
+    'disk_too_small',
+    `Cannot create VM: disk_size_gb ${req.disk_size_gb} is smaller than image "${req.image}" (${imageGb} GiB)`,
+    { details: { disk_size_gb: req.disk_size_gb, image: req.image, image_size_bytes: imageBytes } },
+  );
+}
+
 /** allocateVmid picks the VMID (asked for, or the band's next free one) and checks the band's name rule. */
 export function allocateVmid(bands: BandConfig, state: StoreState, req: CreateVmRequest) {
   const used = new Set(Object.values(state.vms).map((v) => v.vmid));

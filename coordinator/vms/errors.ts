@@ -10,6 +10,7 @@ export class VmError extends VmpoolError {
       | 'idempotency_key_reused'
       | 'spawn_failed'
       | 'image_not_found'
+      | 'disk_too_small'
       | 'conflict'
       | 'ambiguous'
       | 'forbidden',

@@ -8,7 +8,7 @@ import type { PlacementResult } from '../placement/types.js';
 import type { Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
-import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
+import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
 import { resolveVm } from './resolve.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
@@ -105,6 +105,7 @@ export class VmService {
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
     const state = this.o.claims.state();
     admit(state, tenantId, req);
+    checkDiskSize(req, this.o.placer.imageSize(req.image));
     const { vmid, band } = allocateVmid(this.o.bands, state, req);
     const id = randomUUID();
     const t0 = performance.now();
@@ -202,6 +203,13 @@ export class VmService {
     const vms = Object.values(this.o.claims.state().vms).filter((v) => v.node_id === nodeId);
     for (const vm of vms) await this.o.claims.forget(vm, { keepDisk: true, source });
     return vms.map((v) => v.id);
+  }
+
+  /** consoleLog is the tail of a VM's serial console, read from its node. */
+  async consoleLog(vmId: string, caller: Caller, maxBytes: number): Promise<string> {
+    const vm = this.visible(vmId, caller);
+    if (!vm.node_id) throw new VmError('conflict', 'Cannot read the console: the VM is on no node');
+    return this.o.spawner.consoleLogOnNode(vm, maxBytes);
   }
 
   /** get shows one VM the caller may see. */

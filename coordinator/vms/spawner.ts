@@ -52,6 +52,21 @@ export class Spawner {
     }
   }
 
+  /** consoleLogOnNode asks the VM's node for the tail of its serial console log. */
+  async consoleLogOnNode(vm: VmRecord, maxBytes: number): Promise<string> {
+    const msg = {
+      type: 'console_log',
+      request_id: newRequestId(),
+      vm_id: vm.id,
+      max_bytes: maxBytes,
+    } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 15_000);
+    if (answer.ok) return answer.text ?? '';
+    throw new VmError('conflict', `Cannot read the console of VM "${vm.name}": the node refused`, {
+      details: { agent_error: { code: answer.error?.code } },
+    });
+  }
+
   /** destroyOnNode asks the VM's node to destroy it; a node that no longer has it counts as done. */
   async destroyOnNode(vm: VmRecord, keepDisk: boolean, traceId?: string): Promise<void> {
     const msg = {
@@ -142,7 +157,10 @@ export class Spawner {
       await this.release(vm.id, err, requestId);
       throw err;
     }
-    if (answer.ok) return { kind: 'running', vm: await this.o.claims.markRunning(vm.id, requestId) };
+    if (answer.ok) {
+      const running = await this.o.claims.markRunning(vm.id, requestId, answer.vm?.network);
+      return { kind: 'running', vm: running };
+    }
     const code = answer.error?.code ?? 'spawn_failed';
     if (STALE_CLAIM_CODES.has(code) && canRetry) return { kind: 'retry', reason: code };
     // the agent's message names host paths and other VMs: it goes to the log and audit, not to the tenant

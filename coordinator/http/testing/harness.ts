@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../../shared/log.js';
-import type { CoordinatorMessage, Hello } from '../../../shared/protocol.js';
+import type { CoordinatorMessage, Hello, VmReport } from '../../../shared/protocol.js';
 import { AuditLog } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
 import { createCore } from '../../core.js';
@@ -116,7 +116,8 @@ export async function appHarness(o: HarnessOptions = {}) {
             queueMicrotask(() => {
               const r = (o.power ?? (() => ({ ok: true })))(m);
               const state = m.op === 'stop' ? 'stopped' : 'running';
-              if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } } : r);
+              // the fake agent reports only the state; the power path reads nothing else
+              if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } as VmReport } : r);
             });
           if (m.type === 'spawn' || m.type === 'destroy')
             queueMicrotask(() => {
