@@ -1,3 +1,4 @@
+import { VmIndex } from './claims/vm-index.js';
 import type { Logger } from '../shared/log.js';
 import type { AuditLog } from './audit/index.js';
 import type { BandConfig } from './bands/index.js';
@@ -58,7 +59,8 @@ export function createCore(o: CoreOptions): Core {
     },
     { joinToken: o.joinToken, log: o.log },
   );
-  const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
+  const vmIndex = new VmIndex(o.store);
+  const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement, vms: vmIndex });
   const spawner = new Spawner({
     claims,
     placer,
@@ -67,6 +69,6 @@ export function createCore(o: CoreOptions): Core {
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
-  const vms = new VmService({ claims, placer, spawner, bands: o.bands });
+  const vms = new VmService({ claims, placer, spawner, bands: o.bands, vms: vmIndex });
   return { claims, placer, spawner, vms, link };
 }

@@ -31,10 +31,15 @@ export function renderError(err: unknown): string {
 function problemDetails(problem: Record<string, unknown>): string[] {
   const lines: string[] = [];
   for (const pass of asArray(problem.passes)) {
-    const p = pass as { pass?: unknown; ran?: unknown; rejected?: unknown };
+    const p = pass as { pass?: unknown; ran?: unknown; rejected?: unknown; reasons?: unknown };
     if (p.ran === false) {
       lines.push(`  pass ${p.pass}: not run`);
       continue;
+    }
+    // big fleets send counts per reason instead of one line per node
+    if (asArray(p.rejected).length === 0 && typeof p.reasons === 'object' && p.reasons !== null) {
+      for (const [reason, n] of Object.entries(p.reasons))
+        lines.push(`  pass ${p.pass}: ${n} nodes: ${reason}`);
     }
     for (const r of asArray(p.rejected)) {
       const { node_id, reason, detail } = r as Record<string, unknown>;

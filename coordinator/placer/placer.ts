@@ -1,10 +1,15 @@
 import type { Hello } from '../../shared/protocol.js';
-import { placeVm } from '../placement/index.js';
-import type { PlacementConfig, PlacementRequest, PlacementResult } from '../placement/types.js';
+import { affinityGroup } from '../claims/records.js';
+import { VmIndex } from '../claims/vm-index.js';
+import type {
+  PlacementConfig,
+  PlacementOptions,
+  PlacementRequest,
+  PlacementResult,
+} from '../placement/types.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
-import { affinityGroup } from '../claims/records.js';
-import { placementNodes } from './fleet-view.js';
+import { FleetIndex } from './fleet-index.js';
 
 /** PlacementAsk is what placement reads from a validated create request (CreateVmRequest has this shape). */
 export interface PlacementAsk {
@@ -27,7 +32,12 @@ export interface PlacerOptions {
   registry: NodeRegistry;
   store: Store;
   placement: PlacementConfig;
+  /** vms are the create-path indexes (shared with admission); built from the store when absent */
+  vms?: VmIndex;
 }
+
+/** DryRunDetail says whether a dry run lists every node ('nodes') or only the summary. */
+export type DryRunDetail = NonNullable<PlacementOptions['detail']>;
 
 /**
  * Placer turns the registry and the store's claims into a placement snapshot and runs the pure
@@ -36,19 +46,22 @@ export interface PlacerOptions {
  */
 export class Placer {
   private seq = 0;
+  private readonly fleet: FleetIndex;
 
-  constructor(private readonly o: PlacerOptions) {}
+  constructor(private readonly o: PlacerOptions) {
+    this.fleet = new FleetIndex(o.registry, o.vms ?? new VmIndex(o.store));
+  }
 
   /** place decides where a VM goes; nodes in `exclude` already refused it. */
   place(req: PlacementAsk, tenantId: string, vmId: string, exclude: ReadonlySet<string>): PlaceResult {
     const seed = this.o.placement.seed + this.seq++;
-    return { ...this.run(req, tenantId, vmId, exclude, seed), seed };
+    return { ...this.run(req, tenantId, vmId, seed, { exclude }), seed };
   }
 
-  /** dryRun is place without consuming a seed. */
-  dryRun(req: PlacementAsk, tenantId: string): PlaceResult {
+  /** dryRun is place without consuming a seed; it always explains, per node when `detail` says so. */
+  dryRun(req: PlacementAsk, tenantId: string, detail: DryRunDetail = 'auto'): PlaceResult {
     const seed = this.o.placement.seed + this.seq;
-    return { ...this.run(req, tenantId, 'dry-run', new Set(), seed), seed };
+    return { ...this.run(req, tenantId, 'dry-run', seed, { explain: true, detail }), seed };
   }
 
   /** node returns one node's registry entry (its hello and live stats). */
@@ -65,13 +78,16 @@ export class Placer {
     req: PlacementAsk,
     tenantId: string,
     vmId: string,
-    exclude: ReadonlySet<string>,
     seed: number,
+    opts: PlacementOptions,
   ): PlacementResult {
-    const nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
-      exclude.has(n.id) ? { ...n, alive: false } : n,
-    );
-    return placeVm(nodes, placementRequest(req, tenantId, vmId), { ...this.o.placement, seed });
+    const request = placementRequest(req, tenantId, vmId);
+    const result = this.fleet.current().place(request, { ...this.o.placement, seed }, opts);
+    for (const p of result.passes) {
+      p.candidates.sort();
+      p.rejected.sort((a, b) => (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0));
+    }
+    return result;
   }
 }
 

@@ -45,6 +45,7 @@ export class NodeRegistry {
   readonly liveness: LivenessConfig;
   private readonly rand: () => number;
   private readonly bus: EventBus;
+  private readonly watchers = new Set<(nodeId: string) => void>();
 
   constructor(opts: NodeRegistryOptions = {}) {
     this.liveness = { ...DEFAULT_LIVENESS, ...opts.liveness };
@@ -72,6 +73,7 @@ export class NodeRegistry {
       stats: {},
     };
     this.nodes.set(hello.node_id, entry);
+    this.changed(entry.id);
     void this.bus.emit(
       existing
         ? { type: 'node.up', node_id: entry.id }
@@ -88,6 +90,7 @@ export class NodeRegistry {
     entry.stats = hb.stats ?? {};
     if (entry.state === 'down') {
       entry.state = 'ready';
+      this.changed(id);
       void this.bus.emit({ type: 'node.up', node_id: id });
     }
     return true;
@@ -96,7 +99,10 @@ export class NodeRegistry {
   /** disconnect forgets the socket; the node stays known and goes down when its beats stop. */
   disconnect(id: string, conn: AgentConnection): void {
     const entry = this.nodes.get(id);
-    if (entry && entry.conn === conn) entry.conn = null;
+    if (entry && entry.conn === conn) {
+      entry.conn = null;
+      this.changed(id);
+    }
   }
 
   /** sweep marks nodes silent for longer than their bound down and returns the ids that just went down. */
@@ -106,6 +112,7 @@ export class NodeRegistry {
       if (entry.state === 'ready' && isDown(this.liveness, entry.lastSeen, entry.intervalMs, now)) {
         entry.state = 'down';
         wentDown.push(entry.id);
+        this.changed(entry.id);
         void this.bus.emit({ type: 'node.down', node_id: entry.id });
       }
     }
@@ -127,6 +134,16 @@ export class NodeRegistry {
       changed.push(entry.id);
     }
     return changed;
+  }
+
+  /** watch calls fn with a node's id whenever its hello, liveness or connection changes (not per beat). */
+  watch(fn: (nodeId: string) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private changed(id: string): void {
+    for (const fn of this.watchers) fn(id);
   }
 
   /** get returns one node's entry. */

@@ -3,8 +3,9 @@ import { failpoint } from '../../shared/failpoint.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
+import type { VmIndex } from '../claims/vm-index.js';
 import type { PlacementResult } from '../placement/types.js';
-import type { Placer } from '../placer/placer.js';
+import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
@@ -22,6 +23,8 @@ export interface VmServiceOptions {
   placer: Placer;
   spawner: Spawner;
   bands: BandConfig;
+  /** vms (optional) are the create-path indexes; without them admission scans the store */
+  vms?: VmIndex;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -47,11 +50,12 @@ export class VmService {
   constructor(private readonly o: VmServiceOptions) {}
 
   /** dryRun shows where a VM would go and every node's reasons, claiming nothing and taking no seed. */
-  dryRun(body: unknown, caller: Caller): PlacementResult {
+  dryRun(body: unknown, caller: Caller, detail: DryRunDetail = 'auto'): PlacementResult {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
     const { seed: _seed, ...result } = this.o.placer.dryRun(
       req,
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
+      detail,
     );
     return result;
   }
@@ -79,11 +83,11 @@ export class VmService {
 
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
     const state = this.o.claims.state();
-    admit(state, tenantId, req);
-    const { vmid, band } = allocateVmid(this.o.bands, state, req);
+    admit(state, tenantId, req, this.o.vms);
+    const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     const id = randomUUID();
     const result = this.o.placer.place(req, tenantId, id, new Set());
-    if (!result.ok) throw new NoCapacityError(result.passes);
+    if (!result.ok) throw new NoCapacityError(result.passes, result.shortfall);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
       id,
