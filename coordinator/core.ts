@@ -43,7 +43,8 @@ export interface Core {
 export function createCore(o: CoreOptions): Core {
   auditEvents(o.bus, o.audit);
   logEvents(o.bus, o.log);
-  const claims = new ClaimBook({ store: o.store, bus: o.bus });
+  const vmIndex = new VmIndex(o.store);
+  const claims = new ClaimBook({ store: o.store, bus: o.bus, vms: vmIndex });
   const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
     void claims
       .reconcile({ id: nodeId }, reports)
@@ -59,7 +60,6 @@ export function createCore(o: CoreOptions): Core {
     },
     { joinToken: o.joinToken, log: o.log },
   );
-  const vmIndex = new VmIndex(o.store);
   const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement, vms: vmIndex });
   const spawner = new Spawner({
     claims,

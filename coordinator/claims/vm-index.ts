@@ -12,18 +12,40 @@ import { addUsage, type TenantUsage } from '../tenants/quota.js';
 export class VmIndex {
   private records = new Map<string, VmRecord>();
   private readonly byNode = new Map<string, Map<string, Allocation>>();
+  private readonly onNode = new Map<string, Set<string>>();
   private readonly byTenant = new Map<string, Map<string, VmRecord>>();
   private readonly names = new Map<string, Map<string, number>>();
   private readonly usage = new Map<string, TenantUsage>();
   private readonly vmidCount = new Map<number, number>();
   private readonly used = new Set<number>();
   private readonly dirty = new Set<string>();
+  private readonly versions = new Map<string, number>();
+  private epoch = 0;
   private root: StoreState | null = null;
   private readonly fed: boolean;
 
   constructor(private readonly store: Store) {
     this.fed = typeof store.watch === 'function';
     store.watch?.((change, state) => this.apply(change, state));
+  }
+
+  /** idsOn lists the ids of the VM records on one node (claims and VMs without a placement alike). */
+  idsOn(nodeId: string): string[] {
+    this.sync();
+    const on = this.onNode.get(nodeId);
+    return on ? [...on] : [];
+  }
+
+  /** isOn says whether the store records the VM on that node. */
+  isOn(nodeId: string, vmId: string): boolean {
+    this.sync();
+    return this.onNode.get(nodeId)?.has(vmId) ?? false;
+  }
+
+  /** nodeVersion changes whenever a VM record on the node changes (a cheap "anything new here?"). */
+  nodeVersion(nodeId: string): string {
+    this.sync();
+    return `${this.epoch}:${this.versions.get(nodeId) ?? 0}`;
   }
 
   /** claimsOn lists the allocations the store holds on one node. */
@@ -75,6 +97,7 @@ export class VmIndex {
   private apply(change: StoreChange, state: StoreState): void {
     this.root = state;
     if (change.reset) {
+      this.epoch++;
       for (const vm of this.records.values()) this.drop(vm);
       this.records = new Map();
       for (const vm of Object.values(state.vms)) this.add(vm);
@@ -90,6 +113,7 @@ export class VmIndex {
 
   private add(vm: VmRecord): void {
     this.records.set(vm.id, vm);
+    if (vm.node_id) this.touch(vm.node_id, vm.id, true);
     const a = allocationOf(vm);
     if (a && vm.node_id) {
       mapOf(this.byNode, vm.node_id).set(vm.id, a);
@@ -111,6 +135,7 @@ export class VmIndex {
   private drop(vm: VmRecord): void {
     this.records.delete(vm.id);
     if (vm.node_id) {
+      this.touch(vm.node_id, vm.id, false);
       this.byNode.get(vm.node_id)?.delete(vm.id);
       this.dirty.add(vm.node_id);
     }
@@ -127,6 +152,17 @@ export class VmIndex {
       this.vmidCount.delete(vm.vmid);
       this.used.delete(vm.vmid);
     }
+  }
+
+  private touch(nodeId: string, vmId: string, present: boolean): void {
+    this.versions.set(nodeId, (this.versions.get(nodeId) ?? 0) + 1);
+    let ids = this.onNode.get(nodeId);
+    if (!ids) {
+      ids = new Set();
+      this.onNode.set(nodeId, ids);
+    }
+    if (present) ids.add(vmId);
+    else ids.delete(vmId);
   }
 }
 
