@@ -187,7 +187,12 @@ export class ClaimBook {
     )
       return [];
     const seen = { key, inflight: this.inflightVersion };
-    const opts = { full: true, inflight: this.inflight, now: this.now().toISOString() };
+    const opts = {
+      full: true,
+      inflight: this.inflight,
+      now: this.now().toISOString(),
+      ...(vms ? { used: vms.usedVmids() } : {}),
+    };
     const dry = reconcileNode(this.state(), node, reports, this.index.idsOn(node.id), {
       ...opts,
       apply: false,

@@ -12,6 +12,8 @@ export interface ReconcileOptions {
   readonly inflight: ReadonlySet<string>;
   readonly now: string;
   readonly apply: boolean;
+  /** used (optional) is the set of VMIDs in use from an index; without it the draft is scanned once */
+  readonly used?: ReadonlySet<number>;
 }
 
 /** ReportChange is one change a node's report makes to a VM record (plain values: drafts do not outlive update). */
@@ -56,9 +58,12 @@ export function reconcileNode(
       if (opts.apply) missing(draft, vm, opts.now);
     }
   }
+  let used: VmidsInUse | undefined;
   for (const report of byId.values()) {
     if (draft.vms[report.vm_id]) continue; // known VM recorded on another node: that node's report decides
-    const vm = adopt(node.id, report, usedVmids(draft), opts.now);
+    used ??= new VmidsInUse(opts.used ?? usedVmids(draft));
+    const vm = adopt(node.id, report, used, opts.now);
+    used.add(vm.vmid);
     if (opts.apply) draft.vms[report.vm_id] = vm;
     changes.push(change('adopted', vm, vm.state));
   }
@@ -79,12 +84,27 @@ function usedVmids(draft: StoreState): Set<number> {
   return new Set(Object.values(draft.vms).map((v) => v.vmid));
 }
 
+/** VmidsInUse is the store's VMIDs plus the ones this report adopts (an index's set is not copied). */
+class VmidsInUse {
+  private readonly added = new Set<number>();
+
+  constructor(private readonly base: ReadonlySet<number>) {}
+
+  has(vmid: number): boolean {
+    return this.base.has(vmid) || this.added.has(vmid);
+  }
+
+  add(vmid: number): void {
+    if (vmid !== 0) this.added.add(vmid);
+  }
+}
+
 /**
  * adopt records a VM the coordinator never created (spawned locally by an operator). It goes to the
  * admin-only ADOPTED_TENANT whatever tenant the node claims: a node must not write into a tenant's
  * namespace; the claimed tenant is kept as a tag for the operator.
  */
-function adopt(nodeId: string, r: VmReport, used: Set<number>, now: string): VmRecord {
+function adopt(nodeId: string, r: VmReport, used: VmidsInUse, now: string): VmRecord {
   return {
     id: r.vm_id,
     tenant: ADOPTED_TENANT,
