@@ -130,7 +130,6 @@ function runIndex(
   const times: number[] = [];
   const failedTimes: number[] = [];
   let cpuUs = 0;
-  let placed = 0;
   let misses = 0;
   for (let i = 0; i < o.requests && misses < 50; i++) {
     const request = randomRequest(rng, `vm-${i}`, o);
@@ -152,7 +151,6 @@ function runIndex(
       const used = process.cpuUsage(cpu);
       cpuUs += used.user + used.system;
       times.push(took);
-      placed++;
       misses = 0;
     } else {
       failedTimes.push(took);
