@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { renderConfigHelp } from '../shared/config-help.js';
@@ -11,6 +12,7 @@ import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
+import { fileCredential } from './link/credential.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
 import { renderTopologyTable } from './topology/index.js';
@@ -73,6 +75,10 @@ async function run(o: AgentConfig): Promise<number> {
   const link = new AgentLink({
     url: agentUrl(url),
     joinToken,
+    nodeId,
+    credential: fileCredential(
+      join(o['state-dir'] || join(host.imagesDir, '.vmpool-agent'), 'node-credential'),
+    ),
     log: nodeLog,
     vms: host.manager,
     hello: async () => ({

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../shared/config.js';
@@ -9,7 +9,7 @@ import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
-import { AuditLog, verify as verifyAudit } from './audit/index.js';
+import { AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { EventBus } from './events/bus.js';
@@ -30,13 +30,19 @@ async function main(argv: string[]): Promise<void> {
   // everything that can be wrong with the settings is found before anything is written
   const { config: o } = loadConfig(CoordinatorConfigSchema, argv);
   const { 'admin-token': adminToken, 'join-token': joinToken } = o;
+  if (adminToken === joinToken)
+    throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN and VMPOOL_JOIN_TOKEN must differ');
   const listen = resolveListen(o.listen, { allowAll: o['listen-all'] });
   const bands = loadBands(o.bands);
   const dataDir = o['data-dir'];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
-  const audit = await AuditLog.open(join(dataDir, 'audit.log'));
+  const audit = await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+  const checkpoints = setInterval(
+    () => void audit.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
+    10_000,
+  );
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({
     bus,
@@ -55,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
-  const { vms, link } = createCore({
+  const { vms, link, identity, claims } = createCore({
     store,
     registry,
     bus,
@@ -64,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
     placement,
     log,
     joinToken,
+    maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
   });
   const app = createApp({
@@ -71,14 +78,19 @@ async function main(argv: string[]): Promise<void> {
     registry,
     vms,
     audit,
-    verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
+    verifyAudit: () => audit.verify(),
     bands,
     adminTokenHash: hashToken(adminToken),
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
+    nodes: { identity, registry, claims, audit },
+    rateLimit: { perSecond: o['rate-limit-per-second'], burst: 2 * o['rate-limit-per-second'] },
   });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
+  server.headersTimeout = 10_000; // a slow client gets 10 s for its headers
+  server.requestTimeout = 30_000; // and 30 s for the whole request
+  server.maxConnections = o['max-connections'];
   link.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -107,13 +119,29 @@ async function main(argv: string[]): Promise<void> {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
     clearInterval(sweep);
+    clearInterval(checkpoints);
     stopWatchdog();
     link.close();
-    server.close(() => process.exit(0));
+    // the last checkpoint lets verify see lines cut from the end while the coordinator was down
+    void audit
+      .checkpoint()
+      .catch((err) => log.error('audit checkpoint failed', { err }))
+      .finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3_000).unref();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** auditKey loads the audit HMAC key; a key file inside the data dir is refused (it must live apart). */
+async function auditKey(o: { 'audit-key-file'?: string | undefined }, dataDir: string): Promise<Buffer> {
+  const given = o['audit-key-file'];
+  const path = resolve(given || `${resolve(dataDir)}.audit-key`);
+  const rel = relative(resolve(dataDir), path);
+  if (!rel.startsWith('..') && !rel.startsWith('/'))
+    throw new ConfigError(`Cannot use audit key file ${path}: it must not be inside the data dir`);
+  if (!given) log.warn('audit key file not set; using one beside the data dir', { path });
+  return loadAuditKey(path, { create: !given });
 }
 
 function loadBands(path: string | undefined): BandConfig {

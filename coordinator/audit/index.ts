@@ -7,4 +7,6 @@ export {
   canonicalJson,
   hashEntry,
 } from './entry.js';
-export { type VerifyReason, type VerifyResult, verify, verifyText } from './verify.js';
+export { type Checkpoint, checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+export { loadAuditKey } from './key.js';
+export { type KnownHead, type VerifyReason, type VerifyResult, verify, verifyText } from './verify.js';

@@ -65,7 +65,7 @@ export class VmIndex {
   /** tenantUsage is what one tenant's VMs count against its quota. */
   tenantUsage(tenantId: string): TenantUsage {
     this.sync();
-    return { ...(this.usage.get(tenantId) ?? { vms: 0, vcpus: 0, memory_mb: 0 }) };
+    return { ...(this.usage.get(tenantId) ?? { vms: 0, vcpus: 0, memory_mb: 0, disk_gb: 0 }) };
   }
 
   /** nameTaken says whether the tenant already has a VM of that name. */
@@ -122,7 +122,7 @@ export class VmIndex {
     mapOf(this.byTenant, vm.tenant).set(vm.id, vm);
     let usage = this.usage.get(vm.tenant);
     if (!usage) {
-      usage = { vms: 0, vcpus: 0, memory_mb: 0 };
+      usage = { vms: 0, vcpus: 0, memory_mb: 0, disk_gb: 0 };
       this.usage.set(vm.tenant, usage);
     }
     addUsage(usage, vm, 1);
