@@ -203,7 +203,8 @@ function beat(a: SimAgent): void {
   const numa = [0, 1].map((id) => ({ numa_node: id, free_memory_mb: free }));
   // per-VM stats move every beat, as cpu time and balloon figures do
   const stats: Record<string, Record<string, number>> = {};
-  for (const vm of a.vms) stats[vm.vm_id] = { cpu_time_ns: Date.now() * 1000 + a.seq, balloon_mb: 4096 };
+  for (const vm of a.vms)
+    stats[vm.vm_id] = { 'state.state': 1, 'cpu.time': Date.now() * 1000 + a.seq, 'balloon.current': 4194304 };
   a.ws.send(JSON.stringify({ type: 'heartbeat', seq: ++a.seq, free_memory_mb: numa, vms: a.vms, stats }));
 }
 
