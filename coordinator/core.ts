@@ -1,3 +1,4 @@
+import { VmIndex } from './claims/vm-index.js';
 import type { Logger } from '../shared/log.js';
 import type { AuditLog } from './audit/index.js';
 import type { BandConfig } from './bands/index.js';
@@ -52,7 +53,8 @@ export interface Core {
 export function createCore(o: CoreOptions): Core {
   auditEvents(o.bus, o.audit);
   logEvents(o.bus, o.log);
-  const claims = new ClaimBook({ store: o.store, bus: o.bus });
+  const vmIndex = new VmIndex(o.store);
+  const claims = new ClaimBook({ store: o.store, bus: o.bus, vms: vmIndex });
   const identity = new NodeIdentity(o.store, hashToken(o.joinToken));
   const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
     void claims
@@ -77,6 +79,7 @@ export function createCore(o: CoreOptions): Core {
     registry: o.registry,
     store: o.store,
     placement: o.placement,
+    vms: vmIndex,
     ...(o.cordoned ? { cordoned: o.cordoned } : {}),
   });
   const spawner = new Spawner({
@@ -92,6 +95,7 @@ export function createCore(o: CoreOptions): Core {
     placer,
     spawner,
     bands: o.bands,
+    vms: vmIndex,
     log: o.log,
     ...(o.onPlacement ? { onPlacement: o.onPlacement } : {}),
   });

@@ -41,6 +41,15 @@ export function summarisePasses(passes: readonly PassLike[], o: { nodes?: boolea
     const byReason = new Map<string, Rejected[]>();
     for (const r of rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
     const counts = [...byReason.entries()].sort((a, b) => b[1].length - a[1].length);
+    const counted = (p as { reasons?: unknown }).reasons;
+    if (rejected.length === 0 && counted && typeof counted === 'object') {
+      // big fleets send counts per reason instead of one row per node
+      const entries = Object.entries(counted as Record<string, number>).sort((a, b) => b[1] - a[1]);
+      const total = entries.reduce((n, [, c]) => n + c, 0);
+      lines.push(`  pass ${p.pass}: ${total} rejected`);
+      for (const [reason, n] of entries) lines.push(`    ${reason}: ${n}`);
+      continue;
+    }
     lines.push(`  pass ${p.pass}: ${rejected.length} rejected`);
     for (const [reason, rs] of counts) {
       const names = rs.slice(0, EXAMPLES).map((r) => r.node_id);

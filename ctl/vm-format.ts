@@ -79,10 +79,25 @@ function formatPassTable(r: DryRunResult): string {
       ...p.rejected.map((x) => [p.pass, x.node_id, x.reason, x.detail]),
     ];
   });
-  const nodes = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  const listed = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  const counted = r.passes.some((p) => p.candidate_count + sumOf(p.reasons) > 0);
   // a fleet with no registered nodes gives passes without rows; say so instead of an empty table
-  if (!nodes) return 'no nodes registered with the coordinator\n';
+  if (!listed && !counted) return 'no nodes registered with the coordinator\n';
+  // big fleets answer with counts per reason only (ask the API for ?detail=nodes to list every node)
+  if (!listed) return formatTable(['PASS', 'RESULT', 'NODES'], summaryRows(r));
   return formatTable(['PASS', 'NODE', 'RESULT', 'DETAIL'], rows);
+}
+
+function summaryRows(r: DryRunResult): (string | number)[][] {
+  return r.passes.flatMap((p) => {
+    if (!p.ran) return [[p.pass, 'not run', '']];
+    const reasons = Object.entries(p.reasons).map(([reason, n]) => [p.pass, reason, n]);
+    return [[p.pass, 'candidate', p.candidate_count], ...reasons];
+  });
+}
+
+function sumOf(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
 function cpus(ids: readonly number[]): string | null {

@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type AuditList, AuditQuerySchema } from '../../api/audit.js';
 import { NodeIdParamSchema } from '../../api/fleet.js';
-import type { DryRunResult } from '../../api/placement.js';
+import { type DryRunResult, DryRunQuerySchema } from '../../api/placement.js';
 import { type TenantCreated, TenantCreateSchema, type TenantList } from '../../api/tenants.js';
 import {
   CreateVmQuerySchema,
@@ -192,8 +192,18 @@ export function createApp(d: AppDeps): Hono<Env> {
     });
     return c.body(null, 204);
   });
-  app.post('/v1/placements/dry-run', jsonOf(CreateVmSchema, 'placement request'), async (c) =>
-    c.json(d.vms.dryRun(c.req.valid('json'), caller(c.get('principal'))) satisfies DryRunResult),
+  app.post(
+    '/v1/placements/dry-run',
+    queryOf(DryRunQuerySchema),
+    jsonOf(CreateVmSchema, 'placement request'),
+    async (c) =>
+      c.json(
+        d.vms.dryRun(
+          c.req.valid('json'),
+          caller(c.get('principal')),
+          c.req.valid('query').detail,
+        ) satisfies DryRunResult,
+      ),
   );
 
   app.get('/v1/nodes', admin, (c) =>

@@ -95,7 +95,22 @@ export interface Store {
   update(mutator: StoreMutator): Promise<void>;
   /** writes counts completed durable writes (one per group-committed batch) */
   readonly writes: number;
+  /**
+   * watch (optional) calls fn synchronously after every in-memory change with the VM ids it touched,
+   * so indexes stay up to date in O(changed); `reset` means re-read everything (load, rollback).
+   * Callers must cope with a store without it (rebuild when read() returns a new root).
+   */
+  watch?(fn: StoreWatcher): () => void;
 }
+
+/** StoreChange names the VM records one update touched; `reset` means any record may have changed. */
+export interface StoreChange {
+  readonly vms: readonly string[];
+  readonly reset: boolean;
+}
+
+/** StoreWatcher sees each change with the state after it. */
+export type StoreWatcher = (change: StoreChange, state: StoreState) => void;
 
 /** emptyState is the state of a coordinator that has never stored anything. */
 export function emptyState(): StoreState {

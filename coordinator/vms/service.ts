@@ -4,8 +4,9 @@ import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
+import type { VmIndex } from '../claims/vm-index.js';
 import type { PlacementResult } from '../placement/types.js';
-import type { Placer } from '../placer/placer.js';
+import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
@@ -32,6 +33,8 @@ export interface VmServiceOptions {
   log?: Logger;
   /** onPlacement receives each admission placement's duration and whether a node fitted (metrics) */
   onPlacement?: (seconds: number, ok: boolean) => void;
+  /** vms (optional) are the create-path indexes; without them admission scans the store */
+  vms?: VmIndex;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -62,7 +65,11 @@ export class VmService {
    * throw, then placement shows where the VM would go and every node's reasons. The admin, who owns
    * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement).
    */
-  dryRun(body: unknown, caller: Caller): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
+  dryRun(
+    body: unknown,
+    caller: Caller,
+    detail: DryRunDetail = 'auto',
+  ): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
     const state = this.o.claims.state();
     if (caller.kind === 'tenant') admit(state, caller.tenantId, req);
@@ -70,6 +77,7 @@ export class VmService {
     const { seed: _seed, ...result } = this.o.placer.dryRun(
       req,
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
+      detail,
     );
     return result.ok ? { ...result, vmid } : { ...result, code: 'no_capacity' };
   }
@@ -104,14 +112,14 @@ export class VmService {
 
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
     const state = this.o.claims.state();
-    admit(state, tenantId, req);
+    admit(state, tenantId, req, this.o.vms);
     checkDiskSize(req, this.o.placer.imageSize(req.image));
-    const { vmid, band } = allocateVmid(this.o.bands, state, req);
+    const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     const id = randomUUID();
     const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
     this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
-    if (!result.ok) throw new NoCapacityError(result.passes);
+    if (!result.ok) throw new NoCapacityError(result.passes, result.shortfall);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
       id,

@@ -196,7 +196,7 @@ export class Spawner {
   private async reclaim(vm: VmRecord, exclude: ReadonlySet<string>, attempt: number, requestId: string) {
     const result = this.o.placer.place(vm.request as CreateVmRequest, vm.tenant, vm.id, exclude);
     if (!result.ok) {
-      const err = new NoCapacityError(result.passes);
+      const err = new NoCapacityError(result.passes, result.shortfall);
       await this.release(vm.id, err, requestId);
       throw err;
     }
