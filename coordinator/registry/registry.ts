@@ -91,7 +91,10 @@ export class NodeRegistry {
     entry.lastSeen = now;
     entry.stats = hb.stats ?? {};
     // a base image added or removed on the node counts for placement from this beat on
-    if (hb.images) entry.hello = { ...entry.hello, images: hb.images };
+    if (hb.images) {
+      entry.hello = { ...entry.hello, images: hb.images };
+      this.changed(id);
+    }
     if (entry.state === 'down') {
       entry.state = 'ready';
       this.changed(id);
