@@ -24,6 +24,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
+import { registerUi } from './routes-ui.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -38,6 +39,8 @@ export interface AppDeps {
   overcommit: number;
   metrics: Metrics;
   log: Logger;
+  /** uiDir holds the built fleet page (default: dist/ui beside the compiled coordinator) */
+  uiDir?: string;
 }
 
 type Env = { Variables: { principal: Principal; requestId: string } };
@@ -63,6 +66,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     }),
   );
   app.get('/healthz', (c) => c.json({ ok: true }));
+  registerUi(app, d.uiDir);
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
