@@ -7,7 +7,7 @@ import type { View, ViewContext } from './view.js';
 /** createView is the create form; every change asks for a dry run and explains where the VM would go. */
 export function createView(ctx: ViewContext): View {
   const f = {
-    name: field('c-name', 'Name', { value: 'web-1', required: true, pattern: '[a-z0-9][a-z0-9-]{0,39}' }),
+    name: field('c-name', 'Name', { value: 'web-1', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,39}' }),
     vcpu: field('c-vcpu', 'vCPUs', { type: 'number', min: 1, max: 512, value: 2 }),
     mem: field('c-mem', 'Memory (MiB)', { type: 'number', min: 64, step: 64, value: 2048 }),
     disk: field('c-disk', 'Disk (GiB)', { type: 'number', min: 1, value: 10 }),

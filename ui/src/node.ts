@@ -118,12 +118,8 @@ function threadCell(t: ThreadHolder, keys: Map<string, string>, panel: HTMLEleme
       class: `thread ${t.kind === 'vm' ? `vm-${colour(key)}` : t.kind}`,
       'data-thread': t.thread.id,
       'data-kind': t.kind,
-      'data-holder':
-        t.kind === 'vm'
-          ? t.vcpus.map((v) => v.vm).join(',')
-          : t.kind === 'emulator'
-            ? t.emulatorOf.join(',')
-            : t.kind,
+      'data-holder': t.kind === 'vm' ? t.vcpus.map((v) => v.vm).join(',') : t.kind,
+      'data-emulator-of': t.emulatorOf.join(','),
       'data-vcpu': t.vcpus.map((v) => v.vcpu).join(','),
       'aria-label': text,
       title: text,
