@@ -2,8 +2,10 @@ import type { AuditList, AuditVerdict } from './audit.js';
 import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
+import type { CoordinatorEvent } from '../shared/events.js';
+import { readSse } from './sse.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { CreateVmBody, VmList, VmView } from './vms.js';
+import type { CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -11,6 +13,18 @@ export interface CreateVmOptions {
   wait?: boolean;
   idempotencyKey?: string | undefined;
 }
+
+/** EventsQueryInput is what a client may ask of GET /v1/events. */
+export interface EventsQueryInput {
+  since?: number | undefined;
+  kind?: string | undefined;
+  node?: string | undefined;
+  vm?: string | undefined;
+  follow?: boolean | undefined;
+}
+
+/** StreamItem is one event off the stream, or a note that events after `since` were dropped. */
+export type StreamItem = { event: CoordinatorEvent } | { gap: { since: number; oldest: number } };
 
 /** VmpoolClient is the typed client of the coordinator's /v1 API: one method per route. */
 export class VmpoolClient {
@@ -40,8 +54,8 @@ export class VmpoolClient {
   }
 
   /** listVms is GET /v1/vms: the caller's VMs, or all of them for the admin. */
-  async listVms(): Promise<VmList> {
-    return (await this.t.request('GET', '/v1/vms')) as VmList;
+  async listVms(filter: VmListQuery = {}): Promise<VmList> {
+    return (await this.t.request('GET', '/v1/vms', { query: { ...filter } })) as VmList;
   }
 
   /** getVm is GET /v1/vms/{id}. */
@@ -54,6 +68,22 @@ export class VmpoolClient {
     await this.t.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`, {
       query: { keep_disk: o.keepDisk ? 'true' : undefined },
     });
+  }
+
+  /** events is GET /v1/events: parsed events as they arrive (a `gap` message is yielded as its own kind). */
+  async *events(q: EventsQueryInput = {}, signal?: AbortSignal): AsyncGenerator<StreamItem> {
+    const query: Record<string, string | undefined> = {
+      since: q.since?.toString(),
+      kind: q.kind,
+      node: q.node,
+      vm: q.vm,
+      follow: q.follow === false ? 'false' : undefined,
+    };
+    const body = await this.t.stream('/v1/events', { query, ...(signal ? { signal } : {}) });
+    for await (const m of readSse(body)) {
+      if (m.event === 'gap') yield { gap: JSON.parse(m.data) as { since: number; oldest: number } };
+      else yield { event: JSON.parse(m.data) as CoordinatorEvent };
+    }
   }
 
   /** listNodes is GET /v1/nodes (admin). */

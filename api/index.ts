@@ -1,6 +1,7 @@
 /** The coordinator's HTTP contract: request schemas, response types, problem codes and the client. */
 export * from './audit.js';
-export { VmpoolClient, type CreateVmOptions } from './client.js';
+export { VmpoolClient, type CreateVmOptions, type EventsQueryInput, type StreamItem } from './client.js';
+export * from './sse.js';
 export { ApiError, ClientError, type ClientErrorCode } from './errors.js';
 export * from './fleet.js';
 export * from './placement.js';
@@ -9,3 +10,4 @@ export * from './query.js';
 export * from './tenants.js';
 export { type FetchFn, type RequestOptions, Transport, type TransportOptions } from './transport.js';
 export * from './vms.js';
+export * from './events.js';

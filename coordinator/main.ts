@@ -13,6 +13,8 @@ import { AuditLog, verify as verifyAudit } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { EventBus } from './events/bus.js';
+import { EventRing } from './events/ring.js';
+import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { NodeRegistry } from './registry/registry.js';
@@ -37,7 +39,11 @@ async function main(argv: string[]): Promise<void> {
   const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
   const audit = await AuditLog.open(join(dataDir, 'audit.log'));
-  const bus = new EventBus({ log });
+  const seqPath = join(dataDir, 'events.seq');
+  const startSeq = readSeqStart(seqPath);
+  const bus = new EventBus({ log, startSeq });
+  persistSeq(bus, seqPath, startSeq);
+  const events = new EventRing(bus);
   const registry = new NodeRegistry({
     bus,
     liveness: {
@@ -72,6 +78,7 @@ async function main(argv: string[]): Promise<void> {
     vms,
     audit,
     verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
+    events,
     bands,
     adminTokenHash: hashToken(adminToken),
     overcommit: placement.cpu_overcommit,

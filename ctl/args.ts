@@ -98,3 +98,9 @@ export function onePositional(args: readonly string[], what: string): string {
     throw new CtlError('usage', `Cannot run command: expected one ${what}, got ${args.length}`);
   return args[0]!;
 }
+
+/** noArgs refuses extra words after a command that takes none. */
+export function noArgs(args: readonly string[]): void {
+  if (args.length)
+    throw new CtlError('usage', `Cannot run command: unexpected argument ${JSON.stringify(args[0])}`);
+}

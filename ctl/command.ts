@@ -9,6 +9,9 @@ export interface CommandContext {
   /** repeated holds every value of the command's repeatable flags (--tag, --ssh-key) */
   repeated: Record<string, string[]>;
   readFile: (path: string) => string;
+  /** stdout/stderr write at once, for commands that print as things happen (events --follow) */
+  stdout?: (text: string) => void;
+  stderr?: (text: string) => void;
 }
 
 /** CommandResult is the raw answer (for --json), its human form, notes for stderr and an exit code. */

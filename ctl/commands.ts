@@ -3,11 +3,17 @@ import { ADMIN_COMMANDS } from './admin-commands.js';
 import { GLOBAL_OPTIONS } from './args.js';
 import type { Command } from './command.js';
 import { CtlError } from './errors.js';
+import { EVENT_COMMANDS } from './event-commands.js';
 import { FLEET_COMMANDS } from './fleet-commands.js';
 import { VM_COMMANDS } from './vm-commands.js';
 
 /** COMMANDS is every vmpoolctl verb, in help order. */
-export const COMMANDS: readonly Command[] = [...VM_COMMANDS, ...FLEET_COMMANDS, ...ADMIN_COMMANDS];
+export const COMMANDS: readonly Command[] = [
+  ...VM_COMMANDS,
+  ...FLEET_COMMANDS,
+  ...EVENT_COMMANDS,
+  ...ADMIN_COMMANDS,
+];
 
 /** findCommand resolves "tenants create" before "tenants"; it reports how many words the name used. */
 export function findCommand(words: readonly string[]): { command: Command; words: number } {

@@ -1,4 +1,5 @@
-import { onePositional } from './args.js';
+import { noArgs, onePositional } from './args.js';
+import { CtlError } from './errors.js';
 import type { Command } from './command.js';
 import { formatBands, formatNode, formatNodes } from './fleet-format.js';
 
@@ -8,6 +9,11 @@ const nodes: Command = {
   usage: 'vmpoolctl nodes',
   options: [],
   async run(ctx) {
+    if (ctx.args.length)
+      throw new CtlError(
+        'usage',
+        `Cannot run nodes: unexpected argument ${JSON.stringify(ctx.args[0])}; for one node use: vmpoolctl node ID`,
+      );
     const r = await ctx.client.listNodes();
     return { raw: r, human: formatNodes(r.nodes) };
   },
@@ -31,6 +37,7 @@ const bands: Command = {
   usage: 'vmpoolctl bands',
   options: [],
   async run(ctx) {
+    noArgs(ctx.args);
     const r = await ctx.client.listBands();
     return { raw: r, human: formatBands(r.bands) };
   },

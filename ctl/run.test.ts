@@ -57,10 +57,10 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const r = await x.ctl(['list']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+VMID\s+STATE\s+NODE\s+NUMA\s+vCPU\s+MEM MB\s+PINS$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+TENANT\s+VMID\s+STATE\s+NODE\s+NUMA\s+vCPU\s+MEM MiB\s+PINS$/);
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${id}\\s+k3s-worker-slm-heavy\\s+100\\s+running\\s+node-a\\s+0\\s+32\\s+\\d+\\s+0-15,36-51$`,
+        `^${id}\\s+k3s-worker-slm-heavy\\s+${x.tenant.id}\\s+100\\s+running\\s+node-a\\s+0\\s+32\\s+\\d+\\s+0-15,36-51$`,
       ),
     );
   });
@@ -120,7 +120,9 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const r = await x.ctl(['--json', 'show', 'nope']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ code: 'not_found', status: 404 });
-    expect(r.stderr).toBe('vmpoolctl: not_found: Cannot find VM: no such VM\n');
+    expect(r.stderr).toBe(
+      'vmpoolctl: not_found: Cannot find VM "nope": no VM has that id, name, VMID or domain name\n',
+    );
   });
 
   it('lists field paths of a validation_failed answer', async () => {
@@ -210,7 +212,7 @@ describe('vmpoolctl exit codes without a coordinator answer', () => {
     [['tenants'], /expected one of tenants create, tenants list/],
     [['list', '--bogus'], /Cannot parse arguments/],
     [['spawn', '--vcpus', '2'], /--name is required/],
-    [['show'], /expected one VM id, got 0/],
+    [['show'], /expected one VM \(id, name, VMID or domain name\), got 0/],
     [[], /no command given/],
     [['--url', 'ftp://x', 'list'], /^vmpoolctl: usage: Cannot use --url "ftp:\/\/x"/],
   ])('exits 2 for usage error %j', async (argv, message) => {

@@ -53,6 +53,8 @@ async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
     args: positionals.slice(used),
     repeated,
     readFile: io.readFile ?? ((p) => readFileSync(p, 'utf8')),
+    stdout: (t) => void io.stdout.write(t),
+    stderr: (t) => void io.stderr.write(t),
   });
   return emit(io, result, values.json === true);
 }

@@ -1,6 +1,6 @@
 import type { CreateVmBody } from '../api/index.js';
 import type { OptionSpec } from '../shared/config.js';
-import { onePositional, stringFlag } from './args.js';
+import { noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { CtlError } from './errors.js';
 import {
@@ -88,10 +88,26 @@ const dryRun: Command = {
 const list: Command = {
   name: 'list',
   summary: 'list VMs (your own, or all with the admin token)',
-  usage: 'vmpoolctl list',
-  options: [],
+  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T]',
+  options: [
+    { flag: 'node', type: 'string', help: 'only VMs on this node' },
+    { flag: 'tenant', type: 'string', help: "only this tenant's VMs (admin)" },
+    {
+      flag: 'state',
+      type: 'string',
+      help: 'only VMs in this state (running, stopped, creating, failed, lost, unknown)',
+    },
+    { flag: 'tag', type: 'string', help: 'only VMs carrying this tag' },
+  ],
   async run(ctx) {
-    const r = await ctx.client.listVms();
+    noArgs(ctx.args);
+    const pick = (f: string) => stringFlag(ctx.values, f);
+    const r = await ctx.client.listVms({
+      node: pick('node'),
+      tenant: pick('tenant'),
+      state: pick('state'),
+      tag: pick('tag'),
+    });
     return { raw: r, human: formatVmList(r.vms) };
   },
 };
@@ -99,10 +115,10 @@ const list: Command = {
 const show: Command = {
   name: 'show',
   summary: 'show one VM: node, NUMA node, pins, emulator cpuset, state',
-  usage: 'vmpoolctl show ID',
+  usage: 'vmpoolctl show VM   (VM: id, unique id prefix, name, VMID or domain name)',
   options: [],
   async run(ctx) {
-    const id = onePositional(ctx.args, 'VM id');
+    const id = onePositional(ctx.args, 'VM (id, name, VMID or domain name)');
     const vm = await ctx.client.getVm(id);
     return { raw: vm, human: formatVm(vm) };
   },
@@ -111,10 +127,10 @@ const show: Command = {
 const destroy: Command = {
   name: 'destroy',
   summary: 'destroy a VM and free its threads',
-  usage: 'vmpoolctl destroy ID [--keep-disk]',
+  usage: 'vmpoolctl destroy VM [--keep-disk]   (VM: id, id prefix, name, VMID or domain name)',
   options: [{ flag: 'keep-disk', type: 'boolean', help: 'keep the disk images on the node' }],
   async run(ctx) {
-    const id = onePositional(ctx.args, 'VM id');
+    const id = onePositional(ctx.args, 'VM (id, name, VMID or domain name)');
     const keep = ctx.values['keep-disk'] === true;
     await ctx.client.destroyVm(id, { keepDisk: keep });
     return {

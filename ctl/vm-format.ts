@@ -5,10 +5,11 @@ import { formatPairs, formatTable } from './table.js';
 /** formatVmList renders GET /v1/vms as one row per VM. */
 export function formatVmList(vms: readonly VmView[]): string {
   return formatTable(
-    ['ID', 'NAME', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MB', 'PINS'],
+    ['ID', 'NAME', 'TENANT', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MiB', 'PINS'],
     vms.map((v) => [
       v.id,
       v.name,
+      v.tenant,
       v.vmid,
       v.state,
       v.node_id,

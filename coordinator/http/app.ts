@@ -9,6 +9,7 @@ import {
   CreateVmQuerySchema,
   CreateVmSchema,
   DestroyVmQuerySchema,
+  ListVmsQuerySchema,
   VmIdParamSchema,
   type VmList,
   type VmView,
@@ -21,7 +22,9 @@ import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
+import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
+import { registerEventRoutes } from './routes-events.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
 import { registerUi } from './routes-ui.js';
@@ -34,6 +37,8 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditLog;
   verifyAudit: () => Promise<unknown>;
+  /** events is the ring of recent bus events behind GET /v1/events */
+  events: EventRing;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -131,7 +136,9 @@ export function createApp(d: AppDeps): Hono<Env> {
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
     },
   );
-  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) } satisfies VmList));
+  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) =>
+    c.json({ vms: d.vms.list(caller(c.get('principal')), c.req.valid('query')) } satisfies VmList),
+  );
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
@@ -168,6 +175,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  registerEventRoutes(app, d);
   return app;
 }
 

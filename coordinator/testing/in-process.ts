@@ -8,6 +8,7 @@ import { AuditLog, verify } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
 import { type Core, createCore } from '../core.js';
 import { EventBus } from '../events/bus.js';
+import { EventRing } from '../events/ring.js';
 import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { AGENT_PATH } from '../link/server.js';
@@ -73,6 +74,7 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     vms: core.vms,
     audit,
     verifyAudit: () => verify(auditPath),
+    events: new EventRing(bus),
     bands,
     adminTokenHash: hashToken(ADMIN_TOKEN),
     overcommit: placement.cpu_overcommit,

@@ -9,9 +9,13 @@ import type { VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { resolveVm } from './resolve.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { type VmView, viewVm } from './view.js';
+
+/** VmListFilter narrows GET /v1/vms; every given field must match. */
+export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
 
 /** Caller is who asks: the admin or one tenant. */
 export type Caller = { kind: 'admin' } | { kind: 'tenant'; tenantId: string };
@@ -46,14 +50,22 @@ export class VmService {
 
   constructor(private readonly o: VmServiceOptions) {}
 
-  /** dryRun shows where a VM would go and every node's reasons, claiming nothing and taking no seed. */
-  dryRun(body: unknown, caller: Caller): PlacementResult {
+  /**
+   * dryRun is the create's first half with nothing claimed and no seed taken: the same admission
+   * (tenant, name, quota, VMID, band, name pattern) refuses with the same error the create would
+   * throw, then placement shows where the VM would go and every node's reasons. The admin, who owns
+   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement).
+   */
+  dryRun(body: unknown, caller: Caller): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
+    const state = this.o.claims.state();
+    if (caller.kind === 'tenant') admit(state, caller.tenantId, req);
+    const { vmid } = allocateVmid(this.o.bands, state, req);
     const { seed: _seed, ...result } = this.o.placer.dryRun(
       req,
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
     );
-    return result;
+    return result.ok ? { ...result, vmid } : { ...result, code: 'no_capacity' };
   }
 
   /** create claims under the tenant's gate, then spawns; with wait false it answers once the claim is durable. */
@@ -123,21 +135,22 @@ export class VmService {
     return this.view(this.visible(vmId, caller));
   }
 
-  /** list shows the caller's VMs (every VM for the admin). */
-  list(caller: Caller): VmView[] {
+  /** list shows the caller's VMs (every VM for the admin), narrowed by node, tenant, state and tag. */
+  list(caller: Caller, filter: VmListFilter = {}): VmView[] {
     return Object.values(this.o.claims.state().vms)
       .filter((v) => caller.kind === 'admin' || v.tenant === caller.tenantId)
+      .filter((v) => filter.tenant === undefined || v.tenant === filter.tenant)
+      .filter((v) => filter.node === undefined || v.node_id === filter.node)
+      .filter((v) => filter.tag === undefined || v.tags.includes(filter.tag))
       .sort((a, b) => a.created_at.localeCompare(b.created_at))
-      .map((v) => this.view(v));
+      .map((v) => this.view(v))
+      .filter((v) => filter.state === undefined || v.state === filter.state);
   }
 
-  private visible(vmId: string, caller: Caller): VmRecord {
-    const vm = this.o.claims.get(vmId);
+  /** visible resolves any reference form (id, prefix, name, VMID, domain) among the caller's VMs. */
+  visible(ref: string, caller: Caller): VmRecord {
     // another tenant's VM is indistinguishable from a missing one
-    if (!vm || (caller.kind === 'tenant' && vm.tenant !== caller.tenantId)) {
-      throw new VmError('not_found', 'Cannot find VM: no such VM');
-    }
-    return vm;
+    return resolveVm(Object.values(this.o.claims.state().vms), ref, caller);
   }
 
   private view(vm: VmRecord): VmView {

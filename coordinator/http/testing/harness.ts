@@ -12,6 +12,7 @@ import { AuditLog, verify } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
 import { createCore } from '../../core.js';
 import { EventBus } from '../../events/bus.js';
+import { EventRing } from '../../events/ring.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/types.js';
 import { NodeRegistry } from '../../registry/registry.js';
 import { helloFor } from '../../registry/testing.js';
@@ -34,7 +35,9 @@ export interface HarnessOptions {
   store?: Store;
   log?: Logger;
   spawnTimeoutMs?: number;
-  bands?: { name: string; title?: string; from: number; to: number }[];
+  bands?: { name: string; title?: string; from: number; to: number; name_pattern?: string }[];
+  /** ringSize bounds the event ring (default 10 000) */
+  ringSize?: number;
 }
 
 /** appHarness builds the app; `call` sends one request, `addNode` connects a fake agent. */
@@ -45,6 +48,7 @@ export async function appHarness(o: HarnessOptions = {}) {
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
   const audit = await AuditLog.open(auditPath);
   const bus = new EventBus({ log });
+  const events = new EventRing(bus, o.ringSize);
   const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
     bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
@@ -67,6 +71,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     vms,
     audit,
     verifyAudit: () => verify(auditPath),
+    events,
     bands,
     adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
     overcommit: 4,
@@ -114,7 +119,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     const r = await call('POST', '/v1/tenants', { body: { name, quota } });
     return r.body as { id: string; token: string };
   };
-  return { app, store, registry, call, tenant, addNode, sent, auditPath };
+  return { app, store, registry, call, tenant, addNode, sent, auditPath, bus, events, vms };
 }
 
 /** AppHarness is what appHarness resolves to. */

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ctlAgainstApp } from './testing/against-app.js';
+
+describe('vmpoolctl events', () => {
+  it('prints the tenant its own VM events one per line, and JSON with --json', async () => {
+    const x = await ctlAgainstApp();
+    const spawn = [
+      'spawn',
+      '--name',
+      'e-1',
+      '--vcpus',
+      '1',
+      '--memory-mb',
+      '512',
+      '--disk-gb',
+      '5',
+      '--image',
+      'debian',
+    ];
+    expect((await x.ctl(spawn)).code).toBe(0);
+    const r = await x.ctl(['events']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => l.split(' ')[2])).toEqual([
+      'vm.claimed',
+      'vm.placed',
+      'vm.spawning',
+      'vm.running',
+    ]);
+    expect(lines[0]).toContain('name=e-1');
+    const json = await x.ctl(['--json', 'events', '--kind', 'vm.running']);
+    expect(JSON.parse(json.stdout).events.map((e: { type: string }) => e.type)).toEqual(['vm.running']);
+    const admin = await x.admin(['events', '--kind', 'node.']);
+    expect(admin.stdout).toMatch(/node\.joined node_id=node-a/);
+  });
+
+  it('refuses an unexpected argument', async () => {
+    const x = await ctlAgainstApp();
+    const r = await x.ctl(['events', 'now']);
+    expect(r.code).toBe(2);
+  });
+});
