@@ -1,15 +1,8 @@
-import { SseParser } from './sse.js';
+import { readSse } from '../../api/sse.js';
+import type { CoordinatorEvent } from '../../shared/events.js';
 
-/** LiveEvent is the part of a coordinator event (shared/events.ts) the page reads. */
-export interface LiveEvent {
-  type: string;
-  seq: number;
-  ts: string;
-  vm_id?: string;
-  name?: string;
-  node_id?: string | null;
-  [k: string]: unknown;
-}
+/** LiveEvent is one coordinator event (shared/events.ts) as the stream delivers it. */
+export type LiveEvent = CoordinatorEvent;
 
 /** LiveState is what the reconnect indicator shows. */
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'polling';
@@ -18,17 +11,20 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'polling';
 export interface LiveOptions {
   token: string;
   onEvent: (e: LiveEvent) => void;
+  /** onGap says events were dropped while away: the page should reload what it shows */
+  onGap: () => void;
   onState: (s: LiveState) => void;
   fetchFn?: typeof fetch;
 }
 
 /**
- * LiveFeed follows GET /v1/events (server-sent events, read through fetch so the bearer token goes in
- * a header), resuming with Last-Event-ID after a drop. A coordinator without the route (404) puts
- * the feed in `polling`: the page then refreshes on its timer alone.
+ * LiveFeed follows GET /v1/events (server-sent events read through fetch, so the bearer token travels
+ * in a header; api/sse.ts parses them). The first connection asks for the server's backlog (`since=0`)
+ * so VM pages have their history; later ones resume from the last seq seen. A coordinator without
+ * the route (404) puts the feed in `polling`: the page then refreshes on its timer alone.
  */
 export class LiveFeed {
-  private lastId: string | undefined;
+  private lastSeq = 0;
   private abort: AbortController | null = null;
   private stopped = false;
   private delayMs = 500;
@@ -49,7 +45,7 @@ export class LiveFeed {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const outcome = await this.once().catch(() => 'dropped' as const);
+      const outcome = await this.follow().catch(() => 'dropped' as const);
       if (outcome === 'absent') return this.o.onState('polling');
       if (this.stopped) return;
       this.o.onState('reconnecting');
@@ -58,37 +54,25 @@ export class LiveFeed {
     }
   }
 
-  private async once(): Promise<'absent' | 'dropped'> {
+  private async follow(): Promise<'absent' | 'dropped'> {
     this.abort = new AbortController();
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.o.token}`,
-      accept: 'text/event-stream',
-    };
-    if (this.lastId !== undefined) headers['last-event-id'] = this.lastId;
-    const res = await (this.o.fetchFn ?? fetch)('/v1/events', { headers, signal: this.abort.signal });
+    const res = await (this.o.fetchFn ?? fetch)(`/v1/events?since=${this.lastSeq}`, {
+      headers: { authorization: `Bearer ${this.o.token}`, accept: 'text/event-stream' },
+      signal: this.abort.signal,
+    });
     if (res.status === 404) return 'absent';
     if (!res.ok || !res.body) return 'dropped';
     this.o.onState('live');
     this.delayMs = 500;
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    const parser = new SseParser();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return 'dropped';
-      for (const m of parser.push(value)) {
-        if (m.id !== undefined) this.lastId = m.id;
-        const e = parseEvent(m.data);
-        if (e) this.o.onEvent(e);
+    for await (const m of readSse(res.body)) {
+      if (m.event === 'gap') {
+        this.o.onGap();
+        continue;
       }
+      const e = JSON.parse(m.data) as LiveEvent;
+      if (typeof e.seq === 'number') this.lastSeq = e.seq;
+      this.o.onEvent(e);
     }
-  }
-}
-
-function parseEvent(data: string): LiveEvent | null {
-  try {
-    const v = JSON.parse(data) as unknown;
-    return v && typeof v === 'object' && typeof (v as LiveEvent).type === 'string' ? (v as LiveEvent) : null;
-  } catch {
-    return null;
+    return 'dropped';
   }
 }

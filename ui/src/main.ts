@@ -63,6 +63,7 @@ function start(root: HTMLElement, session: Session): void {
       view?.onEvent?.(e);
       soon();
     },
+    onGap: soon,
     onState: (s) => {
       live.dataset.state = s;
       replace(live, LIVE_TEXT[s]);

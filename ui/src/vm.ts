@@ -13,7 +13,7 @@ export function vmView(ctx: ViewContext, id: string): View {
     replace(
       events,
       ctx.events
-        .filter((e) => e.vm_id === id)
+        .filter((e) => vmIdOf(e) === id)
         .slice(-50)
         .map((e) => h('li', {}, `${e.ts.slice(11, 19)} ${e.type}${detail(e)}`)),
     );
@@ -55,7 +55,7 @@ export function vmView(ctx: ViewContext, id: string): View {
       );
     },
     onEvent(e: LiveEvent) {
-      if (e.vm_id === id) drawEvents();
+      if (vmIdOf(e) === id) drawEvents();
     },
   };
 }
@@ -139,11 +139,17 @@ function destroy(ctx: ViewContext, vm: VmView): HTMLElement {
 
 function detail(e: LiveEvent): string {
   const keys = ['node_id', 'numa_node', 'via', 'code', 'reason', 'state', 'attempt'] as const;
-  const parts = keys.filter((k) => e[k] !== undefined && e[k] !== null).map((k) => `${k}=${String(e[k])}`);
+  const r = e as unknown as Record<string, unknown>;
+  const parts = keys.filter((k) => r[k] !== undefined && r[k] !== null).map((k) => `${k}=${String(r[k])}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 function reveal(form: HTMLFormElement, input: HTMLInputElement): void {
   form.hidden = false;
   input.focus();
+}
+
+/** vmIdOf is the VM an event is about, or undefined for node events. */
+function vmIdOf(e: LiveEvent): string | undefined {
+  return 'vm_id' in e ? e.vm_id : undefined;
 }
