@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type PageWatch, signIn, watchPage } from './helpers/browser.js';
+import { axeViolations, launchChromium, type PageWatch, signIn, watchPage } from './helpers/browser.js';
 import {
   type FakeHost,
   listNodes,
@@ -109,13 +109,35 @@ describe('fleet page in headless Chromium', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect((await fetch(`${coord.url}/ui/../data/store.json`)).status).toBe(404);
     expect((await fetch(`${coord.url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/ui/');
+    let bytes = 0;
+    for (const f of ['index.html', 'app.js', 'app.css', 'favicon.svg']) {
+      const r = await fetch(`${coord.url}/ui/${f}`);
+      expect(r.status, f).toBe(200);
+      expect(r.headers.get('content-security-policy'), f).toBe(csp);
+      bytes += (await r.arrayBuffer()).byteLength;
+    }
+    console.info(`fleet page: assets ${bytes} bytes uncompressed (index.html, app.js, app.css, favicon.svg)`);
   });
 
   it('signs the admin in and shows GET /v1/nodes figures in the fleet table, reserved nodes apart', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    watches.push(watchPage(page));
+    await page.goto(`${coord.url}/ui/`);
+    const nav = await page.evaluate(() => {
+      const t = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return { dcl: t.domContentLoadedEventEnd, load: t.loadEventEnd };
+    });
+    expect(await axeViolations(page)).toEqual([]); // the sign-in form
+    await page.getByLabel('Admin or tenant token').fill('wrong-token-000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByTestId('login-error').innerText()).toContain('unauthorized');
+    await page.getByLabel('Admin or tenant token').fill(ADMIN_TOKEN);
     const t0 = Date.now();
-    const { page } = await open(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('tr[data-node="seed"]').waitFor();
-    console.info(`fleet page: sign-in to table in ${Date.now() - t0} ms`);
+    console.info(
+      `fleet page: DOMContentLoaded ${nav.dcl.toFixed(0)} ms, load ${nav.load.toFixed(0)} ms, sign-in to fleet table ${Date.now() - t0} ms`,
+    );
     for (const n of await listNodes(coord)) {
       const full = (await coord.api('GET', '/v1/nodes')).body.nodes.find(
         (x: { id: string }) => x.id === n.id,
@@ -132,6 +154,7 @@ describe('fleet page in headless Chromium', () => {
     }
     expect(await page.getByTestId('nodes').locator('tr[data-node="spare"]').count()).toBe(0);
     expect(await page.getByTestId('bands').locator('meter').count()).toBeGreaterThan(0);
+    expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'fleet.png'), fullPage: true });
     await page.close();
   });
@@ -176,6 +199,7 @@ describe('fleet page in headless Chromium', () => {
         (els) => els.filter((e) => !e.getAttribute('aria-label') || !e.textContent?.trim()).length,
       );
     expect(unnamed).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'node.png'), fullPage: true });
     await page.close();
   });
@@ -210,6 +234,7 @@ describe('fleet page in headless Chromium', () => {
     await page.getByLabel('Memory (MiB)').fill('2048');
     await page.getByLabel('Disk (GiB)').fill('2');
     await page.getByLabel('Base image').fill('blank');
+    expect(await axeViolations(page)).toEqual([]);
     // seed is full, so the dry run explains the pass-2 decision on the reserved node
     await expect
       .poll(() => page.getByTestId('dry-run-decision').innerText())
@@ -221,6 +246,7 @@ describe('fleet page in headless Chromium', () => {
     await expect
       .poll(() => page.getByTestId('vm-events').innerText())
       .toMatch(/vm\.claimed[\s\S]*vm\.running/);
+    expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'vm.png'), fullPage: true });
     const vms = (await coord.api('GET', '/v1/vms')).body.vms as { name: string; state: string }[];
     expect(vms.find((v) => v.name === 'from-page')?.state).toBe('running');
@@ -254,9 +280,11 @@ describe('fleet page in headless Chromium', () => {
     const all = watches.flatMap((w) => w.requests);
     expect(all.length).toBeGreaterThan(10);
     expect(all.filter((u) => !u.startsWith(`${coord.url}/`))).toEqual([]);
-    // 404s the page expects: the tenant's sign-in probe of GET /v1/nodes (how it learns it is not the
-    // admin) and the tenant opening another tenant's VM
-    const expected = new RegExp(`status of 404 .* @ ${coord.url}/v1/(nodes|vms/${seedIds[0]})$`);
+    // answers the page expects: 401 to the wrong token at sign-in, 404 to the tenant's sign-in probe of
+    // GET /v1/nodes (how it learns it is not the admin) and to the tenant opening another tenant's VM
+    const expected = new RegExp(
+      `status of (401 .* @ ${coord.url}/v1/vms|404 .* @ ${coord.url}/v1/(nodes|vms/${seedIds[0]}))$`,
+    );
     const errors = watches.flatMap((w) => w.errors).filter((e) => !expected.test(e));
     expect(errors).toEqual([]);
   });

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** CHROMIUM is Debian's Chromium, installed by scripts/host-deps.sh (no browser download). */
@@ -50,3 +51,42 @@ export async function signIn(page: Page, base: string, token: string): Promise<v
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('who').waitFor();
 }
+
+/** AxeViolation is one failed axe-core rule with the elements it failed on. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  nodes: string[];
+}
+
+/**
+ * axeViolations runs axe-core's WCAG 2.x A and AA rules on the page as it is now. The engine goes in
+ * through the DevTools protocol, so the page's CSP (no inline or foreign script) stays as served.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(source);
+  const r = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, o: object) => Promise<AxeResult> } })
+      .axe;
+    const r = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] },
+    });
+    return {
+      passes: r.passes.length,
+      violations: r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.map((n) => n.html.slice(0, 120)),
+      })),
+    };
+  });
+  // an engine that checked nothing would pass anything: make sure rules ran
+  if (r.passes < 5) throw new Error(`axe-core ran only ${r.passes} passing rules: is the page empty?`);
+  return r.violations;
+}
+
+type AxeResult = {
+  passes: unknown[];
+  violations: { id: string; impact: string | null; nodes: { html: string }[] }[];
+};
