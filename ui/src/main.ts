@@ -1,3 +1,4 @@
+import { ClientError } from '../../api/errors.js';
 import { createView } from './create.js';
 import { h, replace } from './dom.js';
 import { fleetView } from './fleet.js';
@@ -35,14 +36,25 @@ function start(root: HTMLElement, session: Session): void {
   let view: View | null = null;
   let pending: ReturnType<typeof setTimeout> | undefined;
   let pollMs = 5000;
+  let feedState: LiveState = 'connecting';
+  let reachable = true;
+  // the indicator shows the stream's state, or reconnecting while API calls cannot reach the coordinator
+  const indicate = () => {
+    const s = reachable ? feedState : 'reconnecting';
+    live.dataset.state = s;
+    replace(live, LIVE_TEXT[s]);
+  };
   const refresh = async () => {
     try {
       await view?.refresh();
       replace(problem);
+      reachable = true;
       root.dataset.refreshed = String(Date.now());
     } catch (err) {
+      reachable = !(err instanceof ClientError && err.code === 'unreachable');
       replace(problem, errorText(err));
     }
+    indicate();
   };
   const soon = () => {
     clearTimeout(pending);
@@ -65,8 +77,8 @@ function start(root: HTMLElement, session: Session): void {
     },
     onGap: soon,
     onState: (s) => {
-      live.dataset.state = s;
-      replace(live, LIVE_TEXT[s]);
+      feedState = s;
+      indicate();
       pollMs = s === 'live' ? 5000 : 2000;
       if (s === 'live') soon(); // catch up on anything missed while disconnected
     },
