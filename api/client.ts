@@ -4,6 +4,7 @@ import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
 import { readSse } from './sse.js';
+import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
 import type { CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
 
@@ -84,6 +85,26 @@ export class VmpoolClient {
       if (m.event === 'gap') yield { gap: JSON.parse(m.data) as { since: number; oldest: number } };
       else yield { event: JSON.parse(m.data) as CoordinatorEvent };
     }
+  }
+
+  /** createWebhook is POST /v1/webhooks (admin); the answer holds the signing secret, shown this once. */
+  async createWebhook(body: WebhookCreateBody): Promise<WebhookCreated> {
+    return (await this.t.request('POST', '/v1/webhooks', { body })) as WebhookCreated;
+  }
+
+  /** listWebhooks is GET /v1/webhooks (admin). */
+  async listWebhooks(): Promise<{ webhooks: WebhookView[] }> {
+    return (await this.t.request('GET', '/v1/webhooks')) as { webhooks: WebhookView[] };
+  }
+
+  /** deleteWebhook is DELETE /v1/webhooks/{id} (admin). */
+  async deleteWebhook(id: string): Promise<void> {
+    await this.t.request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+
+  /** deadLetters is GET /v1/webhooks/dead-letters (admin). */
+  async deadLetters(): Promise<{ dead_letters: DeadLetter[] }> {
+    return (await this.t.request('GET', '/v1/webhooks/dead-letters')) as { dead_letters: DeadLetter[] };
   }
 
   /** listNodes is GET /v1/nodes (admin). */

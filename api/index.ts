@@ -11,3 +11,5 @@ export * from './tenants.js';
 export { type FetchFn, type RequestOptions, Transport, type TransportOptions } from './transport.js';
 export * from './vms.js';
 export * from './events.js';
+export * from './webhooks.js';
+export * from './lifecycle.js';

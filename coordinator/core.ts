@@ -25,6 +25,8 @@ export interface CoreOptions {
   joinToken: string;
   spawnTimeoutMs?: number;
   maxAttempts?: number;
+  /** cordoned lists nodes closed to new placements */
+  cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
 }
@@ -58,7 +60,12 @@ export function createCore(o: CoreOptions): Core {
     },
     { joinToken: o.joinToken, log: o.log },
   );
-  const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
+  const placer = new Placer({
+    registry: o.registry,
+    store: o.store,
+    placement: o.placement,
+    ...(o.cordoned ? { cordoned: o.cordoned } : {}),
+  });
   const spawner = new Spawner({
     claims,
     placer,

@@ -14,6 +14,9 @@ import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { EventBus } from './events/bus.js';
 import { EventRing } from './events/ring.js';
+import { Cordons } from './nodes/cordons.js';
+import { WebhookBook } from './webhooks/book.js';
+import { Webhooks } from './webhooks/dispatcher.js';
 import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
@@ -44,6 +47,12 @@ async function main(argv: string[]): Promise<void> {
   const bus = new EventBus({ log, startSeq });
   persistSeq(bus, seqPath, startSeq);
   const events = new EventRing(bus);
+  const webhooks = new Webhooks({
+    book: await WebhookBook.open(join(dataDir, 'webhooks.json')),
+    bus,
+    log,
+    delivery: { source: `http://${o.listen}` },
+  });
   const registry = new NodeRegistry({
     bus,
     liveness: {
@@ -61,7 +70,9 @@ async function main(argv: string[]): Promise<void> {
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
+  const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
   const { vms, link } = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -79,6 +90,8 @@ async function main(argv: string[]): Promise<void> {
     audit,
     verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
     events,
+    webhooks,
+    cordons,
     bands,
     adminTokenHash: hashToken(adminToken),
     overcommit: placement.cpu_overcommit,
@@ -114,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
     clearInterval(sweep);
+    void webhooks.stop();
     stopWatchdog();
     link.close();
     server.close(() => process.exit(0));

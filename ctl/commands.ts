@@ -6,12 +6,14 @@ import { CtlError } from './errors.js';
 import { EVENT_COMMANDS } from './event-commands.js';
 import { FLEET_COMMANDS } from './fleet-commands.js';
 import { VM_COMMANDS } from './vm-commands.js';
+import { WEBHOOK_COMMANDS } from './webhook-commands.js';
 
 /** COMMANDS is every vmpoolctl verb, in help order. */
 export const COMMANDS: readonly Command[] = [
   ...VM_COMMANDS,
   ...FLEET_COMMANDS,
   ...EVENT_COMMANDS,
+  ...WEBHOOK_COMMANDS,
   ...ADMIN_COMMANDS,
 ];
 

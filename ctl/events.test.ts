@@ -40,3 +40,27 @@ describe('vmpoolctl events', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('vmpoolctl webhooks', () => {
+  it('creates (secret once), lists without the secret, and deletes', async () => {
+    const x = await ctlAgainstApp();
+    const made = await x.admin([
+      '--json',
+      'webhooks',
+      'create',
+      '--endpoint',
+      'http://127.0.0.1:9/h',
+      '--events',
+      'vm.failed',
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const w = JSON.parse(made.stdout);
+    expect(w.secret).toMatch(/^whsec_/);
+    const list = await x.admin(['webhooks', 'list']);
+    expect(list.stdout).toContain(w.id);
+    expect(list.stdout).not.toContain(w.secret);
+    expect((await x.admin(['webhooks', 'delete', w.id])).stdout).toBe(`deleted ${w.id}\n`);
+    expect((await x.ctl(['webhooks', 'list'])).code).toBe(1); // a tenant gets not_found
+    await x.h.webhooks.stop();
+  });
+});

@@ -103,12 +103,22 @@ export const DestroyResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** PowerResultSchema answers a power order: the VM as it now is, or the error. */
+export const PowerResultSchema = z.strictObject({
+  type: z.literal('power_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** AgentMessageSchema is every message an agent may send. */
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   HeartbeatSchema,
   SpawnResultSchema,
   DestroyResultSchema,
+  PowerResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -174,12 +184,22 @@ export const DestroySchema = z.strictObject({
   keep_disk: z.boolean().optional(),
 });
 
+/** PowerSchema asks the agent to stop (ACPI, forced after timeout_ms), start or reboot a VM. */
+export const PowerSchema = z.strictObject({
+  type: z.literal('power'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  op: z.enum(['stop', 'start', 'reboot']),
+  timeout_ms: z.number().int().min(0).max(3_600_000),
+});
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
+  PowerSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */

@@ -103,6 +103,7 @@ export class AgentLink {
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
+    if (msg.type === 'power') return this.answerPower(msg);
     return this.answerDestroy(msg);
   }
 
@@ -176,10 +177,11 @@ export class AgentLink {
     }
   }
 
-  /** refuse answers a spawn or destroy we could not parse, so the coordinator does not wait it out. */
+  /** refuse answers a spawn, destroy or power order we could not parse, so the coordinator does not wait it out. */
   private refuse(raw: unknown): void {
     const m = raw as { type?: unknown; request_id?: unknown } | undefined;
-    if (typeof m?.request_id !== 'string' || (m.type !== 'spawn' && m.type !== 'destroy')) return;
+    const answered = m?.type === 'spawn' || m?.type === 'destroy' || m?.type === 'power';
+    if (typeof m?.request_id !== 'string' || !answered) return;
     const error = { code: 'bad_message', message: 'Cannot read the request: it does not match the protocol' };
     this.send({ type: `${m.type}_result`, request_id: m.request_id.slice(0, 64), ok: false, error });
   }
@@ -190,6 +192,15 @@ export class AgentLink {
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
     } catch (err) {
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  private async answerPower(msg: Extract<CoordinatorMessage, { type: 'power' }>): Promise<void> {
+    try {
+      const vm = await this.o.vms.power(msg.vm_id, msg.op, msg.timeout_ms);
+      this.send({ type: 'power_result', request_id: msg.request_id, ok: true, vm });
+    } catch (err) {
+      this.send({ type: 'power_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     }
   }
 

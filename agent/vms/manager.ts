@@ -34,6 +34,9 @@ export interface VmManagerOptions {
   log: Logger;
 }
 
+/** PowerOp is a day-2 power operation on one VM. */
+export type PowerOp = 'stop' | 'start' | 'reboot';
+
 /** VmNotFoundError is a destroy or lookup for a VM this agent does not have. */
 export class VmNotFoundError extends VmpoolError {
   constructor(ref: string) {
@@ -65,6 +68,14 @@ export class VmManager {
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
   destroy(ref: string, opts: { keepDisk?: boolean } = {}): Promise<void> {
     return this.serial(() => this.destroyNow(ref, opts));
+  }
+
+  /**
+   * power stops (ACPI, then forced after timeoutMs), starts or reboots (stop then start) a VM and
+   * records what it wants next, so recovery never restarts a VM an operator stopped.
+   */
+  power(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
+    return this.serial(() => this.powerNow(ref, op, timeoutMs));
   }
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */
@@ -259,6 +270,23 @@ export class VmManager {
     failpoint('destroy:stopped');
     await this.forget(s, opts);
     this.#o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
+  }
+
+  private async powerNow(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
+    const found = this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
+    if (!found || found.desired_state === 'destroyed') throw new VmNotFoundError(ref);
+    const b = this.#o.backend;
+    let s = await this.save({ ...found, desired_state: op === 'stop' ? 'stopped' : 'running' });
+    if (op !== 'start') {
+      await b.stop(s.name, timeoutMs);
+      // the guest did not answer ACPI in time: force it off, keeping the definition and disks
+      if ((await b.lookup(s.name))?.state === 'running') await b.powerOff(s.name);
+    }
+    if (op !== 'stop' && (await b.lookup(s.name))?.state !== 'running') await b.start(s.name);
+    const inst = await b.lookup(s.name);
+    s = await this.save({ ...s, observed_state: observedOf(inst?.state) });
+    this.#o.log.info('vm power changed', { vm_id: s.vm_id, vm_name: s.name, op, state: s.observed_state });
+    return reportOf(s);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

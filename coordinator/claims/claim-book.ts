@@ -153,6 +153,22 @@ export class ClaimBook {
     await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
   }
 
+  /** markPowered records a VM's state after an operator's stop, start or reboot answered by its node. */
+  async markPowered(
+    vmId: string,
+    p: { op: 'stop' | 'start' | 'reboot'; state: VmRecord['state']; source: string },
+    requestId: string,
+  ): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (rec) Object.assign(rec, { state: p.state, updated_at: at });
+    });
+    const vm = this.mustGet(vmId);
+    await this.emit(vm, { type: 'vm.power', op: p.op, state: p.state, source: p.source }, requestId);
+    return vm;
+  }
+
   /** finish ends a spawn: node reports may settle the VM again. */
   finish(vmId: string): void {
     this.inflight.delete(vmId);

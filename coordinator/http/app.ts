@@ -25,6 +25,11 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
 import { registerEventRoutes } from './routes-events.js';
+import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import type { Cordons } from '../nodes/cordons.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+import type { Webhooks } from '../webhooks/dispatcher.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
 import { registerUi } from './routes-ui.js';
@@ -39,6 +44,10 @@ export interface AppDeps {
   verifyAudit: () => Promise<unknown>;
   /** events is the ring of recent bus events behind GET /v1/events */
   events: EventRing;
+  /** webhooks is the failure notifier behind /v1/webhooks */
+  webhooks: Webhooks;
+  /** cordons are nodes closed to new placements */
+  cordons: Cordons;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -176,6 +185,9 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
   registerEventRoutes(app, d);
+  registerWebhookRoutes(app, d);
+  registerLifecycleRoutes(app, d);
+  registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }
 

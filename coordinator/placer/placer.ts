@@ -27,6 +27,8 @@ export interface PlacerOptions {
   registry: NodeRegistry;
   store: Store;
   placement: PlacementConfig;
+  /** cordoned are nodes the admin closed to new placements (refused with reason `cordoned`) */
+  cordoned?: () => ReadonlySet<string>;
 }
 
 /**
@@ -68,10 +70,12 @@ export class Placer {
     exclude: ReadonlySet<string>,
     seed: number,
   ): PlacementResult {
+    const cordoned = this.o.cordoned?.() ?? new Set<string>();
     const nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
-      exclude.has(n.id) ? { ...n, alive: false } : n,
+      exclude.has(n.id) || cordoned.has(n.id) ? { ...n, alive: false } : n,
     );
-    return placeVm(nodes, placementRequest(req, tenantId, vmId), { ...this.o.placement, seed });
+    const result = placeVm(nodes, placementRequest(req, tenantId, vmId), { ...this.o.placement, seed });
+    return cordoned.size ? nameCordons(result, cordoned) : result;
   }
 }
 
@@ -87,4 +91,17 @@ function placementRequest(req: PlacementAsk, tenantId: string, vmId: string): Pl
     anti_affinity_group: affinityGroup(tenantId, req.placement.anti_affinity_group),
     image: req.image,
   };
+}
+
+/** nameCordons reports a cordoned node as `cordoned`, not as down (placement saw it as not alive). */
+function nameCordons(r: PlacementResult, cordoned: ReadonlySet<string>): PlacementResult {
+  const passes = r.passes.map((p) => ({
+    ...p,
+    rejected: p.rejected.map((x) =>
+      cordoned.has(x.node_id) && x.reason === 'node_down'
+        ? { ...x, reason: 'cordoned' as const, detail: 'node is cordoned by the admin: no new placements' }
+        : x,
+    ),
+  }));
+  return { ...r, passes };
 }

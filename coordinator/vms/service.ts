@@ -130,6 +130,46 @@ export class VmService {
     await this.o.claims.forget(vm, { keepDisk, source });
   }
 
+  /**
+   * power stops (graceful, forced after timeoutMs), starts or reboots a VM on its node; the claim
+   * (threads, memory, VMID) is kept while it is stopped, so a start never needs placing again.
+   */
+  async power(
+    ref: string,
+    caller: Caller,
+    op: 'stop' | 'start' | 'reboot',
+    opts: { source: string; requestId: string; timeoutMs: number },
+  ): Promise<VmView> {
+    const vm = this.visible(ref, caller);
+    if (vm.state === 'creating' || !vm.node_id)
+      throw new VmError(
+        'conflict',
+        `Cannot ${op} VM "${vm.name}": it is ${vm.state}; retry once it is running or stopped`,
+        {
+          retryable: vm.state === 'creating',
+        },
+      );
+    const state = await this.o.spawner.powerOnNode(vm, op, opts.timeoutMs);
+    const after = await this.o.claims.markPowered(vm.id, { op, state, source: opts.source }, opts.requestId);
+    return this.view(after);
+  }
+
+  /**
+   * forgetOnNode drops every VM recorded on a node the registry holds as down or gone for good
+   * (the admin's last resort: the host will not come back). Each forget is a vm.destroyed event,
+   * so it is audited with its source.
+   */
+  async forgetOnNode(nodeId: string, nodeUp: boolean, source: string): Promise<string[]> {
+    if (nodeUp)
+      throw new VmError(
+        'conflict',
+        `Cannot forget the VMs of node "${nodeId}": it is up; destroy them instead`,
+      );
+    const vms = Object.values(this.o.claims.state().vms).filter((v) => v.node_id === nodeId);
+    for (const vm of vms) await this.o.claims.forget(vm, { keepDisk: true, source });
+    return vms.map((v) => v.id);
+  }
+
   /** get shows one VM the caller may see. */
   get(vmId: string, caller: Caller): VmView {
     return this.view(this.visible(vmId, caller));
