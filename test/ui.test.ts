@@ -252,8 +252,16 @@ describe('fleet page in headless Chromium', () => {
     expect(vms.find((v) => v.name === 'from-page')?.state).toBe('running');
     await page.getByRole('link', { name: 'VMs' }).click();
     await page.locator('tr[data-vm="from-page"]').waitFor();
-    // destroy asks for the name first, then the VM leaves the list without a reload
+    // stop and start from the VM page; the state follows live
     await page.locator('tr[data-vm="from-page"] a').click();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(() => page.getByTestId('vm-state').innerText(), { timeout: 30_000 }).toBe('stopped');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => page.getByTestId('vm-state').innerText(), { timeout: 30_000 }).toBe('running');
+    await expect
+      .poll(() => page.getByTestId('vm-events').innerText())
+      .toMatch(/vm\.power \(.*op=stop[\s\S]*vm\.power \(.*op=start/);
+    // destroy asks for the name first, then the VM leaves the list without a reload
     await page.getByRole('button', { name: 'Destroy…' }).click();
     const confirm = page.getByRole('button', { name: 'Destroy for good' });
     expect(await confirm.isDisabled()).toBe(true);

@@ -2,7 +2,7 @@ import { ApiError } from '../../api/errors.js';
 import type { VmView } from '../../api/vms.js';
 import { gib, h, link, replace } from './dom.js';
 import type { LiveEvent } from './live.js';
-import { errorText } from './session.js';
+import { errorText, type PowerOp, power } from './session.js';
 import type { View, ViewContext } from './view.js';
 
 /** vmView is one VM: placement, pins, state, live stats, its events, and destroy with confirmation. */
@@ -51,6 +51,7 @@ export function vmView(ctx: ViewContext, id: string): View {
         h('h2', {}, 'Events'),
         events,
         h('h2', {}, 'Actions'),
+        powerButtons(ctx, vm),
         destroy(ctx, vm),
       );
     },
@@ -138,7 +139,7 @@ function destroy(ctx: ViewContext, vm: VmView): HTMLElement {
 }
 
 function detail(e: LiveEvent): string {
-  const keys = ['node_id', 'numa_node', 'via', 'code', 'reason', 'state', 'attempt'] as const;
+  const keys = ['node_id', 'numa_node', 'via', 'code', 'reason', 'op', 'state', 'attempt'] as const;
   const r = e as unknown as Record<string, unknown>;
   const parts = keys.filter((k) => r[k] !== undefined && r[k] !== null).map((k) => `${k}=${String(r[k])}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
@@ -152,4 +153,41 @@ function reveal(form: HTMLFormElement, input: HTMLInputElement): void {
 /** vmIdOf is the VM an event is about, or undefined for node events. */
 function vmIdOf(e: LiveEvent): string | undefined {
   return 'vm_id' in e ? e.vm_id : undefined;
+}
+
+/** powerButtons offers stop, start and reboot as the VM's state allows; the answer shows in a status line. */
+function powerButtons(ctx: ViewContext, vm: VmView): HTMLElement {
+  const status = h('p', { role: 'status', 'data-testid': 'power-status' });
+  const can: Record<PowerOp, boolean> = {
+    stop: vm.state === 'running',
+    start: vm.state === 'stopped',
+    reboot: vm.state === 'running',
+  };
+  const button = (op: PowerOp, label: string) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        disabled: !can[op],
+        onclick: async (e: Event) => {
+          (e.currentTarget as HTMLButtonElement).disabled = true;
+          replace(status, `${label}…`);
+          try {
+            const after = await power(ctx.session, vm.id, op);
+            replace(status, `${label}: ${after.state}`);
+          } catch (err) {
+            replace(status, h('span', { class: 'error' }, errorText(err)));
+          }
+        },
+      },
+      label,
+    );
+  return h(
+    'div',
+    { class: 'power' },
+    button('stop', 'Stop'),
+    button('start', 'Start'),
+    button('reboot', 'Reboot'),
+    status,
+  );
 }
