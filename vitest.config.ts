@@ -15,6 +15,7 @@ export default defineConfig({
             'ctl/**/*.test.ts',
             'shared/**/*.test.ts',
             'broker/**/*.test.ts',
+            'ui/**/*.test.ts',
           ],
           exclude: ['**/*.libvirt.test.ts'],
         },

@@ -60,6 +60,15 @@ else
     { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}"; }
 fi
 # --- end real guests ---
+# --- ui (fleet page tests) ---
+# Debian's Chromium drives the fleet page tests through playwright-core (no browser download).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed'; then
+  log "installing chromium for the fleet page tests"
+  export DEBIAN_FRONTEND=noninteractive
+  [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit 2>/dev/null)" ] || apt-get update -q
+  apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+fi
+# --- end ui ---
 
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu

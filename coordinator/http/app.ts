@@ -42,6 +42,7 @@ import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, logRejection, problem } from './problem.js';
 import { introspectRoutes } from './routes-introspect.js';
 import { registerConsoleRoutes } from './routes-console.js';
+import { registerUi } from './routes-ui.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -70,6 +71,8 @@ export interface AppDeps {
   nodes: NodeAdminDeps;
   /** brokerTokenHash is vmpool-broker's credential for token introspection (unset: no broker) */
   brokerTokenHash?: string;
+  /** uiDir holds the built fleet page (default: dist/ui beside the compiled coordinator) */
+  uiDir?: string;
 }
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
@@ -105,6 +108,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     }),
   );
   app.get('/healthz', (c) => c.json({ ok: true }));
+  registerUi(app, d.uiDir);
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
