@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BridgeNameSchema } from './bridge-name.js';
 import { UserConfigSchema, VM_NAME_RE } from './spec.js';
 
 /** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
@@ -177,10 +178,7 @@ export const SpawnOrderSchema = z.strictObject({
   cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
   users: z.array(UserConfigSchema).max(32),
   /** bridge is the host bridge for the NIC; null lets the agent's own network setting decide */
-  bridge: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,15}$/)
-    .nullable(),
+  bridge: BridgeNameSchema.nullable(),
 });
 
 /** SpawnSchema asks the agent to create and start a VM the coordinator has placed. */

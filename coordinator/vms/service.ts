@@ -80,10 +80,12 @@ export class VmService {
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
     const state = this.o.claims.state();
     admit(state, tenantId, req);
-    const { vmid, band } = allocateVmid(this.o.bands, state, req);
     const id = randomUUID();
+    // placement before the VMID: a tenant asking for a VMID another tenant holds gets the same
+    // no_capacity a free VMID gets, so the answer tells nothing about other tenants' VMIDs
     const result = this.o.placer.place(req, tenantId, id, new Set());
     if (!result.ok) throw new NoCapacityError(result.passes);
+    const { vmid, band } = allocateVmid(this.o.bands, state, req);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
       id,
