@@ -37,7 +37,7 @@ export async function rawCall(c: Coordinator, r: RawRequest): Promise<RawAnswer>
 
 /** Snapshot is the admin's view of everything a request could change: VMs, tenants, band usage. */
 export interface Snapshot {
-  vms: unknown;
+  vms: { id: string }[];
   tenants: unknown;
   bands: unknown;
 }
