@@ -1,4 +1,5 @@
 import { mkdir, rm } from 'node:fs/promises';
+import { VM_DIR_MODE } from '../../disk/modes.js';
 import { dirname } from 'node:path';
 import { failpoint } from '../../../shared/failpoint.js';
 import type { SpawnSpec } from '../../../shared/spec.js';
@@ -45,7 +46,7 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     phase: 'extra_disks',
     async run({ spec }) {
       for (const d of spec.extra_disks ?? []) {
-        await mkdir(dirname(d.path), { recursive: true, mode: 0o755 });
+        await mkdir(dirname(d.path), { recursive: true, mode: VM_DIR_MODE });
         await createBlank({ path: d.path, sizeGb: d.size_gb });
       }
     },
