@@ -3,6 +3,7 @@ export * from './audit.js';
 export { VmpoolClient, type CreateVmOptions } from './client.js';
 export { ApiError, ClientError, type ClientErrorCode } from './errors.js';
 export * from './fleet.js';
+export * from './kept-disks.js';
 export * from './placement.js';
 export * from './problems.js';
 export * from './query.js';

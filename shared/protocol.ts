@@ -196,12 +196,20 @@ export const DestroySchema = z.strictObject({
   keep_disk: z.boolean().optional(),
 });
 
+/** RemoveDisksSchema asks the agent to delete the disks a destroy with keep_disk left (answered by destroy_result). */
+export const RemoveDisksSchema = z.strictObject({
+  type: z.literal('remove_disks'),
+  request_id: z.string().max(64),
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+});
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
+  RemoveDisksSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */

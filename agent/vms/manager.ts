@@ -9,14 +9,17 @@ import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
 import type { InstanceState, VmBackend } from '../backends/backend.js';
+import { VM_DIR_MODE } from '../disk/modes.js';
 import type { SidecarStore } from '../sidecar/store.js';
 import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
 import type { HostView } from '../validate/host-view.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
 import { type RecoveryReport, recoverVms } from './recovery.js';
+import { removeKeptDisks } from './kept-disks.js';
 import { reportOf } from './report.js';
 import { resolveSpawnOrder } from './resolve.js';
+import { checkOrderBaseImage } from '../validate/path-rules.js';
 import { type NodeSnapshot, readSnapshot } from './snapshot.js';
 
 /** VmManagerOptions wires the agent's VM authority to its backend, sidecars and host facts. */
@@ -59,12 +62,20 @@ export class VmManager {
 
   /** resolve lays a coordinator spawn order out under this node's images dir. */
   resolve(order: SpawnOrder): SpawnSpec & { vm_id: string } {
-    return resolveSpawnOrder(order, this.#o.imagesDir);
+    const spec = resolveSpawnOrder(order, this.#o.imagesDir);
+    // an order names an image; only a regular file in <images>/base/ may back it, never a VM's disk
+    checkOrderBaseImage(spec.base_image_path, this.#o.imagesDir);
+    return spec;
   }
 
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
   destroy(ref: string, opts: { keepDisk?: boolean } = {}): Promise<void> {
     return this.serial(() => this.destroyNow(ref, opts));
+  }
+
+  /** removeKept deletes the folder a keep_disk destroy left (never a VM this agent still holds). */
+  removeKept(vmId: string): Promise<void> {
+    return this.serial(() => removeKeptDisks(this.#o.imagesDir, vmId, this.#vms.has(vmId)));
   }
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */
@@ -176,8 +187,8 @@ export class VmManager {
     if (existing && existing.phase === 'done') return reportOf(existing);
     validateSpawn(spec, this.hostView(vmId));
     await this.checkUnclaimed(spec);
-    // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
-    await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 }).catch((err: unknown) => {
+    // 0711: QEMU (libvirt-qemu) must enter the VM's folder; nobody else may list it
+    await mkdir(dirname(spec.disk_path), { recursive: true, mode: VM_DIR_MODE }).catch((err: unknown) => {
       throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
         cause: err,
         retryable: (err as NodeJS.ErrnoException).code === 'ENOSPC',

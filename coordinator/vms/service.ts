@@ -5,7 +5,7 @@ import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { PlacementResult } from '../placement/types.js';
 import type { Placer } from '../placer/placer.js';
-import type { VmRecord } from '../store/index.js';
+import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
@@ -121,6 +121,16 @@ export class VmService {
       throw new VmError('forbidden', 'Cannot keep the disks: keep_disk=true is admin-only');
     if (vm.node_id) await this.o.spawner.destroyOnNode(vm, keepDisk);
     await this.o.claims.forget(vm, { keepDisk, source });
+  }
+
+  /** removeKept deletes a kept VM's disks on its node, then forgets the record (admin). */
+  async removeKept(id: string): Promise<KeptDiskRecord> {
+    const kept = this.o.claims.state().kept_disks ?? {};
+    const rec = Object.hasOwn(kept, id) ? kept[id] : undefined;
+    if (!rec) throw new VmError('not_found', 'Cannot find kept disks: no such record');
+    await this.o.spawner.removeKeptOnNode(rec.node_id, rec.id);
+    await this.o.claims.dropKept(rec.id);
+    return rec;
   }
 
   /** get shows one VM the caller may see. */

@@ -69,6 +69,16 @@ export class Spawner {
     );
   }
 
+  /** removeKeptOnNode asks a node to delete the disks a keep_disk destroy left; files already gone count as done. */
+  async removeKeptOnNode(nodeId: string, vmId: string): Promise<void> {
+    const msg = { type: 'remove_disks', request_id: newRequestId(), vm_id: vmId } as const;
+    const answer = await this.o.link.request(nodeId, msg, 60_000);
+    if (answer.ok) return;
+    throw new VmError('conflict', `Cannot remove kept disks of "${vmId}": the node refused`, {
+      details: { agent_error: { code: answer.error?.code } },
+    });
+  }
+
   private async attempts(vmId: string, requestId: string): Promise<VmRecord> {
     const exclude = new Set<string>();
     for (let attempt = 1; ; attempt++) {

@@ -25,7 +25,7 @@ import { createMetrics } from '../metrics.js';
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
 
 /** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
-export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' }>) => {
+export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' }>) => {
   ok: boolean;
   error?: { code: string; message: string };
 } | null;
@@ -82,7 +82,7 @@ export async function appHarness(o: HarnessOptions = {}) {
       {
         send: (m) => {
           sent.push(m);
-          if (m.type === 'spawn' || m.type === 'destroy')
+          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks')
             queueMicrotask(() => {
               const r = reply(m);
               if (r) link.answer(m.request_id, id, r);
