@@ -7,7 +7,7 @@ import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
 import { SpawnSpecSchema } from '../shared/spec.js';
-import { sdNotify, startWatchdog } from '../shared/systemd.js';
+import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
@@ -15,7 +15,9 @@ import { AgentLink, newBootId } from './link/client.js';
 import { fileCredential } from './link/credential.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
+import { startServiceExtras } from './service.js';
 import { renderTopologyTable } from './topology/index.js';
+import { readTuning, renderTuning } from './tuning/index.js';
 import { renderVmTable } from './vms/table.js';
 import type { RecoveryReport } from './vms/recovery.js';
 
@@ -56,7 +58,12 @@ async function inspect(o: AgentConfig): Promise<number> {
   });
   const topo = await detectTopology(hv, o);
   await hv?.close();
-  process.stdout.write(o.json ? `${JSON.stringify(topo, null, 2)}\n` : renderTopologyTable(topo));
+  const tuning = await readTuning(String(o['sysfs-root']));
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify({ ...topo, tuning: tuning.checks }, null, 2)}\n`
+      : `${renderTopologyTable(topo)}\n${renderTuning(tuning)}`,
+  );
   return 0;
 }
 
@@ -71,6 +78,7 @@ async function run(o: AgentConfig): Promise<number> {
   const host = await openHost(o, nodeLog);
   const unlock = await lockImagesDir(host.imagesDir);
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
+  const tuning = await readTuning(String(o['sysfs-root']));
   const bootId = newBootId();
   const link = new AgentLink({
     url: agentUrl(url),
@@ -94,21 +102,32 @@ async function run(o: AgentConfig): Promise<number> {
       agent_version: AGENT_VERSION,
       images_dir: host.imagesDir,
       images: await baseImages(host.imagesDir),
+      tuning: tuning.checks,
     }),
   });
   link.start();
+  const stopExtras = await startServiceExtras({
+    host,
+    link,
+    tuning,
+    metricsListen: String(o['metrics-listen']),
+    log: nodeLog,
+  });
   sdNotify('READY=1');
-  sdNotify(
-    `STATUS=recovered ${host.manager.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`,
-  );
   const stopWatchdog = startWatchdog();
-  nodeLog.info('agent running', { vms: host.manager.size, kvm: host.topology.kvm, coordinator: url });
+  nodeLog.info('agent running', {
+    vms: host.manager.size,
+    rolled_back: report.rolledBack.length,
+    kvm: host.topology.kvm,
+    coordinator: url,
+  });
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       nodeLog.info('agent stopping; VMs keep running', { signal });
       sdNotify('STOPPING=1');
       stopWatchdog();
       link.stop();
+      void stopExtras();
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -215,7 +234,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     const code = isVmpoolError(err) ? err.code : 'internal';
-    process.stderr.write(`vmpool-agent: ${code}: ${errorMessage(err)}\n`);
+    // <3>: under the journal, this line is an error entry (systemd reads the syslog prefix)
+    process.stderr.write(`${stderrPriority(3)}vmpool-agent: ${code}: ${errorMessage(err)}\n`);
     if (err instanceof ValidationError)
       for (const i of err.issues) process.stderr.write(`  ${i.path || '(root)'}: ${i.message}\n`);
     if (!isVmpoolError(err)) log.error('agent failed', { err });

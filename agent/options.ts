@@ -101,6 +101,13 @@ export const AgentConfigSchema = z
       10_000,
       wholeAtLeast(0),
     ),
+    'metrics-listen': textOption(
+      {
+        env: 'VMPOOL_METRICS_LISTEN',
+        help: 'ADDR:PORT or IFACE:PORT for GET /metrics (run only; "off" serves none)',
+      },
+      '127.0.0.1:9707',
+    ),
     spec: textOption({ help: 'seed-003 spawn spec JSON file (spawn only)' }),
     'keep-disk': boolOption({ help: 'destroy: keep the disk images' }),
     json: boolOption({ help: 'print JSON instead of a table' }),

@@ -51,6 +51,17 @@ export interface NodeDetail extends NodeRow {
   heartbeat_interval_ms: number;
   last_seen: string;
   numa_nodes: { id: number; memory_mb: number; threads: NodeThread[] }[];
+  /** tuning is the node's seed-003 host tuning checks from its hello; ok null = not applicable */
+  tuning: NodeTuningCheck[];
+}
+
+/** NodeTuningCheck is one host tuning check as the agent read it. */
+export interface NodeTuningCheck {
+  name: string;
+  value: string | null;
+  recommended: string;
+  ok: boolean | null;
+  note: string;
 }
 
 /** NodeIdParamSchema is the `{id}` of /v1/nodes/{id}. */

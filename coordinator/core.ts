@@ -31,6 +31,8 @@ export interface CoreOptions {
   maxAttempts?: number;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
+  /** onPlacement receives each admission placement's duration and outcome (metrics) */
+  onPlacement?: (seconds: number, ok: boolean) => void;
 }
 
 /** Core is the wired coordinator: http → vms → {spawner, placer, claims} → {store, registry, link}. */
@@ -78,6 +80,13 @@ export function createCore(o: CoreOptions): Core {
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
-  const vms = new VmService({ claims, placer, spawner, bands: o.bands });
+  const vms = new VmService({
+    claims,
+    placer,
+    spawner,
+    bands: o.bands,
+    log: o.log,
+    ...(o.onPlacement ? { onPlacement: o.onPlacement } : {}),
+  });
   return { claims, placer, spawner, vms, link, identity };
 }

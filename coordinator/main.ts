@@ -8,17 +8,19 @@ import { renderConfigHelp } from '../shared/config-help.js';
 import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
-import { sdNotify, startWatchdog } from '../shared/systemd.js';
+import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
+import { metricsCollect, startObserving } from './observe.js';
 import { NodeRegistry } from './registry/registry.js';
 import { LowdbStore } from './store/index.js';
 import { hashToken } from './tenants/index.js';
 import { CoordinatorConfigSchema, COORDINATOR_USAGE } from './options.js';
+import type { VmService } from './vms/service.js';
 
 const log = createLogger({ component: 'coordinator' });
 
@@ -52,15 +54,14 @@ async function main(argv: string[]): Promise<void> {
       missedIntervals: o['missed-heartbeats'],
     },
   });
-  const metrics = createMetrics({
-    nodes: () => countBy(registry.list().map((n) => n.state)),
-    vms: () => countBy(Object.values(store.read().vms).map((v) => v.state)),
-  });
   const placement = {
     ranking: o.ranking,
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
+  let service: VmService | undefined;
+  const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
+  const metrics = createMetrics(metricsCollect(fleet));
   const { vms, link, identity, claims } = createCore({
     store,
     registry,
@@ -72,7 +73,13 @@ async function main(argv: string[]): Promise<void> {
     joinToken,
     maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
+    onPlacement: (seconds, ok) => {
+      metrics.placementSeconds.observe({ result: ok ? 'placed' : 'no_capacity' }, seconds);
+      if (!ok) metrics.placements.inc({ pass: '0', result: 'no_capacity' });
+    },
   });
+  service = vms;
+  const stopObserving = startObserving(bus, metrics, fleet);
   const app = createApp({
     store,
     registry,
@@ -106,7 +113,6 @@ async function main(argv: string[]): Promise<void> {
       });
   }, 1_000);
   sdNotify('READY=1');
-  sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);
   const stopWatchdog = startWatchdog();
   log.info('coordinator listening', {
     host: listen.host,
@@ -119,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
     clearInterval(sweep);
+    stopObserving();
     clearInterval(checkpoints);
     stopWatchdog();
     link.close();
@@ -156,15 +163,10 @@ function loadBands(path: string | undefined): BandConfig {
   return parseBandConfig(raw);
 }
 
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}
-
 main(process.argv.slice(2)).catch((err) => {
   // a config error is the one line below, naming its flag, variable or file key
   if (!(isVmpoolError(err) && err.code === 'bad_config')) log.error('coordinator failed to start', { err });
-  process.stderr.write(`vmpool-coordinator: ${errorMessage(err)}\n`);
+  // <3>: under the journal, this line is an error entry (systemd reads the syslog prefix)
+  process.stderr.write(`${stderrPriority(3)}vmpool-coordinator: ${errorMessage(err)}\n`);
   process.exit(isVmpoolError(err) && err.code === 'bad_config' ? 2 : 1);
 });

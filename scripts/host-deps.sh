@@ -33,6 +33,23 @@ else
   log "packages already installed"
 fi
 
+# --- operations (issue 9): debootstrap builds the systemd-nspawn test tree, prometheus + promtool
+# check and scrape /metrics. systemd-container (systemd-nspawn) comes with the systemd packages. ---
+OPS_PKGS=(debootstrap prometheus systemd-container)
+ops_missing=()
+for p in "${OPS_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || ops_missing+=("$p")
+done
+if [ "${#ops_missing[@]}" -gt 0 ]; then
+  log "installing ${ops_missing[*]} (operations tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  # no maintainer script may start prometheus as a service: the test runs its own on loopback
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -q --no-install-recommends "${ops_missing[@]}" || { apt-get update -q && apt-get install -y -q --no-install-recommends "${ops_missing[@]}"; }
+  rm -f /usr/sbin/policy-rc.d
+fi
+# --- end operations ---
+
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
 getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu

@@ -169,7 +169,12 @@ export function journalFields(entry: LogEntry): Record<string, string> {
         : journalValue(value);
     out[journalFieldName(key)] = text;
   }
-  out.MESSAGE = entry.msg;
+  // the reason of a failure belongs in MESSAGE, where `journalctl` and `systemctl status` show it
+  const errText = (entry.fields.err as { message?: unknown } | undefined)?.message;
+  out.MESSAGE =
+    entry.level !== 'debug' && entry.level !== 'info' && typeof errText === 'string'
+      ? `${entry.msg}: ${errText}`
+      : entry.msg;
   out.PRIORITY = PRIORITY[entry.level];
   out.SYSLOG_IDENTIFIER = `vmpool-${entry.component}`;
   return out;

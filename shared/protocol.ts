@@ -55,6 +55,15 @@ export const VmReportSchema = z.strictObject({
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
 });
 
+/** TuningCheckSchema is one host tuning check (agent/tuning): ok null = not applicable here. */
+export const TuningCheckSchema = z.strictObject({
+  name: z.enum(['cpu_governor', 'numa_balancing', 'thp_enabled', 'thp_defrag']),
+  value: z.string().max(200).nullable(),
+  recommended: z.string().max(64),
+  ok: z.boolean().nullable(),
+  note: z.string().max(500),
+});
+
 /** VM_STAT_KEYS are the per-VM figures a heartbeat may carry. */
 export const VM_STAT_KEYS = [
   'state.state',
@@ -62,6 +71,8 @@ export const VM_STAT_KEYS = [
   'vcpu.current',
   'balloon.current',
   'balloon.rss',
+  /** vcpu.wait: ns the vCPUs waited for a host thread, summed over vCPUs (vcpu.N.wait) */
+  'vcpu.wait',
 ] as const;
 
 /** VmStatsSchema is one VM's figures: finite numbers under VM_STAT_KEYS only. */
@@ -97,6 +108,8 @@ export const HelloSchema = z.strictObject({
   images_dir: z.string().max(4096),
   /** images are the base image names available under images_dir/base (without .qcow2) */
   images: z.array(z.string().max(128)).max(1024),
+  /** tuning is the seed-003 host tuning checks (governor, numa_balancing, THP); older agents omit it */
+  tuning: z.array(TuningCheckSchema).max(16).optional(),
 });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */
@@ -184,7 +197,10 @@ export const SpawnOrderSchema = z.strictObject({
 /** SpawnSchema asks the agent to create and start a VM the coordinator has placed. */
 export const SpawnSchema = z.strictObject({
   type: z.literal('spawn'),
+  /** request_id correlates this one attempt's answer; a retry gets a new one */
   request_id: z.string().max(64),
+  /** trace_id is the API request's id (the client's x-request-id), logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
   vm: SpawnOrderSchema,
 });
 
@@ -192,6 +208,8 @@ export const SpawnSchema = z.strictObject({
 export const DestroySchema = z.strictObject({
   type: z.literal('destroy'),
   request_id: z.string().max(64),
+  /** trace_id is the API request's id, logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
   vm_id: z.string().max(64),
   keep_disk: z.boolean().optional(),
 });

@@ -34,6 +34,16 @@ export interface LinkOptions {
   rand?: () => number;
 }
 
+/** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
+export interface LinkState {
+  connected: boolean;
+  /** since is when the link last changed between connected and not (ms since the epoch) */
+  since: number;
+  /** rttMs is the last WebSocket ping's round trip, null before the first pong */
+  rttMs: number | null;
+  heartbeatsSent: number;
+}
+
 /** AgentLink dials the coordinator, says hello, beats, answers spawn/destroy and reconnects with jitter. */
 export class AgentLink {
   private ws: WebSocket | null = null;
@@ -47,11 +57,24 @@ export class AgentLink {
   private readonly queued = new Map<string, SpawnSpec & { vm_id: string }>();
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
   onWelcome: (intervalMs: number) => void = () => undefined;
+  private readonly link: LinkState = { connected: false, since: Date.now(), rttMs: null, heartbeatsSent: 0 };
+  private pingAt = 0;
 
   private readonly credential: NodeCredential;
 
   constructor(private readonly o: LinkOptions) {
     this.credential = o.credential ?? memoryCredential();
+  }
+
+  /** state is a copy of the link's state for STATUS= and metrics. */
+  state(): LinkState {
+    return { ...this.link };
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.link.connected === connected) return;
+    this.link.connected = connected;
+    this.link.since = Date.now();
   }
 
   /** start dials in; failures are retried forever until stop(). */
@@ -106,6 +129,9 @@ export class AgentLink {
       );
     });
     ws.on('message', (data) => void this.onMessage(data.toString()));
+    ws.on('pong', () => {
+      if (this.pingAt) this.link.rttMs = performance.now() - this.pingAt;
+    });
     ws.on('unexpected-response', (_req, res) => {
       this.o.log.warn('coordinator refused the agent', {
         status: res.statusCode,
@@ -118,6 +144,7 @@ export class AgentLink {
     ws.on('close', (code, reason) => {
       clearInterval(this.beat);
       if (this.ws === ws) this.ws = null;
+      this.setConnected(false);
       if (this.stopped) return;
       this.closed(code, reason.toString());
     });
@@ -172,8 +199,16 @@ export class AgentLink {
     this.beat = setInterval(() => void this.heartbeat(), intervalMs);
     if (!welcome) return;
     this.attempt = 0;
+    this.setConnected(true);
+    this.ping();
     this.o.log.info('connected to coordinator', { heartbeat_ms: intervalMs });
     this.onWelcome(intervalMs);
+  }
+
+  private ping(): void {
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.pingAt = performance.now();
+    this.ws.ping();
   }
 
   private async heartbeat(): Promise<void> {
@@ -181,8 +216,10 @@ export class AgentLink {
     // a slow libvirt must not pile beats up: skip while the previous one is still being built
     if (!ws || ws.readyState !== WebSocket.OPEN || this.beating) return;
     this.beating = true;
+    this.ping();
     try {
       await this.beatOnce(ws);
+      this.link.heartbeatsSent++;
     } finally {
       this.beating = false;
     }
@@ -211,12 +248,23 @@ export class AgentLink {
   }
 
   private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
-    const log = this.o.log.child({ request_id: msg.request_id, vm_name: msg.vm.name, vm_id: msg.vm.vm_id });
+    // REQUEST_ID is the API request's id end to end; the wire id only pairs this attempt's answer
+    const logFields = {
+      request_id: msg.trace_id ?? msg.request_id,
+      wire_request_id: msg.request_id,
+      tenant_id: msg.vm.tenant,
+    };
+    const log = this.o.log.child({
+      ...logFields,
+      vm_name: msg.vm.name,
+      vm_id: msg.vm.vm_id,
+      vmid: msg.vm.vmid,
+    });
     let spec: SpawnSpec & { vm_id: string };
     try {
       spec = this.o.vms.resolve(msg.vm);
     } catch (err) {
-      log.warn('spawn refused', { err });
+      log.error('vm spawn refused', { err });
       return this.send({
         type: 'spawn_result',
         request_id: msg.request_id,
@@ -226,10 +274,10 @@ export class AgentLink {
     }
     this.queued.set(spec.vm_id, spec);
     try {
-      const vm = await this.o.vms.spawn(spec);
+      const vm = await this.o.vms.spawn(spec, undefined, { logFields });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });
     } catch (err) {
-      log.warn('spawn refused', { err });
+      log.error('vm spawn failed', { err });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     } finally {
       // a retried spawn of the same VM may have replaced our entry: only remove our own
@@ -246,10 +294,13 @@ export class AgentLink {
   }
 
   private async answerDestroy(msg: Extract<CoordinatorMessage, { type: 'destroy' }>): Promise<void> {
+    const logFields = { request_id: msg.trace_id ?? msg.request_id, wire_request_id: msg.request_id };
+    this.o.log.info('vm destroy received', { ...logFields, vm_id: msg.vm_id });
     try {
-      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false });
+      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false }, { logFields });
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
     } catch (err) {
+      this.o.log.error('vm destroy failed', { ...logFields, vm_id: msg.vm_id, err });
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     }
   }

@@ -4,14 +4,20 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorMessage, VmpoolError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoint.js';
-import type { Logger } from '../../shared/log.js';
+import type { LogFields, Logger } from '../../shared/log.js';
 import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
 import type { InstanceState, VmBackend } from '../backends/backend.js';
 import { VM_DIR_MODE } from '../disk/modes.js';
 import type { SidecarStore } from '../sidecar/store.js';
-import { newSidecar, type Sidecar, type SpawnPhase, sidecarPathFor } from '../sidecar/schema.js';
+import {
+  newSidecar,
+  SPAWN_PHASES,
+  type Sidecar,
+  type SpawnPhase,
+  sidecarPathFor,
+} from '../sidecar/schema.js';
 import type { HostView } from '../validate/host-view.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
@@ -35,6 +41,13 @@ export interface VmManagerOptions {
   /** shutdownTimeoutMs is how long a graceful shutdown may take before the VM is forced off */
   shutdownTimeoutMs?: number;
   log: Logger;
+  /** observeStep receives each spawn step's duration (metrics); ok is false for the step that failed */
+  observeStep?: (step: string, seconds: number, ok: boolean) => void;
+}
+
+/** SpawnContext is per-request data: fields every log line of this spawn or destroy carries. */
+export interface SpawnContext {
+  logFields?: LogFields;
 }
 
 /** VmNotFoundError is a destroy or lookup for a VM this agent does not have. */
@@ -56,8 +69,17 @@ export class VmManager {
   }
 
   /** spawn validates, then runs the backend's create; on any failure everything made so far is undone. */
-  spawn(spec: SpawnSpec, onStep: (phase: SpawnPhase) => void = () => undefined): Promise<VmReport> {
-    return this.serial(() => this.spawnNow(spec, onStep));
+  spawn(
+    spec: SpawnSpec,
+    onStep: (phase: SpawnPhase) => void = () => undefined,
+    ctx: SpawnContext = {},
+  ): Promise<VmReport> {
+    return this.serial(() => this.spawnNow(spec, onStep, ctx));
+  }
+
+  /** observeSteps sets where each spawn step's duration goes (the agent's metrics). */
+  observeSteps(fn: (step: string, seconds: number, ok: boolean) => void): void {
+    this.#o.observeStep = fn;
   }
 
   /** resolve lays a coordinator spawn order out under this node's images dir. */
@@ -69,8 +91,8 @@ export class VmManager {
   }
 
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
-  destroy(ref: string, opts: { keepDisk?: boolean } = {}): Promise<void> {
-    return this.serial(() => this.destroyNow(ref, opts));
+  destroy(ref: string, opts: { keepDisk?: boolean } = {}, ctx: SpawnContext = {}): Promise<void> {
+    return this.serial(() => this.destroyNow(ref, opts, ctx));
   }
 
   /** removeKept deletes the folder a keep_disk destroy left (never a VM this agent still holds). */
@@ -180,13 +202,23 @@ export class VmManager {
     this.#vms.delete(s.vm_id);
   }
 
-  private async spawnNow(spec: SpawnSpec, onStep: (phase: SpawnPhase) => void): Promise<VmReport> {
+  private async spawnNow(
+    spec: SpawnSpec,
+    onStep: (phase: SpawnPhase) => void,
+    ctx: SpawnContext,
+  ): Promise<VmReport> {
     const vmId = spec.vm_id ?? randomUUID();
+    const log = this.#o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid, ...ctx.logFields });
+    log.info('vm spawn received', { vcpu_count: spec.tuning.vcpu_pins.length, memory_mb: spec.memory_mb });
     const existing = this.#vms.get(vmId);
     // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
     if (existing && existing.phase === 'done') return reportOf(existing);
     validateSpawn(spec, this.hostView(vmId));
     await this.checkUnclaimed(spec);
+    log.info('vm spawn validated', {
+      numa_node: spec.tuning.numa_memory.nodeset,
+      pins: spec.tuning.vcpu_pins.join(','),
+    });
     // 0711: QEMU (libvirt-qemu) must enter the VM's folder; nobody else may list it
     await mkdir(dirname(spec.disk_path), { recursive: true, mode: VM_DIR_MODE }).catch((err: unknown) => {
       throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
@@ -204,13 +236,18 @@ export class VmManager {
       throw err;
     });
     failpoint('spawn:accepted:recorded');
-    const log = this.#o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid });
+    const started = performance.now();
+    let stepStart = started;
     try {
       await this.#o.backend.create(s.spec, {
         vmId,
         from: 'accepted',
         onPhase: async (phase) => {
           s = await this.save({ ...s, phase });
+          const seconds = (performance.now() - stepStart) / 1000;
+          log.info('vm spawn step done', { step: phase, duration_ms: Math.round(seconds * 1000) });
+          this.#o.observeStep?.(phase, seconds, true);
+          stepStart = performance.now();
           onStep(phase);
         },
       });
@@ -224,10 +261,18 @@ export class VmManager {
       log.info('vm spawned', {
         numa_node: spec.tuning.numa_memory.nodeset,
         pins: spec.tuning.vcpu_pins.join(','),
+        duration_ms: Math.round(performance.now() - started),
       });
       return reportOf(s);
     } catch (err) {
-      log.warn('spawn failed, rolling back', { err, phase: s.phase });
+      // s.phase is the last step that succeeded: the one that failed is the next
+      const failed = SPAWN_PHASES[SPAWN_PHASES.indexOf(s.phase) + 1] ?? s.phase;
+      this.#o.observeStep?.(failed, (performance.now() - stepStart) / 1000, false);
+      log.error(`vm spawn failed at step ${failed}, rolling back`, {
+        err,
+        step: failed,
+        last_done: s.phase,
+      });
       await this.forget(s).catch(async (undoErr: unknown) => {
         // keep it visible as failed (never `creating` forever); the next destroy or recovery retries
         log.error('rollback failed', { err: undoErr });
@@ -259,7 +304,7 @@ export class VmManager {
     }
   }
 
-  private async destroyNow(ref: string, opts: { keepDisk?: boolean }): Promise<void> {
+  private async destroyNow(ref: string, opts: { keepDisk?: boolean }, ctx: SpawnContext): Promise<void> {
     const found = this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
     if (!found) throw new VmNotFoundError(ref);
     // the choice to keep the disk is recorded too, so a crash mid-destroy cannot lose a kept disk
@@ -269,7 +314,12 @@ export class VmManager {
     await this.#o.backend.stop(s.name, this.#o.shutdownTimeoutMs ?? 10_000);
     failpoint('destroy:stopped');
     await this.forget(s, opts);
-    this.#o.log.info('vm destroyed', { vm_id: s.vm_id, vm_name: s.name });
+    this.#o.log.info('vm destroyed', {
+      vm_id: s.vm_id,
+      vm_name: s.name,
+      vmid: s.spec.vmid,
+      ...ctx.logFields,
+    });
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -155,7 +155,7 @@ export class ClaimBook {
   }
 
   /** forget drops a VM its node has destroyed (or that had no node). */
-  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string }): Promise<void> {
+  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string; requestId?: string }): Promise<void> {
     const at = this.now().toISOString();
     await this.o.store.update((d) => {
       forgetVm(d, vm.id);
@@ -165,7 +165,11 @@ export class ClaimBook {
         d.kept_disks[vm.id] = keptDiskOf(vm, vm.node_id, at);
       }
     });
-    await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
+    await this.emit(
+      vm,
+      { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk },
+      opts.requestId,
+    );
   }
 
   /** dropKept forgets a kept-disk record once its node removed the files. */

@@ -29,7 +29,7 @@ import { nodeDetail, nodeRows } from './nodes.js';
 import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
-import { errorResponse, problem } from './problem.js';
+import { errorResponse, logRejection, problem } from './problem.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -56,10 +56,22 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.onError((err, c) => errorResponse(c, err, d.log));
   app.notFound((c) => problem(c, 'not_found', 'No such route'));
   app.use('*', async (c, next) => {
-    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomUUID());
+    const asked = c.req.header('x-request-id') ?? '';
+    // the client's id is kept only when it is plain text: it lands in journal fields and log lines
+    c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
     c.header('x-request-id', c.get('requestId'));
     d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+    const principal = c.get('principal');
+    logRejection(d.log, {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      code: c.get('errorCode'),
+      detail: c.get('errorDetail'),
+      requestId: c.get('requestId'),
+      tenantId: principal?.kind === 'tenant' ? principal.tenant.id : undefined,
+    });
   });
   app.use(
     '/v1/*',
@@ -115,6 +127,7 @@ export function createApp(d: AppDeps): Hono<Env> {
       });
       throw err;
     }
+    d.log.info('tenant created', { tenant_id: id, name: body.name, request_id: c.get('requestId') });
     return c.json({ id, name: body.name, quota: body.quota, created_at, token } satisfies TenantCreated, 201);
   });
   app.get('/v1/tenants', admin, (c) =>
@@ -147,7 +160,10 @@ export function createApp(d: AppDeps): Hono<Env> {
   );
   app.delete('/v1/vms/:id', paramsOf(VmIdParamSchema), queryOf(DestroyVmQuerySchema), async (c) => {
     const keepDisk = c.req.valid('query').keep_disk;
-    await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), { keepDisk });
+    await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), {
+      keepDisk,
+      requestId: c.get('requestId'),
+    });
     return c.body(null, 204);
   });
   app.post('/v1/placements/dry-run', jsonOf(CreateVmSchema, 'placement request'), async (c) =>

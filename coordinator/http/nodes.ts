@@ -56,6 +56,7 @@ export function nodeDetail(entry: NodeEntry, state: StoreState, overcommit: numb
     cpu_model: entry.hello.topology.cpu_model,
     heartbeat_interval_ms: entry.intervalMs,
     last_seen: new Date(entry.lastSeen).toISOString(),
+    tuning: entry.hello.tuning ?? [],
     numa_nodes: entry.hello.topology.numa_nodes.map((nn) => ({
       id: nn.id,
       memory_mb: nn.memory_mb,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { failpoint } from '../../shared/failpoint.js';
+import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
@@ -11,6 +12,7 @@ import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js
 import { NoCapacityError, VmError } from './errors.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
+import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
 
 /** Caller is who asks: the admin or one tenant. */
@@ -22,6 +24,10 @@ export interface VmServiceOptions {
   placer: Placer;
   spawner: Spawner;
   bands: BandConfig;
+  /** log receives the steps no event covers: request received, destroy asked (none when absent) */
+  log?: Logger;
+  /** onPlacement receives each admission placement's duration and whether a node fitted (metrics) */
+  onPlacement?: (seconds: number, ok: boolean) => void;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -59,6 +65,13 @@ export class VmService {
   /** create claims under the tenant's gate, then spawns; with wait false it answers once the claim is durable. */
   async create(body: unknown, tenantId: string, opts: CreateOptions): Promise<CreateResult> {
     const req = parseOrThrow(CreateVmSchema, body, 'VM request');
+    this.o.log?.info('vm create received', {
+      tenant_id: tenantId,
+      vm_name: domainName(tenantId, req.name),
+      request_id: opts.requestId,
+      vcpu_count: req.vcpu_count,
+      memory_mb: req.memory_mb,
+    });
     const claimed = await this.gate.run(tenantId, async () => {
       // looked up under the gate, so two concurrent requests with one key cannot both miss it
       const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
@@ -83,7 +96,9 @@ export class VmService {
     const id = randomUUID();
     // placement before the VMID: a tenant asking for a VMID another tenant holds gets the same
     // no_capacity a free VMID gets, so the answer tells nothing about other tenants' VMIDs
+    const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
+    this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
     if (!result.ok) throw new NoCapacityError(result.passes);
     const { vmid, band } = allocateVmid(this.o.bands, state, req);
     // placement above and the claim's store update run with no await in between: no claim interleaves
@@ -105,9 +120,18 @@ export class VmService {
     vmId: string,
     caller: Caller,
     source: string,
-    opts: { keepDisk?: boolean } = {},
+    opts: { keepDisk?: boolean; requestId?: string } = {},
   ): Promise<void> {
     const vm = this.visible(vmId, caller);
+    const fields = {
+      vm_id: vm.id,
+      vm_name: domainName(vm.tenant, vm.name),
+      vmid: vm.vmid,
+      tenant_id: vm.tenant,
+      node_id: vm.node_id,
+      request_id: opts.requestId,
+    };
+    this.o.log?.info('vm destroy received', { ...fields, state: vm.state });
     if (vm.state === 'creating') {
       throw new VmError(
         'conflict',
@@ -119,8 +143,15 @@ export class VmService {
     // a tenant keeping disks would leave files on the host that no quota counts
     if (keepDisk && caller.kind !== 'admin')
       throw new VmError('forbidden', 'Cannot keep the disks: keep_disk=true is admin-only');
-    if (vm.node_id) await this.o.spawner.destroyOnNode(vm, keepDisk);
-    await this.o.claims.forget(vm, { keepDisk, source });
+    if (vm.node_id) {
+      this.o.log?.info('vm destroy sent to node', fields);
+      await this.o.spawner.destroyOnNode(vm, keepDisk, opts.requestId);
+    }
+    await this.o.claims.forget(vm, {
+      keepDisk,
+      source,
+      ...(opts.requestId ? { requestId: opts.requestId } : {}),
+    });
   }
 
   /** removeKept deletes a kept VM's disks on its node, then forgets the record (admin). */

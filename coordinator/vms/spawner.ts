@@ -9,6 +9,7 @@ import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
+import { domainName } from './spec-builder.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -52,8 +53,14 @@ export class Spawner {
   }
 
   /** destroyOnNode asks the VM's node to destroy it; a node that no longer has it counts as done. */
-  async destroyOnNode(vm: VmRecord, keepDisk: boolean): Promise<void> {
-    const msg = { type: 'destroy', request_id: newRequestId(), vm_id: vm.id, keep_disk: keepDisk } as const;
+  async destroyOnNode(vm: VmRecord, keepDisk: boolean, traceId?: string): Promise<void> {
+    const msg = {
+      type: 'destroy',
+      request_id: newRequestId(),
+      ...(traceId ? { trace_id: traceId } : {}),
+      vm_id: vm.id,
+      keep_disk: keepDisk,
+    } as const;
     const answer = await this.o.link.request(vm.node_id!, msg, 60_000);
     if (answer.ok || answer.error?.code === 'vm_not_found') return;
     this.o.log.warn('destroy refused by node', {
@@ -104,7 +111,7 @@ export class Spawner {
       const hello = this.o.placer.nodeHello(nodeId);
       if (!hello) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
       // the wire id correlates this one attempt's answer; a retry must not match a late answer
-      const msg = buildSpawnMessage(vm, { requestId: newRequestId() });
+      const msg = buildSpawnMessage(vm, { requestId: newRequestId(), traceId: requestId });
       await this.o.claims.spawning(vm, attempt, requestId);
       answer = await this.o.link.request(nodeId, msg, this.o.spawnTimeoutMs ?? 120_000);
     } catch (err) {
@@ -121,11 +128,15 @@ export class Spawner {
     const err = new VmError('spawn_failed', `Cannot start VM "${vm.name}": the node refused it (${code})`, {
       details: { agent_error: { code }, node_id: nodeId },
     });
-    this.o.log.warn('spawn refused by node', {
+    // an error entry whose MESSAGE carries the node's reason (the failed step and its error)
+    this.o.log.error('vm spawn failed on node', {
       vm_id: vm.id,
+      vmid: vm.vmid,
+      vm_name: domainName(vm.tenant, vm.name),
+      tenant_id: vm.tenant,
       node_id: nodeId,
       error_code: code,
-      agent_message: answer.error?.message,
+      err: { message: answer.error?.message ?? code, code },
       request_id: requestId,
     });
     await this.release(vm.id, err, requestId);

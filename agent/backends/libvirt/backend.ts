@@ -97,6 +97,11 @@ export class LibvirtBackend implements VmBackend {
     for (const rec of await this.#o.hv.allDomainStats()) {
       const pick: Record<string, number | string | boolean> = {};
       for (const key of STAT_KEYS) if (rec.stats[key] !== undefined) pick[key] = rec.stats[key]!;
+      // vcpu.wait: time the vCPUs were runnable but waited for a host thread (ns), summed over vCPUs
+      const waits = Object.entries(rec.stats).filter(
+        ([k, v]) => /^vcpu\.\d+\.wait$/.test(k) && typeof v === 'number',
+      );
+      if (waits.length) pick['vcpu.wait'] = waits.reduce((sum, [, v]) => sum + (v as number), 0);
       out.set(rec.name, pick);
     }
     return out;
