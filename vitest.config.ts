@@ -14,6 +14,7 @@ export default defineConfig({
             'api/**/*.test.ts',
             'ctl/**/*.test.ts',
             'shared/**/*.test.ts',
+            'broker/**/*.test.ts',
           ],
           exclude: ['**/*.libvirt.test.ts'],
         },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { PowerOp } from './vms/manager.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { renderConfigHelp } from '../shared/config-help.js';
 import { errorMessage, isVmpoolError } from '../shared/errors.js';
@@ -29,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(renderConfigHelp(AGENT_USAGE, AgentConfigSchema));
     return argv.length === 0 ? 2 : 0;
   }
+  if (argv.includes('--version')) {
+    process.stdout.write(`vmpool-agent ${AGENT_VERSION}\n`);
+    return 0;
+  }
   const { config: o, positionals } = loadConfig(AgentConfigSchema, argv);
   const [command, ...rest] = positionals;
   switch (command) {
@@ -44,9 +49,13 @@ async function main(argv: string[]): Promise<number> {
       return destroy(o, rest[0]);
     case 'recover':
       return recoverOnce(o);
+    case 'stop':
+    case 'start':
+    case 'reboot':
+      return power(o, command, rest[0]);
     default:
       throw new ConfigError(
-        `Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list, destroy or recover`,
+        `Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list, destroy, stop, start, reboot or recover`,
       );
   }
 }
@@ -80,7 +89,15 @@ async function run(o: AgentConfig): Promise<number> {
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
   const tuning = await readTuning(String(o['sysfs-root']));
   const bootId = newBootId();
+  let refused: (() => void) | undefined;
   const link = new AgentLink({
+    images: () => baseImages(host.imagesDir),
+    onRefused: () => {
+      nodeLog.error('coordinator refused the join token; not retrying', { coordinator: url });
+      sdNotify('STATUS=join token refused by the coordinator');
+      process.stderr.write(`vmpool-agent: unauthorized: the coordinator at ${url} refused the join token\n`);
+      refused?.();
+    },
     url: agentUrl(url),
     joinToken,
     nodeId,
@@ -121,14 +138,15 @@ async function run(o: AgentConfig): Promise<number> {
     kvm: host.topology.kvm,
     coordinator: url,
   });
-  await new Promise<void>((resolve) => {
+  const exitCode = await new Promise<number>((resolve) => {
+    refused = () => resolve(2);
     const stop = (signal: string) => {
       nodeLog.info('agent stopping; VMs keep running', { signal });
       sdNotify('STOPPING=1');
       stopWatchdog();
       link.stop();
       void stopExtras();
-      resolve();
+      resolve(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
@@ -137,7 +155,7 @@ async function run(o: AgentConfig): Promise<number> {
   await Promise.race([host.manager.drain(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   await unlock();
   await host.backend.close();
-  return 0;
+  return exitCode;
 }
 
 async function spawn(o: AgentConfig): Promise<number> {
@@ -193,6 +211,21 @@ async function destroy(o: AgentConfig, name: string | undefined): Promise<number
   await host.manager.destroy(name, { keepDisk: o['keep-disk'] === true }).finally(unlock);
   await host.backend.close();
   process.stdout.write(`destroyed ${name}\n`);
+  return 0;
+}
+
+/** power stops, starts or reboots one local VM under the images-dir lock (service stopped, or its own VM). */
+async function power(o: AgentConfig, op: PowerOp, name: string | undefined): Promise<number> {
+  if (!name) throw new ConfigError(`Cannot ${op}: give the VM name or id, e.g. vmpool-agent ${op} web-1`);
+  const host = await openHost(o, log);
+  const unlock = await lockImagesDir(host.imagesDir);
+  await host.manager.load();
+  const timeout = o['shutdown-timeout-ms'] ?? 10_000;
+  const vm = await host.manager.power(name, op, timeout).finally(unlock);
+  await host.backend.close();
+  process.stdout.write(
+    `${op === 'stop' ? 'stopped' : op === 'start' ? 'started' : 'rebooted'} ${name}: ${vm.state}\n`,
+  );
   return 0;
 }
 

@@ -130,6 +130,10 @@ Commands:
   spawn     create and start a VM from a seed-003 spec file (--spec FILE), without the coordinator
   list      list the VMs this host holds (from sidecars and libvirt)
   destroy   stop and remove a VM by name or id: vmpool-agent destroy NAME
+  stop      shut a VM down (ACPI, forced after --shutdown-timeout-ms), keeping it: vmpool-agent stop NAME
+  start     start a stopped VM: vmpool-agent start NAME
+  reboot    stop then start a VM: vmpool-agent reboot NAME
   recover   reconcile sidecars with libvirt once and print what was done (service stopped)
 
-The join token comes from VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE).`;
+The join token comes from VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE).
+--version prints the version. Exit codes: 0 ok, 1 failure, 2 bad settings or a refused join token.`;

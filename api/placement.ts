@@ -20,5 +20,5 @@ export interface PassReport {
 
 /** DryRunResult is POST /v1/placements/dry-run: a decision with its pass reports, or the reports alone. */
 export type DryRunResult =
-  | { ok: true; decision: PlacementDecision; passes: PassReport[] }
-  | { ok: false; passes: PassReport[] };
+  | { ok: true; decision: PlacementDecision; passes: PassReport[]; vmid?: number }
+  | { ok: false; code?: 'no_capacity'; passes: PassReport[] };

@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'store_not_loaded',
   'audit_write_failed',
   'agent_timeout',
+  'ambiguous',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -71,6 +72,7 @@ export const STATUS_BY_CODE = {
   store_not_loaded: 503,
   audit_write_failed: 503,
   agent_timeout: 504,
+  ambiguous: 409,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

@@ -60,6 +60,20 @@ export const CreateVmQuerySchema = z.strictObject({ wait: BooleanQuerySchema.def
 /** DestroyVmQuerySchema is DELETE /v1/vms/{id}'s query: `keep_disk=true` leaves the disks on the node. */
 export const DestroyVmQuerySchema = z.strictObject({ keep_disk: BooleanQuerySchema.default(false) });
 
+/** ListVmsQuerySchema filters GET /v1/vms: every given field must match (state is the shown state). */
+export const ListVmsQuerySchema = z.strictObject({
+  node: IdParamSchema.optional(),
+  tenant: IdParamSchema.optional(),
+  state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']).optional(),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+    .optional(),
+});
+
+/** VmListQuery is what a client may filter GET /v1/vms by. */
+export type VmListQuery = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string | undefined>>;
+
 /** VmIdParamSchema is the `{id}` of /v1/vms/{id}. */
 export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });
 

@@ -29,6 +29,8 @@ export interface CoreOptions {
   maxMessageBytes?: number;
   spawnTimeoutMs?: number;
   maxAttempts?: number;
+  /** cordoned lists nodes closed to new placements */
+  cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
   /** onPlacement receives each admission placement's duration and outcome (metrics) */
@@ -71,7 +73,12 @@ export function createCore(o: CoreOptions): Core {
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
     },
   );
-  const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
+  const placer = new Placer({
+    registry: o.registry,
+    store: o.store,
+    placement: o.placement,
+    ...(o.cordoned ? { cordoned: o.cordoned } : {}),
+  });
   const spawner = new Spawner({
     claims,
     placer,

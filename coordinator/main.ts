@@ -13,6 +13,11 @@ import { AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { EventBus } from './events/bus.js';
+import { EventRing } from './events/ring.js';
+import { Cordons } from './nodes/cordons.js';
+import { WebhookBook } from './webhooks/book.js';
+import { Webhooks } from './webhooks/dispatcher.js';
+import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsCollect, startObserving } from './observe.js';
@@ -27,6 +32,10 @@ const log = createLogger({ component: 'coordinator' });
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(renderConfigHelp(COORDINATOR_USAGE, CoordinatorConfigSchema));
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write('vmpool-coordinator 0.1.0\n');
     return;
   }
   // everything that can be wrong with the settings is found before anything is written
@@ -45,7 +54,17 @@ async function main(argv: string[]): Promise<void> {
     () => void audit.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
     10_000,
   );
-  const bus = new EventBus({ log });
+  const seqPath = join(dataDir, 'events.seq');
+  const startSeq = readSeqStart(seqPath);
+  const bus = new EventBus({ log, startSeq });
+  persistSeq(bus, seqPath, startSeq);
+  const events = new EventRing(bus);
+  const webhooks = new Webhooks({
+    book: await WebhookBook.open(join(dataDir, 'webhooks.json')),
+    bus,
+    log,
+    delivery: { source: `http://${o.listen}` },
+  });
   const registry = new NodeRegistry({
     bus,
     liveness: {
@@ -62,7 +81,9 @@ async function main(argv: string[]): Promise<void> {
   let service: VmService | undefined;
   const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
   const metrics = createMetrics(metricsCollect(fleet));
-  const { vms, link, identity, claims } = createCore({
+  const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
+  const { vms, link, identity, claims, placer } = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -86,8 +107,13 @@ async function main(argv: string[]): Promise<void> {
     vms,
     audit,
     verifyAudit: () => audit.verify(),
+    events,
+    webhooks,
+    cordons,
+    placer,
     bands,
     adminTokenHash: hashToken(adminToken),
+    ...(o['broker-token'] ? { brokerTokenHash: hashToken(o['broker-token']) } : {}),
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
@@ -126,6 +152,7 @@ async function main(argv: string[]): Promise<void> {
     sdNotify('STOPPING=1');
     clearInterval(sweep);
     stopObserving();
+    void webhooks.stop();
     clearInterval(checkpoints);
     stopWatchdog();
     link.close();

@@ -3,6 +3,7 @@ import {
   boolOption,
   choiceOption,
   numberOption,
+  optionalSecret,
   positive,
   secretOption,
   textOption,
@@ -90,6 +91,10 @@ export const CoordinatorConfigSchema = z
       { env: 'VMPOOL_JOIN_TOKEN', help: 'token agents join with, 16+ characters' },
       token(),
     ),
+    'broker-token': optionalSecret({
+      env: 'VMPOOL_BROKER_TOKEN',
+      help: 'vmpool-broker credential for POST /v1/tokens/introspect (unset: introspection off)',
+    }),
   })
   .strict();
 

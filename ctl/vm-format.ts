@@ -1,14 +1,16 @@
 import { formatCpuList } from '../shared/cpulist.js';
 import type { DryRunResult, VmView } from '../api/index.js';
+import { summarisePasses } from './placement-summary.js';
 import { formatPairs, formatTable } from './table.js';
 
 /** formatVmList renders GET /v1/vms as one row per VM. */
 export function formatVmList(vms: readonly VmView[]): string {
   return formatTable(
-    ['ID', 'NAME', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MB', 'PINS'],
+    ['ID', 'NAME', 'TENANT', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MiB', 'PINS'],
     vms.map((v) => [
       v.id,
       v.name,
+      v.tenant,
       v.vmid,
       v.state,
       v.node_id,
@@ -45,8 +47,8 @@ export function formatVm(v: VmView): string {
   ]);
 }
 
-/** formatDryRun renders a placement decision (or its absence) and every node's reason per pass. */
-export function formatDryRun(r: DryRunResult): string {
+/** formatDryRun renders a placement decision (or its absence) and the reasons: summarised, or per node with `nodes`. */
+export function formatDryRun(r: DryRunResult, o: { nodes?: boolean } = {}): string {
   const head = r.ok
     ? formatPairs([
         [
@@ -57,8 +59,12 @@ export function formatDryRun(r: DryRunResult): string {
         ['emulator cpuset', cpus(r.decision.emulator_cpuset)],
         ['memory nodeset', `${r.decision.memory_nodeset} (${r.decision.memory_mode})`],
       ])
-    : 'decision: no node fits\n';
-  return `${head}\n${formatPassTable(r)}`;
+    : 'decision: no node fits (the create would answer no_capacity)\n';
+  const nodes = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  if (!nodes) return `${head}\nno nodes registered with the coordinator\n`;
+  if (o.nodes) return `${head}\n${formatPassTable(r)}`;
+  const vmid = r.ok && r.vmid !== undefined ? `vmid:            ${r.vmid}\n` : '';
+  return `${head}${vmid}\n${summarisePasses(r.passes).join('\n')}\n`;
 }
 
 function formatPassTable(r: DryRunResult): string {

@@ -4,7 +4,7 @@ import { journalSend, underJournald } from './systemd.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** LogComponent names the program that logs; it becomes SYSLOG_IDENTIFIER vmpool-<component>. */
-export type LogComponent = 'agent' | 'coordinator' | 'ctl';
+export type LogComponent = 'agent' | 'coordinator' | 'ctl' | 'broker';
 
 /** LogFields is the structured data of an entry: snake_case keys such as node_id, vm_name, err. */
 export type LogFields = Record<string, unknown>;

@@ -120,6 +120,8 @@ export const HeartbeatSchema = z.strictObject({
   vms: z.array(VmReportSchema),
   /** stats are numbers only, from a fixed key set, per VM id (a node cannot show a tenant arbitrary text) */
   stats: z.record(z.string().max(64), VmStatsSchema).optional(),
+  /** images is the node's base image list, sent only when it changed since the hello or last beat */
+  images: z.array(z.string().max(128)).max(1024).optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
@@ -139,12 +141,22 @@ export const DestroyResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** PowerResultSchema answers a power order: the VM as it now is, or the error. */
+export const PowerResultSchema = z.strictObject({
+  type: z.literal('power_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** AgentMessageSchema is every message an agent may send. */
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   HeartbeatSchema,
   SpawnResultSchema,
   DestroyResultSchema,
+  PowerResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -221,6 +233,15 @@ export const RemoveDisksSchema = z.strictObject({
   vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
 });
 
+/** PowerSchema asks the agent to stop (ACPI, forced after timeout_ms), start or reboot a VM. */
+export const PowerSchema = z.strictObject({
+  type: z.literal('power'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  op: z.enum(['stop', 'start', 'reboot']),
+  timeout_ms: z.number().int().min(0).max(3_600_000),
+});
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
@@ -228,6 +249,7 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   SpawnSchema,
   DestroySchema,
   RemoveDisksSchema,
+  PowerSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */

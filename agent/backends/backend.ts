@@ -49,6 +49,8 @@ export interface VmBackend {
   start(name: string): Promise<void>;
   /** stop asks the guest to power off and waits up to timeoutMs; remove() forces what is left */
   stop(name: string, timeoutMs: number): Promise<void>;
+  /** powerOff pulls the plug on a running instance and keeps its definition (stop's forced second half) */
+  powerOff(name: string): Promise<void>;
   /** remove deletes the instance (only if it is this VM's) and the VM's files, disks unless kept */
   remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void>;
   /** removeInstance deletes only the instance, and only if it carries this VM's id */

@@ -32,6 +32,13 @@ export interface LinkOptions {
   /** congestedBytes: skip a heartbeat while this much is still unsent; the next one carries the latest state */
   congestedBytes?: number;
   rand?: () => number;
+  /**
+   * onRefused runs when the coordinator refuses the join token (HTTP 401): retrying cannot help, so
+   * the link stops and the agent exits non-zero (2) for the operator to fix the token.
+   */
+  onRefused?: (status: number) => void;
+  /** images lists the base images now; a beat carries the list when it differs from the last one sent */
+  images?: () => Promise<string[]>;
 }
 
 /** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
@@ -137,6 +144,10 @@ export class AgentLink {
         status: res.statusCode,
         enrolled: secret !== null,
       });
+      if (res.statusCode === 401 && this.o.onRefused) {
+        this.stopped = true;
+        this.o.onRefused(401);
+      }
       // ws emits no error for this; end the attempt so the close handler reconnects
       ws.terminate();
     });
@@ -179,6 +190,7 @@ export class AgentLink {
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
     if (msg.type === 'remove_disks') return this.answerRemoveDisks(msg);
+    if (msg.type === 'power') return this.answerPower(msg);
     return this.answerDestroy(msg);
   }
 
@@ -228,6 +240,7 @@ export class AgentLink {
   private async beatOnce(ws: WebSocket): Promise<void> {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     const snap = await this.o.vms.snapshot();
+    const images = await this.imagesIfChanged();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
     this.send({
@@ -236,6 +249,7 @@ export class AgentLink {
       free_memory_mb: snap.free_memory_mb,
       vms: this.reports(),
       stats: snap.stats,
+      ...(images ? { images } : {}),
     });
   }
 
@@ -285,10 +299,11 @@ export class AgentLink {
     }
   }
 
-  /** refuse answers a spawn or destroy we could not parse, so the coordinator does not wait it out. */
+  /** refuse answers a spawn, destroy or power order we could not parse, so the coordinator does not wait it out. */
   private refuse(raw: unknown): void {
     const m = raw as { type?: unknown; request_id?: unknown } | undefined;
-    if (typeof m?.request_id !== 'string' || (m.type !== 'spawn' && m.type !== 'destroy')) return;
+    const answered = m?.type === 'spawn' || m?.type === 'destroy' || m?.type === 'power';
+    if (typeof m?.request_id !== 'string' || !answered) return;
     const error = { code: 'bad_message', message: 'Cannot read the request: it does not match the protocol' };
     this.send({ type: `${m.type}_result`, request_id: m.request_id.slice(0, 64), ok: false, error });
   }
@@ -315,7 +330,30 @@ export class AgentLink {
     }
   }
 
+  private async answerPower(msg: Extract<CoordinatorMessage, { type: 'power' }>): Promise<void> {
+    try {
+      const vm = await this.o.vms.power(msg.vm_id, msg.op, msg.timeout_ms);
+      this.send({ type: 'power_result', request_id: msg.request_id, ok: true, vm });
+    } catch (err) {
+      this.send({ type: 'power_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  /** lastImages is the list the coordinator holds (from the hello or a beat); null before the first hello */
+  private lastImages: string | null = null;
+
+  private async imagesIfChanged(): Promise<string[] | undefined> {
+    if (!this.o.images) return undefined;
+    const now = await this.o.images();
+    const key = JSON.stringify(now);
+    if (key === this.lastImages) return undefined;
+    this.lastImages = key;
+    return now;
+  }
+
   private send(msg: object): void {
+    const m = msg as { type?: string; images?: string[] };
+    if (m.type === 'hello' && m.images) this.lastImages = JSON.stringify(m.images);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 }

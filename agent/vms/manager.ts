@@ -50,6 +50,9 @@ export interface SpawnContext {
   logFields?: LogFields;
 }
 
+/** PowerOp is a day-2 power operation on one VM. */
+export type PowerOp = 'stop' | 'start' | 'reboot';
+
 /** VmNotFoundError is a destroy or lookup for a VM this agent does not have. */
 export class VmNotFoundError extends VmpoolError {
   constructor(ref: string) {
@@ -98,6 +101,14 @@ export class VmManager {
   /** removeKept deletes the folder a keep_disk destroy left (never a VM this agent still holds). */
   removeKept(vmId: string): Promise<void> {
     return this.serial(() => removeKeptDisks(this.#o.imagesDir, vmId, this.#vms.has(vmId)));
+  }
+
+  /**
+   * power stops (ACPI, then forced after timeoutMs), starts or reboots (stop then start) a VM and
+   * records what it wants next, so recovery never restarts a VM an operator stopped.
+   */
+  power(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
+    return this.serial(() => this.powerNow(ref, op, timeoutMs));
   }
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */
@@ -320,6 +331,23 @@ export class VmManager {
       vmid: s.spec.vmid,
       ...ctx.logFields,
     });
+  }
+
+  private async powerNow(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
+    const found = this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
+    if (!found || found.desired_state === 'destroyed') throw new VmNotFoundError(ref);
+    const b = this.#o.backend;
+    let s = await this.save({ ...found, desired_state: op === 'stop' ? 'stopped' : 'running' });
+    if (op !== 'start') {
+      await b.stop(s.name, timeoutMs);
+      // the guest did not answer ACPI in time: force it off, keeping the definition and disks
+      if ((await b.lookup(s.name))?.state === 'running') await b.powerOff(s.name);
+    }
+    if (op !== 'stop' && (await b.lookup(s.name))?.state !== 'running') await b.start(s.name);
+    const inst = await b.lookup(s.name);
+    s = await this.save({ ...s, observed_state: observedOf(inst?.state) });
+    this.#o.log.info('vm power changed', { vm_id: s.vm_id, vm_name: s.name, op, state: s.observed_state });
+    return reportOf(s);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -179,6 +179,22 @@ export class ClaimBook {
     });
   }
 
+  /** markPowered records a VM's state after an operator's stop, start or reboot answered by its node. */
+  async markPowered(
+    vmId: string,
+    p: { op: 'stop' | 'start' | 'reboot'; state: VmRecord['state']; source: string },
+    requestId: string,
+  ): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (rec) Object.assign(rec, { state: p.state, updated_at: at });
+    });
+    const vm = this.mustGet(vmId);
+    await this.emit(vm, { type: 'vm.power', op: p.op, state: p.state, source: p.source }, requestId);
+    return vm;
+  }
+
   /** purgeNode forgets every VM recorded on a node gone for good (admin); nothing is sent to the node. */
   async purgeNode(nodeId: string, source: string): Promise<number> {
     const gone = Object.values(this.state().vms).filter((v) => v.node_id === nodeId);

@@ -12,6 +12,7 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
   'vm.released': ['info', 'vm released'],
   'vm.reported': ['info', 'vm state reported'],
   'vm.destroyed': ['info', 'vm destroyed'],
+  'vm.power': ['info', 'vm power changed'],
   'vm.lost': ['warn', 'vm lost'],
   'vm.adopted': ['info', 'vm adopted'],
   'node.joined': ['info', 'node joined'],

@@ -9,6 +9,7 @@ import {
   CreateVmQuerySchema,
   CreateVmSchema,
   DestroyVmQuerySchema,
+  ListVmsQuerySchema,
   VmIdParamSchema,
   type VmList,
   type VmView,
@@ -21,7 +22,17 @@ import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
+import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
+import { registerCapacityRoutes } from './routes-capacity.js';
+import { registerEventRoutes } from './routes-events.js';
+import type { Placer } from '../placer/placer.js';
+import { registerImageRoutes } from './routes-images.js';
+import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import type { Cordons } from '../nodes/cordons.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+import type { Webhooks } from '../webhooks/dispatcher.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
@@ -30,6 +41,7 @@ import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, logRejection, problem } from './problem.js';
+import { introspectRoutes } from './routes-introspect.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -39,6 +51,14 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditLog;
   verifyAudit: () => Promise<unknown>;
+  /** events is the ring of recent bus events behind GET /v1/events */
+  events: EventRing;
+  /** webhooks is the failure notifier behind /v1/webhooks */
+  webhooks: Webhooks;
+  /** cordons are nodes closed to new placements */
+  cordons: Cordons;
+  /** placer answers capacity what-if questions */
+  placer: Placer;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -48,6 +68,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
   nodes: NodeAdminDeps;
+  /** brokerTokenHash is vmpool-broker's credential for token introspection (unset: no broker) */
+  brokerTokenHash?: string;
 }
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
@@ -86,6 +108,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
+  app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
@@ -154,7 +177,9 @@ export function createApp(d: AppDeps): Hono<Env> {
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
     },
   );
-  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) } satisfies VmList));
+  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) =>
+    c.json({ vms: d.vms.list(caller(c.get('principal')), c.req.valid('query')) } satisfies VmList),
+  );
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
@@ -197,6 +222,12 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  registerEventRoutes(app, d);
+  registerWebhookRoutes(app, d);
+  registerLifecycleRoutes(app, d);
+  registerImageRoutes(app, d);
+  registerCapacityRoutes(app, d);
+  registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }
 

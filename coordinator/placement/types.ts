@@ -79,6 +79,8 @@ export const REASON_CODES = [
   'numa_cpu_fit',
   'numa_memory_fit',
   'anti_affinity',
+  /** the admin cordoned the node (set by the placer, not a check) */
+  'cordoned',
 ] as const;
 
 /** ReasonCode is one of REASON_CODES. */

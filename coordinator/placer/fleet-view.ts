@@ -50,6 +50,7 @@ export function placementNodes(nodes: readonly NodeEntry[], state: StoreState): 
       prev &&
       prev.alive === alive &&
       prev.topology === n.hello.topology &&
+      prev.images === n.hello.images &&
       sameItems(prev.allocations, allocations)
     )
       return prev;

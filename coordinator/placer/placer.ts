@@ -1,3 +1,4 @@
+import type { CapacityAnswer } from '../../api/capacity.js';
 import type { Hello } from '../../shared/protocol.js';
 import { placeVm } from '../placement/index.js';
 import type { PlacementConfig, PlacementRequest, PlacementResult } from '../placement/types.js';
@@ -27,6 +28,8 @@ export interface PlacerOptions {
   registry: NodeRegistry;
   store: Store;
   placement: PlacementConfig;
+  /** cordoned are nodes the admin closed to new placements (refused with reason `cordoned`) */
+  cordoned?: () => ReadonlySet<string>;
 }
 
 /**
@@ -51,6 +54,36 @@ export class Placer {
     return { ...this.run(req, tenantId, 'dry-run', new Set(), seed), seed };
   }
 
+  /**
+   * whatIf counts how many more VMs of one shape fit, by running the real placement again and again
+   * on a copy of the fleet, each decision added as a claim; nothing is claimed and no seed is taken.
+   */
+  whatIf(req: PlacementAsk, limit: number): CapacityAnswer {
+    const cordoned = this.o.cordoned?.() ?? new Set<string>();
+    let nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
+      cordoned.has(n.id) ? { ...n, alive: false } : n,
+    );
+    const per = new Map<string, Map<number, number>>();
+    const config = { ...this.o.placement, seed: this.o.placement.seed + this.seq };
+    for (let i = 0; i < limit; i++) {
+      const r = placeVm(nodes, placementRequest(req, '_what_if', `what-if-${i}`), config);
+      if (!r.ok) return answer(req, i, false, per, r.passes);
+      const d = r.decision;
+      const alloc = {
+        vm_id: `what-if-${i}`,
+        numa_node: d.numa_node,
+        pins: d.vcpu_pins,
+        memory_mb: req.memory_mb,
+        cpu_policy: req.placement.cpu_policy,
+      };
+      nodes = nodes.map((n) => (n.id === d.node_id ? { ...n, allocations: [...n.allocations, alloc] } : n));
+      const numa = per.get(d.node_id) ?? new Map<number, number>();
+      numa.set(d.numa_node, (numa.get(d.numa_node) ?? 0) + 1);
+      per.set(d.node_id, numa);
+    }
+    return answer(req, limit, true, per, []);
+  }
+
   /** node returns one node's registry entry (its hello and live stats). */
   node(nodeId: string): NodeEntry | undefined {
     return this.o.registry.get(nodeId);
@@ -68,10 +101,12 @@ export class Placer {
     exclude: ReadonlySet<string>,
     seed: number,
   ): PlacementResult {
+    const cordoned = this.o.cordoned?.() ?? new Set<string>();
     const nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
-      exclude.has(n.id) ? { ...n, alive: false } : n,
+      exclude.has(n.id) || cordoned.has(n.id) ? { ...n, alive: false } : n,
     );
-    return placeVm(nodes, placementRequest(req, tenantId, vmId), { ...this.o.placement, seed });
+    const result = placeVm(nodes, placementRequest(req, tenantId, vmId), { ...this.o.placement, seed });
+    return cordoned.size ? nameCordons(result, cordoned) : result;
   }
 }
 
@@ -85,6 +120,45 @@ function placementRequest(req: PlacementAsk, tenantId: string, vmId: string): Pl
     requires_kvm: req.placement.requires_kvm,
     allow_reserved: req.placement.allow_reserved,
     anti_affinity_group: affinityGroup(tenantId, req.placement.anti_affinity_group),
-    image: req.image,
+    image: req.image || undefined,
+  };
+}
+
+/** nameCordons reports a cordoned node as `cordoned`, not as down (placement saw it as not alive). */
+function nameCordons(r: PlacementResult, cordoned: ReadonlySet<string>): PlacementResult {
+  const passes = r.passes.map((p) => ({
+    ...p,
+    rejected: p.rejected.map((x) =>
+      cordoned.has(x.node_id) && x.reason === 'node_down'
+        ? { ...x, reason: 'cordoned' as const, detail: 'node is cordoned by the admin: no new placements' }
+        : x,
+    ),
+  }));
+  return { ...r, passes };
+}
+
+function answer(
+  req: PlacementAsk,
+  fits: number,
+  capped: boolean,
+  per: Map<string, Map<number, number>>,
+  passes: PlacementResult['passes'],
+): CapacityAnswer {
+  const exhausted: Record<string, number> = {};
+  // the last pass that ran says why each node turned the next VM down
+  const last = [...passes].reverse().find((p) => p.ran);
+  for (const r of last?.rejected ?? []) exhausted[r.reason] = (exhausted[r.reason] ?? 0) + 1;
+  return {
+    shape: { vcpu_count: req.vcpu_count, memory_mb: req.memory_mb, cpu_policy: req.placement.cpu_policy },
+    fits,
+    capped,
+    nodes: [...per.entries()]
+      .map(([node_id, numa]) => ({
+        node_id,
+        fits: [...numa.values()].reduce((a, b) => a + b, 0),
+        numa_nodes: Object.fromEntries([...numa.entries()].map(([k, v]) => [String(k), v])),
+      }))
+      .sort((a, b) => b.fits - a.fits || a.node_id.localeCompare(b.node_id)),
+    exhausted,
   };
 }

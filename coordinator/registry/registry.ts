@@ -87,6 +87,8 @@ export class NodeRegistry {
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
     entry.stats = hb.stats ?? {};
+    // a base image added or removed on the node counts for placement from this beat on
+    if (hb.images) entry.hello = { ...entry.hello, images: hb.images };
     if (entry.state === 'down') {
       entry.state = 'ready';
       void this.bus.emit({ type: 'node.up', node_id: id });

@@ -11,6 +11,7 @@ export class VmError extends VmpoolError {
       | 'spawn_failed'
       | 'image_not_found'
       | 'conflict'
+      | 'ambiguous'
       | 'forbidden',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},

@@ -10,10 +10,14 @@ import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { resolveVm } from './resolve.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
+
+/** VmListFilter narrows GET /v1/vms; every given field must match. */
+export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
 
 /** Caller is who asks: the admin or one tenant. */
 export type Caller = { kind: 'admin' } | { kind: 'tenant'; tenantId: string };
@@ -52,14 +56,22 @@ export class VmService {
 
   constructor(private readonly o: VmServiceOptions) {}
 
-  /** dryRun shows where a VM would go and every node's reasons, claiming nothing and taking no seed. */
-  dryRun(body: unknown, caller: Caller): PlacementResult {
+  /**
+   * dryRun is the create's first half with nothing claimed and no seed taken: the same admission
+   * (tenant, name, quota, VMID, band, name pattern) refuses with the same error the create would
+   * throw, then placement shows where the VM would go and every node's reasons. The admin, who owns
+   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement).
+   */
+  dryRun(body: unknown, caller: Caller): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
+    const state = this.o.claims.state();
+    if (caller.kind === 'tenant') admit(state, caller.tenantId, req);
+    const { vmid } = allocateVmid(this.o.bands, state, req);
     const { seed: _seed, ...result } = this.o.placer.dryRun(
       req,
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
     );
-    return result;
+    return result.ok ? { ...result, vmid } : { ...result, code: 'no_capacity' };
   }
 
   /** create claims under the tenant's gate, then spawns; with wait false it answers once the claim is durable. */
@@ -164,26 +176,67 @@ export class VmService {
     return rec;
   }
 
+  /**
+   * power stops (graceful, forced after timeoutMs), starts or reboots a VM on its node; the claim
+   * (threads, memory, VMID) is kept while it is stopped, so a start never needs placing again.
+   */
+  async power(
+    ref: string,
+    caller: Caller,
+    op: 'stop' | 'start' | 'reboot',
+    opts: { source: string; requestId: string; timeoutMs: number },
+  ): Promise<VmView> {
+    const vm = this.visible(ref, caller);
+    if (vm.state === 'creating' || !vm.node_id)
+      throw new VmError(
+        'conflict',
+        `Cannot ${op} VM "${vm.name}": it is ${vm.state}; retry once it is running or stopped`,
+        {
+          retryable: vm.state === 'creating',
+        },
+      );
+    const state = await this.o.spawner.powerOnNode(vm, op, opts.timeoutMs);
+    const after = await this.o.claims.markPowered(vm.id, { op, state, source: opts.source }, opts.requestId);
+    return this.view(after);
+  }
+
+  /**
+   * forgetOnNode drops every VM recorded on a node the registry holds as down or gone for good
+   * (the admin's last resort: the host will not come back). Each forget is a vm.destroyed event,
+   * so it is audited with its source.
+   */
+  async forgetOnNode(nodeId: string, nodeUp: boolean, source: string): Promise<string[]> {
+    if (nodeUp)
+      throw new VmError(
+        'conflict',
+        `Cannot forget the VMs of node "${nodeId}": it is up; destroy them instead`,
+      );
+    const vms = Object.values(this.o.claims.state().vms).filter((v) => v.node_id === nodeId);
+    for (const vm of vms) await this.o.claims.forget(vm, { keepDisk: true, source });
+    return vms.map((v) => v.id);
+  }
+
   /** get shows one VM the caller may see. */
   get(vmId: string, caller: Caller): VmView {
     return this.view(this.visible(vmId, caller));
   }
 
-  /** list shows the caller's VMs (every VM for the admin). */
-  list(caller: Caller): VmView[] {
+  /** list shows the caller's VMs (every VM for the admin), narrowed by node, tenant, state and tag. */
+  list(caller: Caller, filter: VmListFilter = {}): VmView[] {
     return Object.values(this.o.claims.state().vms)
       .filter((v) => caller.kind === 'admin' || v.tenant === caller.tenantId)
+      .filter((v) => filter.tenant === undefined || v.tenant === filter.tenant)
+      .filter((v) => filter.node === undefined || v.node_id === filter.node)
+      .filter((v) => filter.tag === undefined || v.tags.includes(filter.tag))
       .sort((a, b) => a.created_at.localeCompare(b.created_at))
-      .map((v) => this.view(v));
+      .map((v) => this.view(v))
+      .filter((v) => filter.state === undefined || v.state === filter.state);
   }
 
-  private visible(vmId: string, caller: Caller): VmRecord {
-    const vm = this.o.claims.get(vmId);
+  /** visible resolves any reference form (id, prefix, name, VMID, domain) among the caller's VMs. */
+  visible(ref: string, caller: Caller): VmRecord {
     // another tenant's VM is indistinguishable from a missing one
-    if (!vm || (caller.kind === 'tenant' && vm.tenant !== caller.tenantId)) {
-      throw new VmError('not_found', 'Cannot find VM: no such VM');
-    }
-    return vm;
+    return resolveVm(Object.values(this.o.claims.state().vms), ref, caller);
   }
 
   private view(vm: VmRecord): VmView {

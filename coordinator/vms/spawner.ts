@@ -86,6 +86,37 @@ export class Spawner {
     });
   }
 
+  /** powerOnNode sends a stop, start or reboot to the VM's node and returns the state it reports after. */
+  async powerOnNode(
+    vm: VmRecord,
+    op: 'stop' | 'start' | 'reboot',
+    timeoutMs: number,
+  ): Promise<VmRecord['state']> {
+    const msg = {
+      type: 'power',
+      request_id: newRequestId(),
+      vm_id: vm.id,
+      op,
+      timeout_ms: timeoutMs,
+    } as const;
+    // the agent waits timeoutMs for the guest before forcing it, then may start it again
+    const answer = await this.o.link.request(vm.node_id!, msg, timeoutMs + 60_000);
+    const reported = (answer.vm as { state?: VmRecord['state'] } | undefined)?.state;
+    if (answer.ok) return reported ?? (op === 'stop' ? 'stopped' : 'running');
+    this.o.log.warn('power order refused by node', {
+      vm_id: vm.id,
+      node_id: vm.node_id,
+      op,
+      error_code: answer.error?.code,
+      agent_message: answer.error?.message,
+    });
+    throw new VmError(
+      'conflict',
+      `Cannot ${op} VM "${vm.name}": the node refused (${answer.error?.code ?? 'unknown'}: ${answer.error?.message ?? 'no message'})`,
+      { details: { agent_error: answer.error ?? null } },
+    );
+  }
+
   private async attempts(vmId: string, requestId: string): Promise<VmRecord> {
     const exclude = new Set<string>();
     for (let attempt = 1; ; attempt++) {

@@ -76,6 +76,12 @@ export class LibvirtBackend implements VmBackend {
     }
   }
 
+  /** powerOff forces a running domain off (virDomainDestroy) and keeps its definition and disks. */
+  async powerOff(name: string): Promise<void> {
+    const dom = await this.#o.hv.lookupDomain(name);
+    if (dom && dom.state !== 'shutoff') await this.#o.hv.destroy(name);
+  }
+
   /** remove undoes a spawn: own domain, seed ISO, and the disks unless kept. */
   remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void> {
     return undoSpawn(this.#o.hv, spec, opts);
