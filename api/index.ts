@@ -4,6 +4,7 @@ export { VmpoolClient, type CreateVmOptions, type EventsQueryInput, type StreamI
 export * from './sse.js';
 export { ApiError, ClientError, type ClientErrorCode } from './errors.js';
 export * from './fleet.js';
+export * from './kept-disks.js';
 export * from './placement.js';
 export * from './problems.js';
 export * from './query.js';

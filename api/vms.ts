@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BridgeNameSchema } from '../shared/bridge-name.js';
 import { UserConfigSchema } from '../shared/spec.js';
 import { BooleanQuerySchema, IdParamSchema, limitQuerySchema } from './query.js';
 
@@ -26,10 +27,7 @@ export const CreateVmSchema = z.strictObject({
   user_configs: z.array(UserConfigSchema).max(32).default([]),
   network: z
     .strictObject({
-      bridge: z
-        .string()
-        .regex(/^[A-Za-z0-9_.-]{1,15}$/)
-        .nullable(),
+      bridge: BridgeNameSchema.nullable(),
     })
     .optional(),
   extra_disks: z

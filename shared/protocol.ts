@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BridgeNameSchema } from './bridge-name.js';
 import { UserConfigSchema, VM_NAME_RE } from './spec.js';
 
 /** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
@@ -222,10 +223,7 @@ export const SpawnOrderSchema = z.strictObject({
   cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
   users: z.array(UserConfigSchema).max(32),
   /** bridge is the host bridge for the NIC; null lets the agent's own network setting decide */
-  bridge: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,15}$/)
-    .nullable(),
+  bridge: BridgeNameSchema.nullable(),
 });
 
 /** SpawnSchema asks the agent to create and start a VM the coordinator has placed. */
@@ -246,6 +244,13 @@ export const DestroySchema = z.strictObject({
   trace_id: z.string().max(64).optional(),
   vm_id: z.string().max(64),
   keep_disk: z.boolean().optional(),
+});
+
+/** RemoveDisksSchema asks the agent to delete the disks a destroy with keep_disk left (answered by destroy_result). */
+export const RemoveDisksSchema = z.strictObject({
+  type: z.literal('remove_disks'),
+  request_id: z.string().max(64),
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
 });
 
 /** PowerSchema asks the agent to stop (ACPI, forced after timeout_ms), start or reboot a VM. */
@@ -271,6 +276,7 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
+  RemoveDisksSchema,
   PowerSchema,
   ConsoleLogSchema,
 ]);

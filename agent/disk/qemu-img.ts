@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VmpoolError } from '../../shared/errors.js';
+import { VM_FILE_MODE } from './modes.js';
 
 const run = promisify(execFile);
 
@@ -68,6 +70,8 @@ export async function createBlank(opts: { path: string; sizeGb: number; qemuImg?
 async function create(qemuImg: string, args: string[], path: string): Promise<void> {
   try {
     await run(qemuImg, args);
+    // qemu-img creates 0644 under the usual umask: a VM's disk is its owner's alone
+    await chmod(path, VM_FILE_MODE);
   } catch (err) {
     const text = stderrOf(err);
     throw new DiskError('disk_create_failed', `Cannot create disk ${path}: ${text}`, {

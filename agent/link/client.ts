@@ -189,6 +189,7 @@ export class AgentLink {
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
+    if (msg.type === 'remove_disks') return this.answerRemoveDisks(msg);
     if (msg.type === 'power') return this.answerPower(msg);
     if (msg.type === 'console_log') return this.answerConsoleLog(msg);
     return this.answerDestroy(msg);
@@ -316,6 +317,16 @@ export class AgentLink {
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
     } catch (err) {
       this.o.log.error('vm destroy failed', { ...logFields, vm_id: msg.vm_id, err });
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  private async answerRemoveDisks(msg: Extract<CoordinatorMessage, { type: 'remove_disks' }>): Promise<void> {
+    try {
+      await this.o.vms.removeKept(msg.vm_id);
+      this.o.log.info('kept disks removed', { vm_id: msg.vm_id });
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
+    } catch (err) {
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     }
   }

@@ -10,6 +10,7 @@ import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
 import type { InstanceState, VmBackend, VmNetworkPlan } from '../backends/backend.js';
+import { VM_DIR_MODE } from '../disk/modes.js';
 import type { SidecarStore } from '../sidecar/store.js';
 import {
   newSidecar,
@@ -23,8 +24,10 @@ import { imageVirtualSize } from '../disk/qemu-img.js';
 import { SpawnValidationError } from '../validate/errors.js';
 import { validateSpawn } from '../validate/validate.js';
 import { type RecoveryReport, recoverVms } from './recovery.js';
+import { removeKeptDisks } from './kept-disks.js';
 import { reportOf } from './report.js';
 import { resolveSpawnOrder } from './resolve.js';
+import { checkOrderBaseImage } from '../validate/path-rules.js';
 import { type NodeSnapshot, readSnapshot } from './snapshot.js';
 
 /** VmManagerOptions wires the agent's VM authority to its backend, sidecars and host facts. */
@@ -86,12 +89,20 @@ export class VmManager {
 
   /** resolve lays a coordinator spawn order out under this node's images dir. */
   resolve(order: SpawnOrder): SpawnSpec & { vm_id: string } {
-    return resolveSpawnOrder(order, this.#o.imagesDir);
+    const spec = resolveSpawnOrder(order, this.#o.imagesDir);
+    // an order names an image; only a regular file in <images>/base/ may back it, never a VM's disk
+    checkOrderBaseImage(spec.base_image_path, this.#o.imagesDir);
+    return spec;
   }
 
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
   destroy(ref: string, opts: { keepDisk?: boolean } = {}, ctx: SpawnContext = {}): Promise<void> {
     return this.serial(() => this.destroyNow(ref, opts, ctx));
+  }
+
+  /** removeKept deletes the folder a keep_disk destroy left (never a VM this agent still holds). */
+  removeKept(vmId: string): Promise<void> {
+    return this.serial(() => removeKeptDisks(this.#o.imagesDir, vmId, this.#vms.has(vmId)));
   }
 
   /**
@@ -229,8 +240,8 @@ export class VmManager {
       pins: spec.tuning.vcpu_pins.join(','),
     });
     await checkDiskSize(spec);
-    // 0755: QEMU runs as libvirt-qemu and must be able to enter the VM's folder
-    await mkdir(dirname(spec.disk_path), { recursive: true, mode: 0o755 }).catch((err: unknown) => {
+    // 0711: QEMU (libvirt-qemu) must enter the VM's folder; nobody else may list it
+    await mkdir(dirname(spec.disk_path), { recursive: true, mode: VM_DIR_MODE }).catch((err: unknown) => {
       throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
         cause: err,
         retryable: (err as NodeJS.ErrnoException).code === 'ENOSPC',

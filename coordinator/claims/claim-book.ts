@@ -7,7 +7,7 @@ import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../s
 import { ClaimError } from './errors.js';
 import type { VmIndex } from './vm-index.js';
 import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
-import { type ClaimRequest, forgetVm, toPlacement } from './records.js';
+import { type ClaimRequest, forgetVm, keptDiskOf, toPlacement } from './records.js';
 
 /** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
 export interface Placed {
@@ -170,12 +170,27 @@ export class ClaimBook {
 
   /** forget drops a VM its node has destroyed (or that had no node). */
   async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string; requestId?: string }): Promise<void> {
-    await this.o.store.update((d) => forgetVm(d, vm.id));
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      forgetVm(d, vm.id);
+      // files left on a node are recorded in the same write, so none is ever untracked
+      if (opts.keepDisk && vm.node_id) {
+        d.kept_disks ??= {};
+        d.kept_disks[vm.id] = keptDiskOf(vm, vm.node_id, at);
+      }
+    });
     await this.emit(
       vm,
       { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk },
       opts.requestId,
     );
+  }
+
+  /** dropKept forgets a kept-disk record once its node removed the files. */
+  async dropKept(id: string): Promise<void> {
+    await this.o.store.update((d) => {
+      if (d.kept_disks) delete d.kept_disks[id];
+    });
   }
 
   /** markPowered records a VM's state after an operator's stop, start or reboot answered by its node. */

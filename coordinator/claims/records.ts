@@ -1,4 +1,4 @@
-import type { StoreState, VmPlacement, VmRecord } from '../store/types.js';
+import type { KeptDiskRecord, StoreState, VmPlacement, VmRecord } from '../store/types.js';
 import type { Allocation, Decision } from '../placement/types.js';
 
 /**
@@ -21,6 +21,21 @@ export function forgetVm(draft: StoreState, vmId: string): void {
   delete draft.vms[vmId];
   for (const [key, rec] of Object.entries(draft.idempotency))
     if (rec.vm_id === vmId) delete draft.idempotency[key];
+}
+
+/** keptDiskOf is the record of a destroyed VM's disks kept on its node. */
+export function keptDiskOf(vm: VmRecord, nodeId: string, at: string): KeptDiskRecord {
+  const req = vm.request as { disk_size_gb?: number; extra_disks?: { size_gb: number }[] };
+  const extra = (req.extra_disks ?? []).reduce((s, d) => s + d.size_gb, 0);
+  return {
+    id: vm.id,
+    node_id: nodeId,
+    tenant: vm.tenant,
+    vm_name: vm.name,
+    vmid: vm.vmid,
+    disk_gb: (req.disk_size_gb ?? 0) + extra,
+    kept_at: at,
+  };
 }
 
 /** affinityGroup namespaces a tenant's anti-affinity group so tenants never see or collide with each other's. */

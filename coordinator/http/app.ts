@@ -37,6 +37,7 @@ import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { nodeDetail, nodeRows } from './nodes.js';
+import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, logRejection, problem } from './problem.js';
@@ -220,6 +221,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   registerNodeRoutes(app, admin, d.nodes, source);
   registerTenantRoutes(app, admin, { store: d.store, audit: d.audit }, source);
+  registerKeptDiskRoutes(app, admin, { store: d.store, vms: d.vms, audit: d.audit }, source);
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
     return c.json({ bands: bandSummary(d.bands.bands, used) });

@@ -55,6 +55,19 @@ export interface VmRecord {
   updated_at: string;
 }
 
+/** KeptDiskRecord is a destroyed VM whose disks an admin kept on its node, until removed. */
+export interface KeptDiskRecord {
+  /** id is the destroyed VM's id (its folder on the node is <images>/vms/<id>) */
+  id: string;
+  node_id: string;
+  tenant: string;
+  vm_name: string;
+  vmid: number;
+  /** disk_gb is root plus extra disks, as the VM was created */
+  disk_gb: number;
+  kept_at: string;
+}
+
 /** IdempotencyRecord remembers which VM an Idempotency-Key created and the body it came with. */
 export interface IdempotencyRecord {
   vm_id: string;
@@ -80,6 +93,8 @@ export interface StoreState {
   nodes?: Record<string, NodeRecord>;
   /** join_token_hash replaces the configured join token once an admin rotated it */
   join_token_hash?: string;
+  /** kept_disks are destroyed VMs' disks left on their nodes by keep_disk=true (admin) */
+  kept_disks?: Record<string, KeptDiskRecord>;
 }
 
 /** StoreMutator changes the draft in place, synchronously; throwing undoes all its changes. */

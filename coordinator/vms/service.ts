@@ -7,7 +7,7 @@ import type { ClaimBook } from '../claims/claim-book.js';
 import type { VmIndex } from '../claims/vm-index.js';
 import type { PlacementResult } from '../placement/types.js';
 import type { DryRunDetail, Placer } from '../placer/placer.js';
-import type { VmRecord } from '../store/index.js';
+import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
@@ -114,12 +114,14 @@ export class VmService {
     const state = this.o.claims.state();
     admit(state, tenantId, req, this.o.vms);
     checkDiskSize(req, this.o.placer.imageSize(req.image));
-    const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     const id = randomUUID();
+    // placement before the VMID: a tenant asking for a VMID another tenant holds gets the same
+    // no_capacity a free VMID gets, so the answer tells nothing about other tenants' VMIDs
     const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
     this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
     if (!result.ok) throw new NoCapacityError(result.passes, result.shortfall);
+    const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
       id,
@@ -171,6 +173,16 @@ export class VmService {
       source,
       ...(opts.requestId ? { requestId: opts.requestId } : {}),
     });
+  }
+
+  /** removeKept deletes a kept VM's disks on its node, then forgets the record (admin). */
+  async removeKept(id: string): Promise<KeptDiskRecord> {
+    const kept = this.o.claims.state().kept_disks ?? {};
+    const rec = Object.hasOwn(kept, id) ? kept[id] : undefined;
+    if (!rec) throw new VmError('not_found', 'Cannot find kept disks: no such record');
+    await this.o.spawner.removeKeptOnNode(rec.node_id, rec.id);
+    await this.o.claims.dropKept(rec.id);
+    return rec;
   }
 
   /**

@@ -91,6 +91,16 @@ export class Spawner {
     );
   }
 
+  /** removeKeptOnNode asks a node to delete the disks a keep_disk destroy left; files already gone count as done. */
+  async removeKeptOnNode(nodeId: string, vmId: string): Promise<void> {
+    const msg = { type: 'remove_disks', request_id: newRequestId(), vm_id: vmId } as const;
+    const answer = await this.o.link.request(nodeId, msg, 60_000);
+    if (answer.ok) return;
+    throw new VmError('conflict', `Cannot remove kept disks of "${vmId}": the node refused`, {
+      details: { agent_error: { code: answer.error?.code } },
+    });
+  }
+
   /** powerOnNode sends a stop, start or reboot to the VM's node and returns the state it reports after. */
   async powerOnNode(
     vm: VmRecord,

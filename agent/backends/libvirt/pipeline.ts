@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { VmNetworkPlan } from '../backend.js';
 import { macFor } from './domain/network.js';
 import { freeLoopbackPort } from './ports.js';
+import { VM_DIR_MODE } from '../../disk/modes.js';
 import { failpoint } from '../../../shared/failpoint.js';
 import type { SpawnSpec } from '../../../shared/spec.js';
 import { parseCpuList } from '../../../shared/cpulist.js';
@@ -58,7 +59,7 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     phase: 'extra_disks',
     async run({ spec }) {
       for (const d of spec.extra_disks ?? []) {
-        await mkdir(dirname(d.path), { recursive: true, mode: 0o755 });
+        await mkdir(dirname(d.path), { recursive: true, mode: VM_DIR_MODE });
         await createBlank({ path: d.path, sizeGb: d.size_gb });
       }
     },

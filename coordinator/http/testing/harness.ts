@@ -29,7 +29,7 @@ import { createMetrics } from '../metrics.js';
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
 
 /** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
-export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' }>) => {
+export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' }>) => {
   ok: boolean;
   error?: { code: string; message: string };
 } | null;
@@ -119,7 +119,7 @@ export async function appHarness(o: HarnessOptions = {}) {
               // the fake agent reports only the state; the power path reads nothing else
               if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } as VmReport } : r);
             });
-          if (m.type === 'spawn' || m.type === 'destroy')
+          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks')
             queueMicrotask(() => {
               const r = reply(m);
               if (r) link.answer(m.request_id, id, r);
