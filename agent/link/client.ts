@@ -9,7 +9,6 @@ import {
   type Hello,
   NODE_AUTH_SCHEME,
   type VmReport,
-  PROTOCOL_VERSION,
 } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';

@@ -1,6 +1,5 @@
 import { isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { CoordinatorMessage, Hello } from '../../shared/protocol.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { AgentAnswer, AgentLinkServer } from '../link/server.js';
 import { newRequestId } from '../link/server.js';
