@@ -70,8 +70,16 @@ for _ in $(seq 1 50); do node dist/ctl/main.js nodes --json 2>/dev/null | grep -
 node dist/ctl/main.js nodes
 
 say "4/5 tenant and VM (POST /v1/vms through vmpoolctl)"
-node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
+# a rerun finds the tenant from the last run: only its token's hash is stored, so rotate it for a new token
+TENANT_ID=$(node dist/ctl/main.js tenants list --json |
+  python3 -c 'import json,sys; print(next((t["id"] for t in json.load(sys.stdin)["tenants"] if t["name"] == "demo"), ""))')
+if [ -z "$TENANT_ID" ]; then
+  node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json
+else
+  echo "tenant demo exists ($TENANT_ID): rotating its token" >&2
+  curl -fsS -X POST -H "authorization: Bearer $(cat "$DEMO/admin.token")" -H 'content-type: application/json' \
+    -d '{"grace_seconds":0}' "$URL/v1/tenants/$TENANT_ID/token"
+fi | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
 chmod 0600 "$DEMO/tenant.token"
 export VMPOOL_TOKEN_FILE=$DEMO/tenant.token
 VCPUS=$(( $(nproc) >= 2 ? 2 : 1 ))
@@ -89,8 +97,9 @@ if [ "$URI" = qemu:///system ]; then
   SSH_PORT=$(node dist/ctl/main.js show "$VMID" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["network"]["ssh"]["port"])')
   say "6/6 SSH into the VM (127.0.0.1:$SSH_PORT is forwarded to its port 22; a TCG guest takes 1-4 min to boot)"
   SSH=(ssh -i "$DEMO/id_ed25519" -p "$SSH_PORT" -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR admin@127.0.0.1)
-  for _ in $(seq 1 200); do "${SSH[@]}" true 2>/dev/null && break; sleep 3; done
-  "${SSH[@]}" 'uname -a'
+  # cloud-init restarts sshd once while it configures the guest: wait for it to finish, then log in for real
+  for _ in $(seq 1 200); do "${SSH[@]}" 'cloud-init status --wait >/dev/null 2>&1 || true' 2>/dev/null && break; sleep 3; done
+  for _ in $(seq 1 10); do "${SSH[@]}" 'uname -a' && break; sleep 2; done
   echo "log in yourself: ${SSH[*]}"
 fi
 cat <<MSG
