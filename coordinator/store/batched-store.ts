@@ -20,6 +20,8 @@ interface Waiter {
 interface Batch {
   before: StoreState;
   waiters: Waiter[];
+  /** patches are the batch's changes in order (what a journalling store appends) */
+  patches: Patch[];
 }
 
 /**
@@ -44,8 +46,11 @@ export abstract class BatchedStore implements Store {
   private writeCount = 0;
   private readonly watchers = new Set<StoreWatcher>();
 
-  /** persist writes state durably; it must serialise `state` before its first await. */
-  protected abstract persist(state: StoreState): Promise<void>;
+  /**
+   * persist writes state durably; it must serialise `state` (or `patches`) before its first await.
+   * `patches` are the batch's immer patches from the state of the previous persist to `state`.
+   */
+  protected abstract persist(state: StoreState, patches: readonly Patch[]): Promise<void>;
   /** readDurable returns the stored state, or null when nothing was ever stored. */
   protected abstract readDurable(): Promise<StoreState | null>;
 
@@ -82,10 +87,11 @@ export abstract class BatchedStore implements Store {
     if (patches.length > 0) this.notify(changeOf(patches));
     return new Promise<void>((resolve, reject) => {
       if (!this.open) {
-        this.open = { before, waiters: [] };
+        this.open = { before, waiters: [], patches: [] };
         setImmediate(() => this.flush());
       }
       this.open.waiters.push({ resolve, reject });
+      for (const p of patches) this.open.patches.push(p);
     });
   }
 
@@ -94,7 +100,7 @@ export abstract class BatchedStore implements Store {
     const batch = this.open;
     this.open = null;
     this.writing = batch;
-    this.persist(this.state).then(
+    this.persist(this.state, batch.patches).then(
       () => this.finish(batch),
       (err: unknown) => this.fail(batch, err),
     );
