@@ -18,6 +18,10 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run?: Runne
     load: () => import('./spawn.js'),
   },
   recovery: { about: 'agent recovery of many sidecars', load: () => import('./recovery.js') },
+  store: {
+    about: 'file store at fleet size: start, one durable write, compaction under writes',
+    load: () => import('./store.js'),
+  },
   broker: {
     about: 'broker latency over a direct upstream call, answers/s at a full gate',
     load: () => import('./broker.js'),

@@ -7,8 +7,10 @@ import { Journal, listSegments } from './journal.js';
 import { applyPatchesInPlace } from './patch-apply.js';
 import {
   type CompactionStep,
+  captureSource,
   compactingPath,
   SNAPSHOT_SEQ_KEY,
+  type SnapshotSource,
   type StepHook,
   writeSnapshot,
 } from './snapshot-writer.js';
@@ -54,6 +56,8 @@ export class LowdbStore extends BatchedStore {
   private compaction: Promise<void> | null = null;
   private forceCompaction = false;
   private facts: JournalFacts = { snapshotSeq: 0, replayed: 0, tornBytes: 0 };
+  /** overlay keeps, while a snapshot is written, each changed record's value as of the snapshot */
+  private overlay: Map<string, unknown> | null = null;
 
   constructor(
     readonly path: string,
@@ -119,21 +123,48 @@ export class LowdbStore extends BatchedStore {
     return state === null && applied === 0 ? null : base;
   }
 
+  protected override updatesInPlace(): boolean {
+    return true;
+  }
+
+  protected override beforeRecordChange(map: string, id: string, old: unknown): void {
+    const key = `${map}\u0000${id}`;
+    if (this.overlay && !this.overlay.has(key)) this.overlay.set(key, old);
+  }
+
   protected async persist(state: StoreState, patches: readonly Patch[]): Promise<void> {
     const journal = this.journal;
     if (!journal)
       throw new StoreError('store_not_loaded', 'Cannot write coordinator state: the store is closed');
-    if (patches.length > 0) {
-      const record = { seq: this.seq + 1, patches: patches as Patch[] };
-      await this.opts.beforeAppend?.();
-      await journal.append(record);
-      this.seq = record.seq;
+    // `state` is exactly this batch's end only now, before the first await: capture it here.
+    const source = !this.compaction && this.dueForCompaction(journal) ? this.capture(state) : null;
+    try {
+      if (patches.length > 0) {
+        const record = { seq: this.seq + 1, patches: patches as Patch[] };
+        await this.opts.beforeAppend?.();
+        await journal.append(record);
+        this.seq = record.seq;
+      }
+      if (!source) return;
+      this.forceCompaction = false;
+      // Rotation happens inside the write slot so no record lands in the old segment after `state`.
+      const closedGen = await journal.rotate();
+      this.compaction = this.compactInBackground(journal, source, this.seq, closedGen);
+    } catch (err) {
+      if (source) this.overlay = null;
+      throw err;
     }
-    if (this.compaction || !this.dueForCompaction(journal)) return;
-    this.forceCompaction = false;
-    // Rotation happens inside the write slot so no record lands in the old segment after `state`.
-    const closedGen = await journal.rotate();
-    this.compaction = this.compactInBackground(journal, state, this.seq, closedGen);
+  }
+
+  /** capture freezes the ids of this moment and starts keeping the old value of each record changed after it. */
+  private capture(state: StoreState): SnapshotSource {
+    const overlay = new Map<string, unknown>();
+    this.overlay = overlay;
+    const root = state as unknown as Record<string, Record<string, unknown>>;
+    return captureSource(state, (map, id) => {
+      const key = `${map}\u0000${id}`;
+      return overlay.has(key) ? overlay.get(key) : root[map]?.[id];
+    });
   }
 
   private dueForCompaction(journal: Journal): boolean {
@@ -147,19 +178,20 @@ export class LowdbStore extends BatchedStore {
 
   private async compactInBackground(
     journal: Journal,
-    state: StoreState,
+    source: SnapshotSource,
     seq: number,
     closedGen: number,
   ): Promise<void> {
     const hook = async (step: CompactionStep) => this.opts.onCompactionStep?.(step);
     try {
       await hook('rotated');
-      this.snapshotBytes = await writeSnapshot(this.path, state, seq, hook);
+      this.snapshotBytes = await writeSnapshot(this.path, source, seq, hook);
       await journal.removeThrough(closedGen);
       await hook('cleaned');
     } catch (err) {
       this.opts.onCompactionError?.(err);
     } finally {
+      this.overlay = null;
       this.compaction = null;
     }
   }

@@ -2,7 +2,30 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { syncDirectory } from '../../shared/atomic-file.js';
+import { ABSENT } from './in-place-draft.js';
 import type { StoreState } from './types.js';
+
+/**
+ * SnapshotSource is the state as of one journal record while writes go on: the root of that
+ * moment, each map's ids of that moment, and each record's value of that moment (ABSENT: skip).
+ */
+export interface SnapshotSource {
+  root: StoreState;
+  ids: ReadonlyMap<string, readonly string[]>;
+  valueOf(map: string, id: string): unknown;
+}
+
+/** captureSource takes the ids of every map now; `valueOf` must answer for this moment later. */
+export function captureSource(
+  root: StoreState,
+  valueOf?: (map: string, id: string) => unknown,
+): SnapshotSource {
+  const ids = new Map<string, string[]>();
+  for (const [key, value] of Object.entries(root)) if (isMap(value)) ids.set(key, Object.keys(value));
+  const live = (map: string, id: string) =>
+    (root as unknown as Record<string, Record<string, unknown>>)[map]?.[id];
+  return { root, ids, valueOf: valueOf ?? live };
+}
 
 /** SNAPSHOT_SEQ_KEY is the snapshot's own field naming the last journal record it includes. */
 export const SNAPSHOT_SEQ_KEY = 'journal_seq';
@@ -13,8 +36,9 @@ export type CompactionStep = 'rotated' | 'written' | 'synced' | 'renamed' | 'dir
 /** StepHook runs after each compaction step; throwing or never returning stops the compaction there. */
 export type StepHook = (step: CompactionStep) => void | Promise<void>;
 
-/** ENTRIES_PER_TURN bounds the map entries serialised before yielding to the event loop. */
-const ENTRIES_PER_TURN = 1000;
+/** SLICE_MS bounds the serialising done in one event-loop turn (checked every CHECK_EVERY entries). */
+const SLICE_MS = 4;
+const CHECK_EVERY = 64;
 /** FLUSH_CHARS is how much serialised text is buffered before one write. */
 const FLUSH_CHARS = 1 << 20;
 
@@ -24,14 +48,14 @@ export function compactingPath(path: string): string {
 }
 
 /**
- * writeSnapshot writes `state` (the state after journal record `seq`) as the new snapshot without
- * blocking the event loop for long: the root is immutable (immer), so it is serialised a thousand
- * map entries per turn while writes go on; then fsync, rename over `path`, fsync the directory.
- * Returns the snapshot's size in bytes.
+ * writeSnapshot writes the source (the state after journal record `seq`) as the new snapshot
+ * without blocking the event loop for long: slices of about 4 ms per turn while writes go on
+ * (the source answers for its moment whatever changed since); then fsync, rename over `path`,
+ * fsync the directory. Returns the snapshot's size in bytes.
  */
 export async function writeSnapshot(
   path: string,
-  state: StoreState,
+  source: SnapshotSource,
   seq: number,
   hook: StepHook,
 ): Promise<number> {
@@ -40,30 +64,34 @@ export async function writeSnapshot(
   let size = 0;
   try {
     await fh.chmod(0o600);
+    let sliceStart = performance.now();
     let buf = `{${JSON.stringify(SNAPSHOT_SEQ_KEY)}:${seq}`;
     const flush = async () => {
       size += Buffer.byteLength(buf);
       await fh.write(buf);
       buf = '';
     };
-    for (const [key, value] of Object.entries(state)) {
+    for (const [key, value] of Object.entries(source.root)) {
       if (value === undefined) continue;
       buf += `,${JSON.stringify(key)}:`;
-      if (!isMap(value)) {
+      const ids = source.ids.get(key);
+      if (!ids) {
         buf += JSON.stringify(value);
         continue;
       }
       let first = true;
       let n = 0;
       buf += '{';
-      for (const k in value) {
-        const text = JSON.stringify(value[k]);
+      for (const k of ids) {
+        const v = source.valueOf(key, k);
+        const text = v === ABSENT ? undefined : JSON.stringify(v);
         if (text === undefined) continue;
         buf += `${first ? '' : ','}${JSON.stringify(k)}:${text}`;
         first = false;
-        if (++n % ENTRIES_PER_TURN === 0) {
+        if (++n % CHECK_EVERY === 0 && performance.now() - sliceStart >= SLICE_MS) {
           if (buf.length >= FLUSH_CHARS) await flush();
           await yieldTurn();
+          sliceStart = performance.now();
         }
       }
       buf += '}';

@@ -16,6 +16,7 @@ import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
+import { decodeCursor, encodeCursor, pageOf } from './list-page.js';
 
 /** VmListFilter narrows GET /v1/vms; every given field must match. */
 export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
@@ -240,13 +241,34 @@ export class VmService {
   /** list shows the caller's VMs (every VM for the admin), narrowed by node, tenant, state and tag. */
   list(caller: Caller, filter: VmListFilter = {}): VmView[] {
     return Object.values(this.o.claims.state().vms)
-      .filter((v) => caller.kind === 'admin' || v.tenant === caller.tenantId)
-      .filter((v) => filter.tenant === undefined || v.tenant === filter.tenant)
-      .filter((v) => filter.node === undefined || v.node_id === filter.node)
-      .filter((v) => filter.tag === undefined || v.tags.includes(filter.tag))
+      .filter((v) => matches(v, caller, filter))
       .sort((a, b) => a.created_at.localeCompare(b.created_at))
       .map((v) => this.view(v))
       .filter((v) => filter.state === undefined || v.state === filter.state);
+  }
+
+  /**
+   * page is one page of list(): up to `limit` VMs after `cursor` (a previous page's next_cursor),
+   * oldest first, and the cursor of the next page (null at the end). See pageOf for stability.
+   */
+  page(
+    caller: Caller,
+    filter: VmListFilter,
+    limit: number,
+    cursor?: string,
+  ): { vms: VmView[]; next_cursor: string | null } {
+    const after = cursor === undefined ? null : decodeCursor(cursor);
+    const { items, next } = pageOf(
+      Object.values(this.o.claims.state().vms),
+      (v) => {
+        if (!matches(v, caller, filter)) return null;
+        const view = this.view(v);
+        return filter.state === undefined || view.state === filter.state ? view : null;
+      },
+      limit,
+      after,
+    );
+    return { vms: items, next_cursor: next ? encodeCursor(next) : null };
   }
 
   /** visible resolves any reference form (id, prefix, name, VMID, domain) among the caller's VMs. */
@@ -258,4 +280,14 @@ export class VmService {
   private view(vm: VmRecord): VmView {
     return viewVm(vm, this.o.placer);
   }
+}
+
+/** matches applies the record-level filters: who may see it, tenant, node and tag. */
+function matches(v: VmRecord, caller: Caller, filter: VmListFilter): boolean {
+  return (
+    (caller.kind === 'admin' || v.tenant === caller.tenantId) &&
+    (filter.tenant === undefined || v.tenant === filter.tenant) &&
+    (filter.node === undefined || v.node_id === filter.node) &&
+    (filter.tag === undefined || v.tags.includes(filter.tag))
+  );
 }
