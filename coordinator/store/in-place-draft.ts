@@ -105,7 +105,10 @@ class RootDraft {
         const v = base[key];
         if (typeof v !== 'object' || v === null) return v;
         let m = this.maps.get(key);
-        if (!m) this.maps.set(key, (m = new MapDraft(this.immer, v as Record<string, unknown>)));
+        if (!m) {
+          m = new MapDraft(this.immer, v as Record<string, unknown>);
+          this.maps.set(key, m);
+        }
         return m.proxy;
       },
       set: (_t, key, value) => {

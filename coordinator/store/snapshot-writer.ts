@@ -12,19 +12,19 @@ import type { StoreState } from './types.js';
 export interface SnapshotSource {
   root: StoreState;
   ids: ReadonlyMap<string, readonly string[]>;
-  valueOf(map: string, id: string): unknown;
+  recordAt(map: string, id: string): unknown;
 }
 
-/** captureSource takes the ids of every map now; `valueOf` must answer for this moment later. */
+/** captureSource takes the ids of every map now; `recordAt` must answer for this moment later. */
 export function captureSource(
   root: StoreState,
-  valueOf?: (map: string, id: string) => unknown,
+  recordAt?: (map: string, id: string) => unknown,
 ): SnapshotSource {
   const ids = new Map<string, string[]>();
   for (const [key, value] of Object.entries(root)) if (isMap(value)) ids.set(key, Object.keys(value));
   const live = (map: string, id: string) =>
     (root as unknown as Record<string, Record<string, unknown>>)[map]?.[id];
-  return { root, ids, valueOf: valueOf ?? live };
+  return { root, ids, recordAt: recordAt ?? live };
 }
 
 /** SNAPSHOT_SEQ_KEY is the snapshot's own field naming the last journal record it includes. */
@@ -83,7 +83,7 @@ export async function writeSnapshot(
       let n = 0;
       buf += '{';
       for (const k of ids) {
-        const v = source.valueOf(key, k);
+        const v = source.recordAt(key, k);
         const text = v === ABSENT ? undefined : JSON.stringify(v);
         if (text === undefined) continue;
         buf += `${first ? '' : ','}${JSON.stringify(k)}:${text}`;
