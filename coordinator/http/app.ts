@@ -213,7 +213,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   );
 
   app.get('/v1/nodes', admin, (c) =>
-    c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit) }),
+    c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit, d.vms.claimsOf()) }),
   );
   app.get('/v1/nodes/:id', admin, paramsOf(NodeIdParamSchema), (c) => {
     const entry = d.registry.get(c.req.valid('param').id);

@@ -102,6 +102,8 @@ export class LowdbStore extends BatchedStore {
     const segments = await listSegments(this.path); // before the snapshot: see readDurable
     const data = await new FsyncJsonFile<Record<string, unknown>>(this.path).read();
     if (data !== null) checkShape(data, this.path);
+    // Bare maps without a copy: JSON.parse made every id an own property (`__proto__` too).
+    if (data) for (const k of ['tenants', 'vms', 'idempotency']) Object.setPrototypeOf(data[k], null);
     const snapshotSeq = data ? Number(data[SNAPSHOT_SEQ_KEY] ?? 0) : 0;
     if (data) delete data[SNAPSHOT_SEQ_KEY];
     this.snapshotBytes = data ? (await stat(this.path)).size : 0;

@@ -34,8 +34,8 @@ export function compareKeys(a: PageKey, b: PageKey): number {
 /**
  * pageOf picks, from the VMs that pass `keep`, the `limit` first ones after `after` in key order.
  * The cursor is a position in that order, not an offset, so VMs created or destroyed between pages
- * neither repeat nor shift others out: each VM present throughout is seen exactly once. One pass
- * over the VMs plus a sort of those after the cursor (not a sort of the whole fleet per page).
+ * neither repeat nor shift others out: each VM present throughout is seen exactly once. This one
+ * sorts what follows the cursor; takePage walks an order kept already (VmOrder).
  */
 export function pageOf<T>(
   vms: Iterable<VmRecord>,
@@ -46,9 +46,18 @@ export function pageOf<T>(
   const rest: VmRecord[] = [];
   for (const vm of vms) if (after === null || compareKeys(vm, after) > 0) rest.push(vm);
   rest.sort(compareKeys);
+  return takePage(rest, keep, limit);
+}
+
+/** takePage walks VMs already in key order (and after the cursor) until `limit` are kept. */
+export function takePage<T>(
+  ordered: Iterable<VmRecord>,
+  keep: (vm: VmRecord) => T | null,
+  limit: number,
+): { items: T[]; next: PageKey | null } {
   const items: T[] = [];
   let last: VmRecord | null = null;
-  for (const vm of rest) {
+  for (const vm of ordered) {
     if (items.length === limit) return { items, next: last };
     const kept = keep(vm);
     last = vm;

@@ -1,3 +1,4 @@
+import type { Allocation } from '../placement/types.js';
 import { randomUUID } from 'node:crypto';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
@@ -16,7 +17,8 @@ import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
-import { decodeCursor, encodeCursor, pageOf } from './list-page.js';
+import { decodeCursor, encodeCursor, type PageKey, pageOf, takePage } from './list-page.js';
+import type { VmOrder } from './vm-order.js';
 
 /** VmListFilter narrows GET /v1/vms; every given field must match. */
 export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
@@ -36,6 +38,8 @@ export interface VmServiceOptions {
   onPlacement?: (seconds: number, ok: boolean) => void;
   /** vms (optional) are the create-path indexes; without them admission scans the store */
   vms?: VmIndex;
+  /** order (optional) keeps VMs in page order and counted by state; without it list pages sort */
+  order?: VmOrder;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -258,17 +262,53 @@ export class VmService {
     cursor?: string,
   ): { vms: VmView[]; next_cursor: string | null } {
     const after = cursor === undefined ? null : decodeCursor(cursor);
-    const { items, next } = pageOf(
-      Object.values(this.o.claims.state().vms),
-      (v) => {
-        if (!matches(v, caller, filter)) return null;
-        const view = this.view(v);
-        return filter.state === undefined || view.state === filter.state ? view : null;
-      },
-      limit,
-      after,
-    );
+    const keep = (v: VmRecord) => {
+      if (!matches(v, caller, filter)) return null;
+      const view = this.view(v);
+      return filter.state === undefined || view.state === filter.state ? view : null;
+    };
+    const tenant = caller.kind === 'tenant' ? caller.tenantId : filter.tenant;
+    const { items, next } =
+      this.o.order && tenant === undefined
+        ? takePage(this.ordered(after), keep, limit)
+        : pageOf(
+            tenant !== undefined && this.o.vms
+              ? this.o.vms.tenantVms(tenant)
+              : Object.values(this.o.claims.state().vms),
+            keep,
+            limit,
+            after,
+          );
     return { vms: items, next_cursor: next ? encodeCursor(next) : null };
+  }
+
+  /** countByState is how many VMs show each state (`unknown`: running on a down node), from VmOrder's counts. */
+  countByState(): Record<string, number> | null {
+    if (!this.o.order) return null;
+    const out: Record<string, number> = {};
+    for (const [node, states] of this.o.order.stateCounts()) {
+      const entry = node === null ? undefined : this.o.placer.node(node);
+      const down = node !== null && (!entry || entry.state === 'down');
+      for (const [state, n] of states) {
+        const shown = down && state === 'running' ? 'unknown' : state;
+        out[shown] = (out[shown] ?? 0) + n;
+      }
+    }
+    return out;
+  }
+
+  /** claimsOf is the per-node claims lookup of the create-path index (undefined: scan the store). */
+  claimsOf(): ((nodeId: string) => Allocation[]) | undefined {
+    const index = this.o.vms;
+    return index ? (id) => index.claimsOn(id) : undefined;
+  }
+
+  private *ordered(after: PageKey | null): Generator<VmRecord> {
+    const vms = this.o.claims.state().vms;
+    for (const id of this.o.order?.idsAfter(after) ?? []) {
+      const vm = vms[id];
+      if (vm) yield vm;
+    }
   }
 
   /** visible resolves any reference form (id, prefix, name, VMID, domain) among the caller's VMs. */
