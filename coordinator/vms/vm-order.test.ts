@@ -63,3 +63,19 @@ describe('VmOrder', () => {
     expect([...order.idsAfter(mid)]).toEqual(keys.slice(6));
   });
 });
+
+describe('VmOrder on a store loaded before it', () => {
+  it('builds from the whole state at the first change it sees, not from that change alone', async () => {
+    const store = new MemoryStore();
+    await store.load();
+    await store.update((d) => {
+      for (let i = 0; i < 5; i++) d.vms[`v${i}`] = vm(i, i, 'n1', 'running');
+    });
+    const order = new VmOrder(store);
+    await store.update((d) => {
+      d.vms.v9 = vm(9, 9, null, 'creating');
+    });
+    expect([...order.idsAfter(null)]).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v9']);
+    expect(order.stateCounts().get('n1')?.get('running')).toBe(5);
+  });
+});

@@ -46,12 +46,16 @@ export class VmOrder {
   }
 
   private apply(change: StoreChange, state: StoreState): void {
+    const first = this.root === null;
     this.root = state;
-    if (change.reset) {
+    if (change.reset || first) {
       this.byId.clear();
       this.counts.clear();
       this.keys = [];
-      for (const vm of Object.values(state.vms)) this.add(vm, false);
+      for (const vm of Object.values(state.vms)) {
+        this.add(vm, false);
+        this.keys.push(this.byId.get(vm.id)?.key ?? { created_at: vm.created_at, id: vm.id });
+      }
       this.keys.sort(compareKeys);
       return;
     }
