@@ -22,6 +22,10 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run?: Runne
     about: 'file store at fleet size: start, one durable write, compaction under writes',
     load: () => import('./store.js'),
   },
+  creates: {
+    about: 'creates through HTTP with simulated agents acking at once and a pre-filled store',
+    load: () => import('./creates.js'),
+  },
   broker: {
     about: 'broker latency over a direct upstream call, answers/s at a full gate',
     load: () => import('./broker.js'),
