@@ -89,7 +89,13 @@ export async function run(argv: string[]): Promise<void> {
       Math.max(1, Math.ceil(o.vms / 10)),
     );
     await writeSnapshot(join(dir, 'state.json'), captureSource(prefilled), 0, () => undefined);
-    const c = await startCoordinator(dir);
+    // every agent holds a connection; the per-token rate limit would measure itself, not creates
+    const c = await startCoordinator(dir, [
+      '--max-connections',
+      String(o.nodes + 2 * o.concurrency + 100),
+      '--rate-limit-per-second',
+      '1000000',
+    ]);
     try {
       const t0 = nowMs();
       const agents = await connectAll(`${c.url.replace('http', 'ws')}/v1/agents/connect`, o.nodes, 100);
