@@ -26,6 +26,10 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run?: Runne
     about: 'creates through HTTP with simulated agents acking at once and a pre-filled store',
     load: () => import('./creates.js'),
   },
+  'agent-rss': {
+    about: "the agent's idle RSS, smaps breakdown and CPU % on libvirt's test driver",
+    load: () => import('./agent-rss.js'),
+  },
   broker: {
     about: 'broker latency over a direct upstream call, answers/s at a full gate',
     load: () => import('./broker.js'),
