@@ -102,7 +102,7 @@ export async function run(argv: string[]): Promise<void> {
       const connectS = (nowMs() - t0) / 1000;
       const tenant = await api(c.url, 'POST', '/v1/tenants', BENCH_ADMIN_TOKEN, {
         name: 'bench-creates',
-        quota: { vcpus: 1_000_000, memory_mb: 1_000_000_000, vms: 100_000 },
+        quota: { vcpus: 1_000_000, memory_mb: 1_000_000_000, vms: 100_000, disk_gb: 100_000_000 },
       });
       const token = String(tenant.body?.token);
       const cpu0 = cpuSeconds(c.child.pid ?? 0);

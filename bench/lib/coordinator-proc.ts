@@ -40,7 +40,16 @@ export async function startCoordinator(
   const t0 = nowMs();
   const child = spawn(
     process.execPath,
-    [COORDINATOR_BIN, '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...extraArgs],
+    // VMPOOL_BENCH_NODE_ARGS adds node flags to the coordinator only (e.g. --cpu-prof)
+    [
+      ...(process.env.VMPOOL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      COORDINATOR_BIN,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      dataDir,
+      ...extraArgs,
+    ],
     {
       env: { ...process.env, VMPOOL_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: BENCH_JOIN_TOKEN },
       stdio: 'ignore',
