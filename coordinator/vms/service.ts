@@ -97,13 +97,18 @@ export class VmService {
       vcpu_count: req.vcpu_count,
       memory_mb: req.memory_mb,
     });
-    const claimed = await this.gate.run(tenantId, async () => {
+    // The gate covers admission and the claim's in-memory update only, not its durable write: the
+    // claim (and its idempotency record) is visible to the next admission the moment it is made,
+    // and a write that fails takes every later batch down with it, so nothing admitted on top of
+    // it survives. Holding the gate across the fdatasync would cap a tenant at one create per sync.
+    const gated = await this.gate.run(tenantId, async () => {
       // looked up under the gate, so two concurrent requests with one key cannot both miss it
       const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
       return existing
-        ? { vm: existing, created: false }
-        : { vm: await this.claim(tenantId, req, opts), created: true };
+        ? { vm: Promise.resolve(existing), created: false }
+        : { vm: this.claim(tenantId, req, opts), created: true };
     });
+    const claimed = { vm: await gated.vm, created: gated.created };
     if (!claimed.created) return { vm: this.view(claimed.vm), created: false };
     failpoint('coordinator:claimed'); // fault tests: the claim is durable, the spawn never left
     const id = claimed.vm.id;
