@@ -31,6 +31,9 @@ export const ERROR_CODES = [
   'store_not_loaded',
   'audit_write_failed',
   'agent_timeout',
+  'no_quorum',
+  'not_leader',
+  'fenced',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -67,6 +70,9 @@ export const STATUS_BY_CODE = {
   store_not_loaded: 503,
   audit_write_failed: 503,
   agent_timeout: 504,
+  no_quorum: 503,
+  not_leader: 503,
+  fenced: 503,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

@@ -12,6 +12,7 @@ import { sdNotify, startWatchdog } from '../shared/systemd.js';
 import { AuditLog, verify as verifyAudit } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
   const bands = loadBands(o.bands);
   const dataDir = o['data-dir'];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  await lockDataDir(dataDir); // held until exit: the kernel drops it with the process
   const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
   const audit = await AuditLog.open(join(dataDir, 'audit.log'));

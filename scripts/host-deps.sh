@@ -33,6 +33,10 @@ else
   log "packages already installed"
 fi
 
+# --- etcd (HA coordinator store, issue 12) ---
+bash "$(dirname "$0")/etcd-deps.sh"
+# --- end etcd ---
+
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
 getent passwd libvirt-qemu >/dev/null || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu

@@ -72,6 +72,16 @@ export abstract class BatchedStore implements Store {
     });
   }
 
+  /**
+   * applyExternal applies a change some other process already made durable (a follower mirroring
+   * the leader's writes): it moves the live state without a write. Not for a store that writes.
+   */
+  protected applyExternal(mutator: StoreMutator): void {
+    this.state = immer.produce(this.read(), (draft) => {
+      mutator(draft as StoreState);
+    });
+  }
+
   private flush(): void {
     if (this.writing || !this.open || !this.state) return;
     const batch = this.open;

@@ -1,0 +1,136 @@
+import { Etcd3 } from 'etcd3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdCluster } from '../ha/testing/etcd-cluster.js';
+import { storeContract } from './contract.js';
+import { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
+import type { StoreState, TenantRecord } from './types.js';
+
+// A real single-member etcd (Debian's etcd-server) on a loopback port; each case uses its own prefix.
+let cluster: EtcdCluster;
+let client: Etcd3;
+let n = 0;
+beforeAll(async () => {
+  cluster = await EtcdCluster.start(1);
+  client = new Etcd3({ hosts: cluster.endpoints });
+}, 30_000);
+afterAll(async () => {
+  client?.close();
+  await cluster?.stop();
+});
+
+/** FlakyEtcdStore makes the contract's injected write failures happen before etcd is asked. */
+class FlakyEtcdStore extends EtcdStore {
+  failing = false;
+  protected override persist(state: StoreState): Promise<void> {
+    return this.failing ? Promise.reject(new Error('EIO: injected')) : super.persist(state);
+  }
+}
+
+storeContract('etcd', async () => {
+  const prefix = `/contract-${++n}`;
+  const store = new FlakyEtcdStore({ client, prefix });
+  return {
+    store,
+    failWrites: (fail) => {
+      store.failing = fail;
+    },
+    reopen: () => new EtcdStore({ client, prefix }),
+  };
+});
+
+describe('EtcdStore records and fencing', () => {
+  const fresh = (o: Partial<EtcdStoreOptions> = {}) =>
+    new EtcdStore({ client, prefix: `/case-${++n}`, ...o });
+
+  it('keeps one key per record and a write touches only the records it changed', async () => {
+    const store = fresh();
+    await store.load();
+    await store.update((d) => {
+      d.tenants.a = tenant('a');
+      d.tenants.b = tenant('b');
+    });
+    const before = await client.get(store.keys.key('tenants', 'a')).exec();
+    await store.update((d) => {
+      d.tenants.b!.name = 'renamed';
+      delete d.tenants.missing;
+    });
+    const after = await client.get(store.keys.key('tenants', 'a')).exec();
+    expect(after.kvs[0]!.mod_revision).toBe(before.kvs[0]!.mod_revision);
+    expect(JSON.parse((await client.get(store.keys.key('tenants', 'b')).string())!).name).toBe('renamed');
+    expect(await client.getAll().prefix(store.keys.records).keys()).toHaveLength(2);
+  });
+
+  it('refuses to overwrite a record another writer changed, and rolls back', async () => {
+    const store = fresh();
+    await store.load();
+    await store.update((d) => {
+      d.tenants.a = tenant('a');
+    });
+    await client.put(store.keys.key('tenants', 'a')).value(JSON.stringify({ ...tenant('a'), name: 'other' }));
+    const write = store.update((d) => {
+      d.tenants.a!.name = 'mine';
+    });
+    await expect(write).rejects.toMatchObject({ code: 'store_write_failed' });
+    expect(store.read().tenants.a?.name).toBe('tenant a');
+    expect(JSON.parse((await client.get(store.keys.key('tenants', 'a')).string())!).name).toBe('other');
+  });
+
+  it('a write fenced on an election key that changed hands is refused with fenced and writes nothing', async () => {
+    const key = `/fence-${++n}`;
+    await client.put(key).value('me');
+    const mine = (await client.get(key).exec()).kvs[0]!.create_revision;
+    const store = fresh({ fence: () => ({ key, createRevision: mine }) });
+    await store.load();
+    await store.update((d) => {
+      d.tenants.ok = tenant('ok');
+    });
+    await client.delete().key(key);
+    await client.put(key).value('someone else');
+    await expect(
+      store.update((d) => {
+        d.tenants.stale = tenant('stale');
+      }),
+    ).rejects.toMatchObject({ code: 'fenced' });
+    expect(await client.getAll().prefix(store.keys.records).keys()).toEqual([
+      store.keys.key('tenants', 'ok'),
+    ]);
+  });
+
+  it('without leadership a write is refused with not_leader before etcd is asked', async () => {
+    const store = fresh({ fence: () => null });
+    await store.load();
+    await expect(
+      store.update((d) => {
+        d.tenants.x = tenant('x');
+      }),
+    ).rejects.toMatchObject({ code: 'not_leader' });
+  });
+
+  it('a follower mirrors the leader writes and deletes into its reads', async () => {
+    const prefix = `/mirror-${++n}`;
+    const leader = new EtcdStore({ client, prefix });
+    const follower = new EtcdStore({ client, prefix });
+    await leader.load();
+    await follower.load();
+    await follower.follow();
+    await leader.update((d) => {
+      d.tenants.a = tenant('a');
+      d.tenants.b = tenant('b');
+    });
+    await leader.update((d) => {
+      delete d.tenants.a;
+    });
+    await expect.poll(() => Object.keys(follower.read().tenants), { timeout: 5_000 }).toEqual(['b']);
+    await follower.close();
+  });
+});
+
+function tenant(id: string): TenantRecord {
+  return {
+    id,
+    name: `tenant ${id}`,
+    token_hash: '0'.repeat(64),
+    quota: { vcpus: 8, memory_mb: 8192, vms: 4 },
+    created_at: '2026-01-01T00:00:00.000Z',
+  };
+}
