@@ -1,5 +1,5 @@
 import type { Logger } from '../shared/log.js';
-import type { AuditLog } from './audit/index.js';
+import type { AuditJournal } from './audit/index.js';
 import type { BandConfig } from './bands/index.js';
 import { ClaimBook } from './claims/claim-book.js';
 import { auditEvents } from './events/audit-subscriber.js';
@@ -18,7 +18,7 @@ export interface CoreOptions {
   store: Store;
   registry: NodeRegistry;
   bus: EventBus;
-  audit: AuditLog;
+  audit: AuditJournal;
   bands: BandConfig;
   placement: PlacementConfig;
   log: Logger;
@@ -27,6 +27,8 @@ export interface CoreOptions {
   maxAttempts?: number;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
+  /** linkRedirect refuses agents while this coordinator is not the HA leader (see AgentLinkServer) */
+  linkRedirect?: () => string | null;
 }
 
 /** Core is the wired coordinator: http → vms → {spawner, placer, claims} → {store, registry, link}. */
@@ -56,7 +58,7 @@ export function createCore(o: CoreOptions): Core {
         settle(entry.id, hb.vms);
       },
     },
-    { joinToken: o.joinToken, log: o.log },
+    { joinToken: o.joinToken, log: o.log, ...(o.linkRedirect ? { redirect: o.linkRedirect } : {}) },
   );
   const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
   const spawner = new Spawner({

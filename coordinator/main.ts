@@ -9,10 +9,12 @@ import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
-import { AuditLog, verify as verifyAudit } from './audit/index.js';
+import { Registry } from 'prom-client';
+import { type AuditJournal, AuditLog, verify as verifyAudit } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { openEtcdBackend } from './ha/backend.js';
 import { EventBus } from './events/bus.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
@@ -36,9 +38,12 @@ async function main(argv: string[]): Promise<void> {
   const dataDir = o['data-dir'];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   await lockDataDir(dataDir); // held until exit: the kernel drops it with the process
-  const store = new LowdbStore(join(dataDir, 'state.json'));
+  const promRegistry = new Registry();
+  const backend = o.store === 'etcd' ? openEtcdBackend(o, listen, log, promRegistry) : null;
+  const store = backend?.store ?? new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
-  const audit = await AuditLog.open(join(dataDir, 'audit.log'));
+  const audit: AuditJournal = backend?.audit ?? (await AuditLog.open(join(dataDir, 'audit.log')));
+  const verifyAuditLog = () => backend?.audit.verify() ?? verifyAudit(join(dataDir, 'audit.log'));
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({
     bus,
@@ -49,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   const metrics = createMetrics({
+    registry: promRegistry,
     nodes: () => countBy(registry.list().map((n) => n.state)),
     vms: () => countBy(Object.values(store.read().vms).map((v) => v.state)),
   });
@@ -67,18 +73,20 @@ async function main(argv: string[]): Promise<void> {
     log,
     joinToken,
     onHeartbeat: () => metrics.heartbeats.inc(),
+    ...(backend ? { linkRedirect: () => backend.ha.redirect() } : {}),
   });
   const app = createApp({
     store,
     registry,
     vms,
     audit,
-    verifyAudit: () => verifyAudit(join(dataDir, 'audit.log')),
+    verifyAudit: verifyAuditLog,
     bands,
     adminTokenHash: hashToken(adminToken),
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
+    ...(backend ? { cluster: { ha: backend.ha, etcd: backend.client, log } } : {}),
   });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
   link.attach(server);
@@ -95,6 +103,15 @@ async function main(argv: string[]): Promise<void> {
         interval_ms: registry.get(retuned[0]!)?.intervalMs,
       });
   }, 1_000);
+  backend?.ha.start({
+    lead: async () => {
+      await backend.store.lead();
+    },
+    follow: async () => {
+      link.dropAll('coordinator is not the leader');
+      await backend.store.follow();
+    },
+  });
   sdNotify('READY=1');
   sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);
   const stopWatchdog = startWatchdog();
@@ -102,6 +119,7 @@ async function main(argv: string[]): Promise<void> {
     host: listen.host,
     port: listen.port,
     data_dir: dataDir,
+    store: o.store,
     bands: bands.bands.length,
     placement_seed: placement.seed,
   });
@@ -111,6 +129,7 @@ async function main(argv: string[]): Promise<void> {
     clearInterval(sweep);
     stopWatchdog();
     link.close();
+    void backend?.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 3_000).unref();
   };

@@ -8,3 +8,5 @@ export {
   hashEntry,
 } from './entry.js';
 export { type VerifyReason, type VerifyResult, verify, verifyText } from './verify.js';
+export { EtcdAuditLog, type EtcdAuditLogOptions } from './etcd-audit-log.js';
+export type { AuditJournal } from './journal.js';

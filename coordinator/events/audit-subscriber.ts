@@ -1,5 +1,5 @@
 import type { CoordinatorEvent } from '../../shared/events.js';
-import type { AuditInput, AuditLog } from '../audit/index.js';
+import type { AuditInput, AuditJournal } from '../audit/index.js';
 import type { EventBus } from './bus.js';
 
 /**
@@ -35,7 +35,7 @@ export function auditLine(e: CoordinatorEvent): AuditInput | null {
 }
 
 /** auditEvents makes the audit log a subscriber; the emitter waits for the fsynced append. */
-export function auditEvents(bus: EventBus, audit: AuditLog): () => void {
+export function auditEvents(bus: EventBus, audit: AuditJournal): () => void {
   return bus.subscribe((e) => {
     const line = auditLine(e);
     return line ? audit.append(line) : undefined;

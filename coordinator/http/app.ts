@@ -15,7 +15,7 @@ import {
 } from '../../api/vms.js';
 import { VmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
@@ -24,6 +24,7 @@ import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { errorResponse, problem } from './problem.js';
+import { type ClusterDeps, installClusterRoutes, installHaEdge } from './routes-cluster.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -31,13 +32,15 @@ export interface AppDeps {
   store: Store;
   registry: NodeRegistry;
   vms: VmService;
-  audit: AuditLog;
+  audit: AuditJournal;
   verifyAudit: () => Promise<unknown>;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
   metrics: Metrics;
   log: Logger;
+  /** cluster is the HA node and etcd client under --store etcd (absent: single node) */
+  cluster?: ClusterDeps;
 }
 
 type Env = { Variables: { principal: Principal; requestId: string } };
@@ -62,6 +65,7 @@ export function createApp(d: AppDeps): Hono<Env> {
         problem(c, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
     }),
   );
+  if (d.cluster) installHaEdge(app, d.cluster);
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
@@ -86,6 +90,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     await next();
   };
 
+  installClusterRoutes(app, d.cluster ?? { ha: null, etcd: null, log: d.log });
   app.post('/v1/tenants', admin, jsonOf(TenantCreateSchema, 'tenant'), async (c) => {
     const body = c.req.valid('json');
     const id = `t${randomBytes(4).toString('hex')}`;

@@ -16,8 +16,10 @@ export interface Metrics {
 export function createMetrics(collect: {
   nodes: () => Record<string, number>;
   vms: () => Record<string, number>;
+  /** registry to use (others, such as HA, may register into it too); a new one by default */
+  registry?: Registry;
 }): Metrics {
-  const registry = new Registry();
+  const registry = collect.registry ?? new Registry();
   const nodes = new Gauge({
     name: 'vmpool_nodes',
     help: 'Known nodes by state',

@@ -39,10 +39,17 @@ export class EtcdStore extends BatchedStore {
   private readonly revs = new Map<string, string>();
   private revision = '0';
   private watcher: Watcher | null = null;
+  /** external counts state changes made without a write here (mirrored, reloaded): caches keyed on writes see them */
+  private external = 0;
 
   constructor(private readonly o: EtcdStoreOptions) {
     super();
     this.keys = new StoreKeys(o.prefix);
+  }
+
+  /** writes counts this store's durable writes plus the changes it took from etcd (mirror, reload). */
+  override get writes(): number {
+    return super.writes + this.external;
   }
 
   /** headRevision is the etcd revision this store's view is at. */
@@ -67,7 +74,9 @@ export class EtcdStore extends BatchedStore {
   /** lead stops mirroring and reloads everything, so the new leader writes on etcd's latest state. */
   async lead(): Promise<StoreState> {
     await this.stopWatch();
-    return this.load();
+    const state = await this.load();
+    this.external++;
+    return state;
   }
 
   /** close stops the watch (the client is the caller's). */
@@ -180,6 +189,7 @@ export class EtcdStore extends BatchedStore {
     else this.revs.set(key, kv.mod_revision);
     this.revision = kv.mod_revision;
     this.durable = this.read();
+    this.external++;
   }
 
   private async stopWatch(): Promise<void> {

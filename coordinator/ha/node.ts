@@ -1,0 +1,123 @@
+import type { Etcd3 } from 'etcd3';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from '../../shared/log.js';
+import type { Fence } from '../store/etcd-store.js';
+import { type LeaderInfo, LeaderElection, type Role } from './election.js';
+
+/** HaParts are the coordinator pieces whose behaviour depends on the role. */
+export interface HaParts {
+  /** lead reloads durable state so the new leader writes on etcd's latest view */
+  lead(): Promise<void>;
+  /** follow drops agent links and mirrors the leader's writes */
+  follow(): Promise<void>;
+}
+
+/** HaNodeOptions: the election settings plus where to report. */
+export interface HaNodeOptions {
+  client: Etcd3;
+  prefix: string;
+  id: string;
+  url: string;
+  ttlSec: number;
+  pollMs?: number;
+  log: Logger;
+  registry?: Registry;
+}
+
+/** HaStatus is this coordinator's view of the cluster for /healthz and /v1/cluster. */
+export interface HaStatus {
+  id: string;
+  url: string;
+  role: Role;
+  /** ready: leader and done reloading state (only then does it accept writes and agents) */
+  ready: boolean;
+  leader: LeaderInfo | null;
+}
+
+/**
+ * HaNode runs the election and switches the coordinator between leader and follower. It gives the
+ * store its fence only once the new leader has reloaded its state: writes before that are refused.
+ */
+export class HaNode {
+  readonly election: LeaderElection;
+  private ready = false;
+  private parts: HaParts | null = null;
+  private readonly changes: Counter<'role'> | null;
+  private readonly isLeader: Gauge | null;
+
+  constructor(private readonly o: HaNodeOptions) {
+    this.election = new LeaderElection({
+      client: o.client,
+      key: `${o.prefix}/leader`,
+      id: o.id,
+      url: o.url,
+      ttlSec: o.ttlSec,
+      ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+      log: o.log,
+      onChange: (role) => this.change(role),
+    });
+    const registers = o.registry ? [o.registry] : [];
+    this.changes = o.registry
+      ? new Counter({
+          name: 'vmpool_leadership_changes_total',
+          help: 'Role changes of this coordinator, by the role it took',
+          labelNames: ['role'],
+          registers,
+        })
+      : null;
+    this.isLeader = o.registry
+      ? new Gauge({ name: 'vmpool_leader', help: '1 while this coordinator leads and serves', registers })
+      : null;
+  }
+
+  /** fence is what every leader write compares on; null (writes refused) unless leading and ready. */
+  fence(): Fence | null {
+    return this.ready ? this.election.fence() : null;
+  }
+
+  /** status is the role, readiness and known leader. */
+  status(): HaStatus {
+    return {
+      id: this.o.id,
+      url: this.o.url,
+      role: this.election.role,
+      ready: this.ready,
+      leader: this.election.leader,
+    };
+  }
+
+  /** redirect is null when this coordinator takes agents and writes, else the leader's URL ('' if none). */
+  redirect(): string | null {
+    if (this.ready && this.election.role === 'leader') return null;
+    const l = this.election.leader;
+    return l && l.id !== this.o.id ? l.url : '';
+  }
+
+  /** start begins campaigning; parts are switched on every role change. */
+  start(parts: HaParts): void {
+    this.parts = parts;
+    this.election.start();
+  }
+
+  /** stop resigns (the next coordinator takes over at once instead of after the lease). */
+  stop(): Promise<void> {
+    this.ready = false;
+    return this.election.stop();
+  }
+
+  private async change(role: Role): Promise<void> {
+    this.changes?.inc({ role });
+    this.ready = false;
+    this.isLeader?.set(0);
+    if (!this.parts) return;
+    if (role === 'leader') {
+      await this.parts.lead();
+      if (this.election.role !== 'leader') return; // lost it while reloading
+      this.ready = true;
+      this.isLeader?.set(1);
+      this.o.log.info('leader serving', { term: this.election.leader?.term ?? null });
+      return;
+    }
+    await this.parts.follow();
+  }
+}
