@@ -11,6 +11,7 @@ import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
+import { agentUrls } from './link/urls.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
 import { renderTopologyTable } from './topology/index.js';
@@ -70,8 +71,12 @@ async function run(o: AgentConfig): Promise<number> {
   const unlock = await lockImagesDir(host.imagesDir);
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
   const bootId = newBootId();
+  const urls = agentUrls(url);
   const link = new AgentLink({
-    url: agentUrl(url),
+    url: urls[0]!,
+    urls,
+    // with several coordinators a failover must not wait out a long backoff
+    ...(urls.length > 1 ? { backoffCapMs: 1_000 } : {}),
     joinToken,
     log: nodeLog,
     vms: host.manager,
@@ -194,15 +199,6 @@ function renderRecovery(r: RecoveryReport): string {
         `${k.padEnd(12)} ${(v as unknown[]).length ? (v as unknown[]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '-'}`,
     )
     .join('\n')}\n`;
-}
-
-/** agentUrl turns a coordinator base URL into its agent WebSocket endpoint. */
-function agentUrl(base: string): string {
-  const u = new URL(base);
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  if (u.protocol === 'https:') u.protocol = 'wss:';
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/agents/connect';
-  return u.toString();
 }
 
 main(process.argv.slice(2)).then(

@@ -111,6 +111,10 @@ async function main(argv: string[]): Promise<void> {
       link.dropAll('coordinator is not the leader');
       await backend.store.follow();
     },
+    nodesWithVms: () => [
+      ...new Set(Object.values(store.read().vms).flatMap((v) => (v.node_id ? [v.node_id] : []))),
+    ],
+    nodeConnected: (id) => registry.get(id)?.state === 'ready',
   });
   sdNotify('READY=1');
   sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);

@@ -14,10 +14,15 @@ import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
+import { UrlRing } from './urls.js';
 
 /** LinkOptions configures the agent's connection to the coordinator. */
 export interface LinkOptions {
   url: string;
+  /** urls lists every coordinator (HA); the agent finds the leader among them. Default: [url] */
+  urls?: string[];
+  /** backoffCapMs caps the reconnect wait (default 30 s; lower with several coordinators, for fast failover) */
+  backoffCapMs?: number;
   joinToken: string;
   /** hello builds the opening message afresh at every (re)connect, so new base images are seen */
   hello: () => Promise<Omit<Hello, 'vms'>>;
@@ -41,8 +46,11 @@ export class AgentLink {
   private readonly queued = new Map<string, SpawnSpec & { vm_id: string }>();
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
   onWelcome: (intervalMs: number) => void = () => undefined;
+  private readonly ring: UrlRing;
 
-  constructor(private readonly o: LinkOptions) {}
+  constructor(private readonly o: LinkOptions) {
+    this.ring = new UrlRing(o.urls?.length ? o.urls : [o.url]);
+  }
 
   /** start dials in; failures are retried forever until stop(). */
   start(): void {
@@ -59,7 +67,8 @@ export class AgentLink {
   }
 
   private dial(): void {
-    const ws = new WebSocket(this.o.url, {
+    const url = this.ring.current();
+    const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.o.joinToken}` },
       handshakeTimeout: 10_000,
     });
@@ -75,14 +84,23 @@ export class AgentLink {
     });
     ws.on('message', (data) => void this.onMessage(data.toString()));
     ws.on('unexpected-response', (_req, res) => {
-      this.o.log.warn('coordinator refused the agent', { status: res.statusCode });
+      const leader = res.headers['x-vmpool-leader'];
+      if (res.statusCode === 421 && typeof leader === 'string') {
+        this.o.log.info('coordinator is not the leader', { url, leader: leader || null });
+        this.ring.leaderIs(leader);
+      } else this.o.log.warn('coordinator refused the agent', { status: res.statusCode, url });
+      ws.terminate(); // aborts the handshake: 'close' follows and the next dial is scheduled
     });
     ws.on('error', (err) => this.o.log.debug('link error', { err }));
     ws.on('close', (code, reason) => {
       clearInterval(this.beat);
       if (this.ws === ws) this.ws = null;
       if (this.stopped) return;
-      const wait = fullJitterMs(this.attempt++, (this.o.rand ?? Math.random)());
+      this.ring.failed();
+      const jitter = (this.o.rand ?? Math.random)();
+      const wait = this.ring.hasHint
+        ? 0
+        : fullJitterMs(this.attempt++, jitter, { capMs: this.o.backoffCapMs ?? 30_000 });
       this.o.log.warn('coordinator link closed, reconnecting', {
         code,
         reason: reason.toString(),

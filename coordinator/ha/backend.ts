@@ -34,7 +34,10 @@ export interface EtcdBackend {
 
 /** clientOptions turns the settings into etcd3 options (hosts, TLS files, user and password). */
 export function clientOptions(s: EtcdSettings): IOptions {
-  const hosts = (s['etcd-endpoints'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const hosts = (s['etcd-endpoints'] ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   if (!hosts.length) throw new ConfigError('Cannot use --store etcd: --etcd-endpoints is required');
   for (const h of hosts) {
     if (!/^https?:\/\/[^/]+\/?$/.test(h))
@@ -55,7 +58,15 @@ export function clientOptions(s: EtcdSettings): IOptions {
   if ((cert || key) && !ca) throw new ConfigError('Cannot use etcd mutual TLS without --etcd-ca');
   return {
     hosts,
-    ...(ca ? { credentials: { rootCertificate: ca, ...(key ? { privateKey: key } : {}), ...(cert ? { certChain: cert } : {}) } } : {}),
+    ...(ca
+      ? {
+          credentials: {
+            rootCertificate: ca,
+            ...(key ? { privateKey: key } : {}),
+            ...(cert ? { certChain: cert } : {}),
+          },
+        }
+      : {}),
     ...(s['etcd-user'] ? { auth: { username: s['etcd-user'], password: s['etcd-password'] ?? '' } } : {}),
   };
 }

@@ -108,7 +108,10 @@ export class LeaderElection {
     const res = await this.o.client.get(this.o.key).options(this.deadline()).exec();
     const kv = res.kvs[0];
     if (!kv) return this.campaign();
-    const info = { ...(JSON.parse(kv.value.toString()) as Omit<LeaderInfo, 'term'>), term: kv.create_revision };
+    const info = {
+      ...(JSON.parse(kv.value.toString()) as Omit<LeaderInfo, 'term'>),
+      term: kv.create_revision,
+    };
     if (this.roleNow === 'leader' && info.term === this.leaderNow?.term) return;
     this.become(info.id === this.o.id ? 'leader' : 'follower', info, 'election key observed');
   }

@@ -10,6 +10,10 @@ export interface HaParts {
   lead(): Promise<void>;
   /** follow drops agent links and mirrors the leader's writes */
   follow(): Promise<void>;
+  /** nodesWithVms lists the nodes the stored VMs are on (a new leader waits for them to say hello) */
+  nodesWithVms(): string[];
+  /** nodeConnected says whether a node's agent is linked to this coordinator now */
+  nodeConnected(id: string): boolean;
 }
 
 /** HaNodeOptions: the election settings plus where to report. */
@@ -20,6 +24,8 @@ export interface HaNodeOptions {
   url: string;
   ttlSec: number;
   pollMs?: number;
+  /** warmupMs bounds how long a new leader holds client writes while agents reconnect (default 5 s) */
+  warmupMs?: number;
   log: Logger;
   registry?: Registry;
 }
@@ -41,6 +47,8 @@ export interface HaStatus {
 export class HaNode {
   readonly election: LeaderElection;
   private ready = false;
+  private warmUntil = 0;
+  private expected: string[] = [];
   private parts: HaParts | null = null;
   private readonly changes: Counter<'role'> | null;
   private readonly isLeader: Gauge | null;
@@ -73,6 +81,17 @@ export class HaNode {
   /** fence is what every leader write compares on; null (writes refused) unless leading and ready. */
   fence(): Fence | null {
     return this.ready ? this.election.fence() : null;
+  }
+
+  /**
+   * writable says whether client writes are taken now: leading, state reloaded, and either every
+   * node that holds VMs has reconnected or the warm-up bound passed (so creates do not fail with
+   * no_capacity just because the agents are still dialling the new leader).
+   */
+  writable(): boolean {
+    if (!this.ready || this.election.role !== 'leader') return false;
+    if (Date.now() >= this.warmUntil) return true;
+    return this.expected.every((id) => this.parts?.nodeConnected(id));
   }
 
   /** status is the role, readiness and known leader. */
@@ -113,6 +132,8 @@ export class HaNode {
     if (role === 'leader') {
       await this.parts.lead();
       if (this.election.role !== 'leader') return; // lost it while reloading
+      this.expected = this.parts.nodesWithVms();
+      this.warmUntil = Date.now() + (this.o.warmupMs ?? 5_000);
       this.ready = true;
       this.isLeader?.set(1);
       this.o.log.info('leader serving', { term: this.election.leader?.term ?? null });

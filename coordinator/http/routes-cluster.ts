@@ -28,17 +28,34 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
   const ha = d.ha;
   app.get('/healthz', (c) => {
     const s = ha.status();
-    const role = s.role === 'leader' && !s.ready ? 'starting' : s.role;
-    return c.json({ ok: role !== 'no_quorum', role, leader: s.leader?.url ?? null, term: s.leader?.term ?? null }, role === 'no_quorum' ? 503 : 200);
+    const role = s.role === 'leader' && !ha.writable() ? 'starting' : s.role;
+    return c.json(
+      { ok: role !== 'no_quorum', role, leader: s.leader?.url ?? null, term: s.leader?.term ?? null },
+      role === 'no_quorum' ? 503 : 200,
+    );
   });
   app.use('/v1/*', async (c, next) => {
     const isWrite = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
     const leaderOnly = isWrite || c.req.path.startsWith('/v1/nodes');
     const target = ha.redirect();
+    if (target === null && isWrite && !ha.writable())
+      return problem(
+        c,
+        'not_leader',
+        'Cannot write yet: the new leader waits for its agents to reconnect; retry shortly',
+        {
+          retryable: true,
+        },
+      );
     if (!leaderOnly || target === null) return next();
     if (c.req.header(FORWARDED) || target === '') {
       const code = ha.status().role === 'no_quorum' ? 'no_quorum' : 'not_leader';
-      return problem(c, code, `Cannot ${isWrite ? 'write' : 'read nodes'}: no leader reachable; retry shortly`, { retryable: true });
+      return problem(
+        c,
+        code,
+        `Cannot ${isWrite ? 'write' : 'read nodes'}: no leader reachable; retry shortly`,
+        { retryable: true },
+      );
     }
     return forward(c, target, ha.status().id, d.log);
   });
@@ -47,8 +64,10 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
 /** installClusterRoutes goes after authentication: GET /v1/cluster for admins. */
 export function installClusterRoutes(app: AnyApp, d: ClusterDeps): void {
   app.get('/v1/cluster', async (c) => {
-    if ((c.get('principal') as Principal).kind !== 'admin') throw new VmpoolError('not_found', 'No such route');
-    if (!d.ha || !d.etcd) return c.json({ store: 'lowdb', role: 'leader', members: [], leader: null, etcd: null });
+    if ((c.get('principal') as Principal).kind !== 'admin')
+      throw new VmpoolError('not_found', 'No such route');
+    if (!d.ha || !d.etcd)
+      return c.json({ store: 'lowdb', role: 'leader', members: [], leader: null, etcd: null });
     const s = d.ha.status();
     return c.json({
       store: 'etcd',
