@@ -1,5 +1,6 @@
 /** The coordinator's HTTP contract: request schemas, response types, problem codes and the client. */
 export * from './audit.js';
+export * from './cluster.js';
 export { VmpoolClient, type CreateVmOptions } from './client.js';
 export { ApiError, ClientError, type ClientErrorCode } from './errors.js';
 export * from './fleet.js';

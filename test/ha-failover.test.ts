@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdCluster } from '../coordinator/ha/testing/etcd-cluster.js';
 import { type FakeHost, makeFakeHost, startFakeAgent, vmRequest, waitNodesReady } from './helpers/fleet.js';
 import { createWithRetry, roleOf, startHaCoordinators, waitLeader } from './helpers/ha.js';
-import { type Coordinator, createTenant, type Proc, requireBuild, waitFor } from './helpers/procs.js';
+import {
+  ADMIN_TOKEN,
+  BIN,
+  type Coordinator,
+  createTenant,
+  type Proc,
+  requireBuild,
+  runBin,
+  waitFor,
+} from './helpers/procs.js';
 
 // Three real coordinators on a real three-member etcd (Debian's etcd-server on loopback ports) and
 // one real agent on libvirt's test driver, which lists all three coordinators and follows the leader.
@@ -136,6 +145,19 @@ describe('HA coordinators on etcd', () => {
     expect(names.sort()).toEqual(['after-takeover', 'before-pause']);
     expect((await next.api('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true, entries: 2 });
     expect(old.out()).toContain('"role":"follower"');
+    // the operator view from the old leader: it follows the new one, etcd healthy with three members
+    const ctl = await runBin(BIN.ctl, ['cluster', '--json'], {
+      VMPOOL_URL: old.url,
+      VMPOOL_TOKEN: ADMIN_TOKEN,
+    });
+    expect(ctl.code).toBe(0);
+    const view = JSON.parse(ctl.stdout);
+    expect(view.self).toMatchObject({ role: 'follower' });
+    expect(view.leader.url).toBe(next.url);
+    expect(view.etcd.healthy).toBe(true);
+    expect(view.etcd.members).toHaveLength(3);
+    const metrics = await (await fetch(`${next.url}/metrics`)).text();
+    expect(metrics).toMatch(/vmpool_leadership_changes_total\{role="leader"\} 1/);
     console.log(`fencing: takeover ${takeoverMs} ms after SIGSTOP of the leader (lease 2 s)`);
   });
 
