@@ -1,10 +1,16 @@
+import { StoreError } from './errors.js';
 import type { StoreState } from './types.js';
 
-/** RecordMap names the per-record maps of StoreState that the etcd store keeps one key per record. */
-export type RecordMap = 'tenants' | 'vms' | 'idempotency';
+/**
+ * RecordMap names a per-record map of StoreState (tenants, vms, idempotency, and any map added
+ * later, e.g. node credentials): every top-level field but `version`, one etcd key per record.
+ */
+export type RecordMap = string;
 
-/** RECORD_MAPS is every per-record map, in the order they are written. */
-export const RECORD_MAPS: readonly RecordMap[] = ['tenants', 'vms', 'idempotency'];
+/** recordMaps lists the per-record maps of a state: every top-level field except `version`. */
+export function recordMaps(state: StoreState): RecordMap[] {
+  return Object.keys(state).filter((k) => k !== 'version');
+}
 
 /** StoreKeys lays StoreState out under one prefix: `<prefix>/s/<map>/<id>`, one JSON value each. */
 export class StoreKeys {
@@ -25,8 +31,8 @@ export class StoreKeys {
     if (!key.startsWith(this.records)) return null;
     const rest = key.slice(this.records.length);
     const slash = rest.indexOf('/');
-    const map = rest.slice(0, slash) as RecordMap;
-    if (slash < 1 || !RECORD_MAPS.includes(map)) return null;
+    const map = rest.slice(0, slash);
+    if (slash < 1 || map === 'version' || map === '__proto__') return null;
     return { map, id: rest.slice(slash + 1) };
   }
 }
@@ -41,9 +47,10 @@ export type RecordOp = { kind: 'put'; key: string; value: string } | { kind: 'de
  */
 export function diffStates(keys: StoreKeys, before: StoreState, after: StoreState): RecordOp[] {
   const ops: RecordOp[] = [];
-  for (const map of RECORD_MAPS) {
-    const was = before[map] as Record<string, unknown>;
-    const now = after[map] as Record<string, unknown>;
+  const maps = new Set([...recordMaps(before), ...recordMaps(after)]);
+  for (const map of maps) {
+    const was = mapOf(before, map);
+    const now = mapOf(after, map);
     if (was === now) continue;
     for (const id of Object.keys(now)) {
       if (was[id] !== now[id])
@@ -54,4 +61,12 @@ export function diffStates(keys: StoreKeys, before: StoreState, after: StoreStat
     }
   }
   return ops;
+}
+
+function mapOf(state: StoreState, map: RecordMap): Record<string, unknown> {
+  const v = (state as unknown as Record<string, unknown>)[map];
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new StoreError('store_write_failed', `Cannot keep "${map}" in etcd: only id-keyed maps are stored`);
+  return v as Record<string, unknown>;
 }

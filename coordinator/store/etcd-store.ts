@@ -94,7 +94,9 @@ export class EtcdStore extends BatchedStore {
       const key = kv.key.toString();
       const at = this.keys.parse(key);
       if (!at) continue;
-      (state[at.map] as Record<string, unknown>)[at.id] = parseRecord(key, kv.value);
+      const maps = state as unknown as Record<string, Record<string, unknown>>;
+      maps[at.map] ??= Object.create(null) as Record<string, unknown>;
+      maps[at.map]![at.id] = parseRecord(key, kv.value);
       this.revs.set(key, kv.mod_revision);
     }
     this.revision = res.header.revision;
@@ -181,7 +183,9 @@ export class EtcdStore extends BatchedStore {
     if (!at) return;
     const value = deleted ? undefined : parseRecord(key, kv.value);
     this.applyExternal((d) => {
-      const map = d[at.map] as Record<string, unknown>;
+      const maps = d as unknown as Record<string, Record<string, unknown>>;
+      maps[at.map] ??= Object.create(null) as Record<string, unknown>;
+      const map = maps[at.map]!;
       if (deleted) delete map[at.id];
       else map[at.id] = value;
     });
