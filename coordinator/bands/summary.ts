@@ -1,17 +1,8 @@
+import type { BandRow } from '../../api/fleet.js';
 import type { Band } from './config.js';
 
-/** BandUsage is one row of the seed-000 per-band usage table. */
-export interface BandUsage {
-  name: string;
-  title: string;
-  from: number;
-  to: number;
-  total: number;
-  used: number;
-  available: number;
-  /** percent_used is rounded to 3 decimals, enough to show one VMID in a 4,000 band (0.025) */
-  percent_used: number;
-}
+/** BandUsage is one row of the seed-000 per-band usage table: the API's BandRow, title always set. */
+export type BandUsage = BandRow & { title: string };
 
 /** bandSummary counts, per band, how many of its VMIDs are in use. */
 export function bandSummary(bands: readonly Band[], used: ReadonlySet<number>): BandUsage[] {
