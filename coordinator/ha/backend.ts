@@ -93,7 +93,7 @@ export function openEtcdBackend(
     ...(registry ? { registry } : {}),
   });
   const fence = () => ha.fence();
-  const store = new EtcdStore({ client, prefix, fence, timeoutMs });
+  const store = new EtcdStore({ client, prefix, fence, timeoutMs, onUnknownOutcome: () => ha.resync() });
   const audit = new EtcdAuditLog({ client, prefix, fence, timeoutMs });
   return {
     client,

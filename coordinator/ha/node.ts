@@ -129,16 +129,42 @@ export class HaNode {
     this.ready = false;
     this.isLeader?.set(0);
     if (!this.parts) return;
-    if (role === 'leader') {
-      await this.parts.lead();
-      if (this.election.role !== 'leader') return; // lost it while reloading
-      this.expected = this.parts.nodesWithVms();
-      this.warmUntil = Date.now() + (this.o.warmupMs ?? 5_000);
+    if (role === 'leader') return this.reload(true);
+    await this.parts.follow();
+  }
+
+  /**
+   * resync is called when a write's outcome is unknown (etcd timed out): etcd may hold a change
+   * this leader rolled back in memory, so it stops taking writes and reloads everything first.
+   */
+  resync(): void {
+    if (!this.ready || this.election.role !== 'leader') return;
+    this.ready = false;
+    this.isLeader?.set(0);
+    this.o.log.warn('leader reloading state after a write with unknown outcome', {});
+    void this.reload(false);
+  }
+
+  /** reload reads the whole state again, retrying while this coordinator still leads. */
+  private async reload(fresh: boolean): Promise<void> {
+    const term = this.election.leader?.term;
+    while (this.parts && this.election.role === 'leader' && this.election.leader?.term === term) {
+      try {
+        await this.parts.lead();
+      } catch (err) {
+        this.o.log.warn('leader cannot reload state yet', { err });
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (this.election.role !== 'leader' || this.election.leader?.term !== term) return;
+      if (fresh) {
+        this.expected = this.parts.nodesWithVms();
+        this.warmUntil = Date.now() + (this.o.warmupMs ?? 5_000);
+      }
       this.ready = true;
       this.isLeader?.set(1);
-      this.o.log.info('leader serving', { term: this.election.leader?.term ?? null });
+      this.o.log.info('leader serving', { term: term ?? null });
       return;
     }
-    await this.parts.follow();
   }
 }
