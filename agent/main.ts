@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { renderConfigHelp } from '../shared/config-help.js';
@@ -12,6 +13,7 @@ import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { agentUrls } from './link/urls.js';
+import { fileCredential } from './link/credential.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
 import { renderTopologyTable } from './topology/index.js';
@@ -78,6 +80,10 @@ async function run(o: AgentConfig): Promise<number> {
     // with several coordinators a failover must not wait out a long backoff
     ...(urls.length > 1 ? { backoffCapMs: 1_000 } : {}),
     joinToken,
+    nodeId,
+    credential: fileCredential(
+      join(o['state-dir'] || join(host.imagesDir, '.vmpool-agent'), 'node-credential'),
+    ),
     log: nodeLog,
     vms: host.manager,
     hello: async () => ({

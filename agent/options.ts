@@ -68,6 +68,13 @@ export const AgentConfigSchema = z
       },
       '/var/lib/libvirt/images',
     ),
+    'state-dir': textOption(
+      {
+        env: 'VMPOOL_STATE_DIR',
+        help: 'where the agent keeps its node credential, 0700 (default: <images-dir>/.vmpool-agent)',
+      },
+      '',
+    ),
     'libvirt-uri': textOption(
       { env: 'VMPOOL_LIBVIRT_URI', help: 'libvirt connection URI (test:///default for a fake host)' },
       'qemu:///system',

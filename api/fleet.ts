@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdParamSchema } from './query.js';
+import { BooleanQuerySchema, IdParamSchema } from './query.js';
 
 /** NumaFree is one NUMA node's free threads, free memory and shared-CPU load in a NodeRow. */
 export interface NumaFree {
@@ -71,4 +71,12 @@ export interface BandRow {
 /** BandList is GET /v1/vmid-bands. */
 export interface BandList {
   bands: BandRow[];
+}
+
+/** NodeRemoveQuerySchema is DELETE /v1/nodes/{id}: `purge=true` also forgets the node's VM records. */
+export const NodeRemoveQuerySchema = z.strictObject({ purge: BooleanQuerySchema.default(false) });
+
+/** JoinTokenRotated is POST /v1/join-token: the new join token, shown once. */
+export interface JoinTokenRotated {
+  join_token: string;
 }

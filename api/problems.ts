@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'bad_request',
   'unauthorized',
   'quota_exceeded',
+  'forbidden',
   'not_found',
   'no_capacity',
   'name_in_use',
@@ -15,6 +16,7 @@ export const ERROR_CODES = [
   'vmid_in_use',
   'band_full',
   'payload_too_large',
+  'rate_limited',
   'validation_failed',
   'idempotency_key_reused',
   'unknown_band',
@@ -40,13 +42,14 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** ProblemStatus is every HTTP status a problem answer uses. */
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 502 | 503 | 504;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 502 | 503 | 504;
 
 /** STATUS_BY_CODE maps every error code to its HTTP status. */
 export const STATUS_BY_CODE = {
   bad_request: 400,
   unauthorized: 401,
   quota_exceeded: 403,
+  forbidden: 403,
   not_found: 404,
   no_capacity: 409,
   name_in_use: 409,
@@ -54,6 +57,7 @@ export const STATUS_BY_CODE = {
   vmid_in_use: 409,
   band_full: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   validation_failed: 422,
   idempotency_key_reused: 422,
   unknown_band: 422,

@@ -5,11 +5,13 @@ import { ClaimBook } from './claims/claim-book.js';
 import { auditEvents } from './events/audit-subscriber.js';
 import type { EventBus } from './events/bus.js';
 import { logEvents } from './events/log-subscriber.js';
+import { NodeIdentity } from './link/identity.js';
 import { AgentLinkServer } from './link/server.js';
 import type { PlacementConfig } from './placement/types.js';
 import { Placer } from './placer/placer.js';
 import type { NodeRegistry } from './registry/registry.js';
 import type { Store } from './store/index.js';
+import { hashToken } from './tenants/tokens.js';
 import { VmService } from './vms/service.js';
 import { Spawner } from './vms/spawner.js';
 
@@ -23,6 +25,8 @@ export interface CoreOptions {
   placement: PlacementConfig;
   log: Logger;
   joinToken: string;
+  /** maxMessageBytes bounds one agent message (default 4 MiB) */
+  maxMessageBytes?: number;
   spawnTimeoutMs?: number;
   maxAttempts?: number;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
@@ -38,6 +42,8 @@ export interface Core {
   spawner: Spawner;
   vms: VmService;
   link: AgentLinkServer;
+  /** identity binds node ids to their credentials (enrolment, removal, join token rotation) */
+  identity: NodeIdentity;
 }
 
 /** createCore wires the claim book, placer, spawner, service and agent link, and subscribes audit and logs. */
@@ -45,6 +51,7 @@ export function createCore(o: CoreOptions): Core {
   auditEvents(o.bus, o.audit);
   logEvents(o.bus, o.log);
   const claims = new ClaimBook({ store: o.store, bus: o.bus });
+  const identity = new NodeIdentity(o.store, hashToken(o.joinToken));
   const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
     void claims
       .reconcile({ id: nodeId }, reports)
@@ -58,7 +65,12 @@ export function createCore(o: CoreOptions): Core {
         settle(entry.id, hb.vms);
       },
     },
-    { joinToken: o.joinToken, log: o.log, ...(o.linkRedirect ? { redirect: o.linkRedirect } : {}) },
+    {
+      identity,
+      log: o.log,
+      ...(o.linkRedirect ? { redirect: o.linkRedirect } : {}),
+      ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
+    },
   );
   const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
   const spawner = new Spawner({
@@ -70,5 +82,5 @@ export function createCore(o: CoreOptions): Core {
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
   const vms = new VmService({ claims, placer, spawner, bands: o.bands });
-  return { claims, placer, spawner, vms, link };
+  return { claims, placer, spawner, vms, link, identity };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from '../shared/config.js';
@@ -10,7 +10,7 @@ import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog } from '../shared/systemd.js';
 import { Registry } from 'prom-client';
-import { type AuditJournal, AuditLog, verify as verifyAudit } from './audit/index.js';
+import { type AuditJournal, AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -33,6 +33,8 @@ async function main(argv: string[]): Promise<void> {
   // everything that can be wrong with the settings is found before anything is written
   const { config: o } = loadConfig(CoordinatorConfigSchema, argv);
   const { 'admin-token': adminToken, 'join-token': joinToken } = o;
+  if (adminToken === joinToken)
+    throw new ConfigError('Cannot start: VMPOOL_ADMIN_TOKEN and VMPOOL_JOIN_TOKEN must differ');
   const listen = resolveListen(o.listen, { allowAll: o['listen-all'] });
   const bands = loadBands(o.bands);
   const dataDir = o['data-dir'];
@@ -42,8 +44,15 @@ async function main(argv: string[]): Promise<void> {
   const backend = o.store === 'etcd' ? openEtcdBackend(o, listen, log, promRegistry) : null;
   const store = backend?.store ?? new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
-  const audit: AuditJournal = backend?.audit ?? (await AuditLog.open(join(dataDir, 'audit.log')));
-  const verifyAuditLog = () => backend?.audit.verify() ?? verifyAudit(join(dataDir, 'audit.log'));
+  const fileAudit = backend
+    ? null
+    : await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+  const audit: AuditJournal = backend?.audit ?? fileAudit!;
+  const verifyAuditLog = () => (backend ? backend.audit.verify() : fileAudit!.verify());
+  const checkpoints = setInterval(
+    () => void fileAudit?.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
+    10_000,
+  );
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({
     bus,
@@ -63,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
-  const { vms, link } = createCore({
+  const { vms, link, identity, claims } = createCore({
     store,
     registry,
     bus,
@@ -72,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
     placement,
     log,
     joinToken,
+    maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
     ...(backend ? { linkRedirect: () => backend.ha.redirect() } : {}),
   });
@@ -87,8 +97,13 @@ async function main(argv: string[]): Promise<void> {
     metrics,
     log,
     ...(backend ? { cluster: { ha: backend.ha, etcd: backend.client, log } } : {}),
+    nodes: { identity, registry, claims, audit },
+    rateLimit: { perSecond: o['rate-limit-per-second'], burst: 2 * o['rate-limit-per-second'] },
   });
   const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
+  server.headersTimeout = 10_000; // a slow client gets 10 s for its headers
+  server.requestTimeout = 30_000; // and 30 s for the whole request
+  server.maxConnections = o['max-connections'];
   link.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -131,14 +146,29 @@ async function main(argv: string[]): Promise<void> {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
     clearInterval(sweep);
+    clearInterval(checkpoints);
     stopWatchdog();
     link.close();
     void backend?.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
-    server.close(() => process.exit(0));
+    // the last checkpoint lets verify see lines cut from the end while the coordinator was down
+    void (fileAudit?.checkpoint() ?? Promise.resolve())
+      .catch((err) => log.error('audit checkpoint failed', { err }))
+      .finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3_000).unref();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** auditKey loads the audit HMAC key; a key file inside the data dir is refused (it must live apart). */
+async function auditKey(o: { 'audit-key-file'?: string | undefined }, dataDir: string): Promise<Buffer> {
+  const given = o['audit-key-file'];
+  const path = resolve(given || `${resolve(dataDir)}.audit-key`);
+  const rel = relative(resolve(dataDir), path);
+  if (!rel.startsWith('..') && !rel.startsWith('/'))
+    throw new ConfigError(`Cannot use audit key file ${path}: it must not be inside the data dir`);
+  if (!given) log.warn('audit key file not set; using one beside the data dir', { path });
+  return loadAuditKey(path, { create: !given });
 }
 
 function loadBands(path: string | undefined): BandConfig {

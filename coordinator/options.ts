@@ -58,6 +58,31 @@ export const CoordinatorConfigSchema = z
       3,
       positive(),
     ),
+    'audit-key-file': textOption({
+      env: 'VMPOOL_AUDIT_KEY_FILE',
+      help: 'HMAC key for the audit chain, 32+ bytes, outside the data dir (default: <data-dir>.audit-key, created)',
+    }),
+    'max-connections': numberOption(
+      { env: 'VMPOOL_MAX_CONNECTIONS', help: 'open HTTP connections accepted at once (agents included)' },
+      1024,
+      positive(),
+    ),
+    'rate-limit-per-second': numberOption(
+      {
+        env: 'VMPOOL_RATE_LIMIT_PER_SECOND',
+        help: 'API requests per second per token (burst: twice that); over it answers 429 with Retry-After',
+      },
+      100,
+      positive(),
+    ),
+    'agent-max-message-bytes': numberOption(
+      {
+        env: 'VMPOOL_AGENT_MAX_MESSAGE_BYTES',
+        help: 'largest agent message; a bigger frame closes that agent socket with 1009',
+      },
+      4 * 1024 * 1024,
+      positive(),
+    ),
     'admin-token': secretOption(
       { env: 'VMPOOL_ADMIN_TOKEN', help: 'admin bearer token, 16+ characters' },
       token(),

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { run } from './run.js';
 import { CTL_URL, type CtlHarness, ctlAgainstApp } from './testing/against-app.js';
 import { SEED_003_VM1 } from './testing/seed-003.js';
+import { HARNESS_ADMIN_TOKEN } from '../coordinator/http/testing/harness.js';
 
 const flags = (name: string, vcpus: number) => [
   '--name',
@@ -152,7 +153,10 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
 
   it('destroys a VM (204, no body); --keep-disk reaches the node', async () => {
     const id = await spawnVm1(x);
-    const r = await x.ctl(['destroy', id, '--keep-disk']);
+    const r = await x.ctl(['destroy', id, '--keep-disk'], {
+      VMPOOL_URL: CTL_URL,
+      VMPOOL_TOKEN: HARNESS_ADMIN_TOKEN,
+    });
     expect(r).toMatchObject({ code: 0, stdout: `destroyed ${id} (disk kept)\n` });
     expect(x.seen.at(-1)).toMatchObject({ method: 'DELETE', url: `${CTL_URL}/v1/vms/${id}?keep_disk=true` });
     expect(x.h.sent.find((m) => m.type === 'destroy')).toMatchObject({ vm_id: id, keep_disk: true });

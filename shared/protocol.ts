@@ -54,13 +54,36 @@ export const VmReportSchema = z.strictObject({
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
 });
 
+/** VM_STAT_KEYS are the per-VM figures a heartbeat may carry. */
+export const VM_STAT_KEYS = [
+  'state.state',
+  'cpu.time',
+  'vcpu.current',
+  'balloon.current',
+  'balloon.rss',
+] as const;
+
+/** VmStatsSchema is one VM's figures: finite numbers under VM_STAT_KEYS only. */
+export const VmStatsSchema = z.strictObject(
+  Object.fromEntries(VM_STAT_KEYS.map((k) => [k, z.number().finite().optional()])) as Record<
+    (typeof VM_STAT_KEYS)[number],
+    z.ZodOptional<z.ZodNumber>
+  >,
+);
+
+/** NODE_SECRET_RE is the shape of a per-node credential the coordinator issues at enrolment. */
+export const NODE_SECRET_RE = /^[A-Za-z0-9_-]{43}$/;
+
+/** NODE_ID_RE is the shape of a node id. */
+export const NODE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
 const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
 
 /** HelloSchema is the agent's first message: identity, capabilities, topology and recovered VMs. */
 export const HelloSchema = z.strictObject({
   type: z.literal('hello'),
   v: z.number().int(),
-  node_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),
+  node_id: z.string().regex(NODE_ID_RE),
   boot_id: z.string().max(64),
   reserved: z.boolean(),
   kvm: z.boolean(),
@@ -81,9 +104,8 @@ export const HeartbeatSchema = z.strictObject({
   seq: z.number().int().nonnegative(),
   free_memory_mb: z.array(z.strictObject({ numa_node: z.number().int(), free_memory_mb: z.number() })),
   vms: z.array(VmReportSchema),
-  stats: z
-    .record(z.string(), z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])))
-    .optional(),
+  /** stats are numbers only, from a fixed key set, per VM id (a node cannot show a tenant arbitrary text) */
+  stats: z.record(z.string().max(64), VmStatsSchema).optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
@@ -117,6 +139,8 @@ export const WelcomeSchema = z.strictObject({
   v: z.number().int(),
   node_id: z.string(),
   heartbeat_interval_ms: z.number().int().positive(),
+  /** node_secret is issued once, at enrolment: the agent keeps it and proves its node id with it */
+  node_secret: z.string().regex(NODE_SECRET_RE).optional(),
 });
 
 /** IntervalSchema changes the heartbeat interval as the fleet grows or shrinks. */
@@ -202,4 +226,9 @@ export const CLOSE_CODES = {
   versionMismatch: 4003,
   nodeIdInUse: 4009,
   shuttingDown: 4010,
+  /** a newer, authenticated connection of the same node replaced this one */
+  displaced: 4011,
 } as const;
+
+/** NODE_AUTH_SCHEME is the Authorization scheme of an enrolled node: `VmpoolNode <node_id>:<secret>`. */
+export const NODE_AUTH_SCHEME = 'VmpoolNode';

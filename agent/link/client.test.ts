@@ -1,3 +1,6 @@
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +23,7 @@ import { readSnapshot } from '../vms/snapshot.js';
 import { quietLog, SEED003_SYSFS } from '../vms/testing.js';
 import type { VmBackend } from '../backends/backend.js';
 import { AgentLink } from './client.js';
+import { fileCredential, memoryCredential, type NodeCredential } from './credential.js';
 
 const TOKEN = 'join-secret-123';
 
@@ -158,7 +162,7 @@ afterEach(async () => {
   await coord.close();
 });
 
-function startLink(manager: VmManager): AgentLink {
+function startLink(manager: VmManager, credential: NodeCredential = memoryCredential()): AgentLink {
   const hello = async (): Promise<Omit<Hello, 'vms'>> => {
     helloCalls++;
     return {
@@ -180,6 +184,8 @@ function startLink(manager: VmManager): AgentLink {
   link = new AgentLink({
     url: coord.url,
     joinToken: TOKEN,
+    nodeId: 'seed003',
+    credential,
     hello,
     vms: manager,
     log: quietLog,
@@ -267,6 +273,35 @@ describe('AgentLink against an in-process coordinator', () => {
     expect(helloCalls).toBe(2);
     expect(coord.conns).toHaveLength(2);
     expect(coord.conns[1]?.req.headers.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('keeps the secret issued at enrolment and proves its node id with it on the next connection', async () => {
+    const credential = memoryCredential();
+    startLink(stubManager(topology).manager, credential);
+    await coord.waitFor(is('hello'), 0);
+    const secret = 'A'.repeat(43);
+    coord.send({
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      node_id: 'seed003',
+      heartbeat_interval_ms: 50,
+      node_secret: secret,
+    });
+    await coord.waitFor(is('heartbeat'), 0);
+    expect(await credential.read()).toBe(secret);
+    coord.latest().ws.close(1011, 'coordinator restarting');
+    await coord.waitFor(is('hello'), 1);
+    expect(coord.conns[1]?.req.headers.authorization).toBe(`VmpoolNode seed003:${secret}`);
+  });
+
+  it('stores the credential 0600 in a 0700 directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vmpool-cred-'));
+    const file = fileCredential(join(dir, 'state', 'node-credential'));
+    expect(await file.read()).toBeNull();
+    await file.save('B'.repeat(43));
+    expect(await file.read()).toBe('B'.repeat(43));
+    expect((await stat(join(dir, 'state', 'node-credential'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
   });
 
   it('stays down after stop() instead of reconnecting', async () => {

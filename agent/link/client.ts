@@ -7,6 +7,7 @@ import {
   type CoordinatorMessage,
   CoordinatorMessageSchema,
   type Hello,
+  NODE_AUTH_SCHEME,
   type VmReport,
   PROTOCOL_VERSION,
 } from '../../shared/protocol.js';
@@ -15,6 +16,7 @@ import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
 import { UrlRing } from './urls.js';
+import { memoryCredential, type NodeCredential } from './credential.js';
 
 /** LinkOptions configures the agent's connection to the coordinator. */
 export interface LinkOptions {
@@ -24,6 +26,10 @@ export interface LinkOptions {
   /** backoffCapMs caps the reconnect wait (default 30 s; lower with several coordinators, for fast failover) */
   backoffCapMs?: number;
   joinToken: string;
+  /** nodeId is the id the hello carries; with a stored credential it is also the Authorization's */
+  nodeId: string;
+  /** credential holds the per-node secret issued at enrolment (default: in memory only) */
+  credential?: NodeCredential;
   /** hello builds the opening message afresh at every (re)connect, so new base images are seen */
   hello: () => Promise<Omit<Hello, 'vms'>>;
   vms: VmManager;
@@ -48,8 +54,11 @@ export class AgentLink {
   onWelcome: (intervalMs: number) => void = () => undefined;
   private readonly ring: UrlRing;
 
+  private readonly credential: NodeCredential;
+
   constructor(private readonly o: LinkOptions) {
     this.ring = new UrlRing(o.urls?.length ? o.urls : [o.url]);
+    this.credential = o.credential ?? memoryCredential();
   }
 
   /** start dials in; failures are retried forever until stop(). */
@@ -67,9 +76,34 @@ export class AgentLink {
   }
 
   private dial(): void {
+    this.credential.read().then(
+      (secret) => this.open(secret),
+      (err: unknown) => {
+        this.o.log.error('cannot read the node credential; reconnecting', { err });
+        this.reconnect();
+      },
+    );
+  }
+
+  /** authorization proves the node with its credential once enrolled; the join token only enrols. */
+  private authorization(secret: string | null): string {
+    return secret ? `${NODE_AUTH_SCHEME} ${this.o.nodeId}:${secret}` : `Bearer ${this.o.joinToken}`;
+  }
+
+  private reconnect(minMs = 0): void {
+    if (this.stopped) return;
+    this.ring.failed();
+    const jitter = (this.o.rand ?? Math.random)();
+    const capMs = this.o.backoffCapMs ?? 30_000;
+    const wait = this.ring.hasHint ? minMs : Math.max(minMs, fullJitterMs(this.attempt++, jitter, { capMs }));
+    this.retry = setTimeout(() => this.dial(), wait);
+  }
+
+  private open(secret: string | null): void {
+    if (this.stopped) return;
     const url = this.ring.current();
     const ws = new WebSocket(url, {
-      headers: { authorization: `Bearer ${this.o.joinToken}` },
+      headers: { authorization: this.authorization(secret) },
       handshakeTimeout: 10_000,
     });
     this.ws = ws;
@@ -88,26 +122,38 @@ export class AgentLink {
       if (res.statusCode === 421 && typeof leader === 'string') {
         this.o.log.info('coordinator is not the leader', { url, leader: leader || null });
         this.ring.leaderIs(leader);
-      } else this.o.log.warn('coordinator refused the agent', { status: res.statusCode, url });
-      ws.terminate(); // aborts the handshake: 'close' follows and the next dial is scheduled
+      } else
+        this.o.log.warn('coordinator refused the agent', {
+          status: res.statusCode,
+          enrolled: secret !== null,
+          url,
+        });
+      // ws emits no error for this; end the attempt so the close handler reconnects
+      ws.terminate();
     });
     ws.on('error', (err) => this.o.log.debug('link error', { err }));
     ws.on('close', (code, reason) => {
       clearInterval(this.beat);
       if (this.ws === ws) this.ws = null;
       if (this.stopped) return;
-      this.ring.failed();
-      const jitter = (this.o.rand ?? Math.random)();
-      const wait = this.ring.hasHint
-        ? 0
-        : fullJitterMs(this.attempt++, jitter, { capMs: this.o.backoffCapMs ?? 30_000 });
-      this.o.log.warn('coordinator link closed, reconnecting', {
-        code,
-        reason: reason.toString(),
-        retry_ms: wait,
-      });
-      this.retry = setTimeout(() => this.dial(), wait);
+      this.closed(code, reason.toString());
     });
+  }
+
+  /** closed logs why the link closed and reconnects; a displaced socket waits longer (a twin may run). */
+  private closed(code: number, reason: string): void {
+    if (code === CLOSE_CODES.displaced) {
+      this.o.log.error('displaced by another connection of this node id; is a second agent running?', {
+        code,
+        reason,
+      });
+      this.reconnect(30_000);
+      return;
+    }
+    if (code === CLOSE_CODES.unauthorized)
+      this.o.log.error('coordinator refused this node', { code, reason });
+    else this.o.log.warn('coordinator link closed, reconnecting', { code, reason });
+    this.reconnect();
   }
 
   private async onMessage(text: string): Promise<void> {
@@ -118,10 +164,23 @@ export class AgentLink {
       return this.refuse(raw);
     }
     const msg = parsed.data;
+    if (msg.type === 'welcome' && msg.node_secret) await this.enrolled(msg.node_secret);
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
     return this.answerDestroy(msg);
+  }
+
+  /** enrolled keeps the credential issued once at enrolment; without it the node cannot come back. */
+  private async enrolled(secret: string): Promise<void> {
+    try {
+      await this.credential.save(secret);
+      this.o.log.info('enrolled with the coordinator; node credential stored');
+    } catch (err) {
+      this.o.log.error('cannot store the node credential; the admin must remove this node to re-enrol', {
+        err,
+      });
+    }
   }
 
   private schedule(intervalMs: number, welcome: boolean): void {

@@ -30,7 +30,8 @@ async function statsById(
   const out: NodeSnapshot['stats'] = {};
   for (const [name, figures] of await backend.stats()) {
     const id = idByName.get(name);
-    if (id) out[id] = figures;
+    // the link carries numbers only (the coordinator refuses anything else)
+    if (id) out[id] = Object.fromEntries(Object.entries(figures).filter(([, v]) => Number.isFinite(v)));
   }
   return out;
 }

@@ -9,11 +9,14 @@ import {
   parseLine,
   sealEntry,
 } from './entry.js';
+import { checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readTail } from './tail.js';
-import { emptyIfMissing } from './verify.js';
+import { emptyIfMissing, type KnownHead, type VerifyResult, verify } from './verify.js';
 
-/** AuditLogOptions injects the clock. */
+/** AuditLogOptions: the audit key (entries and checkpoints are MACed with it) and the clock. */
 export interface AuditLogOptions {
+  /** key is the HMAC key from the audit key file (never kept in the data dir); none: plain sha256 */
+  key?: Buffer;
   now?: () => Date;
 }
 
@@ -43,6 +46,7 @@ export class AuditLog {
     private seq: number,
     private headHash: string,
     private readonly now: () => Date,
+    private readonly key: Buffer | undefined,
   ) {}
 
   /**
@@ -59,7 +63,7 @@ export class AuditLog {
         await file.truncate(tail.end);
         await file.sync();
       }
-      const last = tail.lastLine === null ? null : parseLine(tail.lastLine);
+      const last = tail.lastLine === null ? null : parseLine(tail.lastLine, opts.key);
       if (typeof last === 'string') {
         throw new AuditError('audit_corrupt', `Cannot open audit log "${path}": last line is ${last}`);
       }
@@ -69,6 +73,7 @@ export class AuditLog {
         last?.seq ?? 0,
         last?.hash ?? GENESIS_HASH,
         opts.now ?? (() => new Date()),
+        opts.key,
       );
     } catch (err) {
       await file.close();
@@ -89,7 +94,7 @@ export class AuditLog {
     const lines = text.split('\n').slice(0, -1);
     const out: AuditEntry[] = [];
     for (let i = lines.length - 1; i >= 0 && out.length < query.limit; i--) {
-      const entry = parseLine(lines[i]!);
+      const entry = parseLine(lines[i]!, this.key);
       if (typeof entry === 'string') {
         throw new AuditError(
           'audit_corrupt',
@@ -102,8 +107,44 @@ export class AuditLog {
     return out;
   }
 
-  /** close waits for pending appends and closes the file. */
+  /** head is the live chain position this process knows, whatever the file now says. */
+  head(): KnownHead {
+    return { seq: this.seq, hash: this.headHash };
+  }
+
+  /** checkpoint writes a MACed (seq, head) beside the log (needs the key); ordered after pending appends. */
+  checkpoint(): Promise<void> {
+    const key = this.key;
+    if (!key) return Promise.resolve();
+    const result = this.queue.then(() =>
+      writeCheckpoint(checkpointPathFor(this.path), key, {
+        seq: this.seq,
+        head: this.headHash,
+        ts: this.now().toISOString(),
+      }),
+    );
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * verify checks the file against its own chain, the live head and the last checkpoint, so an
+   * edit, a re-chain, a forged append, truncation or emptying is reported with its line.
+   */
+  async verify(): Promise<VerifyResult> {
+    await this.queue;
+    const known: KnownHead[] = [this.head()];
+    if (this.key) {
+      const cp = await readCheckpoint(checkpointPathFor(this.path), this.key);
+      if (cp === 'bad_checkpoint') return { ok: false, line: 0, reason: 'bad_checkpoint' };
+      if (cp) known.push({ seq: cp.seq, hash: cp.head });
+    }
+    return verify(this.path, { ...(this.key ? { key: this.key } : {}), known });
+  }
+
+  /** close waits for pending appends, writes a last checkpoint and closes the file. */
   async close(): Promise<void> {
+    await this.checkpoint().catch(() => undefined);
     await this.queue;
     await this.file.close();
   }
@@ -118,7 +159,7 @@ export class AuditLog {
         },
       );
     }
-    const entry = sealEntry(input, this.seq + 1, this.now().toISOString(), this.headHash);
+    const entry = sealEntry(input, this.seq + 1, this.now().toISOString(), this.headHash, this.key);
     const line = formatLine(entry);
     try {
       const { bytesWritten } = await this.file.write(line);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { VmpoolError } from '../../shared/errors.js';
 
 /** GENESIS_HASH is the prev_hash of the first entry. */
@@ -45,15 +45,28 @@ export function canonicalJson(e: Omit<AuditEntry, 'hash'>): string {
   });
 }
 
-/** hashEntry is the sha256 hex of canonicalJson(entry). */
-export function hashEntry(e: Omit<AuditEntry, 'hash'>): string {
-  return createHash('sha256').update(canonicalJson(e), 'utf8').digest('hex');
+/**
+ * hashEntry is the entry's chain link over canonicalJson: HMAC-SHA256 under the audit key (so no
+ * one without the key can forge, re-chain or append a line that verifies), or plain sha256 when no
+ * key is given (unit tests of the chain itself).
+ */
+export function hashEntry(e: Omit<AuditEntry, 'hash'>, key?: Buffer): string {
+  const text = canonicalJson(e);
+  return key
+    ? createHmac('sha256', key).update(text, 'utf8').digest('hex')
+    : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** sealEntry completes an input into a hashed entry chained after prevHash. */
-export function sealEntry(input: AuditInput, seq: number, ts: string, prevHash: string): AuditEntry {
+export function sealEntry(
+  input: AuditInput,
+  seq: number,
+  ts: string,
+  prevHash: string,
+  key?: Buffer,
+): AuditEntry {
   const body = { seq, ts, ...pickInput(input), prev_hash: prevHash };
-  return { ...body, hash: hashEntry(body) };
+  return { ...body, hash: hashEntry(body, key) };
 }
 
 /** formatLine is the stored form: canonical key order plus hash, one line. */
@@ -62,7 +75,7 @@ export function formatLine(e: AuditEntry): string {
 }
 
 /** parseLine reads one line into an entry, or a reason it is not one (bad_json, bad_shape, bad_hash). */
-export function parseLine(line: string): AuditEntry | 'bad_json' | 'bad_shape' | 'bad_hash' {
+export function parseLine(line: string, key?: Buffer): AuditEntry | 'bad_json' | 'bad_shape' | 'bad_hash' {
   let raw: unknown;
   try {
     raw = JSON.parse(line);
@@ -72,7 +85,7 @@ export function parseLine(line: string): AuditEntry | 'bad_json' | 'bad_shape' |
   if (!isEntry(raw)) return 'bad_shape';
   // Re-serialising and comparing also catches edits that keep the JSON value but change the bytes.
   if (formatLine(raw) !== `${line}\n`) return 'bad_shape';
-  return hashEntry(raw) === raw.hash ? raw : 'bad_hash';
+  return hashEntry(raw, key) === raw.hash ? raw : 'bad_hash';
 }
 
 function pickInput(i: AuditInput): AuditInput {

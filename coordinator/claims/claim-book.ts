@@ -101,7 +101,14 @@ export class ClaimBook {
       this.inflight.delete(c.id);
       throw err;
     }
-    await this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId);
+    try {
+      await this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId);
+    } catch (err) {
+      // the audit entry could not be written: the claim must not stand without it
+      this.inflight.delete(c.id);
+      await this.o.store.update((d) => forgetVm(d, c.id));
+      throw err;
+    }
     await this.emitPlaced(vm, c.placed, 1, c.requestId);
     return vm;
   }
@@ -151,6 +158,18 @@ export class ClaimBook {
   async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string }): Promise<void> {
     await this.o.store.update((d) => forgetVm(d, vm.id));
     await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
+  }
+
+  /** purgeNode forgets every VM recorded on a node gone for good (admin); nothing is sent to the node. */
+  async purgeNode(nodeId: string, source: string): Promise<number> {
+    const gone = Object.values(this.state().vms).filter((v) => v.node_id === nodeId);
+    if (!gone.length) return 0;
+    await this.o.store.update((d) => {
+      for (const vm of gone) forgetVm(d, vm.id);
+    });
+    for (const vm of gone)
+      await this.emit(vm, { type: 'vm.destroyed', source: `purge ${source}`, keep_disk: false });
+    return gone.length;
   }
 
   /** finish ends a spawn: node reports may settle the VM again. */

@@ -74,14 +74,14 @@ describe('reconcileNode', () => {
     expect([s.vms.a?.state, s.vms.b?.state]).toEqual(['running', 'creating']);
   });
 
-  it('adopts an unknown VM with its own pins into the admin-only namespace, whatever tenant the node claims', () => {
+  it('quarantines an unknown VM as foreign with its own pins in the admin-only namespace, no VMID, whatever the node claims', () => {
     const s = stateWith();
     run(s, [report('x', 'running', { tenant: 't9', vmid: 5000 }), report('y', 'stopped')], false);
     expect(s.vms.x).toMatchObject({
       tenant: ADOPTED_TENANT,
-      vmid: 5000,
+      vmid: 0,
       node_id: 'n1',
-      tags: ['adopted', 'reported-tenant=t9'],
+      tags: ['foreign', 'reported-tenant=t9', 'reported-vmid=5000'],
       placement: { vcpu_pins: [2] },
     });
     expect(s.vms.y?.tenant).toBe(ADOPTED_TENANT);

@@ -58,7 +58,7 @@ export function reconcileNode(
   }
   for (const report of byId.values()) {
     if (draft.vms[report.vm_id]) continue; // known VM recorded on another node: that node's report decides
-    const vm = adopt(node.id, report, usedVmids(draft), opts.now);
+    const vm = adopt(node.id, report, opts.now);
     if (opts.apply) draft.vms[report.vm_id] = vm;
     changes.push(change('adopted', vm, vm.state));
   }
@@ -75,23 +75,23 @@ function missing(draft: StoreState, vm: VmRecord, now: string): void {
   else Object.assign(vm, { state: 'lost', updated_at: now });
 }
 
-function usedVmids(draft: StoreState): Set<number> {
-  return new Set(Object.values(draft.vms).map((v) => v.vmid));
-}
-
 /**
- * adopt records a VM the coordinator never created (spawned locally by an operator). It goes to the
- * admin-only ADOPTED_TENANT whatever tenant the node claims: a node must not write into a tenant's
- * namespace; the claimed tenant is kept as a tag for the operator.
+ * adopt quarantines a VM the coordinator never created (spawned locally by an operator, or claimed
+ * by a lying node): admin-only ADOPTED_TENANT whatever tenant the node claims, tagged `foreign`,
+ * and VMID 0 so it never takes a tenant's VMID nor counts in a band. What the node claimed is kept
+ * as tags for the operator.
  */
-function adopt(nodeId: string, r: VmReport, used: Set<number>, now: string): VmRecord {
+function adopt(nodeId: string, r: VmReport, now: string): VmRecord {
   return {
     id: r.vm_id,
     tenant: ADOPTED_TENANT,
     name: r.name,
-    // a VMID already taken here stays unrecorded (0) rather than colliding
-    vmid: r.vmid !== undefined && !used.has(r.vmid) ? r.vmid : 0,
-    tags: ['adopted', ...(r.tenant ? [`reported-tenant=${r.tenant}`] : [])],
+    vmid: 0,
+    tags: [
+      'foreign',
+      ...(r.tenant ? [`reported-tenant=${r.tenant}`] : []),
+      ...(r.vmid !== undefined ? [`reported-vmid=${r.vmid}`] : []),
+    ],
     request: null,
     state: r.state,
     node_id: nodeId,

@@ -34,9 +34,12 @@ export function auditLine(e: CoordinatorEvent): AuditInput | null {
   }
 }
 
-/** auditEvents makes the audit log a subscriber; the emitter waits for the fsynced append. */
+/**
+ * auditEvents makes the audit log a required subscriber: the emitter waits for the fsynced append
+ * and a failed append rejects the emit (the claim book undoes the claim; the API answers 503).
+ */
 export function auditEvents(bus: EventBus, audit: AuditJournal): () => void {
-  return bus.subscribe((e) => {
+  return bus.subscribeRequired((e) => {
     const line = auditLine(e);
     return line ? audit.append(line) : undefined;
   });

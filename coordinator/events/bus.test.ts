@@ -45,6 +45,15 @@ describe('EventBus', () => {
     expect(entries.filter((e) => e.msg === 'event subscriber failed')).toHaveLength(2);
   });
 
+  it('a required subscriber that rejects fails emit, after the optional ones ran', async () => {
+    const bus = new EventBus();
+    const seen: string[] = [];
+    bus.subscribeRequired(() => Promise.reject(new Error('audit disk full')));
+    bus.subscribe((e) => void seen.push(e.type));
+    await expect(bus.emit({ type: 'vm.lost', ...ids })).rejects.toThrow('audit disk full');
+    expect(seen).toEqual(['vm.lost']);
+  });
+
   it('emit waits for a subscriber promise (the audit append) before it resolves', async () => {
     const bus = new EventBus();
     let done = false;

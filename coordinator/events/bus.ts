@@ -21,9 +21,12 @@ export interface EventBusOptions {
 /**
  * EventBus stamps and delivers state-change events. A subscriber that throws (or whose promise
  * rejects) is logged and skipped: it never breaks the emitter nor starves the other subscribers.
+ * A required subscriber (the audit log) is different: its failure rejects emit(), so the emitter
+ * can undo its change and answer with the error (an API write must not outrun its audit entry).
  */
 export class EventBus {
   private readonly subscribers = new Set<EventSubscriber>();
+  private readonly required = new Set<EventSubscriber>();
   private seq = 0;
   private readonly now: () => Date;
 
@@ -35,6 +38,12 @@ export class EventBus {
   subscribe(fn: EventSubscriber): () => void {
     this.subscribers.add(fn);
     return () => this.subscribers.delete(fn);
+  }
+
+  /** subscribeRequired adds a subscriber whose failure fails emit(); returns its remover. */
+  subscribeRequired(fn: EventSubscriber): () => void {
+    this.required.add(fn);
+    return () => this.required.delete(fn);
   }
 
   /** on subscribes to one event type only. */
@@ -53,6 +62,8 @@ export class EventBus {
       ts: this.now().toISOString(),
     } as CoordinatorEvent;
     const pending: Promise<unknown>[] = [];
+    const must: Promise<unknown>[] = [];
+    for (const fn of this.required) must.push(callRequired(fn, event));
     for (const fn of this.subscribers) {
       try {
         const r = fn(event);
@@ -61,10 +72,22 @@ export class EventBus {
         this.failed(event, err);
       }
     }
-    return pending.length ? Promise.all(pending).then(() => undefined) : Promise.resolve();
+    if (!pending.length && !must.length) return Promise.resolve();
+    // every optional subscriber settles (and logs) first; then the first required failure rejects
+    return Promise.all(pending)
+      .then(() => Promise.all(must))
+      .then(() => undefined);
   }
 
   private failed(event: CoordinatorEvent, err: unknown): void {
     this.o.log?.error('event subscriber failed', { event: event.type, event_seq: event.seq, err });
+  }
+}
+
+function callRequired(fn: EventSubscriber, event: CoordinatorEvent): Promise<unknown> {
+  try {
+    return Promise.resolve(fn(event));
+  } catch (err) {
+    return Promise.reject(err);
   }
 }

@@ -195,13 +195,14 @@ describe('coordinator HTTP API', () => {
     expect(busy.body.code).toBe('conflict');
   });
 
-  it('passes ?keep_disk=true through to the node', async () => {
+  it('passes ?keep_disk=true through to the node for the admin only (403 forbidden for a tenant)', async () => {
     h.addNode('n1');
     const t = await h.tenant('t');
     const vm = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
-    expect((await h.call('DELETE', `/v1/vms/${vm.body.id}?keep_disk=true`, { token: t.token })).status).toBe(
-      204,
-    );
+    const tenantKeep = await h.call('DELETE', `/v1/vms/${vm.body.id}?keep_disk=true`, { token: t.token });
+    expect([tenantKeep.status, tenantKeep.body.code]).toEqual([403, 'forbidden']);
+    expect(h.sent.some((m) => m.type === 'destroy')).toBe(false);
+    expect((await h.call('DELETE', `/v1/vms/${vm.body.id}?keep_disk=true`)).status).toBe(204);
     expect(h.sent.find((m) => m.type === 'destroy')).toMatchObject({ vm_id: vm.body.id, keep_disk: true });
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type AuditList, AuditQuerySchema } from '../../api/audit.js';
 import { NodeIdParamSchema } from '../../api/fleet.js';
@@ -22,7 +22,12 @@ import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
 import type { Metrics } from './metrics.js';
+import { auditRejectedWrites, auditSource } from './audit-attempts.js';
+import type { AdminGuard, Env } from './env.js';
+import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { nodeDetail, nodeRows } from './nodes.js';
+import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
+import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
 import { errorResponse, problem } from './problem.js';
 import { type ClusterDeps, installClusterRoutes, installHaEdge } from './routes-cluster.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
@@ -41,9 +46,11 @@ export interface AppDeps {
   log: Logger;
   /** cluster is the HA node and etcd client under --store etcd (absent: single node) */
   cluster?: ClusterDeps;
+  /** rateLimit bounds requests per token (none: unlimited, in-process tests) */
+  rateLimit?: RateLimitOptions;
+  /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
+  nodes: NodeAdminDeps;
 }
-
-type Env = { Variables: { principal: Principal; requestId: string } };
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
 export function createApp(d: AppDeps): Hono<Env> {
@@ -70,6 +77,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
+  app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     const principal = token
@@ -79,7 +87,8 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.set('principal', principal);
     await next();
   });
-  const admin = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+  if (d.rateLimit) app.use('/v1/*', rateLimit(d.rateLimit));
+  const admin: AdminGuard = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     if (c.get('principal').kind !== 'admin') throw new VmpoolError('not_found', 'No such route');
     await next();
   };
@@ -93,19 +102,23 @@ export function createApp(d: AppDeps): Hono<Env> {
   installClusterRoutes(app, d.cluster ?? { ha: null, etcd: null, log: d.log });
   app.post('/v1/tenants', admin, jsonOf(TenantCreateSchema, 'tenant'), async (c) => {
     const body = c.req.valid('json');
-    const id = `t${randomBytes(4).toString('hex')}`;
+    if (nameTaken(d.store.read(), body.name))
+      throw new VmpoolError('name_in_use', `Cannot create tenant: name "${body.name}" is taken`);
+    const id = `t${randomBytes(16).toString('hex')}`; // 128 bits: no collision check needed
     const { token, hash } = generateToken();
     const created_at = new Date().toISOString();
     await d.store.update((s) => {
       s.tenants[id] = { id, name: body.name, token_hash: hash, quota: body.quota, created_at };
     });
-    await d.audit.append({
-      tenant: id,
-      vm: null,
-      op: 'tenant.create',
-      source: source(c),
-      result: 'ok',
-    });
+    try {
+      await d.audit.append({ tenant: id, vm: null, op: 'tenant.create', source: source(c), result: 'ok' });
+    } catch (err) {
+      // no tenant without its audit entry
+      await d.store.update((s) => {
+        delete s.tenants[id];
+      });
+      throw err;
+    }
     return c.json({ id, name: body.name, quota: body.quota, created_at, token } satisfies TenantCreated, 201);
   });
   app.get('/v1/tenants', admin, (c) =>
@@ -153,6 +166,8 @@ export function createApp(d: AppDeps): Hono<Env> {
     if (!entry) throw new VmpoolError('not_found', 'Cannot find node: no such node');
     return c.json(nodeDetail(entry, d.store.read(), d.overcommit));
   });
+  registerNodeRoutes(app, admin, d.nodes, source);
+  registerTenantRoutes(app, admin, { store: d.store, audit: d.audit }, source);
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
     return c.json({ bands: bandSummary(d.bands.bands, used) });
@@ -182,9 +197,7 @@ function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 
-/** source names where a write came from for the audit log: peer address and request id. */
-function source(c: { env: unknown; get: (k: 'requestId') => string }): string {
-  const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
-    ?.remoteAddress;
-  return `http ${peer ?? 'in-process'} ${c.get('requestId')}`;
+/** source names where a write came from for the audit log: peer address and principal, never client text. */
+function source(c: Context<Env>): string {
+  return auditSource(c);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -13,6 +13,7 @@ import {
 } from '../../shared/protocol.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
+import type { LinkCredential, NodeIdentity } from './identity.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
@@ -27,26 +28,42 @@ export interface LinkEvents {
 /** AGENT_PATH is where agents dial in. */
 export const AGENT_PATH = '/v1/agents/connect';
 
-/** AgentLinkServer accepts agent WebSockets, authenticates them and carries requests both ways. */
+/** DEFAULT_MAX_MESSAGE_BYTES bounds one agent message; a bigger frame closes that socket with 1009. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** AgentLinkOptions: the identity book, the log, and limits (clock and timeouts for tests). */
+export interface AgentLinkOptions {
+  identity: NodeIdentity;
+  log: Logger;
+  now?: () => number;
+  helloTimeoutMs?: number;
+  maxMessageBytes?: number;
+  /** redirect: null admits agents (leader or single node); a string refuses them, naming the leader's URL ('' if unknown) */
+  redirect?: () => string | null;
+}
+
+type Conn = { send: (m: CoordinatorMessage) => void; close: (c: number, r: string) => void };
+
+/**
+ * AgentLinkServer accepts agent WebSockets, authenticates them and carries requests both ways.
+ * Nothing a peer sends can reach past its own socket: every socket has an error handler, frames are
+ * bounded, and a message that fails its schema (or a handler that throws) closes that socket only.
+ */
 export class AgentLinkServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  private readonly wss: WebSocketServer;
   private readonly pending = new PendingRequests<AgentAnswer>();
-  private readonly joinHash: Buffer;
   private pingTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly registry: NodeRegistry,
     private readonly events: LinkEvents,
-    private readonly opts: {
-      joinToken: string;
-      log: Logger;
-      now?: () => number;
-      helloTimeoutMs?: number;
-      /** redirect: null admits agents (leader or single node); a string refuses them, naming the leader's URL ('' if unknown) */
-      redirect?: () => string | null;
-    },
+    private readonly opts: AgentLinkOptions,
   ) {
-    this.joinHash = sha256(opts.joinToken);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    this.wss.on('error', (err) => opts.log.warn('agent link server error', { err }));
   }
 
   /** attach hooks the HTTP server's upgrade event; other paths are refused. */
@@ -94,13 +111,15 @@ export class AgentLinkServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // a peer resetting mid-handshake must not raise an uncaught error
+    socket.on('error', (err) => this.opts.log.debug('agent upgrade socket error', { err }));
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== AGENT_PATH) {
       refuse(socket, 404, 'Not Found');
       return;
     }
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (!timingSafeEqual(sha256(token), this.joinHash)) {
+    const cred = this.opts.identity.authenticate(req.headers.authorization);
+    if (!cred) {
       this.opts.log.warn('agent refused: bad join token', { remote: req.socket.remoteAddress });
       refuse(socket, 401, 'Unauthorized');
       return;
@@ -113,72 +132,107 @@ export class AgentLinkServer {
       );
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, cred, req.socket.remoteAddress));
   }
 
-  private serve(ws: WebSocket): void {
-    let node: string | null = null;
-    const conn = {
-      send: (m: CoordinatorMessage) => ws.send(JSON.stringify(m)),
-      close: (c: number, r: string) => ws.close(c, r),
+  private serve(ws: WebSocket, cred: LinkCredential, remote: string | undefined): void {
+    const s = { node: null as string | null, helloing: false };
+    const conn: Conn = {
+      send: (m) => ws.send(JSON.stringify(m)),
+      close: (c, r) => ws.close(c, r),
     };
     const helloTimer = setTimeout(
-      () => node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'),
+      () => s.node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'),
       this.opts.helloTimeoutMs ?? 10_000,
     );
     (ws as WebSocket & { alive?: boolean }).alive = true;
+    // invalid UTF-8, an unmasked or oversized frame: ws closes the socket (1007/1002/1009) after this
+    ws.on('error', (err) => {
+      this.opts.log.warn('agent socket error', { node_id: s.node, remote, err });
+      ws.terminate();
+    });
     ws.on('pong', () => Object.assign(ws, { alive: true }));
-    ws.on('message', (data) => {
-      const parsed = AgentMessageSchema.safeParse(safeJson(data.toString()));
-      if (!parsed.success) return ws.close(CLOSE_CODES.badMessage, 'malformed message');
-      const msg = parsed.data;
-      if (msg.type === 'hello') {
-        // one socket is one node: a second hello would let it speak for another node id
-        if (node) return ws.close(CLOSE_CODES.badMessage, 'hello already sent');
-        clearTimeout(helloTimer);
-        node = this.hello(msg, conn);
-        return;
-      }
-      if (!node) return ws.close(CLOSE_CODES.badMessage, 'hello first');
-      if (msg.type === 'heartbeat') {
-        const entry = this.registry.get(node);
-        if (entry && this.registry.heartbeat(node, conn, msg, this.now()))
-          this.events.onHeartbeat(entry, msg);
-      } else {
-        this.answer(msg.request_id, node, {
-          ok: msg.ok,
-          vm: 'vm' in msg ? msg.vm : undefined,
-          error: msg.error,
-        });
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
+      } catch (err) {
+        this.opts.log.error('agent message failed', { node_id: s.node, err });
+        ws.close(CLOSE_CODES.badMessage, 'message failed');
       }
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      if (!node) return;
-      this.registry.disconnect(node, conn);
-      this.pending.failNode(node);
-      this.opts.log.info('agent disconnected', { node_id: node });
+      if (!s.node) return;
+      this.registry.disconnect(s.node, conn);
+      this.pending.failNode(s.node);
+      this.opts.log.info('agent disconnected', { node_id: s.node });
     });
   }
 
-  private hello(
-    msg: Hello,
-    conn: { send: (m: CoordinatorMessage) => void; close: (c: number, r: string) => void },
-  ): string | null {
+  private onMessage(
+    ws: WebSocket,
+    conn: Conn,
+    s: { node: string | null; helloing: boolean },
+    cred: LinkCredential,
+    text: string | null,
+    helloTimer: NodeJS.Timeout,
+  ): void {
+    const parsed = AgentMessageSchema.safeParse(text === null ? undefined : safeJson(text));
+    if (!parsed.success) {
+      this.opts.log.warn('agent message refused', { node_id: s.node, err: parsed.error.issues[0]?.message });
+      ws.close(CLOSE_CODES.badMessage, 'malformed message');
+      return;
+    }
+    const msg = parsed.data;
+    if (msg.type === 'hello') {
+      // one socket is one node: a second hello would let it speak for another node id
+      if (s.node || s.helloing) {
+        ws.close(CLOSE_CODES.badMessage, 'hello already sent');
+        return;
+      }
+      s.helloing = true;
+      clearTimeout(helloTimer);
+      void this.hello(msg, conn, cred, ws).then((id) => {
+        s.node = id;
+      });
+      return;
+    }
+    if (!s.node) {
+      ws.close(CLOSE_CODES.badMessage, 'hello first');
+      return;
+    }
+    if (msg.type === 'heartbeat') {
+      const entry = this.registry.get(s.node);
+      if (entry && this.registry.heartbeat(s.node, conn, msg, this.now()))
+        this.events.onHeartbeat(entry, msg);
+    } else {
+      this.answer(msg.request_id, s.node, {
+        ok: msg.ok,
+        vm: 'vm' in msg ? msg.vm : undefined,
+        error: msg.error,
+      });
+    }
+  }
+
+  private async hello(msg: Hello, conn: Conn, cred: LinkCredential, ws: WebSocket): Promise<string | null> {
     if (msg.v !== PROTOCOL_VERSION) {
       conn.close(CLOSE_CODES.versionMismatch, `protocol ${msg.v} unsupported; want ${PROTOCOL_VERSION}`);
       return null;
     }
     try {
+      const { secret } = await this.opts.identity.admit(msg.node_id, cred, new Date(this.now()));
+      if (ws.readyState !== ws.OPEN) return null; // gone while enrolling: never register a dead socket
       const entry = this.registry.connect(msg, conn, this.now());
       conn.send({
         type: 'welcome',
         v: PROTOCOL_VERSION,
         node_id: entry.id,
         heartbeat_interval_ms: entry.intervalMs,
+        ...(secret ? { node_secret: secret } : {}),
       });
       this.opts.log.info('agent connected', {
         node_id: entry.id,
+        enrolled: secret !== undefined,
         vms: msg.vms.length,
         kvm: msg.kvm,
         reserved: msg.reserved,
@@ -189,7 +243,8 @@ export class AgentLinkServer {
       return entry.id;
     } catch (err) {
       this.opts.log.warn('agent refused', { node_id: msg.node_id, err });
-      conn.close(CLOSE_CODES.nodeIdInUse, isVmpoolError(err) ? err.code : 'refused');
+      const code = isVmpoolError(err) ? err.code : 'refused';
+      conn.close(code === 'node_unknown' ? CLOSE_CODES.unauthorized : CLOSE_CODES.nodeIdInUse, code);
       return null;
     }
   }
@@ -210,10 +265,6 @@ export class AgentLinkServer {
 /** newRequestId makes a request id for agent calls. */
 export function newRequestId(): string {
   return randomUUID();
-}
-
-function sha256(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
 }
 
 function safeJson(s: string): unknown {

@@ -7,18 +7,31 @@ const hello = (id: string) => helloFor(id);
 const conn = () => ({ send: () => undefined, close: () => undefined });
 
 describe('NodeRegistry', () => {
-  it('refuses a second live connection for a node id (no impersonation) and accepts it after the first goes down', () => {
+  it('a newer (authenticated) connection displaces the old socket with 4011, which is closed, not left open', () => {
     const r = new NodeRegistry({ liveness: { minIntervalMs: 1000 }, rand: () => 0 });
-    const first = conn();
+    const closed: [number, string][] = [];
+    const first = { send: () => undefined, close: (c: number, why: string) => void closed.push([c, why]) };
     r.connect(hello('n1'), first, 0);
-    expect(() => r.connect(hello('n1'), conn(), 10)).toThrow(
-      expect.objectContaining({ code: 'node_id_in_use' }),
-    );
-    expect(r.sweep(3_001)).toEqual(['n1']);
     const second = conn();
-    r.connect(hello('n1'), second, 3_002);
+    r.connect(hello('n1'), second, 10);
+    expect(closed).toEqual([[4011, 'displaced by a newer connection of this node']]);
     expect(r.get('n1')?.conn).toBe(second);
-    expect(r.get('n1')?.state).toBe('ready');
+    const hb = { type: 'heartbeat' as const, seq: 1, free_memory_mb: [], vms: [] };
+    expect(r.heartbeat('n1', first, hb, 20)).toBe(false);
+  });
+
+  it('down nodes do not stretch the heartbeat interval of live ones; remove forgets a node', () => {
+    const r = new NodeRegistry({
+      liveness: { minIntervalMs: 1000, maxHeartbeatsPerSecond: 50 },
+      rand: () => 0,
+    });
+    for (let i = 0; i < 500; i++) r.connect(hello(`rogue-${i}`), conn(), 0);
+    r.sweep(10_000_000);
+    const real = r.connect(hello('real'), conn(), 10_000_001);
+    expect(real.intervalMs).toBe(1000);
+    expect(r.remove('rogue-1', 'node removed')).toBe(true);
+    expect(r.get('rogue-1')).toBeUndefined();
+    expect(r.list()).toHaveLength(500);
   });
 
   it('ignores heartbeats from a socket that is not the node current one', () => {

@@ -1,5 +1,4 @@
-import type { CoordinatorMessage, Heartbeat, Hello } from '../../shared/protocol.js';
-import { VmpoolError } from '../../shared/errors.js';
+import { CLOSE_CODES, type CoordinatorMessage, type Heartbeat, type Hello } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
 
@@ -19,14 +18,6 @@ export interface NodeEntry {
   intervalMs: number;
   /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
   stats: NonNullable<Heartbeat['stats']>;
-}
-
-/** RegistryError reports a refused agent connection. */
-export class RegistryError extends VmpoolError {
-  constructor(code: 'node_id_in_use', message: string) {
-    super(code, message);
-    this.name = 'RegistryError';
-  }
 }
 
 /** NodeRegistryOptions tunes liveness and injects randomness and the bus node events go to. */
@@ -52,16 +43,16 @@ export class NodeRegistry {
     this.bus = opts.bus ?? new EventBus();
   }
 
-  /** connect registers a hello; a second live connection for the same node id is refused (no impersonation). */
+  /**
+   * connect registers a hello the link has authenticated (node credential or fresh enrolment). A
+   * socket the node held before is displaced: closed with a reason the old agent logs, never left
+   * open with its beats silently dropped.
+   */
   connect(hello: Hello, conn: AgentConnection, now: number): NodeEntry {
     const existing = this.nodes.get(hello.node_id);
-    if (existing?.conn && existing.state === 'ready') {
-      throw new RegistryError(
-        'node_id_in_use',
-        `Cannot accept agent "${hello.node_id}": node id is live on another connection`,
-      );
-    }
-    const intervalMs = heartbeatIntervalMs(this.liveness, this.nodes.size + (existing ? 0 : 1), this.rand());
+    if (existing?.conn && existing.conn !== conn)
+      existing.conn.close(CLOSE_CODES.displaced, 'displaced by a newer connection of this node');
+    const intervalMs = heartbeatIntervalMs(this.liveness, this.liveCount() + (existing ? 0 : 1), this.rand());
     const entry: NodeEntry = {
       id: hello.node_id,
       hello,
@@ -78,6 +69,16 @@ export class NodeRegistry {
         : { type: 'node.joined', node_id: entry.id, vms: hello.vms.length },
     );
     return entry;
+  }
+
+  /** remove forgets a node (admin removal): its socket is closed and node.removed emitted. */
+  remove(id: string, reason: string): boolean {
+    const entry = this.nodes.get(id);
+    if (!entry) return false;
+    this.nodes.delete(id);
+    entry.conn?.close(CLOSE_CODES.unauthorized, reason);
+    void this.bus.emit({ type: 'node.removed', node_id: id });
+    return true;
   }
 
   /** heartbeat records live state; returns false when the node is unknown or the socket is not its own. */
@@ -120,13 +121,20 @@ export class NodeRegistry {
     const changed: string[] = [];
     for (const entry of this.nodes.values()) {
       if (!entry.conn || entry.state !== 'ready') continue;
-      const target = heartbeatIntervalMs(this.liveness, this.nodes.size, this.rand());
+      const target = heartbeatIntervalMs(this.liveness, this.liveCount(), this.rand());
       if (Math.abs(target - entry.intervalMs) <= entry.intervalMs / 4) continue;
       entry.intervalMs = target;
       entry.conn.send({ type: 'interval', heartbeat_interval_ms: target });
       changed.push(entry.id);
     }
     return changed;
+  }
+
+  /** liveCount counts nodes that beat: down nodes add no load, so they do not stretch the interval. */
+  private liveCount(): number {
+    let n = 0;
+    for (const e of this.nodes.values()) if (e.state === 'ready') n++;
+    return n;
   }
 
   /** get returns one node's entry. */

@@ -1,11 +1,13 @@
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
 export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
-/** TenantQuota caps a tenant's total vCPUs, memory and VM count. */
+/** TenantQuota caps a tenant's total vCPUs, memory, VM count and disk (root + extra disks). */
 export interface TenantQuota {
   vcpus: number;
   memory_mb: number;
   vms: number;
+  /** disk_gb caps the sum of root and extra disk sizes; absent in tenants made before it existed (no cap) */
+  disk_gb?: number;
 }
 
 /** TenantRecord is one tenant; only the sha256 of its bearer token is stored, never the token. */
@@ -13,6 +15,8 @@ export interface TenantRecord {
   id: string;
   name: string;
   token_hash: string;
+  /** previous_token is a rotated-out token still accepted until `until` (the grace period) */
+  previous_token?: { hash: string; until: string };
   quota: TenantQuota;
   created_at: string;
 }
@@ -55,6 +59,13 @@ export interface IdempotencyRecord {
   created_at: string;
 }
 
+/** NodeRecord is an enrolled node: only the sha256 of its credential is stored, never the secret. */
+export interface NodeRecord {
+  id: string;
+  secret_hash: string;
+  enrolled_at: string;
+}
+
 /** StoreState is the coordinator's whole durable state as one JSON document. */
 export interface StoreState {
   version: 1;
@@ -62,6 +73,10 @@ export interface StoreState {
   vms: Record<string, VmRecord>;
   /** keyed by `${tenant}:${key}` so keys are per tenant */
   idempotency: Record<string, IdempotencyRecord>;
+  /** nodes are the enrolled nodes' credentials (absent in documents written before enrolment existed) */
+  nodes?: Record<string, NodeRecord>;
+  /** join_token_hash replaces the configured join token once an admin rotated it */
+  join_token_hash?: string;
 }
 
 /** StoreMutator changes the draft in place, synchronously; throwing undoes all its changes. */

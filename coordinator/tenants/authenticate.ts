@@ -7,6 +7,8 @@ export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenant: TenantReco
 /** AuthenticateOptions carries the admin token's sha256 (the lead reads the token from the environment). */
 export interface AuthenticateOptions {
   adminTokenHash?: string;
+  /** now decides whether a rotated-out token is still in its grace period */
+  now?: () => Date;
 }
 
 /**
@@ -24,8 +26,11 @@ export function authenticate(
   const hash = hashToken(bearer);
   if (opts.adminTokenHash !== undefined && hashesEqual(hash, opts.adminTokenHash)) return { kind: 'admin' };
   let found: TenantRecord | null = null;
+  const now = (opts.now ?? (() => new Date()))().toISOString();
   for (const tenant of Object.values(state.tenants)) {
     if (hashesEqual(hash, tenant.token_hash)) found = tenant;
+    const prev = tenant.previous_token;
+    if (prev && hashesEqual(hash, prev.hash) && now < prev.until) found = tenant;
   }
   return found ? { kind: 'tenant', tenant: found } : null;
 }

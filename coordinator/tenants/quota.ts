@@ -2,7 +2,7 @@ import { VmpoolError } from '../../shared/errors.js';
 import type { TenantRecord, VmRecord } from '../store/types.js';
 
 /** QuotaResource names the three capped resources. */
-export type QuotaResource = 'vcpus' | 'memory_mb' | 'vms';
+export type QuotaResource = 'vcpus' | 'memory_mb' | 'vms' | 'disk_gb';
 
 /** QuotaError is a create refused by the tenant's quota (HTTP 403 `quota_exceeded`). */
 export class QuotaError extends VmpoolError {
@@ -19,18 +19,40 @@ export class QuotaError extends VmpoolError {
   }
 }
 
-/** QuotaRequest is what a new VM asks for. */
+/** QuotaRequest is what a new VM asks for (disks from the create body: root + extra disks). */
 export interface QuotaRequest {
   vcpu_count: number;
   memory_mb: number;
+  disk_size_gb?: number;
+  extra_disks?: readonly { size_gb: number }[];
 }
 
-/** vmUsage is what a VM counts against quota: its placement, else its create request, else nothing. */
-export function vmUsage(vm: VmRecord): QuotaRequest {
-  if (vm.placement) return { vcpu_count: vm.placement.vcpu_count, memory_mb: vm.placement.memory_mb };
-  const req = (vm.request ?? {}) as Partial<Record<keyof QuotaRequest, unknown>>;
+/** VmUsage is what one VM counts against quota. */
+export interface VmUsage {
+  vcpu_count: number;
+  memory_mb: number;
+  disk_gb: number;
+}
+
+/** diskGb is a create body's disk total: root plus every extra disk. */
+export function diskGb(req: Partial<Record<'disk_size_gb' | 'extra_disks', unknown>>): number {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-  return { vcpu_count: num(req.vcpu_count), memory_mb: num(req.memory_mb) };
+  const extra = Array.isArray(req.extra_disks) ? req.extra_disks : [];
+  return (
+    num(req.disk_size_gb) + extra.reduce((a: number, d: { size_gb?: unknown }) => a + num(d?.size_gb), 0)
+  );
+}
+
+/** vmUsage is what a VM counts against quota: its placement, else its create request; disks from the request. */
+export function vmUsage(vm: VmRecord): VmUsage {
+  const req = (vm.request ?? {}) as Partial<
+    Record<'vcpu_count' | 'memory_mb' | 'disk_size_gb' | 'extra_disks', unknown>
+  >;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const disk_gb = diskGb(req);
+  if (vm.placement)
+    return { vcpu_count: vm.placement.vcpu_count, memory_mb: vm.placement.memory_mb, disk_gb };
+  return { vcpu_count: num(req.vcpu_count), memory_mb: num(req.memory_mb), disk_gb };
 }
 
 /** checkQuota throws QuotaError when adding request to the tenant's live VMs would pass a limit. */
@@ -47,9 +69,11 @@ export function checkQuota(
     ['vms', live.length, 1],
     ['vcpus', sum(used.map((u) => u.vcpu_count)), request.vcpu_count],
     ['memory_mb', sum(used.map((u) => u.memory_mb)), request.memory_mb],
+    ['disk_gb', sum(used.map((u) => u.disk_gb)), diskGb(request)],
   ];
   for (const [resource, inUse, requested] of checks) {
     const limit = tenant.quota[resource];
+    if (limit === undefined) continue; // a tenant made before disk quotas: no disk cap
     if (inUse + requested > limit)
       throw new QuotaError(tenant.id, { resource, limit, used: inUse, requested });
   }

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import {
   type CoordinatorMessage,
+  NODE_AUTH_SCHEME,
   CoordinatorMessageSchema,
   type Hello,
   type VmReport,
@@ -17,22 +18,38 @@ export class FakeAgent {
   readonly received: CoordinatorMessage[] = [];
 
   private constructor(
-    private readonly ws: WebSocket,
+    readonly ws: WebSocket,
     private readonly reply: (spec: { name: string }) => SpawnReply,
   ) {
     ws.on('message', (data) => this.onMessage(CoordinatorMessageSchema.parse(JSON.parse(data.toString()))));
   }
 
-  /** connect dials `url` with the join token, sends the hello and resolves on the welcome. */
+  /** secret is the node credential: issued in the first welcome, or the one connect was given */
+  secret: string | undefined;
+
+  /**
+   * connect dials `url` with the join token (enrolment) or, given `secret`, with the node's
+   * credential; sends the hello and resolves on the welcome (rejects if the socket closes first).
+   */
   static async connect(
     url: string,
-    opts: { joinToken: string; hello: Hello; reply?: (spec: { name: string }) => SpawnReply },
+    opts: {
+      joinToken: string;
+      hello: Hello;
+      secret?: string;
+      reply?: (spec: { name: string }) => SpawnReply;
+    },
   ): Promise<FakeAgent> {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${opts.joinToken}` } });
+    const authorization = opts.secret
+      ? `${NODE_AUTH_SCHEME} ${opts.hello.node_id}:${opts.secret}`
+      : `Bearer ${opts.joinToken}`;
+    const ws = new WebSocket(url, { headers: { authorization } });
     const agent = new FakeAgent(ws, opts.reply ?? (() => ({ ok: true })));
+    agent.secret = opts.secret;
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => ws.send(JSON.stringify(opts.hello)));
       ws.once('error', reject);
+      ws.once('close', (code, why) => reject(new Error(`link closed ${code} ${why.toString()}`)));
       const check = () =>
         agent.received.some((m) => m.type === 'welcome') ? resolve() : setTimeout(check, 5);
       check();
@@ -56,6 +73,7 @@ export class FakeAgent {
 
   private onMessage(msg: CoordinatorMessage): void {
     this.received.push(msg);
+    if (msg.type === 'welcome' && msg.node_secret) this.secret = msg.node_secret;
     if (msg.type === 'spawn') {
       const r = this.reply(msg.vm);
       const error = r.ok ? undefined : { code: r.code, message: `refused: ${r.code}` };

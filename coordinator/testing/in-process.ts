@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../shared/log.js';
-import { AuditLog, verify } from '../audit/index.js';
+import { AuditLog } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
 import { type Core, createCore } from '../core.js';
 import { EventBus } from '../events/bus.js';
@@ -48,7 +49,7 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
   const store = new MemoryStore();
   await store.load();
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-inproc-')), 'audit.log');
-  const audit = await AuditLog.open(auditPath);
+  const audit = await AuditLog.open(auditPath, { key: randomBytes(32) });
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
@@ -72,12 +73,13 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     registry,
     vms: core.vms,
     audit,
-    verifyAudit: () => verify(auditPath),
+    verifyAudit: () => audit.verify(),
     bands,
     adminTokenHash: hashToken(ADMIN_TOKEN),
     overcommit: placement.cpu_overcommit,
     metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
     log,
+    nodes: { identity: core.identity, registry, claims: core.claims, audit },
   });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   core.link.attach(server);

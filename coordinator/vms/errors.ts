@@ -10,7 +10,8 @@ export class VmError extends VmpoolError {
       | 'idempotency_key_reused'
       | 'spawn_failed'
       | 'image_not_found'
-      | 'conflict',
+      | 'conflict'
+      | 'forbidden',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {

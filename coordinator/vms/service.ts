@@ -114,6 +114,9 @@ export class VmService {
       );
     }
     const keepDisk = opts.keepDisk ?? false;
+    // a tenant keeping disks would leave files on the host that no quota counts
+    if (keepDisk && caller.kind !== 'admin')
+      throw new VmError('forbidden', 'Cannot keep the disks: keep_disk=true is admin-only');
     if (vm.node_id) await this.o.spawner.destroyOnNode(vm, keepDisk);
     await this.o.claims.forget(vm, { keepDisk, source });
   }

@@ -3,12 +3,13 @@
  * (coordinator/http and vmpoolctl's). Only the agents are fakes: in-memory connections that answer
  * spawn and destroy at once (or never), because a real agent needs libvirt.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../../shared/log.js';
 import type { CoordinatorMessage, Hello } from '../../../shared/protocol.js';
-import { AuditLog, verify } from '../../audit/index.js';
+import { AuditLog } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
 import { createCore } from '../../core.js';
 import { EventBus } from '../../events/bus.js';
@@ -43,14 +44,14 @@ export async function appHarness(o: HarnessOptions = {}) {
   const store = o.store ?? new MemoryStore();
   await store.load();
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
-  const audit = await AuditLog.open(auditPath);
+  const audit = await AuditLog.open(auditPath, { key: randomBytes(32) });
   const bus = new EventBus({ log });
   const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
     bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
     default_band: o.bands?.[0]?.name ?? 'default',
   });
-  const { vms, link } = createCore({
+  const { vms, link, identity, claims } = createCore({
     store,
     registry,
     bus,
@@ -66,12 +67,13 @@ export async function appHarness(o: HarnessOptions = {}) {
     registry,
     vms,
     audit,
-    verifyAudit: () => verify(auditPath),
+    verifyAudit: () => audit.verify(),
     bands,
     adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
     overcommit: 4,
     metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
     log,
+    nodes: { identity, registry, claims, audit },
   });
   const sent: CoordinatorMessage[] = [];
   const addNode = (id: string, reply: AgentReply = () => ({ ok: true }), hello: Hello = helloFor(id)) => {
@@ -114,7 +116,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     const r = await call('POST', '/v1/tenants', { body: { name, quota } });
     return r.body as { id: string; token: string };
   };
-  return { app, store, registry, call, tenant, addNode, sent, auditPath };
+  return { app, store, registry, call, tenant, addNode, sent, auditPath, audit, link, bus };
 }
 
 /** AppHarness is what appHarness resolves to. */

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { appHarness } from './testing/harness.js';
+
+const vm = (name: string) => ({ name, vcpu_count: 2, memory_mb: 1024, disk_size_gb: 2, image: 'debian' });
+const quota = { vcpus: 8, memory_mb: 8192, vms: 4 };
+
+describe('tenant and token lifecycle', () => {
+  it('creates 128-bit ids, refuses a duplicate name (any case), renames and requotas', async () => {
+    const h = await appHarness();
+    const a = await h.tenant('acme', quota);
+    expect(a.id).toMatch(/^t[0-9a-f]{32}$/);
+    const dup = await h.call('POST', '/v1/tenants', { body: { name: 'ACME', quota } });
+    expect([dup.status, dup.body.code]).toEqual([409, 'name_in_use']);
+    await h.tenant('bravo', quota);
+    const clash = await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { name: 'bravo' } });
+    expect([clash.status, clash.body.code]).toEqual([409, 'name_in_use']);
+    const r = await h.call('PATCH', `/v1/tenants/${a.id}`, {
+      body: { name: 'acme-2', quota: { ...quota, vms: 1 } },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      id: a.id,
+      name: 'acme-2',
+      quota: { ...quota, vms: 1, disk_gb: 10_240 },
+      created_at: expect.any(String),
+    });
+    expect((await h.call('PATCH', `/v1/tenants/${a.id}`, { body: {} })).status).toBe(422);
+    expect((await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { token_hash: 'x' } })).status).toBe(422);
+    for (const id of ['constructor', '__proto__', `t${'0'.repeat(32)}`])
+      expect(
+        (await h.call('PATCH', `/v1/tenants/${id}`, { body: { name: 'x' } })).status,
+      ).toBeGreaterThanOrEqual(404);
+  });
+
+  it('GET /v1/tenant shows the caller its own quota and usage only', async () => {
+    const h = await appHarness();
+    h.addNode('n1');
+    const a = await h.tenant('acme', quota);
+    const b = await h.tenant('bravo', quota);
+    expect((await h.call('POST', '/v1/vms?wait=true', { token: a.token, body: vm('a-1') })).status).toBe(201);
+    const me = await h.call('GET', '/v1/tenant', { token: b.token });
+    expect(me.body).toMatchObject({ id: b.id, usage: { vms: 0, vcpus: 0, memory_mb: 0 } });
+    const mine = await h.call('GET', '/v1/tenant', { token: a.token });
+    expect(mine.body).toMatchObject({
+      id: a.id,
+      quota,
+      usage: { vms: 1, vcpus: 2, memory_mb: 1024, disk_gb: 2 },
+    });
+    expect(JSON.stringify(mine.body)).not.toContain('token');
+  });
+
+  it('DELETE is refused while the tenant owns VMs, then removes it and its token stops working', async () => {
+    const h = await appHarness();
+    h.addNode('n1');
+    const a = await h.tenant('acme', quota);
+    const made = await h.call('POST', '/v1/vms?wait=true', { token: a.token, body: vm('a-1') });
+    const refused = await h.call('DELETE', `/v1/tenants/${a.id}`);
+    expect([refused.status, refused.body.code]).toEqual([409, 'conflict']);
+    expect((await h.call('DELETE', `/v1/vms/${made.body.id}`, { token: a.token })).status).toBe(204);
+    expect((await h.call('DELETE', `/v1/tenants/${a.id}`)).status).toBe(204);
+    expect((await h.call('GET', '/v1/vms', { token: a.token })).status).toBe(401);
+    expect((await h.call('DELETE', `/v1/tenants/${a.id}`)).status).toBe(404);
+  });
+
+  it('rotation keeps the old token for the grace period only; revocation ends every token at once', async () => {
+    const h = await appHarness();
+    const a = await h.tenant('acme', quota);
+    const graced = await h.call('POST', `/v1/tenants/${a.id}/token`, { body: { grace_seconds: 600 } });
+    expect(graced.status).toBe(201);
+    expect(graced.body.token).not.toBe(a.token);
+    expect((await h.call('GET', '/v1/tenant', { token: a.token })).status).toBe(200);
+    expect((await h.call('GET', '/v1/tenant', { token: graced.body.token })).status).toBe(200);
+    const now = await h.call('POST', `/v1/tenants/${a.id}/token`, { body: { grace_seconds: 0 } });
+    expect((await h.call('GET', '/v1/tenant', { token: graced.body.token })).status).toBe(401);
+    expect((await h.call('GET', '/v1/tenant', { token: a.token })).status).toBe(401);
+    expect((await h.call('GET', '/v1/tenant', { token: now.body.token })).status).toBe(200);
+    expect((await h.call('DELETE', `/v1/tenants/${a.id}/token`)).status).toBe(204);
+    expect((await h.call('GET', '/v1/tenant', { token: now.body.token })).status).toBe(401);
+    // a tenant cannot rotate or revoke anything: admin routes are hidden from it
+    expect(
+      (await h.call('POST', `/v1/tenants/${a.id}/token`, { token: now.body.token, body: {} })).status,
+    ).toBe(401);
+    const ops = (await h.audit.list({ limit: 20 })).map((e) => e.op);
+    expect(ops).toEqual(expect.arrayContaining(['tenant.token_rotate', 'tenant.token_revoke']));
+  });
+});
