@@ -14,6 +14,8 @@ export default defineConfig({
             'api/**/*.test.ts',
             'ctl/**/*.test.ts',
             'shared/**/*.test.ts',
+            'broker/**/*.test.ts',
+            'ui/**/*.test.ts',
           ],
           exclude: ['**/*.libvirt.test.ts'],
         },

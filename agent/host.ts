@@ -6,7 +6,14 @@ import { parseCpuList } from '../shared/cpulist.js';
 import type { Logger } from '../shared/log.js';
 import type { HostTopology } from '../shared/topology.js';
 import type { VmBackend } from './backends/backend.js';
-import { LibvirtBackend, openLibvirtConnection, type PinSource } from './backends/libvirt/index.js';
+import {
+  type Hypervisor,
+  LibvirtBackend,
+  openLibvirtConnection,
+  type PinSource,
+} from './backends/libvirt/index.js';
+import { imageVirtualSize } from './disk/qemu-img.js';
+import { checkKvm } from './kvm-check.js';
 import { SidecarStore } from './sidecar/store.js';
 import { readHostTopology } from './topology/index.js';
 import { VmManager } from './vms/manager.js';
@@ -20,25 +27,42 @@ export interface AgentHost {
   imagesDir: string;
 }
 
-/** detectTopology reads sysfs under the root and asks the backend (libvirt) whether KVM is really there. */
+/**
+ * detectTopology reads sysfs under the root, asks libvirt whether KVM is offered, and then proves it
+ * by running the probe guest under KVM (unless --no-kvm-probe): a node whose probe fails says
+ * kvm: false with the reason and spawns type='qemu' (TCG).
+ */
 export async function detectTopology(
-  host: { capabilities(): Promise<string | null> } | null,
+  hv: Hypervisor | null,
   o: Record<string, unknown>,
+  opts: { fresh?: boolean; log?: Logger } = {},
 ): Promise<HostTopology> {
-  const caps = host ? await host.capabilities().catch(() => null) : null;
+  const caps = hv ? await hv.capabilities().catch(() => null) : null;
   const topo = await readHostTopology({
     sysfsRoot: String(o['sysfs-root']),
     capabilitiesXml: caps,
     devKvmPath: String(o['dev-kvm']),
   });
   if (o['no-kvm'] === true) return { ...topo, kvm: false, kvm_reason: 'disabled by --no-kvm' };
-  return topo;
+  if (!topo.kvm || !hv || o['no-kvm-probe'] === true) return topo;
+  const probe = await checkKvm(hv, {
+    uri: String(o['libvirt-uri']),
+    devKvm: String(o['dev-kvm']),
+    timeoutMs: Number(o['kvm-probe-timeout-ms'] ?? 5000),
+    fresh: opts.fresh ?? false,
+  });
+  opts.log?.info('kvm probe', { kvm: probe.kvm, probe_ms: probe.ms, reason: probe.reason });
+  return probe.kvm ? topo : { ...topo, kvm: false, kvm_reason: probe.reason };
 }
 
 /** openHost connects to libvirt, reads the host and builds the VM manager (no recovery yet). */
-export async function openHost(o: Record<string, unknown>, log: Logger): Promise<AgentHost> {
+export async function openHost(
+  o: Record<string, unknown>,
+  log: Logger,
+  opts: { freshKvmProbe?: boolean } = {},
+): Promise<AgentHost> {
   const hv = await openLibvirtConnection(String(o['libvirt-uri']), { pinSource: pinSourceOf(o) });
-  const topology = await detectTopology(hv, o);
+  const topology = await detectTopology(hv, o, { fresh: opts.freshKvmProbe ?? false, log });
   const backend = new LibvirtBackend({
     hv,
     topology,
@@ -76,6 +100,16 @@ export async function baseImages(imagesDir: string): Promise<string[]> {
     .filter((n) => n.endsWith('.qcow2'))
     .map((n) => n.slice(0, -'.qcow2'.length))
     .sort();
+}
+
+/** baseImageSizes reads each base image's virtual size (bytes); unreadable images are left out. */
+export async function baseImageSizes(imagesDir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const name of await baseImages(imagesDir)) {
+    const size = await imageVirtualSize(join(imagesDir, 'base', `${name}.qcow2`)).catch(() => null);
+    if (size !== null) out[name] = size;
+  }
+  return out;
 }
 
 /** nodeIdOf is the configured node id or the hostname. */

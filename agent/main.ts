@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { PowerOp } from './vms/manager.js';
 import { ConfigError, loadConfig } from '../shared/config.js';
 import { renderConfigHelp } from '../shared/config-help.js';
 import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
 import { SpawnSpecSchema } from '../shared/spec.js';
-import { sdNotify, startWatchdog } from '../shared/systemd.js';
+import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
-import { baseImages, detectTopology, nodeIdOf, openHost } from './host.js';
+import { baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { agentUrls } from './link/urls.js';
 import { fileCredential } from './link/credential.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
+import { startServiceExtras } from './service.js';
 import { renderTopologyTable } from './topology/index.js';
+import { readTuning, renderTuning } from './tuning/index.js';
 import { renderVmTable } from './vms/table.js';
 import type { RecoveryReport } from './vms/recovery.js';
 
@@ -27,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(renderConfigHelp(AGENT_USAGE, AgentConfigSchema));
     return argv.length === 0 ? 2 : 0;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write(`vmpool-agent ${AGENT_VERSION}\n`);
+    return 0;
   }
   const { config: o, positionals } = loadConfig(AgentConfigSchema, argv);
   const [command, ...rest] = positionals;
@@ -43,9 +50,13 @@ async function main(argv: string[]): Promise<number> {
       return destroy(o, rest[0]);
     case 'recover':
       return recoverOnce(o);
+    case 'stop':
+    case 'start':
+    case 'reboot':
+      return power(o, command, rest[0]);
     default:
       throw new ConfigError(
-        `Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list, destroy or recover`,
+        `Cannot run command ${JSON.stringify(command)}: expected run, inspect, spawn, list, destroy, stop, start, reboot or recover`,
       );
   }
 }
@@ -55,9 +66,14 @@ async function inspect(o: AgentConfig): Promise<number> {
     log.warn('libvirt unreachable; KVM reported unusable', { err });
     return null;
   });
-  const topo = await detectTopology(hv, o);
+  const topo = await detectTopology(hv, o, { fresh: true });
   await hv?.close();
-  process.stdout.write(o.json ? `${JSON.stringify(topo, null, 2)}\n` : renderTopologyTable(topo));
+  const tuning = await readTuning(String(o['sysfs-root']));
+  process.stdout.write(
+    o.json
+      ? `${JSON.stringify({ ...topo, tuning: tuning.checks }, null, 2)}\n`
+      : `${renderTopologyTable(topo)}\n${renderTuning(tuning)}`,
+  );
   return 0;
 }
 
@@ -69,12 +85,21 @@ async function run(o: AgentConfig): Promise<number> {
     throw new ConfigError('Cannot run: VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE) is required');
   const nodeId = nodeIdOf(o);
   const nodeLog = log.child({ node_id: nodeId });
-  const host = await openHost(o, nodeLog);
+  const host = await openHost(o, nodeLog, { freshKvmProbe: true });
   const unlock = await lockImagesDir(host.imagesDir);
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
+  const tuning = await readTuning(String(o['sysfs-root']));
   const bootId = newBootId();
   const urls = agentUrls(url);
+  let refused: (() => void) | undefined;
   const link = new AgentLink({
+    images: () => baseImages(host.imagesDir),
+    onRefused: () => {
+      nodeLog.error('coordinator refused the join token; not retrying', { coordinator: url });
+      sdNotify('STATUS=join token refused by the coordinator');
+      process.stderr.write(`vmpool-agent: unauthorized: the coordinator at ${url} refused the join token\n`);
+      refused?.();
+    },
     url: urls[0]!,
     urls,
     // with several coordinators a failover must not wait out a long backoff
@@ -99,22 +124,35 @@ async function run(o: AgentConfig): Promise<number> {
       agent_version: AGENT_VERSION,
       images_dir: host.imagesDir,
       images: await baseImages(host.imagesDir),
+      tuning: tuning.checks,
+      image_sizes: await baseImageSizes(host.imagesDir),
     }),
   });
   link.start();
+  const stopExtras = await startServiceExtras({
+    host,
+    link,
+    tuning,
+    metricsListen: String(o['metrics-listen']),
+    log: nodeLog,
+  });
   sdNotify('READY=1');
-  sdNotify(
-    `STATUS=recovered ${host.manager.size} VMs (${report.rolledBack.length} rolled back); linking to ${url}`,
-  );
   const stopWatchdog = startWatchdog();
-  nodeLog.info('agent running', { vms: host.manager.size, kvm: host.topology.kvm, coordinator: url });
-  await new Promise<void>((resolve) => {
+  nodeLog.info('agent running', {
+    vms: host.manager.size,
+    rolled_back: report.rolledBack.length,
+    kvm: host.topology.kvm,
+    coordinator: url,
+  });
+  const exitCode = await new Promise<number>((resolve) => {
+    refused = () => resolve(2);
     const stop = (signal: string) => {
       nodeLog.info('agent stopping; VMs keep running', { signal });
       sdNotify('STOPPING=1');
       stopWatchdog();
       link.stop();
-      resolve();
+      void stopExtras();
+      resolve(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
@@ -123,7 +161,7 @@ async function run(o: AgentConfig): Promise<number> {
   await Promise.race([host.manager.drain(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   await unlock();
   await host.backend.close();
-  return 0;
+  return exitCode;
 }
 
 async function spawn(o: AgentConfig): Promise<number> {
@@ -182,6 +220,21 @@ async function destroy(o: AgentConfig, name: string | undefined): Promise<number
   return 0;
 }
 
+/** power stops, starts or reboots one local VM under the images-dir lock (service stopped, or its own VM). */
+async function power(o: AgentConfig, op: PowerOp, name: string | undefined): Promise<number> {
+  if (!name) throw new ConfigError(`Cannot ${op}: give the VM name or id, e.g. vmpool-agent ${op} web-1`);
+  const host = await openHost(o, log);
+  const unlock = await lockImagesDir(host.imagesDir);
+  await host.manager.load();
+  const timeout = o['shutdown-timeout-ms'] ?? 10_000;
+  const vm = await host.manager.power(name, op, timeout).finally(unlock);
+  await host.backend.close();
+  process.stdout.write(
+    `${op === 'stop' ? 'stopped' : op === 'start' ? 'started' : 'rebooted'} ${name}: ${vm.state}\n`,
+  );
+  return 0;
+}
+
 /** recoverOnce runs start-up recovery and prints its report (operators: with the service stopped). */
 async function recoverOnce(o: AgentConfig): Promise<number> {
   const host = await openHost(o, log);
@@ -211,7 +264,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     const code = isVmpoolError(err) ? err.code : 'internal';
-    process.stderr.write(`vmpool-agent: ${code}: ${errorMessage(err)}\n`);
+    // <3>: under the journal, this line is an error entry (systemd reads the syslog prefix)
+    process.stderr.write(`${stderrPriority(3)}vmpool-agent: ${code}: ${errorMessage(err)}\n`);
     if (err instanceof ValidationError)
       for (const i of err.issues) process.stderr.write(`  ${i.path || '(root)'}: ${i.message}\n`);
     if (!isVmpoolError(err)) log.error('agent failed', { err });

@@ -19,7 +19,7 @@ describe('AgentConfigSchema', () => {
     const { config } = loadConfig(AgentConfigSchema, ['run', '--config', file], { env: {} });
     expect(config['node-id']).toBe('hv-01');
     expect(config.reserved).toBe(false);
-    expect(config['host-reserved-cpus']).toBe('16-17,34-35,52-53,70-71');
+    expect(config['host-reserved-cpus']).toBe('0');
   });
 
   it.each([

@@ -93,6 +93,18 @@ export const AgentConfigSchema = z
     ),
     'dev-kvm': textOption({ env: 'VMPOOL_DEV_KVM', help: 'KVM device to probe' }, '/dev/kvm'),
     'no-kvm': boolOption({ env: 'VMPOOL_NO_KVM', help: 'never use KVM: run guests under TCG emulation' }),
+    'no-kvm-probe': boolOption({
+      env: 'VMPOOL_NO_KVM_PROBE',
+      help: 'trust /dev/kvm without booting the KVM probe guest (forces KVM where it opens)',
+    }),
+    'kvm-probe-timeout-ms': numberOption(
+      {
+        env: 'VMPOOL_KVM_PROBE_TIMEOUT_MS',
+        help: 'how long the KVM probe guest may take to print its marker',
+      },
+      5000,
+      wholeAtLeast(100),
+    ),
     'user-network': boolOption({
       env: 'VMPOOL_USER_NETWORK',
       help: 'give VMs without a bridge a user-mode NIC',
@@ -108,6 +120,13 @@ export const AgentConfigSchema = z
       },
       10_000,
       wholeAtLeast(0),
+    ),
+    'metrics-listen': textOption(
+      {
+        env: 'VMPOOL_METRICS_LISTEN',
+        help: 'ADDR:PORT or IFACE:PORT for GET /metrics (run only; "off" serves none)',
+      },
+      '127.0.0.1:9707',
     ),
     spec: textOption({ help: 'seed-003 spawn spec JSON file (spawn only)' }),
     'keep-disk': boolOption({ help: 'destroy: keep the disk images' }),
@@ -131,6 +150,10 @@ Commands:
   spawn     create and start a VM from a seed-003 spec file (--spec FILE), without the coordinator
   list      list the VMs this host holds (from sidecars and libvirt)
   destroy   stop and remove a VM by name or id: vmpool-agent destroy NAME
+  stop      shut a VM down (ACPI, forced after --shutdown-timeout-ms), keeping it: vmpool-agent stop NAME
+  start     start a stopped VM: vmpool-agent start NAME
+  reboot    stop then start a VM: vmpool-agent reboot NAME
   recover   reconcile sidecars with libvirt once and print what was done (service stopped)
 
-The join token comes from VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE).`;
+The join token comes from VMPOOL_JOIN_TOKEN (or VMPOOL_JOIN_TOKEN_FILE).
+--version prints the version. Exit codes: 0 ok, 1 failure, 2 bad settings or a refused join token.`;

@@ -3,8 +3,13 @@ import type { AuditList, AuditVerdict } from './audit.js';
 import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
+import type { CoordinatorEvent } from '../shared/events.js';
+import type { DrainResult } from './lifecycle.js';
+import { readSse } from './sse.js';
+import type { CapacityAnswer } from './capacity.js';
+import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { CreateVmBody, VmList, VmView } from './vms.js';
+import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -12,6 +17,18 @@ export interface CreateVmOptions {
   wait?: boolean;
   idempotencyKey?: string | undefined;
 }
+
+/** EventsQueryInput is what a client may ask of GET /v1/events. */
+export interface EventsQueryInput {
+  since?: number | undefined;
+  kind?: string | undefined;
+  node?: string | undefined;
+  vm?: string | undefined;
+  follow?: boolean | undefined;
+}
+
+/** StreamItem is one event off the stream, or a note that events after `since` were dropped. */
+export type StreamItem = { event: CoordinatorEvent } | { gap: { since: number; oldest: number } };
 
 /** VmpoolClient is the typed client of the coordinator's /v1 API: one method per route. */
 export class VmpoolClient {
@@ -41,8 +58,8 @@ export class VmpoolClient {
   }
 
   /** listVms is GET /v1/vms: the caller's VMs, or all of them for the admin. */
-  async listVms(): Promise<VmList> {
-    return (await this.t.request('GET', '/v1/vms')) as VmList;
+  async listVms(filter: VmListQuery = {}): Promise<VmList> {
+    return (await this.t.request('GET', '/v1/vms', { query: { ...filter } })) as VmList;
   }
 
   /** getVm is GET /v1/vms/{id}. */
@@ -55,6 +72,97 @@ export class VmpoolClient {
     await this.t.request('DELETE', `/v1/vms/${encodeURIComponent(id)}`, {
       query: { keep_disk: o.keepDisk ? 'true' : undefined },
     });
+  }
+
+  /** events is GET /v1/events: parsed events as they arrive (a `gap` message is yielded as its own kind). */
+  async *events(q: EventsQueryInput = {}, signal?: AbortSignal): AsyncGenerator<StreamItem> {
+    const query: Record<string, string | undefined> = {
+      since: q.since?.toString(),
+      kind: q.kind,
+      node: q.node,
+      vm: q.vm,
+      follow: q.follow === false ? 'false' : undefined,
+    };
+    const body = await this.t.stream('/v1/events', { query, ...(signal ? { signal } : {}) });
+    for await (const m of readSse(body)) {
+      if (m.event === 'gap') yield { gap: JSON.parse(m.data) as { since: number; oldest: number } };
+      else yield { event: JSON.parse(m.data) as CoordinatorEvent };
+    }
+  }
+
+  /** createWebhook is POST /v1/webhooks (admin); the answer holds the signing secret, shown this once. */
+  async createWebhook(body: WebhookCreateBody): Promise<WebhookCreated> {
+    return (await this.t.request('POST', '/v1/webhooks', { body })) as WebhookCreated;
+  }
+
+  /** listWebhooks is GET /v1/webhooks (admin). */
+  async listWebhooks(): Promise<{ webhooks: WebhookView[] }> {
+    return (await this.t.request('GET', '/v1/webhooks')) as { webhooks: WebhookView[] };
+  }
+
+  /** deleteWebhook is DELETE /v1/webhooks/{id} (admin). */
+  async deleteWebhook(id: string): Promise<void> {
+    await this.t.request('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+
+  /** deadLetters is GET /v1/webhooks/dead-letters (admin). */
+  async deadLetters(): Promise<{ dead_letters: DeadLetter[] }> {
+    return (await this.t.request('GET', '/v1/webhooks/dead-letters')) as { dead_letters: DeadLetter[] };
+  }
+
+  /** powerVm is POST /v1/vms/{id}/stop|start|reboot; timeoutS is how long the guest gets to shut down. */
+  async powerVm(id: string, op: 'stop' | 'start' | 'reboot', timeoutS?: number): Promise<VmView> {
+    return (await this.t.request('POST', `/v1/vms/${encodeURIComponent(id)}/${op}`, {
+      query: { timeout_s: timeoutS?.toString() },
+    })) as VmView;
+  }
+
+  /** cordon is POST (or, with cordoned false, DELETE) /v1/nodes/{id}/cordon (admin). */
+  async cordon(id: string, cordoned: boolean, reason?: string): Promise<Record<string, unknown>> {
+    const path = `/v1/nodes/${encodeURIComponent(id)}/cordon`;
+    return (await this.t.request(cordoned ? 'POST' : 'DELETE', path, {
+      ...(cordoned ? { body: reason ? { reason } : {} } : {}),
+    })) as Record<string, unknown>;
+  }
+
+  /** drain is POST /v1/nodes/{id}/drain (admin); dryRun answers the plan and changes nothing. */
+  async drain(id: string, o: { dryRun?: boolean; timeoutS?: number | undefined } = {}): Promise<DrainResult> {
+    return (await this.t.request('POST', `/v1/nodes/${encodeURIComponent(id)}/drain`, {
+      query: { dry_run: o.dryRun ? 'true' : undefined, timeout_s: o.timeoutS?.toString() },
+    })) as DrainResult;
+  }
+
+  /** forgetNodeVms is POST /v1/nodes/{id}/forget-vms (admin): drop the VMs of a node that is down for good. */
+  async forgetNodeVms(id: string): Promise<{ node_id: string; forgotten: string[] }> {
+    return (await this.t.request('POST', `/v1/nodes/${encodeURIComponent(id)}/forget-vms`)) as {
+      node_id: string;
+      forgotten: string[];
+    };
+  }
+
+  /** listImages is GET /v1/images: base images the live nodes hold (node ids for the admin). */
+  async listImages(): Promise<{ images: { name: string; nodes: number; node_ids?: string[] }[] }> {
+    return (await this.t.request('GET', '/v1/images')) as {
+      images: { name: string; nodes: number; node_ids?: string[] }[];
+    };
+  }
+
+  /** capacity is GET /v1/capacity (admin): how many more VMs of a shape fit now. */
+  async capacity(q: {
+    vcpu_count: number;
+    memory_mb: number;
+    cpu_policy?: string | undefined;
+  }): Promise<CapacityAnswer> {
+    return (await this.t.request('GET', '/v1/capacity', {
+      query: { vcpu_count: String(q.vcpu_count), memory_mb: String(q.memory_mb), cpu_policy: q.cpu_policy },
+    })) as CapacityAnswer;
+  }
+
+  /** consoleLog is GET /v1/vms/{id}/console-log: the last `bytes` of the VM's serial console. */
+  async consoleLog(id: string, o: { bytes?: number | undefined } = {}): Promise<ConsoleLog> {
+    return (await this.t.request('GET', `/v1/vms/${encodeURIComponent(id)}/console-log`, {
+      query: { bytes: o.bytes?.toString() },
+    })) as ConsoleLog;
   }
 
   /** listNodes is GET /v1/nodes (admin). */

@@ -14,8 +14,8 @@ export class ApiError extends VmpoolError {
   }
 }
 
-/** ClientErrorCode says why a call never got an answer: a bad base URL or an unreachable coordinator. */
-export type ClientErrorCode = 'invalid_url' | 'unreachable';
+/** ClientErrorCode says why a call never got an answer: a bad base URL, an unreachable or a too slow coordinator. */
+export type ClientErrorCode = 'invalid_url' | 'unreachable' | 'timeout';
 
 /** ClientError is a failure on the client side of the API, before any answer arrived. */
 export class ClientError extends VmpoolError {

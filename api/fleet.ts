@@ -27,6 +27,8 @@ export interface NodeRow {
   vcpu_available: number;
   ram_available_mb: number;
   over_allocated: boolean;
+  /** last_seen is the node's last hello or heartbeat (ISO time) */
+  last_seen: string;
   numa: NumaFree[];
 }
 
@@ -39,6 +41,7 @@ export interface NodeList {
 export interface NodeThread {
   id: number;
   core_id: number;
+  socket_id: number;
   siblings: number[];
   host_reserved: boolean;
   vms: string[];
@@ -49,8 +52,18 @@ export interface NodeDetail extends NodeRow {
   hostname: string;
   cpu_model: string;
   heartbeat_interval_ms: number;
-  last_seen: string;
   numa_nodes: { id: number; memory_mb: number; threads: NodeThread[] }[];
+  /** tuning is the node's seed-003 host tuning checks from its hello; ok null = not applicable */
+  tuning: NodeTuningCheck[];
+}
+
+/** NodeTuningCheck is one host tuning check as the agent read it. */
+export interface NodeTuningCheck {
+  name: string;
+  value: string | null;
+  recommended: string;
+  ok: boolean | null;
+  note: string;
 }
 
 /** NodeIdParamSchema is the `{id}` of /v1/nodes/{id}. */

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** PlacementDecision is where a VM would go: node, NUMA node, exact threads and memory binding. */
 export interface PlacementDecision {
   node_id: string;
@@ -10,15 +12,45 @@ export interface PlacementDecision {
   score: number;
 }
 
-/** PassReport says whether a placement pass ran, which nodes survived and why the others did not. */
+/** NearMiss is a node that came close to fitting: its best NUMA node and what it lacks there. */
+export interface NearMiss {
+  node_id: string;
+  reason: string;
+  numa_node: number;
+  /** cpu_room is free threads (dedicated) or free shared vCPU slots (shared) */
+  cpu_room: number;
+  memory_free_mb: number;
+  short_vcpus: number;
+  short_memory_mb: number;
+}
+
+/**
+ * PassReport summarises one placement pass in a size independent of the fleet: candidate count,
+ * rejections per reason, the closest misses and the largest free NUMA node. `candidates` and
+ * `rejected` list every node only when asked (`?detail=nodes`) or for fleets of up to 32 nodes.
+ */
 export interface PassReport {
   pass: 1 | 2;
   ran: boolean;
+  candidate_count: number;
+  reasons: Record<string, number>;
+  closest: NearMiss[];
+  largest_free: { node_id: string; numa_node: number; cpu_room: number; memory_free_mb: number } | null;
+  /** fits_when_empty counts considered nodes that could take the VM with nothing placed on them */
+  fits_when_empty: number;
   candidates: string[];
   rejected: { node_id: string; reason: string; detail: string }[];
 }
 
+/** Shortfall says why nothing fits: no room right now, or no node of the fleet could ever take it. */
+export type Shortfall = 'no_room_now' | 'never_fits';
+
 /** DryRunResult is POST /v1/placements/dry-run: a decision with its pass reports, or the reports alone. */
 export type DryRunResult =
-  | { ok: true; decision: PlacementDecision; passes: PassReport[] }
-  | { ok: false; passes: PassReport[] };
+  | { ok: true; decision: PlacementDecision; passes: PassReport[]; vmid?: number }
+  | { ok: false; code?: 'no_capacity'; passes: PassReport[]; shortfall: Shortfall };
+
+/** DryRunQuerySchema is the dry run's query: `detail=nodes` lists every node, `none` only the summary. */
+export const DryRunQuerySchema = z.strictObject({
+  detail: z.enum(['auto', 'nodes', 'none']).optional(),
+});

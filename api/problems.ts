@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'vmid_outside_bands',
   'name_pattern_mismatch',
   'image_not_found',
+  'disk_too_small',
   'invalid_placement_request',
   'internal',
   'spawn_failed',
@@ -36,6 +37,7 @@ export const ERROR_CODES = [
   'no_quorum',
   'not_leader',
   'fenced',
+  'ambiguous',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -65,6 +67,7 @@ export const STATUS_BY_CODE = {
   vmid_outside_bands: 422,
   name_pattern_mismatch: 422,
   image_not_found: 422,
+  disk_too_small: 422,
   invalid_placement_request: 422,
   internal: 500,
   spawn_failed: 502,
@@ -77,6 +80,7 @@ export const STATUS_BY_CODE = {
   no_quorum: 503,
   not_leader: 503,
   fenced: 503,
+  ambiguous: 409,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

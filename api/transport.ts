@@ -9,6 +9,8 @@ export interface TransportOptions {
   url: string;
   token?: string | undefined;
   fetch?: FetchFn;
+  /** timeoutMs bounds each call (not a followed event stream); unset waits as long as the server */
+  timeoutMs?: number | undefined;
 }
 
 /** RequestOptions adds a body, query and extra headers to one call. */
@@ -37,24 +39,63 @@ export class Transport {
 
   /** request sends one call; it resolves to the parsed JSON body, or null for an empty answer. */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<unknown> {
+    const timeout = this.o.timeoutMs;
+    const signal = timeout ? AbortSignal.timeout(timeout) : undefined;
+    const res = await this.send(method, path, opts, signal);
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw this.failed(err);
+    }
+    if (!res.ok) throw apiError(res.status, text);
+    return text === '' ? null : parseJson(text, res.status);
+  }
+
+  /** stream opens a long-lived GET (an event stream) and resolves to its body once the answer is ok. */
+  async stream(
+    path: string,
+    opts: RequestOptions & { signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.send('GET', path, opts, opts.signal);
+    if (!res.ok) throw apiError(res.status, await res.text());
+    if (!res.body)
+      throw new ApiError('bad_response', 'Cannot read event stream: empty answer', res.status, {});
+    return res.body;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
     const url = this.base + path + queryString(opts.query);
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.o.token) headers.authorization = `Bearer ${this.o.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
     try {
       const body = opts.body === undefined ? null : JSON.stringify(opts.body);
-      res = await this.fetchFn(url, { method, headers, body });
+      return await this.fetchFn(url, { method, headers, body, ...(signal ? { signal } : {}) });
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause;
-      const detail = cause === undefined ? errorMessage(err) : errorMessage(cause);
-      throw new ClientError('unreachable', `Cannot reach coordinator at ${this.base}: ${detail}`, {
-        cause: err,
-      });
+      throw this.failed(err);
     }
-    const text = await res.text();
-    if (!res.ok) throw apiError(res.status, text);
-    return text === '' ? null : parseJson(text, res.status);
+  }
+
+  private failed(err: unknown): ClientError {
+    if ((err as { name?: string }).name === 'TimeoutError')
+      return new ClientError(
+        'timeout',
+        `Cannot get an answer from ${this.base} within ${this.o.timeoutMs} ms`,
+        {
+          cause: err,
+        },
+      );
+    const cause = (err as { cause?: unknown }).cause;
+    const detail = cause === undefined ? errorMessage(err) : errorMessage(cause);
+    return new ClientError('unreachable', `Cannot reach coordinator at ${this.base}: ${detail}`, {
+      cause: err,
+    });
   }
 }
 

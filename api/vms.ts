@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { BridgeNameSchema } from '../shared/bridge-name.js';
 import { UserConfigSchema } from '../shared/spec.js';
-import { BooleanQuerySchema, IdParamSchema } from './query.js';
+import { BooleanQuerySchema, IdParamSchema, limitQuerySchema } from './query.js';
 
 /** VM_LABEL_RE keeps tenant-chosen VM names short and safe as part of a libvirt domain name. */
 const VM_LABEL_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -26,10 +27,7 @@ export const CreateVmSchema = z.strictObject({
   user_configs: z.array(UserConfigSchema).max(32).default([]),
   network: z
     .strictObject({
-      bridge: z
-        .string()
-        .regex(/^[A-Za-z0-9_.-]{1,15}$/)
-        .nullable(),
+      bridge: BridgeNameSchema.nullable(),
     })
     .optional(),
   extra_disks: z
@@ -62,8 +60,38 @@ export const CreateVmQuerySchema = z.strictObject({ wait: BooleanQuerySchema.def
 /** DestroyVmQuerySchema is DELETE /v1/vms/{id}'s query: `keep_disk=true` leaves the disks on the node. */
 export const DestroyVmQuerySchema = z.strictObject({ keep_disk: BooleanQuerySchema.default(false) });
 
+/** ListVmsQuerySchema filters GET /v1/vms: every given field must match (state is the shown state). */
+export const ListVmsQuerySchema = z.strictObject({
+  node: IdParamSchema.optional(),
+  tenant: IdParamSchema.optional(),
+  state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']).optional(),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,32}$/)
+    .optional(),
+});
+
+/** VmListQuery is what a client may filter GET /v1/vms by. */
+export type VmListQuery = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string | undefined>>;
+
+/** ConsoleLogQuerySchema is GET /v1/vms/{id}/console-log's query: how many trailing bytes (default 64 KiB). */
+export const ConsoleLogQuerySchema = z.strictObject({ bytes: limitQuerySchema(1_048_576, 65_536) });
+
+/** ConsoleLog is GET /v1/vms/{id}/console-log: the tail of the VM's serial console. */
+export interface ConsoleLog {
+  vm_id: string;
+  text: string;
+}
+
 /** VmIdParamSchema is the `{id}` of /v1/vms/{id}. */
 export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });
+
+/** VmNetworkView is how to reach a VM; on user networking `ssh` is a 127.0.0.1 forward on its node. */
+export interface VmNetworkView {
+  mac: string;
+  addresses: string[];
+  ssh: { host: string; port: number } | null;
+}
 
 /** VmView is a VM as the API shows it: the record plus node, NUMA node, pins and the live state. */
 export interface VmView {
@@ -86,6 +114,8 @@ export interface VmView {
   placement_pass: number | null;
   /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
   stats: Record<string, number | string | boolean> | null;
+  /** network is how to reach the VM: MAC, guest addresses, SSH host and port (null until the node says) */
+  network: VmNetworkView | null;
   created_at: string;
   updated_at: string;
 }

@@ -2,7 +2,7 @@
 // (one coordinator, three-member etcd) beside the lowdb store, and failover time (kill -9 of the
 // leader → first successful create on the new leader), median of 5. Real processes: etcd
 // (Debian's etcd-server), coordinators, one agent on libvirt's test driver (seed-003 host).
-// Build, then run: npm run build && node dist/bench/ha.js [--creates 120] [--concurrency 8] [--failovers 5] [--wait]
+// Build, then run: npm run build && npm run bench -- ha [--creates 120] [--concurrency 8] [--failovers 5] [--wait]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,8 @@
 // Build, then run: npm run build && node dist/bench/heartbeats.js
 // Options: --agents 1000,3000 --heartbeat-ms 1000 (0 = the interval the welcome hands out)
 //          --measure-s 10 --concurrency 100 --max-heartbeats-per-second 50
+//          --vms 16 (VMs each agent reports in hello and every beat, with per-VM stats, as real agents do)
+//          --json (one JSON object per fleet size)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,11 +28,14 @@ interface Options {
   measureS: number;
   concurrency: number;
   maxRate: number;
+  vms: number;
+  json: boolean;
 }
 
 /** SimAgent is one simulated agent: its socket, hello→welcome latency and its current interval. */
 interface SimAgent {
   ws: WebSocket;
+  vms: Hello['vms'];
   welcomeMs: number;
   intervalMs: number;
   timer?: NodeJS.Timeout;
@@ -47,6 +52,8 @@ function parseOptions(): Options {
       'measure-s': { type: 'string', default: '10' },
       concurrency: { type: 'string', default: '100' },
       'max-heartbeats-per-second': { type: 'string', default: '50' },
+      vms: { type: 'string', default: '16' },
+      json: { type: 'boolean', default: false },
     },
   });
   return {
@@ -55,6 +62,8 @@ function parseOptions(): Options {
     measureS: Number(values['measure-s']),
     concurrency: Number(values.concurrency),
     maxRate: Number(values['max-heartbeats-per-second']),
+    vms: Number(values.vms),
+    json: values.json,
   };
 }
 
@@ -100,6 +109,24 @@ async function startCoordinator(port: number, dataDir: string, maxRate: number):
   throw new Error('Cannot start coordinator: /healthz never answered');
 }
 
+let vmsPerAgent = 16;
+
+/** vmReports are the node's VMs as a real agent reports them: dedicated 2-vCPU VMs, running. */
+function vmReports(nodeId: string): Hello['vms'] {
+  return Array.from({ length: vmsPerAgent }, (_, i) => ({
+    vm_id: `${nodeId}-vm-${i}`,
+    name: `${nodeId}-vm-${i}`,
+    state: 'running' as const,
+    numa_node: i % 2,
+    vcpu_pins: [i * 2, i * 2 + 1],
+    emulator_cpuset: [],
+    memory_mb: 4096,
+    vcpu_count: 2,
+    cpu_policy: 'dedicated' as const,
+    domain_uuid: null,
+  }));
+}
+
 function hello(nodeId: string): Hello {
   return {
     type: 'hello',
@@ -111,7 +138,7 @@ function hello(nodeId: string): Hello {
     topology: syntheticTopology(SEED003_SHAPE, nodeId) as Hello['topology'],
     host_reserved_cpus: [...SEED003_HOST_RESERVED_CPUS],
     host_reserved_memory_mb: 0,
-    vms: [],
+    vms: vmReports(nodeId),
     agent_version: 'bench',
     images_dir: '/var/lib/libvirt/images',
     images: ['blank'],
@@ -132,6 +159,7 @@ function connectAgent(url: string, nodeId: string): Promise<SimAgent> {
       if (msg.type !== 'welcome') return reject(new Error(`Cannot connect ${nodeId}: got ${msg.type}`));
       const agent: SimAgent = {
         ws,
+        vms: vmReports(nodeId),
         welcomeMs: performance.now() - sentAt,
         intervalMs: msg.heartbeat_interval_ms,
         seq: 0,
@@ -173,7 +201,11 @@ let forcedMs = 0;
 function beat(a: SimAgent): void {
   const free = SEED003_SHAPE.memoryMbPerNode;
   const numa = [0, 1].map((id) => ({ numa_node: id, free_memory_mb: free }));
-  a.ws.send(JSON.stringify({ type: 'heartbeat', seq: ++a.seq, free_memory_mb: numa, vms: [] }));
+  // per-VM stats move every beat, as cpu time and balloon figures do
+  const stats: Record<string, Record<string, number>> = {};
+  for (const vm of a.vms)
+    stats[vm.vm_id] = { 'state.state': 1, 'cpu.time': Date.now() * 1000 + a.seq, 'balloon.current': 4194304 };
+  a.ws.send(JSON.stringify({ type: 'heartbeat', seq: ++a.seq, free_memory_mb: numa, vms: a.vms, stats }));
 }
 
 /** schedule beats every `every` ms after a random phase, so the fleet does not beat in lockstep. */
@@ -219,7 +251,11 @@ async function runOnce(n: number, o: Options): Promise<void> {
     await sleep(Math.min(o.heartbeatMs || 5_000, 5_000)); // warm up: every agent has beaten at least once
     const before = await heartbeatsTotal(port);
     const m0 = performance.now();
+    const cpu0 = cpuTicks(coord.pid!);
+    const health = probeHealth(port, o.measureS * 1000);
     await sleep(o.measureS * 1000);
+    const cpuPct = ((cpuTicks(coord.pid!) - cpu0) / CLOCK_TICKS / ((performance.now() - m0) / 1000)) * 100;
+    const healthMs = (await health).sort((a, b) => a - b);
     const ingested = (await heartbeatsTotal(port)) - before;
     const rate = ingested / ((performance.now() - m0) / 1000);
     const rssBeating = rssMb(coord.pid!);
@@ -227,16 +263,37 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const intervals = agents.map((a) => a.intervalMs).sort((a, b) => a - b);
     const offered =
       o.heartbeatMs > 0 ? (n * 1000) / o.heartbeatMs : agents.reduce((s, a) => s + 1000 / a.intervalMs, 0);
-    console.log(
-      [
-        `agents ${n}`,
-        `  connect all:           ${connectS.toFixed(2)} s (${Math.round(n / connectS)} agents/s, ${o.concurrency} in flight)`,
-        `  hello→welcome:         p50 ${percentile(welcome, 50).toFixed(1)} ms, p99 ${percentile(welcome, 99).toFixed(1)} ms, max ${welcome.at(-1)!.toFixed(1)} ms`,
-        `  interval (current):    ${intervals[0]}-${intervals.at(-1)} ms, ${agents.filter((a) => a.retuned > 0).length} agents retuned (beating ${o.heartbeatMs > 0 ? `every ${o.heartbeatMs} ms, forced` : 'as told'})`,
-        `  heartbeats ingested:   ${rate.toFixed(0)}/s of ${offered.toFixed(0)}/s offered (${ingested} in ${o.measureS} s, vmpool_heartbeats_total)`,
-        `  coordinator RSS:       ${rssIdle} MiB idle, ${rssConnected} MiB connected, ${rssBeating} MiB beating`,
-      ].join('\n'),
-    );
+    if (o.json) {
+      console.log(
+        JSON.stringify({
+          bench: 'heartbeats',
+          agents: n,
+          vms_per_agent: o.vms,
+          heartbeat_ms: o.heartbeatMs,
+          offered_per_s: Math.round(offered),
+          ingested_per_s: Math.round(rate),
+          held: rate >= offered * 0.95,
+          coordinator_cpu_pct: Math.round(cpuPct),
+          healthz_p50_ms: round(percentile(healthMs, 50)),
+          healthz_p99_ms: round(percentile(healthMs, 99)),
+          healthz_max_ms: round(healthMs.at(-1) ?? Number.NaN),
+          connect_s: round(connectS),
+          rss_mb: { idle: rssIdle, connected: rssConnected, beating: rssBeating },
+        }),
+      );
+    } else
+      console.log(
+        [
+          `agents ${n}`,
+          `  connect all:           ${connectS.toFixed(2)} s (${Math.round(n / connectS)} agents/s, ${o.concurrency} in flight)`,
+          `  hello→welcome:         p50 ${percentile(welcome, 50).toFixed(1)} ms, p99 ${percentile(welcome, 99).toFixed(1)} ms, max ${welcome.at(-1)!.toFixed(1)} ms`,
+          `  interval (current):    ${intervals[0]}-${intervals.at(-1)} ms, ${agents.filter((a) => a.retuned > 0).length} agents retuned (beating ${o.heartbeatMs > 0 ? `every ${o.heartbeatMs} ms, forced` : 'as told'})`,
+          `  heartbeats ingested:   ${rate.toFixed(0)}/s of ${offered.toFixed(0)}/s offered (${ingested} in ${o.measureS} s, vmpool_heartbeats_total)`,
+          `  coordinator RSS:       ${rssIdle} MiB idle, ${rssConnected} MiB connected, ${rssBeating} MiB beating`,
+          `  coordinator CPU:       ${cpuPct.toFixed(0)} % of one core while beating`,
+          `  /healthz:              p50 ${percentile(healthMs, 50).toFixed(1)} ms, p99 ${percentile(healthMs, 99).toFixed(1)} ms (${healthMs.length} probes)`,
+        ].join('\n'),
+      );
     for (const a of agents) {
       clearTimeout(a.timer);
       clearInterval(a.timer);
@@ -248,12 +305,54 @@ async function runOnce(n: number, o: Options): Promise<void> {
   }
 }
 
+const CLOCK_TICKS = 100;
+
+/** cpuTicks is the process's user + system time in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+// The probe runs in its own process: the bench's event loop is busy sending beats and would add its own delay.
+const PROBE = `
+const [port, forMs] = process.argv.slice(1).map(Number);
+const out = [];
+const end = performance.now() + forMs;
+while (performance.now() < end) {
+  const t = performance.now();
+  await fetch('http://127.0.0.1:' + port + '/healthz').then((r) => r.arrayBuffer(), () => undefined);
+  out.push(performance.now() - t);
+  await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - t))));
+}
+console.log(JSON.stringify(out));
+`;
+
+/** probeHealth asks /healthz every 100 ms for `forMs` from a child process and returns each latency. */
+function probeHealth(port: number, forMs: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE, String(port), String(forMs)], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
+    child.on('close', () => resolve(text ? (JSON.parse(text) as number[]) : []));
+  });
+}
+
+function round(v: number): number {
+  return Math.round(v * 10) / 10;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
 const opts = parseOptions();
-console.log(
-  `node ${process.version}, heartbeat bench: agents ${opts.agents.join(',')}, measure ${opts.measureS} s`,
-);
+vmsPerAgent = opts.vms;
+if (!opts.json)
+  console.log(
+    `node ${process.version}, heartbeat bench: agents ${opts.agents.join(',')}, measure ${opts.measureS} s`,
+  );
 for (const n of opts.agents) await runOnce(n, opts);

@@ -1,7 +1,10 @@
-// Placement throughput at fleet scale. Build, then run: npm run build && node dist/bench/placement.js
-// Options: --fleets 1000,10000 --requests 2000 --cold 200 --seed 1
+// Placement throughput at fleet scale through the incremental PlacementIndex, with the full scan
+// (placeVm, what every decision cost before the index) measured on the same fleet for comparison.
+// npm run bench -- placement [--nodes 10000] [--requests 20000] [--policy dedicated|shared|mixed]
+//   [--ranking pack|spread] [--empty --vcpus 4 --memory-mb 8192] [--compare 200] [--seed 1] [--json]
 import { parseArgs } from 'node:util';
 import { allocationFromDecision, placeVm } from '../coordinator/placement/index.js';
+import { PlacementIndex } from '../coordinator/placement/placement-index.js';
 import { seed003Host, withAllocation } from '../coordinator/placement/testing.js';
 import {
   DEFAULT_PLACEMENT_CONFIG,
@@ -9,127 +12,242 @@ import {
   type PlacementNode,
   type PlacementRequest,
 } from '../coordinator/placement/types.js';
+import { emit, type Latency, latency, mulberry32, nowMs, pick, type Rng } from './lib/stats.js';
 
-type Rng = () => number;
+interface Options {
+  nodes: number;
+  requests: number;
+  policy: 'dedicated' | 'shared' | 'mixed';
+  ranking: 'pack' | 'spread';
+  empty: boolean;
+  vcpus: number | undefined;
+  memoryMb: number | undefined;
+  compare: number;
+  churn: number;
+  seed: number;
+  json: boolean;
+}
 
-/** mulberry32 is a tiny seeded PRNG so every bench run builds the same fleet and requests. */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string', default: '10000' },
+      requests: { type: 'string', default: '20000' },
+      policy: { type: 'string', default: 'dedicated' },
+      ranking: { type: 'string', default: 'pack' },
+      empty: { type: 'boolean', default: false },
+      vcpus: { type: 'string' },
+      'memory-mb': { type: 'string' },
+      compare: { type: 'string', default: '200' },
+      churn: { type: 'string', default: '1' },
+      seed: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  return {
+    nodes: Number(values.nodes),
+    requests: Number(values.requests),
+    policy: values.policy as Options['policy'],
+    ranking: values.ranking as Options['ranking'],
+    empty: values.empty,
+    vcpus: values.vcpus === undefined ? undefined : Number(values.vcpus),
+    memoryMb: values['memory-mb'] === undefined ? undefined : Number(values['memory-mb']),
+    compare: Number(values.compare),
+    churn: Number(values.churn),
+    seed: Number(values.seed),
+    json: values.json,
   };
 }
 
-function pick<T>(rng: Rng, items: readonly T[]): T {
-  return items[Math.floor(rng() * items.length)]!;
-}
-
-// A mix like seed 003's: mostly dedicated 2-16 vCPU VMs at 2-8 GiB per vCPU, a fifth shared.
-function randomRequest(rng: Rng, vm_id: string): PlacementRequest {
-  const shared = rng() < 0.2;
-  const vcpu_count = pick(rng, shared ? [1, 2, 4] : [2, 4, 8, 12, 16]);
+// A mix like seed 003's: 2-16 vCPU VMs at 2-8 GiB per vCPU (shared: 1-4 vCPUs).
+function randomRequest(rng: Rng, vm_id: string, o: Options): PlacementRequest {
+  const shared = o.policy === 'shared' || (o.policy === 'mixed' && rng() < 0.2);
+  const vcpu_count = o.vcpus ?? pick(rng, shared ? [1, 2, 4] : [2, 4, 8, 12, 16]);
   return {
     vm_id,
     vcpu_count,
-    memory_mb: vcpu_count * pick(rng, [2048, 4096, 8192]),
+    memory_mb: o.memoryMb ?? vcpu_count * pick(rng, [2048, 4096, 8192]),
     cpu_policy: shared ? 'shared' : 'dedicated',
-    requires_kvm: rng() < 0.9,
-    allow_reserved: rng() < 0.3,
-    anti_affinity_group: rng() < 0.1 ? `group-${Math.floor(rng() * 50)}` : undefined,
+    requires_kvm: o.vcpus !== undefined || rng() < 0.9,
+    allow_reserved: o.vcpus === undefined && rng() < 0.3,
+    anti_affinity_group: o.vcpus === undefined && rng() < 0.1 ? `group-${Math.floor(rng() * 50)}` : undefined,
   };
 }
 
 /** prefilledHost places random VMs on one host until it reaches a random fill level (0-85 %). */
-function prefilledHost(rng: Rng, index: number): PlacementNode {
-  let node = seed003Host(`node-${index}`, { reserved: rng() < 0.05, kvm: rng() < 0.97, alive: rng() < 0.99 });
+function prefilledHost(rng: Rng, index: number, o: Options): PlacementNode {
+  const flags = o.empty ? {} : { reserved: rng() < 0.05, kvm: rng() < 0.97, alive: rng() < 0.99 };
+  let node = seed003Host(`node-${index}`, flags);
+  if (o.empty) return node;
   const target = Math.floor(rng() * 0.85 * 64);
-  for (let i = 0; 64 - freeThreads(node) < target && i < 40; i++) {
-    const request = { ...randomRequest(rng, `pre-${index}-${i}`), requires_kvm: false, allow_reserved: true };
-    const result = placeVm([{ ...node, alive: true }], request);
+  const mix = { ...o, policy: 'mixed' as const, vcpus: undefined, memoryMb: undefined };
+  for (let i = 0; usedThreads(node) < target && i < 40; i++) {
+    const request = {
+      ...randomRequest(rng, `pre-${index}-${i}`, mix),
+      requires_kvm: false,
+      allow_reserved: true,
+    };
+    const result = placeVm([{ ...node, alive: true }], request, DEFAULT_PLACEMENT_CONFIG, { detail: 'none' });
     if (!result.ok) break;
     node = withAllocation(node, allocationFromDecision(request, result.decision));
   }
   return node;
 }
 
-function freeThreads(node: PlacementNode): number {
-  return (
-    64 - node.allocations.reduce((sum, a) => sum + (a.cpu_policy === 'dedicated' ? a.pins.length : 0), 0)
-  );
+function usedThreads(node: PlacementNode): number {
+  return node.allocations.reduce((sum, a) => sum + (a.cpu_policy === 'dedicated' ? a.pins.length : 0), 0);
 }
 
-interface Figures {
-  readonly placed: number;
-  readonly failed: number;
-  readonly totalMs: number;
-  readonly timesMs: number[];
+interface Run {
+  placed: number;
+  failed: number;
+  /** placements_per_s is successful decisions per second of time spent in them (wall clock) */
+  placements_per_s: number;
+  /** placements_per_cpu_s is the same per second of this process's CPU time (less noisy when shared) */
+  placements_per_cpu_s: number;
+  latency: Latency;
+  /** failed decisions build the pass summary (counts, closest nodes) over the whole fleet */
+  failed_latency: Latency;
+  /** decisions_per_s counts every decision, failed ones included */
+  decisions_per_s: number;
 }
 
-/** runRequests places `count` requests, applying each decision; cold copies every node first. */
-function runRequests(fleet: PlacementNode[], count: number, config: PlacementConfig, cold: boolean): Figures {
+/**
+ * runIndex places requests through the index; each decision's claim is applied (upsert) inside the
+ * timed section. With churn > 0, that many random nodes are replaced (fresh objects, as a heartbeat
+ * or a release elsewhere does) before each decision, also inside the timed section: "right after a change".
+ */
+function runIndex(
+  index: PlacementIndex,
+  fleet: PlacementNode[],
+  o: Options,
+  config: PlacementConfig,
+  churn: number,
+): Run {
   const rng = mulberry32(config.seed + 7);
-  const index = new Map(fleet.map((n, i) => [n.id, i]));
-  const timesMs: number[] = [];
-  let placed = 0;
-  for (let i = 0; i < count; i++) {
-    const request = randomRequest(rng, `vm-${i}`);
-    // Fresh node objects miss the per-node view cache, as a caller rebuilding its fleet would.
-    const nodes = cold ? fleet.map((n) => ({ ...n })) : fleet;
-    const start = process.hrtime.bigint();
-    const result = placeVm(nodes, request, { ...config, seed: config.seed + i });
-    timesMs.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (!result.ok) continue;
-    placed++;
-    const at = index.get(result.decision.node_id)!;
-    fleet[at] = withAllocation(fleet[at]!, allocationFromDecision(request, result.decision));
+  const at = new Map(fleet.map((n, i) => [n.id, i]));
+  const times: number[] = [];
+  const failedTimes: number[] = [];
+  let cpuUs = 0;
+  let misses = 0;
+  for (let i = 0; i < o.requests && misses < 50; i++) {
+    const request = randomRequest(rng, `vm-${i}`, o);
+    const cpu = process.cpuUsage();
+    const start = nowMs();
+    for (let c = 0; c < churn; c++) {
+      const k = Math.floor(rng() * fleet.length);
+      fleet[k] = { ...fleet[k]! };
+      index.upsert(fleet[k]!);
+    }
+    const result = index.place(request, { ...config, seed: config.seed + i });
+    if (result.ok) {
+      const k = at.get(result.decision.node_id)!;
+      fleet[k] = withAllocation(fleet[k]!, allocationFromDecision(request, result.decision));
+      index.upsert(fleet[k]!);
+    }
+    const took = nowMs() - start;
+    if (result.ok) {
+      const used = process.cpuUsage(cpu);
+      cpuUs += used.user + used.system;
+      times.push(took);
+      misses = 0;
+    } else {
+      failedTimes.push(took);
+      misses++;
+    }
   }
-  const totalMs = timesMs.reduce((a, b) => a + b, 0);
-  return { placed, failed: count - placed, totalMs, timesMs };
+  return summarise(times, failedTimes, cpuUs);
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** runScan is the same stream through the full scan, on a copy of the fleet. */
+function runScan(fleet: PlacementNode[], o: Options, config: PlacementConfig, count: number): Run {
+  const rng = mulberry32(config.seed + 7);
+  const nodes = [...fleet];
+  const at = new Map(nodes.map((n, i) => [n.id, i]));
+  const times: number[] = [];
+  const failedTimes: number[] = [];
+  let cpuUs = 0;
+  for (let i = 0; i < count; i++) {
+    const request = randomRequest(rng, `vm-${i}`, o);
+    const cpu = process.cpuUsage();
+    const start = nowMs();
+    const result = placeVm(nodes, request, { ...config, seed: config.seed + i }, { detail: 'none' });
+    const took = nowMs() - start;
+    if (!result.ok) {
+      failedTimes.push(took);
+      continue;
+    }
+    const used = process.cpuUsage(cpu);
+    cpuUs += used.user + used.system;
+    times.push(took);
+    const k = at.get(result.decision.node_id)!;
+    nodes[k] = withAllocation(nodes[k]!, allocationFromDecision(request, result.decision));
+  }
+  return summarise(times, failedTimes, cpuUs);
 }
 
-function report(label: string, f: Figures): void {
-  const sorted = [...f.timesMs].sort((a, b) => a - b);
-  const rate = (f.timesMs.length / f.totalMs) * 1000;
-  const ms = (v: number) => v.toFixed(3);
-  console.log(
-    `${label.padEnd(24)} decisions=${f.timesMs.length} placed=${f.placed} failed=${f.failed} ` +
-      `rate=${rate.toFixed(0)}/s p50=${ms(percentile(sorted, 50))}ms p99=${ms(percentile(sorted, 99))}ms ` +
-      `max=${ms(sorted.at(-1) ?? 0)}ms`,
+function summarise(times: number[], failedTimes: number[], cpuUs: number): Run {
+  const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
+  const okMs = sum(times);
+  const allMs = okMs + sum(failedTimes);
+  return {
+    placed: times.length,
+    failed: failedTimes.length,
+    placements_per_s: okMs > 0 ? Math.round((times.length / okMs) * 1000) : 0,
+    placements_per_cpu_s: cpuUs > 0 ? Math.round((times.length / cpuUs) * 1e6) : 0,
+    latency: latency(times),
+    failed_latency: latency(failedTimes),
+    decisions_per_s: allMs > 0 ? Math.round(((times.length + failedTimes.length) / allMs) * 1000) : 0,
+  };
+}
+
+function fillRatio(fleet: readonly PlacementNode[]): number {
+  const usable = 64;
+  const live = fleet.filter((n) => n.alive);
+  const used = live.reduce((sum, n) => sum + Math.min(usable, usedThreads(n)), 0);
+  return Math.round((used / Math.max(1, live.length * usable)) * 1000) / 1000;
+}
+
+/** run builds the fleet, measures warm, after-change and (optionally) the full scan, and prints one object. */
+export async function run(argv: string[]): Promise<void> {
+  const o = options(argv);
+  const rng = mulberry32(o.seed);
+  const buildStart = nowMs();
+  const fleet = Array.from({ length: o.nodes }, (_, i) => prefilledHost(rng, i, o));
+  const index = indexOf(fleet);
+  const buildMs = nowMs() - buildStart;
+  const prefilled = fleet.reduce((sum, n) => sum + n.allocations.length, 0);
+  const config = { ...DEFAULT_PLACEMENT_CONFIG, ranking: o.ranking, seed: o.seed };
+  const scan = o.compare > 0 ? runScan(fleet, o, config, Math.min(o.compare, o.requests)) : null;
+  const churnFleet = fleet.map((n) => ({ ...n }));
+  const churned = runIndex(indexOf(churnFleet), churnFleet, o, config, o.churn);
+  const warm = runIndex(index, fleet, o, config, 0);
+  emit(
+    {
+      bench: 'placement',
+      nodes: o.nodes,
+      prefilled_vms: prefilled,
+      build_ms: Math.round(buildMs),
+      policy: o.policy,
+      ranking: o.ranking,
+      placements_per_s: warm.placements_per_s,
+      p50_ms: warm.latency.p50_ms,
+      p99_ms: warm.latency.p99_ms,
+      fill_ratio: fillRatio(fleet),
+      warm,
+      after_change: { churn_nodes_per_decision: o.churn, ...churned },
+      full_scan: scan,
+      speedup_vs_full_scan: scan
+        ? Math.round(warm.placements_per_s / Math.max(1, scan.placements_per_s))
+        : null,
+    },
+    o.json,
   );
 }
 
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      fleets: { type: 'string', default: '1000,10000' },
-      requests: { type: 'string', default: '2000' },
-      cold: { type: 'string', default: '200' },
-      seed: { type: 'string', default: '1' },
-    },
-  });
-  const seed = Number(values.seed);
-  for (const size of values.fleets.split(',').map(Number)) {
-    const rng = mulberry32(seed);
-    const buildStart = process.hrtime.bigint();
-    const fleet = Array.from({ length: size }, (_, i) => prefilledHost(rng, i));
-    const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
-    const vms = fleet.reduce((sum, n) => sum + n.allocations.length, 0);
-    console.log(`fleet of ${size} seed-003 hosts, ${vms} pre-filled VMs, built in ${buildMs.toFixed(0)} ms`);
-    for (const ranking of ['pack', 'spread'] as const) {
-      const config = { ...DEFAULT_PLACEMENT_CONFIG, ranking, seed };
-      report(`  ${ranking} warm cache`, runRequests([...fleet], Number(values.requests), config, false));
-    }
-    const config = { ...DEFAULT_PLACEMENT_CONFIG, seed };
-    report('  pack cold (no cache)', runRequests([...fleet], Number(values.cold), config, true));
-  }
+function indexOf(fleet: readonly PlacementNode[]): PlacementIndex {
+  const index = new PlacementIndex();
+  for (const n of fleet) index.upsert(n);
+  return index;
 }
-
-main();

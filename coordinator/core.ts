@@ -1,3 +1,4 @@
+import { VmIndex } from './claims/vm-index.js';
 import type { Logger } from '../shared/log.js';
 import type { AuditJournal } from './audit/index.js';
 import type { BandConfig } from './bands/index.js';
@@ -29,10 +30,14 @@ export interface CoreOptions {
   maxMessageBytes?: number;
   spawnTimeoutMs?: number;
   maxAttempts?: number;
+  /** cordoned lists nodes closed to new placements */
+  cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
   /** linkRedirect refuses agents while this coordinator is not the HA leader (see AgentLinkServer) */
   linkRedirect?: () => string | null;
+  /** onPlacement receives each admission placement's duration and outcome (metrics) */
+  onPlacement?: (seconds: number, ok: boolean) => void;
 }
 
 /** Core is the wired coordinator: http → vms → {spawner, placer, claims} → {store, registry, link}. */
@@ -50,7 +55,8 @@ export interface Core {
 export function createCore(o: CoreOptions): Core {
   auditEvents(o.bus, o.audit);
   logEvents(o.bus, o.log);
-  const claims = new ClaimBook({ store: o.store, bus: o.bus });
+  const vmIndex = new VmIndex(o.store);
+  const claims = new ClaimBook({ store: o.store, bus: o.bus, vms: vmIndex });
   const identity = new NodeIdentity(o.store, hashToken(o.joinToken));
   const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
     void claims
@@ -72,7 +78,13 @@ export function createCore(o: CoreOptions): Core {
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
     },
   );
-  const placer = new Placer({ registry: o.registry, store: o.store, placement: o.placement });
+  const placer = new Placer({
+    registry: o.registry,
+    store: o.store,
+    placement: o.placement,
+    vms: vmIndex,
+    ...(o.cordoned ? { cordoned: o.cordoned } : {}),
+  });
   const spawner = new Spawner({
     claims,
     placer,
@@ -81,6 +93,14 @@ export function createCore(o: CoreOptions): Core {
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
-  const vms = new VmService({ claims, placer, spawner, bands: o.bands });
+  const vms = new VmService({
+    claims,
+    placer,
+    spawner,
+    bands: o.bands,
+    vms: vmIndex,
+    log: o.log,
+    ...(o.onPlacement ? { onPlacement: o.onPlacement } : {}),
+  });
   return { claims, placer, spawner, vms, link, identity };
 }

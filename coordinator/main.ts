@@ -8,7 +8,7 @@ import { renderConfigHelp } from '../shared/config-help.js';
 import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
-import { sdNotify, startWatchdog } from '../shared/systemd.js';
+import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { Registry } from 'prom-client';
 import { type AuditJournal, AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
@@ -16,18 +16,29 @@ import { createCore } from './core.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { openEtcdBackend } from './ha/backend.js';
 import { EventBus } from './events/bus.js';
+import { EventRing } from './events/ring.js';
+import { Cordons } from './nodes/cordons.js';
+import { WebhookBook } from './webhooks/book.js';
+import { Webhooks } from './webhooks/dispatcher.js';
+import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
+import { metricsCollect, startObserving } from './observe.js';
 import { NodeRegistry } from './registry/registry.js';
 import { LowdbStore } from './store/index.js';
 import { hashToken } from './tenants/index.js';
 import { CoordinatorConfigSchema, COORDINATOR_USAGE } from './options.js';
+import type { VmService } from './vms/service.js';
 
 const log = createLogger({ component: 'coordinator' });
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(renderConfigHelp(COORDINATOR_USAGE, CoordinatorConfigSchema));
+    return;
+  }
+  if (argv.includes('--version')) {
+    process.stdout.write('vmpool-coordinator 0.1.0\n');
     return;
   }
   // everything that can be wrong with the settings is found before anything is written
@@ -53,7 +64,17 @@ async function main(argv: string[]): Promise<void> {
     () => void fileAudit?.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
     10_000,
   );
-  const bus = new EventBus({ log });
+  const seqPath = join(dataDir, 'events.seq');
+  const startSeq = readSeqStart(seqPath);
+  const bus = new EventBus({ log, startSeq });
+  persistSeq(bus, seqPath, startSeq);
+  const events = new EventRing(bus);
+  const webhooks = new Webhooks({
+    book: await WebhookBook.open(join(dataDir, 'webhooks.json')),
+    bus,
+    log,
+    delivery: { source: `http://${o.listen}` },
+  });
   const registry = new NodeRegistry({
     bus,
     liveness: {
@@ -62,17 +83,17 @@ async function main(argv: string[]): Promise<void> {
       missedIntervals: o['missed-heartbeats'],
     },
   });
-  const metrics = createMetrics({
-    registry: promRegistry,
-    nodes: () => countBy(registry.list().map((n) => n.state)),
-    vms: () => countBy(Object.values(store.read().vms).map((v) => v.state)),
-  });
   const placement = {
     ranking: o.ranking,
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
-  const { vms, link, identity, claims } = createCore({
+  let service: VmService | undefined;
+  const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
+  const metrics = createMetrics({ ...metricsCollect(fleet), registry: promRegistry });
+  const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
+  const { vms, link, identity, claims, placer } = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -84,15 +105,26 @@ async function main(argv: string[]): Promise<void> {
     maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
     ...(backend ? { linkRedirect: () => backend.ha.redirect() } : {}),
+    onPlacement: (seconds, ok) => {
+      metrics.placementSeconds.observe({ result: ok ? 'placed' : 'no_capacity' }, seconds);
+      if (!ok) metrics.placements.inc({ pass: '0', result: 'no_capacity' });
+    },
   });
+  service = vms;
+  const stopObserving = startObserving(bus, metrics, fleet);
   const app = createApp({
     store,
     registry,
     vms,
     audit,
     verifyAudit: verifyAuditLog,
+    events,
+    webhooks,
+    cordons,
+    placer,
     bands,
     adminTokenHash: hashToken(adminToken),
+    ...(o['broker-token'] ? { brokerTokenHash: hashToken(o['broker-token']) } : {}),
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
@@ -132,7 +164,6 @@ async function main(argv: string[]): Promise<void> {
     nodeConnected: (id) => registry.get(id)?.state === 'ready',
   });
   sdNotify('READY=1');
-  sdNotify(`STATUS=listening on ${listen.host}:${listen.port}`);
   const stopWatchdog = startWatchdog();
   log.info('coordinator listening', {
     host: listen.host,
@@ -146,6 +177,8 @@ async function main(argv: string[]): Promise<void> {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
     clearInterval(sweep);
+    stopObserving();
+    void webhooks.stop();
     clearInterval(checkpoints);
     stopWatchdog();
     link.close();
@@ -183,15 +216,10 @@ function loadBands(path: string | undefined): BandConfig {
   return parseBandConfig(raw);
 }
 
-function countBy(values: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}
-
 main(process.argv.slice(2)).catch((err) => {
   // a config error is the one line below, naming its flag, variable or file key
   if (!(isVmpoolError(err) && err.code === 'bad_config')) log.error('coordinator failed to start', { err });
-  process.stderr.write(`vmpool-coordinator: ${errorMessage(err)}\n`);
+  // <3>: under the journal, this line is an error entry (systemd reads the syslog prefix)
+  process.stderr.write(`${stderrPriority(3)}vmpool-coordinator: ${errorMessage(err)}\n`);
   process.exit(isVmpoolError(err) && err.code === 'bad_config' ? 2 : 1);
 });

@@ -140,6 +140,10 @@ export const CoordinatorConfigSchema = z
       2,
       positive(),
     ),
+    'broker-token': optionalSecret({
+      env: 'VMPOOL_BROKER_TOKEN',
+      help: 'vmpool-broker credential for POST /v1/tokens/introspect (unset: introspection off)',
+    }),
   })
   .strict();
 

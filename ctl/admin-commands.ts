@@ -1,6 +1,5 @@
-import { intFlag, requiredInt, requiredString } from './args.js';
+import { intFlag, noArgs, requiredInt, requiredString } from './args.js';
 import type { Command } from './command.js';
-import { CtlError } from './errors.js';
 import { formatPairs, formatTable } from './table.js';
 
 const tenantsCreate: Command = {
@@ -113,11 +112,6 @@ const cluster: Command = {
     return { raw: r, human, ...(etcd?.healthy && r.leader ? {} : { exitCode: 1 }) };
   },
 };
-
-function noArgs(args: readonly string[]): void {
-  if (args.length)
-    throw new CtlError('usage', `Cannot run command: unexpected argument ${JSON.stringify(args[0])}`);
-}
 
 /** ADMIN_COMMANDS are tenant management and the audit log. */
 export const ADMIN_COMMANDS: readonly Command[] = [tenantsCreate, tenantsList, audit, auditVerify, cluster];

@@ -17,10 +17,17 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     help: 'bearer token (or VMPOOL_TOKEN_FILE naming a file)',
   },
   { flag: 'json', type: 'boolean', default: false, help: 'print the raw response JSON' },
+  {
+    flag: 'timeout',
+    env: 'VMPOOL_TIMEOUT',
+    type: 'string',
+    help: 'seconds to wait for each answer (default: as long as the coordinator takes)',
+  },
+  { flag: 'version', type: 'boolean', help: 'print the vmpoolctl version' },
 ];
 
 /** GLOBAL_VALUE_FLAGS take a value, so the word after them is not the command. */
-const GLOBAL_VALUE_FLAGS = new Set(['--url', '--token', '--config']);
+const GLOBAL_VALUE_FLAGS = new Set(['--url', '--token', '--config', '--timeout']);
 
 /** findCommandWords returns the first two positional words (command, maybe subcommand). */
 export function findCommandWords(argv: readonly string[]): string[] {
@@ -97,4 +104,10 @@ export function onePositional(args: readonly string[], what: string): string {
   if (args.length !== 1)
     throw new CtlError('usage', `Cannot run command: expected one ${what}, got ${args.length}`);
   return args[0]!;
+}
+
+/** noArgs refuses extra words after a command that takes none. */
+export function noArgs(args: readonly string[]): void {
+  if (args.length)
+    throw new CtlError('usage', `Cannot run command: unexpected argument ${JSON.stringify(args[0])}`);
 }

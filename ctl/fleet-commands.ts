@@ -1,6 +1,8 @@
-import { onePositional } from './args.js';
+import { noArgs, onePositional, requiredInt, stringFlag } from './args.js';
+import { CtlError } from './errors.js';
 import type { Command } from './command.js';
 import { formatBands, formatNode, formatNodes } from './fleet-format.js';
+import { formatTable } from './table.js';
 
 const nodes: Command = {
   name: 'nodes',
@@ -8,6 +10,11 @@ const nodes: Command = {
   usage: 'vmpoolctl nodes',
   options: [],
   async run(ctx) {
+    if (ctx.args.length)
+      throw new CtlError(
+        'usage',
+        `Cannot run nodes: unexpected argument ${JSON.stringify(ctx.args[0])}; for one node use: vmpoolctl node ID`,
+      );
     const r = await ctx.client.listNodes();
     return { raw: r, human: formatNodes(r.nodes) };
   },
@@ -31,10 +38,56 @@ const bands: Command = {
   usage: 'vmpoolctl bands',
   options: [],
   async run(ctx) {
+    noArgs(ctx.args);
     const r = await ctx.client.listBands();
     return { raw: r, human: formatBands(r.bands) };
   },
 };
 
+const images: Command = {
+  name: 'images',
+  summary: 'base images the live nodes hold, and on how many nodes (which, for the admin)',
+  usage: 'vmpoolctl images',
+  options: [],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const r = await ctx.client.listImages();
+    const rows = r.images.map((i) => [i.name, i.nodes, i.node_ids?.join(',') ?? '-']);
+    return { raw: r, human: formatTable(['IMAGE', 'NODES', 'NODE IDS'], rows) };
+  },
+};
+
+const capacity: Command = {
+  name: 'capacity',
+  summary: 'how many more VMs of a shape fit now, per node and NUMA node, and what runs out (admin)',
+  usage: 'vmpoolctl capacity --vcpus N --memory-mb N [--cpu-policy dedicated|shared]',
+  options: [
+    { flag: 'vcpus', type: 'string', help: 'vCPUs per VM' },
+    { flag: 'memory-mb', type: 'string', help: 'memory per VM in MiB' },
+    { flag: 'cpu-policy', type: 'string', help: 'dedicated (default) or shared' },
+  ],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const r = await ctx.client.capacity({
+      vcpu_count: requiredInt(ctx.values, 'vcpus'),
+      memory_mb: requiredInt(ctx.values, 'memory-mb'),
+      cpu_policy: stringFlag(ctx.values, 'cpu-policy'),
+    });
+    const head = `${r.fits}${r.capped ? '+' : ''} more VM(s) of ${r.shape.vcpu_count} vCPU / ${r.shape.memory_mb} MiB (${r.shape.cpu_policy}) fit now\n`;
+    const rows = r.nodes.map((n) => [
+      n.node_id,
+      n.fits,
+      Object.entries(n.numa_nodes)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' '),
+    ]);
+    const table = rows.length ? formatTable(['NODE', 'FITS', 'PER NUMA NODE'], rows) : '';
+    const why = Object.entries(r.exhausted)
+      .map(([k, v]) => `${k} on ${v} node(s)`)
+      .join(', ');
+    return { raw: r, human: `${head}${table}${why ? `then refused for: ${why}\n` : ''}` };
+  },
+};
+
 /** FLEET_COMMANDS are the admin views of nodes and VMID bands. */
-export const FLEET_COMMANDS: readonly Command[] = [nodes, node, bands];
+export const FLEET_COMMANDS: readonly Command[] = [nodes, node, bands, images, capacity];

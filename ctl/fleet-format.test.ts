@@ -15,6 +15,7 @@ const row = (over: Partial<NodeRow>): NodeRow => ({
   vcpu_available: 64,
   ram_available_mb: 256_000,
   over_allocated: false,
+  last_seen: '2026-01-01T00:00:00.000Z',
   numa: [],
   ...over,
 });
@@ -45,6 +46,7 @@ describe('holders', () => {
     const t = (id: number, vms: string[], host_reserved = false) => ({
       id,
       core_id: id,
+      socket_id: 0,
       siblings: [],
       host_reserved,
       vms,

@@ -58,10 +58,10 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const r = await x.ctl(['list']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+VMID\s+STATE\s+NODE\s+NUMA\s+vCPU\s+MEM MB\s+PINS$/);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+TENANT\s+VMID\s+STATE\s+NODE\s+NUMA\s+vCPU\s+MEM MiB\s+PINS$/);
     expect(lines[1]).toMatch(
       new RegExp(
-        `^${id}\\s+k3s-worker-slm-heavy\\s+100\\s+running\\s+node-a\\s+0\\s+32\\s+\\d+\\s+0-15,36-51$`,
+        `^${id}\\s+k3s-worker-slm-heavy\\s+${x.tenant.id}\\s+100\\s+running\\s+node-a\\s+0\\s+32\\s+\\d+\\s+0-15,36-51$`,
       ),
     );
   });
@@ -113,7 +113,7 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('vmpoolctl: no_capacity: Cannot place VM: no node fits (1 node considered)');
-    expect(r.stderr).toMatch(/^ {2}pass 1: node-a: numa_cpu_fit: /m);
+    expect(r.stderr).toMatch(/^ {4}numa_cpu_fit: 1 \(node-a\) — /m);
     expect(x.h.store.read().vms).toEqual({});
   });
 
@@ -121,14 +121,16 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const r = await x.ctl(['--json', 'show', 'nope']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ code: 'not_found', status: 404 });
-    expect(r.stderr).toBe('vmpoolctl: not_found: Cannot find VM: no such VM\n');
+    expect(r.stderr).toBe(
+      'vmpoolctl: not_found: Cannot find VM "nope": no VM has that id, name, VMID or domain name\n',
+    );
   });
 
   it('lists field paths of a validation_failed answer', async () => {
     const r = await x.ctl(['spawn', ...flags('web-1', 2), '--tag', 'bad tag!']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^vmpoolctl: validation_failed: Cannot accept VM request: tags\.0 /);
-    expect(r.stderr).toMatch(/^ {2}tags\.0: /m);
+    expect(r.stderr).toMatch(/^ {2}--tag \(tags\.0\): /m);
   });
 
   it('shows a dry-run decision and per-pass reasons; exits 1 when nothing fits', async () => {
@@ -136,8 +138,10 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     const ok = await x.ctl(['dry-run', ...flags('x', 4).slice(0, -1), 'base']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^decision:\s+node node-a, NUMA node 0, pass 1$/m);
-    expect(ok.stdout).toMatch(/^\s*1\s+node-a\s+chosen$/m);
-    expect(ok.stdout).toMatch(/^\s*1\s+node-b\s+image_missing\s+\S/m);
+    expect(ok.stdout).toMatch(/^ {4}image_missing: 1 \(node-b\) — /m);
+    const table = await x.ctl(['dry-run', '--nodes', ...flags('x', 4).slice(0, -1), 'base']);
+    expect(table.stdout).toMatch(/^\s*1\s+node-a\s+chosen$/m);
+    expect(table.stdout).toMatch(/^\s*1\s+node-b\s+image_missing\s+\S/m);
     expect(x.h.store.read().vms).toEqual({});
     const none = await x.ctl(['dry-run', ...flags('x', 64)]);
     expect(none.code).toBe(1);
@@ -214,7 +218,7 @@ describe('vmpoolctl exit codes without a coordinator answer', () => {
     [['tenants'], /expected one of tenants create, tenants list/],
     [['list', '--bogus'], /Cannot parse arguments/],
     [['spawn', '--vcpus', '2'], /--name is required/],
-    [['show'], /expected one VM id, got 0/],
+    [['show'], /expected one VM \(id, name, VMID or domain name\), got 0/],
     [[], /no command given/],
     [['--url', 'ftp://x', 'list'], /^vmpoolctl: usage: Cannot use --url "ftp:\/\/x"/],
   ])('exits 2 for usage error %j', async (argv, message) => {

@@ -3,7 +3,8 @@ import { ApiError, ClientError, type FetchFn, VmpoolClient } from '../api/index.
 import { loadOptions, readSecret } from '../shared/config.js';
 import { findCommandWords, GLOBAL_OPTIONS, takeRepeated } from './args.js';
 import type { CommandResult } from './command.js';
-import { commandHelp, findCommand, toolHelp } from './commands.js';
+import { commandHelp, findCommand, groupHelp, toolHelp } from './commands.js';
+import { CTL_VERSION } from './lifecycle-commands.js';
 import { CtlError, EXIT, exitCodeFor, renderError } from './errors.js';
 
 /** TextSink is where output goes: process.stdout/stderr or a test buffer. */
@@ -18,6 +19,8 @@ export interface RunIo {
   stderr: TextSink;
   fetch?: FetchFn;
   readFile?: (path: string) => string;
+  /** tty is true when stderr is a terminal: spawn then shows each step as it happens */
+  tty?: boolean;
 }
 
 /** run is the whole CLI: it parses argv, calls the coordinator, prints, and resolves to the exit code. */
@@ -36,6 +39,10 @@ export async function run(argv: readonly string[], io: RunIo): Promise<number> {
 async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   const words = findCommandWords(argv);
+  if (argv.includes('--version') && words.length === 0)
+    return print(io.stdout, `vmpoolctl ${CTL_VERSION}\n`, EXIT.ok);
+  const group = wantsHelp ? groupHelp(words[0]) : null;
+  if (group && (words.length === 1 || !findCommandSafe(words))) return print(io.stdout, group, EXIT.ok);
   if (words.length === 0) {
     if (wantsHelp) return print(io.stdout, toolHelp(), EXIT.ok);
     io.stderr.write(toolHelp());
@@ -46,21 +53,37 @@ async function dispatch(argv: readonly string[], io: RunIo): Promise<number> {
   const { rest, values: repeated } = takeRepeated(argv, command.repeatable ?? []);
   const { values, positionals } = loadOptions([...GLOBAL_OPTIONS, ...command.options], rest, io.env);
   const token = (values.token as string | undefined) ?? readSecret('VMPOOL_TOKEN', io.env);
-  const client = connect(String(values.url), token, io.fetch);
+  const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutS !== undefined && !(Number.isFinite(timeoutS) && timeoutS > 0))
+    throw new CtlError(
+      'usage',
+      `Cannot read --timeout: expected seconds above 0, got ${JSON.stringify(values.timeout)}`,
+    );
+  const client = connect(String(values.url), token, io.fetch, timeoutS);
   const result = await command.run({
     client,
+    token,
     values,
     args: positionals.slice(used),
     repeated,
     readFile: io.readFile ?? ((p) => readFileSync(p, 'utf8')),
+    stdout: (t) => void io.stdout.write(t),
+    stderr: (t) => void io.stderr.write(t),
+    tty: io.tty === true && values.json !== true,
   });
   return emit(io, result, values.json === true);
 }
 
 /** connect builds the API client; a bad --url is a usage error (exit 2). */
-function connect(url: string, token: string | undefined, fetchFn: FetchFn | undefined): VmpoolClient {
+function connect(
+  url: string,
+  token: string | undefined,
+  fetchFn: FetchFn | undefined,
+  timeoutS: number | undefined,
+): VmpoolClient {
   try {
-    return new VmpoolClient({ url, token, ...(fetchFn ? { fetch: fetchFn } : {}) });
+    const timeoutMs = timeoutS === undefined ? undefined : Math.round(timeoutS * 1000);
+    return new VmpoolClient({ url, token, timeoutMs, ...(fetchFn ? { fetch: fetchFn } : {}) });
   } catch (err) {
     if (err instanceof ClientError) throw new CtlError('usage', err.message, { cause: err });
     throw err;
@@ -71,6 +94,15 @@ function emit(io: RunIo, r: CommandResult, json: boolean): number {
   for (const note of r.notes ?? []) io.stderr.write(`${note}\n`);
   io.stdout.write(json ? `${JSON.stringify(r.raw, null, 2)}\n` : r.human);
   return r.exitCode ?? EXIT.ok;
+}
+
+function findCommandSafe(words: readonly string[]): boolean {
+  try {
+    findCommand(words);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function print(sink: TextSink, text: string, code: number): number {

@@ -1,14 +1,16 @@
 import { formatCpuList } from '../shared/cpulist.js';
 import type { DryRunResult, VmView } from '../api/index.js';
+import { summarisePasses } from './placement-summary.js';
 import { formatPairs, formatTable } from './table.js';
 
 /** formatVmList renders GET /v1/vms as one row per VM. */
 export function formatVmList(vms: readonly VmView[]): string {
   return formatTable(
-    ['ID', 'NAME', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MB', 'PINS'],
+    ['ID', 'NAME', 'TENANT', 'VMID', 'STATE', 'NODE', 'NUMA', 'vCPU', 'MEM MiB', 'PINS'],
     vms.map((v) => [
       v.id,
       v.name,
+      v.tenant,
       v.vmid,
       v.state,
       v.node_id,
@@ -40,13 +42,16 @@ export function formatVm(v: VmView): string {
     ['memory nodeset', v.memory_nodeset === null ? null : `${v.memory_nodeset} (strict)`],
     ['placement pass', v.placement_pass],
     ['tags', v.tags.length ? v.tags.join(', ') : null],
+    ['mac', v.network?.mac ?? null],
+    ['addresses', v.network?.addresses.length ? v.network.addresses.join(', ') : null],
+    ['ssh', v.network?.ssh ? `ssh -p ${v.network.ssh.port} USER@${v.network.ssh.host}` : null],
     ['created', v.created_at],
     ['updated', v.updated_at],
   ]);
 }
 
-/** formatDryRun renders a placement decision (or its absence) and every node's reason per pass. */
-export function formatDryRun(r: DryRunResult): string {
+/** formatDryRun renders a placement decision (or its absence) and the reasons: summarised, or per node with `nodes`. */
+export function formatDryRun(r: DryRunResult, o: { nodes?: boolean } = {}): string {
   const head = r.ok
     ? formatPairs([
         [
@@ -57,8 +62,12 @@ export function formatDryRun(r: DryRunResult): string {
         ['emulator cpuset', cpus(r.decision.emulator_cpuset)],
         ['memory nodeset', `${r.decision.memory_nodeset} (${r.decision.memory_mode})`],
       ])
-    : 'decision: no node fits\n';
-  return `${head}\n${formatPassTable(r)}`;
+    : 'decision: no node fits (the create would answer no_capacity)\n';
+  const nodes = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  if (!nodes) return `${head}\nno nodes registered with the coordinator\n`;
+  if (o.nodes) return `${head}\n${formatPassTable(r)}`;
+  const vmid = r.ok && r.vmid !== undefined ? `vmid:            ${r.vmid}\n` : '';
+  return `${head}${vmid}\n${summarisePasses(r.passes).join('\n')}\n`;
 }
 
 function formatPassTable(r: DryRunResult): string {
@@ -70,10 +79,25 @@ function formatPassTable(r: DryRunResult): string {
       ...p.rejected.map((x) => [p.pass, x.node_id, x.reason, x.detail]),
     ];
   });
-  const nodes = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  const listed = r.passes.some((p) => p.candidates.length + p.rejected.length > 0);
+  const counted = r.passes.some((p) => p.candidate_count + sumOf(p.reasons) > 0);
   // a fleet with no registered nodes gives passes without rows; say so instead of an empty table
-  if (!nodes) return 'no nodes registered with the coordinator\n';
+  if (!listed && !counted) return 'no nodes registered with the coordinator\n';
+  // big fleets answer with counts per reason only (ask the API for ?detail=nodes to list every node)
+  if (!listed) return formatTable(['PASS', 'RESULT', 'NODES'], summaryRows(r));
   return formatTable(['PASS', 'NODE', 'RESULT', 'DETAIL'], rows);
+}
+
+function summaryRows(r: DryRunResult): (string | number)[][] {
+  return r.passes.flatMap((p) => {
+    if (!p.ran) return [[p.pass, 'not run', '']];
+    const reasons = Object.entries(p.reasons).map(([reason, n]) => [p.pass, reason, n]);
+    return [[p.pass, 'candidate', p.candidate_count], ...reasons];
+  });
+}
+
+function sumOf(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
 function cpus(ids: readonly number[]): string | null {

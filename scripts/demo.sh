@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh — vmpool's main job on one machine, from a fresh checkout:
 #   installs libvirt/QEMU (scripts/host-deps.sh), npm ci + build, starts a coordinator and one agent
-#   on this host, creates a tenant and spawns a real NUMA-pinned VM through the HTTP API (vmpoolctl).
+#   on this host, builds (or reuses) a Debian 12 cloud image, creates a tenant, spawns a real NUMA-pinned
+#   VM through the HTTP API (vmpoolctl) with an ed25519 key it generates, and logs into the VM over SSH.
 # The services keep running afterwards; `bash scripts/demo.sh stop` destroys the VM and stops them.
 # Needs root (libvirt's qemu:///system); falls back to libvirt's test:///default driver, saying so,
 # when libvirtd cannot be reached.
@@ -39,8 +40,10 @@ npm run build --silent
 
 mkdir -p "$DEMO/images/base" "$DEMO/coordinator"
 chmod 0755 "$DEMO" "$DEMO/images" "$DEMO/images/base"
-[ -f "$DEMO/images/base/blank.qcow2" ] || qemu-img create -q -f qcow2 "$DEMO/images/base/blank.qcow2" 1G
 stop_all >/dev/null 2>&1 || true
+# the guest image: Debian 12 from Debian packages (about 2 min the first time, cached after)
+bash scripts/build-guest-image.sh "$DEMO/images/base/debian12.qcow2" >/dev/null
+[ -f "$DEMO/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C demo@vmpool -f "$DEMO/id_ed25519"
 
 URI=qemu:///system
 PIN_SOURCE=api
@@ -67,13 +70,21 @@ for _ in $(seq 1 50); do node dist/ctl/main.js nodes --json 2>/dev/null | grep -
 node dist/ctl/main.js nodes
 
 say "4/5 tenant and VM (POST /v1/vms through vmpoolctl)"
-node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
+# a rerun finds the tenant from the last run: only its token's hash is stored, so rotate it for a new token
+TENANT_ID=$(node dist/ctl/main.js tenants list --json |
+  python3 -c 'import json,sys; print(next((t["id"] for t in json.load(sys.stdin)["tenants"] if t["name"] == "demo"), ""))')
+if [ -z "$TENANT_ID" ]; then
+  node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json
+else
+  echo "tenant demo exists ($TENANT_ID): rotating its token" >&2
+  curl -fsS -X POST -H "authorization: Bearer $(cat "$DEMO/admin.token")" -H 'content-type: application/json' \
+    -d '{"grace_seconds":0}' "$URL/v1/tenants/$TENANT_ID/token"
+fi | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
 chmod 0600 "$DEMO/tenant.token"
 export VMPOOL_TOKEN_FILE=$DEMO/tenant.token
 VCPUS=$(( $(nproc) >= 2 ? 2 : 1 ))
-node dist/ctl/main.js spawn --name demo-web --vcpus "$VCPUS" --memory-mb 256 --disk-gb 4 --image blank \
-  --user admin --ssh-key "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDemoKeyOnlyForTheVmpoolDemo demo@vmpool"
+node dist/ctl/main.js spawn --name demo-web --vcpus "$VCPUS" --memory-mb 512 --disk-gb 4 --image debian12 \
+  --user admin --ssh-key "$(cat "$DEMO/id_ed25519.pub")"
 node dist/ctl/main.js list
 
 say "5/5 what libvirt says (virsh vcpupin / emulatorpin / numatune)"
@@ -81,6 +92,15 @@ DOMAIN=$(node dist/ctl/main.js list --json | python3 -c 'import json,sys; print(
 if [ "$URI" = qemu:///system ]; then
   virsh -c "$URI" vcpupin "$DOMAIN"; virsh -c "$URI" emulatorpin "$DOMAIN"; virsh -c "$URI" numatune "$DOMAIN"
   virsh -c "$URI" list
+  VMID=$(node dist/ctl/main.js list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["id"])')
+  node dist/ctl/main.js show "$VMID"
+  SSH_PORT=$(node dist/ctl/main.js show "$VMID" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["network"]["ssh"]["port"])')
+  say "6/6 SSH into the VM (127.0.0.1:$SSH_PORT is forwarded to its port 22; a TCG guest takes 1-4 min to boot)"
+  SSH=(ssh -i "$DEMO/id_ed25519" -p "$SSH_PORT" -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR admin@127.0.0.1)
+  # cloud-init restarts sshd once while it configures the guest: wait for it to finish, then log in for real
+  for _ in $(seq 1 200); do "${SSH[@]}" 'cloud-init status --wait >/dev/null 2>&1 || true' 2>/dev/null && break; sleep 3; done
+  for _ in $(seq 1 10); do "${SSH[@]}" 'uname -a' && break; sleep 2; done
+  echo "log in yourself: ${SSH[*]}"
 fi
 cat <<MSG
 

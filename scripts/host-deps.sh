@@ -36,6 +36,42 @@ fi
 # --- etcd (HA coordinator store, issue 12) ---
 bash "$(dirname "$0")/etcd-deps.sh"
 # --- end etcd ---
+# --- operations (issue 9): debootstrap builds the systemd-nspawn test tree, prometheus + promtool
+# check and scrape /metrics. systemd-container (systemd-nspawn) comes with the systemd packages. ---
+OPS_PKGS=(debootstrap prometheus systemd-container)
+ops_missing=()
+for p in "${OPS_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || ops_missing+=("$p")
+done
+if [ "${#ops_missing[@]}" -gt 0 ]; then
+  log "installing ${ops_missing[*]} (operations tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  # no maintainer script may start prometheus as a service: the test runs its own on loopback
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -q --no-install-recommends "${ops_missing[@]}" || { apt-get update -q && apt-get install -y -q --no-install-recommends "${ops_missing[@]}"; }
+  rm -f /usr/sbin/policy-rc.d
+fi
+# --- end operations ---
+# --- real guests (issue 10): guest image build, SSH client for the demo and tests ---
+GUEST_PKGS=(mmdebstrap fdisk e2fsprogs grub-pc-bin openssh-client)
+if ! dpkg-query -W -f='${Status}\n' "${GUEST_PKGS[@]}" 2>/dev/null | grep -vq 'install ok installed' &&
+   [ "$(dpkg-query -W -f='${Status}\n' "${GUEST_PKGS[@]}" 2>/dev/null | wc -l)" -eq "${#GUEST_PKGS[@]}" ]; then
+  log "guest image packages already installed"
+else
+  log "installing ${GUEST_PKGS[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}" ||
+    { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${GUEST_PKGS[@]}"; }
+fi
+# --- end real guests ---
+# --- ui (fleet page tests) ---
+# Debian's Chromium drives the fleet page tests through playwright-core (no browser download).
+if ! dpkg-query -W -f='${Status}' chromium 2>/dev/null | grep -q 'install ok installed'; then
+  log "installing chromium for the fleet page tests"
+  export DEBIAN_FRONTEND=noninteractive
+  [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit 2>/dev/null)" ] || apt-get update -q
+  apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+fi
+# --- end ui ---
 
 getent group kvm >/dev/null || groupadd -r kvm
 getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu

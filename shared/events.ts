@@ -55,6 +55,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   vmEvent('vm.reported', { state: z.string() }),
   /** the VM was destroyed on its node and forgotten */
   vmEvent('vm.destroyed', { source: z.string(), keep_disk: z.boolean() }),
+  /** an operator stopped, started or rebooted the VM; `state` is what its node reported after */
+  vmEvent('vm.power', { op: z.enum(['stop', 'start', 'reboot']), state: z.string(), source: z.string() }),
   /** the VM's node came back without it */
   vmEvent('vm.lost', {}),
   /** a node reported a VM the coordinator never created; it now belongs to the admin-only tenant */

@@ -39,8 +39,12 @@ export function resolveListen(
 function interfaceAddress(name: string, ifaces: ReturnType<typeof networkInterfaces>): string {
   const addrs = ifaces[name];
   if (!addrs || addrs.length === 0) {
+    // say exactly what to change: the example config names wg0, which a fresh host may not have
+    const here = Object.keys(ifaces).join(', ') || 'none';
     throw new ConfigError(
-      `Cannot listen on interface ${JSON.stringify(name)}: no such interface or no address`,
+      `Cannot listen on interface ${JSON.stringify(name)}: no such interface or no address; set listen ` +
+        `(--listen, VMPOOL_LISTEN or "listen" in the config file) to IFACE:PORT with an interface here ` +
+        `(${here}) or to ADDR:PORT such as 127.0.0.1:7700`,
     );
   }
   const v4 = addrs.find((a) => a.family === 'IPv4');

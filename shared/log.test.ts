@@ -157,7 +157,7 @@ describe('journald mapping', () => {
       },
     };
     expect(journalFields(entry)).toEqual({
-      MESSAGE: 'vm stopped unexpectedly',
+      MESSAGE: 'vm stopped unexpectedly: line one\nline two',
       PRIORITY: '4',
       SYSLOG_IDENTIFIER: 'vmpool-agent',
       VM_NAME: 'web-1',

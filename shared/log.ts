@@ -4,7 +4,7 @@ import { journalSend, underJournald } from './systemd.js';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** LogComponent names the program that logs; it becomes SYSLOG_IDENTIFIER vmpool-<component>. */
-export type LogComponent = 'agent' | 'coordinator' | 'ctl';
+export type LogComponent = 'agent' | 'coordinator' | 'ctl' | 'broker';
 
 /** LogFields is the structured data of an entry: snake_case keys such as node_id, vm_name, err. */
 export type LogFields = Record<string, unknown>;
@@ -169,7 +169,12 @@ export function journalFields(entry: LogEntry): Record<string, string> {
         : journalValue(value);
     out[journalFieldName(key)] = text;
   }
-  out.MESSAGE = entry.msg;
+  // the reason of a failure belongs in MESSAGE, where `journalctl` and `systemctl status` show it
+  const errText = (entry.fields.err as { message?: unknown } | undefined)?.message;
+  out.MESSAGE =
+    entry.level !== 'debug' && entry.level !== 'info' && typeof errText === 'string'
+      ? `${entry.msg}: ${errText}`
+      : entry.msg;
   out.PRIORITY = PRIORITY[entry.level];
   out.SYSLOG_IDENTIFIER = `vmpool-${entry.component}`;
   return out;

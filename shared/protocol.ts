@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BridgeNameSchema } from './bridge-name.js';
 import { UserConfigSchema, VM_NAME_RE } from './spec.js';
 
 /** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
@@ -37,6 +38,13 @@ export const TopologySchema = z.strictObject({
 /** VmStateSchema is a VM's observed state as an agent reports it. */
 export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']);
 
+/** VmNetworkSchema is how to reach a VM: MAC, guest addresses and SSH (a 127.0.0.1 forward or the guest's own address). */
+export const VmNetworkSchema = z.strictObject({
+  mac: z.string().max(17),
+  addresses: z.array(z.string().max(64)).max(16),
+  ssh: z.strictObject({ host: z.string().max(64), port: z.number().int().min(1).max(65_535) }).nullable(),
+});
+
 /** VmReportSchema is one VM as the agent knows it (from its sidecar and libvirt). */
 export const VmReportSchema = z.strictObject({
   vm_id: z.string().max(64),
@@ -52,6 +60,16 @@ export const VmReportSchema = z.strictObject({
   cpu_policy: z.enum(['dedicated', 'shared']),
   domain_uuid: z.string().max(64).nullable(),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
+  network: VmNetworkSchema.optional(),
+});
+
+/** TuningCheckSchema is one host tuning check (agent/tuning): ok null = not applicable here. */
+export const TuningCheckSchema = z.strictObject({
+  name: z.enum(['cpu_governor', 'numa_balancing', 'thp_enabled', 'thp_defrag']),
+  value: z.string().max(200).nullable(),
+  recommended: z.string().max(64),
+  ok: z.boolean().nullable(),
+  note: z.string().max(500),
 });
 
 /** VM_STAT_KEYS are the per-VM figures a heartbeat may carry. */
@@ -61,6 +79,8 @@ export const VM_STAT_KEYS = [
   'vcpu.current',
   'balloon.current',
   'balloon.rss',
+  /** vcpu.wait: ns the vCPUs waited for a host thread, summed over vCPUs (vcpu.N.wait) */
+  'vcpu.wait',
 ] as const;
 
 /** VmStatsSchema is one VM's figures: finite numbers under VM_STAT_KEYS only. */
@@ -96,6 +116,10 @@ export const HelloSchema = z.strictObject({
   images_dir: z.string().max(4096),
   /** images are the base image names available under images_dir/base (without .qcow2) */
   images: z.array(z.string().max(128)).max(1024),
+  /** tuning is the seed-003 host tuning checks (governor, numa_balancing, THP); older agents omit it */
+  tuning: z.array(TuningCheckSchema).max(16).optional(),
+  /** image_sizes are the base images' virtual sizes in bytes, so a too-small disk is refused up front */
+  image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
 });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */
@@ -106,6 +130,8 @@ export const HeartbeatSchema = z.strictObject({
   vms: z.array(VmReportSchema),
   /** stats are numbers only, from a fixed key set, per VM id (a node cannot show a tenant arbitrary text) */
   stats: z.record(z.string().max(64), VmStatsSchema).optional(),
+  /** images is the node's base image list, sent only when it changed since the hello or last beat */
+  images: z.array(z.string().max(128)).max(1024).optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
@@ -125,12 +151,32 @@ export const DestroyResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** PowerResultSchema answers a power order: the VM as it now is, or the error. */
+export const PowerResultSchema = z.strictObject({
+  type: z.literal('power_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
+/** ConsoleLogResultSchema answers a console_log: the tail of the VM's serial console log. */
+export const ConsoleLogResultSchema = z.strictObject({
+  type: z.literal('console_log_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  text: z.string().max(1_048_576).optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** AgentMessageSchema is every message an agent may send. */
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   HeartbeatSchema,
   SpawnResultSchema,
   DestroyResultSchema,
+  PowerResultSchema,
+  ConsoleLogResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -177,16 +223,16 @@ export const SpawnOrderSchema = z.strictObject({
   cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
   users: z.array(UserConfigSchema).max(32),
   /** bridge is the host bridge for the NIC; null lets the agent's own network setting decide */
-  bridge: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,15}$/)
-    .nullable(),
+  bridge: BridgeNameSchema.nullable(),
 });
 
 /** SpawnSchema asks the agent to create and start a VM the coordinator has placed. */
 export const SpawnSchema = z.strictObject({
   type: z.literal('spawn'),
+  /** request_id correlates this one attempt's answer; a retry gets a new one */
   request_id: z.string().max(64),
+  /** trace_id is the API request's id (the client's x-request-id), logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
   vm: SpawnOrderSchema,
 });
 
@@ -194,8 +240,34 @@ export const SpawnSchema = z.strictObject({
 export const DestroySchema = z.strictObject({
   type: z.literal('destroy'),
   request_id: z.string().max(64),
+  /** trace_id is the API request's id, logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
   vm_id: z.string().max(64),
   keep_disk: z.boolean().optional(),
+});
+
+/** RemoveDisksSchema asks the agent to delete the disks a destroy with keep_disk left (answered by destroy_result). */
+export const RemoveDisksSchema = z.strictObject({
+  type: z.literal('remove_disks'),
+  request_id: z.string().max(64),
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+});
+
+/** PowerSchema asks the agent to stop (ACPI, forced after timeout_ms), start or reboot a VM. */
+export const PowerSchema = z.strictObject({
+  type: z.literal('power'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  op: z.enum(['stop', 'start', 'reboot']),
+  timeout_ms: z.number().int().min(0).max(3_600_000),
+});
+
+/** ConsoleLogSchema asks the agent for the last max_bytes of a VM's serial console log. */
+export const ConsoleLogSchema = z.strictObject({
+  type: z.literal('console_log'),
+  request_id: z.string().max(64),
+  vm_id: z.string().max(64),
+  max_bytes: z.number().int().min(1).max(1_048_576),
 });
 
 /** CoordinatorMessageSchema is every message the coordinator may send. */
@@ -204,10 +276,15 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
+  RemoveDisksSchema,
+  PowerSchema,
+  ConsoleLogSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */
 export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
+/** VmNetwork is how to reach a VM. */
+export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
 /** Hello is the agent's opening message. */

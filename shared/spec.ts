@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BridgeNameSchema } from './bridge-name.js';
 
 /** VM_NAME_RE limits VM names to what is safe as a libvirt name, hostname and file name. */
 export const VM_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -56,11 +57,7 @@ export const SpawnSpecSchema = z
     disk_path: absPath,
     disk_size_gb: z.number().int().min(1).max(65_536),
     base_image_path: absPath,
-    bridge_network_interface: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,15}$/, 'must be a Linux interface name')
-      .nullable()
-      .optional(),
+    bridge_network_interface: BridgeNameSchema.nullable().optional(),
     cloud_init_iso_path: absPath,
     tuning: TuningSchema,
     user_configs: z.array(UserConfigSchema).max(32),

@@ -116,3 +116,12 @@ export function underJournald(env: Env = process.env, fd = 2): boolean {
     return false;
   }
 }
+
+/**
+ * stderrPriority is the "<N>" syslog prefix for a plain stderr line when stderr is the journal
+ * stream (systemd's SyslogLevelPrefix= reads it), so a start-up failure is an error entry and not
+ * info; empty elsewhere, where the prefix would only be noise.
+ */
+export function stderrPriority(level: number, env: Env = process.env): string {
+  return underJournald(env) ? `<${level}>` : '';
+}

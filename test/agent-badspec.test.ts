@@ -145,8 +145,12 @@ describe('vmpool-agent spawn refuses bad specs and creates nothing', () => {
   it.each(ROWS)('$what → $code', async ({ spec, code, args, rolledBackAfter }) => {
     const run = await expectRefused(spec(), code, args);
     if (rolledBackAfter) {
-      const warn = run.stderr.split('\n').find((l) => l.includes('spawn failed, rolling back'));
-      expect(JSON.parse(warn ?? '{}').phase).toBe(rolledBackAfter);
+      // the entry names the step that failed (the one after the last step done) and is an error
+      const line = run.stderr.split('\n').find((l) => l.includes('rolling back'));
+      const entry = JSON.parse(line ?? '{}');
+      expect(entry).toMatchObject({ level: 'error', last_done: rolledBackAfter });
+      expect(entry.msg).toBe(`vm spawn failed at step ${entry.step}, rolling back`);
+      expect(entry.step).not.toBe(rolledBackAfter);
     }
   });
 });

@@ -66,6 +66,14 @@ describe('vmpool-agent inspect', () => {
     expect(t.numa_nodes.length).toBe(new Set(rows.map((r) => r.node)).size);
     expect(t.sockets).toBe(new Set(rows.map((r) => r.socket)).size);
     expect(threads.sort((a, b) => a.cpu - b.cpu)).toEqual(rows.map((r) => ({ cpu: r.cpu, node: r.node })));
-    expect(t.kvm).toBe(existsSync('/dev/kvm'));
+    // KVM is proven by the probe guest: true needs /dev/kvm; false always carries its reason
+    if (t.kvm) expect(existsSync('/dev/kvm')).toBe(true);
+    else expect((t as { kvm_reason?: string }).kvm_reason).toMatch(/probe|dev\/kvm|capabilities/);
+  }, 30_000);
+
+  it('with a /dev/kvm that is missing, says so (no probe runs)', async () => {
+    const t = await inspect(['--libvirt-uri', 'qemu:///system', '--dev-kvm', '/nonexistent/kvm']);
+    expect(t.kvm).toBe(false);
+    expect((t as { kvm_reason?: string }).kvm_reason).toMatch(/cannot open \/nonexistent\/kvm/);
   });
 });

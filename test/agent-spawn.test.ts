@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 const MODES = [
-  { mode: 'kvm', flags: [] as string[], domainType: 'kvm', accel: /-accel kvm / },
+  { mode: 'kvm', flags: ['--no-kvm-probe'], domainType: 'kvm', accel: /-accel kvm / },
   { mode: 'tcg', flags: ['--no-kvm'], domainType: 'qemu', accel: /-accel tcg / },
 ];
 

@@ -66,7 +66,7 @@ afterAll(async () => {
 });
 
 describe('coordinator faults', () => {
-  it('refuses an agent with a wrong join token (401) and never lists it', async () => {
+  it('refuses an agent with a wrong join token (401), never lists it, and the agent exits 2', async () => {
     const host = await makeFakeHost('faults-badtoken');
     fakeHosts.push(host);
     const impostor = startAgent(
@@ -91,6 +91,10 @@ describe('coordinator faults', () => {
     });
     expect(coord.out()).toContain('agent refused: bad join token');
     expect((await listNodes(coord)).map((n) => n.id)).toEqual([NODE]);
+    // a refused token is not retried forever: exit 2, which the unit's RestartPreventExitStatus honours
+    await waitFor(() => impostor.child.exitCode !== null, { what: `agent exit\n${impostor.out()}` });
+    expect(impostor.child.exitCode).toBe(2);
+    expect(impostor.out()).toContain('refused the join token');
     await impostor.kill();
   });
 

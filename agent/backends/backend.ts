@@ -15,9 +15,19 @@ export interface VmInstance {
   readonly state: InstanceState;
 }
 
+/** VmNetworkPlan is how a VM will be reached: its MAC, known addresses and a loopback SSH forward. */
+export interface VmNetworkPlan {
+  readonly mac: string;
+  readonly addresses: readonly string[];
+  /** ssh_port is the 127.0.0.1 port forwarded to the guest's port 22 (user networking only) */
+  readonly ssh_port?: number;
+}
+
 /** CreateOptions carries the VM id and where a (resumed) create starts from. */
 export interface CreateOptions {
   readonly vmId: string;
+  /** network is the plan recorded in the sidecar before create (planNetwork) */
+  readonly network?: VmNetworkPlan;
   /** from is the last phase already done; every later step runs */
   readonly from: SpawnPhase;
   /** onPhase persists a finished phase before the next step starts */
@@ -49,6 +59,8 @@ export interface VmBackend {
   start(name: string): Promise<void>;
   /** stop asks the guest to power off and waits up to timeoutMs; remove() forces what is left */
   stop(name: string, timeoutMs: number): Promise<void>;
+  /** powerOff pulls the plug on a running instance and keeps its definition (stop's forced second half) */
+  powerOff(name: string): Promise<void>;
   /** remove deletes the instance (only if it is this VM's) and the VM's files, disks unless kept */
   remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void>;
   /** removeInstance deletes only the instance, and only if it carries this VM's id */
@@ -58,6 +70,8 @@ export interface VmBackend {
   stats(): Promise<InstanceStats>;
   /** rebuild reads a VM back from an instance that has no sidecar; null when it is not vmpool's */
   rebuild(instance: VmInstance): Promise<Rebuilt | null>;
+  /** planNetwork picks the VM's MAC and, on user networking, a free loopback SSH port not in `taken` */
+  planNetwork?(spec: SpawnSpec, vmId: string, taken: ReadonlySet<number>): Promise<VmNetworkPlan>;
   /** capabilities is the host description the KVM probe reads (libvirt capabilities XML), or null */
   capabilities(): Promise<string | null>;
   close(): Promise<void>;

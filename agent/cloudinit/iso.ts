@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { fsyncPath } from '../../shared/atomic-file.js';
 import { errorMessage } from '../../shared/errors.js';
+import { VM_FILE_MODE } from '../disk/modes.js';
 import { CloudInitError } from './errors.js';
 import type { SeedFiles } from './seed.js';
 
@@ -32,6 +33,7 @@ export async function writeSeedIso(
       await writeFile(join(staging, name), content, { mode: 0o600 });
     }
     await runGenisoimage(opts.genisoimage ?? 'genisoimage', [tmpIso, staging], opts.timeoutMs ?? 30_000);
+    await chmod(tmpIso, VM_FILE_MODE);
     await fsyncPath(tmpIso);
     await rename(tmpIso, isoPath);
     await fsyncPath(dir);

@@ -27,6 +27,7 @@ describe('buildSeedFiles', () => {
   it('round-trips users and keys exactly through YAML', () => {
     const data = parse(files['user-data']);
     expect(data.ssh_pwauth).toBe(false);
+    expect(data.manage_etc_hosts).toBe(true);
     expect(data.users).toEqual(
       USERS.map((u) => ({
         name: u.username,
@@ -55,7 +56,10 @@ describe('buildSeedFiles', () => {
 
   it.each([
     [{}, { match: { name: 'e*' }, dhcp4: true }],
-    [{ macAddress: '52:54:00:AB:CD:EF' }, { match: { macaddress: '52:54:00:ab:cd:ef' }, dhcp4: true }],
+    [
+      { macAddress: '52:54:00:AB:CD:EF' },
+      { match: { macaddress: '52:54:00:ab:cd:ef' }, 'set-name': 'eth0', dhcp4: true },
+    ],
     [
       { addresses: ['10.0.0.5/24'], gateway4: '10.0.0.1', nameservers: ['1.1.1.1'] },
       {

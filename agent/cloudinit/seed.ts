@@ -76,19 +76,24 @@ function userData(input: SeedInput): Record<string, unknown> {
   }));
   return {
     hostname: input.hostname,
+    manage_etc_hosts: true,
     users: input.keepDefaultUser ? ['default', ...users] : users,
     ssh_pwauth: false,
   };
 }
 
 function networkConfig(net: SeedNetwork): Record<string, unknown> {
-  const match = net.macAddress ? { macaddress: net.macAddress.toLowerCase() } : { name: 'e*' };
+  // matched by MAC, the NIC is named eth0: every renderer (ENI included, which cannot match a name
+  // glob and would bring up an interface literally called "primary") then configures the real NIC
+  const match = net.macAddress
+    ? { match: { macaddress: net.macAddress.toLowerCase() }, 'set-name': 'eth0' }
+    : { match: { name: 'e*' } };
   const addresses = net.addresses ?? [];
   const ethernet =
     addresses.length === 0
-      ? { match, dhcp4: true }
+      ? { ...match, dhcp4: true }
       : {
-          match,
+          ...match,
           addresses: [...addresses],
           ...(net.gateway4 && { routes: [{ to: 'default', via: net.gateway4 }] }),
           ...(net.nameservers && { nameservers: { addresses: [...net.nameservers] } }),

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { chmod } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { VmpoolError } from '../../shared/errors.js';
+import { VM_FILE_MODE } from './modes.js';
 
 const run = promisify(execFile);
 
@@ -23,6 +25,18 @@ export async function imageFormat(path: string, qemuImg = 'qemu-img'): Promise<s
     const info = JSON.parse(stdout) as { format?: string };
     if (!info.format) throw new Error('no format in qemu-img output');
     return info.format;
+  } catch (err) {
+    throw new DiskError('disk_inspect_failed', `Cannot read image ${path}: ${stderrOf(err)}`, { cause: err });
+  }
+}
+
+/** imageVirtualSize reads a disk image's virtual size in bytes with `qemu-img info`. */
+export async function imageVirtualSize(path: string, qemuImg = 'qemu-img'): Promise<number> {
+  try {
+    const { stdout } = await run(qemuImg, ['info', '--output=json', '-U', path]);
+    const size = (JSON.parse(stdout) as { 'virtual-size'?: number })['virtual-size'];
+    if (typeof size !== 'number') throw new Error('no virtual-size in qemu-img output');
+    return size;
   } catch (err) {
     throw new DiskError('disk_inspect_failed', `Cannot read image ${path}: ${stderrOf(err)}`, { cause: err });
   }
@@ -56,6 +70,8 @@ export async function createBlank(opts: { path: string; sizeGb: number; qemuImg?
 async function create(qemuImg: string, args: string[], path: string): Promise<void> {
   try {
     await run(qemuImg, args);
+    // qemu-img creates 0644 under the usual umask: a VM's disk is its owner's alone
+    await chmod(path, VM_FILE_MODE);
   } catch (err) {
     const text = stderrOf(err);
     throw new DiskError('disk_create_failed', `Cannot create disk ${path}: ${text}`, {

@@ -162,7 +162,11 @@ afterEach(async () => {
   await coord.close();
 });
 
-function startLink(manager: VmManager, credential: NodeCredential = memoryCredential()): AgentLink {
+function startLink(
+  manager: VmManager,
+  credential: NodeCredential = memoryCredential(),
+  extra: { images?: () => Promise<string[]> } = {},
+): AgentLink {
   const hello = async (): Promise<Omit<Hello, 'vms'>> => {
     helloCalls++;
     return {
@@ -190,6 +194,7 @@ function startLink(manager: VmManager, credential: NodeCredential = memoryCreden
     vms: manager,
     log: quietLog,
     rand: () => 0,
+    ...extra,
   });
   link.start();
   return link;
@@ -200,6 +205,24 @@ function welcome(): void {
 }
 
 describe('AgentLink against an in-process coordinator', () => {
+  it('sends the base image list in the next heartbeat after it changes, and only then', async () => {
+    let images = ['blank'];
+    startLink(stubManager(topology).manager, memoryCredential(), { images: async () => images });
+    await coord.waitFor(is('hello'));
+    welcome();
+    await coord.waitFor(is('heartbeat', (h) => h.seq >= 2));
+    // the list the hello carried is not repeated
+    expect(coord.latest().msgs.some((m) => m.type === 'heartbeat' && m.images)).toBe(false);
+    images = ['blank', 'debian-12'];
+    const since = coord.latest().msgs.filter((m) => m.type === 'heartbeat').length;
+    const carried = await coord.waitFor(is('heartbeat', (h) => h.images !== undefined));
+    expect(carried.images).toEqual(['blank', 'debian-12']);
+    // within two beats of the change
+    expect(carried.seq).toBeLessThanOrEqual(since + 2);
+    await coord.waitFor(is('heartbeat', (h) => h.seq >= carried.seq + 2));
+    expect(coord.latest().msgs.filter((m) => m.type === 'heartbeat' && m.images).length).toBe(1);
+  });
+
   it('sends hello with the join token, then heartbeats with rising seq and per-node free memory after welcome', async () => {
     startLink(stubManager(topology).manager);
     const hello = await coord.waitFor(is('hello'));

@@ -9,7 +9,6 @@ import {
   type Hello,
   NODE_AUTH_SCHEME,
   type VmReport,
-  PROTOCOL_VERSION,
 } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';
@@ -37,6 +36,23 @@ export interface LinkOptions {
   /** congestedBytes: skip a heartbeat while this much is still unsent; the next one carries the latest state */
   congestedBytes?: number;
   rand?: () => number;
+  /**
+   * onRefused runs when the coordinator refuses the join token (HTTP 401): retrying cannot help, so
+   * the link stops and the agent exits non-zero (2) for the operator to fix the token.
+   */
+  onRefused?: (status: number) => void;
+  /** images lists the base images now; a beat carries the list when it differs from the last one sent */
+  images?: () => Promise<string[]>;
+}
+
+/** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
+export interface LinkState {
+  connected: boolean;
+  /** since is when the link last changed between connected and not (ms since the epoch) */
+  since: number;
+  /** rttMs is the last WebSocket ping's round trip, null before the first pong */
+  rttMs: number | null;
+  heartbeatsSent: number;
 }
 
 /** AgentLink dials the coordinator, says hello, beats, answers spawn/destroy and reconnects with jitter. */
@@ -53,12 +69,25 @@ export class AgentLink {
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
   onWelcome: (intervalMs: number) => void = () => undefined;
   private readonly ring: UrlRing;
+  private readonly link: LinkState = { connected: false, since: Date.now(), rttMs: null, heartbeatsSent: 0 };
+  private pingAt = 0;
 
   private readonly credential: NodeCredential;
 
   constructor(private readonly o: LinkOptions) {
     this.ring = new UrlRing(o.urls?.length ? o.urls : [o.url]);
     this.credential = o.credential ?? memoryCredential();
+  }
+
+  /** state is a copy of the link's state for STATUS= and metrics. */
+  state(): LinkState {
+    return { ...this.link };
+  }
+
+  private setConnected(connected: boolean): void {
+    if (this.link.connected === connected) return;
+    this.link.connected = connected;
+    this.link.since = Date.now();
   }
 
   /** start dials in; failures are retried forever until stop(). */
@@ -117,6 +146,9 @@ export class AgentLink {
       );
     });
     ws.on('message', (data) => void this.onMessage(data.toString()));
+    ws.on('pong', () => {
+      if (this.pingAt) this.link.rttMs = performance.now() - this.pingAt;
+    });
     ws.on('unexpected-response', (_req, res) => {
       const leader = res.headers['x-vmpool-leader'];
       if (res.statusCode === 421 && typeof leader === 'string') {
@@ -128,6 +160,10 @@ export class AgentLink {
           enrolled: secret !== null,
           url,
         });
+      if (res.statusCode === 401 && this.o.onRefused) {
+        this.stopped = true;
+        this.o.onRefused(401);
+      }
       // ws emits no error for this; end the attempt so the close handler reconnects
       ws.terminate();
     });
@@ -135,6 +171,7 @@ export class AgentLink {
     ws.on('close', (code, reason) => {
       clearInterval(this.beat);
       if (this.ws === ws) this.ws = null;
+      this.setConnected(false);
       if (this.stopped) return;
       this.closed(code, reason.toString());
     });
@@ -168,6 +205,9 @@ export class AgentLink {
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
+    if (msg.type === 'remove_disks') return this.answerRemoveDisks(msg);
+    if (msg.type === 'power') return this.answerPower(msg);
+    if (msg.type === 'console_log') return this.answerConsoleLog(msg);
     return this.answerDestroy(msg);
   }
 
@@ -188,8 +228,16 @@ export class AgentLink {
     this.beat = setInterval(() => void this.heartbeat(), intervalMs);
     if (!welcome) return;
     this.attempt = 0;
+    this.setConnected(true);
+    this.ping();
     this.o.log.info('connected to coordinator', { heartbeat_ms: intervalMs });
     this.onWelcome(intervalMs);
+  }
+
+  private ping(): void {
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.pingAt = performance.now();
+    this.ws.ping();
   }
 
   private async heartbeat(): Promise<void> {
@@ -197,8 +245,10 @@ export class AgentLink {
     // a slow libvirt must not pile beats up: skip while the previous one is still being built
     if (!ws || ws.readyState !== WebSocket.OPEN || this.beating) return;
     this.beating = true;
+    this.ping();
     try {
       await this.beatOnce(ws);
+      this.link.heartbeatsSent++;
     } finally {
       this.beating = false;
     }
@@ -207,6 +257,7 @@ export class AgentLink {
   private async beatOnce(ws: WebSocket): Promise<void> {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     const snap = await this.o.vms.snapshot();
+    const images = await this.imagesIfChanged();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
     this.send({
@@ -215,6 +266,7 @@ export class AgentLink {
       free_memory_mb: snap.free_memory_mb,
       vms: this.reports(),
       stats: snap.stats,
+      ...(images ? { images } : {}),
     });
   }
 
@@ -227,12 +279,23 @@ export class AgentLink {
   }
 
   private async answerSpawn(msg: Extract<CoordinatorMessage, { type: 'spawn' }>): Promise<void> {
-    const log = this.o.log.child({ request_id: msg.request_id, vm_name: msg.vm.name, vm_id: msg.vm.vm_id });
+    // REQUEST_ID is the API request's id end to end; the wire id only pairs this attempt's answer
+    const logFields = {
+      request_id: msg.trace_id ?? msg.request_id,
+      wire_request_id: msg.request_id,
+      tenant_id: msg.vm.tenant,
+    };
+    const log = this.o.log.child({
+      ...logFields,
+      vm_name: msg.vm.name,
+      vm_id: msg.vm.vm_id,
+      vmid: msg.vm.vmid,
+    });
     let spec: SpawnSpec & { vm_id: string };
     try {
       spec = this.o.vms.resolve(msg.vm);
     } catch (err) {
-      log.warn('spawn refused', { err });
+      log.error('vm spawn refused', { err });
       return this.send({
         type: 'spawn_result',
         request_id: msg.request_id,
@@ -242,10 +305,10 @@ export class AgentLink {
     }
     this.queued.set(spec.vm_id, spec);
     try {
-      const vm = await this.o.vms.spawn(spec);
+      const vm = await this.o.vms.spawn(spec, undefined, { logFields });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm });
     } catch (err) {
-      log.warn('spawn refused', { err });
+      log.error('vm spawn failed', { err });
       this.send({ type: 'spawn_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     } finally {
       // a retried spawn of the same VM may have replaced our entry: only remove our own
@@ -253,24 +316,71 @@ export class AgentLink {
     }
   }
 
-  /** refuse answers a spawn or destroy we could not parse, so the coordinator does not wait it out. */
+  /** refuse answers a spawn, destroy or power order we could not parse, so the coordinator does not wait it out. */
   private refuse(raw: unknown): void {
     const m = raw as { type?: unknown; request_id?: unknown } | undefined;
-    if (typeof m?.request_id !== 'string' || (m.type !== 'spawn' && m.type !== 'destroy')) return;
+    const answered = m?.type === 'spawn' || m?.type === 'destroy' || m?.type === 'power';
+    if (typeof m?.request_id !== 'string' || !answered) return;
     const error = { code: 'bad_message', message: 'Cannot read the request: it does not match the protocol' };
     this.send({ type: `${m.type}_result`, request_id: m.request_id.slice(0, 64), ok: false, error });
   }
 
   private async answerDestroy(msg: Extract<CoordinatorMessage, { type: 'destroy' }>): Promise<void> {
+    const logFields = { request_id: msg.trace_id ?? msg.request_id, wire_request_id: msg.request_id };
+    this.o.log.info('vm destroy received', { ...logFields, vm_id: msg.vm_id });
     try {
-      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false });
+      await this.o.vms.destroy(msg.vm_id, { keepDisk: msg.keep_disk ?? false }, { logFields });
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
+    } catch (err) {
+      this.o.log.error('vm destroy failed', { ...logFields, vm_id: msg.vm_id, err });
+      this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  private async answerRemoveDisks(msg: Extract<CoordinatorMessage, { type: 'remove_disks' }>): Promise<void> {
+    try {
+      await this.o.vms.removeKept(msg.vm_id);
+      this.o.log.info('kept disks removed', { vm_id: msg.vm_id });
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: true });
     } catch (err) {
       this.send({ type: 'destroy_result', request_id: msg.request_id, ok: false, error: wireError(err) });
     }
   }
 
+  private async answerPower(msg: Extract<CoordinatorMessage, { type: 'power' }>): Promise<void> {
+    try {
+      const vm = await this.o.vms.power(msg.vm_id, msg.op, msg.timeout_ms);
+      this.send({ type: 'power_result', request_id: msg.request_id, ok: true, vm });
+    } catch (err) {
+      this.send({ type: 'power_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  /** lastImages is the list the coordinator holds (from the hello or a beat); null before the first hello */
+  private lastImages: string | null = null;
+
+  private async imagesIfChanged(): Promise<string[] | undefined> {
+    if (!this.o.images) return undefined;
+    const now = await this.o.images();
+    const key = JSON.stringify(now);
+    if (key === this.lastImages) return undefined;
+    this.lastImages = key;
+    return now;
+  }
+
+  private async answerConsoleLog(msg: Extract<CoordinatorMessage, { type: 'console_log' }>): Promise<void> {
+    const base = { type: 'console_log_result', request_id: msg.request_id } as const;
+    try {
+      const text = await this.o.vms.consoleLog(msg.vm_id, msg.max_bytes);
+      this.send({ ...base, ok: true, text });
+    } catch (err) {
+      this.send({ ...base, ok: false, error: wireError(err) });
+    }
+  }
+
   private send(msg: object): void {
+    const m = msg as { type?: string; images?: string[] };
+    if (m.type === 'hello' && m.images) this.lastImages = JSON.stringify(m.images);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 }

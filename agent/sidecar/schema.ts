@@ -37,6 +37,14 @@ export const SidecarSchema = z.strictObject({
   desired_state: z.enum(['running', 'stopped', 'destroyed']),
   /** keep_disk: a destroy in progress was asked to keep the disk images */
   keep_disk: z.boolean().optional(),
+  /** network: the VM's MAC, addresses and loopback SSH forward port, chosen before the domain is defined */
+  network: z
+    .strictObject({
+      mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+      addresses: z.array(z.string().max(64)).max(16),
+      ssh_port: z.number().int().min(1).max(65_535).optional(),
+    })
+    .optional(),
   observed_state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']),
   phase: z.enum(SPAWN_PHASES),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),

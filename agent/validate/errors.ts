@@ -16,6 +16,9 @@ export type SpawnValidationCode =
   | 'path_exists'
   | 'path_duplicate'
   | 'base_image_missing'
+  | 'disk_too_small'
+  | 'base_image_is_vm_disk'
+  | 'base_image_outside_base_dir'
   | 'name_in_use';
 
 /** SpawnValidationError is a spawn spec that is well-formed but does not fit this host; `details.field` names the spec field. */

@@ -1,9 +1,16 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SpawnSpec } from '../../shared/spec.js';
 import { SpawnValidationError } from './errors.js';
 import type { HostIndex } from './host-view.js';
-import { checkInside, describeOutside, type InsideCheck, pathExists, resolveInside } from './paths.js';
+import {
+  checkInside,
+  describeOutside,
+  type InsideCheck,
+  isStrictlyUnder,
+  pathExists,
+  resolveInside,
+} from './paths.js';
 
 /** checkNewPaths requires the disk, seed ISO and extra disks to be new, distinct files inside imagesDir. */
 export function checkNewPaths(spec: SpawnSpec, host: HostIndex): void {
@@ -43,6 +50,14 @@ export function checkBaseImage(spec: SpawnSpec, host: HostIndex): void {
   const checks = dirs.map((dir) => checkInside(dir, p));
   const inside = checks.find((c) => c.ok);
   if (!inside) throw outsideBaseDirs(p, dirs, checks);
+  if (isUnderVmsDir(host.view.imagesDir, inside.realPath)) {
+    throw new SpawnValidationError(
+      'base_image_is_vm_disk',
+      field,
+      `Cannot use base image ${JSON.stringify(p)}: it is a file of another VM`,
+      { details: { path: p } },
+    );
+  }
   if (!isRegularFile(inside.realPath)) {
     throw new SpawnValidationError(
       'base_image_missing',
@@ -52,6 +67,45 @@ export function checkBaseImage(spec: SpawnSpec, host: HostIndex): void {
         details: { path: p },
       },
     );
+  }
+}
+
+/**
+ * checkOrderBaseImage requires a coordinator spawn order's base image to be a regular file whose
+ * real path lies in `<imagesDir>/base/` (a symlink there leading anywhere else is refused).
+ */
+export function checkOrderBaseImage(p: string, imagesDir: string): void {
+  const baseDir = path.join(imagesDir, 'base');
+  const inside = checkInside(baseDir, p);
+  if (!inside.ok) {
+    throw new SpawnValidationError(
+      'base_image_outside_base_dir',
+      'base_image_path',
+      `Cannot use base image ${JSON.stringify(p)}: ${describeOutside(inside.reason, baseDir)}`,
+      { details: { path: p } },
+    );
+  }
+  if (!isRegularFile(inside.realPath)) {
+    throw new SpawnValidationError(
+      'base_image_missing',
+      'base_image_path',
+      `Cannot use base image ${JSON.stringify(p)}: not an existing regular file in ${baseDir}`,
+      { details: { path: p } },
+    );
+  }
+}
+
+/** isUnderVmsDir tells whether a real path lies in `<imagesDir>/vms/`, where VMs' own files live. */
+function isUnderVmsDir(imagesDir: string, realPath: string): boolean {
+  const vms = path.join(imagesDir, 'vms');
+  return isStrictlyUnder(path.resolve(vms), realPath) || isStrictlyUnder(realpathOrSelf(vms), realPath);
+}
+
+function realpathOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
   }
 }
 

@@ -93,7 +93,12 @@ async function recoverOne(
     // the disk survived but the backend forgot the instance: make and start it again from the sidecar
     // a lost seed ISO is rebuilt from the sidecar; a failed start or pin check leaves no instance
     const from = existsSync(s.spec.cloud_init_iso_path) ? 'seed_iso' : 'extra_disks';
-    const create = { vmId: s.vm_id, from, onPhase: async () => undefined } as const;
+    const create = {
+      vmId: s.vm_id,
+      from,
+      onPhase: async () => undefined,
+      ...(s.network ? { network: s.network } : {}),
+    } as const;
     await m.backend.create(s.spec, create).catch(async (err: unknown) => {
       await m.backend.removeInstance(s.name, s.vm_id).catch(() => undefined);
       throw err;

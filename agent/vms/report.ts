@@ -1,5 +1,5 @@
 import { parseCpuList } from '../../shared/cpulist.js';
-import type { VmReport } from '../../shared/protocol.js';
+import type { VmNetwork, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { Sidecar } from '../sidecar/schema.js';
 
@@ -12,7 +12,20 @@ export function reportOf(s: Sidecar): VmReport {
     state: s.observed_state,
     domain_uuid: s.domain_uuid,
     ...(s.failure ? { failure: s.failure } : {}),
+    ...(s.network ? { network: networkOf(s.network) } : {}),
   };
+}
+
+/** networkOf says how to reach a VM: on user networking SSH is the loopback forward, else the first address. */
+export function networkOf(n: NonNullable<Sidecar['network']>): VmNetwork {
+  const first = n.addresses[0];
+  const ssh =
+    n.ssh_port !== undefined
+      ? { host: '127.0.0.1', port: n.ssh_port }
+      : first !== undefined
+        ? { host: first, port: 22 }
+        : null;
+  return { mac: n.mac, addresses: [...n.addresses], ssh };
 }
 
 /** queuedReport reports a spawn the agent accepted but has not started: it is `creating`, not absent. */

@@ -5,7 +5,7 @@ import type { VmReport } from '../../shared/protocol.js';
 export function renderVmTable(vms: readonly VmReport[]): string {
   if (vms.length === 0) return 'no VMs\n';
   const rows = [
-    ['NAME', 'STATE', 'VCPU', 'MEM MiB', 'NUMA', 'PINS', 'EMULATOR', 'VMID', 'ID'],
+    ['NAME', 'STATE', 'VCPU', 'MEM MiB', 'NUMA', 'PINS', 'EMULATOR', 'VMID', 'MAC', 'ADDRESSES', 'SSH', 'ID'],
     ...vms.map((v) => [
       v.name,
       v.state,
@@ -15,6 +15,9 @@ export function renderVmTable(vms: readonly VmReport[]): string {
       formatCpuList(v.vcpu_pins),
       formatCpuList(v.emulator_cpuset),
       v.vmid === undefined ? '-' : String(v.vmid),
+      v.network?.mac ?? '-',
+      v.network?.addresses.join(',') || '-',
+      v.network?.ssh ? `${v.network.ssh.host}:${v.network.ssh.port}` : '-',
       v.vm_id,
     ]),
   ];

@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { VmReport } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
 import type { Decision } from '../placement/types.js';
 import { FailingStore, MemoryStore } from '../store/index.js';
 import { ClaimBook, type ClaimInput } from './claim-book.js';
+import { VmIndex } from './vm-index.js';
 
 const decision: Decision = {
   node_id: 'n1',
@@ -44,10 +45,43 @@ async function book(store = new MemoryStore()) {
   const bus = new EventBus();
   const events: string[] = [];
   bus.subscribe((e) => void events.push(e.type));
-  return { store, events, claims: new ClaimBook({ store, bus }) };
+  const vms = indexed ? new VmIndex(store) : undefined;
+  return { store, events, claims: new ClaimBook({ store, bus, ...(vms ? { vms } : {}) }) };
 }
 
-describe('ClaimBook', () => {
+// Every ClaimBook test runs twice: reports walked from the store, and through the VmIndex shortcut.
+let indexed = false;
+
+describe.each([
+  ['store scan', false],
+  ['VmIndex', true],
+])('ClaimBook (%s)', (_name, withIndex) => {
+  beforeEach(() => {
+    indexed = withIndex;
+  });
+
+  it('skips a report identical to the last one only while nothing it depends on changed', async () => {
+    const { claims, store } = await book();
+    await claims.claim(input('a'));
+    claims.finish('a');
+    await claims.markRunning('a', 'r');
+    expect(await claims.reconcile({ id: 'n1' }, [report('a', 'running')])).toEqual([]);
+    const writes = store.writes;
+    expect(await claims.reconcile({ id: 'n1' }, [report('a', 'running')])).toEqual([]);
+    expect(await claims.reconcile({ id: 'n1' }, [report('a', 'stopped')])).toEqual(['a:stopped']);
+    expect(await claims.reconcile({ id: 'n1' }, [report('a', 'stopped')])).toEqual([]);
+    expect(store.writes).toBe(writes + 1);
+    // the record changing under the same report is noticed
+    await store.update((d) => {
+      d.vms.a!.state = 'running';
+    });
+    expect(await claims.reconcile({ id: 'n1' }, [report('a', 'stopped')])).toEqual(['a:stopped']);
+    // an unknown VM is always looked at (it may be adoptable)
+    expect(await claims.reconcile({ id: 'n1' }, [report('a', 'stopped'), report('x', 'running')])).toEqual([
+      'x:adopted',
+    ]);
+  });
+
   it('claim holds the VM in flight at once, so a hello arriving during the write leaves it alone', async () => {
     const { claims, events } = await book();
     const pending = claims.claim(input('a'));

@@ -1,12 +1,13 @@
 import type { EventInput } from '../../shared/events.js';
-import type { VmReport } from '../../shared/protocol.js';
+import type { VmNetwork, VmReport } from '../../shared/protocol.js';
 import type { EventBus } from '../events/bus.js';
 import type { Decision } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
 import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../store/index.js';
 import { ClaimError } from './errors.js';
+import type { VmIndex } from './vm-index.js';
 import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
-import { type ClaimRequest, forgetVm, toPlacement } from './records.js';
+import { type ClaimRequest, forgetVm, keptDiskOf, toPlacement } from './records.js';
 
 /** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
 export interface Placed {
@@ -32,6 +33,15 @@ export interface ClaimBookOptions {
   store: Store;
   bus: EventBus;
   now?: () => Date;
+  /** vms (optional) index the store: node reports then skip work when nothing changed */
+  vms?: VmIndex;
+}
+
+/** LastReport is what a node's previous report was checked against. */
+interface LastReport {
+  readonly key: string;
+  readonly version: string;
+  readonly inflight: number;
 }
 
 /**
@@ -42,11 +52,13 @@ export interface ClaimBookOptions {
  */
 export class ClaimBook {
   private readonly inflight = new Set<string>();
-  private readonly index: NodeIndex;
+  private inflightVersion = 0;
+  private readonly lastReports = new Map<string, LastReport>();
+  private readonly index: Pick<NodeIndex, 'idsOn'>;
   private readonly now: () => Date;
 
   constructor(private readonly o: ClaimBookOptions) {
-    this.index = new NodeIndex(o.store);
+    this.index = o.vms ?? new NodeIndex(o.store);
     this.now = o.now ?? (() => new Date());
   }
 
@@ -87,6 +99,7 @@ export class ClaimBook {
       updated_at: at,
     };
     this.inflight.add(c.id);
+    this.inflightVersion++;
     try {
       await this.o.store.update((d) => {
         d.vms[c.id] = vm;
@@ -99,6 +112,7 @@ export class ClaimBook {
       });
     } catch (err) {
       this.inflight.delete(c.id);
+      this.inflightVersion++;
       throw err;
     }
     try {
@@ -134,11 +148,11 @@ export class ClaimBook {
   }
 
   /** markRunning records that the node answered the spawn with a running VM. */
-  async markRunning(vmId: string, requestId: string): Promise<VmRecord> {
+  async markRunning(vmId: string, requestId: string, network?: VmNetwork): Promise<VmRecord> {
     const at = this.now().toISOString();
     await this.o.store.update((d) => {
       const rec = d.vms[vmId];
-      if (rec) Object.assign(rec, { state: 'running', updated_at: at });
+      if (rec) Object.assign(rec, { state: 'running', updated_at: at }, network ? { network } : {});
     });
     const vm = this.mustGet(vmId);
     await this.emit(vm, { type: 'vm.running', via: 'spawn' }, requestId);
@@ -155,9 +169,44 @@ export class ClaimBook {
   }
 
   /** forget drops a VM its node has destroyed (or that had no node). */
-  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string }): Promise<void> {
-    await this.o.store.update((d) => forgetVm(d, vm.id));
-    await this.emit(vm, { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk });
+  async forget(vm: VmRecord, opts: { keepDisk: boolean; source: string; requestId?: string }): Promise<void> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      forgetVm(d, vm.id);
+      // files left on a node are recorded in the same write, so none is ever untracked
+      if (opts.keepDisk && vm.node_id) {
+        d.kept_disks ??= {};
+        d.kept_disks[vm.id] = keptDiskOf(vm, vm.node_id, at);
+      }
+    });
+    await this.emit(
+      vm,
+      { type: 'vm.destroyed', source: opts.source, keep_disk: opts.keepDisk },
+      opts.requestId,
+    );
+  }
+
+  /** dropKept forgets a kept-disk record once its node removed the files. */
+  async dropKept(id: string): Promise<void> {
+    await this.o.store.update((d) => {
+      if (d.kept_disks) delete d.kept_disks[id];
+    });
+  }
+
+  /** markPowered records a VM's state after an operator's stop, start or reboot answered by its node. */
+  async markPowered(
+    vmId: string,
+    p: { op: 'stop' | 'start' | 'reboot'; state: VmRecord['state']; source: string },
+    requestId: string,
+  ): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (rec) Object.assign(rec, { state: p.state, updated_at: at });
+    });
+    const vm = this.mustGet(vmId);
+    await this.emit(vm, { type: 'vm.power', op: p.op, state: p.state, source: p.source }, requestId);
+    return vm;
   }
 
   /** purgeNode forgets every VM recorded on a node gone for good (admin); nothing is sent to the node. */
@@ -175,16 +224,37 @@ export class ClaimBook {
   /** finish ends a spawn: node reports may settle the VM again. */
   finish(vmId: string): void {
     this.inflight.delete(vmId);
+    this.inflightVersion++;
   }
 
   /** reconcile applies a node's complete VM report, writing only on change; returns the changes. */
   async reconcile(node: Pick<NodeEntry, 'id'>, reports: readonly VmReport[]): Promise<string[]> {
-    const opts = { full: true, inflight: this.inflight, now: this.now().toISOString() };
+    // the same report against the same records and in-flight set changes nothing: skip the walk
+    const key = reportKey(reports);
+    const last = this.lastReports.get(node.id);
+    const vms = this.o.vms;
+    if (
+      vms &&
+      last?.key === key &&
+      last.version === vms.nodeVersion(node.id) &&
+      last.inflight === this.inflightVersion
+    )
+      return [];
+    const seen = { key, inflight: this.inflightVersion };
+    const opts = {
+      full: true,
+      inflight: this.inflight,
+      now: this.now().toISOString(),
+    };
     const dry = reconcileNode(this.state(), node, reports, this.index.idsOn(node.id), {
       ...opts,
       apply: false,
     });
-    if (dry.length === 0) return [];
+    if (dry.length === 0) {
+      if (vms) this.lastReports.set(node.id, { ...seen, version: vms.nodeVersion(node.id) });
+      return [];
+    }
+    this.lastReports.delete(node.id);
     let changes: ReportChange[] = [];
     await this.o.store.update((d) => {
       changes = reconcileNode(d, node, reports, this.index.idsOn(node.id), { ...opts, apply: true });
@@ -219,6 +289,13 @@ export class ClaimBook {
       ...e,
     } as EventInput);
   }
+}
+
+/** reportKey is what reconcile reads of a report: which VMs, in which state (adoption reads more, once). */
+function reportKey(reports: readonly VmReport[]): string {
+  let key = '';
+  for (const r of reports) key += `${r.vm_id}\u0000${r.state}\u0001`;
+  return key;
 }
 
 type VmEventBody = { type: `vm.${string}` } & Record<string, unknown>;

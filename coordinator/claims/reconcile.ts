@@ -48,6 +48,7 @@ export function reconcileNode(
     if (!vm || vm.node_id !== node.id || opts.inflight.has(id)) continue;
     const report = byId.get(id);
     byId.delete(id);
+    if (report?.network && opts.apply && !sameJson(report.network, vm.network)) vm.network = report.network;
     if (report && report.state !== vm.state) {
       changes.push(change('state', vm, report.state));
       if (opts.apply) Object.assign(vm, { state: report.state, updated_at: opts.now });
@@ -63,6 +64,10 @@ export function reconcileNode(
     changes.push(change('adopted', vm, vm.state));
   }
   return changes;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function change(kind: ReportChange['kind'], vm: VmRecord, state: string): ReportChange {

@@ -1,5 +1,5 @@
-import type { StoreState, VmPlacement } from '../store/types.js';
-import type { Decision } from '../placement/types.js';
+import type { KeptDiskRecord, StoreState, VmPlacement, VmRecord } from '../store/types.js';
+import type { Allocation, Decision } from '../placement/types.js';
 
 /**
  * ClaimRequest is the part of a validated create request a claim keeps and sizes itself by (the
@@ -23,6 +23,21 @@ export function forgetVm(draft: StoreState, vmId: string): void {
     if (rec.vm_id === vmId) delete draft.idempotency[key];
 }
 
+/** keptDiskOf is the record of a destroyed VM's disks kept on its node. */
+export function keptDiskOf(vm: VmRecord, nodeId: string, at: string): KeptDiskRecord {
+  const req = vm.request as { disk_size_gb?: number; extra_disks?: { size_gb: number }[] };
+  const extra = (req.extra_disks ?? []).reduce((s, d) => s + d.size_gb, 0);
+  return {
+    id: vm.id,
+    node_id: nodeId,
+    tenant: vm.tenant,
+    vm_name: vm.name,
+    vmid: vm.vmid,
+    disk_gb: (req.disk_size_gb ?? 0) + extra,
+    kept_at: at,
+  };
+}
+
 /** affinityGroup namespaces a tenant's anti-affinity group so tenants never see or collide with each other's. */
 export function affinityGroup(tenant: string, group: string | undefined): string | undefined {
   return group === undefined ? undefined : `${tenant}:${group}`;
@@ -42,4 +57,24 @@ export function toPlacement(req: ClaimRequest, tenant: string, d: Decision): VmP
     ...(group ? { anti_affinity_group: group } : {}),
     pass: d.pass,
   };
+}
+
+// One Allocation object per claim object: claims are replaced, never edited, so identity means "unchanged".
+const allocationCache = new WeakMap<VmPlacement, Allocation>();
+
+/** allocationOf turns a VM's claim into placement's Allocation; null when it holds nothing. */
+export function allocationOf(vm: VmRecord): Allocation | null {
+  if (!vm.node_id || !vm.placement) return null;
+  const cached = allocationCache.get(vm.placement);
+  if (cached && cached.vm_id === vm.id) return cached;
+  const a: Allocation = {
+    vm_id: vm.id,
+    numa_node: vm.placement.numa_node,
+    pins: vm.placement.vcpu_pins,
+    memory_mb: vm.placement.memory_mb,
+    cpu_policy: vm.placement.cpu_policy,
+    anti_affinity_group: vm.placement.anti_affinity_group,
+  };
+  allocationCache.set(vm.placement, a);
+  return a;
 }

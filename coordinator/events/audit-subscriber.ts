@@ -29,6 +29,14 @@ export function auditLine(e: CoordinatorEvent): AuditInput | null {
         source: e.source,
         result: e.keep_disk ? 'ok:disk-kept' : 'ok',
       };
+    case 'vm.power':
+      return {
+        tenant: e.tenant_id,
+        vm: e.vm_id,
+        op: `vm.${e.op}`,
+        source: e.source,
+        result: `ok:${e.state}`,
+      };
     default:
       return null;
   }

@@ -16,6 +16,8 @@ export type EventSubscriber = (event: CoordinatorEvent) => unknown;
 export interface EventBusOptions {
   now?: () => Date;
   log?: Logger;
+  /** startSeq is the seq the first event follows (a restarted coordinator continues past its last one) */
+  startSeq?: number;
 }
 
 /**
@@ -32,6 +34,7 @@ export class EventBus {
 
   constructor(private readonly o: EventBusOptions = {}) {
     this.now = o.now ?? (() => new Date());
+    this.seq = o.startSeq ?? 0;
   }
 
   /** subscribe adds a subscriber and returns the function that removes it. */

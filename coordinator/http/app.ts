@@ -3,12 +3,13 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type AuditList, AuditQuerySchema } from '../../api/audit.js';
 import { NodeIdParamSchema } from '../../api/fleet.js';
-import type { DryRunResult } from '../../api/placement.js';
+import { type DryRunResult, DryRunQuerySchema } from '../../api/placement.js';
 import { type TenantCreated, TenantCreateSchema, type TenantList } from '../../api/tenants.js';
 import {
   CreateVmQuerySchema,
   CreateVmSchema,
   DestroyVmQuerySchema,
+  ListVmsQuerySchema,
   VmIdParamSchema,
   type VmList,
   type VmView,
@@ -21,15 +22,29 @@ import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
 import type { Caller, VmService } from '../vms/service.js';
+import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
+import { registerCapacityRoutes } from './routes-capacity.js';
+import { registerEventRoutes } from './routes-events.js';
+import type { Placer } from '../placer/placer.js';
+import { registerImageRoutes } from './routes-images.js';
+import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import type { Cordons } from '../nodes/cordons.js';
+import { registerWebhookRoutes } from './routes-webhooks.js';
+import type { Webhooks } from '../webhooks/dispatcher.js';
+import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { nodeDetail, nodeRows } from './nodes.js';
+import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
-import { errorResponse, problem } from './problem.js';
 import { type ClusterDeps, installClusterRoutes, installHaEdge } from './routes-cluster.js';
+import { errorResponse, logRejection, problem } from './problem.js';
+import { introspectRoutes } from './routes-introspect.js';
+import { registerConsoleRoutes } from './routes-console.js';
+import { registerUi } from './routes-ui.js';
 import { jsonOf, paramsOf, queryOf } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
@@ -39,6 +54,14 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditJournal;
   verifyAudit: () => Promise<unknown>;
+  /** events is the ring of recent bus events behind GET /v1/events */
+  events: EventRing;
+  /** webhooks is the failure notifier behind /v1/webhooks */
+  webhooks: Webhooks;
+  /** cordons are nodes closed to new placements */
+  cordons: Cordons;
+  /** placer answers capacity what-if questions */
+  placer: Placer;
   bands: BandConfig;
   adminTokenHash: string;
   overcommit: number;
@@ -50,6 +73,10 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
   nodes: NodeAdminDeps;
+  /** brokerTokenHash is vmpool-broker's credential for token introspection (unset: no broker) */
+  brokerTokenHash?: string;
+  /** uiDir holds the built fleet page (default: dist/ui beside the compiled coordinator) */
+  uiDir?: string;
 }
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
@@ -58,10 +85,22 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.onError((err, c) => errorResponse(c, err, d.log));
   app.notFound((c) => problem(c, 'not_found', 'No such route'));
   app.use('*', async (c, next) => {
-    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomUUID());
+    const asked = c.req.header('x-request-id') ?? '';
+    // the client's id is kept only when it is plain text: it lands in journal fields and log lines
+    c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
     c.header('x-request-id', c.get('requestId'));
     d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+    const principal = c.get('principal');
+    logRejection(d.log, {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      code: c.get('errorCode'),
+      detail: c.get('errorDetail'),
+      requestId: c.get('requestId'),
+      tenantId: principal?.kind === 'tenant' ? principal.tenant.id : undefined,
+    });
   });
   app.use(
     '/v1/*',
@@ -74,9 +113,11 @@ export function createApp(d: AppDeps): Hono<Env> {
   );
   if (d.cluster) installHaEdge(app, d.cluster);
   app.get('/healthz', (c) => c.json({ ok: true }));
+  registerUi(app, d.uiDir);
   app.get('/metrics', async (c) =>
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
+  app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
@@ -119,6 +160,7 @@ export function createApp(d: AppDeps): Hono<Env> {
       });
       throw err;
     }
+    d.log.info('tenant created', { tenant_id: id, name: body.name, request_id: c.get('requestId') });
     return c.json({ id, name: body.name, quota: body.quota, created_at, token } satisfies TenantCreated, 201);
   });
   app.get('/v1/tenants', admin, (c) =>
@@ -145,17 +187,33 @@ export function createApp(d: AppDeps): Hono<Env> {
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
     },
   );
-  app.get('/v1/vms', (c) => c.json({ vms: d.vms.list(caller(c.get('principal'))) } satisfies VmList));
+  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) =>
+    c.json({ vms: d.vms.list(caller(c.get('principal')), c.req.valid('query')) } satisfies VmList),
+  );
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
+  registerConsoleRoutes(app, d.vms, caller);
   app.delete('/v1/vms/:id', paramsOf(VmIdParamSchema), queryOf(DestroyVmQuerySchema), async (c) => {
     const keepDisk = c.req.valid('query').keep_disk;
-    await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), { keepDisk });
+    await d.vms.destroy(c.req.valid('param').id, caller(c.get('principal')), source(c), {
+      keepDisk,
+      requestId: c.get('requestId'),
+    });
     return c.body(null, 204);
   });
-  app.post('/v1/placements/dry-run', jsonOf(CreateVmSchema, 'placement request'), async (c) =>
-    c.json(d.vms.dryRun(c.req.valid('json'), caller(c.get('principal'))) satisfies DryRunResult),
+  app.post(
+    '/v1/placements/dry-run',
+    queryOf(DryRunQuerySchema),
+    jsonOf(CreateVmSchema, 'placement request'),
+    async (c) =>
+      c.json(
+        d.vms.dryRun(
+          c.req.valid('json'),
+          caller(c.get('principal')),
+          c.req.valid('query').detail,
+        ) satisfies DryRunResult,
+      ),
   );
 
   app.get('/v1/nodes', admin, (c) =>
@@ -168,6 +226,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   registerNodeRoutes(app, admin, d.nodes, source);
   registerTenantRoutes(app, admin, { store: d.store, audit: d.audit }, source);
+  registerKeptDiskRoutes(app, admin, { store: d.store, vms: d.vms, audit: d.audit }, source);
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));
     return c.json({ bands: bandSummary(d.bands.bands, used) });
@@ -184,6 +243,12 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json({ entries } satisfies AuditList);
   });
   app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  registerEventRoutes(app, d);
+  registerWebhookRoutes(app, d);
+  registerLifecycleRoutes(app, d);
+  registerImageRoutes(app, d);
+  registerCapacityRoutes(app, d);
+  registerWebhookMetrics(d.metrics.registry, d.webhooks);
   return app;
 }
 
@@ -193,7 +258,8 @@ function tenantIdOf(p: Principal): string {
   return p.tenant.id;
 }
 
-function caller(p: Principal): Caller {
+/** caller turns the authenticated principal into the service's caller. */
+export function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
 }
 

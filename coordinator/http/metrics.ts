@@ -1,4 +1,23 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { dropMislabelledGauges } from '../../shared/metrics.js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** FleetFigures are the per-node figures read at scrape time. */
+export interface FleetFigures {
+  /** heartbeatAge is seconds since each node's last hello or heartbeat */
+  heartbeatAge: { node: string; seconds: number }[];
+  /** connections is how many agents hold a WebSocket to this coordinator */
+  connections: number;
+  numa: { node: string; numa_node: number; threads_free: number; memory_free_mb: number }[];
+}
+
+/** MetricsCollect reads the gauges at scrape time; VMs by state come from the API's own view. */
+export interface MetricsCollect {
+  nodes: () => Record<string, number>;
+  vms: () => Record<string, number>;
+  fleet?: () => FleetFigures;
+  /** registry to use (others, such as HA, may register into it too); a new one by default */
+  registry?: Registry;
+}
 
 /** Metrics is the coordinator's Prometheus registry and the instruments the code updates. */
 export interface Metrics {
@@ -7,31 +26,28 @@ export interface Metrics {
   readonly httpRequests: Counter<'method' | 'status'>;
   readonly heartbeats: Counter;
   readonly placementSeconds: Histogram<'result'>;
+  readonly placements: Counter<'pass' | 'result'>;
+  readonly spawnSeconds: Histogram<'result'>;
   readonly nodes: Gauge<'state'>;
   readonly vms: Gauge<'state'>;
   render(): Promise<string>;
 }
 
+const VM_STATES = ['creating', 'running', 'stopped', 'failed', 'lost', 'unknown'];
+
 /** createMetrics builds a private registry (never the global one, so tests can make many). */
-export function createMetrics(collect: {
-  nodes: () => Record<string, number>;
-  vms: () => Record<string, number>;
-  /** registry to use (others, such as HA, may register into it too); a new one by default */
-  registry?: Registry;
-}): Metrics {
+export function createMetrics(collect: MetricsCollect): Metrics {
   const registry = collect.registry ?? new Registry();
-  const nodes = new Gauge({
-    name: 'vmpool_nodes',
-    help: 'Known nodes by state',
-    labelNames: ['state'],
-    registers: [registry],
-  });
-  const vms = new Gauge({
-    name: 'vmpool_vms',
-    help: 'VMs by state',
-    labelNames: ['state'],
-    registers: [registry],
-  });
+  collectDefaultMetrics({ register: registry, prefix: 'vmpool_coordinator_' });
+  dropMislabelledGauges(registry, 'vmpool_coordinator_');
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Gauge<L>({ name, help, labelNames, registers: [registry] });
+  const nodes = gauge('vmpool_nodes', 'Known nodes by state', ['state']);
+  const vms = gauge('vmpool_vms', 'VMs by state, as the API shows them', ['state']);
+  const age = gauge('vmpool_node_heartbeat_age_seconds', 'Seconds since the node last beat', ['node']);
+  const conns = gauge('vmpool_agent_connections', 'Agents connected over WebSocket', []);
+  const threads = gauge('vmpool_numa_free_threads', 'Free host threads per NUMA node', ['node', 'numa_node']);
+  const memory = gauge('vmpool_numa_free_memory_bytes', 'Free memory per NUMA node', ['node', 'numa_node']);
   return {
     registry,
     contentType: registry.contentType,
@@ -51,15 +67,41 @@ export function createMetrics(collect: {
       help: 'Placement decision time',
       labelNames: ['result'],
       registers: [registry],
-      buckets: [0.0001, 0.001, 0.01, 0.1, 1],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 1],
+    }),
+    placements: new Counter({
+      name: 'vmpool_placements_total',
+      help: 'Placements by pass (0 = no node fitted) and result',
+      labelNames: ['pass', 'result'],
+      registers: [registry],
+    }),
+    spawnSeconds: new Histogram({
+      name: 'vmpool_spawn_seconds',
+      help: 'Time from claim to running (ok) or to release (failed)',
+      labelNames: ['result'],
+      registers: [registry],
+      buckets: [0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
     }),
     nodes,
     vms,
     async render() {
       nodes.reset();
+      for (const s of ['ready', 'down']) nodes.set({ state: s }, 0);
       for (const [s, n] of Object.entries(collect.nodes())) nodes.set({ state: s }, n);
       vms.reset();
+      for (const s of VM_STATES) vms.set({ state: s }, 0);
       for (const [s, n] of Object.entries(collect.vms())) vms.set({ state: s }, n);
+      const fleet = collect.fleet?.();
+      if (fleet) {
+        for (const g of [age, threads, memory]) g.reset();
+        for (const a of fleet.heartbeatAge) age.set({ node: a.node }, a.seconds);
+        conns.set(fleet.connections);
+        for (const n of fleet.numa) {
+          const labels = { node: n.node, numa_node: String(n.numa_node) };
+          threads.set(labels, n.threads_free);
+          memory.set(labels, n.memory_free_mb * 2 ** 20);
+        }
+      }
       return registry.metrics();
     },
   };

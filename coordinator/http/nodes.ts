@@ -38,6 +38,7 @@ function row(n: PlacementNode, entry: NodeEntry, state: StoreState, overcommit: 
     vcpu_available: Math.max(0, vcpuTotal - vcpuUsed),
     ram_available_mb: Math.max(0, ramTotal - ramUsed),
     over_allocated: vcpuUsed > vcpuTotal || ramUsed > ramTotal,
+    last_seen: new Date(entry.lastSeen).toISOString(),
     numa: freeSummary(n, { cpu_overcommit: overcommit }).numa,
   };
 }
@@ -55,13 +56,14 @@ export function nodeDetail(entry: NodeEntry, state: StoreState, overcommit: numb
     hostname: entry.hello.topology.hostname,
     cpu_model: entry.hello.topology.cpu_model,
     heartbeat_interval_ms: entry.intervalMs,
-    last_seen: new Date(entry.lastSeen).toISOString(),
+    tuning: entry.hello.tuning ?? [],
     numa_nodes: entry.hello.topology.numa_nodes.map((nn) => ({
       id: nn.id,
       memory_mb: nn.memory_mb,
       threads: nn.cpus.map((c) => ({
         id: c.id,
         core_id: c.core_id,
+        socket_id: c.socket_id,
         siblings: c.siblings,
         host_reserved: reserved.has(c.id),
         vms: holders.get(c.id) ?? [],

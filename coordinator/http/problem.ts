@@ -12,6 +12,10 @@ export function problem(
   headers: Record<string, string> = {},
 ) {
   const status = STATUS_BY_CODE[code];
+  // the request's middleware logs the rejection once, with this code (see logRejection)
+  (c as Context<{ Variables: { errorCode?: string; errorDetail?: string } }>).set('errorCode', code);
+  (c as Context<{ Variables: { errorCode?: string; errorDetail?: string } }>).set('errorDetail', detail);
+  const requestId = (c as Context<{ Variables: { requestId?: string } }>).get('requestId');
   return c.body(
     JSON.stringify({
       type: `https://vmpool.dev/problems/${code}`,
@@ -20,6 +24,7 @@ export function problem(
       code,
       detail,
       ...extra,
+      ...(requestId ? { request_id: requestId } : {}),
     }),
     status,
     { ...headers, 'content-type': 'application/problem+json' },
@@ -42,4 +47,34 @@ export function errorResponse(c: Context, err: unknown, log: Logger) {
     request_id: c.get('requestId'),
   });
   return problem(c, 'internal', 'Internal error; see the coordinator log');
+}
+
+/** RejectionContext is what logRejection reads from the finished request. */
+export interface RejectionContext {
+  method: string;
+  path: string;
+  status: number;
+  code: string | undefined;
+  detail: string | undefined;
+  requestId: string;
+  tenantId: string | undefined;
+}
+
+/**
+ * logRejection writes the one journal entry every refused request gets, with ERROR_CODE; a 5xx is
+ * already logged as an error where it happened. A VM route names the VM id it asked for.
+ */
+export function logRejection(log: Logger, r: RejectionContext): void {
+  if (r.status < 400 || r.status >= 500) return;
+  const vmId = /^\/v1\/vms\/([^/]+)/.exec(r.path)?.[1];
+  log.warn('request rejected', {
+    error_code: r.code ?? 'not_found',
+    status: r.status,
+    method: r.method,
+    path: r.path,
+    detail: r.detail,
+    request_id: r.requestId,
+    tenant_id: r.tenantId,
+    vm_id: vmId,
+  });
 }

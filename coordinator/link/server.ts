@@ -10,6 +10,7 @@ import {
   type Heartbeat,
   type Hello,
   PROTOCOL_VERSION,
+  type VmReport,
 } from '../../shared/protocol.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
@@ -17,7 +18,12 @@ import type { LinkCredential, NodeIdentity } from './identity.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
-export type AgentAnswer = { ok: boolean; vm?: unknown; error?: { code: string; message: string } };
+export type AgentAnswer = {
+  ok: boolean;
+  vm?: VmReport;
+  text?: string;
+  error?: { code: string; message: string };
+};
 
 /** LinkEvents are the coordinator's reactions to agents arriving, reporting and answering. */
 export interface LinkEvents {
@@ -209,6 +215,7 @@ export class AgentLinkServer {
       this.answer(msg.request_id, s.node, {
         ok: msg.ok,
         vm: 'vm' in msg ? msg.vm : undefined,
+        ...('text' in msg ? { text: msg.text } : {}),
         error: msg.error,
       });
     }

@@ -37,7 +37,7 @@ export const imageAvailable: FeasibilityCheck = (node, request) =>
   node.images === undefined ||
   node.images.includes(request.image) || {
     reason: 'image_missing',
-    detail: 'node does not have the requested base image',
+    detail: `node does not have base image "${request.image}"`,
   };
 
 /** vcpuCeiling is the quick node-wide vCPU check before looking at NUMA nodes. */

@@ -20,7 +20,7 @@ export function numaThreads(node: PlacementNode, numa: NumaView): { free: number
  */
 export function dedicatedPins(numaNode: NumaNode, free: readonly number[], count: number): number[] {
   const freeSet = new Set(free);
-  const siblingsOf = new Map(numaNode.cpus.map((c) => [c.id, c.siblings] as const));
+  const siblingsOf = siblingMap(numaNode);
   const taken = new Set<number>();
   const pins: number[] = [];
   for (const t of free) {
@@ -39,6 +39,18 @@ export function dedicatedPins(numaNode: NumaNode, free: readonly number[], count
     if (!taken.has(t)) pins.push(t);
   }
   return pins;
+}
+
+// Topologies are replaced, never edited, so a NUMA node's sibling map is built once.
+const siblingCache = new WeakMap<NumaNode, ReadonlyMap<number, readonly number[]>>();
+
+function siblingMap(numaNode: NumaNode): ReadonlyMap<number, readonly number[]> {
+  let map = siblingCache.get(numaNode);
+  if (!map) {
+    map = new Map(numaNode.cpus.map((c) => [c.id, c.siblings] as const));
+    siblingCache.set(numaNode, map);
+  }
+  return map;
 }
 
 /**
@@ -60,8 +72,13 @@ export function sharedPins(node: PlacementNode, numa: NumaView, count: number): 
  * emulatorCpuset is the NUMA node's host-reserved threads; without any there, the node's reserved
  * threads; without those, the VM's own pins (libvirt's default: emulator floats over the vCPUs).
  */
-export function emulatorCpuset(node: PlacementNode, numa: NumaView, pins: readonly number[]): number[] {
-  const { reserved } = numaThreads(node, numa);
+export function emulatorCpuset(
+  node: PlacementNode,
+  numa: NumaView,
+  pins: readonly number[],
+  threads: { readonly reserved: readonly number[] } = numaThreads(node, numa),
+): number[] {
+  const reserved = [...threads.reserved];
   if (reserved.length > 0) return reserved;
   const source = node.host_reserved_cpus.length > 0 ? node.host_reserved_cpus : pins;
   return [...new Set(source)].sort((a, b) => a - b);

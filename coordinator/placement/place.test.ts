@@ -107,7 +107,14 @@ describe('placeVm two passes', () => {
   it('never runs pass 2 when the request does not allow reserved nodes', () => {
     const result = placeVm([reserved, full], request);
     expect(result.ok).toBe(false);
-    expect(result.passes[1]).toEqual({ pass: 2, ran: false, candidates: [], rejected: [] });
+    expect(result.passes[1]).toMatchObject({
+      pass: 2,
+      ran: false,
+      candidate_count: 0,
+      reasons: {},
+      candidates: [],
+      rejected: [],
+    });
   });
 
   it('fails with every node listed in both passes when nothing fits anywhere', () => {

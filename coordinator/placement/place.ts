@@ -2,13 +2,16 @@ import { type CheckContext, runChecks } from './checkers.js';
 import { invalidRequestError } from './errors.js';
 import { dedicatedPins, emulatorCpuset, numaThreads, sharedPins } from './pins.js';
 import { compareOptions, type RankedOption, rankNode } from './rank.js';
+import { notRun, PassExplainer, wantDetail } from './explain.js';
 import {
   type Allocation,
   DEFAULT_PLACEMENT_CONFIG,
+  DETAIL_AUTO_MAX_NODES,
   type Decision,
   type PassReport,
   type PlacementConfig,
   type PlacementNode,
+  type PlacementOptions,
   type PlacementRequest,
   type PlacementResult,
 } from './types.js';
@@ -20,23 +23,35 @@ interface PassOutcome {
 }
 
 /**
- * placeVm chooses a node, NUMA node and threads for one VM. Pass 1 considers non-reserved nodes;
- * pass 2 widens to reserved nodes, only when pass 1 found no candidate and the request allows it.
+ * placeVm chooses a node, NUMA node and threads for one VM by scanning every node: the reference
+ * PlacementIndex is checked against. Pass 1 considers non-reserved nodes; pass 2 widens to reserved
+ * nodes, only when pass 1 found no candidate and the request allows it.
  */
 export function placeVm(
   nodes: readonly PlacementNode[],
   request: PlacementRequest,
   config: PlacementConfig = DEFAULT_PLACEMENT_CONFIG,
+  opts: PlacementOptions = {},
 ): PlacementResult {
   assertValid(request, config);
-  const first = runPass(1, nodes, request, config);
+  const detail = wantDetail(opts.detail, nodes.length, DETAIL_AUTO_MAX_NODES);
+  const exclude = opts.exclude ?? NONE;
+  const first = runPass(1, nodes, request, config, detail, exclude);
   if (first.best)
     return { ok: true, decision: decide(first.best, request, 1), passes: [first.report, notRun(2)] };
-  if (!request.allow_reserved) return { ok: false, passes: [first.report, notRun(2)] };
-  const second = runPass(2, nodes, request, config);
+  if (!request.allow_reserved) return failed([first.report, notRun(2)]);
+  const second = runPass(2, nodes, request, config, detail, exclude);
   if (second.best)
     return { ok: true, decision: decide(second.best, request, 2), passes: [first.report, second.report] };
-  return { ok: false, passes: [first.report, second.report] };
+  return failed([first.report, second.report]);
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** failed is a failed result, with never_fits when no considered node could take the request empty. */
+export function failed(passes: PassReport[]): PlacementResult {
+  const fits = passes.reduce((sum, p) => sum + p.fits_when_empty, 0);
+  return { ok: false, passes, shortfall: fits > 0 ? 'no_room_now' : 'never_fits' };
 }
 
 /** allocationFromDecision is the allocation a decision claims, to add to the node before the next placement. */
@@ -58,37 +73,39 @@ function runPass(
   nodes: readonly PlacementNode[],
   request: PlacementRequest,
   config: PlacementConfig,
+  detail: boolean,
+  exclude: ReadonlySet<string>,
 ): PassOutcome {
-  const report: PassReport = { pass, ran: true, candidates: [], rejected: [] };
+  const explain = new PassExplainer(pass, request, config, detail);
   let best: RankedOption | undefined;
-  for (const node of nodes) {
+  for (const given of nodes) {
+    const node = exclude.has(given.id) ? { ...given, alive: false } : given;
     let view: NodeView | undefined;
     const ctx: CheckContext = { pass, config, view: () => (view ??= nodeView(node)) };
     const verdict = runChecks(node, request, ctx);
-    if (verdict !== true) {
-      report.rejected.push({ node_id: node.id, reason: verdict.reason, detail: verdict.detail });
-      continue;
-    }
-    report.candidates.push(node.id);
+    explain.add(node, ctx.view(), verdict === true ? null : verdict.reason);
+    if (verdict !== true) continue;
     // The checks passed, so rankNode always finds a NUMA node that fits.
     const option = rankNode(node, ctx.view(), request, config);
     if (option && (!best || compareOptions(option, best, request, config) < 0)) best = option;
   }
-  return { report, best };
+  return { report: explain.finish(), best };
 }
 
-function decide(option: RankedOption, request: PlacementRequest, pass: 1 | 2): Decision {
+/** decide turns the best ranked option into the decision: exact pins, emulator threads, memory. */
+export function decide(option: RankedOption, request: PlacementRequest, pass: 1 | 2): Decision {
   const { node, numa } = option;
   const numaNode = node.topology.numa_nodes.find((n) => n.id === numa.id)!;
+  const threads = numaThreads(node, numa);
   const pins =
     request.cpu_policy === 'dedicated'
-      ? dedicatedPins(numaNode, numaThreads(node, numa).free, request.vcpu_count)
+      ? dedicatedPins(numaNode, threads.free, request.vcpu_count)
       : sharedPins(node, numa, request.vcpu_count);
   return {
     node_id: node.id,
     numa_node: numa.id,
     vcpu_pins: pins,
-    emulator_cpuset: emulatorCpuset(node, numa, pins),
+    emulator_cpuset: emulatorCpuset(node, numa, pins, threads),
     memory_nodeset: String(numa.id),
     memory_mode: 'strict',
     pass,
@@ -96,11 +113,8 @@ function decide(option: RankedOption, request: PlacementRequest, pass: 1 | 2): D
   };
 }
 
-function notRun(pass: 1 | 2): PassReport {
-  return { pass, ran: false, candidates: [], rejected: [] };
-}
-
-function assertValid(request: PlacementRequest, config: PlacementConfig): void {
+/** assertValid refuses requests and configs placement cannot work with. */
+export function assertValid(request: PlacementRequest, config: PlacementConfig): void {
   if (!Number.isInteger(request.vcpu_count) || request.vcpu_count < 1) {
     throw invalidRequestError(request, `vcpu_count must be a positive integer, got ${request.vcpu_count}`);
   }

@@ -1,3 +1,4 @@
+import { notRun } from './explain.js';
 import { describe, expect, it } from 'vitest';
 import { freeSummary, rejectionCounts } from './summary.js';
 import { seed003Host } from './testing.js';
@@ -54,9 +55,8 @@ describe('freeSummary', () => {
 describe('rejectionCounts', () => {
   it('counts rejections per reason code', () => {
     const report = {
-      pass: 1 as const,
+      ...notRun(1),
       ran: true,
-      candidates: [],
       rejected: [
         { node_id: 'a', reason: 'node_down' as const, detail: '' },
         { node_id: 'b', reason: 'capacity_vcpu' as const, detail: '' },

@@ -79,6 +79,8 @@ export const REASON_CODES = [
   'numa_cpu_fit',
   'numa_memory_fit',
   'anti_affinity',
+  /** the admin cordoned the node (set by the placer, not a check) */
+  'cordoned',
 ] as const;
 
 /** ReasonCode is one of REASON_CODES. */
@@ -90,15 +92,61 @@ export interface Rejection {
   readonly detail: string;
 }
 
-/** PassReport says whether a pass ran, which nodes survived its checks and why the others did not. */
+/** NearMiss is one node that came close to fitting: its best NUMA node and what it lacks there. */
+export interface NearMiss {
+  readonly node_id: string;
+  readonly reason: ReasonCode;
+  readonly numa_node: number;
+  /** cpu_room is dedicated free threads, or free shared vCPU slots for a shared request */
+  readonly cpu_room: number;
+  readonly memory_free_mb: number;
+  readonly short_vcpus: number;
+  readonly short_memory_mb: number;
+}
+
+/** LargestFree is the NUMA node with the most room of the request's kind among the pass's live nodes. */
+export interface LargestFree {
+  readonly node_id: string;
+  readonly numa_node: number;
+  readonly cpu_room: number;
+  readonly memory_free_mb: number;
+}
+
+/**
+ * PassReport says whether a pass ran and summarises it in a size independent of the fleet: how
+ * many nodes were candidates, rejection counts per reason, the few nodes closest to fitting and the
+ * largest free NUMA node. `candidates` and `rejected` list every node only when detail was asked
+ * for (see PlacementOptions.detail); otherwise they are empty.
+ */
 export interface PassReport {
   pass: 1 | 2;
   ran: boolean;
+  candidate_count: number;
+  reasons: Partial<Record<ReasonCode, number>>;
+  closest: NearMiss[];
+  largest_free: LargestFree | null;
+  /** fits_when_empty counts considered nodes that would take the request with nothing placed on them */
+  fits_when_empty: number;
   candidates: string[];
   rejected: { node_id: string; reason: ReasonCode; detail: string }[];
 }
 
+/** Shortfall says why nothing fits: nothing free right now, or no node of the fleet could ever take it. */
+export type Shortfall = 'no_room_now' | 'never_fits';
+
 /** PlacementResult is a decision with its pass reports, or the reports alone when nothing fits. */
 export type PlacementResult =
   | { ok: true; decision: Decision; passes: PassReport[] }
-  | { ok: false; passes: PassReport[] };
+  | { ok: false; passes: PassReport[]; shortfall: Shortfall };
+
+/** PlacementOptions: `detail` lists every node per pass ('nodes'), never ('none') or for small fleets ('auto'). */
+export interface PlacementOptions {
+  readonly detail?: 'auto' | 'nodes' | 'none';
+  /** explain builds the pass summaries on success too (dry runs); failures always explain */
+  readonly explain?: boolean;
+  /** exclude are nodes treated as down for this decision (they already refused the VM) */
+  readonly exclude?: ReadonlySet<string>;
+}
+
+/** DETAIL_AUTO_MAX_NODES is the fleet size up to which 'auto' detail lists every node. */
+export const DETAIL_AUTO_MAX_NODES = 32;

@@ -1,26 +1,9 @@
 import type { Allocation, PlacementNode } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
-import type { StoreState, VmPlacement, VmRecord } from '../store/types.js';
+import { allocationOf } from '../claims/records.js';
+import type { StoreState } from '../store/types.js';
 
-// One Allocation object per claim object: claims are replaced, never edited, so identity means "unchanged".
-const allocationCache = new WeakMap<VmPlacement, Allocation>();
-
-/** allocationOf turns a VM's claim into placement's Allocation; null when it holds nothing. */
-export function allocationOf(vm: VmRecord): Allocation | null {
-  if (!vm.node_id || !vm.placement) return null;
-  const cached = allocationCache.get(vm.placement);
-  if (cached && cached.vm_id === vm.id) return cached;
-  const a: Allocation = {
-    vm_id: vm.id,
-    numa_node: vm.placement.numa_node,
-    pins: vm.placement.vcpu_pins,
-    memory_mb: vm.placement.memory_mb,
-    cpu_policy: vm.placement.cpu_policy,
-    anti_affinity_group: vm.placement.anti_affinity_group,
-  };
-  allocationCache.set(vm.placement, a);
-  return a;
-}
+export { allocationOf };
 
 /** claimsByNode groups every held claim in the store by node id. */
 export function claimsByNode(state: StoreState): Map<string, Allocation[]> {
@@ -50,6 +33,7 @@ export function placementNodes(nodes: readonly NodeEntry[], state: StoreState): 
       prev &&
       prev.alive === alive &&
       prev.topology === n.hello.topology &&
+      prev.images === n.hello.images &&
       sameItems(prev.allocations, allocations)
     )
       return prev;

@@ -1,9 +1,17 @@
+import type { CapacityAnswer } from '../../api/capacity.js';
 import type { Hello } from '../../shared/protocol.js';
-import { placeVm } from '../placement/index.js';
-import type { PlacementConfig, PlacementRequest, PlacementResult } from '../placement/types.js';
+import { affinityGroup } from '../claims/records.js';
+import { VmIndex } from '../claims/vm-index.js';
+import type {
+  PlacementConfig,
+  PlacementOptions,
+  PlacementRequest,
+  PlacementResult,
+} from '../placement/types.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
-import { affinityGroup } from '../claims/records.js';
+import { placeVm } from '../placement/index.js';
+import { FleetIndex } from './fleet-index.js';
 import { placementNodes } from './fleet-view.js';
 
 /** PlacementAsk is what placement reads from a validated create request (CreateVmRequest has this shape). */
@@ -27,7 +35,14 @@ export interface PlacerOptions {
   registry: NodeRegistry;
   store: Store;
   placement: PlacementConfig;
+  /** cordoned are nodes the admin closed to new placements (refused with reason `cordoned`) */
+  cordoned?: () => ReadonlySet<string>;
+  /** vms are the create-path indexes (shared with admission); built from the store when absent */
+  vms?: VmIndex;
 }
+
+/** DryRunDetail says whether a dry run lists every node ('nodes') or only the summary. */
+export type DryRunDetail = NonNullable<PlacementOptions['detail']>;
 
 /**
  * Placer turns the registry and the store's claims into a placement snapshot and runs the pure
@@ -36,19 +51,61 @@ export interface PlacerOptions {
  */
 export class Placer {
   private seq = 0;
+  private readonly fleet: FleetIndex;
 
-  constructor(private readonly o: PlacerOptions) {}
+  constructor(private readonly o: PlacerOptions) {
+    this.fleet = new FleetIndex(o.registry, o.vms ?? new VmIndex(o.store));
+  }
 
   /** place decides where a VM goes; nodes in `exclude` already refused it. */
   place(req: PlacementAsk, tenantId: string, vmId: string, exclude: ReadonlySet<string>): PlaceResult {
     const seed = this.o.placement.seed + this.seq++;
-    return { ...this.run(req, tenantId, vmId, exclude, seed), seed };
+    return { ...this.run(req, tenantId, vmId, seed, { exclude }), seed };
   }
 
-  /** dryRun is place without consuming a seed. */
-  dryRun(req: PlacementAsk, tenantId: string): PlaceResult {
+  /** dryRun is place without consuming a seed; it always explains, per node when `detail` says so. */
+  dryRun(req: PlacementAsk, tenantId: string, detail: DryRunDetail = 'auto'): PlaceResult {
     const seed = this.o.placement.seed + this.seq;
-    return { ...this.run(req, tenantId, 'dry-run', new Set(), seed), seed };
+    return { ...this.run(req, tenantId, 'dry-run', seed, { explain: true, detail }), seed };
+  }
+
+  /**
+   * whatIf counts how many more VMs of one shape fit, by running the real placement again and again
+   * on a copy of the fleet, each decision added as a claim; nothing is claimed and no seed is taken.
+   */
+  whatIf(req: PlacementAsk, limit: number): CapacityAnswer {
+    const cordoned = this.o.cordoned?.() ?? new Set<string>();
+    let nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
+      cordoned.has(n.id) ? { ...n, alive: false } : n,
+    );
+    const per = new Map<string, Map<number, number>>();
+    const config = { ...this.o.placement, seed: this.o.placement.seed + this.seq };
+    for (let i = 0; i < limit; i++) {
+      const r = placeVm(nodes, placementRequest(req, '_what_if', `what-if-${i}`), config);
+      if (!r.ok) return answer(req, i, false, per, r.passes);
+      const d = r.decision;
+      const alloc = {
+        vm_id: `what-if-${i}`,
+        numa_node: d.numa_node,
+        pins: d.vcpu_pins,
+        memory_mb: req.memory_mb,
+        cpu_policy: req.placement.cpu_policy,
+      };
+      nodes = nodes.map((n) => (n.id === d.node_id ? { ...n, allocations: [...n.allocations, alloc] } : n));
+      const numa = per.get(d.node_id) ?? new Map<number, number>();
+      numa.set(d.numa_node, (numa.get(d.numa_node) ?? 0) + 1);
+      per.set(d.node_id, numa);
+    }
+    return answer(req, limit, true, per, []);
+  }
+
+  /** imageSize is the largest virtual size (bytes) any node reports for a base image; undefined when none says. */
+  imageSize(image: string): number | undefined {
+    const sizes = this.o.registry
+      .list()
+      .map((n) => n.hello.image_sizes?.[image])
+      .filter((s): s is number => s !== undefined);
+    return sizes.length ? Math.max(...sizes) : undefined;
   }
 
   /** node returns one node's registry entry (its hello and live stats). */
@@ -65,13 +122,27 @@ export class Placer {
     req: PlacementAsk,
     tenantId: string,
     vmId: string,
-    exclude: ReadonlySet<string>,
     seed: number,
+    opts: PlacementOptions,
   ): PlacementResult {
-    const nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
-      exclude.has(n.id) ? { ...n, alive: false } : n,
-    );
-    return placeVm(nodes, placementRequest(req, tenantId, vmId), { ...this.o.placement, seed });
+    const cordoned = this.o.cordoned?.() ?? new Set<string>();
+    const exclude = cordoned.size ? new Set([...(opts.exclude ?? []), ...cordoned]) : opts.exclude;
+    const request = placementRequest(req, tenantId, vmId);
+    const place = { ...opts, ...(exclude ? { exclude } : {}) };
+    const result = this.fleet.current().place(request, { ...this.o.placement, seed }, place);
+    for (const p of result.passes) {
+      p.candidates.sort();
+      p.rejected.sort((a, b) => (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0));
+    }
+    return cordoned.size ? nameCordons(result, this.liveCordoned(cordoned, opts.exclude)) : result;
+  }
+
+  /** liveCordoned are the cordoned nodes that would otherwise be candidates (alive, not already excluded). */
+  private liveCordoned(cordoned: ReadonlySet<string>, exclude?: ReadonlySet<string>): Set<string> {
+    const live = new Set<string>();
+    for (const id of cordoned)
+      if (!exclude?.has(id) && this.o.registry.get(id)?.state === 'ready') live.add(id);
+    return live;
   }
 }
 
@@ -85,6 +156,53 @@ function placementRequest(req: PlacementAsk, tenantId: string, vmId: string): Pl
     requires_kvm: req.placement.requires_kvm,
     allow_reserved: req.placement.allow_reserved,
     anti_affinity_group: affinityGroup(tenantId, req.placement.anti_affinity_group),
-    image: req.image,
+    image: req.image || undefined,
+  };
+}
+
+/** nameCordons reports a cordoned node as `cordoned`, not as down (placement saw it as not alive). */
+function nameCordons(r: PlacementResult, cordoned: ReadonlySet<string>): PlacementResult {
+  const passes = r.passes.map((p) => {
+    const reasons = { ...p.reasons };
+    // a cordoned node is excluded like a down one; its count moves to its own reason
+    const moved = Math.min(cordoned.size, reasons.node_down ?? 0);
+    if (moved) {
+      reasons.node_down = (reasons.node_down ?? 0) - moved;
+      if (!reasons.node_down) delete reasons.node_down;
+      reasons.cordoned = (reasons.cordoned ?? 0) + moved;
+    }
+    const rejected = p.rejected.map((x) =>
+      cordoned.has(x.node_id) && x.reason === 'node_down'
+        ? { ...x, reason: 'cordoned' as const, detail: 'node is cordoned by the admin: no new placements' }
+        : x,
+    );
+    return { ...p, reasons, rejected };
+  });
+  return { ...r, passes } as PlacementResult;
+}
+
+function answer(
+  req: PlacementAsk,
+  fits: number,
+  capped: boolean,
+  per: Map<string, Map<number, number>>,
+  passes: PlacementResult['passes'],
+): CapacityAnswer {
+  const exhausted: Record<string, number> = {};
+  // the last pass that ran says why each node turned the next VM down
+  const last = [...passes].reverse().find((p) => p.ran);
+  for (const r of last?.rejected ?? []) exhausted[r.reason] = (exhausted[r.reason] ?? 0) + 1;
+  return {
+    shape: { vcpu_count: req.vcpu_count, memory_mb: req.memory_mb, cpu_policy: req.placement.cpu_policy },
+    fits,
+    capped,
+    nodes: [...per.entries()]
+      .map(([node_id, numa]) => ({
+        node_id,
+        fits: [...numa.values()].reduce((a, b) => a + b, 0),
+        numa_nodes: Object.fromEntries([...numa.entries()].map(([k, v]) => [String(k), v])),
+      }))
+      .sort((a, b) => b.fits - a.fits || a.node_id.localeCompare(b.node_id)),
+    exhausted,
   };
 }

@@ -36,6 +36,7 @@ export class NodeRegistry {
   readonly liveness: LivenessConfig;
   private readonly rand: () => number;
   private readonly bus: EventBus;
+  private readonly watchers = new Set<(nodeId: string) => void>();
 
   constructor(opts: NodeRegistryOptions = {}) {
     this.liveness = { ...DEFAULT_LIVENESS, ...opts.liveness };
@@ -63,6 +64,7 @@ export class NodeRegistry {
       stats: {},
     };
     this.nodes.set(hello.node_id, entry);
+    this.changed(entry.id);
     void this.bus.emit(
       existing
         ? { type: 'node.up', node_id: entry.id }
@@ -76,6 +78,7 @@ export class NodeRegistry {
     const entry = this.nodes.get(id);
     if (!entry) return false;
     this.nodes.delete(id);
+    this.changed(id);
     entry.conn?.close(CLOSE_CODES.unauthorized, reason);
     void this.bus.emit({ type: 'node.removed', node_id: id });
     return true;
@@ -87,8 +90,14 @@ export class NodeRegistry {
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
     entry.stats = hb.stats ?? {};
+    // a base image added or removed on the node counts for placement from this beat on
+    if (hb.images) {
+      entry.hello = { ...entry.hello, images: hb.images };
+      this.changed(id);
+    }
     if (entry.state === 'down') {
       entry.state = 'ready';
+      this.changed(id);
       void this.bus.emit({ type: 'node.up', node_id: id });
     }
     return true;
@@ -97,7 +106,10 @@ export class NodeRegistry {
   /** disconnect forgets the socket; the node stays known and goes down when its beats stop. */
   disconnect(id: string, conn: AgentConnection): void {
     const entry = this.nodes.get(id);
-    if (entry && entry.conn === conn) entry.conn = null;
+    if (entry && entry.conn === conn) {
+      entry.conn = null;
+      this.changed(id);
+    }
   }
 
   /** sweep marks nodes silent for longer than their bound down and returns the ids that just went down. */
@@ -107,6 +119,7 @@ export class NodeRegistry {
       if (entry.state === 'ready' && isDown(this.liveness, entry.lastSeen, entry.intervalMs, now)) {
         entry.state = 'down';
         wentDown.push(entry.id);
+        this.changed(entry.id);
         void this.bus.emit({ type: 'node.down', node_id: entry.id });
       }
     }
@@ -128,6 +141,16 @@ export class NodeRegistry {
       changed.push(entry.id);
     }
     return changed;
+  }
+
+  /** watch calls fn with a node's id whenever its hello, liveness or connection changes (not per beat). */
+  watch(fn: (nodeId: string) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private changed(id: string): void {
+    for (const fn of this.watchers) fn(id);
   }
 
   /** liveCount counts nodes that beat: down nodes add no load, so they do not stretch the interval. */

@@ -1,7 +1,15 @@
-import { Immer } from 'immer';
+import { enablePatches, Immer, type Patch } from 'immer';
 import { errorMessage } from '../../shared/errors.js';
 import { StoreError } from './errors.js';
-import { type Store, type StoreMutator, type StoreState, emptyState, withBareMaps } from './types.js';
+import {
+  emptyState,
+  type Store,
+  type StoreChange,
+  type StoreMutator,
+  type StoreState,
+  type StoreWatcher,
+  withBareMaps,
+} from './types.js';
 
 interface Waiter {
   resolve: () => void;
@@ -34,6 +42,7 @@ export abstract class BatchedStore implements Store {
   private open: Batch | null = null;
   private writing: Batch | null = null;
   private writeCount = 0;
+  private readonly watchers = new Set<StoreWatcher>();
 
   /** persist writes state durably; it must serialise `state` before its first await. */
   protected abstract persist(state: StoreState): Promise<void>;
@@ -46,7 +55,13 @@ export abstract class BatchedStore implements Store {
 
   async load(): Promise<StoreState> {
     this.state = withBareMaps((await this.readDurable()) ?? emptyState());
+    this.notify(RESET);
     return this.state;
+  }
+
+  watch(fn: StoreWatcher): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
   }
 
   read(): StoreState {
@@ -56,13 +71,15 @@ export abstract class BatchedStore implements Store {
 
   update(mutator: StoreMutator): Promise<void> {
     const before = this.read();
+    let patches: Patch[];
     try {
-      this.state = immer.produce(before, (draft) => {
+      [this.state, patches] = immer.produceWithPatches(before, (draft) => {
         mutator(draft as StoreState);
       });
     } catch (err) {
       return Promise.reject(err);
     }
+    if (patches.length > 0) this.notify(changeOf(patches));
     return new Promise<void>((resolve, reject) => {
       if (!this.open) {
         this.open = { before, waiters: [] };
@@ -74,12 +91,15 @@ export abstract class BatchedStore implements Store {
 
   /**
    * applyExternal applies a change some other process already made durable (a follower mirroring
-   * the leader's writes): it moves the live state without a write. Not for a store that writes.
+   * the leader's writes): it moves the live state without a write, and watchers (indexes) see the
+   * change like any other. Not for a store that writes.
    */
   protected applyExternal(mutator: StoreMutator): void {
-    this.state = immer.produce(this.read(), (draft) => {
+    let patches: Patch[];
+    [this.state, patches] = immer.produceWithPatches(this.read(), (draft) => {
       mutator(draft as StoreState);
     });
+    if (patches.length > 0) this.notify(changeOf(patches));
   }
 
   private flush(): void {
@@ -93,6 +113,11 @@ export abstract class BatchedStore implements Store {
     );
   }
 
+  private notify(change: StoreChange): void {
+    if (!this.state) return;
+    for (const fn of this.watchers) fn(change, this.state);
+  }
+
   private finish(batch: Batch): void {
     this.writeCount++;
     this.writing = null;
@@ -103,6 +128,7 @@ export abstract class BatchedStore implements Store {
   private fail(batch: Batch, err: unknown): void {
     this.writing = null;
     this.state = batch.before;
+    this.notify(RESET);
     const doomed = [...batch.waiters, ...(this.open?.waiters ?? [])];
     this.open = null;
     const error =
@@ -116,8 +142,22 @@ export abstract class BatchedStore implements Store {
   }
 }
 
+const RESET: StoreChange = { vms: [], reset: true };
+
+/** changeOf names the VM records the patches touch; a patch on a whole map is a reset. */
+function changeOf(patches: readonly Patch[]): StoreChange {
+  const vms = new Set<string>();
+  for (const p of patches) {
+    if (p.path[0] !== 'vms') continue;
+    if (p.path.length < 2) return RESET;
+    vms.add(String(p.path[1]));
+  }
+  return { vms: [...vms], reset: false };
+}
+
 // A private instance: no global immer settings change, and results are not frozen (callers keep plain objects).
 const immer = new Immer({ autoFreeze: false });
+enablePatches();
 
 function notLoaded(): StoreError {
   return new StoreError('store_not_loaded', 'Cannot use the coordinator store: load() has not completed');

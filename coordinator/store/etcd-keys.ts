@@ -12,6 +12,9 @@ export function recordMaps(state: StoreState): RecordMap[] {
   return Object.keys(state).filter((k) => k !== 'version');
 }
 
+/** SCALARS is the pseudo-map holding top-level scalar fields (e.g. join_token_hash): `<prefix>/s/_/<field>`. */
+export const SCALARS = '_';
+
 /** StoreKeys lays StoreState out under one prefix: `<prefix>/s/<map>/<id>`, one JSON value each. */
 export class StoreKeys {
   constructor(readonly prefix: string) {}
@@ -49,6 +52,10 @@ export function diffStates(keys: StoreKeys, before: StoreState, after: StoreStat
   const ops: RecordOp[] = [];
   const maps = new Set([...recordMaps(before), ...recordMaps(after)]);
   for (const map of maps) {
+    if (isScalar(before, map) || isScalar(after, map)) {
+      diffScalar(keys, map, field(before, map), field(after, map), ops);
+      continue;
+    }
     const was = mapOf(before, map);
     const now = mapOf(after, map);
     if (was === now) continue;
@@ -61,6 +68,37 @@ export function diffStates(keys: StoreKeys, before: StoreState, after: StoreStat
     }
   }
   return ops;
+}
+
+/** placeRecord sets (or, with undefined, removes) the record a key names in a state draft. */
+export function placeRecord(state: StoreState, at: { map: RecordMap; id: string }, value: unknown): void {
+  const root = state as unknown as Record<string, unknown>;
+  if (at.map === SCALARS) {
+    if (at.id === 'version' || at.id === '__proto__') return;
+    if (value === undefined) delete root[at.id];
+    else root[at.id] = value;
+    return;
+  }
+  const maps = root as Record<string, Record<string, unknown>>;
+  maps[at.map] ??= Object.create(null) as Record<string, unknown>;
+  const map = maps[at.map]!;
+  if (value === undefined) delete map[at.id];
+  else map[at.id] = value;
+}
+
+function field(state: StoreState, name: string): unknown {
+  return (state as unknown as Record<string, unknown>)[name];
+}
+
+function isScalar(state: StoreState, name: string): boolean {
+  const v = field(state, name);
+  return v !== undefined && (typeof v !== 'object' || v === null);
+}
+
+function diffScalar(keys: StoreKeys, name: string, was: unknown, now: unknown, ops: RecordOp[]): void {
+  if (was === now) return;
+  if (now === undefined) ops.push({ kind: 'delete', key: keys.key(SCALARS, name) });
+  else ops.push({ kind: 'put', key: keys.key(SCALARS, name), value: JSON.stringify(now) });
 }
 
 function mapOf(state: StoreState, map: RecordMap): Record<string, unknown> {

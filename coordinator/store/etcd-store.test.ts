@@ -123,7 +123,59 @@ describe('EtcdStore records and fencing', () => {
     await expect.poll(() => Object.keys(follower.read().tenants), { timeout: 5_000 }).toEqual(['b']);
     await follower.close();
   });
+
+  it('keeps top-level scalars (a rotated join token hash) and the maps main added (kept disks, node credentials)', async () => {
+    const prefix = `/scalar-${++n}`;
+    const store = new EtcdStore({ client, prefix });
+    await store.load();
+    await store.update((d) => {
+      d.join_token_hash = 'f'.repeat(64);
+      d.kept_disks = { k1: keptDisk('k1') };
+      d.nodes = { n1: { id: 'n1', secret_hash: 'a'.repeat(64), enrolled_at: '2026-01-01T00:00:00.000Z' } };
+    });
+    expect(await client.get(store.keys.key('_', 'join_token_hash')).string()).toBe(
+      JSON.stringify('f'.repeat(64)),
+    );
+    const again = new EtcdStore({ client, prefix });
+    const state = await again.load();
+    expect(state.join_token_hash).toBe('f'.repeat(64));
+    expect(state.kept_disks?.k1?.vm_name).toBe('vm-k1');
+    expect(Object.keys(state.nodes ?? {})).toEqual(['n1']);
+    expect(state.version).toBe(1);
+    await again.update((d) => {
+      delete d.join_token_hash;
+    });
+    expect(await client.get(store.keys.key('_', 'join_token_hash')).string()).toBeNull();
+  });
+
+  it("a follower's watchers (the VM index) see the VMs it mirrors", async () => {
+    const prefix = `/watch-${++n}`;
+    const leader = new EtcdStore({ client, prefix });
+    const follower = new EtcdStore({ client, prefix });
+    await leader.load();
+    await follower.load();
+    const seen: string[] = [];
+    follower.watch((change) => seen.push(...change.vms));
+    await follower.follow();
+    await leader.update((d) => {
+      d.vms.v1 = { id: 'v1' } as never;
+    });
+    await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['v1']);
+    await follower.close();
+  });
 });
+
+function keptDisk(id: string) {
+  return {
+    id,
+    node_id: 'n1',
+    tenant: 't1',
+    vm_name: `vm-${id}`,
+    vmid: 100,
+    disk_gb: 10,
+    kept_at: '2026-01-01T00:00:00.000Z',
+  };
+}
 
 function tenant(id: string): TenantRecord {
   return {

@@ -2,7 +2,7 @@ import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { errorMessage } from '../../shared/errors.js';
 import { BatchedStore } from './batched-store.js';
 import { StoreError } from './errors.js';
-import { diffStates, type RecordOp, StoreKeys } from './etcd-keys.js';
+import { diffStates, placeRecord, type RecordOp, StoreKeys } from './etcd-keys.js';
 import { type StoreState, emptyState } from './types.js';
 
 /** Fence is the leadership a write must still hold: the election key and its create revision. */
@@ -94,9 +94,7 @@ export class EtcdStore extends BatchedStore {
       const key = kv.key.toString();
       const at = this.keys.parse(key);
       if (!at) continue;
-      const maps = state as unknown as Record<string, Record<string, unknown>>;
-      maps[at.map] ??= Object.create(null) as Record<string, unknown>;
-      maps[at.map]![at.id] = parseRecord(key, kv.value);
+      placeRecord(state, at, parseRecord(key, kv.value));
       this.revs.set(key, kv.mod_revision);
     }
     this.revision = res.header.revision;
@@ -182,13 +180,7 @@ export class EtcdStore extends BatchedStore {
     const at = this.keys.parse(key);
     if (!at) return;
     const value = deleted ? undefined : parseRecord(key, kv.value);
-    this.applyExternal((d) => {
-      const maps = d as unknown as Record<string, Record<string, unknown>>;
-      maps[at.map] ??= Object.create(null) as Record<string, unknown>;
-      const map = maps[at.map]!;
-      if (deleted) delete map[at.id];
-      else map[at.id] = value;
-    });
+    this.applyExternal((d) => placeRecord(d, at, value));
     if (deleted) this.revs.delete(key);
     else this.revs.set(key, kv.mod_revision);
     this.revision = kv.mod_revision;

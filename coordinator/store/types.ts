@@ -1,3 +1,4 @@
+import type { VmNetwork } from '../../shared/protocol.js';
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
 export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
@@ -48,8 +49,23 @@ export interface VmRecord {
   node_id: string | null;
   placement: VmPlacement | null;
   failure?: { code: string; message: string };
+  /** network is the node's latest word on how to reach the VM (MAC, addresses, SSH) */
+  network?: VmNetwork;
   created_at: string;
   updated_at: string;
+}
+
+/** KeptDiskRecord is a destroyed VM whose disks an admin kept on its node, until removed. */
+export interface KeptDiskRecord {
+  /** id is the destroyed VM's id (its folder on the node is <images>/vms/<id>) */
+  id: string;
+  node_id: string;
+  tenant: string;
+  vm_name: string;
+  vmid: number;
+  /** disk_gb is root plus extra disks, as the VM was created */
+  disk_gb: number;
+  kept_at: string;
 }
 
 /** IdempotencyRecord remembers which VM an Idempotency-Key created and the body it came with. */
@@ -77,6 +93,8 @@ export interface StoreState {
   nodes?: Record<string, NodeRecord>;
   /** join_token_hash replaces the configured join token once an admin rotated it */
   join_token_hash?: string;
+  /** kept_disks are destroyed VMs' disks left on their nodes by keep_disk=true (admin) */
+  kept_disks?: Record<string, KeptDiskRecord>;
 }
 
 /** StoreMutator changes the draft in place, synchronously; throwing undoes all its changes. */
@@ -92,7 +110,22 @@ export interface Store {
   update(mutator: StoreMutator): Promise<void>;
   /** writes counts completed durable writes (one per group-committed batch) */
   readonly writes: number;
+  /**
+   * watch (optional) calls fn synchronously after every in-memory change with the VM ids it touched,
+   * so indexes stay up to date in O(changed); `reset` means re-read everything (load, rollback).
+   * Callers must cope with a store without it (rebuild when read() returns a new root).
+   */
+  watch?(fn: StoreWatcher): () => void;
 }
+
+/** StoreChange names the VM records one update touched; `reset` means any record may have changed. */
+export interface StoreChange {
+  readonly vms: readonly string[];
+  readonly reset: boolean;
+}
+
+/** StoreWatcher sees each change with the state after it. */
+export type StoreWatcher = (change: StoreChange, state: StoreState) => void;
 
 /** emptyState is the state of a coordinator that has never stored anything. */
 export function emptyState(): StoreState {

@@ -55,21 +55,46 @@ export function vmUsage(vm: VmRecord): VmUsage {
   return { vcpu_count: num(req.vcpu_count), memory_mb: num(req.memory_mb), disk_gb };
 }
 
-/** checkQuota throws QuotaError when adding request to the tenant's live VMs would pass a limit. */
+/** TenantUsage is what a tenant's VMs hold in total. */
+export interface TenantUsage {
+  vms: number;
+  vcpus: number;
+  memory_mb: number;
+  disk_gb: number;
+}
+
+/** tenantUsage sums what the VMs count against quota. */
+export function tenantUsage(vms: readonly VmRecord[]): TenantUsage {
+  const usage = { vms: 0, vcpus: 0, memory_mb: 0, disk_gb: 0 };
+  for (const vm of vms) addUsage(usage, vm, 1);
+  return usage;
+}
+
+/** addUsage adds (sign 1) or removes (sign -1) one VM's usage, for indexes kept incrementally. */
+export function addUsage(usage: TenantUsage, vm: VmRecord, sign: 1 | -1): void {
+  const u = vmUsage(vm);
+  usage.vms += sign;
+  usage.vcpus += sign * u.vcpu_count;
+  usage.memory_mb += sign * u.memory_mb;
+  usage.disk_gb += sign * u.disk_gb;
+}
+
+/** checkQuota throws QuotaError when adding request to the tenant's live VMs (or their usage) would pass a limit. */
 export function checkQuota(
   tenant: TenantRecord,
-  vmsOfTenant: readonly VmRecord[],
+  vmsOfTenant: readonly VmRecord[] | TenantUsage,
   request: QuotaRequest,
 ): void {
   // every record counts: a create that failed is deleted outright, and a crashed guest keeps its
   // domain and threads until it is destroyed
-  const live = vmsOfTenant.filter((vm) => vm.tenant === tenant.id);
-  const used = live.map(vmUsage);
+  const usage = Array.isArray(vmsOfTenant)
+    ? tenantUsage(vmsOfTenant.filter((vm: VmRecord) => vm.tenant === tenant.id))
+    : (vmsOfTenant as TenantUsage);
   const checks: [QuotaResource, number, number][] = [
-    ['vms', live.length, 1],
-    ['vcpus', sum(used.map((u) => u.vcpu_count)), request.vcpu_count],
-    ['memory_mb', sum(used.map((u) => u.memory_mb)), request.memory_mb],
-    ['disk_gb', sum(used.map((u) => u.disk_gb)), diskGb(request)],
+    ['vms', usage.vms, 1],
+    ['vcpus', usage.vcpus, request.vcpu_count],
+    ['memory_mb', usage.memory_mb, request.memory_mb],
+    ['disk_gb', usage.disk_gb, diskGb(request)],
   ];
   for (const [resource, inUse, requested] of checks) {
     const limit = tenant.quota[resource];
@@ -77,8 +102,4 @@ export function checkQuota(
     if (inUse + requested > limit)
       throw new QuotaError(tenant.id, { resource, limit, used: inUse, requested });
   }
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }

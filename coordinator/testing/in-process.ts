@@ -3,12 +3,16 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createLogger } from '../../shared/log.js';
 import { AuditLog } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
 import { type Core, createCore } from '../core.js';
 import { EventBus } from '../events/bus.js';
+import { EventRing } from '../events/ring.js';
+import { Cordons } from '../nodes/cordons.js';
+import { WebhookBook } from '../webhooks/book.js';
+import { Webhooks } from '../webhooks/dispatcher.js';
 import { createApp } from '../http/app.js';
 import { createMetrics } from '../http/metrics.js';
 import { AGENT_PATH } from '../link/server.js';
@@ -57,7 +61,9 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     default_band: 'default',
   });
   const placement = DEFAULT_PLACEMENT_CONFIG;
+  const cordons = await Cordons.open(null);
   const core = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -74,6 +80,14 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     vms: core.vms,
     audit,
     verifyAudit: () => audit.verify(),
+    events: new EventRing(bus),
+    cordons,
+    placer: core.placer,
+    webhooks: new Webhooks({
+      book: await WebhookBook.open(join(dirname(auditPath), 'webhooks.json')),
+      bus,
+      log,
+    }),
     bands,
     adminTokenHash: hashToken(ADMIN_TOKEN),
     overcommit: placement.cpu_overcommit,

@@ -1,5 +1,5 @@
 import { VmpoolError } from '../../shared/errors.js';
-import type { PassReport } from '../placement/types.js';
+import type { PassReport, Shortfall } from '../placement/types.js';
 
 /** VmError covers VM API failures that are not validation, quota or store errors. */
 export class VmError extends VmpoolError {
@@ -10,7 +10,9 @@ export class VmError extends VmpoolError {
       | 'idempotency_key_reused'
       | 'spawn_failed'
       | 'image_not_found'
+      | 'disk_too_small'
       | 'conflict'
+      | 'ambiguous'
       | 'forbidden',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
@@ -20,15 +22,22 @@ export class VmError extends VmpoolError {
   }
 }
 
+function countOf(p: PassReport): number {
+  return p.candidate_count + Object.values(p.reasons).reduce((a: number, b) => a + (b ?? 0), 0);
+}
+
 /** NoCapacityError is a failed placement; it carries every node's reasons per pass (409 no_capacity). */
 export class NoCapacityError extends VmpoolError {
-  constructor(readonly passes: PassReport[]) {
-    const nodes = new Set(passes.flatMap((p) => p.rejected.map((r) => r.node_id))).size;
+  constructor(
+    readonly passes: PassReport[],
+    readonly shortfall?: Shortfall,
+  ) {
+    const nodes = Math.max(0, ...passes.map((p) => countOf(p)));
     super(
       'no_capacity',
       `Cannot place VM: no node fits (${nodes} node${nodes === 1 ? '' : 's'} considered)`,
       {
-        details: { passes },
+        details: { passes, ...(shortfall ? { shortfall } : {}) },
         retryable: true,
       },
     );

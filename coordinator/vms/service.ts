@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { failpoint } from '../../shared/failpoint.js';
+import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
+import type { VmIndex } from '../claims/vm-index.js';
 import type { PlacementResult } from '../placement/types.js';
-import type { Placer } from '../placer/placer.js';
-import type { VmRecord } from '../store/index.js';
+import type { DryRunDetail, Placer } from '../placer/placer.js';
+import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
-import { admit, allocateVmid, findIdempotent, hashRequest } from './admission.js';
+import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { resolveVm } from './resolve.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
+import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
+
+/** VmListFilter narrows GET /v1/vms; every given field must match. */
+export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
 
 /** Caller is who asks: the admin or one tenant. */
 export type Caller = { kind: 'admin' } | { kind: 'tenant'; tenantId: string };
@@ -22,6 +29,12 @@ export interface VmServiceOptions {
   placer: Placer;
   spawner: Spawner;
   bands: BandConfig;
+  /** log receives the steps no event covers: request received, destroy asked (none when absent) */
+  log?: Logger;
+  /** onPlacement receives each admission placement's duration and whether a node fitted (metrics) */
+  onPlacement?: (seconds: number, ok: boolean) => void;
+  /** vms (optional) are the create-path indexes; without them admission scans the store */
+  vms?: VmIndex;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -46,19 +59,39 @@ export class VmService {
 
   constructor(private readonly o: VmServiceOptions) {}
 
-  /** dryRun shows where a VM would go and every node's reasons, claiming nothing and taking no seed. */
-  dryRun(body: unknown, caller: Caller): PlacementResult {
+  /**
+   * dryRun is the create's first half with nothing claimed and no seed taken: the same admission
+   * (tenant, name, quota, VMID, band, name pattern) refuses with the same error the create would
+   * throw, then placement shows where the VM would go and every node's reasons. The admin, who owns
+   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement).
+   */
+  dryRun(
+    body: unknown,
+    caller: Caller,
+    detail: DryRunDetail = 'auto',
+  ): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
+    const state = this.o.claims.state();
+    if (caller.kind === 'tenant') admit(state, caller.tenantId, req);
+    const { vmid } = allocateVmid(this.o.bands, state, req);
     const { seed: _seed, ...result } = this.o.placer.dryRun(
       req,
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
+      detail,
     );
-    return result;
+    return result.ok ? { ...result, vmid } : { ...result, code: 'no_capacity' };
   }
 
   /** create claims under the tenant's gate, then spawns; with wait false it answers once the claim is durable. */
   async create(body: unknown, tenantId: string, opts: CreateOptions): Promise<CreateResult> {
     const req = parseOrThrow(CreateVmSchema, body, 'VM request');
+    this.o.log?.info('vm create received', {
+      tenant_id: tenantId,
+      vm_name: domainName(tenantId, req.name),
+      request_id: opts.requestId,
+      vcpu_count: req.vcpu_count,
+      memory_mb: req.memory_mb,
+    });
     const claimed = await this.gate.run(tenantId, async () => {
       // looked up under the gate, so two concurrent requests with one key cannot both miss it
       const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
@@ -79,11 +112,16 @@ export class VmService {
 
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
     const state = this.o.claims.state();
-    admit(state, tenantId, req);
-    const { vmid, band } = allocateVmid(this.o.bands, state, req);
+    admit(state, tenantId, req, this.o.vms);
+    checkDiskSize(req, this.o.placer.imageSize(req.image));
     const id = randomUUID();
+    // placement before the VMID: a tenant asking for a VMID another tenant holds gets the same
+    // no_capacity a free VMID gets, so the answer tells nothing about other tenants' VMIDs
+    const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
-    if (!result.ok) throw new NoCapacityError(result.passes);
+    this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
+    if (!result.ok) throw new NoCapacityError(result.passes, result.shortfall);
+    const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
       id,
@@ -103,9 +141,18 @@ export class VmService {
     vmId: string,
     caller: Caller,
     source: string,
-    opts: { keepDisk?: boolean } = {},
+    opts: { keepDisk?: boolean; requestId?: string } = {},
   ): Promise<void> {
     const vm = this.visible(vmId, caller);
+    const fields = {
+      vm_id: vm.id,
+      vm_name: domainName(vm.tenant, vm.name),
+      vmid: vm.vmid,
+      tenant_id: vm.tenant,
+      node_id: vm.node_id,
+      request_id: opts.requestId,
+    };
+    this.o.log?.info('vm destroy received', { ...fields, state: vm.state });
     if (vm.state === 'creating') {
       throw new VmError(
         'conflict',
@@ -117,8 +164,72 @@ export class VmService {
     // a tenant keeping disks would leave files on the host that no quota counts
     if (keepDisk && caller.kind !== 'admin')
       throw new VmError('forbidden', 'Cannot keep the disks: keep_disk=true is admin-only');
-    if (vm.node_id) await this.o.spawner.destroyOnNode(vm, keepDisk);
-    await this.o.claims.forget(vm, { keepDisk, source });
+    if (vm.node_id) {
+      this.o.log?.info('vm destroy sent to node', fields);
+      await this.o.spawner.destroyOnNode(vm, keepDisk, opts.requestId);
+    }
+    await this.o.claims.forget(vm, {
+      keepDisk,
+      source,
+      ...(opts.requestId ? { requestId: opts.requestId } : {}),
+    });
+  }
+
+  /** removeKept deletes a kept VM's disks on its node, then forgets the record (admin). */
+  async removeKept(id: string): Promise<KeptDiskRecord> {
+    const kept = this.o.claims.state().kept_disks ?? {};
+    const rec = Object.hasOwn(kept, id) ? kept[id] : undefined;
+    if (!rec) throw new VmError('not_found', 'Cannot find kept disks: no such record');
+    await this.o.spawner.removeKeptOnNode(rec.node_id, rec.id);
+    await this.o.claims.dropKept(rec.id);
+    return rec;
+  }
+
+  /**
+   * power stops (graceful, forced after timeoutMs), starts or reboots a VM on its node; the claim
+   * (threads, memory, VMID) is kept while it is stopped, so a start never needs placing again.
+   */
+  async power(
+    ref: string,
+    caller: Caller,
+    op: 'stop' | 'start' | 'reboot',
+    opts: { source: string; requestId: string; timeoutMs: number },
+  ): Promise<VmView> {
+    const vm = this.visible(ref, caller);
+    if (vm.state === 'creating' || !vm.node_id)
+      throw new VmError(
+        'conflict',
+        `Cannot ${op} VM "${vm.name}": it is ${vm.state}; retry once it is running or stopped`,
+        {
+          retryable: vm.state === 'creating',
+        },
+      );
+    const state = await this.o.spawner.powerOnNode(vm, op, opts.timeoutMs);
+    const after = await this.o.claims.markPowered(vm.id, { op, state, source: opts.source }, opts.requestId);
+    return this.view(after);
+  }
+
+  /**
+   * forgetOnNode drops every VM recorded on a node the registry holds as down or gone for good
+   * (the admin's last resort: the host will not come back). Each forget is a vm.destroyed event,
+   * so it is audited with its source.
+   */
+  async forgetOnNode(nodeId: string, nodeUp: boolean, source: string): Promise<string[]> {
+    if (nodeUp)
+      throw new VmError(
+        'conflict',
+        `Cannot forget the VMs of node "${nodeId}": it is up; destroy them instead`,
+      );
+    const vms = Object.values(this.o.claims.state().vms).filter((v) => v.node_id === nodeId);
+    for (const vm of vms) await this.o.claims.forget(vm, { keepDisk: true, source });
+    return vms.map((v) => v.id);
+  }
+
+  /** consoleLog is the tail of a VM's serial console, read from its node. */
+  async consoleLog(vmId: string, caller: Caller, maxBytes: number): Promise<string> {
+    const vm = this.visible(vmId, caller);
+    if (!vm.node_id) throw new VmError('conflict', 'Cannot read the console: the VM is on no node');
+    return this.o.spawner.consoleLogOnNode(vm, maxBytes);
   }
 
   /** get shows one VM the caller may see. */
@@ -126,21 +237,22 @@ export class VmService {
     return this.view(this.visible(vmId, caller));
   }
 
-  /** list shows the caller's VMs (every VM for the admin). */
-  list(caller: Caller): VmView[] {
+  /** list shows the caller's VMs (every VM for the admin), narrowed by node, tenant, state and tag. */
+  list(caller: Caller, filter: VmListFilter = {}): VmView[] {
     return Object.values(this.o.claims.state().vms)
       .filter((v) => caller.kind === 'admin' || v.tenant === caller.tenantId)
+      .filter((v) => filter.tenant === undefined || v.tenant === filter.tenant)
+      .filter((v) => filter.node === undefined || v.node_id === filter.node)
+      .filter((v) => filter.tag === undefined || v.tags.includes(filter.tag))
       .sort((a, b) => a.created_at.localeCompare(b.created_at))
-      .map((v) => this.view(v));
+      .map((v) => this.view(v))
+      .filter((v) => filter.state === undefined || v.state === filter.state);
   }
 
-  private visible(vmId: string, caller: Caller): VmRecord {
-    const vm = this.o.claims.get(vmId);
+  /** visible resolves any reference form (id, prefix, name, VMID, domain) among the caller's VMs. */
+  visible(ref: string, caller: Caller): VmRecord {
     // another tenant's VM is indistinguishable from a missing one
-    if (!vm || (caller.kind === 'tenant' && vm.tenant !== caller.tenantId)) {
-      throw new VmError('not_found', 'Cannot find VM: no such VM');
-    }
-    return vm;
+    return resolveVm(Object.values(this.o.claims.state().vms), ref, caller);
   }
 
   private view(vm: VmRecord): VmView {

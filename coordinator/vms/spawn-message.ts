@@ -12,7 +12,7 @@ export type SpawnMessage = Extract<CoordinatorMessage, { type: 'spawn' }>;
  * decided (identity, image, sizes, placement, users, network) and no host paths; the agent lays
  * the files out under its own images dir.
  */
-export function buildSpawnMessage(vm: VmRecord, opts: { requestId: string }): SpawnMessage {
+export function buildSpawnMessage(vm: VmRecord, opts: { requestId: string; traceId?: string }): SpawnMessage {
   const p = vm.placement;
   if (!p) throw new VmError('conflict', `Cannot spawn VM "${vm.name}": it holds no placement`);
   const req = vm.request as CreateVmRequest;
@@ -35,5 +35,10 @@ export function buildSpawnMessage(vm: VmRecord, opts: { requestId: string }): Sp
     users: req.user_configs,
     bridge: req.network?.bridge ?? null,
   };
-  return { type: 'spawn', request_id: opts.requestId, vm: order };
+  return {
+    type: 'spawn',
+    request_id: opts.requestId,
+    ...(opts.traceId ? { trace_id: opts.traceId } : {}),
+    vm: order,
+  };
 }

@@ -1,6 +1,5 @@
 import { isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { CoordinatorMessage, Hello } from '../../shared/protocol.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { AgentAnswer, AgentLinkServer } from '../link/server.js';
 import { newRequestId } from '../link/server.js';
@@ -9,6 +8,7 @@ import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
+import { domainName } from './spec-builder.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -51,9 +51,30 @@ export class Spawner {
     }
   }
 
+  /** consoleLogOnNode asks the VM's node for the tail of its serial console log. */
+  async consoleLogOnNode(vm: VmRecord, maxBytes: number): Promise<string> {
+    const msg = {
+      type: 'console_log',
+      request_id: newRequestId(),
+      vm_id: vm.id,
+      max_bytes: maxBytes,
+    } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 15_000);
+    if (answer.ok) return answer.text ?? '';
+    throw new VmError('conflict', `Cannot read the console of VM "${vm.name}": the node refused`, {
+      details: { agent_error: { code: answer.error?.code } },
+    });
+  }
+
   /** destroyOnNode asks the VM's node to destroy it; a node that no longer has it counts as done. */
-  async destroyOnNode(vm: VmRecord, keepDisk: boolean): Promise<void> {
-    const msg = { type: 'destroy', request_id: newRequestId(), vm_id: vm.id, keep_disk: keepDisk } as const;
+  async destroyOnNode(vm: VmRecord, keepDisk: boolean, traceId?: string): Promise<void> {
+    const msg = {
+      type: 'destroy',
+      request_id: newRequestId(),
+      ...(traceId ? { trace_id: traceId } : {}),
+      vm_id: vm.id,
+      keep_disk: keepDisk,
+    } as const;
     const answer = await this.o.link.request(vm.node_id!, msg, 60_000);
     if (answer.ok || answer.error?.code === 'vm_not_found') return;
     this.o.log.warn('destroy refused by node', {
@@ -66,6 +87,47 @@ export class Spawner {
       'conflict',
       `Cannot destroy VM "${vm.name}": the node refused (${answer.error?.code ?? 'unknown'})`,
       { details: { agent_error: { code: answer.error?.code } } },
+    );
+  }
+
+  /** removeKeptOnNode asks a node to delete the disks a keep_disk destroy left; files already gone count as done. */
+  async removeKeptOnNode(nodeId: string, vmId: string): Promise<void> {
+    const msg = { type: 'remove_disks', request_id: newRequestId(), vm_id: vmId } as const;
+    const answer = await this.o.link.request(nodeId, msg, 60_000);
+    if (answer.ok) return;
+    throw new VmError('conflict', `Cannot remove kept disks of "${vmId}": the node refused`, {
+      details: { agent_error: { code: answer.error?.code } },
+    });
+  }
+
+  /** powerOnNode sends a stop, start or reboot to the VM's node and returns the state it reports after. */
+  async powerOnNode(
+    vm: VmRecord,
+    op: 'stop' | 'start' | 'reboot',
+    timeoutMs: number,
+  ): Promise<VmRecord['state']> {
+    const msg = {
+      type: 'power',
+      request_id: newRequestId(),
+      vm_id: vm.id,
+      op,
+      timeout_ms: timeoutMs,
+    } as const;
+    // the agent waits timeoutMs for the guest before forcing it, then may start it again
+    const answer = await this.o.link.request(vm.node_id!, msg, timeoutMs + 60_000);
+    const reported = (answer.vm as { state?: VmRecord['state'] } | undefined)?.state;
+    if (answer.ok) return reported ?? (op === 'stop' ? 'stopped' : 'running');
+    this.o.log.warn('power order refused by node', {
+      vm_id: vm.id,
+      node_id: vm.node_id,
+      op,
+      error_code: answer.error?.code,
+      agent_message: answer.error?.message,
+    });
+    throw new VmError(
+      'conflict',
+      `Cannot ${op} VM "${vm.name}": the node refused (${answer.error?.code ?? 'unknown'}: ${answer.error?.message ?? 'no message'})`,
+      { details: { agent_error: answer.error ?? null } },
     );
   }
 
@@ -94,7 +156,7 @@ export class Spawner {
       const hello = this.o.placer.nodeHello(nodeId);
       if (!hello) throw new VmError('conflict', `Cannot spawn on node "${nodeId}": node unknown`);
       // the wire id correlates this one attempt's answer; a retry must not match a late answer
-      const msg = buildSpawnMessage(vm, { requestId: newRequestId() });
+      const msg = buildSpawnMessage(vm, { requestId: newRequestId(), traceId: requestId });
       await this.o.claims.spawning(vm, attempt, requestId);
       answer = await this.o.link.request(nodeId, msg, this.o.spawnTimeoutMs ?? 120_000);
     } catch (err) {
@@ -104,18 +166,25 @@ export class Spawner {
       await this.release(vm.id, err, requestId);
       throw err;
     }
-    if (answer.ok) return { kind: 'running', vm: await this.o.claims.markRunning(vm.id, requestId) };
+    if (answer.ok) {
+      const running = await this.o.claims.markRunning(vm.id, requestId, answer.vm?.network);
+      return { kind: 'running', vm: running };
+    }
     const code = answer.error?.code ?? 'spawn_failed';
     if (STALE_CLAIM_CODES.has(code) && canRetry) return { kind: 'retry', reason: code };
     // the agent's message names host paths and other VMs: it goes to the log and audit, not to the tenant
     const err = new VmError('spawn_failed', `Cannot start VM "${vm.name}": the node refused it (${code})`, {
       details: { agent_error: { code }, node_id: nodeId },
     });
-    this.o.log.warn('spawn refused by node', {
+    // an error entry whose MESSAGE carries the node's reason (the failed step and its error)
+    this.o.log.error('vm spawn failed on node', {
       vm_id: vm.id,
+      vmid: vm.vmid,
+      vm_name: domainName(vm.tenant, vm.name),
+      tenant_id: vm.tenant,
       node_id: nodeId,
       error_code: code,
-      agent_message: answer.error?.message,
+      err: { message: answer.error?.message ?? code, code },
       request_id: requestId,
     });
     await this.release(vm.id, err, requestId);
@@ -136,7 +205,7 @@ export class Spawner {
   private async reclaim(vm: VmRecord, exclude: ReadonlySet<string>, attempt: number, requestId: string) {
     const result = this.o.placer.place(vm.request as CreateVmRequest, vm.tenant, vm.id, exclude);
     if (!result.ok) {
-      const err = new NoCapacityError(result.passes);
+      const err = new NoCapacityError(result.passes, result.shortfall);
       await this.release(vm.id, err, requestId);
       throw err;
     }

@@ -30,6 +30,7 @@ export function viewVm(vm: VmRecord, nodes: { node(id: string): NodeEntry | unde
     cpu_policy: p?.cpu_policy ?? null,
     placement_pass: p?.pass ?? null,
     stats: node?.stats[vm.id] ?? null,
+    network: vm.network ?? null,
     created_at: vm.created_at,
     updated_at: vm.updated_at,
   };

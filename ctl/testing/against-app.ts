@@ -50,12 +50,14 @@ export async function ctlAgainstApp(o: { nodes?: string[] } = {}) {
   const ctl = async (
     argv: string[],
     env: NodeJS.ProcessEnv = { VMPOOL_URL: CTL_URL, VMPOOL_TOKEN: tenant.token },
+    extra: { tty?: boolean } = {},
   ) => {
     let stdout = '';
     let stderr = '';
     const code = await run(argv, {
       env,
       fetch: fetchFn,
+      ...extra,
       stdout: { write: (t: string) => (stdout += t) },
       stderr: { write: (t: string) => (stderr += t) },
     });

@@ -171,7 +171,8 @@ export function startAgent(coordinatorUrl: string, args: string[], env: Record<s
   return startProc(
     BIN.agent,
     ['run', '--coordinator', coordinatorUrl, '--shutdown-timeout-ms', '500', ...args],
-    { VMPOOL_JOIN_TOKEN: JOIN_TOKEN, ...env },
+    // port 0: several agents share this host's loopback; their /metrics must not collide
+    { VMPOOL_JOIN_TOKEN: JOIN_TOKEN, VMPOOL_METRICS_LISTEN: '127.0.0.1:0', ...env },
   );
 }
 

@@ -9,7 +9,10 @@ import type {
   RemoveOptions,
   VmBackend,
   VmInstance,
+  VmNetworkPlan,
 } from '../backend.js';
+import { freeLoopbackPort } from './ports.js';
+import { macFor, USER_NET_GUEST_ADDRESS } from './domain/network.js';
 import { type OpenLibvirtOptions, openLibvirt } from './binding/index.js';
 import { parseVmpoolMetadata } from './domain/parse.js';
 import type { DomainState, DomainSummary, Hypervisor } from './hypervisor.js';
@@ -44,7 +47,14 @@ export class LibvirtBackend implements VmBackend {
 
   /** create runs the spawn pipeline after opts.from (overlay, disks, seed, define, start, verify). */
   create(spec: SpawnSpec, opts: CreateOptions): Promise<void> {
-    return runSteps(this.context(spec, opts.vmId), opts.from, opts.onPhase);
+    return runSteps(this.context(spec, opts.vmId, opts.network), opts.from, opts.onPhase);
+  }
+
+  /** planNetwork derives the MAC from the VM id; user networking adds a free 127.0.0.1 SSH port. */
+  async planNetwork(spec: SpawnSpec, vmId: string, taken: ReadonlySet<number>): Promise<VmNetworkPlan> {
+    const mac = macFor(vmId);
+    if (spec.bridge_network_interface || !this.#o.userNetwork) return { mac, addresses: [] };
+    return { mac, addresses: [USER_NET_GUEST_ADDRESS], ssh_port: await freeLoopbackPort(taken) };
   }
 
   /** lookup finds a domain by name. */
@@ -76,6 +86,12 @@ export class LibvirtBackend implements VmBackend {
     }
   }
 
+  /** powerOff forces a running domain off (virDomainDestroy) and keeps its definition and disks. */
+  async powerOff(name: string): Promise<void> {
+    const dom = await this.#o.hv.lookupDomain(name);
+    if (dom && dom.state !== 'shutoff') await this.#o.hv.destroy(name);
+  }
+
   /** remove undoes a spawn: own domain, seed ISO, and the disks unless kept. */
   remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void> {
     return undoSpawn(this.#o.hv, spec, opts);
@@ -97,6 +113,11 @@ export class LibvirtBackend implements VmBackend {
     for (const rec of await this.#o.hv.allDomainStats()) {
       const pick: Record<string, number | string | boolean> = {};
       for (const key of STAT_KEYS) if (rec.stats[key] !== undefined) pick[key] = rec.stats[key]!;
+      // vcpu.wait: time the vCPUs were runnable but waited for a host thread (ns), summed over vCPUs
+      const waits = Object.entries(rec.stats).filter(
+        ([k, v]) => /^vcpu\.\d+\.wait$/.test(k) && typeof v === 'number',
+      );
+      if (waits.length) pick['vcpu.wait'] = waits.reduce((sum, [, v]) => sum + (v as number), 0);
       out.set(rec.name, pick);
     }
     return out;
@@ -125,7 +146,7 @@ export class LibvirtBackend implements VmBackend {
     return this.#o.hv.close();
   }
 
-  private context(spec: SpawnSpec, vmId: string): SpawnContext {
+  private context(spec: SpawnSpec, vmId: string, network?: VmNetworkPlan): SpawnContext {
     const topo = this.#o.topology;
     return {
       hv: this.#o.hv,
@@ -136,6 +157,7 @@ export class LibvirtBackend implements VmBackend {
       areSiblings: (a, b) => siblingOf(topo, a) === b,
       sysRoot: this.#o.sysRoot ?? '/',
       userNetwork: this.#o.userNetwork ?? false,
+      ...(network ? { network } : {}),
     };
   }
 }

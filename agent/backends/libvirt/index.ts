@@ -3,6 +3,7 @@
 export type { PinSource } from './binding/index.js';
 export { parseVmpoolMetadata } from './domain/parse.js';
 export type { Hypervisor } from './hypervisor.js';
+export { type KvmProbeResult, probeKvm } from './kvm-probe.js';
 export {
   instanceStateOf,
   LibvirtBackend,

@@ -1,5 +1,9 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { VmNetworkPlan } from '../backend.js';
+import { macFor } from './domain/network.js';
+import { freeLoopbackPort } from './ports.js';
+import { VM_DIR_MODE } from '../../disk/modes.js';
 import { failpoint } from '../../../shared/failpoint.js';
 import type { SpawnSpec } from '../../../shared/spec.js';
 import { parseCpuList } from '../../../shared/cpulist.js';
@@ -25,6 +29,16 @@ export interface SpawnContext {
   readonly sysRoot: string;
   /** userNetwork gives a user-mode NIC when the spec names no bridge (demo hosts without br0) */
   readonly userNetwork: boolean;
+  /** network is the MAC and SSH port recorded in the sidecar; without it they are derived/picked anew */
+  readonly network?: VmNetworkPlan;
+}
+
+/** CONSOLE_LOG_NAME is the serial console log beside the VM's disk (virtlogd rotates it: .0, .1, …). */
+export const CONSOLE_LOG_NAME = 'console.log';
+
+/** consoleLogPath is where a VM's serial console is logged. */
+export function consoleLogPath(spec: SpawnSpec): string {
+  return join(dirname(spec.disk_path), CONSOLE_LOG_NAME);
 }
 
 /** SpawnStep is one idempotent, undoable step; `phase` is recorded in the sidecar once it is done. */
@@ -45,15 +59,20 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     phase: 'extra_disks',
     async run({ spec }) {
       for (const d of spec.extra_disks ?? []) {
-        await mkdir(dirname(d.path), { recursive: true, mode: 0o755 });
+        await mkdir(dirname(d.path), { recursive: true, mode: VM_DIR_MODE });
         await createBlank({ path: d.path, sizeGb: d.size_gb });
       }
     },
   },
   {
     phase: 'seed_iso',
-    async run({ spec, vmId }) {
-      const files = buildSeedFiles({ instanceId: vmId, hostname: spec.name, users: spec.user_configs });
+    async run({ spec, vmId, network }) {
+      const files = buildSeedFiles({
+        instanceId: vmId,
+        hostname: spec.name,
+        users: spec.user_configs,
+        network: { macAddress: network?.mac ?? macFor(vmId) },
+      });
       await writeSeedIso(files, spec.cloud_init_iso_path);
     },
   },
@@ -62,6 +81,7 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     async run(ctx) {
       const { spec } = ctx;
       const bridge = spec.bridge_network_interface ?? null;
+      const userNet = !bridge && ctx.userNetwork;
       const xml = buildDomainXml(spec, {
         kvm: ctx.kvm,
         vmId: ctx.vmId,
@@ -71,6 +91,9 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
         emulatorCpus: parseCpuList(spec.tuning.emulator_cpuset),
         bridgeExists: bridge ? await bridgeExists(bridge, ctx.sysRoot) : false,
         userNetwork: ctx.userNetwork,
+        mac: ctx.network?.mac ?? macFor(ctx.vmId),
+        ...(userNet ? { sshPort: ctx.network?.ssh_port ?? (await freeLoopbackPort(new Set())) } : {}),
+        consoleLogPath: consoleLogPath(spec),
         threadsPerCore: ctx.threadsPerCore,
         areSiblings: ctx.areSiblings,
         ...(spec.cpu_mode ? { cpuMode: spec.cpu_mode } : {}),
@@ -125,9 +148,18 @@ export async function undoSpawn(
   await removeOwnDomain(hv, spec.name, opts.vmId);
   failpoint('undo:domain-removed');
   await rm(spec.cloud_init_iso_path, { force: true });
+  await removeConsoleLogs(spec);
   if (opts.keepDisk) return;
   for (const d of spec.extra_disks ?? []) await rm(d.path, { force: true });
   await rm(spec.disk_path, { force: true });
+}
+
+/** removeConsoleLogs deletes the console log and virtlogd's rotated copies (console.log.0, .1, …). */
+async function removeConsoleLogs(spec: SpawnSpec): Promise<void> {
+  const dir = dirname(spec.disk_path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const logs = names.filter((n) => n === CONSOLE_LOG_NAME || n.startsWith(`${CONSOLE_LOG_NAME}.`));
+  for (const n of logs) await rm(join(dir, n), { force: true });
 }
 
 /** removeOwnDomain stops and undefines the domain `name` only if its vmpool metadata names vmId. */

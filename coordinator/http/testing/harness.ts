@@ -8,11 +8,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, type Logger } from '../../../shared/log.js';
-import type { CoordinatorMessage, Hello } from '../../../shared/protocol.js';
+import type { CoordinatorMessage, Hello, VmReport } from '../../../shared/protocol.js';
 import { AuditLog } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
 import { createCore } from '../../core.js';
 import { EventBus } from '../../events/bus.js';
+import { EventRing } from '../../events/ring.js';
+import { Cordons } from '../../nodes/cordons.js';
+import { WebhookBook } from '../../webhooks/book.js';
+import { type DeliveryOptions, Webhooks } from '../../webhooks/dispatcher.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/types.js';
 import { NodeRegistry } from '../../registry/registry.js';
 import { helloFor } from '../../registry/testing.js';
@@ -25,7 +29,7 @@ import { createMetrics } from '../metrics.js';
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
 
 /** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
-export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' }>) => {
+export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' }>) => {
   ok: boolean;
   error?: { code: string; message: string };
 } | null;
@@ -35,7 +39,19 @@ export interface HarnessOptions {
   store?: Store;
   log?: Logger;
   spawnTimeoutMs?: number;
-  bands?: { name: string; title?: string; from: number; to: number }[];
+  bands?: { name: string; title?: string; from: number; to: number; name_pattern?: string }[];
+  /** ringSize bounds the event ring (default 10 000) */
+  ringSize?: number;
+  /** webhookPath is the webhook file (default: a fresh temp file); share it to simulate a restart */
+  webhookPath?: string;
+  delivery?: Partial<DeliveryOptions>;
+  /** power is how fake nodes answer stop/start/reboot (default: ok) */
+  power?: (m: Extract<CoordinatorMessage, { type: 'power' }>) => {
+    ok: boolean;
+    error?: { code: string; message: string };
+  } | null;
+  /** now is the webhook notifier's clock (a restarted coordinator a while later) */
+  now?: () => number;
 }
 
 /** appHarness builds the app; `call` sends one request, `addNode` connects a fake agent. */
@@ -46,12 +62,22 @@ export async function appHarness(o: HarnessOptions = {}) {
   const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
   const audit = await AuditLog.open(auditPath, { key: randomBytes(32) });
   const bus = new EventBus({ log });
+  const events = new EventRing(bus, o.ringSize);
+  const webhookPath = o.webhookPath ?? join(await mkdtemp(join(tmpdir(), 'vmpool-wh-')), 'webhooks.json');
+  const webhooks = new Webhooks({
+    book: await WebhookBook.open(webhookPath),
+    bus,
+    log,
+    delivery: o.delivery ?? {},
+  });
   const registry = new NodeRegistry({ bus });
   const bands = parseBandConfig({
     bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
     default_band: o.bands?.[0]?.name ?? 'default',
   });
-  const { vms, link, identity, claims } = createCore({
+  const cordons = await Cordons.open(null);
+  const { vms, link, identity, claims, placer } = createCore({
+    cordoned: () => cordons.ids(),
     store,
     registry,
     bus,
@@ -68,6 +94,10 @@ export async function appHarness(o: HarnessOptions = {}) {
     vms,
     audit,
     verifyAudit: () => audit.verify(),
+    events,
+    webhooks,
+    cordons,
+    placer,
     bands,
     adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
     overcommit: 4,
@@ -82,7 +112,14 @@ export async function appHarness(o: HarnessOptions = {}) {
       {
         send: (m) => {
           sent.push(m);
-          if (m.type === 'spawn' || m.type === 'destroy')
+          if (m.type === 'power')
+            queueMicrotask(() => {
+              const r = (o.power ?? (() => ({ ok: true })))(m);
+              const state = m.op === 'stop' ? 'stopped' : 'running';
+              // the fake agent reports only the state; the power path reads nothing else
+              if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } as VmReport } : r);
+            });
+          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks')
             queueMicrotask(() => {
               const r = reply(m);
               if (r) link.answer(m.request_id, id, r);
@@ -116,7 +153,22 @@ export async function appHarness(o: HarnessOptions = {}) {
     const r = await call('POST', '/v1/tenants', { body: { name, quota } });
     return r.body as { id: string; token: string };
   };
-  return { app, store, registry, call, tenant, addNode, sent, auditPath, audit, link, bus };
+  return {
+    app,
+    store,
+    registry,
+    call,
+    tenant,
+    addNode,
+    sent,
+    auditPath,
+    audit,
+    link,
+    bus,
+    events,
+    vms,
+    webhooks,
+  };
 }
 
 /** AppHarness is what appHarness resolves to. */

@@ -1,13 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isBridgeName } from '../../../../shared/bridge-name.js';
 import { DomainXmlError } from './errors.js';
-
-// Linux IFNAMSIZ is 16 including the NUL; "." and ".." would walk out of /sys/class/net.
-const IFACE_NAME_RE = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 
 /** bridgeExists tells whether a Linux bridge named name exists, via sysfs (<sysRoot>/sys/class/net/<name>/bridge). */
 export async function bridgeExists(name: string, sysRoot = '/'): Promise<boolean> {
-  if (!IFACE_NAME_RE.test(name)) {
+  if (!isBridgeName(name)) {
     throw new DomainXmlError(
       'invalid_bridge_name',
       `Cannot look up bridge ${JSON.stringify(name)}: not an interface name`,

@@ -7,14 +7,18 @@ export interface DiskAttachment {
   readonly target: string;
 }
 
-/** NetworkChoice says which NIC, if any, the guest gets. */
+/** NetworkChoice says which NIC, if any, the guest gets, and its MAC. */
 export interface NetworkChoice {
   readonly bridge: string | null | undefined;
   readonly bridgeExists: boolean;
   readonly userNetwork: boolean;
+  readonly mac?: string;
 }
 
-const DATA_TARGETS = 'bcdefghijklmnopqrstuvwxyz'.split('').map((c) => `vd${c}`);
+// vdz is the NoCloud seed; data disks take vdb-vdy (24, the spec's maximum)
+const DATA_TARGETS = 'bcdefghijklmnopqrstuvwxy'.split('').map((c) => `vd${c}`);
+/** SEED_TARGET is the seed disk's guest device name. */
+export const SEED_TARGET = 'vdz';
 
 /** dataDiskTargets fills in vdb, vdc, … for disks without a target, skipping taken ones; vda is the root disk. */
 export function dataDiskTargets(
@@ -28,7 +32,7 @@ export function dataDiskTargets(
   if (!valid || new Set(targets).size !== targets.length) {
     throw new DomainXmlError(
       'invalid_domain_spec',
-      'Cannot attach extra disks: targets must be distinct vdb-vdz',
+      'Cannot attach extra disks: targets must be distinct vdb-vdy (vdz is the seed)',
       {
         details: { targets },
       },
@@ -48,14 +52,18 @@ export function qcow2DiskElement(path: string, target: string): XmlNode {
   );
 }
 
-/** seedCdromElement is the NoCloud seed ISO as a read-only SATA cdrom (cloud-init finds it by label). */
-export function seedCdromElement(path: string): XmlNode {
+/**
+ * seedDiskElement is the NoCloud seed ISO as a read-only virtio disk: cloud-init finds it by its
+ * `cidata` label, and virtio-blk is built into every cloud kernel (Debian's cloud kernel has no AHCI,
+ * so a SATA cdrom is invisible to it).
+ */
+export function seedDiskElement(path: string): XmlNode {
   return el(
     'disk',
-    { type: 'file', device: 'cdrom' },
+    { type: 'file', device: 'disk' },
     el('driver', { name: 'qemu', type: 'raw' }),
     el('source', { file: path }),
-    el('target', { dev: 'sda', bus: 'sata' }),
+    el('target', { dev: SEED_TARGET, bus: 'virtio' }),
     el('readonly'),
   );
 }
@@ -75,14 +83,25 @@ export function interfaceElement(net: NetworkChoice): XmlNode | null {
     return el(
       'interface',
       { type: 'bridge' },
+      net.mac !== undefined && el('mac', { address: net.mac }),
       el('source', { bridge: net.bridge }),
       el('model', { type: 'virtio' }),
     );
   }
-  return net.userNetwork ? el('interface', { type: 'user' }, el('model', { type: 'virtio' })) : null;
+  // user networking is QEMU's own NIC with a loopback SSH forward (userNetArgs), not a libvirt <interface>
+  return null;
 }
 
-/** consoleElements give a pty serial console (virsh console) and no balloon, since memory is pinned strict. */
-export function consoleElements(): XmlNode[] {
-  return [el('serial', { type: 'pty' }), el('console', { type: 'pty' }), el('memballoon', { model: 'none' })];
+/**
+ * consoleElements give a pty serial console (virsh console) whose output virtlogd also writes to
+ * `logPath` (rotated and size-capped by virtlogd), the guest agent channel, and no balloon, since
+ * memory is pinned strict.
+ */
+export function consoleElements(logPath?: string): XmlNode[] {
+  return [
+    el('serial', { type: 'pty' }, logPath !== undefined && el('log', { file: logPath, append: 'on' })),
+    el('console', { type: 'pty' }),
+    el('channel', { type: 'unix' }, el('target', { type: 'virtio', name: 'org.qemu.guest_agent.0' })),
+    el('memballoon', { model: 'none' }),
+  ];
 }

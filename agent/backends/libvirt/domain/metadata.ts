@@ -16,6 +16,9 @@ export interface VmpoolMetadata {
   readonly cpuPolicy?: 'dedicated' | 'shared';
   readonly cpuMode?: 'default' | 'host-model' | 'host-passthrough' | 'maximum';
   readonly bridge?: string;
+  /** mac is the NIC's address; sshPort the loopback port forwarded to the guest's SSH (user networking) */
+  readonly mac?: string;
+  readonly sshPort?: number;
 }
 
 /** specSha256 hashes the spec's canonical JSON (sorted keys) so key order never changes the digest. */
@@ -50,6 +53,8 @@ export function metadataElement(meta: VmpoolMetadata): XmlNode {
       meta.cpuPolicy !== undefined && el(`${p}:cpu-policy`, {}, meta.cpuPolicy),
       meta.cpuMode !== undefined && el(`${p}:cpu-mode`, {}, meta.cpuMode),
       meta.bridge !== undefined && el(`${p}:bridge`, {}, meta.bridge),
+      meta.mac !== undefined && el(`${p}:mac`, {}, meta.mac),
+      meta.sshPort !== undefined && el(`${p}:ssh-port`, {}, meta.sshPort),
     ),
   );
 }

@@ -1,3 +1,4 @@
+import { SEED_TARGET } from './devices.js';
 import { parseCpuList } from '../../../../shared/cpulist.js';
 import { DomainXmlError } from './errors.js';
 import { asObject, type DomainDoc, readDomainXml, textOf, type XmlObject } from './read.js';
@@ -11,7 +12,7 @@ export interface DomainTuning {
   readonly numa: { readonly mode: string; readonly nodeset: string } | null;
   readonly kvm: boolean;
   readonly diskPaths: string[];
-  /** cdromPaths are the files behind device='cdrom' disks (vmpool's seed ISO) */
+  /** cdromPaths are the seed ISO's files: the vdz disk (or a device='cdrom' disk of older domains) */
   readonly cdromPaths: string[];
 }
 
@@ -77,7 +78,7 @@ export function parseDomainTuning(domainXml: string): DomainTuning {
       ? { mode: doc.numaMemory.mode ?? 'strict', nodeset: doc.numaMemory.nodeset ?? '' }
       : null,
     kvm: doc.type === 'kvm',
-    cdromPaths: files(doc.disks.filter((d) => d.device === 'cdrom')),
+    cdromPaths: files(doc.disks.filter((d) => d.device === 'cdrom' || d.target === SEED_TARGET)),
     diskPaths: files(doc.disks),
   };
 }

@@ -21,7 +21,11 @@ export interface DomainDoc {
   readonly emulatorCpuset: string | undefined;
   /** numaMemory is <numatune><memory>'s attributes, or null when there is no such element */
   readonly numaMemory: { readonly mode: string | undefined; readonly nodeset: string | undefined } | null;
-  readonly disks: readonly { readonly device: string | undefined; readonly file: string | undefined }[];
+  readonly disks: readonly {
+    readonly device: string | undefined;
+    readonly file: string | undefined;
+    readonly target: string | undefined;
+  }[];
   /** metadata is the raw <metadata> element (namespaced children keep their prefixes) */
   readonly metadata: XmlObject | undefined;
 }
@@ -96,6 +100,7 @@ export function readDomainXml(domainXml: string): DomainDoc {
     disks: arrayOf(asObject(domain.devices)?.disk).map((d) => ({
       device: attrOf(asObject(d), 'device'),
       file: attrOf(asObject(asObject(d)?.source), 'file'),
+      target: attrOf(asObject(asObject(d)?.target), 'dev'),
     })),
     metadata: asObject(domain.metadata),
   };

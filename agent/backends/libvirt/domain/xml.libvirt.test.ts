@@ -9,6 +9,7 @@ import { writeSeedIso } from '../../../cloudinit/iso.js';
 import { buildSeedFiles } from '../../../cloudinit/seed.js';
 import { parseDomainTuning, parseVmpoolMetadata } from './parse.js';
 import { contextFor, seedVm1Spec } from './testing/testdata.js';
+import { freeLoopbackPort } from '../ports.js';
 import { buildDomainXml, type DomainContext } from './xml.js';
 
 const run = promisify(execFile);
@@ -101,7 +102,8 @@ describe('buildDomainXml on qemu:///system', () => {
   ])('defines, starts and reads back a %s domain with its pins', async (label, ctx) => {
     const spec = await tinyVm(label);
     const file = join(dir, `${spec.name}.xml`);
-    await writeFile(file, buildDomainXml(spec, contextFor(spec, { userNetwork: true, ...ctx })));
+    const net = { userNetwork: true, mac: '52:54:00:00:00:01', sshPort: await freeLoopbackPort(new Set()) };
+    await writeFile(file, buildDomainXml(spec, contextFor(spec, { ...net, ...ctx })));
     await virsh('define', file);
     const inactive = (await virsh('dumpxml', '--inactive', spec.name)).stdout;
     expect(parseDomainTuning(inactive)).toMatchObject({

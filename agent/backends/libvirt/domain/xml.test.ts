@@ -116,7 +116,7 @@ describe('buildDomainXml', () => {
       ['disk', spec.disk_path, 'vda', 'virtio'],
       ['disk', '/data/hot.qcow2', 'vdb', 'virtio'],
       ['disk', '/data/cold.qcow2', 'vdc', 'virtio'],
-      ['cdrom', '/seed/x.iso', 'sda', 'sata'],
+      ['disk', '/seed/x.iso', 'vdz', 'virtio'],
     ]);
     expect(disks[0]!.driver).toEqual({ '@_name': 'qemu', '@_type': 'qcow2', '@_discard': 'unmap' });
     expect(disks[3]!.driver).toEqual({ '@_name': 'qemu', '@_type': 'raw' });
@@ -141,12 +141,32 @@ describe('buildDomainXml', () => {
     { bridge: null, exists: false, user: true, type: 'user' },
   ])('gives interface type $type for bridge=$bridge exists=$exists user=$user', (c) => {
     const spec = smallSpec({ bridge_network_interface: c.bridge });
-    const d = domainOf(
-      buildDomainXml(spec, contextFor(spec, { bridgeExists: c.exists, userNetwork: c.user })),
-    );
-    expect(d.devices.interface?.['@_type']).toBe(c.type);
+    const ctx = contextFor(spec, { bridgeExists: c.exists, userNetwork: c.user });
+    const xml = buildDomainXml(spec, { ...ctx, mac: '52:54:00:0a:0b:0c', sshPort: 20222 });
+    const d = domainOf(xml);
+    // user networking is QEMU's NIC with the SSH forward on <qemu:commandline>, not a libvirt <interface>
+    expect(d.devices.interface?.['@_type']).toBe(c.type === 'user' ? undefined : c.type);
     if (c.type === 'bridge') expect(d.devices.interface.source['@_bridge']).toBe('br0');
-    if (c.type) expect(d.devices.interface.model['@_type']).toBe('virtio');
+    if (c.type === 'bridge') expect(d.devices.interface.mac['@_address']).toBe('52:54:00:0a:0b:0c');
+    if (c.type === 'bridge') expect(d.devices.interface.model['@_type']).toBe('virtio');
+    const forward = 'hostfwd=tcp:127.0.0.1:20222-:22';
+    expect(xml.includes(forward)).toBe(c.type === 'user');
+    if (c.type === 'user') expect(xml).toContain('mac=52:54:00:0a:0b:0c,bus=pci.0,addr=0x1e');
+  });
+
+  it('refuses user networking without a MAC and an SSH port', () => {
+    const spec = smallSpec({ bridge_network_interface: null });
+    expect(() => buildDomainXml(spec, contextFor(spec, { bridgeExists: false, userNetwork: true }))).toThrow(
+      /needs a MAC and an SSH port/,
+    );
+  });
+
+  it('logs the serial console to the given file and adds the guest agent channel', () => {
+    const spec = smallSpec();
+    const xml = buildDomainXml(spec, { ...contextFor(spec), consoleLogPath: '/vms/a/console.log' });
+    const d = domainOf(xml);
+    expect(d.devices.serial.log['@_file']).toBe('/vms/a/console.log');
+    expect(d.devices.channel.target['@_name']).toBe('org.qemu.guest_agent.0');
   });
 
   it('throws bridge_not_found when the spec names a bridge the host lacks', () => {

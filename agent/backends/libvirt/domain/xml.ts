@@ -13,10 +13,11 @@ import {
   dataDiskTargets,
   interfaceElement,
   qcow2DiskElement,
-  seedCdromElement,
+  seedDiskElement,
 } from './devices.js';
 import { DomainXmlError } from './errors.js';
 import { metadataElement, specSha256 } from './metadata.js';
+import { QEMU_XMLNS, userNetCommandline } from './network.js';
 import { el, renderXml, type XmlNode } from './xmlnode.js';
 
 // xml.js is the module's front door: the builder plus the readers the agent pairs with it
@@ -41,6 +42,12 @@ export interface DomainContext {
   readonly bridgeExists: boolean;
   /** userNetwork gives a user-mode NIC when the spec names no bridge */
   readonly userNetwork?: boolean;
+  /** mac is the VM's NIC address (derived from its id) */
+  readonly mac?: string;
+  /** sshPort is the 127.0.0.1 port forwarded to the guest's SSH on user networking */
+  readonly sshPort?: number;
+  /** consoleLogPath is where virtlogd writes the serial console */
+  readonly consoleLogPath?: string;
   readonly cpuMode?: CpuMode;
   /** topology overrides the shape guestCpuTopology derives from the pins */
   readonly topology?: GuestCpuTopology;
@@ -58,9 +65,10 @@ export interface DomainContext {
 export function buildDomainXml(spec: SpawnSpec, ctx: DomainContext): string {
   checkPins(spec, ctx);
   const topology = ctx.topology ?? guestCpuTopology(ctx.pins, ctx);
+  const userNet = userNetOf(spec, ctx);
   const domain = el(
     'domain',
-    { type: ctx.kvm ? 'kvm' : 'qemu' },
+    { type: ctx.kvm ? 'kvm' : 'qemu', ...(userNet ? { 'xmlns:qemu': QEMU_XMLNS } : {}) },
     el('name', {}, spec.name),
     metadataElement({
       id: ctx.vmId,
@@ -70,6 +78,8 @@ export function buildDomainXml(spec: SpawnSpec, ctx: DomainContext): string {
       ...(spec.cpu_policy ? { cpuPolicy: spec.cpu_policy } : {}),
       ...(spec.cpu_mode ? { cpuMode: spec.cpu_mode } : {}),
       ...(spec.bridge_network_interface ? { bridge: spec.bridge_network_interface } : {}),
+      ...(ctx.mac !== undefined ? { mac: ctx.mac } : {}),
+      ...(userNet ? { sshPort: userNet.sshPort } : {}),
     }),
     el('memory', { unit: 'MiB' }, spec.memory_mb),
     el('currentMemory', { unit: 'MiB' }, spec.memory_mb),
@@ -92,8 +102,21 @@ export function buildDomainXml(spec: SpawnSpec, ctx: DomainContext): string {
     el('on_reboot', {}, 'restart'),
     el('on_crash', {}, 'destroy'),
     devicesElement(spec, ctx),
+    userNet && userNetCommandline(userNet),
   );
   return renderXml(domain);
+}
+
+/** userNetOf is the user-mode NIC when the spec names no bridge and the host allows user networking. */
+function userNetOf(spec: SpawnSpec, ctx: DomainContext): { mac: string; sshPort: number } | null {
+  if (spec.bridge_network_interface || !ctx.userNetwork) return null;
+  if (ctx.mac === undefined || ctx.sshPort === undefined) {
+    throw new DomainXmlError(
+      'invalid_domain_spec',
+      `Cannot build domain "${spec.name}": user networking needs a MAC and an SSH port`,
+    );
+  }
+  return { mac: ctx.mac, sshPort: ctx.sshPort };
 }
 
 function checkPins(spec: SpawnSpec, ctx: DomainContext): void {
@@ -129,12 +152,13 @@ function devicesElement(spec: SpawnSpec, ctx: DomainContext): XmlNode {
     ctx.emulatorPath !== undefined && el('emulator', {}, ctx.emulatorPath),
     qcow2DiskElement(spec.disk_path, 'vda'),
     ...extra.map((d) => qcow2DiskElement(d.path, d.target)),
-    seedCdromElement(ctx.seedIsoPath ?? spec.cloud_init_iso_path),
+    seedDiskElement(ctx.seedIsoPath ?? spec.cloud_init_iso_path),
     interfaceElement({
       bridge: spec.bridge_network_interface,
       bridgeExists: ctx.bridgeExists,
       userNetwork: ctx.userNetwork ?? false,
+      ...(ctx.mac !== undefined ? { mac: ctx.mac } : {}),
     }),
-    ...consoleElements(),
+    ...consoleElements(ctx.consoleLogPath),
   );
 }

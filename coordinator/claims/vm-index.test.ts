@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { claimsByNode } from '../placer/fleet-view.js';
+import { MemoryStore, type StoreState, type VmRecord } from '../store/index.js';
+import { tenantUsage } from '../tenants/quota.js';
+import { VmIndex } from './vm-index.js';
+
+// The index must always answer what a full scan of the store answers, however records change,
+// including a failed write that rolls the state back (a `reset` from the change feed).
+
+const vm = (id: string, tenant: string, node: string | null, vmid: number): VmRecord => ({
+  id,
+  tenant,
+  name: `n-${id}`,
+  vmid,
+  tags: [],
+  request: { vcpu_count: 2, memory_mb: 512 },
+  state: 'running',
+  node_id: node,
+  placement:
+    node === null
+      ? null
+      : {
+          numa_node: 0,
+          vcpu_pins: [vmid % 8],
+          emulator_cpuset: [],
+          memory_nodeset: '0',
+          cpu_policy: 'dedicated',
+          memory_mb: 512 + vmid,
+          vcpu_count: 1 + (vmid % 3),
+          pass: 1,
+        },
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+});
+
+type Op =
+  | { kind: 'put'; id: number; tenant: number; node: number; vmid: number }
+  | { kind: 'del'; id: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('put' as const),
+    id: fc.nat(15),
+    tenant: fc.nat(2),
+    node: fc.integer({ min: -1, max: 3 }),
+    vmid: fc.nat(20),
+  }),
+  fc.record({ kind: fc.constant('del' as const), id: fc.nat(15) }),
+);
+
+function expectMatches(index: VmIndex, state: StoreState): void {
+  const all = Object.values(state.vms);
+  const byNode = claimsByNode(state);
+  for (const node of ['n0', 'n1', 'n2', 'n3']) {
+    const ids = (list: { vm_id: string }[]) => list.map((a) => a.vm_id).sort();
+    expect(ids(index.claimsOn(node))).toEqual(ids(byNode.get(node) ?? []));
+  }
+  for (const tenant of ['t0', 't1', 't2']) {
+    const own = all.filter((v) => v.tenant === tenant);
+    expect(
+      index
+        .tenantVms(tenant)
+        .map((v) => v.id)
+        .sort(),
+    ).toEqual(own.map((v) => v.id).sort());
+    expect(index.tenantUsage(tenant)).toEqual(tenantUsage(own));
+    for (const v of all) expect(index.nameTaken(tenant, v.name)).toBe(own.some((o) => o.name === v.name));
+  }
+  expect([...index.usedVmids()].sort()).toEqual([...new Set(all.map((v) => v.vmid))].sort());
+}
+
+describe('VmIndex follows the store', () => {
+  it('answers like a full scan after any sequence of changes and rollbacks', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(opArb, fc.boolean()), { maxLength: 40 }), async (ops) => {
+        const store = new MemoryStore();
+        await store.load();
+        const index = new VmIndex(store);
+        for (const [op, fail] of ops) {
+          store.failWrites = fail && op.kind === 'put' && op.id % 3 === 0;
+          const write = store.update((d) => {
+            if (op.kind === 'del') delete d.vms[`v${op.id}`];
+            else {
+              const node = op.node < 0 ? null : `n${op.node}`;
+              d.vms[`v${op.id}`] = vm(`v${op.id}`, `t${op.tenant}`, node, op.vmid);
+            }
+          });
+          expectMatches(index, store.read());
+          await write.catch(() => undefined);
+          expectMatches(index, store.read());
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('reports the nodes whose claims changed, once', async () => {
+    const store = new MemoryStore();
+    await store.load();
+    const index = new VmIndex(store);
+    await store.update((d) => {
+      d.vms.a = vm('a', 't0', 'n1', 1);
+    });
+    expect(index.drainChangedNodes()).toEqual(['n1']);
+    expect(index.drainChangedNodes()).toEqual([]);
+    await store.update((d) => {
+      d.vms.a = vm('a', 't0', 'n2', 1);
+    });
+    expect(index.drainChangedNodes().sort()).toEqual(['n1', 'n2']);
+  });
+
+  it('works over a store without a change feed by re-reading on a new root', async () => {
+    const store = new MemoryStore();
+    await store.load();
+    const plain = {
+      read: () => store.read(),
+      load: () => store.load(),
+      update: store.update.bind(store),
+      writes: 0,
+    };
+    const index = new VmIndex(plain);
+    await store.update((d) => {
+      d.vms.a = vm('a', 't0', 'n1', 1);
+    });
+    expectMatches(index, store.read());
+  });
+});

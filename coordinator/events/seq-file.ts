@@ -1,0 +1,33 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { EventBus } from './bus.js';
+
+/** SEQ_BLOCK is how many seqs one write of the seq file reserves. */
+export const SEQ_BLOCK = 1000;
+
+/**
+ * readSeqStart reads the reserved seq high-water mark kept in `path` (0 when there is none): a
+ * restarted coordinator starts its bus there, so event seqs only grow across restarts and a stream
+ * reader's Last-Event-ID never points into the new process's past.
+ */
+export function readSeqStart(path: string): number {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * persistSeq reserves seqs in blocks: it writes start + SEQ_BLOCK now, and the next block whenever
+ * the bus reaches the reserved mark, so a crash costs at most one block of unused numbers.
+ */
+export function persistSeq(bus: EventBus, path: string, start: number): void {
+  let reserved = start + SEQ_BLOCK;
+  writeFileSync(path, `${reserved}\n`, { mode: 0o600 });
+  bus.subscribe((e) => {
+    if (e.seq < reserved) return;
+    reserved = e.seq + SEQ_BLOCK;
+    writeFileSync(path, `${reserved}\n`, { mode: 0o600 });
+  });
+}

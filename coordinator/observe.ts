@@ -1,0 +1,75 @@
+import { startStatus } from '../shared/status.js';
+import type { EventBus } from './events/bus.js';
+import { observeSpawns } from './events/metrics-subscriber.js';
+import type { Metrics } from './http/metrics.js';
+import { nodeRows } from './http/nodes.js';
+import type { NodeRegistry } from './registry/registry.js';
+import { coordinatorStatusLine } from './status.js';
+import type { Store } from './store/index.js';
+import type { VmService } from './vms/service.js';
+
+/** FleetSources are what the coordinator's metrics and STATUS= read. */
+export interface FleetSources {
+  registry: NodeRegistry;
+  store: Store;
+  overcommit: number;
+  /** vms is read lazily: the service is built after the metrics it reports to */
+  vms: () => VmService;
+}
+
+/** countBy tallies values: ["ready","down","ready"] → {ready: 2, down: 1}. */
+export function countBy(values: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
+
+/** metricsCollect reads nodes, VMs (as the API shows them: unknown on a down node) and per-NUMA figures. */
+export function metricsCollect(s: FleetSources) {
+  return {
+    nodes: () => countBy(s.registry.list().map((n) => n.state)),
+    vms: () =>
+      countBy(
+        s
+          .vms()
+          .list({ kind: 'admin' })
+          .map((v) => v.state),
+      ),
+    fleet: () => {
+      const entries = s.registry.list();
+      const now = Date.now();
+      return {
+        heartbeatAge: entries.map((e) => ({ node: e.id, seconds: Math.max(0, (now - e.lastSeen) / 1000) })),
+        connections: entries.filter((e) => e.conn !== null).length,
+        numa: nodeRows(entries, s.store.read(), s.overcommit).flatMap((r) =>
+          r.numa.map((n) => ({
+            node: r.id,
+            numa_node: n.numa_node,
+            threads_free: n.threads_free,
+            memory_free_mb: n.memory_free_mb,
+          })),
+        ),
+      };
+    },
+  };
+}
+
+/** startObserving subscribes spawn metrics to the bus and keeps STATUS= current; returns the stop function. */
+export function startObserving(bus: EventBus, metrics: Metrics, s: FleetSources): () => void {
+  const unsubscribe = observeSpawns(bus, {
+    placed: (pass) => metrics.placements.inc({ pass: String(pass), result: 'placed' }),
+    spawned: (seconds, result) => metrics.spawnSeconds.observe({ result }, seconds),
+  });
+  const stopStatus = startStatus(() => {
+    const vms = Object.values(s.store.read().vms);
+    return coordinatorStatusLine({
+      nodes: countBy(s.registry.list().map((n) => n.state)),
+      vms: vms.length,
+      spawnsInFlight: vms.filter((v) => v.state === 'creating').length,
+    });
+  });
+  return () => {
+    unsubscribe();
+    stopStatus();
+  };
+}

@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { requireBuild, ROOT } from './helpers/procs.js';
+
+const execFileP = promisify(execFile);
+const MAIN = join(ROOT, 'dist/bench/main.js');
+
+// Every bench that runs without a real VM, once at a tiny size, so none rots. Nothing here checks a
+// figure (the machine is shared and slow); only that each bench runs and reports what it promises.
+// The spawn bench needs qemu:///system and a base image; the agent e2e suite exercises that path.
+
+beforeAll(() => requireBuild());
+
+async function bench(args: string[]): Promise<string> {
+  const { stdout } = await execFileP(process.execPath, [MAIN, ...args], { timeout: 120_000 });
+  return stdout;
+}
+
+describe('npm run bench at a tiny size', () => {
+  it('placement prints one JSON object with the promised figures', async () => {
+    const out = JSON.parse(
+      await bench(['placement', '--nodes', '30', '--requests', '60', '--compare', '10', '--json']),
+    );
+    expect(out).toMatchObject({ bench: 'placement', nodes: 30 });
+    for (const key of ['placements_per_s', 'p50_ms', 'p99_ms', 'fill_ratio'])
+      expect(typeof out[key]).toBe('number');
+    expect(out.warm.placed + out.warm.failed).toBeGreaterThan(0);
+  });
+
+  it('heartbeats drives the real coordinator with agents reporting VMs', async () => {
+    const args = [
+      'heartbeats',
+      '--agents',
+      '5',
+      '--vms',
+      '2',
+      '--measure-s',
+      '2',
+      '--heartbeat-ms',
+      '500',
+      '--json',
+    ];
+    const out = JSON.parse((await bench(args)).trim().split('\n').at(-1)!);
+    expect(out).toMatchObject({ bench: 'heartbeats', agents: 5, vms_per_agent: 2 });
+    expect(out.ingested_per_s).toBeGreaterThan(0);
+    expect(typeof out.healthz_p99_ms).toBe('number');
+  });
+
+  it('recovery times adopt and roll back on the libvirt test driver', async () => {
+    expect(await bench(['recovery', '--vms', '5'])).toMatch(/\d/);
+  });
+
+  it('names the benches and refuses an unknown one', async () => {
+    await expect(bench(['nope'])).rejects.toMatchObject({ code: 2 });
+  });
+});

@@ -1,0 +1,138 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDomains, vmRequest, waitNodesReady } from './helpers/fleet.js';
+import {
+  ADMIN_TOKEN,
+  BIN,
+  type Coordinator,
+  createTenant,
+  makeImagesDir,
+  type Proc,
+  requireBuild,
+  runBin,
+  startAgent,
+  startCoordinator,
+  virsh,
+  waitFor,
+} from './helpers/procs.js';
+
+// The operator surface for real: the built vmpoolctl against the built coordinator and a real
+// agent on qemu:///system — addressing forms, day-2 power, the event stream and image reports.
+
+const MARK = 'e2eops';
+let coord: Coordinator;
+let agent: Proc;
+let imagesDir: string;
+let tenant: { id: string; token: string };
+
+const logs = () => `${coord?.out().slice(-3000)}\n${agent?.out().slice(-3000)}`;
+const ctl = (args: string[], token = tenant.token) =>
+  runBin(BIN.ctl, args, { VMPOOL_URL: coord.url, VMPOOL_TOKEN: token });
+
+beforeAll(async () => {
+  requireBuild();
+  imagesDir = await makeImagesDir('e2e-ops');
+  coord = await startCoordinator({ args: ['--min-heartbeat-ms', '1000'] });
+  agent = startAgent(coord.url, [
+    '--node-id',
+    'e2e-ops',
+    '--images-dir',
+    imagesDir,
+    '--shutdown-timeout-ms',
+    '500',
+  ]);
+  await waitNodesReady(coord, ['e2e-ops'], logs);
+  tenant = await createTenant(coord, 'e2e-ops');
+});
+
+afterAll(async () => {
+  await removeDomains(MARK);
+  await agent?.kill();
+  await coord?.kill();
+  if (imagesDir) await rm(imagesDir, { recursive: true, force: true });
+  if (coord) await rm(coord.dataDir, { recursive: true, force: true });
+});
+
+describe('vmpoolctl as an operator uses it, against a real agent', () => {
+  let vm: { id: string; vmid: number; domain_name: string; name: string };
+  const domstate = async () => (await virsh(['domstate', vm.domain_name])).trim();
+
+  it('finds the VM by id, id prefix, name, VMID and domain name', async () => {
+    const r = await coord.api('POST', '/v1/vms', {
+      token: tenant.token,
+      body: vmRequest(`${MARK}-a`, 1, 128),
+    });
+    expect(r.status, JSON.stringify(r.body) + logs()).toBe(201);
+    vm = r.body;
+    for (const ref of [vm.id, vm.id.slice(0, 8), vm.name, String(vm.vmid), vm.domain_name]) {
+      const shown = await ctl(['--json', 'show', ref]);
+      expect([ref, shown.code, JSON.parse(shown.stdout).id]).toEqual([ref, 0, vm.id]);
+    }
+  });
+
+  it('refuses in a dry-run what the create refuses, with the same code', async () => {
+    const flags = [
+      '--name',
+      vm.name,
+      '--vcpus',
+      '1',
+      '--memory-mb',
+      '128',
+      '--disk-gb',
+      '2',
+      '--image',
+      'blank',
+    ];
+    const dry = await ctl(['--json', 'dry-run', ...flags]);
+    const real = await ctl(['--json', 'spawn', ...flags]);
+    expect(dry.code).toBe(1);
+    expect(JSON.parse(dry.stdout).code).toBe('name_in_use');
+    expect(JSON.parse(real.stdout).code).toBe('name_in_use');
+  });
+
+  it('stops, starts and reboots it by name on qemu:///system', async () => {
+    const stop = await ctl(['stop', vm.name, '--timeout-s', '1']);
+    expect(stop.code, stop.stderr + logs()).toBe(0);
+    expect(stop.stdout).toMatch(/^state:\s+stopped$/m);
+    expect(await domstate()).toBe('shut off');
+    // a stopped VM keeps its claim: the heartbeat keeps reporting it stopped, not lost
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(JSON.parse((await ctl(['--json', 'show', vm.name])).stdout).state).toBe('stopped');
+    const start = await ctl(['start', String(vm.vmid)]);
+    expect(start.code, start.stderr).toBe(0);
+    expect(await domstate()).toBe('running');
+    const before = (await virsh(['domid', vm.domain_name])).trim();
+    expect((await ctl(['reboot', vm.domain_name, '--timeout-s', '1'])).code).toBe(0);
+    expect(await domstate()).toBe('running');
+    expect((await virsh(['domid', vm.domain_name])).trim()).not.toBe(before);
+  });
+
+  it('lists those steps as events; the audit log has them', async () => {
+    const ev = await ctl(['--json', 'events', '--vm', vm.id, '--kind', 'vm.power']);
+    const ops = JSON.parse(ev.stdout).events.map((e: { op: string; state: string }) => `${e.op}:${e.state}`);
+    expect(ops).toEqual(['stop:stopped', 'start:running', 'reboot:running']);
+    const audit = await ctl(['--json', 'audit'], ADMIN_TOKEN);
+    const lines = JSON.parse(audit.stdout).entries.map((e: { op: string }) => e.op);
+    expect(lines).toEqual(expect.arrayContaining(['vm.stop', 'vm.start', 'vm.reboot']));
+  });
+
+  it('sees a base image added to the running agent within two heartbeats', async () => {
+    await writeFile(join(imagesDir, 'base', 'added-later.qcow2'), '');
+    const t0 = Date.now();
+    await waitFor(
+      async () =>
+        JSON.parse((await ctl(['--json', 'images'])).stdout).images.some(
+          (i: { name: string }) => i.name === 'added-later',
+        ),
+      { timeoutMs: 10_000, what: 'the new image in GET /v1/images' },
+    );
+    // the interval is 1 s here (--min-heartbeat-ms 1000): two beats plus slack
+    expect(Date.now() - t0).toBeLessThan(3_000);
+  });
+
+  it('destroys it by name', async () => {
+    expect((await ctl(['destroy', vm.name])).code).toBe(0);
+    expect((await ctl(['show', vm.name])).code).toBe(1);
+  });
+});
