@@ -236,7 +236,7 @@ async function failovers(etcd: EtcdCluster, rounds: number): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const etcd = await EtcdCluster.start(3);
+  const etcd = await EtcdCluster.start(3, { tmpfs: false }); // real fsync: the figure is a disk-backed etcd
   try {
     const lowdb = await storeBench('lowdb', null);
     const etcdRes = await storeBench('etcd', etcd);

@@ -91,7 +91,8 @@ async function main(argv: string[]): Promise<void> {
   let service: VmService | undefined;
   const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
   const metrics = createMetrics({ ...metricsCollect(fleet), registry: promRegistry });
-  const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
+  // coordinators sharing etcd share cordons through the store; a single one keeps its small file
+  const cordons = backend ? Cordons.inStore(store) : await Cordons.open(join(dataDir, 'cordons.json'));
   const { vms, link, identity, claims, placer } = createCore({
     cordoned: () => cordons.ids(),
     store,
@@ -128,7 +129,9 @@ async function main(argv: string[]): Promise<void> {
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
-    ...(backend ? { cluster: { ha: backend.ha, etcd: backend.client, log } } : {}),
+    ...(backend
+      ? { cluster: { ha: backend.ha, etcd: backend.client, log, timeoutMs: o['etcd-timeout-ms'] } }
+      : {}),
     nodes: { identity, registry, claims, audit },
     rateLimit: { perSecond: o['rate-limit-per-second'], burst: 2 * o['rate-limit-per-second'] },
   });

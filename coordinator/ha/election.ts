@@ -125,6 +125,9 @@ export class LeaderElection {
       if (this.lease !== lease) return;
       this.lease = null;
       this.become('follower', null, `lease lost: ${errorMessage(err)}`);
+      // learn the new leader now rather than at the next poll: until then agents and writes have nowhere to go
+      clearTimeout(this.timer);
+      void this.tick();
     });
     const leaseId = await lease.grant();
     const value = JSON.stringify({ id: this.o.id, url: this.o.url });

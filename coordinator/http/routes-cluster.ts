@@ -11,12 +11,29 @@ export interface ClusterDeps {
   ha: HaNode | null;
   etcd: Etcd3 | null;
   log: Logger;
+  /** timeoutMs bounds the etcd health calls of GET /v1/cluster (the --etcd-timeout-ms setting; default 2 s) */
+  timeoutMs?: number;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: routes are added to the app's own Hono type
 type AnyApp = Hono<any>;
 
 const FORWARDED = 'x-vmpool-forwarded';
+
+/**
+ * LEADER_VIEWS answer from what only the leader holds (agent links and liveness, its event bus,
+ * capacity from live nodes, images from heartbeats, its webhook book): a follower forwards them.
+ */
+const LEADER_VIEWS = ['/v1/nodes', '/v1/events', '/v1/capacity', '/v1/images', '/v1/webhooks'];
+/**
+ * PREFER_LEADER reads are in the store, but a follower has no agent links, so it would show running
+ * VMs as `unknown`: forwarded while a leader is known, served from the follower's mirror otherwise.
+ */
+const PREFER_LEADER = ['/v1/vms'];
+
+function under(path: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`));
+}
 
 /**
  * installHaEdge goes before authentication: /healthz tells leader, follower or no_quorum; on a
@@ -36,8 +53,10 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
   });
   app.use('/v1/*', async (c, next) => {
     const isWrite = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
-    const leaderOnly = isWrite || c.req.path.startsWith('/v1/nodes');
+    const leaderOnly = isWrite || under(c.req.path, LEADER_VIEWS);
     const target = ha.redirect();
+    if (!leaderOnly && target && !c.req.header(FORWARDED) && under(c.req.path, PREFER_LEADER))
+      return forward(c, target, ha.status().id, d.log);
     if (target === null && isWrite && !ha.writable())
       return problem(
         c,
@@ -53,7 +72,7 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
       return problem(
         c,
         code,
-        `Cannot ${isWrite ? 'write' : 'read nodes'}: no leader reachable; retry shortly`,
+        `Cannot ${isWrite ? 'write' : `read ${c.req.path}`}: no leader reachable; retry shortly`,
         { retryable: true },
       );
     }
@@ -74,7 +93,7 @@ export function installClusterRoutes(app: AnyApp, d: ClusterDeps): void {
       self: { id: s.id, url: s.url, role: s.role, ready: s.ready },
       leader: s.leader,
       term: s.leader?.term ?? null,
-      etcd: await etcdHealth(d.etcd),
+      etcd: await etcdHealth(d.etcd, d.timeoutMs ?? 2_000),
     });
   });
 }
@@ -91,7 +110,8 @@ async function forward(c: Context, leader: string, self: string, log: Logger): P
       headers,
       ...(hasBody ? { body: await c.req.arrayBuffer() } : {}),
       redirect: 'manual',
-      signal: AbortSignal.timeout(150_000),
+      // an event stream stays open as long as its client; everything else is bounded
+      ...(c.req.path === '/v1/events' ? {} : { signal: AbortSignal.timeout(150_000) }),
     });
     const out = new Headers(res.headers);
     for (const h of ['connection', 'content-length', 'transfer-encoding', 'content-encoding']) out.delete(h);
@@ -104,8 +124,8 @@ async function forward(c: Context, leader: string, self: string, log: Logger): P
 }
 
 /** etcdHealth is the etcd cluster's members, its raft leader and term, as one member reports them. */
-async function etcdHealth(client: Etcd3): Promise<unknown> {
-  const deadline = () => ({ deadline: new Date(Date.now() + 2_000) });
+async function etcdHealth(client: Etcd3, timeoutMs: number): Promise<unknown> {
+  const deadline = () => ({ deadline: new Date(Date.now() + timeoutMs) });
   try {
     const [members, status] = await Promise.all([
       client.cluster.memberList({}, deadline()),

@@ -1,6 +1,7 @@
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdCluster } from '../ha/testing/etcd-cluster.js';
+import { Cordons } from '../nodes/cordons.js';
 import { storeContract } from './contract.js';
 import { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
 import type { StoreState, TenantRecord } from './types.js';
@@ -146,6 +147,22 @@ describe('EtcdStore records and fencing', () => {
       delete d.join_token_hash;
     });
     expect(await client.get(store.keys.key('_', 'join_token_hash')).string()).toBeNull();
+  });
+
+  it('cordons kept in the store outlive their leader: a store reopened on the prefix honours them', async () => {
+    const prefix = `/cordons-${++n}`;
+    const first = new EtcdStore({ client, prefix });
+    await first.load();
+    await Cordons.inStore(first).set('n7', { reason: 'disk swap', since: '2026-01-01T00:00:00.000Z' });
+    await Cordons.inStore(first).set('n8', { reason: 'drain', since: '2026-01-01T00:00:00.000Z' });
+    await Cordons.inStore(first).set('n8', null);
+    const next = new EtcdStore({ client, prefix });
+    await next.load();
+    const cordons = Cordons.inStore(next);
+    expect([...cordons.ids()]).toEqual(['n7']);
+    expect(cordons.get('n7')?.reason).toBe('disk swap');
+    expect(cordons.get('constructor')).toBeUndefined();
+    expect(await client.getAll().prefix(`${prefix}/s/cordons/`).keys()).toEqual([`${prefix}/s/cordons/n7`]);
   });
 
   it("a follower's watchers (the VM index) see the VMs it mirrors", async () => {

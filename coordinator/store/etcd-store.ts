@@ -162,10 +162,14 @@ export class EtcdStore extends BatchedStore {
       return await fn();
     } catch (err) {
       if (err instanceof StoreError) throw err;
-      const e = new StoreError('no_quorum', `Cannot reach an etcd quorum: ${errorMessage(err)}`, {
-        cause: err,
-        retryable: true,
-      });
+      const e = new StoreError(
+        'no_quorum',
+        `Cannot reach an etcd quorum (a write's outcome is unknown: etcd may apply it when quorum returns): ${errorMessage(err)}`,
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
       this.o.onUnknownOutcome?.(e);
       throw e;
     }

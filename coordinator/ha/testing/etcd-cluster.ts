@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,31 @@ export interface EtcdMember {
   clientUrl: string;
   peerUrl: string;
   proc: ChildProcess | null;
+}
+
+/** live is every member process started by this process, killed when it exits whatever happens. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
+/**
+ * memberDir is where members keep their data: tmpfs (/dev/shm) when there is one, so etcd's fsync
+ * per commit costs nothing and a disk busy with other tests cannot stall the cluster's writes
+ * (the tests check election and fencing logic, not disk latency).
+ */
+function memberDir(tmpfs: boolean): string {
+  return tmpfs && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+/**
+ * pdeathsig runs etcd under setpriv(1) so the kernel kills it when the test process dies, even by
+ * SIGKILL (a crashed or timed-out test run leaves no etcd behind); plain etcd when setpriv is absent.
+ */
+function etcdCommand(args: string[]): [string, string[]] {
+  return existsSync('/usr/bin/setpriv')
+    ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', 'etcd', ...args]]
+    : ['etcd', args];
 }
 
 /**
@@ -24,9 +50,12 @@ export class EtcdCluster {
     readonly members: EtcdMember[],
   ) {}
 
-  /** start launches `size` members and waits until the cluster answers health checks. */
-  static async start(size = 1, opts: { timeoutMs?: number } = {}): Promise<EtcdCluster> {
-    const dir = await mkdtemp(join(tmpdir(), 'vmpool-etcd-'));
+  /**
+   * start launches `size` members and waits until the cluster answers health checks. Data lives on
+   * tmpfs unless `tmpfs: false` (benches measuring write cost want etcd's real fsync on disk).
+   */
+  static async start(size = 1, opts: { timeoutMs?: number; tmpfs?: boolean } = {}): Promise<EtcdCluster> {
+    const dir = await mkdtemp(join(memberDir(opts.tmpfs ?? true), 'vmpool-etcd-'));
     const members: EtcdMember[] = [];
     for (let i = 0; i < size; i++) {
       const [client, peer] = [await freePort(), await freePort()];
@@ -91,25 +120,24 @@ export class EtcdCluster {
 
   private launch(m: EtcdMember): void {
     const initial = this.members.map((x) => `${x.name}=${x.peerUrl}`).join(',');
-    const proc = spawn(
-      'etcd',
-      [
-        `--name=${m.name}`,
-        `--data-dir=${join(this.dir, m.name)}`,
-        `--listen-client-urls=${m.clientUrl}`,
-        `--advertise-client-urls=${m.clientUrl}`,
-        `--listen-peer-urls=${m.peerUrl}`,
-        `--initial-advertise-peer-urls=${m.peerUrl}`,
-        `--initial-cluster=${initial}`,
-        '--initial-cluster-state=new',
-        '--initial-cluster-token=vmpool-test',
-        '--heartbeat-interval=100',
-        '--election-timeout=1000',
-        '--max-txn-ops=4096',
-        '--log-level=warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const [cmd, args] = etcdCommand([
+      `--name=${m.name}`,
+      `--data-dir=${join(this.dir, m.name)}`,
+      `--listen-client-urls=${m.clientUrl}`,
+      `--advertise-client-urls=${m.clientUrl}`,
+      `--listen-peer-urls=${m.peerUrl}`,
+      `--initial-advertise-peer-urls=${m.peerUrl}`,
+      `--initial-cluster=${initial}`,
+      '--initial-cluster-state=new',
+      '--initial-cluster-token=vmpool-test',
+      '--heartbeat-interval=100',
+      '--election-timeout=1000',
+      '--max-txn-ops=4096',
+      '--log-level=warn',
+    ]);
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(proc);
+    proc.once('exit', () => live.delete(proc));
     const append = (d: Buffer) => this.logs.set(m.name, (this.logs.get(m.name) ?? '') + d.toString());
     proc.stdout?.on('data', append);
     proc.stderr?.on('data', append);
