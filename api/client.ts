@@ -9,7 +9,8 @@ import { readSse } from './sse.js';
 import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
+import { VM_PAGE_MAX } from './paging.js';
+import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmPageQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -57,9 +58,30 @@ export class VmpoolClient {
     return (await this.t.request('POST', '/v1/placements/dry-run', { body })) as DryRunResult;
   }
 
-  /** listVms is GET /v1/vms: the caller's VMs, or all of them for the admin. */
-  async listVms(filter: VmListQuery = {}): Promise<VmList> {
-    return (await this.t.request('GET', '/v1/vms', { query: { ...filter } })) as VmList;
+  /**
+   * listVms is every VM GET /v1/vms shows the caller (all of them for the admin), following
+   * `next_cursor` page by page; `max` stops after that many VMs (next_cursor then says where).
+   */
+  async listVms(filter: VmListQuery = {}, o: { max?: number; pageSize?: number } = {}): Promise<VmList> {
+    const vms: VmView[] = [];
+    const max = o.max ?? Number.POSITIVE_INFINITY;
+    let cursor: string | null | undefined;
+    if (max <= 0) return { vms, next_cursor: null };
+    do {
+      const limit = Math.min(o.pageSize ?? VM_PAGE_MAX, max - vms.length);
+      const page = await this.listVmsPage({ ...filter, limit, cursor: cursor ?? undefined });
+      vms.push(...page.vms);
+      cursor = page.next_cursor;
+    } while (cursor && vms.length < max);
+    return { vms, next_cursor: cursor ?? null };
+  }
+
+  /** listVmsPage is one page of GET /v1/vms (`limit` defaults to 500 on the coordinator). */
+  async listVmsPage(q: VmPageQuery = {}): Promise<VmList> {
+    const { limit, ...rest } = q;
+    return (await this.t.request('GET', '/v1/vms', {
+      query: { ...rest, limit: limit === undefined ? undefined : String(limit) },
+    })) as VmList;
   }
 
   /** getVm is GET /v1/vms/{id}. */

@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'not_leader',
   'fenced',
   'ambiguous',
+  'invalid_cursor',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -69,6 +70,7 @@ export const STATUS_BY_CODE = {
   image_not_found: 422,
   disk_too_small: 422,
   invalid_placement_request: 422,
+  invalid_cursor: 422,
   internal: 500,
   spawn_failed: 502,
   node_unavailable: 503,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BridgeNameSchema } from '../shared/bridge-name.js';
 import { UserConfigSchema } from '../shared/spec.js';
 import { BooleanQuerySchema, IdParamSchema, limitQuerySchema } from './query.js';
+import { VM_PAGE_DEFAULT, VM_PAGE_MAX } from './paging.js';
 
 /** VM_LABEL_RE keeps tenant-chosen VM names short and safe as part of a libvirt domain name. */
 const VM_LABEL_RE = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -60,8 +61,19 @@ export const CreateVmQuerySchema = z.strictObject({ wait: BooleanQuerySchema.def
 /** DestroyVmQuerySchema is DELETE /v1/vms/{id}'s query: `keep_disk=true` leaves the disks on the node. */
 export const DestroyVmQuerySchema = z.strictObject({ keep_disk: BooleanQuerySchema.default(false) });
 
-/** ListVmsQuerySchema filters GET /v1/vms: every given field must match (state is the shown state). */
+export { VM_PAGE_DEFAULT, VM_PAGE_MAX } from './paging.js';
+
+/**
+ * ListVmsQuerySchema filters GET /v1/vms: every given field must match (state is the shown state).
+ * `limit` is the page size; `cursor` is the previous page's opaque `next_cursor` (a bad one is 422
+ * invalid_cursor).
+ */
 export const ListVmsQuerySchema = z.strictObject({
+  limit: limitQuerySchema(VM_PAGE_MAX, VM_PAGE_DEFAULT),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,600}$/, 'must be a next_cursor from a previous page')
+    .optional(),
   node: IdParamSchema.optional(),
   tenant: IdParamSchema.optional(),
   state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']).optional(),
@@ -73,6 +85,9 @@ export const ListVmsQuerySchema = z.strictObject({
 
 /** VmListQuery is what a client may filter GET /v1/vms by. */
 export type VmListQuery = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string | undefined>>;
+
+/** VmPageQuery is one page of GET /v1/vms: the filter, a page size and where the last page ended. */
+export type VmPageQuery = VmListQuery & { limit?: number | undefined; cursor?: string | undefined };
 
 /** ConsoleLogQuerySchema is GET /v1/vms/{id}/console-log's query: how many trailing bytes (default 64 KiB). */
 export const ConsoleLogQuerySchema = z.strictObject({ bytes: limitQuerySchema(1_048_576, 65_536) });
@@ -120,7 +135,8 @@ export interface VmView {
   updated_at: string;
 }
 
-/** VmList is GET /v1/vms. */
+/** VmList is GET /v1/vms: one page, oldest first; `next_cursor` fetches the next (null on the last page). */
 export interface VmList {
   vms: VmView[];
+  next_cursor: string | null;
 }

@@ -18,6 +18,18 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run?: Runne
     load: () => import('./spawn.js'),
   },
   recovery: { about: 'agent recovery of many sidecars', load: () => import('./recovery.js') },
+  store: {
+    about: 'file store at fleet size: start, one durable write, compaction under writes',
+    load: () => import('./store.js'),
+  },
+  creates: {
+    about: 'creates through HTTP with simulated agents acking at once and a pre-filled store',
+    load: () => import('./creates.js'),
+  },
+  'agent-rss': {
+    about: "the agent's idle RSS, smaps breakdown and CPU % on libvirt's test driver",
+    load: () => import('./agent-rss.js'),
+  },
   broker: {
     about: 'broker latency over a direct upstream call, answers/s at a full gate',
     load: () => import('./broker.js'),

@@ -1,4 +1,5 @@
 import { VmIndex } from './claims/vm-index.js';
+import { VmOrder } from './vms/vm-order.js';
 import type { Logger } from '../shared/log.js';
 import type { AuditJournal } from './audit/index.js';
 import type { BandConfig } from './bands/index.js';
@@ -99,6 +100,7 @@ export function createCore(o: CoreOptions): Core {
     spawner,
     bands: o.bands,
     vms: vmIndex,
+    order: new VmOrder(o.store),
     log: o.log,
     ...(o.onPlacement ? { onPlacement: o.onPlacement } : {}),
   });

@@ -29,6 +29,7 @@ export function metricsCollect(s: FleetSources) {
   return {
     nodes: () => countBy(s.registry.list().map((n) => n.state)),
     vms: () =>
+      s.vms().countByState() ??
       countBy(
         s
           .vms()
@@ -41,7 +42,7 @@ export function metricsCollect(s: FleetSources) {
       return {
         heartbeatAge: entries.map((e) => ({ node: e.id, seconds: Math.max(0, (now - e.lastSeen) / 1000) })),
         connections: entries.filter((e) => e.conn !== null).length,
-        numa: nodeRows(entries, s.store.read(), s.overcommit).flatMap((r) =>
+        numa: nodeRows(entries, s.store.read(), s.overcommit, s.vms().claimsOf()).flatMap((r) =>
           r.numa.map((n) => ({
             node: r.id,
             numa_node: n.numa_node,
@@ -61,11 +62,11 @@ export function startObserving(bus: EventBus, metrics: Metrics, s: FleetSources)
     spawned: (seconds, result) => metrics.spawnSeconds.observe({ result }, seconds),
   });
   const stopStatus = startStatus(() => {
-    const vms = Object.values(s.store.read().vms);
+    const counts = s.vms().countByState() ?? countBy(Object.values(s.store.read().vms).map((v) => v.state));
     return coordinatorStatusLine({
       nodes: countBy(s.registry.list().map((n) => n.state)),
-      vms: vms.length,
-      spawnsInFlight: vms.filter((v) => v.state === 'creating').length,
+      vms: Object.values(counts).reduce((a, b) => a + b, 0),
+      spawnsInFlight: counts.creating ?? 0,
     });
   });
   return () => {

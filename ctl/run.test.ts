@@ -174,13 +174,19 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
       VMPOOL_TOKEN_FILE: join(x.dir, 'token'),
     });
     expect(fromFile.code).toBe(0);
-    expect(x.seen.at(-1)).toMatchObject({ url: `${CTL_URL}/v1/vms`, auth: `Bearer ${x.tenant.token}` });
+    expect(x.seen.at(-1)).toMatchObject({
+      url: `${CTL_URL}/v1/vms?limit=5000`,
+      auth: `Bearer ${x.tenant.token}`,
+    });
     const flagged = await x.ctl(['--url', 'http://flag.test', '--token', x.tenant.token, 'list'], {
       VMPOOL_URL: 'http://env.test',
       VMPOOL_TOKEN: 'wrong',
     });
     expect(flagged.code).toBe(0);
-    expect(x.seen.at(-1)).toMatchObject({ url: 'http://flag.test/v1/vms', auth: `Bearer ${x.tenant.token}` });
+    expect(x.seen.at(-1)).toMatchObject({
+      url: 'http://flag.test/v1/vms?limit=5000',
+      auth: `Bearer ${x.tenant.token}`,
+    });
     const envWrong = await x.ctl(['list'], { VMPOOL_URL: CTL_URL, VMPOOL_TOKEN: 'wrong' });
     expect(envWrong.code).toBe(1);
     expect(envWrong.stderr).toMatch(/^vmpoolctl: unauthorized: /);

@@ -193,8 +193,13 @@ const dryRun: Command = {
 const list: Command = {
   name: 'list',
   summary: 'list VMs (your own, or all with the admin token)',
-  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T]',
+  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T] [--limit N]',
   options: [
+    {
+      flag: 'limit',
+      type: 'string',
+      help: 'show at most N VMs, oldest first (default: all, fetched page by page)',
+    },
     { flag: 'node', type: 'string', help: 'only VMs on this node' },
     { flag: 'tenant', type: 'string', help: "only this tenant's VMs (admin)" },
     {
@@ -207,12 +212,11 @@ const list: Command = {
   async run(ctx) {
     noArgs(ctx.args);
     const pick = (f: string) => stringFlag(ctx.values, f);
-    const r = await ctx.client.listVms({
-      node: pick('node'),
-      tenant: pick('tenant'),
-      state: pick('state'),
-      tag: pick('tag'),
-    });
+    const max = intFlag(ctx.values, 'limit');
+    const r = await ctx.client.listVms(
+      { node: pick('node'), tenant: pick('tenant'), state: pick('state'), tag: pick('tag') },
+      max === undefined ? {} : { max },
+    );
     return { raw: r, human: formatVmList(r.vms) };
   },
 };

@@ -52,6 +52,42 @@ describe('npm run bench at a tiny size', () => {
     expect(await bench(['recovery', '--vms', '5'])).toMatch(/\d/);
   });
 
+  it('store builds a store, writes, compacts under writes and times a coordinator start on it', async () => {
+    const out = JSON.parse(
+      await bench(['store', '--vms', '300', '--writes', '40', '--concurrency', '4', '--json']),
+    );
+    expect(out).toMatchObject({ bench: 'store', vms: 300 });
+    expect(out.write_sequential.count).toBe(40);
+    expect(out.write_concurrent.fdatasyncs).toBeGreaterThan(0);
+    expect(out.compaction.compaction_ms).toBeGreaterThanOrEqual(0);
+    expect(out.coordinator_start_to_healthz_ms).toBeGreaterThan(0);
+  });
+
+  it('creates posts VMs through HTTP to simulated agents that ack at once', async () => {
+    const args = [
+      'creates',
+      '--nodes',
+      '3',
+      '--vms',
+      '30',
+      '--creates',
+      '12',
+      '--concurrency',
+      '3',
+      '--json',
+    ];
+    const out = JSON.parse(await bench(args));
+    expect(out).toMatchObject({ bench: 'creates', nodes: 3, prefilled_vms: 30, created: 12, refused: {} });
+    expect(out.creates_per_s).toBeGreaterThan(0);
+  });
+
+  it('agent-rss measures an idle agent on the libvirt test driver', async () => {
+    const out = JSON.parse(await bench(['agent-rss', '--idle-s', '1', '--json']));
+    expect(out).toMatchObject({ bench: 'agent-rss', idle_s: 1 });
+    expect(out.rss_mib).toBeGreaterThan(out.node_bare_rss_mib);
+    expect(out.private_dirty_mib).toBeGreaterThan(0);
+  });
+
   it('names the benches and refuses an unknown one', async () => {
     await expect(bench(['nope'])).rejects.toMatchObject({ code: 2 });
   });

@@ -32,13 +32,22 @@ export interface AuditListQuery {
   limit: number;
 }
 
+/** PendingAppend is one append waiting for its batch's write. */
+interface PendingAppend {
+  input: AuditInput;
+  resolve: (entry: AuditEntry) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
- * AuditLog is the append-only, hash-chained JSON-lines log. Appends run one at a time in call order
- * and are fsynced before they resolve, so an answered API call is on disk in the audit trail.
+ * AuditLog is the append-only, hash-chained JSON-lines log. Appends are chained in call order and
+ * fsynced before they resolve, so an answered API call is on disk in the audit trail. Appends made
+ * while a write runs are group-committed: one write and one fdatasync for the whole batch.
  */
 export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
   private broken: unknown = null;
+  private pending: PendingAppend[] | null = null;
 
   private constructor(
     readonly path: string,
@@ -81,11 +90,20 @@ export class AuditLog {
     }
   }
 
-  /** append records one entry durably and returns it as written. */
+  /** append records one entry durably and returns it as written (batched with concurrent appends). */
   append(input: AuditInput): Promise<AuditEntry> {
-    const result = this.queue.then(() => this.write(input));
-    this.queue = result.catch(() => undefined);
-    return result;
+    return new Promise<AuditEntry>((resolve, reject) => {
+      if (!this.pending) {
+        const batch: PendingAppend[] = [];
+        this.pending = batch;
+        const result = this.queue.then(() => {
+          if (this.pending === batch) this.pending = null; // later appends form the next batch
+          return this.writeBatch(batch);
+        });
+        this.queue = result.catch(() => undefined);
+      }
+      this.pending.push({ input, resolve, reject });
+    });
   }
 
   /** list reads the newest entries matching query, newest first (reads the whole file; fine for an audit page). */
@@ -149,32 +167,42 @@ export class AuditLog {
     await this.file.close();
   }
 
-  private async write(input: AuditInput): Promise<AuditEntry> {
+  /** writeBatch seals the batch's entries in order and writes them with one write and one fdatasync. */
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
     if (this.broken) {
-      throw new AuditError(
+      const err = new AuditError(
         'audit_write_failed',
         'Cannot append to audit log: an earlier write failed, reopen it',
         {
           cause: this.broken,
         },
       );
+      for (const p of batch) p.reject(err);
+      return;
     }
-    const entry = sealEntry(input, this.seq + 1, this.now().toISOString(), this.headHash, this.key);
-    const line = formatLine(entry);
+    const entries: AuditEntry[] = [];
+    let [seq, head] = [this.seq, this.headHash];
+    for (const p of batch) {
+      const entry = sealEntry(p.input, seq + 1, this.now().toISOString(), head, this.key);
+      entries.push(entry);
+      [seq, head] = [entry.seq, entry.hash];
+    }
+    const text = entries.map(formatLine).join('');
     try {
-      const { bytesWritten } = await this.file.write(line);
-      if (bytesWritten !== Buffer.byteLength(line)) throw new Error(`short write of ${bytesWritten} bytes`);
+      const { bytesWritten } = await this.file.write(text);
+      if (bytesWritten !== Buffer.byteLength(text)) throw new Error(`short write of ${bytesWritten} bytes`);
       await this.file.datasync();
     } catch (err) {
       // The file may now end in a partial line; refuse further appends until open() repairs it.
       this.broken = err;
-      throw new AuditError('audit_write_failed', `Cannot append to audit log: ${errorMessage(err)}`, {
+      const error = new AuditError('audit_write_failed', `Cannot append to audit log: ${errorMessage(err)}`, {
         cause: err,
       });
+      for (const p of batch) p.reject(error);
+      return;
     }
-    this.seq = entry.seq;
-    this.headHash = entry.hash;
-    return entry;
+    [this.seq, this.headHash] = [seq, head];
+    for (const [i, p] of batch.entries()) p.resolve(entries[i] as AuditEntry);
   }
 }
 

@@ -187,9 +187,10 @@ export function createApp(d: AppDeps): Hono<Env> {
       return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
     },
   );
-  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) =>
-    c.json({ vms: d.vms.list(caller(c.get('principal')), c.req.valid('query')) } satisfies VmList),
-  );
+  app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) => {
+    const { limit, cursor, ...filter } = c.req.valid('query');
+    return c.json(d.vms.page(caller(c.get('principal')), filter, limit, cursor) satisfies VmList);
+  });
   app.get('/v1/vms/:id', paramsOf(VmIdParamSchema), (c) =>
     c.json(d.vms.get(c.req.valid('param').id, caller(c.get('principal'))) satisfies VmView),
   );
@@ -217,7 +218,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   );
 
   app.get('/v1/nodes', admin, (c) =>
-    c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit) }),
+    c.json({ nodes: nodeRows(d.registry.list(), d.store.read(), d.overcommit, d.vms.claimsOf()) }),
   );
   app.get('/v1/nodes/:id', admin, paramsOf(NodeIdParamSchema), (c) => {
     const entry = d.registry.get(c.req.valid('param').id);

@@ -1,3 +1,4 @@
+import type { Allocation } from '../placement/types.js';
 import type { NodeDetail, NodeRow } from '../../api/fleet.js';
 import { freeSummary } from '../placement/index.js';
 import type { PlacementNode } from '../placement/types.js';
@@ -9,8 +10,13 @@ import { placementNodes } from '../placer/fleet-view.js';
 export type { NodeRow };
 
 /** nodeRows builds the per-node allocation table from the registry and the store's claims. */
-export function nodeRows(entries: readonly NodeEntry[], state: StoreState, overcommit: number): NodeRow[] {
-  const nodes = placementNodes(entries, state);
+export function nodeRows(
+  entries: readonly NodeEntry[],
+  state: StoreState,
+  overcommit: number,
+  claimsOf?: (nodeId: string) => Allocation[],
+): NodeRow[] {
+  const nodes = placementNodes(entries, state, claimsOf);
   return nodes.map((n, i) => row(n, entries[i]!, state, overcommit));
 }
 

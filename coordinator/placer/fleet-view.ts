@@ -22,11 +22,18 @@ export function claimsByNode(state: StoreState): Map<string, Allocation[]> {
 // and claims are unchanged must be handed over as the very same object.
 const nodeCache = new WeakMap<NodeEntry, PlacementNode>();
 
-/** placementNodes is the fleet as placement sees it: registry topology plus the store's claims. */
-export function placementNodes(nodes: readonly NodeEntry[], state: StoreState): PlacementNode[] {
-  const claims = claimsByNode(state);
+/**
+ * placementNodes is the fleet as placement sees it: registry topology plus the store's claims
+ * (from `claimsOf`, an index's per-node claims, when given; else one scan of every VM).
+ */
+export function placementNodes(
+  nodes: readonly NodeEntry[],
+  state: StoreState,
+  claimsOf?: (nodeId: string) => Allocation[],
+): PlacementNode[] {
+  const claims = claimsOf ? null : claimsByNode(state);
   return nodes.map((n) => {
-    const allocations = claims.get(n.id) ?? [];
+    const allocations = (claims ? claims.get(n.id) : claimsOf?.(n.id)) ?? [];
     const alive = n.state === 'ready' && n.conn !== null;
     const prev = nodeCache.get(n);
     if (

@@ -1,6 +1,7 @@
 import { enablePatches, Immer, type Patch } from 'immer';
 import { errorMessage } from '../../shared/errors.js';
 import { StoreError } from './errors.js';
+import { updateInPlace } from './in-place-draft.js';
 import {
   emptyState,
   type Store,
@@ -20,6 +21,10 @@ interface Waiter {
 interface Batch {
   before: StoreState;
   waiters: Waiter[];
+  /** patches are the batch's changes in order (what a journalling store appends) */
+  patches: Patch[];
+  /** undos put back what each in-place update of the batch replaced, in order (see updatesInPlace) */
+  undos: (() => void)[];
 }
 
 /**
@@ -36,6 +41,11 @@ interface Batch {
  * one, so the state from before a batch is kept for free (no deep copy per update: a structuredClone
  * of 20,000 VM records took ~190 ms) and a throwing mutator simply leaves the old root in place.
  * Consequence: read() returns an immutable snapshot; call it again after an update.
+ *
+ * A store whose updatesInPlace() is true (the file and memory stores) changes the id-keyed maps in
+ * place instead (see updateInPlace: copying a 100,000-entry map costs more than the whole write
+ * budget); records stay immutable, the root is new per update, and a failed batch is undone record
+ * by record. Its read() roots share the maps, so keep a root only for the moment it is read.
  */
 export abstract class BatchedStore implements Store {
   private state: StoreState | null = null;
@@ -44,10 +54,21 @@ export abstract class BatchedStore implements Store {
   private writeCount = 0;
   private readonly watchers = new Set<StoreWatcher>();
 
-  /** persist writes state durably; it must serialise `state` before its first await. */
-  protected abstract persist(state: StoreState): Promise<void>;
+  /**
+   * persist writes state durably; it must serialise `state` (or `patches`) before its first await.
+   * `patches` are the batch's immer patches from the state of the previous persist to `state`.
+   */
+  protected abstract persist(state: StoreState, patches: readonly Patch[]): Promise<void>;
   /** readDurable returns the stored state, or null when nothing was ever stored. */
   protected abstract readDurable(): Promise<StoreState | null>;
+
+  /** updatesInPlace chooses in-place maps (see the class comment); immer copies of the root otherwise. */
+  protected updatesInPlace(): boolean {
+    return false;
+  }
+
+  /** beforeRecordChange sees each record an in-place update is about to replace (its old value, or ABSENT). */
+  protected beforeRecordChange(_map: string, _id: string, _old: unknown): void {}
 
   get writes(): number {
     return this.writeCount;
@@ -72,20 +93,28 @@ export abstract class BatchedStore implements Store {
   update(mutator: StoreMutator): Promise<void> {
     const before = this.read();
     let patches: Patch[];
+    let undo: (() => void) | null = null;
     try {
-      [this.state, patches] = immer.produceWithPatches(before, (draft) => {
-        mutator(draft as StoreState);
-      });
+      if (this.updatesInPlace()) {
+        const r = updateInPlace(immer, before, mutator, (m, id, old) => this.beforeRecordChange(m, id, old));
+        [this.state, patches, undo] = [r.root, r.patches, r.undo];
+      } else {
+        [this.state, patches] = immer.produceWithPatches(before, (draft) => {
+          mutator(draft as StoreState);
+        });
+      }
     } catch (err) {
       return Promise.reject(err);
     }
     if (patches.length > 0) this.notify(changeOf(patches));
     return new Promise<void>((resolve, reject) => {
       if (!this.open) {
-        this.open = { before, waiters: [] };
+        this.open = { before, waiters: [], patches: [], undos: [] };
         setImmediate(() => this.flush());
       }
       this.open.waiters.push({ resolve, reject });
+      for (const p of patches) this.open.patches.push(p);
+      if (undo) this.open.undos.push(undo);
     });
   }
 
@@ -107,7 +136,7 @@ export abstract class BatchedStore implements Store {
     const batch = this.open;
     this.open = null;
     this.writing = batch;
-    this.persist(this.state).then(
+    this.persist(this.state, batch.patches).then(
       () => this.finish(batch),
       (err: unknown) => this.fail(batch, err),
     );
@@ -127,6 +156,7 @@ export abstract class BatchedStore implements Store {
 
   private fail(batch: Batch, err: unknown): void {
     this.writing = null;
+    for (const b of [this.open, batch]) for (const u of (b?.undos ?? []).reverse()) u();
     this.state = batch.before;
     this.notify(RESET);
     const doomed = [...batch.waiters, ...(this.open?.waiters ?? [])];

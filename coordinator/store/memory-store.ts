@@ -17,6 +17,10 @@ export class MemoryStore extends BatchedStore {
     return new MemoryStore(this.saved === null ? this.initial : (JSON.parse(this.saved) as StoreState));
   }
 
+  protected override updatesInPlace(): boolean {
+    return true;
+  }
+
   protected readDurable(): Promise<StoreState | null> {
     if (this.saved !== null) return Promise.resolve(JSON.parse(this.saved) as StoreState);
     return Promise.resolve(this.initial ? structuredClone(this.initial) : null);

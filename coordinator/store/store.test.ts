@@ -3,32 +3,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeContract } from './contract.js';
-import { FsyncJsonFile } from './fsync-json-file.js';
 import { LowdbStore } from './lowdb-store.js';
 import { FailingStore, MemoryStore } from './memory-store.js';
-import type { StoreState } from './types.js';
 
 const root = await mkdtemp(join(tmpdir(), 'vmpool-store-test-'));
 let n = 0;
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** FlakyAdapter wraps the real file adapter so the contract can make lowdb writes fail. */
-class FlakyAdapter extends FsyncJsonFile<StoreState> {
-  fail = false;
-  override write(data: StoreState): Promise<void> {
-    return this.fail ? Promise.reject(new Error('EIO: injected')) : super.write(data);
-  }
-}
-
-storeContract('lowdb file', async () => {
+storeContract('lowdb file (snapshot + journal)', async () => {
   const path = join(root, `state-${++n}.json`);
-  const adapter = new FlakyAdapter(path);
+  let fail = false;
+  const beforeAppend = () => {
+    if (fail) throw new Error('EIO: injected');
+  };
   return {
-    store: new LowdbStore(path, { adapter }),
-    failWrites: (fail) => {
-      adapter.fail = fail;
+    store: new LowdbStore(path, { beforeAppend }),
+    failWrites: (f) => {
+      fail = f;
     },
     reopen: () => new LowdbStore(path),
+  };
+});
+
+storeContract('lowdb file compacting after every write', async () => {
+  const path = join(root, `state-${++n}.json`);
+  let fail = false;
+  const beforeAppend = () => {
+    if (fail) throw new Error('EIO: injected');
+  };
+  return {
+    store: new LowdbStore(path, { beforeAppend, compactMinBytes: 1, compactRatio: 0 }),
+    failWrites: (f) => {
+      fail = f;
+    },
+    reopen: () => new LowdbStore(path, { compactMinBytes: 1, compactRatio: 0 }),
   };
 });
 
@@ -44,17 +52,23 @@ storeContract('memory', async () => {
 });
 
 describe('LowdbStore file handling', () => {
-  it('writes one JSON document with mode 0600 and no temp file left', async () => {
-    const path = join(root, 'mode.json');
+  it('compacts to one JSON snapshot with mode 0600, no temp file and no old journal left', async () => {
+    const dir = await mkdtemp(join(root, 'mode-'));
+    const path = join(dir, 'mode.json');
     const store = new LowdbStore(path);
     await store.load();
     await store.update((d) => {
       d.idempotency['t:k'] = { vm_id: 'vm-1', request_hash: 'h', created_at: 'now' };
     });
-    expect(JSON.parse(await readFile(path, 'utf8')).idempotency['t:k'].vm_id).toBe('vm-1');
     const { stat, readdir } = await import('node:fs/promises');
+    expect((await stat(`${path}.journal.1`)).mode & 0o777).toBe(0o600);
+    await store.compact();
+    const snapshot = JSON.parse(await readFile(path, 'utf8'));
+    expect(snapshot.idempotency['t:k'].vm_id).toBe('vm-1');
+    expect(snapshot.journal_seq).toBe(1);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect((await readdir(root)).filter((f) => f.includes('mode.json.tmp'))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['mode.json', 'mode.json.journal.2']);
+    await store.close();
   });
 
   it.each([
@@ -97,11 +111,8 @@ describe('FailingStore', () => {
 
   it('also rejects the batch queued behind a failing write, which was built on top of it', async () => {
     let failWrite: (err: Error) => void = () => {};
-    const slowFailing = {
-      read: () => Promise.resolve(null),
-      write: () => new Promise<void>((_resolve, reject) => (failWrite = reject)),
-    };
-    const store = new LowdbStore('/nonexistent/slow.json', { adapter: slowFailing });
+    const beforeAppend = () => new Promise<void>((_resolve, reject) => (failWrite = reject));
+    const store = new LowdbStore(join(root, `slow-${++n}.json`), { beforeAppend });
     await store.load();
     const first = store.update((d) => {
       d.idempotency['t:1'] = { vm_id: '1', request_hash: 'h', created_at: '' };

@@ -1,3 +1,4 @@
+import type { Allocation } from '../placement/types.js';
 import { randomUUID } from 'node:crypto';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
@@ -16,6 +17,8 @@ import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
+import { decodeCursor, encodeCursor, type PageKey, pageOf, takePage } from './list-page.js';
+import type { VmOrder } from './vm-order.js';
 
 /** VmListFilter narrows GET /v1/vms; every given field must match. */
 export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
@@ -35,6 +38,8 @@ export interface VmServiceOptions {
   onPlacement?: (seconds: number, ok: boolean) => void;
   /** vms (optional) are the create-path indexes; without them admission scans the store */
   vms?: VmIndex;
+  /** order (optional) keeps VMs in page order and counted by state; without it list pages sort */
+  order?: VmOrder;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -92,13 +97,18 @@ export class VmService {
       vcpu_count: req.vcpu_count,
       memory_mb: req.memory_mb,
     });
-    const claimed = await this.gate.run(tenantId, async () => {
+    // The gate covers admission and the claim's in-memory update only, not its durable write: the
+    // claim (and its idempotency record) is visible to the next admission the moment it is made,
+    // and a write that fails takes every later batch down with it, so nothing admitted on top of
+    // it survives. Holding the gate across the fdatasync would cap a tenant at one create per sync.
+    const gated = await this.gate.run(tenantId, async () => {
       // looked up under the gate, so two concurrent requests with one key cannot both miss it
       const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
       return existing
-        ? { vm: existing, created: false }
-        : { vm: await this.claim(tenantId, req, opts), created: true };
+        ? { vm: Promise.resolve(existing), created: false }
+        : { vm: this.claim(tenantId, req, opts), created: true };
     });
+    const claimed = { vm: await gated.vm, created: gated.created };
     if (!claimed.created) return { vm: this.view(claimed.vm), created: false };
     failpoint('coordinator:claimed'); // fault tests: the claim is durable, the spawn never left
     const id = claimed.vm.id;
@@ -240,13 +250,70 @@ export class VmService {
   /** list shows the caller's VMs (every VM for the admin), narrowed by node, tenant, state and tag. */
   list(caller: Caller, filter: VmListFilter = {}): VmView[] {
     return Object.values(this.o.claims.state().vms)
-      .filter((v) => caller.kind === 'admin' || v.tenant === caller.tenantId)
-      .filter((v) => filter.tenant === undefined || v.tenant === filter.tenant)
-      .filter((v) => filter.node === undefined || v.node_id === filter.node)
-      .filter((v) => filter.tag === undefined || v.tags.includes(filter.tag))
+      .filter((v) => matches(v, caller, filter))
       .sort((a, b) => a.created_at.localeCompare(b.created_at))
       .map((v) => this.view(v))
       .filter((v) => filter.state === undefined || v.state === filter.state);
+  }
+
+  /**
+   * page is one page of list(): up to `limit` VMs after `cursor` (a previous page's next_cursor),
+   * oldest first, and the cursor of the next page (null at the end). See pageOf for stability.
+   */
+  page(
+    caller: Caller,
+    filter: VmListFilter,
+    limit: number,
+    cursor?: string,
+  ): { vms: VmView[]; next_cursor: string | null } {
+    const after = cursor === undefined ? null : decodeCursor(cursor);
+    const keep = (v: VmRecord) => {
+      if (!matches(v, caller, filter)) return null;
+      const view = this.view(v);
+      return filter.state === undefined || view.state === filter.state ? view : null;
+    };
+    const tenant = caller.kind === 'tenant' ? caller.tenantId : filter.tenant;
+    const { items, next } =
+      this.o.order && tenant === undefined
+        ? takePage(this.ordered(after), keep, limit)
+        : pageOf(
+            tenant !== undefined && this.o.vms
+              ? this.o.vms.tenantVms(tenant)
+              : Object.values(this.o.claims.state().vms),
+            keep,
+            limit,
+            after,
+          );
+    return { vms: items, next_cursor: next ? encodeCursor(next) : null };
+  }
+
+  /** countByState is how many VMs show each state (`unknown`: running on a down node), from VmOrder's counts. */
+  countByState(): Record<string, number> | null {
+    if (!this.o.order) return null;
+    const out: Record<string, number> = {};
+    for (const [node, states] of this.o.order.stateCounts()) {
+      const entry = node === null ? undefined : this.o.placer.node(node);
+      const down = node !== null && (!entry || entry.state === 'down');
+      for (const [state, n] of states) {
+        const shown = down && state === 'running' ? 'unknown' : state;
+        out[shown] = (out[shown] ?? 0) + n;
+      }
+    }
+    return out;
+  }
+
+  /** claimsOf is the per-node claims lookup of the create-path index (undefined: scan the store). */
+  claimsOf(): ((nodeId: string) => Allocation[]) | undefined {
+    const index = this.o.vms;
+    return index ? (id) => index.claimsOn(id) : undefined;
+  }
+
+  private *ordered(after: PageKey | null): Generator<VmRecord> {
+    const vms = this.o.claims.state().vms;
+    for (const id of this.o.order?.idsAfter(after) ?? []) {
+      const vm = vms[id];
+      if (vm) yield vm;
+    }
   }
 
   /** visible resolves any reference form (id, prefix, name, VMID, domain) among the caller's VMs. */
@@ -258,4 +325,14 @@ export class VmService {
   private view(vm: VmRecord): VmView {
     return viewVm(vm, this.o.placer);
   }
+}
+
+/** matches applies the record-level filters: who may see it, tenant, node and tag. */
+function matches(v: VmRecord, caller: Caller, filter: VmListFilter): boolean {
+  return (
+    (caller.kind === 'admin' || v.tenant === caller.tenantId) &&
+    (filter.tenant === undefined || v.tenant === filter.tenant) &&
+    (filter.node === undefined || v.node_id === filter.node) &&
+    (filter.tag === undefined || v.tags.includes(filter.tag))
+  );
 }

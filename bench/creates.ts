@@ -1,0 +1,135 @@
+// Creates through HTTP against the real coordinator process: --nodes simulated agents that ack
+// spawns at once, a store pre-filled to --vms VMs (on other, absent nodes), --concurrency clients.
+// npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--json]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
+import { BENCH_ADMIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
+import { benchState } from './lib/fleet-state.js';
+import { closeAll, connectAll } from './lib/sim-agents.js';
+import { cpuSeconds } from './lib/proc-stats.js';
+import { emit, latency, nowMs } from './lib/stats.js';
+
+interface Options {
+  nodes: number;
+  vms: number;
+  creates: number;
+  concurrency: number;
+  json: boolean;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string', default: '10000' },
+      vms: { type: 'string', default: '100000' },
+      creates: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '32' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const n = (k: keyof typeof values) => Number(values[k]);
+  return {
+    nodes: n('nodes'),
+    vms: n('vms'),
+    creates: n('creates'),
+    concurrency: n('concurrency'),
+    json: values.json,
+  };
+}
+
+async function api(url: string, method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+}
+
+/** createAll posts --creates VMs from --concurrency clients and times each answer. */
+async function createAll(url: string, token: string, o: Options) {
+  const times: number[] = [];
+  const refused: Record<string, number> = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < o.creates) {
+      const i = next++;
+      const t = nowMs();
+      const r = await api(url, 'POST', '/v1/vms', token, {
+        name: `c-${i}`,
+        vcpu_count: 2,
+        memory_mb: 2048,
+        disk_size_gb: 10,
+        image: 'debian',
+      });
+      times.push(nowMs() - t);
+      if (r.status !== 201) {
+        const code = String(r.body?.code ?? r.status);
+        refused[code] = (refused[code] ?? 0) + 1;
+      }
+    }
+  };
+  const t0 = nowMs();
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  return { seconds: (nowMs() - t0) / 1000, times, refused };
+}
+
+/** run pre-fills the store, starts the coordinator, connects the agents and creates. */
+export async function run(argv: string[]): Promise<void> {
+  const o = options(argv);
+  const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-creates-'));
+  try {
+    const prefilled = benchState(
+      o.vms,
+      Math.max(1, Math.ceil(o.vms / 1000)),
+      Math.max(1, Math.ceil(o.vms / 10)),
+    );
+    await writeSnapshot(join(dir, 'state.json'), captureSource(prefilled), 0, () => undefined);
+    // every agent holds a connection; the per-token rate limit would measure itself, not creates
+    const c = await startCoordinator(dir, [
+      '--max-connections',
+      String(o.nodes + 2 * o.concurrency + 100),
+      '--rate-limit-per-second',
+      '1000000',
+    ]);
+    try {
+      const t0 = nowMs();
+      const agents = await connectAll(`${c.url.replace('http', 'ws')}/v1/agents/connect`, o.nodes, 100);
+      const connectS = (nowMs() - t0) / 1000;
+      const tenant = await api(c.url, 'POST', '/v1/tenants', BENCH_ADMIN_TOKEN, {
+        name: 'bench-creates',
+        quota: { vcpus: 1_000_000, memory_mb: 1_000_000_000, vms: 100_000, disk_gb: 100_000_000 },
+      });
+      const token = String(tenant.body?.token);
+      const cpu0 = cpuSeconds(c.child.pid ?? 0);
+      const r = await createAll(c.url, token, o);
+      const cpuPct = ((cpuSeconds(c.child.pid ?? 0) - cpu0) / r.seconds) * 100;
+      closeAll(agents);
+      const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
+      emit(
+        {
+          bench: 'creates',
+          nodes: o.nodes,
+          prefilled_vms: o.vms,
+          concurrency: o.concurrency,
+          coordinator_start_ms: Math.round(c.startMs),
+          agents_connect_s: Math.round(connectS * 10) / 10,
+          created: ok,
+          refused: r.refused,
+          creates_per_s: Math.round((ok / r.seconds) * 10) / 10,
+          ...latency(r.times),
+          coordinator_cpu_pct: Math.round(cpuPct),
+        },
+        o.json,
+      );
+    } finally {
+      await stopCoordinator(c);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
