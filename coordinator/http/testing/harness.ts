@@ -168,6 +168,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     events,
     vms,
     webhooks,
+    identity,
   };
 }
 
