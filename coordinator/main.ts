@@ -19,6 +19,7 @@ import { WebhookBook } from './webhooks/book.js';
 import { Webhooks } from './webhooks/dispatcher.js';
 import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
+import { UnauthTally } from './http/unauth-tally.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsCollect, startObserving } from './observe.js';
 import { NodeRegistry } from './registry/registry.js';
@@ -101,7 +102,9 @@ async function main(argv: string[]): Promise<void> {
   });
   service = vms;
   const stopObserving = startObserving(bus, metrics, fleet);
+  const unauthTally = new UnauthTally(audit, log);
   const app = createApp({
+    unauthTally,
     store,
     registry,
     vms,
@@ -157,8 +160,9 @@ async function main(argv: string[]): Promise<void> {
     stopWatchdog();
     link.close();
     // the last checkpoint lets verify see lines cut from the end while the coordinator was down
-    void audit
-      .checkpoint()
+    void unauthTally
+      .flush()
+      .then(() => audit.checkpoint())
       .catch((err) => log.error('audit checkpoint failed', { err }))
       .finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3_000).unref();

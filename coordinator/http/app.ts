@@ -36,6 +36,7 @@ import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
+import { UnauthTally } from './unauth-tally.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
@@ -74,6 +75,8 @@ export interface AppDeps {
   brokerTokenHash?: string;
   /** uiDir holds the built fleet page (default: dist/ui beside the compiled coordinator) */
   uiDir?: string;
+  /** unauthTally summarises unauthenticated write attempts in the audit log (default: one per minute) */
+  unauthTally?: UnauthTally;
 }
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
@@ -114,7 +117,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
   app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
-  app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
+  app.use('/v1/*', auditRejectedWrites(d.audit, d.log, d.unauthTally ?? new UnauthTally(d.audit, d.log)));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     const principal = token
