@@ -21,6 +21,7 @@ import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
+import { NoCapacityError } from '../vms/errors.js';
 import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
@@ -82,7 +83,14 @@ export interface AppDeps {
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
 export function createApp(d: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
-  app.onError((err, c) => errorResponse(c, err, d.log));
+  // a tenant sees a placement refusal without nodes, pins or occupancy; the admin sees it all
+  app.onError((err, c) =>
+    errorResponse(
+      c,
+      err instanceof NoCapacityError && c.get('principal')?.kind === 'tenant' ? err.forTenant() : err,
+      d.log,
+    ),
+  );
   app.notFound((c) => problem(c, 'not_found', 'No such route'));
   app.use('*', async (c, next) => {
     const asked = c.req.header('x-request-id') ?? '';
