@@ -50,7 +50,11 @@ async function main(argv: string[]): Promise<void> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
-  const audit = await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+  const audit = await AuditLog.open(join(dataDir, 'audit.log'), {
+    key: await auditKey(o, dataDir),
+    maxBytes: o['audit-max-bytes'],
+    keepSegments: o['audit-keep-segments'],
+  });
   const checkpoints = setInterval(
     () => void audit.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
     10_000,

@@ -81,7 +81,8 @@ const auditVerify: Command = {
     noArgs(ctx.args);
     const r = await ctx.client.verifyAudit();
     if (r.ok) return { raw: r, human: `audit log ok: ${r.entries} entries, head ${r.head_hash}\n` };
-    return { raw: r, human: `audit log BROKEN at line ${r.line}: ${r.reason}\n`, exitCode: 1 };
+    const where = r.file ? `${r.file} line ${r.line}` : `line ${r.line}`;
+    return { raw: r, human: `audit log BROKEN at ${where}: ${r.reason}\n`, exitCode: 1 };
   },
 };
 
