@@ -25,7 +25,7 @@ export async function verifyChain(
   for (const f of files) {
     const walked = walkLines(await readFile(f, 'utf8').catch(emptyIfMissing), head, o.key);
     if ('reason' in walked) return { ok: false, line: walked.line, reason: walked.reason, ...named(f) };
-    walked.hashes.forEach((hash, i) => at.set(head.seq + i + 1, { hash, file: f, line: i + 1 }));
+    for (const [i, hash] of walked.hashes.entries()) at.set(head.seq + i + 1, { hash, file: f, line: i + 1 });
     head = walked.head;
     entries += walked.lines;
     liveLines = walked.lines;

@@ -5,7 +5,6 @@ import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { VmIndex } from '../claims/vm-index.js';
-import type { PlacementResult } from '../placement/types.js';
 import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
