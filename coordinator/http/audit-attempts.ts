@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../../shared/log.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { Principal } from '../tenants/index.js';
 import type { Env } from './env.js';
 import type { UnauthTally } from './unauth-tally.js';
@@ -47,7 +47,7 @@ export function peerOf(c: Context<Env>): string {
  * interval and summarises the rest, so an unauthenticated flood cannot grow the log per request.
  */
 export function auditRejectedWrites(
-  audit: AuditLog,
+  audit: AuditJournal,
   log: Logger,
   unauth: UnauthTally,
 ): MiddlewareHandler<Env> {

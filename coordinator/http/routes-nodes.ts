@@ -6,7 +6,7 @@ import {
   NodeRemoveQuerySchema,
 } from '../../api/fleet.js';
 import { VmpoolError } from '../../shared/errors.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { NodeIdentity } from '../link/identity.js';
 import type { NodeRegistry } from '../registry/registry.js';
@@ -19,7 +19,7 @@ export interface NodeAdminDeps {
   identity: NodeIdentity;
   registry: NodeRegistry;
   claims: ClaimBook;
-  audit: AuditLog;
+  audit: AuditJournal;
 }
 
 type Source = (c: Context<Env>) => string;

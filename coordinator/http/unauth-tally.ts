@@ -1,5 +1,5 @@
 import type { Logger } from '../../shared/log.js';
-import type { AuditInput, AuditLog } from '../audit/index.js';
+import type { AuditInput, AuditJournal } from '../audit/index.js';
 
 /** UNAUTH_SUMMARY_MS is how long unauthenticated write attempts are counted before one summary entry. */
 export const UNAUTH_SUMMARY_MS = 60_000;
@@ -28,7 +28,7 @@ export class UnauthTally {
   private readonly setTimer: NonNullable<UnauthTallyOptions['setTimer']>;
 
   constructor(
-    private readonly audit: AuditLog,
+    private readonly audit: AuditJournal,
     private readonly log: Logger,
     o: UnauthTallyOptions = {},
   ) {
