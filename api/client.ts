@@ -1,8 +1,16 @@
 import type { ClusterView } from './cluster.js';
 import type { AuditList, AuditVerdict } from './audit.js';
-import type { BandList, NodeDetail, NodeList } from './fleet.js';
+import type { BandList, JoinTokenRotated, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
-import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
+import type {
+  TenantCreateBody,
+  TenantCreated,
+  TenantList,
+  TenantSelf,
+  TenantUpdateBody,
+  Tenant,
+  TokenRotated,
+} from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
 import type { DrainResult } from './lifecycle.js';
 import { readSse } from './sse.js';
@@ -210,6 +218,47 @@ export class VmpoolClient {
   /** listTenants is GET /v1/tenants (admin). */
   async listTenants(): Promise<TenantList> {
     return (await this.t.request('GET', '/v1/tenants')) as TenantList;
+  }
+
+  /** getTenant is GET /v1/tenants/{id} (admin): the tenant with its quota and usage. */
+  async getTenant(id: string): Promise<TenantSelf> {
+    return (await this.t.request('GET', `/v1/tenants/${encodeURIComponent(id)}`)) as TenantSelf;
+  }
+
+  /** updateTenant is PATCH /v1/tenants/{id} (admin): a new name, a new (whole) quota, or both. */
+  async updateTenant(id: string, body: TenantUpdateBody): Promise<Tenant> {
+    return (await this.t.request('PATCH', `/v1/tenants/${encodeURIComponent(id)}`, { body })) as Tenant;
+  }
+
+  /** deleteTenant is DELETE /v1/tenants/{id} (admin); refused while the tenant owns VMs. */
+  async deleteTenant(id: string): Promise<void> {
+    await this.t.request('DELETE', `/v1/tenants/${encodeURIComponent(id)}`);
+  }
+
+  /** rotateTenantToken is POST /v1/tenants/{id}/token (admin); the new token is shown this once. */
+  async rotateTenantToken(id: string, o: { graceSeconds?: number | undefined } = {}): Promise<TokenRotated> {
+    const body = o.graceSeconds === undefined ? {} : { grace_seconds: o.graceSeconds };
+    return (await this.t.request('POST', `/v1/tenants/${encodeURIComponent(id)}/token`, {
+      body,
+    })) as TokenRotated;
+  }
+
+  /** revokeTenantToken is DELETE /v1/tenants/{id}/token (admin): the token and any grace token stop at once. */
+  async revokeTenantToken(id: string): Promise<void> {
+    await this.t.request('DELETE', `/v1/tenants/${encodeURIComponent(id)}/token`);
+  }
+
+  /** removeNode is DELETE /v1/nodes/{id} (admin); purge also forgets the node's VM records. */
+  async removeNode(id: string, o: { purge?: boolean } = {}): Promise<void> {
+    await this.t.request('DELETE', `/v1/nodes/${encodeURIComponent(id)}`, {
+      query: { purge: o.purge ? 'true' : undefined },
+    });
+  }
+
+  /** rotateJoinToken is POST /v1/join-token (admin); the new join token is shown this once. */
+  async rotateJoinToken(o: { graceSeconds?: number | undefined } = {}): Promise<JoinTokenRotated> {
+    const body = o.graceSeconds === undefined ? {} : { grace_seconds: o.graceSeconds };
+    return (await this.t.request('POST', '/v1/join-token', { body })) as JoinTokenRotated;
   }
 
   /** listAudit is GET /v1/audit (admin). */

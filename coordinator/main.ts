@@ -22,6 +22,7 @@ import { WebhookBook } from './webhooks/book.js';
 import { Webhooks } from './webhooks/dispatcher.js';
 import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
+import { UnauthTally } from './http/unauth-tally.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsCollect, startObserving } from './observe.js';
 import { NodeRegistry } from './registry/registry.js';
@@ -57,7 +58,11 @@ async function main(argv: string[]): Promise<void> {
   await store.load();
   const fileAudit = backend
     ? null
-    : await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+    : await AuditLog.open(join(dataDir, 'audit.log'), {
+        key: await auditKey(o, dataDir),
+        maxBytes: o['audit-max-bytes'],
+        keepSegments: o['audit-keep-segments'],
+      });
   const audit: AuditJournal = backend?.audit ?? fileAudit!;
   const verifyAuditLog = () => (backend ? backend.audit.verify() : fileAudit!.verify());
   const checkpoints = setInterval(
@@ -113,7 +118,9 @@ async function main(argv: string[]): Promise<void> {
   });
   service = vms;
   const stopObserving = startObserving(bus, metrics, fleet);
+  const unauthTally = new UnauthTally(audit, log);
   const app = createApp({
+    unauthTally,
     store,
     registry,
     vms,
@@ -187,7 +194,9 @@ async function main(argv: string[]): Promise<void> {
     link.close();
     void backend?.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
     // the last checkpoint lets verify see lines cut from the end while the coordinator was down
-    void (fileAudit?.checkpoint() ?? Promise.resolve())
+    void unauthTally
+      .flush()
+      .then(() => fileAudit?.checkpoint())
       .catch((err) => log.error('audit checkpoint failed', { err }))
       .finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3_000).unref();

@@ -163,18 +163,23 @@ describe('coordinator and a real-libvirt agent', () => {
     expect(r.body).toMatchObject({ code: 'quota_exceeded', resource: 'vcpus', limit: 1 });
   });
 
-  it('answers a VM too big for any node with 409 no_capacity and per-pass reasons', async () => {
+  it('answers a VM too big for any node with 409 no_capacity: one sentence for the tenant, per-pass reasons for the admin', async () => {
     const r = await coord.api('POST', '/v1/vms', {
       token: tenant.token,
       body: vmRequest(`${MARK}-huge`, 64, 128),
     });
     expect(r.status).toBe(409);
-    expect(r.body.code).toBe('no_capacity');
-    expect(r.body.passes[0]).toMatchObject({ pass: 1, ran: true, candidates: [] });
-    expect(r.body.passes[0].rejected).toEqual([
+    expect(r.body).toMatchObject({ code: 'no_capacity', shortfall: 'never_fits' });
+    expect(r.body.reason).toMatch(/^never fits: the largest NUMA node has \d+ threads and \d+ MiB for VMs$/);
+    expect(JSON.stringify(r.body)).not.toContain('e2e-real');
+    const admin = await coord.api('POST', '/v1/placements/dry-run', {
+      body: vmRequest(`${MARK}-huge`, 64, 128),
+    });
+    expect(admin.body.passes[0]).toMatchObject({ pass: 1, ran: true, candidates: [] });
+    expect(admin.body.passes[0].rejected).toEqual([
       expect.objectContaining({ node_id: 'e2e-real', reason: 'capacity_vcpu' }),
     ]);
-    expect(r.body.passes[1].pass).toBe(2);
+    expect(admin.body.passes[1].pass).toBe(2);
     expect((await coord.api('GET', '/v1/vms', { token: tenant.token })).body.vms).toHaveLength(1);
   });
 

@@ -108,6 +108,11 @@ export class Placer {
     return sizes.length ? Math.max(...sizes) : undefined;
   }
 
+  /** hellos are the registered nodes' hellos: the fleet's shape (topology, reservations). */
+  hellos(): Hello[] {
+    return this.o.registry.list().map((n) => n.hello);
+  }
+
   /** node returns one node's registry entry (its hello and live stats). */
   node(nodeId: string): NodeEntry | undefined {
     return this.o.registry.get(nodeId);

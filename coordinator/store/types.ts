@@ -99,6 +99,8 @@ export interface StoreState {
   nodes?: Record<string, NodeRecord>;
   /** join_token_hash replaces the configured join token once an admin rotated it */
   join_token_hash?: string;
+  /** join_token_previous is a rotated-out join token that still enrols until `until` (the grace) */
+  join_token_previous?: { hash: string; until: string };
   /** kept_disks are destroyed VMs' disks left on their nodes by keep_disk=true (admin) */
   kept_disks?: Record<string, KeptDiskRecord>;
   /** cordons by node id, under --store etcd only (a single coordinator keeps them in cordons.json) */

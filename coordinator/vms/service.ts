@@ -6,12 +6,13 @@ import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { VmIndex } from '../claims/vm-index.js';
-import type { PlacementResult } from '../placement/types.js';
 import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
+import type { DryRunResult } from '../../api/placement.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { largestNuma, reasonCounts, tenantDryRun, tenantReason } from './redact.js';
 import { resolveVm } from './resolve.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
@@ -68,13 +69,10 @@ export class VmService {
    * dryRun is the create's first half with nothing claimed and no seed taken: the same admission
    * (tenant, name, quota, VMID, band, name pattern) refuses with the same error the create would
    * throw, then placement shows where the VM would go and every node's reasons. The admin, who owns
-   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement).
+   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement). A tenant gets
+   * only the verdict and one sentence (tenantDryRun): no nodes, pins or occupancy.
    */
-  dryRun(
-    body: unknown,
-    caller: Caller,
-    detail: DryRunDetail = 'auto',
-  ): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
+  dryRun(body: unknown, caller: Caller, detail: DryRunDetail = 'auto'): DryRunResult {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
     const state = this.o.claims.state();
     if (caller.kind === 'tenant') admit(state, caller.tenantId, req);
@@ -84,6 +82,7 @@ export class VmService {
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
       detail,
     );
+    if (caller.kind === 'tenant') return tenantDryRun(req, result, largestNuma(this.o.placer.hellos()), vmid);
     return result.ok ? { ...result, vmid } : { ...result, code: 'no_capacity' };
   }
 
@@ -130,7 +129,16 @@ export class VmService {
     const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
     this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
-    if (!result.ok) throw new NoCapacityError(result.passes, result.shortfall);
+    if (!result.ok) {
+      this.o.log?.info('vm placement refused', {
+        tenant_id: tenantId,
+        shortfall: result.shortfall,
+        reasons: JSON.stringify(reasonCounts(result.passes)),
+        request_id: opts.requestId,
+      });
+      const shape = largestNuma(this.o.placer.hellos());
+      throw new NoCapacityError(result.passes, result.shortfall, tenantReason(req, result.shortfall, shape));
+    }
     const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({

@@ -6,6 +6,7 @@ import { newRequestId } from '../link/server.js';
 import type { Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { largestNuma, tenantReason } from './redact.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
 import { domainName } from './spec-builder.js';
@@ -205,7 +206,9 @@ export class Spawner {
   private async reclaim(vm: VmRecord, exclude: ReadonlySet<string>, attempt: number, requestId: string) {
     const result = this.o.placer.place(vm.request as CreateVmRequest, vm.tenant, vm.id, exclude);
     if (!result.ok) {
-      const err = new NoCapacityError(result.passes, result.shortfall);
+      const shape = largestNuma(this.o.placer.hellos());
+      const reason = tenantReason(vm.request as CreateVmRequest, result.shortfall, shape);
+      const err = new NoCapacityError(result.passes, result.shortfall, reason);
       await this.release(vm.id, err, requestId);
       throw err;
     }

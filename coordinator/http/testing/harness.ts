@@ -22,6 +22,7 @@ import { NodeRegistry } from '../../registry/registry.js';
 import { helloFor } from '../../registry/testing.js';
 import { MemoryStore, type Store } from '../../store/index.js';
 import { hashToken } from '../../tenants/index.js';
+import { UnauthTally } from '../unauth-tally.js';
 import { createApp } from '../app.js';
 import { createMetrics } from '../metrics.js';
 
@@ -88,7 +89,9 @@ export async function appHarness(o: HarnessOptions = {}) {
     joinToken: 'j'.repeat(20),
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
   });
+  const unauthTally = new UnauthTally(audit, log);
   const app = createApp({
+    unauthTally,
     store,
     registry,
     vms,
@@ -168,6 +171,8 @@ export async function appHarness(o: HarnessOptions = {}) {
     events,
     vms,
     webhooks,
+    identity,
+    unauthTally,
   };
 }
 
