@@ -56,17 +56,17 @@ export function createCore(o: CoreOptions): Core {
   const vmIndex = new VmIndex(o.store);
   const claims = new ClaimBook({ store: o.store, bus: o.bus, vms: vmIndex });
   const identity = new NodeIdentity(o.store, hashToken(o.joinToken));
-  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
+  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1], key?: string) =>
     void claims
-      .reconcile({ id: nodeId }, reports)
+      .reconcile({ id: nodeId }, reports, key)
       .catch((err) => o.log.error('reconcile failed', { node_id: nodeId, err }));
   const link = new AgentLinkServer(
     o.registry,
     {
-      onHello: (entry) => settle(entry.id, entry.hello.vms),
-      onHeartbeat: (entry, hb) => {
+      onHello: (entry) => settle(entry.id, entry.hello.vms, entry.reported.digest ?? undefined),
+      onHeartbeat: (entry, vms, key) => {
         o.onHeartbeat?.();
-        settle(entry.id, hb.vms);
+        settle(entry.id, vms, key);
       },
     },
     {

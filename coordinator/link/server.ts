@@ -4,14 +4,15 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/log.js';
 import {
+  type AgentMessage,
   AgentMessageSchema,
   CLOSE_CODES,
   type CoordinatorMessage,
-  type Heartbeat,
   type Hello,
-  PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type VmReport,
 } from '../../shared/protocol.js';
+import { asBeat, beatProblem } from '../../shared/beat.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
@@ -28,8 +29,15 @@ export type AgentAnswer = {
 /** LinkEvents are the coordinator's reactions to agents arriving, reporting and answering. */
 export interface LinkEvents {
   onHello(entry: NodeEntry): void;
-  onHeartbeat(entry: NodeEntry, hb: Heartbeat): void;
+  /**
+   * onHeartbeat gets the node's complete VM list: the one a full heartbeat carried, or the one kept
+   * for a small beat whose digest matched. `key` (the digest, v2) names the list for a cheap no-change check.
+   */
+  onHeartbeat(entry: NodeEntry, vms: readonly VmReport[], key: string | undefined): void;
 }
+
+/** ConnState is one socket's progress: which node it speaks for and the protocol version agreed. */
+type ConnState = { node: string | null; helloing: boolean; version: number };
 
 /** AGENT_PATH is where agents dial in. */
 export const AGENT_PATH = '/v1/agents/connect';
@@ -127,7 +135,7 @@ export class AgentLinkServer {
   }
 
   private serve(ws: WebSocket, cred: LinkCredential, remote: string | undefined): void {
-    const s = { node: null as string | null, helloing: false };
+    const s: ConnState = { node: null, helloing: false, version: 0 };
     const conn: Conn = {
       send: (m) => ws.send(JSON.stringify(m)),
       close: (c, r) => ws.close(c, r),
@@ -163,18 +171,17 @@ export class AgentLinkServer {
   private onMessage(
     ws: WebSocket,
     conn: Conn,
-    s: { node: string | null; helloing: boolean },
+    s: ConnState,
     cred: LinkCredential,
     text: string | null,
     helloTimer: NodeJS.Timeout,
   ): void {
-    const parsed = AgentMessageSchema.safeParse(text === null ? undefined : safeJson(text));
-    if (!parsed.success) {
-      this.opts.log.warn('agent message refused', { node_id: s.node, err: parsed.error.issues[0]?.message });
+    const msg = this.parse(text === null ? undefined : safeJson(text), s);
+    if (typeof msg === 'string') {
+      this.opts.log.warn('agent message refused', { node_id: s.node, err: msg });
       ws.close(CLOSE_CODES.badMessage, 'malformed message');
       return;
     }
-    const msg = parsed.data;
     if (msg.type === 'hello') {
       // one socket is one node: a second hello would let it speak for another node id
       if (s.node || s.helloing) {
@@ -185,6 +192,7 @@ export class AgentLinkServer {
       clearTimeout(helloTimer);
       void this.hello(msg, conn, cred, ws).then((id) => {
         s.node = id;
+        s.version = msg.v;
       });
       return;
     }
@@ -192,10 +200,13 @@ export class AgentLinkServer {
       ws.close(CLOSE_CODES.badMessage, 'hello first');
       return;
     }
-    if (msg.type === 'heartbeat') {
+    if (msg.type === 'heartbeat' || msg.type === 'beat') {
       const entry = this.registry.get(s.node);
-      if (entry && this.registry.heartbeat(s.node, conn, msg, this.now()))
-        this.events.onHeartbeat(entry, msg);
+      if (!entry || !this.registry.heartbeat(s.node, conn, msg, this.now())) return;
+      if (msg.type === 'heartbeat') this.events.onHeartbeat(entry, msg.vms, msg.digest);
+      else if (msg.digest === entry.reported.digest)
+        this.events.onHeartbeat(entry, entry.reported.vms, msg.digest);
+      else conn.send({ type: 'resync' }); // the list behind this digest is not the one we hold
     } else {
       this.answer(msg.request_id, s.node, {
         ok: msg.ok,
@@ -206,9 +217,23 @@ export class AgentLinkServer {
     }
   }
 
+  /**
+   * parse checks one message: a small beat (the hot path, v2 sockets only) by the hand check that
+   * mirrors BeatSchema, everything else by zod. Returns the message or why it was refused.
+   */
+  private parse(raw: unknown, s: ConnState): AgentMessage | string {
+    if ((raw as { type?: unknown } | undefined)?.type === 'beat') {
+      if (s.version < 2) return 'beat before a version 2 hello';
+      return beatProblem(raw) ?? asBeat(raw);
+    }
+    const parsed = AgentMessageSchema.safeParse(raw);
+    return parsed.success ? parsed.data : (parsed.error.issues[0]?.message ?? 'invalid');
+  }
+
   private async hello(msg: Hello, conn: Conn, cred: LinkCredential, ws: WebSocket): Promise<string | null> {
-    if (msg.v !== PROTOCOL_VERSION) {
-      conn.close(CLOSE_CODES.versionMismatch, `protocol ${msg.v} unsupported; want ${PROTOCOL_VERSION}`);
+    if (!SUPPORTED_PROTOCOL_VERSIONS.includes(msg.v)) {
+      const want = SUPPORTED_PROTOCOL_VERSIONS.join(' or ');
+      conn.close(CLOSE_CODES.versionMismatch, `protocol ${msg.v} unsupported; want ${want}`);
       return null;
     }
     try {
@@ -217,7 +242,7 @@ export class AgentLinkServer {
       const entry = this.registry.connect(msg, conn, this.now());
       conn.send({
         type: 'welcome',
-        v: PROTOCOL_VERSION,
+        v: msg.v, // the agent's own version: a v1 agent keeps sending full heartbeats
         node_id: entry.id,
         heartbeat_interval_ms: entry.intervalMs,
         ...(secret ? { node_secret: secret } : {}),
