@@ -34,6 +34,8 @@ export interface CoreOptions {
   cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
+  /** onHeartbeatHandled gets each heartbeat's synchronous handling time in seconds (metrics) */
+  onHeartbeatHandled?: (seconds: number) => void;
   /** onPlacement receives each admission placement's duration and outcome (metrics) */
   onPlacement?: (seconds: number, ok: boolean) => void;
 }
@@ -73,6 +75,7 @@ export function createCore(o: CoreOptions): Core {
       identity,
       log: o.log,
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
+      ...(o.onHeartbeatHandled ? { onHeartbeatHandled: o.onHeartbeatHandled } : {}),
     },
   );
   const placer = new Placer({

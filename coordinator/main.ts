@@ -94,6 +94,7 @@ async function main(argv: string[]): Promise<void> {
     joinToken,
     maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
+    onHeartbeatHandled: (seconds) => metrics.heartbeatSeconds.observe(seconds),
     onPlacement: (seconds, ok) => {
       metrics.placementSeconds.observe({ result: ok ? 'placed' : 'no_capacity' }, seconds);
       if (!ok) metrics.placements.inc({ pass: '0', result: 'no_capacity' });

@@ -52,6 +52,8 @@ export interface AgentLinkOptions {
   now?: () => number;
   helloTimeoutMs?: number;
   maxMessageBytes?: number;
+  /** onHeartbeatHandled gets each heartbeat's synchronous handling time in seconds (metrics) */
+  onHeartbeatHandled?: (seconds: number) => void;
 }
 
 type Conn = { send: (m: CoordinatorMessage) => void; close: (c: number, r: string) => void };
@@ -152,8 +154,11 @@ export class AgentLinkServer {
     });
     ws.on('pong', () => Object.assign(ws, { alive: true }));
     ws.on('message', (data, isBinary) => {
+      const t0 = performance.now();
       try {
-        this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
+        const type = this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
+        if (type === 'beat' || type === 'heartbeat')
+          this.opts.onHeartbeatHandled?.((performance.now() - t0) / 1000);
       } catch (err) {
         this.opts.log.error('agent message failed', { node_id: s.node, err });
         ws.close(CLOSE_CODES.badMessage, 'message failed');
@@ -175,12 +180,12 @@ export class AgentLinkServer {
     cred: LinkCredential,
     text: string | null,
     helloTimer: NodeJS.Timeout,
-  ): void {
+  ): AgentMessage['type'] | undefined {
     const msg = this.parse(text === null ? undefined : safeJson(text), s);
     if (typeof msg === 'string') {
       this.opts.log.warn('agent message refused', { node_id: s.node, err: msg });
       ws.close(CLOSE_CODES.badMessage, 'malformed message');
-      return;
+      return undefined;
     }
     if (msg.type === 'hello') {
       // one socket is one node: a second hello would let it speak for another node id
@@ -207,14 +212,14 @@ export class AgentLinkServer {
       else if (msg.digest === entry.reported.digest)
         this.events.onHeartbeat(entry, entry.reported.vms, msg.digest);
       else conn.send({ type: 'resync' }); // the list behind this digest is not the one we hold
-    } else {
-      this.answer(msg.request_id, s.node, {
-        ok: msg.ok,
-        vm: 'vm' in msg ? msg.vm : undefined,
-        ...('text' in msg ? { text: msg.text } : {}),
-        error: msg.error,
-      });
+      return msg.type;
     }
+    this.answer(msg.request_id, s.node, {
+      ok: msg.ok,
+      vm: 'vm' in msg ? msg.vm : undefined,
+      ...('text' in msg ? { text: msg.text } : {}),
+      error: msg.error,
+    });
   }
 
   /**
