@@ -24,6 +24,7 @@ import {
   scrape,
   watchDowns,
 } from './lib/coordinator-probe.js';
+import { seedStore } from './lib/seed-store.js';
 import type { SimCommand, SimConfig, SimEvent } from './lib/sim-agents.js';
 import { percentile } from './lib/stats.js';
 
@@ -91,6 +92,7 @@ async function startCoordinator(port: number, dataDir: string, n: number, o: Opt
   const args = [
     ...['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir],
     ...['--min-heartbeat-ms', String(o.heartbeatMs), '--missed-heartbeats', String(o.missed)],
+    ...['--max-connections', String(n + 100)], // every agent holds one
     // a cap above the fleet's rate: the interval handed out stays the forced one
     ...['--max-heartbeats-per-second', String(Math.ceil((2 * n * 1000) / o.heartbeatMs) + 10)],
   ];
@@ -152,7 +154,12 @@ async function runOnce(n: number, o: Options): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'vmpool-bench-hb-'));
+  const s0 = performance.now();
+  await seedStore(dataDir, n, o.vms);
+  const seedS = (performance.now() - s0) / 1000;
+  const c0 = performance.now();
   const coord = await startCoordinator(port, dataDir, n, o);
+  const startS = (performance.now() - c0) / 1000;
   const pid = coord.pid!;
   const sims = Array.from({ length: Math.min(o.simProcs, n) }, startSim);
   try {
@@ -229,6 +236,9 @@ async function runOnce(n: number, o: Options): Promise<void> {
       },
       false_downs: falseDowns.length,
       downs_while_connecting: downsConnecting,
+      store_vms: n * o.vms,
+      seed_s: round(seedS),
+      coordinator_start_s: round(startS),
       connect_s: round(connectS),
       welcome_p99_ms: round(percentile(welcome, 99)),
       rss_mb: { idle: rssIdle, connected: rssConnected, beating: rssMb(pid) },

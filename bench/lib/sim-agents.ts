@@ -9,7 +9,9 @@ import {
   syntheticTopology,
 } from '../../coordinator/placement/testing.js';
 import { vmsDigest } from '../../shared/beat.js';
-import { type Hello, PROTOCOL_VERSION, type VmReport } from '../../shared/protocol.js';
+import { type Hello, NODE_AUTH_SCHEME, PROTOCOL_VERSION, type VmReport } from '../../shared/protocol.js';
+import { simNodeId, simSecret } from './seed-store.js';
+import { simVmReports } from './sim-reports.js';
 
 /** SimConfig is what the parent asks of one sim process. */
 export interface SimConfig {
@@ -55,22 +57,6 @@ let agents: Agent[] = [];
 const started: Agent[] = [];
 let config: SimConfig;
 
-/** simVmReports are a node's VMs as a real agent reports them: dedicated 2-vCPU VMs, running. */
-export function simVmReports(nodeId: string, n: number): VmReport[] {
-  return Array.from({ length: n }, (_, i) => ({
-    vm_id: `${nodeId}-vm-${i}`,
-    name: `${nodeId}-vm-${i}`,
-    state: 'running' as const,
-    numa_node: i % 2,
-    vcpu_pins: [i * 2, i * 2 + 1],
-    emulator_cpuset: [],
-    memory_mb: 4096,
-    vcpu_count: 2,
-    cpu_policy: 'dedicated' as const,
-    domain_uuid: null,
-  }));
-}
-
 function hello(id: string, vms: VmReport[], digest: string): Hello {
   return {
     type: 'hello',
@@ -92,7 +78,9 @@ function hello(id: string, vms: VmReport[], digest: string): Hello {
 
 function connect(id: string): Promise<{ agent: Agent; welcomeMs: number }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(config.url, { headers: { authorization: `Bearer ${config.joinToken}` } });
+    // enrolled beforehand (seed-store.ts): the node's own credential, as after a coordinator restart
+    const authorization = `${NODE_AUTH_SCHEME} ${id}:${simSecret(id)}`;
+    const ws = new WebSocket(config.url, { headers: { authorization } });
     const vms = simVmReports(id, config.vms);
     const agent: Agent = {
       id,
@@ -131,7 +119,7 @@ async function connectAll(): Promise<number[]> {
   const worker = async () => {
     while (next < config.count) {
       const i = next++;
-      const { agent, welcomeMs } = await connect(`sim-${String(config.from + i).padStart(5, '0')}`);
+      const { agent, welcomeMs } = await connect(simNodeId(config.from + i));
       list[i] = agent;
       start(agent, config.everyMs);
       welcome.push(welcomeMs);
