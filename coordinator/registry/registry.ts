@@ -152,9 +152,10 @@ export class NodeRegistry {
    */
   retune(): string[] {
     const changed: string[] = [];
+    const live = this.liveCount(); // once per sweep: counting per node made this O(nodes²)
     for (const entry of this.nodes.values()) {
       if (!entry.conn || entry.state !== 'ready') continue;
-      const target = heartbeatIntervalMs(this.liveness, this.liveCount(), this.rand());
+      const target = heartbeatIntervalMs(this.liveness, live, this.rand());
       if (Math.abs(target - entry.intervalMs) <= entry.intervalMs / 4) continue;
       entry.intervalMs = target;
       entry.conn.send({ type: 'interval', heartbeat_interval_ms: target });
@@ -170,7 +171,15 @@ export class NodeRegistry {
   }
 
   private changed(id: string): void {
+    this.changes++;
     for (const fn of this.watchers) fn(id);
+  }
+
+  private changes = 0;
+
+  /** generation moves whenever a node's hello, liveness or connection changes (not per beat). */
+  get generation(): number {
+    return this.changes;
   }
 
   /** liveCount counts nodes that beat: down nodes add no load, so they do not stretch the interval. */
@@ -183,6 +192,13 @@ export class NodeRegistry {
   /** get returns one node's entry. */
   get(id: string): NodeEntry | undefined {
     return this.nodes.get(id);
+  }
+
+  /** countByState tallies nodes by state without sorting them (STATUS= reads it every 2 s). */
+  countByState(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.nodes.values()) out[e.state] = (out[e.state] ?? 0) + 1;
+    return out;
   }
 
   /** list returns every known node, sorted by id. */
