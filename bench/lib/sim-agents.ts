@@ -24,13 +24,14 @@ export interface SimConfig {
   readonly vms: number;
   readonly mode: 'delta' | 'full';
   readonly statsEveryMs: number;
-  /** everyMs is the forced beat interval; each agent starts beating as soon as it is welcomed */
+  /** everyMs is the forced beat interval; agents beat once the parent says `beat` (all connected) */
   readonly everyMs: number;
 }
 
 /** SimCommand is a parent → sim message; SimEvent a sim → parent one. */
 export type SimCommand =
   | { cmd: 'connect'; config: SimConfig }
+  | { cmd: 'beat' }
   | { cmd: 'count' }
   | { cmd: 'kill'; index: number }
   | { cmd: 'stop' };
@@ -121,7 +122,6 @@ async function connectAll(): Promise<number[]> {
       const i = next++;
       const { agent, welcomeMs } = await connect(simNodeId(config.from + i));
       list[i] = agent;
-      start(agent, config.everyMs);
       welcome.push(welcomeMs);
     }
   };
@@ -205,7 +205,8 @@ process.on('message', (m: SimCommand) => {
       (welcomeMs) => reply({ ev: 'connected', welcomeMs }),
       (err: Error) => reply({ ev: 'error', message: err.message }),
     );
-  } else if (m.cmd === 'count') reply({ ev: 'count', ...counts });
+  } else if (m.cmd === 'beat') for (const a of agents) start(a, config.everyMs);
+  else if (m.cmd === 'count') reply({ ev: 'count', ...counts });
   else if (m.cmd === 'kill') {
     // a frozen or powered-off host: its beats stop, its socket says nothing
     const a = agents[m.index]!;

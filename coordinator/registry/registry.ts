@@ -184,10 +184,15 @@ export class NodeRegistry {
 
   /** liveCount counts nodes that beat: down nodes add no load, so they do not stretch the interval. */
   private liveCount(): number {
+    // states change only with a generation move: count once per generation, not once per hello
+    if (this.live.at === this.changes) return this.live.n;
     let n = 0;
     for (const e of this.nodes.values()) if (e.state === 'ready') n++;
+    this.live = { at: this.changes, n };
     return n;
   }
+
+  private live = { at: -1, n: 0 };
 
   /** get returns one node's entry. */
   get(id: string): NodeEntry | undefined {
