@@ -32,7 +32,10 @@ export async function scrape(base: string): Promise<Scrape> {
   let text = '';
   // a loaded coordinator may answer 408 (request timeout); try again a few times
   for (let i = 0; i < 3 && !/^vmpool_heartbeats_total /m.test(text); i++)
-    text = await fetch(`${base}/metrics`).then((r) => r.text(), () => '');
+    text = await fetch(`${base}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
   const handling = new Map<number, number>();
   for (const m of text.matchAll(/^vmpool_heartbeat_handling_seconds_bucket\{le="([^"]+)"\} (\d+)/gm))
     handling.set(m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2]));
