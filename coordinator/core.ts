@@ -35,6 +35,8 @@ export interface CoreOptions {
   cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
+  /** onHeartbeatHandled gets each heartbeat's synchronous handling time in seconds (metrics) */
+  onHeartbeatHandled?: (seconds: number) => void;
   /** linkRedirect refuses agents while this coordinator is not the HA leader (see AgentLinkServer) */
   linkRedirect?: () => string | null;
   /** onPlacement receives each admission placement's duration and outcome (metrics) */
@@ -59,17 +61,17 @@ export function createCore(o: CoreOptions): Core {
   const vmIndex = new VmIndex(o.store);
   const claims = new ClaimBook({ store: o.store, bus: o.bus, vms: vmIndex });
   const identity = new NodeIdentity(o.store, hashToken(o.joinToken));
-  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
+  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1], key?: string) =>
     void claims
-      .reconcile({ id: nodeId }, reports)
+      .reconcile({ id: nodeId }, reports, key)
       .catch((err) => o.log.error('reconcile failed', { node_id: nodeId, err }));
   const link = new AgentLinkServer(
     o.registry,
     {
-      onHello: (entry) => settle(entry.id, entry.hello.vms),
-      onHeartbeat: (entry, hb) => {
+      onHello: (entry) => settle(entry.id, entry.hello.vms, entry.reported.digest ?? undefined),
+      onHeartbeat: (entry, vms, key) => {
         o.onHeartbeat?.();
-        settle(entry.id, hb.vms);
+        settle(entry.id, vms, key);
       },
     },
     {
@@ -77,6 +79,7 @@ export function createCore(o: CoreOptions): Core {
       log: o.log,
       ...(o.linkRedirect ? { redirect: o.linkRedirect } : {}),
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
+      ...(o.onHeartbeatHandled ? { onHeartbeatHandled: o.onHeartbeatHandled } : {}),
     },
   );
   const placer = new Placer({

@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { BridgeNameSchema } from './bridge-name.js';
 import { UserConfigSchema, VM_NAME_RE } from './spec.js';
 
-/** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * PROTOCOL_VERSION is the agent-link version this build speaks; hello and welcome carry it. Version 2
+ * adds the small `beat` (a digest of the VM list instead of the list) and the coordinator's `resync`.
+ */
+export const PROTOCOL_VERSION = 2;
+
+/** SUPPORTED_PROTOCOL_VERSIONS are the hello versions a coordinator accepts (1: full heartbeats only). */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
+
+/** DIGEST_RE is the shape of a VM-list digest: sha256 in lowercase hex (shared/beat.ts vmsDigest). */
+export const DIGEST_RE = /^[0-9a-f]{64}$/;
+
+/** MAX_STATS_VMS bounds how many VMs' figures one beat may carry. */
+export const MAX_STATS_VMS = 1024;
 
 const ThreadSchema = z.strictObject({
   id: z.number().int().nonnegative(),
@@ -120,7 +132,19 @@ export const HelloSchema = z.strictObject({
   tuning: z.array(TuningCheckSchema).max(16).optional(),
   /** image_sizes are the base images' virtual sizes in bytes, so a too-small disk is refused up front */
   image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
+  /** vms_digest (v2) is vmsDigest(vms): later small beats say "still this list" by sending it alone */
+  vms_digest: z.string().regex(DIGEST_RE).optional(),
 });
+
+const FreeMemorySchema = z.strictObject({
+  numa_node: z.number().int().nonnegative(),
+  free_memory_mb: z.number().nonnegative(),
+});
+
+/** StatsSchema is per-VM figures keyed by VM id, bounded to MAX_STATS_VMS VMs. */
+const StatsSchema = z
+  .record(z.string().max(64), VmStatsSchema)
+  .refine((s) => Object.keys(s).length <= MAX_STATS_VMS, { message: `more than ${MAX_STATS_VMS} VMs` });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */
 export const HeartbeatSchema = z.strictObject({
@@ -129,9 +153,24 @@ export const HeartbeatSchema = z.strictObject({
   free_memory_mb: z.array(z.strictObject({ numa_node: z.number().int(), free_memory_mb: z.number() })),
   vms: z.array(VmReportSchema),
   /** stats are numbers only, from a fixed key set, per VM id (a node cannot show a tenant arbitrary text) */
-  stats: z.record(z.string().max(64), VmStatsSchema).optional(),
+  stats: StatsSchema.optional(),
   /** images is the node's base image list, sent only when it changed since the hello or last beat */
   images: z.array(z.string().max(128)).max(1024).optional(),
+  /** digest (v2) is vmsDigest(vms); the coordinator keeps the list under it for later small beats */
+  digest: z.string().regex(DIGEST_RE).optional(),
+});
+
+/**
+ * BeatSchema (v2) is the small heartbeat: the VM list is unchanged since the full one whose digest
+ * it repeats. Stats ride along only when sampled. The coordinator checks it with a hand-written
+ * check that a property test holds to this schema (shared/beat.ts); this is its specification.
+ */
+export const BeatSchema = z.strictObject({
+  type: z.literal('beat'),
+  seq: z.number().int().nonnegative(),
+  digest: z.string().regex(DIGEST_RE),
+  free_memory_mb: z.array(FreeMemorySchema).max(1024),
+  stats: StatsSchema.optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
@@ -173,6 +212,7 @@ export const ConsoleLogResultSchema = z.strictObject({
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   HeartbeatSchema,
+  BeatSchema,
   SpawnResultSchema,
   DestroyResultSchema,
   PowerResultSchema,
@@ -270,9 +310,13 @@ export const ConsoleLogSchema = z.strictObject({
   max_bytes: z.number().int().min(1).max(1_048_576),
 });
 
+/** ResyncSchema (v2) asks the agent to send its full VM list: a beat's digest did not match the last one. */
+export const ResyncSchema = z.strictObject({ type: z.literal('resync') });
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
+  ResyncSchema,
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
@@ -289,8 +333,10 @@ export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 export type VmReport = z.infer<typeof VmReportSchema>;
 /** Hello is the agent's opening message. */
 export type Hello = z.infer<typeof HelloSchema>;
-/** Heartbeat is a periodic live-state report. */
+/** Heartbeat is a periodic live-state report with the full VM list. */
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+/** Beat is the small heartbeat (v2): the VM list's digest instead of the list. */
+export type Beat = z.infer<typeof BeatSchema>;
 /** AgentMessage is any agent → coordinator message. */
 export type AgentMessage = z.infer<typeof AgentMessageSchema>;
 /** CoordinatorMessage is any coordinator → agent message. */

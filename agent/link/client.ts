@@ -14,6 +14,7 @@ import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
+import { Beats } from './beats.js';
 import { UrlRing } from './urls.js';
 import { memoryCredential, type NodeCredential } from './credential.js';
 
@@ -43,6 +44,8 @@ export interface LinkOptions {
   onRefused?: (status: number) => void;
   /** images lists the base images now; a beat carries the list when it differs from the last one sent */
   images?: () => Promise<string[]>;
+  /** statsEveryMs: with a v2 coordinator, per-VM stats ride on at most one beat per this many ms (default 10 s) */
+  statsEveryMs?: number;
 }
 
 /** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
@@ -61,7 +64,8 @@ export class AgentLink {
   private beat: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private attempt = 0;
-  private seq = 0;
+  /** beats decides full heartbeat or small beat, and samples stats */
+  private readonly beats: Beats;
   private stopped = false;
   private beating = false;
   /** queued holds spawns received and not yet answered, so heartbeats report them as creating */
@@ -77,6 +81,7 @@ export class AgentLink {
   constructor(private readonly o: LinkOptions) {
     this.ring = new UrlRing(o.urls?.length ? o.urls : [o.url]);
     this.credential = o.credential ?? memoryCredential();
+    this.beats = new Beats(o.statsEveryMs);
   }
 
   /** state is a copy of the link's state for STATUS= and metrics. */
@@ -138,7 +143,7 @@ export class AgentLink {
     this.ws = ws;
     ws.on('open', () => {
       this.o.hello().then(
-        (hello) => this.send({ ...hello, vms: this.reports() }),
+        (hello) => this.send(this.beats.hello(hello, this.reports())),
         (err: unknown) => {
           this.o.log.warn('cannot build hello; reconnecting', { err });
           ws.close(CLOSE_CODES.badMessage, 'agent could not build hello');
@@ -179,6 +184,12 @@ export class AgentLink {
 
   /** closed logs why the link closed and reconnects; a displaced socket waits longer (a twin may run). */
   private closed(code: number, reason: string): void {
+    if (code === CLOSE_CODES.versionMismatch && this.beats.refused()) {
+      // an older coordinator: speak version 1 (full heartbeats every beat) to it from now on
+      this.o.log.warn('coordinator refused link protocol; falling back to version 1', { code, reason });
+      this.reconnect();
+      return;
+    }
     if (code === CLOSE_CODES.displaced) {
       this.o.log.error('displaced by another connection of this node id; is a second agent running?', {
         code,
@@ -202,6 +213,8 @@ export class AgentLink {
     }
     const msg = parsed.data;
     if (msg.type === 'welcome' && msg.node_secret) await this.enrolled(msg.node_secret);
+    if (msg.type === 'welcome') this.beats.welcomed(msg.v);
+    if (msg.type === 'resync') return this.beats.resyncAsked();
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
@@ -260,14 +273,9 @@ export class AgentLink {
     const images = await this.imagesIfChanged();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
-    this.send({
-      type: 'heartbeat',
-      seq: ++this.seq,
-      free_memory_mb: snap.free_memory_mb,
-      vms: this.reports(),
-      stats: snap.stats,
-      ...(images ? { images } : {}),
-    });
+    this.send(
+      this.beats.next(this.reports(), { free_memory_mb: snap.free_memory_mb, stats: snap.stats, images }),
+    );
   }
 
   /** reports is every VM for hello and heartbeats, including spawns queued but not started yet. */

@@ -82,6 +82,23 @@ describe.each([
     ]);
   });
 
+  it('names a report by its digest (v2 beats): the same digest is skipped until the records move', async () => {
+    const { claims, store } = await book();
+    await claims.claim(input('a'));
+    claims.finish('a');
+    await claims.markRunning('a', 'r');
+    const stopped = [report('a', 'stopped')];
+    expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual(['a:stopped']);
+    const writes = store.writes;
+    expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual([]);
+    expect(store.writes).toBe(writes);
+    await store.update((d) => {
+      d.vms.a!.state = 'running';
+    });
+    // the kept list behind an unchanged digest is walked again against the changed record
+    expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual(['a:stopped']);
+  });
+
   it('claim holds the VM in flight at once, so a hello arriving during the write leaves it alone', async () => {
     const { claims, events } = await book();
     const pending = claims.claim(input('a'));

@@ -227,10 +227,17 @@ export class ClaimBook {
     this.inflightVersion++;
   }
 
-  /** reconcile applies a node's complete VM report, writing only on change; returns the changes. */
-  async reconcile(node: Pick<NodeEntry, 'id'>, reports: readonly VmReport[]): Promise<string[]> {
+  /**
+   * reconcile applies a node's complete VM report, writing only on change; returns the changes.
+   * `digest` (v2 agents) names the report, so an unchanged one is recognised without reading it.
+   */
+  async reconcile(
+    node: Pick<NodeEntry, 'id'>,
+    reports: readonly VmReport[],
+    digest?: string,
+  ): Promise<string[]> {
     // the same report against the same records and in-flight set changes nothing: skip the walk
-    const key = reportKey(reports);
+    const key = digest ?? reportKey(reports);
     const last = this.lastReports.get(node.id);
     const vms = this.o.vms;
     if (

@@ -86,7 +86,7 @@ function missing(draft: StoreState, vm: VmRecord, now: string): void {
  * and VMID 0 so it never takes a tenant's VMID nor counts in a band. What the node claimed is kept
  * as tags for the operator.
  */
-function adopt(nodeId: string, r: VmReport, now: string): VmRecord {
+export function adopt(nodeId: string, r: VmReport, now: string): VmRecord {
   return {
     id: r.vm_id,
     tenant: ADOPTED_TENANT,
