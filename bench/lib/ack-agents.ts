@@ -6,7 +6,7 @@ import {
   SEED003_SHAPE,
   syntheticTopology,
 } from '../../coordinator/placement/testing.js';
-import { type Hello, PROTOCOL_VERSION, type SpawnOrder, type VmReport } from '../../shared/protocol.js';
+import type { Hello, SpawnOrder, VmReport } from '../../shared/protocol.js';
 import { BENCH_JOIN_TOKEN } from './coordinator-proc.js';
 
 /** SimAgent is one simulated node: its socket and the VMs it has "spawned". */
@@ -20,7 +20,7 @@ export interface SimAgent {
 function hello(nodeId: string): Hello {
   return {
     type: 'hello',
-    v: PROTOCOL_VERSION,
+    v: 1, // link version 1: full heartbeats, which is what this simulator sends
     node_id: nodeId,
     boot_id: `${nodeId}-boot`,
     reserved: false,
