@@ -3,7 +3,7 @@ import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
 import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
-import type { DrainResult } from './lifecycle.js';
+import type { DrainResult, ResizeBody } from './lifecycle.js';
 import { readSse } from './sse.js';
 import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
@@ -114,6 +114,11 @@ export class VmpoolClient {
     return (await this.t.request('POST', `/v1/vms/${encodeURIComponent(id)}/${op}`, {
       query: { timeout_s: timeoutS?.toString() },
     })) as VmView;
+  }
+
+  /** resizeVm is POST /v1/vms/{id}/resize: new vCPUs, memory (MiB) or root disk size (GiB) of a stopped VM. */
+  async resizeVm(id: string, body: ResizeBody): Promise<VmView> {
+    return (await this.t.request('POST', `/v1/vms/${encodeURIComponent(id)}/resize`, { body })) as VmView;
   }
 
   /** cordon is POST (or, with cordoned false, DELETE) /v1/nodes/{id}/cordon (admin). */

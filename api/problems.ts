@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'audit_write_failed',
   'agent_timeout',
   'ambiguous',
+  'disk_shrink_refused',
+  'spawn_outcome_unknown',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -75,6 +77,8 @@ export const STATUS_BY_CODE = {
   audit_write_failed: 503,
   agent_timeout: 504,
   ambiguous: 409,
+  disk_shrink_refused: 422,
+  spawn_outcome_unknown: 504,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

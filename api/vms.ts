@@ -112,6 +112,8 @@ export interface VmView {
   memory_nodeset: string | null;
   cpu_policy: string | null;
   placement_pass: number | null;
+  /** disk_size_gb is the root disk's size in GiB (a resize may have grown it) */
+  disk_size_gb: number | null;
   /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
   stats: Record<string, number | string | boolean> | null;
   /** network is how to reach the VM: MAC, guest addresses, SSH host and port (null until the node says) */

@@ -57,6 +57,14 @@ export const EventSchema = z.discriminatedUnion('type', [
   vmEvent('vm.destroyed', { source: z.string(), keep_disk: z.boolean() }),
   /** an operator stopped, started or rebooted the VM; `state` is what its node reported after */
   vmEvent('vm.power', { op: z.enum(['stop', 'start', 'reboot']), state: z.string(), source: z.string() }),
+  /** an operator resized the stopped VM; its claim now holds the new pins, memory and disk */
+  vmEvent('vm.resized', {
+    vcpu_count: z.number().int().positive(),
+    memory_mb: z.number().int().positive(),
+    disk_size_gb: z.number().int().positive(),
+    numa_node: z.number().int(),
+    source: z.string(),
+  }),
   /** the VM's node came back without it */
   vmEvent('vm.lost', {}),
   /** a node reported a VM the coordinator never created; it now belongs to the admin-only tenant */

@@ -160,6 +160,15 @@ export const PowerResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** ResizeResultSchema answers a resize order: the VM with its new shape, or the error. */
+export const ResizeResultSchema = z.strictObject({
+  type: z.literal('resize_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** ConsoleLogResultSchema answers a console_log: the tail of the VM's serial console log. */
 export const ConsoleLogResultSchema = z.strictObject({
   type: z.literal('console_log_result'),
@@ -177,6 +186,7 @@ export const AgentMessageSchema = z.discriminatedUnion('type', [
   DestroyResultSchema,
   PowerResultSchema,
   ConsoleLogResultSchema,
+  ResizeResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -262,6 +272,24 @@ export const PowerSchema = z.strictObject({
   timeout_ms: z.number().int().min(0).max(3_600_000),
 });
 
+/**
+ * ResizeSchema asks the agent to reshape a stopped VM: new vCPU count and memory with the pins the
+ * coordinator's placement chose on this node, and a root disk grown (never shrunk) to disk_size_gb.
+ */
+export const ResizeSchema = z.strictObject({
+  type: z.literal('resize'),
+  request_id: z.string().max(64),
+  /** trace_id is the API request's id, logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  vcpu_count: z.number().int().min(1).max(1024),
+  memory_mb: z.number().int().min(64).max(16_777_216),
+  disk_size_gb: z.number().int().min(1).max(65_536),
+  vcpu_pins: z.array(cpuId).min(1).max(1024),
+  emulator_cpuset: z.array(cpuId).min(1).max(65_536),
+  numa_node: z.number().int().nonnegative().max(1023),
+});
+
 /** ConsoleLogSchema asks the agent for the last max_bytes of a VM's serial console log. */
 export const ConsoleLogSchema = z.strictObject({
   type: z.literal('console_log'),
@@ -279,6 +307,7 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   RemoveDisksSchema,
   PowerSchema,
   ConsoleLogSchema,
+  ResizeSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */

@@ -191,6 +191,7 @@ export class AgentLink {
     if (msg.type === 'remove_disks') return this.answerRemoveDisks(msg);
     if (msg.type === 'power') return this.answerPower(msg);
     if (msg.type === 'console_log') return this.answerConsoleLog(msg);
+    if (msg.type === 'resize') return this.answerResize(msg);
     return this.answerDestroy(msg);
   }
 
@@ -302,7 +303,7 @@ export class AgentLink {
   /** refuse answers a spawn, destroy or power order we could not parse, so the coordinator does not wait it out. */
   private refuse(raw: unknown): void {
     const m = raw as { type?: unknown; request_id?: unknown } | undefined;
-    const answered = m?.type === 'spawn' || m?.type === 'destroy' || m?.type === 'power';
+    const answered = ['spawn', 'destroy', 'power', 'resize'].includes(m?.type as string);
     if (typeof m?.request_id !== 'string' || !answered) return;
     const error = { code: 'bad_message', message: 'Cannot read the request: it does not match the protocol' };
     this.send({ type: `${m.type}_result`, request_id: m.request_id.slice(0, 64), ok: false, error });
@@ -336,6 +337,18 @@ export class AgentLink {
       this.send({ type: 'power_result', request_id: msg.request_id, ok: true, vm });
     } catch (err) {
       this.send({ type: 'power_result', request_id: msg.request_id, ok: false, error: wireError(err) });
+    }
+  }
+
+  private async answerResize(msg: Extract<CoordinatorMessage, { type: 'resize' }>): Promise<void> {
+    const { type: _t, request_id, ...order } = msg;
+    const logFields = { request_id: msg.trace_id ?? request_id, wire_request_id: request_id };
+    try {
+      const vm = await this.o.vms.resize(order, { logFields });
+      this.send({ type: 'resize_result', request_id, ok: true, vm });
+    } catch (err) {
+      this.o.log.error('vm resize failed', { ...logFields, vm_id: msg.vm_id, err });
+      this.send({ type: 'resize_result', request_id, ok: false, error: wireError(err) });
     }
   }
 

@@ -29,6 +29,7 @@ import { registerEventRoutes } from './routes-events.js';
 import type { Placer } from '../placer/placer.js';
 import { registerImageRoutes } from './routes-images.js';
 import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import { registerResizeRoutes } from './routes-resize.js';
 import type { Cordons } from '../nodes/cordons.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import type { Webhooks } from '../webhooks/dispatcher.js';
@@ -241,6 +242,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   registerEventRoutes(app, d);
   registerWebhookRoutes(app, d);
   registerLifecycleRoutes(app, d);
+  registerResizeRoutes(app, d.vms);
   registerImageRoutes(app, d);
   registerCapacityRoutes(app, d);
   registerWebhookMetrics(d.metrics.registry, d.webhooks);

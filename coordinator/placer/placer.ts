@@ -99,6 +99,24 @@ export class Placer {
     return answer(req, limit, true, per, []);
   }
 
+  /**
+   * placeWithin re-places an existing VM on its own node with a new shape (resize): the real
+   * placement runs on that node alone with the VM's own claim taken out; nothing is claimed.
+   */
+  placeWithin(vmId: string, nodeId: string, req: PlacementAsk, tenantId: string): PlacementResult {
+    const entry = this.o.registry.get(nodeId);
+    const [node] = placementNodes(entry ? [entry] : [], this.o.store.read());
+    const others = node ? [{ ...node, allocations: node.allocations.filter((a) => a.vm_id !== vmId) }] : [];
+    // the VM is already on this node: its image, KVM and reserved-node checks were passed at create
+    const ask = {
+      ...req,
+      image: '',
+      placement: { ...req.placement, requires_kvm: false, allow_reserved: true },
+    };
+    const config = { ...this.o.placement, seed: this.o.placement.seed + this.seq };
+    return placeVm(others, placementRequest(ask, tenantId, vmId), config, { explain: true, detail: 'nodes' });
+  }
+
   /** imageSize is the largest virtual size (bytes) any node reports for a base image; undefined when none says. */
   imageSize(image: string): number | undefined {
     const sizes = this.o.registry

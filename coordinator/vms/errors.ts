@@ -13,7 +13,9 @@ export class VmError extends VmpoolError {
       | 'disk_too_small'
       | 'conflict'
       | 'ambiguous'
-      | 'forbidden',
+      | 'forbidden'
+      | 'disk_shrink_refused'
+      | 'spawn_outcome_unknown',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {

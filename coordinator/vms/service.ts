@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ResizeBody } from '../../api/lifecycle.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
@@ -12,6 +13,7 @@ import { TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
 import { resolveVm } from './resolve.js';
+import { resizeVm } from './resize.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
@@ -207,6 +209,18 @@ export class VmService {
     const state = await this.o.spawner.powerOnNode(vm, op, opts.timeoutMs);
     const after = await this.o.claims.markPowered(vm.id, { op, state, source: opts.source }, opts.requestId);
     return this.view(after);
+  }
+
+  /** resize changes a stopped VM's vCPUs, memory and disk on its own node (./resize.ts). */
+  async resize(
+    ref: string,
+    caller: Caller,
+    ask: ResizeBody,
+    opts: { source: string; requestId: string },
+  ): Promise<VmView> {
+    const vm = this.visible(ref, caller);
+    const deps = { claims: this.o.claims, placer: this.o.placer, spawner: this.o.spawner };
+    return this.view(await this.gate.run(vm.tenant, () => resizeVm(deps, vm, ask, opts)));
   }
 
   /**

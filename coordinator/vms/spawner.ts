@@ -8,6 +8,7 @@ import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
+import type { ResizeOrder } from './resize.js';
 import { domainName } from './spec-builder.js';
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
@@ -98,6 +99,24 @@ export class Spawner {
     throw new VmError('conflict', `Cannot remove kept disks of "${vmId}": the node refused`, {
       details: { agent_error: { code: answer.error?.code } },
     });
+  }
+
+  /** resizeOnNode sends a resize to the VM's node; a refusal keeps the agent's code and message. */
+  async resizeOnNode(vm: VmRecord, order: ResizeOrder, traceId?: string): Promise<void> {
+    const msg = {
+      type: 'resize',
+      request_id: newRequestId(),
+      ...(traceId ? { trace_id: traceId } : {}),
+      ...order,
+    } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 120_000);
+    if (answer.ok) return;
+    const code = answer.error?.code;
+    throw new VmError(
+      code === 'disk_shrink_refused' ? code : 'conflict',
+      `Cannot resize VM "${vm.name}": the node refused (${code ?? 'unknown'}: ${answer.error?.message ?? 'no message'})`,
+      { details: { agent_error: answer.error ?? null } },
+    );
   }
 
   /** powerOnNode sends a stop, start or reboot to the VM's node and returns the state it reports after. */
