@@ -119,7 +119,7 @@ export async function appHarness(o: HarnessOptions = {}) {
               // the fake agent reports only the state; the power path reads nothing else
               if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } as VmReport } : r);
             });
-          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks')
+          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks' || m.type === 'resize')
             queueMicrotask(() => {
               const r = reply(m);
               if (r) link.answer(m.request_id, id, r);
