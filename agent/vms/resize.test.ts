@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isVmpoolError } from '../../shared/errors.js';
-import { type Hypervisor, openLibvirtConnection } from '../backends/libvirt/index.js';
-import { parseDomainTuning } from '../backends/libvirt/domain/parse.js';
+import { type Hypervisor, openLibvirtConnection, parseDomainTuning } from '../backends/libvirt/index.js';
 import { reshaped } from './resize.js';
 import { makeVmTestEnv, seedShapedSpec, type VmTestEnv } from './testing.js';
 

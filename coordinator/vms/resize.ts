@@ -7,17 +7,6 @@ import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
 import type { Spawner } from './spawner.js';
 
-/** ResizeOrder is the part of the agent's resize message the coordinator decides. */
-export interface ResizeOrder {
-  vm_id: string;
-  vcpu_count: number;
-  memory_mb: number;
-  disk_size_gb: number;
-  vcpu_pins: number[];
-  emulator_cpuset: number[];
-  numa_node: number;
-}
-
 /** ResizeDeps are the parts a resize goes through: claims (record + event), placer, the node link. */
 export interface ResizeDeps {
   claims: ClaimBook;

@@ -1,3 +1,4 @@
+import type { CoordinatorMessage } from '../../shared/protocol.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ClaimBook } from '../claims/claim-book.js';
@@ -8,8 +9,13 @@ import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
-import type { ResizeOrder } from './resize.js';
 import { domainName } from './spec-builder.js';
+
+/** ResizeOrder is what the coordinator decides for a resize: new sizes and the pins placement chose. */
+export type ResizeOrder = Omit<
+  Extract<CoordinatorMessage, { type: 'resize' }>,
+  'type' | 'request_id' | 'trace_id'
+>;
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -210,15 +216,25 @@ export class Spawner {
     throw err;
   }
 
-  private unknownOutcome(vm: VmRecord, err: unknown, requestId: string): unknown {
+  /**
+   * unknownOutcome: the spawn left for the node and its answer was lost (socket dropped, timeout).
+   * The VM may come up anyway, so the claim stays `creating` and the node's next report settles it
+   * (running, or released when the node does not have it); the caller gets a code saying exactly that.
+   */
+  private unknownOutcome(vm: VmRecord, err: unknown, requestId: string): VmError {
+    const cause = isVmpoolError(err) ? err.code : 'internal';
     this.o.log.warn('spawn outcome unknown; the node will report it', {
       vm_id: vm.id,
       node_id: vm.node_id,
+      error_code: cause,
       err,
       request_id: requestId,
     });
-    if (!isVmpoolError(err)) return err;
-    return Object.assign(err, { details: { ...err.details, vm_id: vm.id, state: 'creating' } });
+    return new VmError(
+      'spawn_outcome_unknown',
+      `VM "${vm.name}" was sent to its node but the answer was lost (${cause}); the node's next report settles it: watch GET /v1/vms/${vm.id}`,
+      { cause: err, details: { vm_id: vm.id, state: 'creating', node_id: vm.node_id, cause } },
+    );
   }
 
   private async reclaim(vm: VmRecord, exclude: ReadonlySet<string>, attempt: number, requestId: string) {

@@ -29,7 +29,9 @@ import { createMetrics } from '../metrics.js';
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
 
 /** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
-export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' }>) => {
+export type AgentReply = (
+  m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' | 'resize' }>,
+) => {
   ok: boolean;
   error?: { code: string; message: string };
 } | null;
