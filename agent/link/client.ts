@@ -390,7 +390,10 @@ function safeJson(text: string): unknown {
 }
 
 function wireError(err: unknown): { code: string; message: string } {
-  return { code: isVmpoolError(err) ? err.code : 'internal', message: errorMessage(err).slice(0, 4000) };
+  // a spawn that failed part-way says at which step (set by the VM manager)
+  const step = (err as { step?: unknown } | null)?.step;
+  const text = typeof step === 'string' ? `step ${step}: ${errorMessage(err)}` : errorMessage(err);
+  return { code: isVmpoolError(err) ? err.code : 'internal', message: text.slice(0, 4000) };
 }
 
 /** newBootId is a fresh id per agent process start, so the coordinator can tell restarts apart. */

@@ -305,6 +305,8 @@ export class VmManager {
       // s.phase is the last step that succeeded: the one that failed is the next
       const failed = SPAWN_PHASES[SPAWN_PHASES.indexOf(s.phase) + 1] ?? s.phase;
       this.#o.observeStep?.(failed, (performance.now() - stepStart) / 1000, false);
+      // the coordinator's answer names the failing step (agent/link wireError)
+      if (err instanceof Error) Object.assign(err, { step: failed });
       log.error(`vm spawn failed at step ${failed}, rolling back`, {
         err,
         step: failed,

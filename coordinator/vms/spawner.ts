@@ -197,10 +197,15 @@ export class Spawner {
     }
     const code = answer.error?.code ?? 'spawn_failed';
     if (STALE_CLAIM_CODES.has(code) && canRetry) return { kind: 'retry', reason: code };
-    // the agent's message names host paths and other VMs: it goes to the log and audit, not to the tenant
-    const err = new VmError('spawn_failed', `Cannot start VM "${vm.name}": the node refused it (${code})`, {
-      details: { agent_error: { code }, node_id: nodeId },
-    });
+    // the agent's message names the failing step and the bridge; the HTTP layer redacts host paths for tenants
+    const message = answer.error?.message ?? code;
+    const err = new VmError(
+      'spawn_failed',
+      `Cannot start VM "${vm.name}": the node refused it (${code}: ${message})`,
+      {
+        details: { agent_error: { code, message }, node_id: nodeId },
+      },
+    );
     // an error entry whose MESSAGE carries the node's reason (the failed step and its error)
     this.o.log.error('vm spawn failed on node', {
       vm_id: vm.id,
