@@ -8,7 +8,7 @@ import { readSse } from './sse.js';
 import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
-import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmView } from './vms.js';
+import type { ConsoleLog, CreateVmBody, ImageRow, VmList, VmListQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -145,10 +145,8 @@ export class VmpoolClient {
   }
 
   /** listImages is GET /v1/images: base images the live nodes hold (node ids for the admin). */
-  async listImages(): Promise<{ images: { name: string; nodes: number; node_ids?: string[] }[] }> {
-    return (await this.t.request('GET', '/v1/images')) as {
-      images: { name: string; nodes: number; node_ids?: string[] }[];
-    };
+  async listImages(): Promise<{ images: ImageRow[] }> {
+    return (await this.t.request('GET', '/v1/images')) as { images: ImageRow[] };
   }
 
   /** capacity is GET /v1/capacity (admin): how many more VMs of a shape fit now. */

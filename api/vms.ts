@@ -126,3 +126,16 @@ export interface VmView {
 export interface VmList {
   vms: VmView[];
 }
+
+/** ImageRow is one base image in GET /v1/images: facts the nodes report and, for the admin, which nodes. */
+export interface ImageRow {
+  name: string;
+  nodes: number;
+  /** virtual_size (bytes), format and sha256; null until a node reports them */
+  virtual_size: number | null;
+  format: string | null;
+  sha256: string | null;
+  /** checksums_agree is false when two nodes hold different files under this name */
+  checksums_agree: boolean;
+  node_ids?: string[];
+}

@@ -46,14 +46,25 @@ const bands: Command = {
 
 const images: Command = {
   name: 'images',
-  summary: 'base images the live nodes hold, and on how many nodes (which, for the admin)',
+  summary:
+    'base images the live nodes hold: format, virtual size, sha256, on how many nodes (which, for the admin)',
   usage: 'vmpoolctl images',
   options: [],
   async run(ctx) {
     noArgs(ctx.args);
     const r = await ctx.client.listImages();
-    const rows = r.images.map((i) => [i.name, i.nodes, i.node_ids?.join(',') ?? '-']);
-    return { raw: r, human: formatTable(['IMAGE', 'NODES', 'NODE IDS'], rows) };
+    const rows = r.images.map((i) => [
+      i.name,
+      i.format ?? '-',
+      i.virtual_size === null ? '-' : (i.virtual_size / 1024 ** 3).toFixed(2),
+      i.checksums_agree === false ? 'differs between nodes' : (i.sha256?.slice(0, 16) ?? 'pending'),
+      i.nodes,
+      i.node_ids?.join(',') ?? '-',
+    ]);
+    return {
+      raw: r,
+      human: formatTable(['IMAGE', 'FORMAT', 'VSIZE GiB', 'SHA256 (first 16)', 'NODES', 'NODE IDS'], rows),
+    };
   },
 };
 

@@ -97,6 +97,20 @@ export const NODE_SECRET_RE = /^[A-Za-z0-9_-]{43}$/;
 /** NODE_ID_RE is the shape of a node id. */
 export const NODE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** ImageInfoSchema is one base image's facts: virtual size (bytes), format and sha256 of the file. */
+export const ImageInfoSchema = z.strictObject({
+  virtual_size: z.number().int().nonnegative(),
+  format: z.string().max(32),
+  /** sha256 is null while the agent is still computing it (big files: the next beat brings it) */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+});
+
+/** ImageInfoMapSchema maps base image names to their facts. */
+export const ImageInfoMapSchema = z.record(z.string().max(128), ImageInfoSchema);
+
 const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
 
 /** HelloSchema is the agent's first message: identity, capabilities, topology and recovered VMs. */
@@ -120,6 +134,8 @@ export const HelloSchema = z.strictObject({
   tuning: z.array(TuningCheckSchema).max(16).optional(),
   /** image_sizes are the base images' virtual sizes in bytes, so a too-small disk is refused up front */
   image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
+  /** image_info: virtual size, format and checksum per base image (newer agents) */
+  image_info: ImageInfoMapSchema.optional(),
 });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */
@@ -132,6 +148,8 @@ export const HeartbeatSchema = z.strictObject({
   stats: z.record(z.string().max(64), VmStatsSchema).optional(),
   /** images is the node's base image list, sent only when it changed since the hello or last beat */
   images: z.array(z.string().max(128)).max(1024).optional(),
+  /** image_info is every base image's facts, sent only when they changed since the hello or last beat */
+  image_info: ImageInfoMapSchema.optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
@@ -316,6 +334,8 @@ export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
 export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
+/** ImageInfo is one base image's virtual size, format and checksum. */
+export type ImageInfo = z.infer<typeof ImageInfoSchema>;
 /** Hello is the agent's opening message. */
 export type Hello = z.infer<typeof HelloSchema>;
 /** Heartbeat is a periodic live-state report. */

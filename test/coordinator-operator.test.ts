@@ -1,4 +1,5 @@
-import { writeFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -180,6 +181,17 @@ describe('vmpoolctl as an operator uses it, against a real agent', () => {
     );
     // the interval is 1 s here (--min-heartbeat-ms 1000): two beats plus slack
     expect(Date.now() - t0).toBeLessThan(3_000);
+    // format, virtual size and the file's sha256 as the agent's catalog read them
+    const blank = JSON.parse((await ctl(['--json', 'images'])).stdout).images.find(
+      (i: { name: string }) => i.name === 'blank',
+    );
+    const file = join(imagesDir, 'base', 'blank.qcow2');
+    const want = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+    const info = JSON.parse(await run('qemu-img', ['info', '--output=json', '-U', file]));
+    expect(blank).toMatchObject({ format: 'qcow2', virtual_size: info['virtual-size'], sha256: want });
+    expect((await ctl(['images'])).stdout).toMatch(/^IMAGE\s+FORMAT\s+VSIZE GiB/m);
   });
 
   it('destroys it by name', async () => {

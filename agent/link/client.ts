@@ -7,6 +7,7 @@ import {
   type CoordinatorMessage,
   CoordinatorMessageSchema,
   type Hello,
+  type ImageInfo,
   NODE_AUTH_SCHEME,
   type VmReport,
 } from '../../shared/protocol.js';
@@ -38,6 +39,8 @@ export interface LinkOptions {
   onRefused?: (status: number) => void;
   /** images lists the base images now; a beat carries the list when it differs from the last one sent */
   images?: () => Promise<string[]>;
+  /** imageInfo is each base image's size, format and checksum now; a beat carries it when it changed */
+  imageInfo?: () => Record<string, ImageInfo>;
 }
 
 /** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
@@ -242,6 +245,7 @@ export class AgentLink {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     const snap = await this.o.vms.snapshot();
     const images = await this.imagesIfChanged();
+    const imageInfo = this.imageInfoIfChanged();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
     this.send({
@@ -251,6 +255,7 @@ export class AgentLink {
       vms: this.reports(),
       stats: snap.stats,
       ...(images ? { images } : {}),
+      ...(imageInfo ? { image_info: imageInfo } : {}),
     });
   }
 
@@ -364,6 +369,18 @@ export class AgentLink {
     return now;
   }
 
+  /** lastImageInfo is the image facts the coordinator holds (from the hello or a beat) */
+  private lastImageInfo: string | null = null;
+
+  private imageInfoIfChanged(): Record<string, ImageInfo> | undefined {
+    if (!this.o.imageInfo) return undefined;
+    const now = this.o.imageInfo();
+    const key = JSON.stringify(now);
+    if (key === this.lastImageInfo) return undefined;
+    this.lastImageInfo = key;
+    return now;
+  }
+
   private async answerConsoleLog(msg: Extract<CoordinatorMessage, { type: 'console_log' }>): Promise<void> {
     const base = { type: 'console_log_result', request_id: msg.request_id } as const;
     try {
@@ -375,8 +392,9 @@ export class AgentLink {
   }
 
   private send(msg: object): void {
-    const m = msg as { type?: string; images?: string[] };
+    const m = msg as { type?: string; images?: string[]; image_info?: unknown };
     if (m.type === 'hello' && m.images) this.lastImages = JSON.stringify(m.images);
+    if (m.type === 'hello' && m.image_info) this.lastImageInfo = JSON.stringify(m.image_info);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 }
