@@ -1,61 +1,40 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDomains, vmRequest, waitNodesReady } from './helpers/fleet.js';
-import {
-  ADMIN_TOKEN,
-  BIN,
-  type Coordinator,
-  createTenant,
-  makeImagesDir,
-  type Proc,
-  requireBuild,
-  runBin,
-  startAgent,
-  startCoordinator,
-  virsh,
-  waitFor,
-} from './helpers/procs.js';
+import { vmRequest } from './helpers/fleet.js';
+import { type RealNode, startRealNode } from './helpers/real-node.js';
+import { ADMIN_TOKEN, BIN, type Coordinator, createTenant, runBin, virsh, waitFor } from './helpers/procs.js';
 
 // The operator surface for real: the built vmpoolctl against the built coordinator and a real
 // agent on qemu:///system — addressing forms, day-2 power, the event stream and image reports.
 
 const MARK = 'e2eops';
 const run = async (cmd: string, args: string[]) => (await promisify(execFile)(cmd, args)).stdout;
+let node: RealNode;
 let coord: Coordinator;
-let agent: Proc;
 let imagesDir: string;
 let tenant: { id: string; token: string };
 
-const logs = () => `${coord?.out().slice(-3000)}\n${agent?.out().slice(-3000)}`;
+const logs = () => node?.logs() ?? '';
 const ctl = (args: string[], token = tenant.token) =>
   runBin(BIN.ctl, args, { VMPOOL_URL: coord.url, VMPOOL_TOKEN: token });
 
 beforeAll(async () => {
-  requireBuild();
-  imagesDir = await makeImagesDir('e2e-ops');
-  coord = await startCoordinator({ args: ['--min-heartbeat-ms', '1000'] });
-  agent = startAgent(coord.url, [
-    '--node-id',
-    'e2e-ops',
-    '--images-dir',
-    imagesDir,
-    '--shutdown-timeout-ms',
-    '500',
-  ]);
-  await waitNodesReady(coord, ['e2e-ops'], logs);
+  node = await startRealNode({
+    nodeId: 'e2e-ops',
+    prefix: 'e2e-ops',
+    mark: MARK,
+    agentArgs: ['--shutdown-timeout-ms', '500'],
+  });
+  ({ coord, imagesDir } = node);
   tenant = await createTenant(coord, 'e2e-ops');
 });
 
 afterAll(async () => {
-  await removeDomains(MARK);
-  await agent?.kill();
-  await coord?.kill();
-  if (imagesDir) await rm(imagesDir, { recursive: true, force: true });
-  if (coord) await rm(coord.dataDir, { recursive: true, force: true });
+  await node?.stop();
 });
 
 describe('vmpoolctl as an operator uses it, against a real agent', () => {
