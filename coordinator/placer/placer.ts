@@ -13,6 +13,7 @@ import type { Store } from '../store/index.js';
 import { placeVm } from '../placement/index.js';
 import { FleetIndex } from './fleet-index.js';
 import { placementNodes } from './fleet-view.js';
+import { nameAntiAffinity } from './human-reasons.js';
 
 /** PlacementAsk is what placement reads from a validated create request (CreateVmRequest has this shape). */
 export interface PlacementAsk {
@@ -152,7 +153,8 @@ export class Placer {
       p.candidates.sort();
       p.rejected.sort((a, b) => (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0));
     }
-    return cordoned.size ? nameCordons(result, this.liveCordoned(cordoned, opts.exclude)) : result;
+    const named = nameAntiAffinity(result, this.o.store.read(), request.anti_affinity_group);
+    return cordoned.size ? nameCordons(named, this.liveCordoned(cordoned, opts.exclude)) : named;
   }
 
   /** liveCordoned are the cordoned nodes that would otherwise be candidates (alive, not already excluded). */
