@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
   const metrics = createMetrics(metricsCollect(fleet));
   const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
-  const { vms, link, identity, claims, placer } = createCore({
+  const { vms, link, identity, claims, placer, notices } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
     vms,
     audit,
     verifyAudit: () => audit.verify(),
+    notices,
     events,
     webhooks,
     cordons,

@@ -20,6 +20,8 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
   'node.up': ['info', 'node up'],
   'node.down': ['warn', 'node down'],
   'node.removed': ['info', 'node removed'],
+  'quota.rejected': ['warn', 'quota rejected a request'],
+  'audit.verify_failed': ['error', 'audit verify failed'],
 };
 
 /**

@@ -9,7 +9,8 @@ import type { VmIndex } from '../claims/vm-index.js';
 import type { PlacementResult } from '../placement/types.js';
 import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { KeptDiskRecord, VmRecord } from '../store/index.js';
-import { TenantGate } from '../tenants/index.js';
+import type { Notices, QuotaRefusal } from '../events/notices.js';
+import { QuotaError, TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import { NoCapacityError, VmError } from './errors.js';
 import { resolveVm } from './resolve.js';
@@ -37,6 +38,8 @@ export interface VmServiceOptions {
   onPlacement?: (seconds: number, ok: boolean) => void;
   /** vms (optional) are the create-path indexes; without them admission scans the store */
   vms?: VmIndex;
+  /** notices (optional) tells the bus about quota refusals, for webhooks */
+  notices?: Notices;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -94,13 +97,15 @@ export class VmService {
       vcpu_count: req.vcpu_count,
       memory_mb: req.memory_mb,
     });
-    const claimed = await this.gate.run(tenantId, async () => {
-      // looked up under the gate, so two concurrent requests with one key cannot both miss it
-      const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
-      return existing
-        ? { vm: existing, created: false }
-        : { vm: await this.claim(tenantId, req, opts), created: true };
-    });
+    const claimed = await this.noticeQuota(tenantId, opts.requestId, () =>
+      this.gate.run(tenantId, async () => {
+        // looked up under the gate, so two concurrent requests with one key cannot both miss it
+        const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
+        return existing
+          ? { vm: existing, created: false }
+          : { vm: await this.claim(tenantId, req, opts), created: true };
+      }),
+    );
     if (!claimed.created) return { vm: this.view(claimed.vm), created: false };
     failpoint('coordinator:claimed'); // fault tests: the claim is durable, the spawn never left
     const id = claimed.vm.id;
@@ -220,7 +225,8 @@ export class VmService {
   ): Promise<VmView> {
     const vm = this.visible(ref, caller);
     const deps = { claims: this.o.claims, placer: this.o.placer, spawner: this.o.spawner };
-    return this.view(await this.gate.run(vm.tenant, () => resizeVm(deps, vm, ask, opts)));
+    const run = () => this.gate.run(vm.tenant, () => resizeVm(deps, vm, ask, opts));
+    return this.view(await this.noticeQuota(vm.tenant, opts.requestId, run));
   }
 
   /**
@@ -267,6 +273,19 @@ export class VmService {
   visible(ref: string, caller: Caller): VmRecord {
     // another tenant's VM is indistinguishable from a missing one
     return resolveVm(Object.values(this.o.claims.state().vms), ref, caller);
+  }
+
+  /** noticeQuota runs fn; a quota refusal is also an event (quota.rejected) before it is rethrown. */
+  private async noticeQuota<T>(tenantId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof QuotaError && this.o.notices)
+        await this.o.notices
+          .quotaRejected(tenantId, err.details as unknown as QuotaRefusal, requestId)
+          .catch(() => undefined);
+      throw err;
+    }
   }
 
   private view(vm: VmRecord): VmView {

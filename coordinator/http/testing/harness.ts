@@ -78,7 +78,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     default_band: o.bands?.[0]?.name ?? 'default',
   });
   const cordons = await Cordons.open(null);
-  const { vms, link, identity, claims, placer } = createCore({
+  const { vms, link, identity, claims, placer, notices } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -96,6 +96,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     vms,
     audit,
     verifyAudit: () => audit.verify(),
+    notices,
     events,
     webhooks,
     cordons,
