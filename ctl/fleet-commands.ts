@@ -1,5 +1,6 @@
 import { noArgs, onePositional, requiredInt, stringFlag } from './args.js';
 import { CtlError } from './errors.js';
+import { WATCH_OPTION, watchRedraw } from './watch.js';
 import type { Command } from './command.js';
 import { formatBands, formatNode, formatNodes } from './fleet-format.js';
 import { formatTable } from './table.js';
@@ -7,14 +8,22 @@ import { formatTable } from './table.js';
 const nodes: Command = {
   name: 'nodes',
   summary: 'per-node allocation table (admin)',
-  usage: 'vmpoolctl nodes',
-  options: [],
+  usage: 'vmpoolctl nodes [--watch]',
+  options: [WATCH_OPTION],
   async run(ctx) {
     if (ctx.args.length)
       throw new CtlError(
         'usage',
         `Cannot run nodes: unexpected argument ${JSON.stringify(ctx.args[0])}; for one node use: vmpoolctl node ID`,
       );
+    if (ctx.values.watch === true) {
+      const json = ctx.values.json === true;
+      await watchRedraw(ctx, async () => {
+        const r = await ctx.client.listNodes();
+        return json ? `${JSON.stringify(r)}\n` : formatNodes(r.nodes);
+      });
+      return { raw: null, human: '', printed: true };
+    }
     const r = await ctx.client.listNodes();
     return { raw: r, human: formatNodes(r.nodes) };
   },

@@ -4,6 +4,7 @@ import type { OptionSpec } from '../shared/config.js';
 import { intFlag, noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { CtlError } from './errors.js';
+import { WATCH_OPTION, watchRedraw } from './watch.js';
 import {
   bodyFromFlags,
   bodyFromSpec,
@@ -193,8 +194,9 @@ const dryRun: Command = {
 const list: Command = {
   name: 'list',
   summary: 'list VMs (your own, or all with the admin token)',
-  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T]',
+  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T] [--watch]',
   options: [
+    WATCH_OPTION,
     { flag: 'node', type: 'string', help: 'only VMs on this node' },
     { flag: 'tenant', type: 'string', help: "only this tenant's VMs (admin)" },
     {
@@ -207,12 +209,16 @@ const list: Command = {
   async run(ctx) {
     noArgs(ctx.args);
     const pick = (f: string) => stringFlag(ctx.values, f);
-    const r = await ctx.client.listVms({
-      node: pick('node'),
-      tenant: pick('tenant'),
-      state: pick('state'),
-      tag: pick('tag'),
-    });
+    const query = { node: pick('node'), tenant: pick('tenant'), state: pick('state'), tag: pick('tag') };
+    if (ctx.values.watch === true) {
+      const json = ctx.values.json === true;
+      await watchRedraw(ctx, async () => {
+        const r = await ctx.client.listVms(query);
+        return json ? `${JSON.stringify(r)}\n` : formatVmList(r.vms);
+      });
+      return { raw: null, human: '', printed: true };
+    }
+    const r = await ctx.client.listVms(query);
     return { raw: r, human: formatVmList(r.vms) };
   },
 };
