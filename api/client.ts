@@ -12,13 +12,13 @@ import type {
   TokenRotated,
 } from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
-import type { DrainResult } from './lifecycle.js';
+import type { DrainResult, ResizeBody } from './lifecycle.js';
 import { readSse } from './sse.js';
 import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
 import { VM_PAGE_MAX } from './paging.js';
-import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmPageQuery, VmView } from './vms.js';
+import type { ConsoleLog, CreateVmBody, ImageRow, VmList, VmListQuery, VmPageQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -147,6 +147,11 @@ export class VmpoolClient {
     })) as VmView;
   }
 
+  /** resizeVm is POST /v1/vms/{id}/resize: new vCPUs, memory (MiB) or root disk size (GiB) of a stopped VM. */
+  async resizeVm(id: string, body: ResizeBody): Promise<VmView> {
+    return (await this.t.request('POST', `/v1/vms/${encodeURIComponent(id)}/resize`, { body })) as VmView;
+  }
+
   /** cordon is POST (or, with cordoned false, DELETE) /v1/nodes/{id}/cordon (admin). */
   async cordon(id: string, cordoned: boolean, reason?: string): Promise<Record<string, unknown>> {
     const path = `/v1/nodes/${encodeURIComponent(id)}/cordon`;
@@ -171,10 +176,8 @@ export class VmpoolClient {
   }
 
   /** listImages is GET /v1/images: base images the live nodes hold (node ids for the admin). */
-  async listImages(): Promise<{ images: { name: string; nodes: number; node_ids?: string[] }[] }> {
-    return (await this.t.request('GET', '/v1/images')) as {
-      images: { name: string; nodes: number; node_ids?: string[] }[];
-    };
+  async listImages(): Promise<{ images: ImageRow[] }> {
+    return (await this.t.request('GET', '/v1/images')) as { images: ImageRow[] };
   }
 
   /** capacity is GET /v1/capacity (admin): how many more VMs of a shape fit now. */

@@ -127,6 +127,8 @@ export interface VmView {
   memory_nodeset: string | null;
   cpu_policy: string | null;
   placement_pass: number | null;
+  /** disk_size_gb is the root disk's size in GiB (a resize may have grown it) */
+  disk_size_gb: number | null;
   /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
   stats: Record<string, number | string | boolean> | null;
   /** network is how to reach the VM: MAC, guest addresses, SSH host and port (null until the node says) */
@@ -139,4 +141,17 @@ export interface VmView {
 export interface VmList {
   vms: VmView[];
   next_cursor: string | null;
+}
+
+/** ImageRow is one base image in GET /v1/images: facts the nodes report and, for the admin, which nodes. */
+export interface ImageRow {
+  name: string;
+  nodes: number;
+  /** virtual_size (bytes), format and sha256; null until a node reports them */
+  virtual_size: number | null;
+  format: string | null;
+  sha256: string | null;
+  /** checksums_agree is false when two nodes hold different files under this name */
+  checksums_agree: boolean;
+  node_ids?: string[];
 }

@@ -6,6 +6,7 @@ import type { BandConfig } from './bands/index.js';
 import { ClaimBook } from './claims/claim-book.js';
 import { auditEvents } from './events/audit-subscriber.js';
 import type { EventBus } from './events/bus.js';
+import { Notices } from './events/notices.js';
 import { logEvents } from './events/log-subscriber.js';
 import { NodeIdentity } from './link/identity.js';
 import { AgentLinkServer } from './link/server.js';
@@ -52,6 +53,8 @@ export interface Core {
   link: AgentLinkServer;
   /** identity binds node ids to their credentials (enrolment, removal, join token rotation) */
   identity: NodeIdentity;
+  /** notices emits quota refusals and audit-verify failures (events that change no record) */
+  notices: Notices;
 }
 
 /** createCore wires the claim book, placer, spawner, service and agent link, and subscribes audit and logs. */
@@ -97,7 +100,9 @@ export function createCore(o: CoreOptions): Core {
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
+  const notices = new Notices(o.bus);
   const vms = new VmService({
+    notices,
     claims,
     placer,
     spawner,
@@ -107,5 +112,5 @@ export function createCore(o: CoreOptions): Core {
     log: o.log,
     ...(o.onPlacement ? { onPlacement: o.onPlacement } : {}),
   });
-  return { claims, placer, spawner, vms, link, identity };
+  return { claims, placer, spawner, vms, link, identity, notices };
 }

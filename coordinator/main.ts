@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   const metrics = createMetrics({ ...metricsCollect(fleet), registry: promRegistry });
   // coordinators sharing etcd share cordons through the store; a single one keeps its small file
   const cordons = backend ? Cordons.inStore(store) : await Cordons.open(join(dataDir, 'cordons.json'));
-  const { vms, link, identity, claims, placer } = createCore({
+  const { vms, link, identity, claims, placer, notices } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -127,6 +127,7 @@ async function main(argv: string[]): Promise<void> {
     vms,
     audit,
     verifyAudit: verifyAuditLog,
+    notices,
     events,
     webhooks,
     cordons,

@@ -4,6 +4,7 @@ import type { OptionSpec } from '../shared/config.js';
 import { intFlag, noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { CtlError } from './errors.js';
+import { WATCH_OPTION, watchRedraw } from './watch.js';
 import {
   bodyFromFlags,
   bodyFromSpec,
@@ -193,13 +194,14 @@ const dryRun: Command = {
 const list: Command = {
   name: 'list',
   summary: 'list VMs (your own, or all with the admin token)',
-  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T] [--limit N]',
+  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T] [--limit N] [--watch]',
   options: [
     {
       flag: 'limit',
       type: 'string',
       help: 'show at most N VMs, oldest first (default: all, fetched page by page)',
     },
+    WATCH_OPTION,
     { flag: 'node', type: 'string', help: 'only VMs on this node' },
     { flag: 'tenant', type: 'string', help: "only this tenant's VMs (admin)" },
     {
@@ -212,11 +214,18 @@ const list: Command = {
   async run(ctx) {
     noArgs(ctx.args);
     const pick = (f: string) => stringFlag(ctx.values, f);
+    const query = { node: pick('node'), tenant: pick('tenant'), state: pick('state'), tag: pick('tag') };
     const max = intFlag(ctx.values, 'limit');
-    const r = await ctx.client.listVms(
-      { node: pick('node'), tenant: pick('tenant'), state: pick('state'), tag: pick('tag') },
-      max === undefined ? {} : { max },
-    );
+    const paging = max === undefined ? {} : { max };
+    if (ctx.values.watch === true) {
+      const json = ctx.values.json === true;
+      await watchRedraw(ctx, async () => {
+        const r = await ctx.client.listVms(query, paging);
+        return json ? `${JSON.stringify(r)}\n` : formatVmList(r.vms);
+      });
+      return { raw: null, human: '', printed: true };
+    }
+    const r = await ctx.client.listVms(query, paging);
     return { raw: r, human: formatVmList(r.vms) };
   },
 };

@@ -35,6 +35,7 @@ export function formatVm(v: VmView): string {
     ['numa node', v.numa_node],
     ['vcpus', v.vcpu_count],
     ['memory', v.memory_mb === null ? null : `${v.memory_mb} MiB`],
+    ['disk', v.disk_size_gb === null || v.disk_size_gb === undefined ? null : `${v.disk_size_gb} GiB`],
     ['cpu policy', v.cpu_policy],
     ['vcpu pins', cpus(v.vcpu_pins)],
     ['pin order', v.vcpu_pins.length ? v.vcpu_pins.join(' ') : null],

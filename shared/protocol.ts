@@ -109,6 +109,20 @@ export const NODE_SECRET_RE = /^[A-Za-z0-9_-]{43}$/;
 /** NODE_ID_RE is the shape of a node id. */
 export const NODE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** ImageInfoSchema is one base image's facts: virtual size (bytes), format and sha256 of the file. */
+export const ImageInfoSchema = z.strictObject({
+  virtual_size: z.number().int().nonnegative(),
+  format: z.string().max(32),
+  /** sha256 is null while the agent is still computing it (big files: the next beat brings it) */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+});
+
+/** ImageInfoMapSchema maps base image names to their facts. */
+export const ImageInfoMapSchema = z.record(z.string().max(128), ImageInfoSchema);
+
 const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
 
 /** HelloSchema is the agent's first message: identity, capabilities, topology and recovered VMs. */
@@ -134,6 +148,8 @@ export const HelloSchema = z.strictObject({
   image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
   /** vms_digest (v2) is vmsDigest(vms): later small beats say "still this list" by sending it alone */
   vms_digest: z.string().regex(DIGEST_RE).optional(),
+  /** image_info: virtual size, format and checksum per base image (newer agents) */
+  image_info: ImageInfoMapSchema.optional(),
 });
 
 const FreeMemorySchema = z.strictObject({
@@ -156,6 +172,8 @@ export const HeartbeatSchema = z.strictObject({
   stats: StatsSchema.optional(),
   /** images is the node's base image list, sent only when it changed since the hello or last beat */
   images: z.array(z.string().max(128)).max(1024).optional(),
+  /** image_info is every base image's facts, sent only when they changed since the hello or last beat */
+  image_info: ImageInfoMapSchema.optional(),
   /** digest (v2) is vmsDigest(vms); the coordinator keeps the list under it for later small beats */
   digest: z.string().regex(DIGEST_RE).optional(),
 });
@@ -199,6 +217,15 @@ export const PowerResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** ResizeResultSchema answers a resize order: the VM with its new shape, or the error. */
+export const ResizeResultSchema = z.strictObject({
+  type: z.literal('resize_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** ConsoleLogResultSchema answers a console_log: the tail of the VM's serial console log. */
 export const ConsoleLogResultSchema = z.strictObject({
   type: z.literal('console_log_result'),
@@ -217,6 +244,7 @@ export const AgentMessageSchema = z.discriminatedUnion('type', [
   DestroyResultSchema,
   PowerResultSchema,
   ConsoleLogResultSchema,
+  ResizeResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -302,6 +330,24 @@ export const PowerSchema = z.strictObject({
   timeout_ms: z.number().int().min(0).max(3_600_000),
 });
 
+/**
+ * ResizeSchema asks the agent to reshape a stopped VM: new vCPU count and memory with the pins the
+ * coordinator's placement chose on this node, and a root disk grown (never shrunk) to disk_size_gb.
+ */
+export const ResizeSchema = z.strictObject({
+  type: z.literal('resize'),
+  request_id: z.string().max(64),
+  /** trace_id is the API request's id, logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  vcpu_count: z.number().int().min(1).max(1024),
+  memory_mb: z.number().int().min(64).max(16_777_216),
+  disk_size_gb: z.number().int().min(1).max(65_536),
+  vcpu_pins: z.array(cpuId).min(1).max(1024),
+  emulator_cpuset: z.array(cpuId).min(1).max(65_536),
+  numa_node: z.number().int().nonnegative().max(1023),
+});
+
 /** ConsoleLogSchema asks the agent for the last max_bytes of a VM's serial console log. */
 export const ConsoleLogSchema = z.strictObject({
   type: z.literal('console_log'),
@@ -323,6 +369,7 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   RemoveDisksSchema,
   PowerSchema,
   ConsoleLogSchema,
+  ResizeSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */
@@ -331,6 +378,8 @@ export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
 export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
+/** ImageInfo is one base image's virtual size, format and checksum. */
+export type ImageInfo = z.infer<typeof ImageInfoSchema>;
 /** Hello is the agent's opening message. */
 export type Hello = z.infer<typeof HelloSchema>;
 /** Heartbeat is a periodic live-state report with the full VM list. */

@@ -40,6 +40,14 @@ export interface RemoveOptions {
   readonly keepDisk?: boolean;
 }
 
+/** ReshapeOptions name the VM whose stopped instance is redefined, keeping its backend id and network. */
+export interface ReshapeOptions {
+  readonly vmId: string;
+  /** uuid is the instance's backend id, kept across the redefinition */
+  readonly uuid: string;
+  readonly network?: VmNetworkPlan;
+}
+
 /** Rebuilt is what a backend can read back about a VM whose sidecar is gone. */
 export type Rebuilt =
   | { readonly vmId: string; readonly spec: SpawnSpec; readonly instance: VmInstance }
@@ -65,6 +73,11 @@ export interface VmBackend {
   remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void>;
   /** removeInstance deletes only the instance, and only if it carries this VM's id */
   removeInstance(name: string, vmId: string): Promise<void>;
+  /**
+   * reshape redefines a stopped instance from a changed spec (vCPUs, pins, memory) and grows its
+   * root disk to spec.disk_size_gb when smaller; idempotent, so recovery may run it again
+   */
+  reshape?(spec: SpawnSpec, opts: ReshapeOptions): Promise<void>;
   /** verifyPlacement reads pins and memory binding back and rejects a mismatch with the spec */
   verifyPlacement(spec: SpawnSpec): Promise<void>;
   stats(): Promise<InstanceStats>;

@@ -26,6 +26,7 @@ import { validateSpawn } from '../validate/validate.js';
 import { type RecoveryReport, recoverVms } from './recovery.js';
 import { removeKeptDisks } from './kept-disks.js';
 import { reportOf } from './report.js';
+import { type ResizeOrder, resizeVm } from './resize.js';
 import { resolveSpawnOrder } from './resolve.js';
 import { checkOrderBaseImage } from '../validate/path-rules.js';
 import { type NodeSnapshot, readSnapshot } from './snapshot.js';
@@ -111,6 +112,18 @@ export class VmManager {
    */
   power(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
     return this.serial(() => this.powerNow(ref, op, timeoutMs));
+  }
+
+  /** resize reshapes a stopped VM (./resize.ts: new spec recorded first, so recovery finishes a cut-short one). */
+  resize(order: ResizeOrder, ctx: SpawnContext = {}): Promise<VmReport> {
+    const port = {
+      backend: this.#o.backend,
+      log: this.#o.log,
+      find: (ref: string) => this.#vms.get(ref),
+      hostView: (id: string) => this.hostView(id),
+      save: (s: Sidecar) => this.save(s),
+    };
+    return this.serial(() => resizeVm(port, order, ctx.logFields));
   }
 
   /** consoleLog is the last maxBytes of a VM's serial console log ('' before the guest wrote anything). */
@@ -292,6 +305,8 @@ export class VmManager {
       // s.phase is the last step that succeeded: the one that failed is the next
       const failed = SPAWN_PHASES[SPAWN_PHASES.indexOf(s.phase) + 1] ?? s.phase;
       this.#o.observeStep?.(failed, (performance.now() - stepStart) / 1000, false);
+      // the coordinator's answer names the failing step (agent/link wireError)
+      if (err instanceof Error) Object.assign(err, { step: failed });
       log.error(`vm spawn failed at step ${failed}, rolling back`, {
         err,
         step: failed,

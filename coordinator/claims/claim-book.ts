@@ -7,7 +7,7 @@ import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../s
 import { ClaimError } from './errors.js';
 import type { VmIndex } from './vm-index.js';
 import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
-import { type ClaimRequest, forgetVm, keptDiskOf, toPlacement } from './records.js';
+import { type ClaimRequest, forgetVm, keptDiskOf, type Reshape, reshapeVm, toPlacement } from './records.js';
 
 /** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
 export interface Placed {
@@ -206,6 +206,19 @@ export class ClaimBook {
     });
     const vm = this.mustGet(vmId);
     await this.emit(vm, { type: 'vm.power', op: p.op, state: p.state, source: p.source }, requestId);
+    return vm;
+  }
+
+  /** resized records a resize its node carried out: new sizes and the claim re-placed on the same node. */
+  async resized(vmId: string, r: Reshape, source: string, requestId: string): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (rec) reshapeVm(rec, r, at);
+    });
+    const vm = this.mustGet(vmId);
+    const { decision: _d, ...sizes } = r;
+    await this.emit(vm, { type: 'vm.resized', ...sizes, numa_node: r.decision.numa_node, source }, requestId);
     return vm;
   }
 

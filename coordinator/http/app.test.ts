@@ -190,7 +190,11 @@ describe('coordinator HTTP API', () => {
     const t = await slow.tenant('t');
     const r = await slow.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
     expect(r.status).toBe(504);
-    expect(r.body).toMatchObject({ code: 'agent_timeout', state: 'creating' });
+    expect(r.body).toMatchObject({
+      code: 'spawn_outcome_unknown',
+      cause: 'agent_timeout',
+      state: 'creating',
+    });
     const [vm] = Object.values(slow.store.read().vms);
     expect(vm).toMatchObject({
       state: 'creating',

@@ -30,6 +30,8 @@ import { registerEventRoutes } from './routes-events.js';
 import type { Placer } from '../placer/placer.js';
 import { registerImageRoutes } from './routes-images.js';
 import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import { registerResizeRoutes } from './routes-resize.js';
+import type { Notices } from '../events/notices.js';
 import type { Cordons } from '../nodes/cordons.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import type { Webhooks } from '../webhooks/dispatcher.js';
@@ -56,6 +58,8 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditJournal;
   verifyAudit: () => Promise<unknown>;
+  /** notices (optional) turns a failed verify into an audit.verify_failed event, for webhooks */
+  notices?: Notices;
   /** events is the ring of recent bus events behind GET /v1/events */
   events: EventRing;
   /** webhooks is the failure notifier behind /v1/webhooks */
@@ -254,10 +258,15 @@ export function createApp(d: AppDeps): Hono<Env> {
     });
     return c.json({ entries } satisfies AuditList);
   });
-  app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  app.get('/v1/audit/verify', admin, async (c) => {
+    const verdict = (await d.verifyAudit()) as { ok: boolean; line?: number; reason?: string };
+    if (!verdict.ok) await d.notices?.auditVerifyFailed(verdict.line ?? 0, verdict.reason ?? 'unknown');
+    return c.json(verdict);
+  });
   registerEventRoutes(app, d);
   registerWebhookRoutes(app, d);
   registerLifecycleRoutes(app, d);
+  registerResizeRoutes(app, d.vms);
   registerImageRoutes(app, d);
   registerCapacityRoutes(app, d);
   registerWebhookMetrics(d.metrics.registry, d.webhooks);

@@ -131,17 +131,26 @@ describe('GET /v1/images', () => {
           .hello.topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
         vms: [],
         images: ['debian', 'fresh'],
+        image_info: { fresh: { virtual_size: 2 * 1024 ** 3, format: 'qcow2', sha256: 'ab'.repeat(32) } },
       },
       Date.now(),
     );
+    const facts = {
+      virtual_size: 2 * 1024 ** 3,
+      format: 'qcow2',
+      sha256: 'ab'.repeat(32),
+      checksums_agree: true,
+    };
     expect((await h.call('GET', '/v1/images')).body.images).toContainEqual({
       name: 'fresh',
       nodes: 1,
+      ...facts,
       node_ids: ['n1'],
     });
     expect((await h.call('GET', '/v1/images', { token: t.token })).body.images).toContainEqual({
       name: 'fresh',
       nodes: 1,
+      ...facts,
     });
     const after = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body });
     expect(after.body.ok, JSON.stringify(after.body)).toBe(true);

@@ -111,6 +111,7 @@ export class NodeRegistry {
       entry.hello = { ...entry.hello, images: hb.images };
       this.changed(id);
     }
+    if (hb.image_info) entry.hello = { ...entry.hello, image_info: hb.image_info };
     return this.up(entry);
   }
 

@@ -14,7 +14,9 @@ export class VmError extends VmpoolError {
       | 'conflict'
       | 'ambiguous'
       | 'forbidden'
-      | 'invalid_cursor',
+      | 'invalid_cursor'
+      | 'disk_shrink_refused'
+      | 'spawn_outcome_unknown',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {

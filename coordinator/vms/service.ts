@@ -1,5 +1,6 @@
 import type { Allocation } from '../placement/types.js';
 import { randomUUID } from 'node:crypto';
+import type { ResizeBody } from '../../api/lifecycle.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
@@ -8,12 +9,14 @@ import type { ClaimBook } from '../claims/claim-book.js';
 import type { VmIndex } from '../claims/vm-index.js';
 import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { KeptDiskRecord, VmRecord } from '../store/index.js';
-import { TenantGate } from '../tenants/index.js';
+import type { Notices, QuotaRefusal } from '../events/notices.js';
+import { QuotaError, TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import type { DryRunResult } from '../../api/placement.js';
 import { NoCapacityError, VmError } from './errors.js';
 import { largestNuma, reasonCounts, tenantDryRun, tenantReason } from './redact.js';
 import { resolveVm } from './resolve.js';
+import { resizeVm } from './resize.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
@@ -41,6 +44,8 @@ export interface VmServiceOptions {
   vms?: VmIndex;
   /** order (optional) keeps VMs in page order and counted by state; without it list pages sort */
   order?: VmOrder;
+  /** notices (optional) tells the bus about quota refusals, for webhooks */
+  notices?: Notices;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -100,14 +105,16 @@ export class VmService {
     // claim (and its idempotency record) is visible to the next admission the moment it is made,
     // and a write that fails takes every later batch down with it, so nothing admitted on top of
     // it survives. Holding the gate across the fdatasync would cap a tenant at one create per sync.
-    const gated = await this.gate.run(tenantId, async () => {
-      // looked up under the gate, so two concurrent requests with one key cannot both miss it
-      const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
-      return existing
-        ? { vm: Promise.resolve(existing), created: false }
-        : { vm: this.claim(tenantId, req, opts), created: true };
+    const claimed = await this.noticeQuota(tenantId, opts.requestId, async () => {
+      const gated = await this.gate.run(tenantId, async () => {
+        // looked up under the gate, so two concurrent requests with one key cannot both miss it
+        const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
+        return existing
+          ? { vm: Promise.resolve(existing), created: false }
+          : { vm: this.claim(tenantId, req, opts), created: true };
+      });
+      return { vm: await gated.vm, created: gated.created };
     });
-    const claimed = { vm: await gated.vm, created: gated.created };
     if (!claimed.created) return { vm: this.view(claimed.vm), created: false };
     failpoint('coordinator:claimed'); // fault tests: the claim is durable, the spawn never left
     const id = claimed.vm.id;
@@ -227,6 +234,19 @@ export class VmService {
     return this.view(after);
   }
 
+  /** resize changes a stopped VM's vCPUs, memory and disk on its own node (./resize.ts). */
+  async resize(
+    ref: string,
+    caller: Caller,
+    ask: ResizeBody,
+    opts: { source: string; requestId: string },
+  ): Promise<VmView> {
+    const vm = this.visible(ref, caller);
+    const deps = { claims: this.o.claims, placer: this.o.placer, spawner: this.o.spawner };
+    const run = () => this.gate.run(vm.tenant, () => resizeVm(deps, vm, ask, opts));
+    return this.view(await this.noticeQuota(vm.tenant, opts.requestId, run));
+  }
+
   /**
    * forgetOnNode drops every VM recorded on a node the registry holds as down or gone for good
    * (the admin's last resort: the host will not come back). Each forget is a vm.destroyed event,
@@ -328,6 +348,19 @@ export class VmService {
   visible(ref: string, caller: Caller): VmRecord {
     // another tenant's VM is indistinguishable from a missing one
     return resolveVm(Object.values(this.o.claims.state().vms), ref, caller);
+  }
+
+  /** noticeQuota runs fn; a quota refusal is also an event (quota.rejected) before it is rethrown. */
+  private async noticeQuota<T>(tenantId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof QuotaError && this.o.notices)
+        await this.o.notices
+          .quotaRejected(tenantId, err.details as unknown as QuotaRefusal, requestId)
+          .catch(() => undefined);
+      throw err;
+    }
   }
 
   private view(vm: VmRecord): VmView {

@@ -30,7 +30,9 @@ import { createMetrics } from '../metrics.js';
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
 
 /** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
-export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' }>) => {
+export type AgentReply = (
+  m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' | 'resize' }>,
+) => {
   ok: boolean;
   error?: { code: string; message: string };
 } | null;
@@ -77,7 +79,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     default_band: o.bands?.[0]?.name ?? 'default',
   });
   const cordons = await Cordons.open(null);
-  const { vms, link, identity, claims, placer } = createCore({
+  const { vms, link, identity, claims, placer, notices } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -97,6 +99,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     vms,
     audit,
     verifyAudit: () => audit.verify(),
+    notices,
     events,
     webhooks,
     cordons,
@@ -122,7 +125,7 @@ export async function appHarness(o: HarnessOptions = {}) {
               // the fake agent reports only the state; the power path reads nothing else
               if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } as VmReport } : r);
             });
-          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks')
+          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks' || m.type === 'resize')
             queueMicrotask(() => {
               const r = reply(m);
               if (r) link.answer(m.request_id, id, r);
