@@ -41,9 +41,10 @@ export function tenantReason(
   req: PlacementAsk,
   shortfall: Shortfall | null,
   shape: NumaShape | null,
+  passes: readonly PassReport[] = [],
 ): string {
   if (shortfall === null) return `fits: there is room for ${ask(req)}`;
-  if (shortfall === 'no_room_now') return `no capacity for ${ask(req)} right now`;
+  if (shortfall === 'no_room_now') return `no capacity for ${ask(req)} right now${ownGroup(req, passes)}`;
   if (!shape) return 'never fits: no node is registered';
   const size = `the largest NUMA node has ${shape.threads} threads and ${shape.memory_mb} MiB for VMs`;
   const bigger = req.vcpu_count > shape.threads || req.memory_mb > shape.memory_mb;
@@ -52,15 +53,26 @@ export function tenantReason(
     : `never fits: no node takes this image, KVM or placement constraint (${size})`;
 }
 
+/**
+ * ownGroup names the tenant's own anti-affinity group when it ruled nodes out: the group and its VMs
+ * are the tenant's own, so saying so tells nothing about anyone else (how many nodes it ruled out is
+ * not said).
+ */
+function ownGroup(req: PlacementAsk, passes: readonly PassReport[]): string {
+  const label = req.placement.anti_affinity_group;
+  if (!label || !passes.some((p) => (p.reasons.anti_affinity ?? 0) > 0)) return '';
+  return `; your anti-affinity group "${label}" rules out every node that already holds one of its VMs`;
+}
+
 /** tenantDryRun turns a placement result into what the asking tenant may see. */
 export function tenantDryRun(
   req: PlacementAsk,
-  result: { ok: boolean; shortfall?: Shortfall },
+  result: { ok: boolean; shortfall?: Shortfall; passes?: readonly PassReport[] },
   shape: NumaShape | null,
   vmid: number | undefined,
 ): TenantDryRun {
   const shortfall = result.ok ? null : (result.shortfall ?? 'no_room_now');
-  const reason = tenantReason(req, shortfall, shape);
+  const reason = tenantReason(req, shortfall, shape, result.passes);
   return result.ok
     ? { ok: true, redacted: true, reason, ...(vmid !== undefined ? { vmid } : {}) }
     : { ok: false, redacted: true, code: 'no_capacity', shortfall: shortfall!, reason };

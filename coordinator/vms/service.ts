@@ -144,7 +144,7 @@ export class VmService {
         request_id: opts.requestId,
       });
       const shape = largestNuma(this.o.placer.hellos());
-      throw new NoCapacityError(result.passes, result.shortfall, tenantReason(req, result.shortfall, shape));
+      throw new NoCapacityError(result.passes, result.shortfall, tenantReason(req, result.shortfall, shape, result.passes));
     }
     const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     // placement above and the claim's store update run with no await in between: no claim interleaves

@@ -247,7 +247,7 @@ export class Spawner {
     const result = this.o.placer.place(vm.request as CreateVmRequest, vm.tenant, vm.id, exclude);
     if (!result.ok) {
       const shape = largestNuma(this.o.placer.hellos());
-      const reason = tenantReason(vm.request as CreateVmRequest, result.shortfall, shape);
+      const reason = tenantReason(vm.request as CreateVmRequest, result.shortfall, shape, result.passes);
       const err = new NoCapacityError(result.passes, result.shortfall, reason);
       await this.release(vm.id, err, requestId);
       throw err;
