@@ -35,6 +35,7 @@ export const ERROR_CODES = [
   'audit_write_failed',
   'agent_timeout',
   'ambiguous',
+  'guest_not_ready',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -75,6 +76,7 @@ export const STATUS_BY_CODE = {
   audit_write_failed: 503,
   agent_timeout: 504,
   ambiguous: 409,
+  guest_not_ready: 504,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

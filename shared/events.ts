@@ -57,6 +57,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   vmEvent('vm.destroyed', { source: z.string(), keep_disk: z.boolean() }),
   /** an operator stopped, started or rebooted the VM; `state` is what its node reported after */
   vmEvent('vm.power', { op: z.enum(['stop', 'start', 'reboot']), state: z.string(), source: z.string() }),
+  /** the guest's readiness changed: booting, ready (guest agent up, cloud-init done) or unready (`code`) */
+  vmEvent('vm.guest', { state: z.enum(['booting', 'ready', 'unready']), code: z.string().optional() }),
   /** the VM's node came back without it */
   vmEvent('vm.lost', {}),
   /** a node reported a VM the coordinator never created; it now belongs to the admin-only tenant */

@@ -13,6 +13,7 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
   'vm.reported': ['info', 'vm state reported'],
   'vm.destroyed': ['info', 'vm destroyed'],
   'vm.power': ['info', 'vm power changed'],
+  'vm.guest': ['info', 'vm guest readiness changed'],
   'vm.lost': ['warn', 'vm lost'],
   'vm.adopted': ['info', 'vm adopted'],
   'node.joined': ['info', 'node joined'],

@@ -13,7 +13,8 @@ export class VmError extends VmpoolError {
       | 'disk_too_small'
       | 'conflict'
       | 'ambiguous'
-      | 'forbidden',
+      | 'forbidden'
+      | 'guest_not_ready',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {

@@ -16,6 +16,7 @@ import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
+import { DEFAULT_READY_TIMEOUT_S, waitGuestReady } from './ready-wait.js';
 
 /** VmListFilter narrows GET /v1/vms; every given field must match. */
 export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
@@ -107,7 +108,12 @@ export class VmService {
       done.catch(() => undefined);
       return { vm: this.view(this.o.claims.get(id) ?? claimed.vm), created: true };
     }
-    return { vm: this.view(await done), created: true };
+    const running = await done;
+    if (req.wait_for !== 'ready') return { vm: this.view(running), created: true };
+    const ready = await waitGuestReady((vmId) => this.o.claims.get(vmId) ?? undefined, running, {
+      timeoutMs: (req.ready_timeout_s ?? DEFAULT_READY_TIMEOUT_S) * 1000,
+    });
+    return { vm: this.view(ready), created: true };
   }
 
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {

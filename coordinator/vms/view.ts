@@ -31,6 +31,7 @@ export function viewVm(vm: VmRecord, nodes: { node(id: string): NodeEntry | unde
     placement_pass: p?.pass ?? null,
     stats: node?.stats[vm.id] ?? null,
     network: vm.network ?? null,
+    guest: vm.guest ?? null,
     created_at: vm.created_at,
     updated_at: vm.updated_at,
   };
