@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers: pure units beside the code, libvirt tests (test driver + real qemu:///system), and
-// end-to-end tests that start real processes. Real-libvirt tiers run one file at a time.
+// Four tiers: pure units beside the code, libvirt tests (test driver + real qemu:///system),
+// end-to-end tests that start real processes, and the booted-guest test. Real-libvirt tiers run one file at a time.
+/** GUEST_TESTS boot a real guest OS (minutes under TCG) */
+const GUEST_TESTS = ['test/real-guest.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -34,9 +37,22 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          exclude: GUEST_TESTS,
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // A booted guest OS comes before every other real-libvirtd test (groupOrder 1 runs ahead of the
+        // default sequential group), so nothing an earlier test left on the host can slow or stop its boot.
+        test: {
+          name: 'guest',
+          include: GUEST_TESTS,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
         },
       },
     ],
