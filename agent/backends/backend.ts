@@ -60,8 +60,8 @@ export interface GuestQueries {
   agentAlive(name: string): Promise<boolean>;
   /** startProgram starts a program in the guest through its agent; resolves to the guest pid */
   startProgram(name: string, path: string, args: readonly string[]): Promise<number>;
-  /** programExit is the program's exit code, or null while it still runs */
-  programExit(name: string, pid: number): Promise<number | null>;
+  /** programExit is the program's exit code and the end of its output, or null while it still runs */
+  programExit(name: string, pid: number): Promise<{ code: number; output: string } | null>;
   /** addresses of the NIC with this MAC: from the guest agent, else DHCP leases, else ARP; null when none */
   addresses(name: string, mac: string): Promise<GuestAddresses | null>;
 }

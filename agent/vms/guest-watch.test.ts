@@ -34,7 +34,7 @@ function scripted(s: Script) {
       calls.push('status');
       const next = exits.length > 1 ? exits.shift()! : exits[0]!;
       if (next === 'lost') throw new Error('agent gone');
-      return next;
+      return next === null ? null : { code: next, output: 'status: done' };
     },
     async addresses() {
       calls.push('addresses');
@@ -61,7 +61,7 @@ describe('GuestWatcher', () => {
     w.watch(vm);
     expect(w.status('vm-1')).toEqual({ state: 'booting' });
     expect(await settle(w)).toEqual({ state: 'ready', addresses: found });
-    expect(calls.filter((c) => c.startsWith('exec'))).toEqual(['exec cloud-init status --wait']);
+    expect(calls.filter((c) => c.startsWith('exec'))).toEqual(['exec cloud-init status --wait --long']);
     expect(calls.filter((c) => c === 'ping')).toHaveLength(3);
     const n = calls.length;
     await new Promise((r) => setTimeout(r, 30));

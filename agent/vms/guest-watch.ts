@@ -33,7 +33,7 @@ export interface GuestWatcherOptions {
 }
 
 // cloud-init's own "wait until every stage is done"; exit 0 done, 2 done with recoverable errors, 1 failed
-const CLOUD_INIT_WAIT = ['cloud-init', 'status', '--wait'] as const;
+const CLOUD_INIT_WAIT = ['cloud-init', 'status', '--wait', '--long'] as const;
 
 interface Watch {
   readonly vm: WatchedVm;
@@ -130,7 +130,12 @@ export class GuestWatcher {
     }
     const exit = await g.programExit(name, w.pid);
     if (exit === null) return;
-    if (exit === 0 || exit === 2) {
+    this.#o.log.info('guest cloud-init finished', {
+      vm_id: w.vm.vm_id,
+      exit_code: exit.code,
+      output: exit.output.replace(/\s+/g, ' ').trim().slice(-500),
+    });
+    if (exit.code === 0 || exit.code === 2) {
       // the agent now answers for sure: its addresses are the guest's own word, so read them again
       const found = w.vm.mac ? await g.addresses(name, w.vm.mac).catch(() => null) : null;
       return this.settle(w, { state: 'ready', ...this.addressesOf(w, found) });

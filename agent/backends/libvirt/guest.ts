@@ -46,20 +46,19 @@ export class LibvirtGuestQueries implements GuestQueries {
   async startProgram(name: string, path: string, args: readonly string[]): Promise<number> {
     const answer = await this.command<{ pid: number }>(name, {
       execute: 'guest-exec',
-      arguments: { path, arg: [...args], 'capture-output': false },
+      arguments: { path, arg: [...args], 'capture-output': true },
     });
     if (typeof answer?.pid !== 'number') throw new Error('guest-exec answered without a pid');
     return answer.pid;
   }
 
-  /** programExit reads guest-exec-status: null while the program runs, else its exit code (-1 for a signal). */
-  async programExit(name: string, pid: number): Promise<number | null> {
-    const s = await this.command<{ exited: boolean; exitcode?: number; signal?: number }>(name, {
-      execute: 'guest-exec-status',
-      arguments: { pid },
-    });
+  /** programExit reads guest-exec-status: null while the program runs, else its exit code (-1 for a signal) and output tail. */
+  async programExit(name: string, pid: number): Promise<{ code: number; output: string } | null> {
+    type Status = { exited: boolean; exitcode?: number; 'out-data'?: string; 'err-data'?: string };
+    const s = await this.command<Status>(name, { execute: 'guest-exec-status', arguments: { pid } });
     if (!s?.exited) return null;
-    return s.exitcode ?? -1;
+    const text = (b64?: string) => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : '');
+    return { code: s.exitcode ?? -1, output: (text(s['out-data']) + text(s['err-data'])).slice(-2000) };
   }
 
   /** addresses reads the NIC with this MAC from each source in turn; the first source with an address wins. */
