@@ -174,7 +174,9 @@ const spawn: Command = {
     const key = stringFlag(ctx.values, 'idempotency-key');
     if (key && bodies.length > 1)
       throw new CtlError('usage', 'Cannot use one --idempotency-key for several VMs: spawn them one by one');
-    if (ctx.tty && bodies.length === 1 && ctx.values['no-wait'] !== true) {
+    // a ready wait follows events (a held answer past 300 s would meet fetch's own headers timeout)
+    const follow = ctx.tty || (bodies[0] as { wait_for?: string } | undefined)?.wait_for === 'ready';
+    if (follow && bodies.length === 1 && ctx.values['no-wait'] !== true) {
       for (const n of notes) ctx.stderr?.(`${n}\n`);
       const vm = await spawnWatching(ctx, bodies[0] as CreateVmBody, key);
       return { raw: vm, human: formatVm(vm) };

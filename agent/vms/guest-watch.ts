@@ -32,6 +32,9 @@ export interface GuestWatcherOptions {
   readyCommand?: readonly [string, ...string[]];
 }
 
+/** SLOW_LOOK_MS: a look longer than this backs the VM's looks off */
+const SLOW_LOOK_MS = 2000;
+
 // cloud-init's own "wait until every stage is done"; exit 0 done, 2 done with recoverable errors, 1 failed
 const CLOUD_INIT_WAIT = ['cloud-init', 'status', '--wait', '--long'] as const;
 
@@ -41,6 +44,10 @@ interface Watch {
   status: GuestStatus;
   /** pid of the readiness program once started in the guest */
   pid: number | null;
+  /** looks counts looks; lease and ARP are read every fifth look until the agent answers */
+  looks: number;
+  /** backoffMs grows while looks are slow (a guest agent that answers late holds the libvirt worker) */
+  backoffMs: number;
   timer: NodeJS.Timeout | null;
 }
 
@@ -69,6 +76,8 @@ export class GuestWatcher {
       deadline: Date.now() + (this.#o.timeoutMs ?? 900_000),
       status: { state: 'booting' },
       pid: null,
+      looks: 0,
+      backoffMs: 0,
       timer: null,
     };
     this.#watches.set(vm.vm_id, w);
@@ -99,6 +108,7 @@ export class GuestWatcher {
 
   private async tick(w: Watch): Promise<void> {
     w.timer = null;
+    const t0 = Date.now();
     try {
       await this.look(w);
     } catch (err) {
@@ -112,19 +122,22 @@ export class GuestWatcher {
     }
     if (this.#watches.get(w.vm.vm_id) !== w || w.status.state !== 'booting') return;
     if (Date.now() >= w.deadline) return this.settle(w, { state: 'unready', code: 'guest_ready_timeout' });
-    this.schedule(w, this.#o.intervalMs ?? 2000);
+    // a look that took long held the worker (a guest agent that answers late): look less often, up to 1 min
+    w.backoffMs = Date.now() - t0 > SLOW_LOOK_MS ? Math.min(60_000, Math.max(4000, w.backoffMs * 2)) : 0;
+    this.schedule(w, Math.max(this.#o.intervalMs ?? 2000, w.backoffMs));
   }
 
   // look asks one step further: addresses, then agent, then the readiness program's start and exit
   private async look(w: Watch): Promise<void> {
     const g = this.#o.guest;
     const name = w.vm.name;
-    if (w.vm.mac && !w.status.addresses) {
+    const alive = w.pid !== null || (await g.agentAlive(name));
+    if (w.vm.mac && !w.status.addresses && (alive || w.looks++ % 5 === 0)) {
       const found = await g.addresses(name, w.vm.mac).catch(() => null);
       if (found) this.update(w, { ...w.status, addresses: found });
     }
     if (w.pid === null) {
-      if (!(await g.agentAlive(name))) return;
+      if (!alive) return;
       const [path, ...args] = this.#o.readyCommand ?? CLOUD_INIT_WAIT;
       w.pid = await g.startProgram(name, path, args);
     }

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { GuestAddresses, GuestQueries } from '../backend.js';
 import { VmpoolError } from '../../../shared/errors.js';
 import { isLibvirtError, VIR_ERR } from './binding/index.js';
@@ -83,8 +84,9 @@ export class LibvirtGuestQueries implements GuestQueries {
 /** usableAddresses keeps the addresses of the NIC with this MAC, without loopback and link-local ones. */
 export function usableAddresses(ifaces: readonly GuestInterface[], mac: string): string[] {
   const nic = ifaces.filter((i) => i.hwaddr === mac.toLowerCase());
+  // the guest agent is the tenant's program: only well-formed IP addresses pass, at most 16
   return nic
     .flatMap((i) => i.addresses.map((a) => a.address))
-    .filter((a) => !/^(127\.|::1$|fe80:|169\.254\.)/i.test(a))
+    .filter((a) => isIP(a) !== 0 && !/^(127\.|::1$|fe80:|169\.254\.)/i.test(a))
     .slice(0, 16);
 }
