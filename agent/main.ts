@@ -13,6 +13,7 @@ import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
+import { agentUrls } from './link/urls.js';
 import { fileCredential } from './link/credential.js';
 import { lockImagesDir } from './lock.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
@@ -89,6 +90,7 @@ async function run(o: AgentConfig): Promise<number> {
   const report = await host.manager.recover({ restartStopped: o['restart-stopped'] === true });
   const tuning = await readTuning(String(o['sysfs-root']));
   const bootId = newBootId();
+  const urls = agentUrls(url);
   let refused: (() => void) | undefined;
   const link = new AgentLink({
     images: () => baseImages(host.imagesDir),
@@ -98,7 +100,10 @@ async function run(o: AgentConfig): Promise<number> {
       process.stderr.write(`vmpool-agent: unauthorized: the coordinator at ${url} refused the join token\n`);
       refused?.();
     },
-    url: agentUrl(url),
+    url: urls[0]!,
+    urls,
+    // with several coordinators a failover must not wait out a long backoff
+    ...(urls.length > 1 ? { backoffCapMs: 1_000 } : {}),
     joinToken,
     nodeId,
     credential: fileCredential(
@@ -254,15 +259,6 @@ function renderRecovery(r: RecoveryReport): string {
         `${k.padEnd(12)} ${(v as unknown[]).length ? (v as unknown[]).map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '-'}`,
     )
     .join('\n')}\n`;
-}
-
-/** agentUrl turns a coordinator base URL into its agent WebSocket endpoint. */
-function agentUrl(base: string): string {
-  const u = new URL(base);
-  if (u.protocol === 'http:') u.protocol = 'ws:';
-  if (u.protocol === 'https:') u.protocol = 'wss:';
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/agents/connect';
-  return u.toString();
 }
 
 main(process.argv.slice(2)).then(

@@ -22,7 +22,11 @@ const cpuList = () =>
     }
   });
 
-const url = () => aString().refine((v) => URL.canParse(v), 'expected a URL such as ws://10.8.0.1:7700');
+const urls = () =>
+  aString().refine(
+    (v) => v.split(',').every((u) => URL.canParse(u.trim())),
+    'expected a URL such as ws://10.8.0.1:7700 (or several, comma-separated)',
+  );
 
 /**
  * AgentConfigSchema is the agent's process interface: every setting with its --flag, VMPOOL_*
@@ -31,9 +35,13 @@ const url = () => aString().refine((v) => URL.canParse(v), 'expected a URL such 
 export const AgentConfigSchema = z
   .object({
     coordinator: textOption(
-      { env: 'VMPOOL_COORDINATOR', help: 'coordinator URL, e.g. ws://10.8.0.1:7700 (run only)' },
+      {
+        env: 'VMPOOL_COORDINATOR',
+        help: 'coordinator URL, e.g. ws://10.8.0.1:7700 (run only); repeat the flag or comma-separate to list HA coordinators',
+        multiple: true,
+      },
       undefined,
-      url(),
+      urls(),
     ),
     'node-id': textOption({ env: 'VMPOOL_NODE_ID', help: 'stable node id (default: hostname)' }),
     reserved: boolOption({

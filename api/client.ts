@@ -1,3 +1,4 @@
+import type { ClusterView } from './cluster.js';
 import type { AuditList, AuditVerdict } from './audit.js';
 import type { BandList, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
@@ -192,6 +193,11 @@ export class VmpoolClient {
   /** listAudit is GET /v1/audit (admin). */
   async listAudit(q: { limit?: number | undefined } = {}): Promise<AuditList> {
     return (await this.t.request('GET', '/v1/audit', { query: { limit: q.limit?.toString() } })) as AuditList;
+  }
+
+  /** getCluster is GET /v1/cluster (admin): leader, term, this coordinator's role, etcd health. */
+  async getCluster(): Promise<ClusterView> {
+    return (await this.t.request('GET', '/v1/cluster')) as ClusterView;
   }
 
   /** verifyAudit is GET /v1/audit/verify (admin). */

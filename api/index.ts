@@ -1,5 +1,6 @@
 /** The coordinator's HTTP contract: request schemas, response types, problem codes and the client. */
 export * from './audit.js';
+export * from './cluster.js';
 export { VmpoolClient, type CreateVmOptions, type EventsQueryInput, type StreamItem } from './client.js';
 export * from './sse.js';
 export { ApiError, ClientError, type ClientErrorCode } from './errors.js';

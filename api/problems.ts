@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   'store_not_loaded',
   'audit_write_failed',
   'agent_timeout',
+  'no_quorum',
+  'not_leader',
+  'fenced',
   'ambiguous',
   'guest_not_ready',
 ] as const;
@@ -75,6 +78,9 @@ export const STATUS_BY_CODE = {
   store_not_loaded: 503,
   audit_write_failed: 503,
   agent_timeout: 504,
+  no_quorum: 503,
+  not_leader: 503,
+  fenced: 503,
   ambiguous: 409,
   guest_not_ready: 504,
 } as const satisfies Record<ErrorCode, ProblemStatus>;

@@ -26,6 +26,10 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run?: Runne
     about: 'broker latency over a direct upstream call, answers/s at a full gate',
     load: () => import('./broker.js'),
   },
+  ha: {
+    about: 'creates/s and p99 through HTTP, lowdb vs etcd (3 members); failover time, median of 5',
+    load: () => import('./ha.js'),
+  },
 };
 
 function usage(): string {

@@ -1,6 +1,6 @@
 import { VmIndex } from './claims/vm-index.js';
 import type { Logger } from '../shared/log.js';
-import type { AuditLog } from './audit/index.js';
+import type { AuditJournal } from './audit/index.js';
 import type { BandConfig } from './bands/index.js';
 import { ClaimBook } from './claims/claim-book.js';
 import { auditEvents } from './events/audit-subscriber.js';
@@ -21,7 +21,7 @@ export interface CoreOptions {
   store: Store;
   registry: NodeRegistry;
   bus: EventBus;
-  audit: AuditLog;
+  audit: AuditJournal;
   bands: BandConfig;
   placement: PlacementConfig;
   log: Logger;
@@ -34,6 +34,8 @@ export interface CoreOptions {
   cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
+  /** linkRedirect refuses agents while this coordinator is not the HA leader (see AgentLinkServer) */
+  linkRedirect?: () => string | null;
   /** onPlacement receives each admission placement's duration and outcome (metrics) */
   onPlacement?: (seconds: number, ok: boolean) => void;
 }
@@ -72,6 +74,7 @@ export function createCore(o: CoreOptions): Core {
     {
       identity,
       log: o.log,
+      ...(o.linkRedirect ? { redirect: o.linkRedirect } : {}),
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
     },
   );

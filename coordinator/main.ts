@@ -9,9 +9,12 @@ import { errorMessage, isVmpoolError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
-import { AuditLog, loadAuditKey } from './audit/index.js';
+import { Registry } from 'prom-client';
+import { type AuditJournal, AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
 import { createCore } from './core.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { openEtcdBackend } from './ha/backend.js';
 import { EventBus } from './events/bus.js';
 import { EventRing } from './events/ring.js';
 import { Cordons } from './nodes/cordons.js';
@@ -47,11 +50,18 @@ async function main(argv: string[]): Promise<void> {
   const bands = loadBands(o.bands);
   const dataDir = o['data-dir'];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const store = new LowdbStore(join(dataDir, 'state.json'));
+  await lockDataDir(dataDir); // held until exit: the kernel drops it with the process
+  const promRegistry = new Registry();
+  const backend = o.store === 'etcd' ? openEtcdBackend(o, listen, log, promRegistry) : null;
+  const store = backend?.store ?? new LowdbStore(join(dataDir, 'state.json'));
   await store.load();
-  const audit = await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+  const fileAudit = backend
+    ? null
+    : await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+  const audit: AuditJournal = backend?.audit ?? fileAudit!;
+  const verifyAuditLog = () => (backend ? backend.audit.verify() : fileAudit!.verify());
   const checkpoints = setInterval(
-    () => void audit.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
+    () => void fileAudit?.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
     10_000,
   );
   const seqPath = join(dataDir, 'events.seq');
@@ -80,8 +90,9 @@ async function main(argv: string[]): Promise<void> {
   } as const;
   let service: VmService | undefined;
   const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
-  const metrics = createMetrics(metricsCollect(fleet));
-  const cordons = await Cordons.open(join(dataDir, 'cordons.json'));
+  const metrics = createMetrics({ ...metricsCollect(fleet), registry: promRegistry });
+  // coordinators sharing etcd share cordons through the store; a single one keeps its small file
+  const cordons = backend ? Cordons.inStore(store) : await Cordons.open(join(dataDir, 'cordons.json'));
   const { vms, link, identity, claims, placer } = createCore({
     cordoned: () => cordons.ids(),
     store,
@@ -94,6 +105,7 @@ async function main(argv: string[]): Promise<void> {
     joinToken,
     maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
+    ...(backend ? { linkRedirect: () => backend.ha.redirect() } : {}),
     onPlacement: (seconds, ok) => {
       metrics.placementSeconds.observe({ result: ok ? 'placed' : 'no_capacity' }, seconds);
       if (!ok) metrics.placements.inc({ pass: '0', result: 'no_capacity' });
@@ -106,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
     registry,
     vms,
     audit,
-    verifyAudit: () => audit.verify(),
+    verifyAudit: verifyAuditLog,
     events,
     webhooks,
     cordons,
@@ -117,6 +129,9 @@ async function main(argv: string[]): Promise<void> {
     overcommit: placement.cpu_overcommit,
     metrics,
     log,
+    ...(backend
+      ? { cluster: { ha: backend.ha, etcd: backend.client, log, timeoutMs: o['etcd-timeout-ms'] } }
+      : {}),
     nodes: { identity, registry, claims, audit },
     rateLimit: { perSecond: o['rate-limit-per-second'], burst: 2 * o['rate-limit-per-second'] },
   });
@@ -138,12 +153,26 @@ async function main(argv: string[]): Promise<void> {
         interval_ms: registry.get(retuned[0]!)?.intervalMs,
       });
   }, 1_000);
+  backend?.ha.start({
+    lead: async () => {
+      await backend.store.lead();
+    },
+    follow: async () => {
+      link.dropAll('coordinator is not the leader');
+      await backend.store.follow();
+    },
+    nodesWithVms: () => [
+      ...new Set(Object.values(store.read().vms).flatMap((v) => (v.node_id ? [v.node_id] : []))),
+    ],
+    nodeConnected: (id) => registry.get(id)?.state === 'ready',
+  });
   sdNotify('READY=1');
   const stopWatchdog = startWatchdog();
   log.info('coordinator listening', {
     host: listen.host,
     port: listen.port,
     data_dir: dataDir,
+    store: o.store,
     bands: bands.bands.length,
     placement_seed: placement.seed,
   });
@@ -156,9 +185,9 @@ async function main(argv: string[]): Promise<void> {
     clearInterval(checkpoints);
     stopWatchdog();
     link.close();
+    void backend?.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
     // the last checkpoint lets verify see lines cut from the end while the coordinator was down
-    void audit
-      .checkpoint()
+    void (fileAudit?.checkpoint() ?? Promise.resolve())
       .catch((err) => log.error('audit checkpoint failed', { err }))
       .finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3_000).unref();

@@ -91,6 +91,55 @@ export const CoordinatorConfigSchema = z
       { env: 'VMPOOL_JOIN_TOKEN', help: 'token agents join with, 16+ characters' },
       token(),
     ),
+    // --- HA: etcd store and leader election (docs/ha.md) ---
+    store: choiceOption(
+      {
+        env: 'VMPOOL_STORE',
+        help: 'state backend: lowdb (one JSON file in --data-dir) or etcd (shared, HA)',
+      },
+      ['lowdb', 'etcd'],
+      'lowdb',
+    ),
+    'etcd-endpoints': textOption({
+      env: 'VMPOOL_ETCD_ENDPOINTS',
+      help: 'etcd client URLs, comma-separated (--store etcd), e.g. https://10.8.0.1:2379,https://10.8.0.2:2379',
+    }),
+    'etcd-prefix': textOption(
+      { env: 'VMPOOL_ETCD_PREFIX', help: 'key prefix of this pool in etcd' },
+      '/vmpool',
+    ),
+    'etcd-ca': textOption({ env: 'VMPOOL_ETCD_CA', help: 'CA certificate file for etcd TLS' }),
+    'etcd-cert': textOption({ env: 'VMPOOL_ETCD_CERT', help: 'client certificate file for etcd mutual TLS' }),
+    'etcd-key': textOption({ env: 'VMPOOL_ETCD_KEY', help: 'client key file for etcd mutual TLS' }),
+    'etcd-user': textOption({
+      env: 'VMPOOL_ETCD_USER',
+      help: 'etcd user (password in VMPOOL_ETCD_PASSWORD)',
+    }),
+    'etcd-password': optionalSecret({ env: 'VMPOOL_ETCD_PASSWORD', help: 'etcd password' }),
+    'etcd-timeout-ms': numberOption(
+      {
+        env: 'VMPOOL_ETCD_TIMEOUT_MS',
+        help: 'bound on every etcd call; past it a write answers 503 no_quorum',
+      },
+      3000,
+      positive(),
+    ),
+    'advertise-url': textOption({
+      env: 'VMPOOL_ADVERTISE_URL',
+      help: 'base URL other coordinators and agents reach this one at (default http://LISTEN)',
+    }),
+    'coordinator-id': textOption({
+      env: 'VMPOOL_COORDINATOR_ID',
+      help: "this coordinator's name in the cluster (default HOSTNAME-PORT)",
+    }),
+    'leader-ttl': numberOption(
+      {
+        env: 'VMPOOL_LEADER_TTL',
+        help: 'leader lease in seconds: a dead leader is replaced within about this',
+      },
+      2,
+      positive(),
+    ),
     'broker-token': optionalSecret({
       env: 'VMPOOL_BROKER_TOKEN',
       help: 'vmpool-broker credential for POST /v1/tokens/introspect (unset: introspection off)',

@@ -82,5 +82,36 @@ const auditVerify: Command = {
   },
 };
 
+const cluster: Command = {
+  name: 'cluster',
+  summary: "show the coordinators' leader, term and etcd health (admin)",
+  usage: 'vmpoolctl cluster',
+  options: [],
+  async run(ctx) {
+    noArgs(ctx.args);
+    const r = await ctx.client.getCluster();
+    if (r.store !== 'etcd') return { raw: r, human: 'single coordinator (lowdb store): no election\n' };
+    const etcd = r.etcd;
+    const human = formatPairs([
+      ['store', r.store],
+      [
+        'this coordinator',
+        r.self ? `${r.self.id} ${r.self.url} (${r.self.role}${r.self.ready ? '' : ', not serving'})` : '-',
+      ],
+      ['leader', r.leader ? `${r.leader.id} ${r.leader.url}` : 'none'],
+      ['term', r.leader?.term ?? '-'],
+      [
+        'etcd',
+        etcd?.healthy ? `healthy, raft term ${etcd.raft_term}` : `UNHEALTHY: ${etcd?.error ?? 'no answer'}`,
+      ],
+      ...(etcd?.members ?? []).map((m): [string, string] => [
+        `etcd member ${m.name}`,
+        m.client_urls.join(','),
+      ]),
+    ]);
+    return { raw: r, human, ...(etcd?.healthy && r.leader ? {} : { exitCode: 1 }) };
+  },
+};
+
 /** ADMIN_COMMANDS are tenant management and the audit log. */
-export const ADMIN_COMMANDS: readonly Command[] = [tenantsCreate, tenantsList, audit, auditVerify];
+export const ADMIN_COMMANDS: readonly Command[] = [tenantsCreate, tenantsList, audit, auditVerify, cluster];

@@ -33,6 +33,9 @@ else
   log "packages already installed"
 fi
 
+# --- etcd (HA coordinator store, issue 12) ---
+bash "$(dirname "$0")/etcd-deps.sh"
+# --- end etcd ---
 # --- operations (issue 9): debootstrap builds the systemd-nspawn test tree, prometheus + promtool
 # check and scrape /metrics. systemd-container (systemd-nspawn) comes with the systemd packages. ---
 OPS_PKGS=(debootstrap prometheus systemd-container)

@@ -18,6 +18,8 @@ export interface OptionMeta {
   readonly secret?: boolean;
   /** default is shown in --help; the schema's own .default() is what applies */
   readonly default?: string | number | boolean;
+  /** multiple: the flag may repeat; its values are joined with commas (same as one comma list) */
+  readonly multiple?: boolean;
 }
 
 /** optionMeta holds the OptionMeta of every setting schema built below. */

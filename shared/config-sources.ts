@@ -46,8 +46,12 @@ export function readArgv(
   fields: readonly Field[],
   argv: readonly string[],
 ): { flags: Layer; configPath: string | undefined; positionals: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } };
-  for (const f of fields) if (f.meta.cli !== false) options[f.key] = { type: f.meta.kind };
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    config: { type: 'string' },
+  };
+  for (const f of fields)
+    if (f.meta.cli !== false)
+      options[f.key] = { type: f.meta.kind, ...(f.meta.multiple ? { multiple: true } : {}) };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -56,7 +60,8 @@ export function readArgv(
   }
   const flags: Layer = new Map();
   for (const f of fields) {
-    const value = parsed.values[f.key];
+    const raw = parsed.values[f.key];
+    const value = Array.isArray(raw) ? raw.join(',') : raw;
     if (value !== undefined && f.meta.cli !== false) flags.set(f.key, { value, source: `--${f.key}` });
   }
   return { flags, configPath: parsed.values.config as string | undefined, positionals: parsed.positionals };

@@ -14,11 +14,16 @@ import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
+import { UrlRing } from './urls.js';
 import { memoryCredential, type NodeCredential } from './credential.js';
 
 /** LinkOptions configures the agent's connection to the coordinator. */
 export interface LinkOptions {
   url: string;
+  /** urls lists every coordinator (HA); the agent finds the leader among them. Default: [url] */
+  urls?: string[];
+  /** backoffCapMs caps the reconnect wait (default 30 s; lower with several coordinators, for fast failover) */
+  backoffCapMs?: number;
   joinToken: string;
   /** nodeId is the id the hello carries; with a stored credential it is also the Authorization's */
   nodeId: string;
@@ -63,12 +68,14 @@ export class AgentLink {
   private readonly queued = new Map<string, SpawnSpec & { vm_id: string }>();
   /** connected resolves each time a welcome arrives (tests and the demo wait on it) */
   onWelcome: (intervalMs: number) => void = () => undefined;
+  private readonly ring: UrlRing;
   private readonly link: LinkState = { connected: false, since: Date.now(), rttMs: null, heartbeatsSent: 0 };
   private pingAt = 0;
 
   private readonly credential: NodeCredential;
 
   constructor(private readonly o: LinkOptions) {
+    this.ring = new UrlRing(o.urls?.length ? o.urls : [o.url]);
     this.credential = o.credential ?? memoryCredential();
   }
 
@@ -114,13 +121,17 @@ export class AgentLink {
 
   private reconnect(minMs = 0): void {
     if (this.stopped) return;
-    const wait = Math.max(minMs, fullJitterMs(this.attempt++, (this.o.rand ?? Math.random)()));
+    this.ring.failed();
+    const jitter = (this.o.rand ?? Math.random)();
+    const capMs = this.o.backoffCapMs ?? 30_000;
+    const wait = this.ring.hasHint ? minMs : Math.max(minMs, fullJitterMs(this.attempt++, jitter, { capMs }));
     this.retry = setTimeout(() => this.dial(), wait);
   }
 
   private open(secret: string | null): void {
     if (this.stopped) return;
-    const ws = new WebSocket(this.o.url, {
+    const url = this.ring.current();
+    const ws = new WebSocket(url, {
       headers: { authorization: this.authorization(secret) },
       handshakeTimeout: 10_000,
     });
@@ -139,10 +150,16 @@ export class AgentLink {
       if (this.pingAt) this.link.rttMs = performance.now() - this.pingAt;
     });
     ws.on('unexpected-response', (_req, res) => {
-      this.o.log.warn('coordinator refused the agent', {
-        status: res.statusCode,
-        enrolled: secret !== null,
-      });
+      const leader = res.headers['x-vmpool-leader'];
+      if (res.statusCode === 421 && typeof leader === 'string') {
+        this.o.log.info('coordinator is not the leader', { url, leader: leader || null });
+        this.ring.leaderIs(leader);
+      } else
+        this.o.log.warn('coordinator refused the agent', {
+          status: res.statusCode,
+          enrolled: secret !== null,
+          url,
+        });
       if (res.statusCode === 401 && this.o.onRefused) {
         this.stopped = true;
         this.o.onRefused(401);

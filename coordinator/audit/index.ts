@@ -10,3 +10,5 @@ export {
 export { type Checkpoint, checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 export { loadAuditKey } from './key.js';
 export { type KnownHead, type VerifyReason, type VerifyResult, verify, verifyText } from './verify.js';
+export { EtcdAuditLog, type EtcdAuditLogOptions } from './etcd-audit-log.js';
+export type { AuditJournal } from './journal.js';

@@ -1,5 +1,5 @@
 import type { CoordinatorEvent } from '../../shared/events.js';
-import type { AuditInput, AuditLog } from '../audit/index.js';
+import type { AuditInput, AuditJournal } from '../audit/index.js';
 import type { EventBus } from './bus.js';
 
 /**
@@ -46,7 +46,7 @@ export function auditLine(e: CoordinatorEvent): AuditInput | null {
  * auditEvents makes the audit log a required subscriber: the emitter waits for the fsynced append
  * and a failed append rejects the emit (the claim book undoes the claim; the API answers 503).
  */
-export function auditEvents(bus: EventBus, audit: AuditLog): () => void {
+export function auditEvents(bus: EventBus, audit: AuditJournal): () => void {
   return bus.subscribeRequired((e) => {
     const line = auditLine(e);
     return line ? audit.append(line) : undefined;

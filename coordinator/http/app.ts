@@ -16,7 +16,7 @@ import {
 } from '../../api/vms.js';
 import { VmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
@@ -40,6 +40,7 @@ import { nodeDetail, nodeRows } from './nodes.js';
 import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
 import { nameTaken, registerTenantRoutes } from './routes-tenants.js';
+import { type ClusterDeps, installClusterRoutes, installHaEdge } from './routes-cluster.js';
 import { errorResponse, logRejection, problem } from './problem.js';
 import { introspectRoutes } from './routes-introspect.js';
 import { registerConsoleRoutes } from './routes-console.js';
@@ -51,7 +52,7 @@ export interface AppDeps {
   store: Store;
   registry: NodeRegistry;
   vms: VmService;
-  audit: AuditLog;
+  audit: AuditJournal;
   verifyAudit: () => Promise<unknown>;
   /** events is the ring of recent bus events behind GET /v1/events */
   events: EventRing;
@@ -66,6 +67,8 @@ export interface AppDeps {
   overcommit: number;
   metrics: Metrics;
   log: Logger;
+  /** cluster is the HA node and etcd client under --store etcd (absent: single node) */
+  cluster?: ClusterDeps;
   /** rateLimit bounds requests per token (none: unlimited, in-process tests) */
   rateLimit?: RateLimitOptions;
   /** nodes: enrolment records, removal and join token rotation (routes-nodes.ts) */
@@ -108,6 +111,7 @@ export function createApp(d: AppDeps): Hono<Env> {
         problem(c, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
     }),
   );
+  if (d.cluster) installHaEdge(app, d.cluster);
   app.get('/healthz', (c) => c.json({ ok: true }));
   registerUi(app, d.uiDir);
   app.get('/metrics', async (c) =>
@@ -136,6 +140,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     await next();
   };
 
+  installClusterRoutes(app, d.cluster ?? { ha: null, etcd: null, log: d.log });
   app.post('/v1/tenants', admin, jsonOf(TenantCreateSchema, 'tenant'), async (c) => {
     const body = c.req.valid('json');
     if (nameTaken(d.store.read(), body.name))

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../../shared/log.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { Principal } from '../tenants/index.js';
 import type { Env } from './env.js';
 
@@ -39,7 +39,7 @@ export function auditSource(c: Context<Env>): string {
  * with its server-side source and the stable code; accepted writes are audited where they change
  * state. A failed audit append here is logged: the request was refused and changed nothing.
  */
-export function auditRejectedWrites(audit: AuditLog, log: Logger): MiddlewareHandler<Env> {
+export function auditRejectedWrites(audit: AuditJournal, log: Logger): MiddlewareHandler<Env> {
   return async (c, next) => {
     await next();
     if (!WRITES.has(c.req.method) || c.res.status < 400) return;

@@ -15,6 +15,8 @@ export interface MetricsCollect {
   nodes: () => Record<string, number>;
   vms: () => Record<string, number>;
   fleet?: () => FleetFigures;
+  /** registry to use (others, such as HA, may register into it too); a new one by default */
+  registry?: Registry;
 }
 
 /** Metrics is the coordinator's Prometheus registry and the instruments the code updates. */
@@ -35,7 +37,7 @@ const VM_STATES = ['creating', 'running', 'stopped', 'failed', 'lost', 'unknown'
 
 /** createMetrics builds a private registry (never the global one, so tests can make many). */
 export function createMetrics(collect: MetricsCollect): Metrics {
-  const registry = new Registry();
+  const registry = collect.registry ?? new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vmpool_coordinator_' });
   dropMislabelledGauges(registry, 'vmpool_coordinator_');
   const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>

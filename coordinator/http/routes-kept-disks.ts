@@ -1,6 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { type KeptDiskList, KeptDiskParamSchema } from '../../api/kept-disks.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { Store } from '../store/index.js';
 import type { VmService } from '../vms/service.js';
 import type { AdminGuard, Env } from './env.js';
@@ -10,7 +10,7 @@ import { paramsOf } from './validate.js';
 export interface KeptDiskDeps {
   store: Store;
   vms: VmService;
-  audit: AuditLog;
+  audit: AuditJournal;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '../../api/lifecycle.js';
 import { VmIdParamSchema } from '../../api/vms.js';
 import { VmpoolError, isVmpoolError } from '../../shared/errors.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { Cordons } from '../nodes/cordons.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Principal } from '../tenants/index.js';
@@ -21,7 +21,7 @@ export interface LifecycleDeps {
   vms: VmService;
   registry: NodeRegistry;
   cordons: Cordons;
-  audit: AuditLog;
+  audit: AuditJournal;
 }
 
 type Env = { Variables: { principal: Principal; requestId: string } };

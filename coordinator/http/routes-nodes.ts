@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { type JoinTokenRotated, NodeIdParamSchema, NodeRemoveQuerySchema } from '../../api/fleet.js';
 import { VmpoolError } from '../../shared/errors.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { NodeIdentity } from '../link/identity.js';
 import type { NodeRegistry } from '../registry/registry.js';
@@ -14,7 +14,7 @@ export interface NodeAdminDeps {
   identity: NodeIdentity;
   registry: NodeRegistry;
   claims: ClaimBook;
-  audit: AuditLog;
+  audit: AuditJournal;
 }
 
 type Source = (c: Context<Env>) => string;

@@ -8,7 +8,7 @@ import {
   type TokenRotated,
 } from '../../api/tenants.js';
 import { VmpoolError } from '../../shared/errors.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { Store, StoreState, TenantRecord } from '../store/index.js';
 import { generateToken } from '../tenants/index.js';
 import { vmUsage } from '../tenants/quota.js';
@@ -18,7 +18,7 @@ import { jsonOf, paramsOf } from './validate.js';
 /** TenantAdminDeps are what the tenant lifecycle routes change. */
 export interface TenantAdminDeps {
   store: Store;
-  audit: AuditLog;
+  audit: AuditJournal;
   now?: () => Date;
 }
 

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { WebhookCreateSchema, WebhookIdParamSchema } from '../../api/webhooks.js';
 import { VmpoolError } from '../../shared/errors.js';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditJournal } from '../audit/index.js';
 import type { Principal } from '../tenants/index.js';
 import type { Webhooks } from '../webhooks/dispatcher.js';
 import { jsonOf, paramsOf } from './validate.js';
@@ -9,7 +9,7 @@ import { jsonOf, paramsOf } from './validate.js';
 /** WebhookRouteDeps is what the webhook routes call: the notifier and the audit log. */
 export interface WebhookRouteDeps {
   webhooks: Webhooks;
-  audit: AuditLog;
+  audit: AuditJournal;
 }
 
 type Env = { Variables: { principal: Principal; requestId: string } };

@@ -44,6 +44,8 @@ export interface AgentLinkOptions {
   now?: () => number;
   helloTimeoutMs?: number;
   maxMessageBytes?: number;
+  /** redirect: null admits agents (leader or single node); a string refuses them, naming the leader's URL ('' if unknown) */
+  redirect?: () => string | null;
 }
 
 type Conn = { send: (m: CoordinatorMessage) => void; close: (c: number, r: string) => void };
@@ -98,6 +100,11 @@ export class AgentLinkServer {
     return this.pending.settle(requestId, nodeId, result);
   }
 
+  /** dropAll closes every agent socket (a leader stepping down); agents reconnect to the new leader. */
+  dropAll(reason: string): void {
+    for (const ws of this.wss.clients) ws.close(CLOSE_CODES.shuttingDown, reason);
+  }
+
   /** close stops accepting agents and closes every socket. */
   close(): void {
     clearInterval(this.pingTimer);
@@ -121,6 +128,14 @@ export class AgentLinkServer {
     if (!cred) {
       this.opts.log.warn('agent refused: bad join token', { remote: req.socket.remoteAddress });
       refuse(socket, 401, 'Unauthorized');
+      return;
+    }
+    const leader = this.opts.redirect?.() ?? null;
+    if (leader !== null) {
+      // 421: this coordinator does not lead; the agent dials the URL in x-vmpool-leader (or its next one)
+      socket.end(
+        `HTTP/1.1 421 Misdirected Request\r\nx-vmpool-leader: ${leader.replace(/[\r\n]/g, '')}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, cred, req.socket.remoteAddress));

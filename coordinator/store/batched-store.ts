@@ -89,6 +89,19 @@ export abstract class BatchedStore implements Store {
     });
   }
 
+  /**
+   * applyExternal applies a change some other process already made durable (a follower mirroring
+   * the leader's writes): it moves the live state without a write, and watchers (indexes) see the
+   * change like any other. Not for a store that writes.
+   */
+  protected applyExternal(mutator: StoreMutator): void {
+    let patches: Patch[];
+    [this.state, patches] = immer.produceWithPatches(this.read(), (draft) => {
+      mutator(draft as StoreState);
+    });
+    if (patches.length > 0) this.notify(changeOf(patches));
+  }
+
   private flush(): void {
     if (this.writing || !this.open || !this.state) return;
     const batch = this.open;

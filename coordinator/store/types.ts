@@ -70,6 +70,12 @@ export interface KeptDiskRecord {
   kept_at: string;
 }
 
+/** CordonRecord is why and since when a node takes no new placements (HA: kept in the shared store). */
+export interface CordonRecord {
+  reason: string;
+  since: string;
+}
+
 /** IdempotencyRecord remembers which VM an Idempotency-Key created and the body it came with. */
 export interface IdempotencyRecord {
   vm_id: string;
@@ -97,6 +103,8 @@ export interface StoreState {
   join_token_hash?: string;
   /** kept_disks are destroyed VMs' disks left on their nodes by keep_disk=true (admin) */
   kept_disks?: Record<string, KeptDiskRecord>;
+  /** cordons by node id, under --store etcd only (a single coordinator keeps them in cordons.json) */
+  cordons?: Record<string, CordonRecord>;
 }
 
 /** StoreMutator changes the draft in place, synchronously; throwing undoes all its changes. */
