@@ -58,7 +58,7 @@ describe('GuestWatcher', () => {
     const found: GuestAddresses = { source: 'agent', addresses: ['10.0.2.15'] };
     const { guest, calls } = scripted({ agentAfter: 2, exits: [null, null, 0], addresses: found });
     const w = new GuestWatcher({ guest, log, intervalMs: 5 });
-    w.watch(vm);
+    void w.watch(vm);
     expect(w.status('vm-1')).toEqual({ state: 'booting' });
     expect(await settle(w)).toEqual({ state: 'ready', addresses: found });
     expect(calls.filter((c) => c.startsWith('exec'))).toEqual(['exec cloud-init status --wait --long']);
@@ -70,17 +70,17 @@ describe('GuestWatcher', () => {
 
   it('reports cloud_init_failed when cloud-init exits 1, and accepts 2 (done with recoverable errors)', async () => {
     const failed = new GuestWatcher({ guest: scripted({ exits: [1] }).guest, log, intervalMs: 5 });
-    failed.watch(vm);
+    void failed.watch(vm);
     expect(await settle(failed)).toEqual({ state: 'unready', code: 'cloud_init_failed' });
     const degraded = new GuestWatcher({ guest: scripted({ exits: [2] }).guest, log, intervalMs: 5 });
-    degraded.watch(vm);
+    void degraded.watch(vm);
     expect((await settle(degraded))?.state).toBe('ready');
   });
 
   it('is unready with guest_ready_timeout when the agent never answers within the bound', async () => {
     const { guest, calls } = scripted({ agentAfter: Number.POSITIVE_INFINITY });
     const w = new GuestWatcher({ guest, log, intervalMs: 5, timeoutMs: 60 });
-    w.watch(vm);
+    void w.watch(vm);
     expect(await settle(w)).toEqual({ state: 'unready', code: 'guest_ready_timeout' });
     expect(calls).not.toContain('status');
   });
@@ -88,7 +88,7 @@ describe('GuestWatcher', () => {
   it('starts over from the ping when the agent goes away mid-wait (a restart loses the pid)', async () => {
     const { guest, calls } = scripted({ exits: [null, 'lost', 0] });
     const w = new GuestWatcher({ guest, log, intervalMs: 5 });
-    w.watch(vm);
+    void w.watch(vm);
     expect((await settle(w))?.state).toBe('ready');
     expect(calls.filter((c) => c.startsWith('exec'))).toHaveLength(2);
   });
@@ -96,10 +96,10 @@ describe('GuestWatcher', () => {
   it('stops watching everything once the backend says it has no guest agent access', async () => {
     const { guest, calls } = scripted({ unsupported: true });
     const w = new GuestWatcher({ guest, log, intervalMs: 5 });
-    w.watch(vm);
-    await new Promise((r) => setTimeout(r, 30));
+    // the first look answers before watch() resolves: no `booting` that nothing could end
+    await w.watch(vm);
     expect(w.status('vm-1')).toBeUndefined();
-    w.watch({ ...vm, vm_id: 'vm-2' });
+    await w.watch({ ...vm, vm_id: 'vm-2' });
     expect(w.status('vm-2')).toBeUndefined();
     expect(calls.filter((c) => c === 'ping')).toHaveLength(1);
   });
@@ -107,7 +107,7 @@ describe('GuestWatcher', () => {
   it('forget stops the looks and drops the status', async () => {
     const { guest, calls } = scripted({ agentAfter: Number.POSITIVE_INFINITY });
     const w = new GuestWatcher({ guest, log, intervalMs: 5 });
-    w.watch(vm);
+    void w.watch(vm);
     await new Promise((r) => setTimeout(r, 20));
     w.forget('vm-1');
     const n = calls.length;

@@ -67,8 +67,11 @@ export class GuestWatcher {
     this.#o = o;
   }
 
-  /** watch starts (or restarts, e.g. after a reboot) following a VM's guest from `booting`. */
-  watch(vm: WatchedVm): void {
+  /**
+   * watch starts (or restarts, e.g. after a reboot) following a VM's guest from `booting`; it resolves
+   * after the first look, so a backend that cannot ask guests never shows a `booting` it cannot end.
+   */
+  async watch(vm: WatchedVm): Promise<void> {
     this.forget(vm.vm_id);
     if (this.#unsupported) return;
     const w: Watch = {
@@ -81,7 +84,7 @@ export class GuestWatcher {
       timer: null,
     };
     this.#watches.set(vm.vm_id, w);
-    this.schedule(w, 0);
+    await this.tick(w);
   }
 
   /** forget stops following a VM (destroyed or stopped); its status is gone. */

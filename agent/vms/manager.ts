@@ -67,7 +67,7 @@ export class VmManager {
   ): Promise<VmReport> {
     return this.serial(async () => {
       const report = await spawnVm(this.spawnDeps(), spec, onStep, ctx);
-      this.watchGuest(report.vm_id);
+      await this.watchGuest(report.vm_id);
       return this.reportFor(this.#vms.get(report.vm_id)) ?? report;
     });
   }
@@ -111,7 +111,7 @@ export class VmManager {
       if (!found || found.desired_state === 'destroyed') throw new VmNotFoundError(ref);
       this.#guests?.forget(found.vm_id);
       const report = await powerVm(this.lifecycleDeps(), found, op, timeoutMs);
-      if (report.state === 'running') this.watchGuest(report.vm_id);
+      if (report.state === 'running') await this.watchGuest(report.vm_id);
       return this.reportFor(this.#vms.get(report.vm_id)) ?? report;
     });
   }
@@ -158,7 +158,7 @@ export class VmManager {
       opts,
     );
     // a restarted agent follows its running guests again; a ready one answers on the first look
-    for (const s of this.#vms.values()) if (s.observed_state === 'running') this.watchGuest(s.vm_id);
+    for (const s of this.#vms.values()) if (s.observed_state === 'running') void this.watchGuest(s.vm_id);
     return report;
   }
 
@@ -241,9 +241,9 @@ export class VmManager {
     return s && reportOf(s, this.#guests?.status(s.vm_id));
   }
 
-  private watchGuest(vmId: string): void {
+  private async watchGuest(vmId: string): Promise<void> {
     const s = this.#vms.get(vmId);
-    if (s && this.#guests) this.#guests.watch({ vm_id: s.vm_id, name: s.name, mac: s.network?.mac });
+    if (s && this.#guests) await this.#guests.watch({ vm_id: s.vm_id, name: s.name, mac: s.network?.mac });
   }
 
   private spawnDeps() {
