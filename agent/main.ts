@@ -164,6 +164,7 @@ async function run(o: AgentConfig): Promise<number> {
   });
   // a spawn or destroy in progress finishes (or rolls back) before the connection and lock go
   await Promise.race([host.manager.drain(), new Promise((r) => setTimeout(r, 60_000).unref())]);
+  host.manager.closeGuests();
   await unlock();
   await host.backend.close();
   return exitCode;

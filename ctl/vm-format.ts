@@ -44,7 +44,13 @@ export function formatVm(v: VmView): string {
     ['placement pass', v.placement_pass],
     ['tags', v.tags.length ? v.tags.join(', ') : null],
     ['mac', v.network?.mac ?? null],
-    ['addresses', v.network?.addresses.length ? v.network.addresses.join(', ') : null],
+    [
+      'addresses',
+      v.network?.addresses.length
+        ? `${v.network.addresses.join(', ')}${v.network.addresses_source ? ` (from ${v.network.addresses_source})` : ''}`
+        : null,
+    ],
+    ['guest', v.guest ? `${v.guest.state}${v.guest.code ? ` (${v.guest.code})` : ''}` : null],
     ['ssh', v.network?.ssh ? `ssh -p ${v.network.ssh.port} USER@${v.network.ssh.host}` : null],
     ['created', v.created_at],
     ['updated', v.updated_at],

@@ -65,6 +65,8 @@ export const EventSchema = z.discriminatedUnion('type', [
     numa_node: z.number().int(),
     source: z.string(),
   }),
+  /** the guest's readiness changed: booting, ready (guest agent up, cloud-init done) or unready (`code`) */
+  vmEvent('vm.guest', { state: z.enum(['booting', 'ready', 'unready']), code: z.string().optional() }),
   /** the VM's node came back without it */
   vmEvent('vm.lost', {}),
   /** a node reported a VM the coordinator never created; it now belongs to the admin-only tenant */

@@ -54,7 +54,15 @@ export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed',
 export const VmNetworkSchema = z.strictObject({
   mac: z.string().max(17),
   addresses: z.array(z.string().max(64)).max(16),
+  /** addresses_source says who found the addresses: the guest agent, DHCP leases, ARP, or the user network's fixed plan */
+  addresses_source: z.enum(['agent', 'lease', 'arp', 'plan']).optional(),
   ssh: z.strictObject({ host: z.string().max(64), port: z.number().int().min(1).max(65_535) }).nullable(),
+});
+
+/** GuestStatusSchema is how far a running VM's guest got: booting, ready (agent up, cloud-init done) or unready (code says why). */
+export const GuestStatusSchema = z.strictObject({
+  state: z.enum(['booting', 'ready', 'unready']),
+  code: z.enum(['guest_ready_timeout', 'cloud_init_failed']).optional(),
 });
 
 /** VmReportSchema is one VM as the agent knows it (from its sidecar and libvirt). */
@@ -73,6 +81,8 @@ export const VmReportSchema = z.strictObject({
   domain_uuid: z.string().max(64).nullable(),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
   network: VmNetworkSchema.optional(),
+  /** guest is the guest's readiness while the agent follows it (absent when it cannot ask the guest) */
+  guest: GuestStatusSchema.optional(),
 });
 
 /** TuningCheckSchema is one host tuning check (agent/tuning): ok null = not applicable here. */
@@ -374,6 +384,8 @@ export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */
 export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
+/** GuestStatusReport is a guest's readiness as an agent reports it. */
+export type GuestStatusReport = z.infer<typeof GuestStatusSchema>;
 /** VmNetwork is how to reach a VM. */
 export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */

@@ -56,6 +56,24 @@ export type Rebuilt =
 /** InstanceStats are a few per-VM figures for heartbeats, keyed by VM name. */
 export type InstanceStats = Map<string, Record<string, number | string | boolean>>;
 
+/** GuestAddresses are the addresses the guest's own NIC got, and who said so. */
+export interface GuestAddresses {
+  readonly source: 'agent' | 'lease' | 'arp';
+  readonly addresses: readonly string[];
+}
+
+/** GuestQueries ask a running guest how far its boot got; each call answers within seconds or fails. */
+export interface GuestQueries {
+  /** agentAlive is true when the guest agent answers a ping (false while it is not up yet) */
+  agentAlive(name: string): Promise<boolean>;
+  /** startProgram starts a program in the guest through its agent; resolves to the guest pid */
+  startProgram(name: string, path: string, args: readonly string[]): Promise<number>;
+  /** programExit is the program's exit code and the end of its output, or null while it still runs */
+  programExit(name: string, pid: number): Promise<{ code: number; output: string } | null>;
+  /** addresses of the NIC with this MAC: from the guest agent, else DHCP leases, else ARP; null when none */
+  addresses(name: string, mac: string): Promise<GuestAddresses | null>;
+}
+
 /** VmBackend is everything the agent needs from whatever runs its VMs. */
 export interface VmBackend {
   /** create makes and starts the VM from a resolved spec, step by step; rollback is remove() */
@@ -85,6 +103,8 @@ export interface VmBackend {
   rebuild(instance: VmInstance): Promise<Rebuilt | null>;
   /** planNetwork picks the VM's MAC and, on user networking, a free loopback SSH port not in `taken` */
   planNetwork?(spec: SpawnSpec, vmId: string, taken: ReadonlySet<number>): Promise<VmNetworkPlan>;
+  /** guest asks running guests about their boot and addresses (absent: the backend cannot) */
+  readonly guest?: GuestQueries;
   /** capabilities is the host description the KVM probe reads (libvirt capabilities XML), or null */
   capabilities(): Promise<string | null>;
   close(): Promise<void>;

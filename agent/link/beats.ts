@@ -16,6 +16,8 @@ export interface BeatInput {
   readonly free_memory_mb: Heartbeat['free_memory_mb'];
   readonly stats: Heartbeat['stats'];
   readonly images: string[] | undefined;
+  /** image_info: base images' size, format and checksum, only when they changed */
+  readonly image_info?: Heartbeat['image_info'];
 }
 
 /**
@@ -68,13 +70,17 @@ export class Beats {
   /** next builds the next beat from the VM list read at send time. */
   next(vms: VmReport[], input: BeatInput): Heartbeat | Beat {
     const seq = ++this.seq;
-    const { free_memory_mb, images } = input;
+    const { free_memory_mb, images, image_info } = input;
     const stats = this.sample(input.stats);
-    const extra = { ...(stats ? { stats } : {}), ...(images ? { images } : {}) };
+    const extra = {
+      ...(stats ? { stats } : {}),
+      ...(images ? { images } : {}),
+      ...(image_info ? { image_info } : {}),
+    };
     if (this.wire < 2) return { type: 'heartbeat', seq, free_memory_mb, vms, ...extra };
     const digest = vmsDigest(vms);
-    // unchanged list: the small beat names it by digest (a changed image list goes in a full one)
-    if (digest === this.sentDigest && !this.resync && !images)
+    // unchanged list: the small beat names it by digest (changed images go in a full one)
+    if (digest === this.sentDigest && !this.resync && !images && !image_info)
       return { type: 'beat', seq, digest, free_memory_mb, ...(stats ? { stats } : {}) };
     this.resync = false;
     this.sentDigest = digest;

@@ -14,6 +14,7 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
   'vm.destroyed': ['info', 'vm destroyed'],
   'vm.power': ['info', 'vm power changed'],
   'vm.resized': ['info', 'vm resized'],
+  'vm.guest': ['info', 'vm guest readiness changed'],
   'vm.lost': ['warn', 'vm lost'],
   'vm.adopted': ['info', 'vm adopted'],
   'node.joined': ['info', 'node joined'],

@@ -1,4 +1,4 @@
-import type { VmNetwork } from '../../shared/protocol.js';
+import type { GuestStatusReport, VmNetwork } from '../../shared/protocol.js';
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
 export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
@@ -51,6 +51,8 @@ export interface VmRecord {
   failure?: { code: string; message: string };
   /** network is the node's latest word on how to reach the VM (MAC, addresses, SSH) */
   network?: VmNetwork;
+  /** guest is the node's latest word on the guest's readiness (booting, ready, unready) */
+  guest?: GuestStatusReport;
   created_at: string;
   updated_at: string;
 }

@@ -16,7 +16,8 @@ export class VmError extends VmpoolError {
       | 'forbidden'
       | 'invalid_cursor'
       | 'disk_shrink_refused'
-      | 'spawn_outcome_unknown',
+      | 'spawn_outcome_unknown'
+      | 'guest_not_ready',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {

@@ -23,6 +23,7 @@ import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
 import { decodeCursor, encodeCursor, type PageKey, pageOf, takePage } from './list-page.js';
 import type { VmOrder } from './vm-order.js';
+import { DEFAULT_READY_TIMEOUT_S, waitGuestReady } from './ready-wait.js';
 
 /** VmListFilter narrows GET /v1/vms; every given field must match. */
 export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
@@ -123,7 +124,12 @@ export class VmService {
       done.catch(() => undefined);
       return { vm: this.view(this.o.claims.get(id) ?? claimed.vm), created: true };
     }
-    return { vm: this.view(await done), created: true };
+    const running = await done;
+    if (req.wait_for !== 'ready') return { vm: this.view(running), created: true };
+    const ready = await waitGuestReady((vmId) => this.o.claims.get(vmId) ?? undefined, running, {
+      timeoutMs: (req.ready_timeout_s ?? DEFAULT_READY_TIMEOUT_S) * 1000,
+    });
+    return { vm: this.view(ready), created: true };
   }
 
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
@@ -144,7 +150,11 @@ export class VmService {
         request_id: opts.requestId,
       });
       const shape = largestNuma(this.o.placer.hellos());
-      throw new NoCapacityError(result.passes, result.shortfall, tenantReason(req, result.shortfall, shape, result.passes));
+      throw new NoCapacityError(
+        result.passes,
+        result.shortfall,
+        tenantReason(req, result.shortfall, shape, result.passes),
+      );
     }
     const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     // placement above and the claim's store update run with no await in between: no claim interleaves

@@ -193,7 +193,8 @@ export class Spawner {
       throw err;
     }
     if (answer.ok) {
-      const running = await this.o.claims.markRunning(vm.id, requestId, answer.vm?.network);
+      const reach = { network: answer.vm?.network, guest: answer.vm?.guest };
+      const running = await this.o.claims.markRunning(vm.id, requestId, reach);
       return { kind: 'running', vm: running };
     }
     const code = answer.error?.code ?? 'spawn_failed';

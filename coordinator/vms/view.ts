@@ -32,6 +32,7 @@ export function viewVm(vm: VmRecord, nodes: { node(id: string): NodeEntry | unde
     disk_size_gb: (vm.request as { disk_size_gb?: number } | null)?.disk_size_gb ?? null,
     stats: node?.stats[vm.id] ?? null,
     network: vm.network ?? null,
+    guest: vm.guest ?? null,
     created_at: vm.created_at,
     updated_at: vm.updated_at,
   };

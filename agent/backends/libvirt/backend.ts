@@ -14,6 +14,7 @@ import type {
   VmNetworkPlan,
 } from '../backend.js';
 import { freeLoopbackPort } from './ports.js';
+import { LibvirtGuestQueries } from './guest.js';
 import { macFor, USER_NET_GUEST_ADDRESS } from './domain/network.js';
 import { type OpenLibvirtOptions, openLibvirt } from './binding/index.js';
 import { parseVmpoolMetadata } from './domain/parse.js';
@@ -38,9 +39,12 @@ const STAT_KEYS = ['state.state', 'cpu.time', 'vcpu.current', 'balloon.current',
 /** LibvirtBackend runs VMs as libvirt domains; everything libvirt-shaped stays behind it. */
 export class LibvirtBackend implements VmBackend {
   readonly #o: LibvirtBackendOptions;
+  /** guest asks guests through the QEMU guest agent and libvirt's address sources */
+  readonly guest: LibvirtGuestQueries;
 
   constructor(o: LibvirtBackendOptions) {
     this.#o = o;
+    this.guest = new LibvirtGuestQueries(o.hv);
   }
 
   /** hv is the libvirt connection, for tests and tools that look at domains directly. */
