@@ -10,6 +10,7 @@ import { type Hello, PROTOCOL_VERSION } from '../shared/protocol.js';
 import { SpawnSpecSchema } from '../shared/spec.js';
 import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
+import { ImageCatalog } from './disk/image-catalog.js';
 import { baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
@@ -92,8 +93,11 @@ async function run(o: AgentConfig): Promise<number> {
   const bootId = newBootId();
   const urls = agentUrls(url);
   let refused: (() => void) | undefined;
+  const catalog = new ImageCatalog({ imagesDir: host.imagesDir, log: nodeLog });
+  await catalog.refresh(); // sizes, formats and checksums before the first hello (once per file version)
   const link = new AgentLink({
     images: () => baseImages(host.imagesDir),
+    imageInfo: () => catalog.current(),
     onRefused: () => {
       nodeLog.error('coordinator refused the join token; not retrying', { coordinator: url });
       sdNotify('STATUS=join token refused by the coordinator');
@@ -126,6 +130,7 @@ async function run(o: AgentConfig): Promise<number> {
       images: await baseImages(host.imagesDir),
       tuning: tuning.checks,
       image_sizes: await baseImageSizes(host.imagesDir),
+      image_info: catalog.current(),
     }),
   });
   link.start();
@@ -159,6 +164,7 @@ async function run(o: AgentConfig): Promise<number> {
   });
   // a spawn or destroy in progress finishes (or rolls back) before the connection and lock go
   await Promise.race([host.manager.drain(), new Promise((r) => setTimeout(r, 60_000).unref())]);
+  host.manager.closeGuests();
   await unlock();
   await host.backend.close();
   return exitCode;

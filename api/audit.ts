@@ -48,4 +48,9 @@ export interface AuditList {
 /** AuditVerdict is GET /v1/audit/verify: entries checked and the head hash, or the first bad line. */
 export type AuditVerdict =
   | { ok: true; entries: number; head_hash: string }
-  | { ok: false; line: number; reason: string };
+  | {
+      ok: false;
+      line: number;
+      reason: string /** the segment file, once the log has rotated */;
+      file?: string;
+    };

@@ -1,16 +1,24 @@
 import type { ClusterView } from './cluster.js';
 import type { AuditList, AuditVerdict } from './audit.js';
-import type { BandList, NodeDetail, NodeList } from './fleet.js';
+import type { BandList, JoinTokenRotated, NodeDetail, NodeList } from './fleet.js';
 import type { DryRunResult } from './placement.js';
-import type { TenantCreateBody, TenantCreated, TenantList } from './tenants.js';
+import type {
+  TenantCreateBody,
+  TenantCreated,
+  TenantList,
+  TenantSelf,
+  TenantUpdateBody,
+  Tenant,
+  TokenRotated,
+} from './tenants.js';
 import type { CoordinatorEvent } from '../shared/events.js';
-import type { DrainResult } from './lifecycle.js';
+import type { DrainResult, ResizeBody } from './lifecycle.js';
 import { readSse } from './sse.js';
 import type { CapacityAnswer } from './capacity.js';
 import type { DeadLetter, WebhookCreateBody, WebhookCreated, WebhookView } from './webhooks.js';
 import { Transport, type TransportOptions } from './transport.js';
 import { VM_PAGE_MAX } from './paging.js';
-import type { ConsoleLog, CreateVmBody, VmList, VmListQuery, VmPageQuery, VmView } from './vms.js';
+import type { ConsoleLog, CreateVmBody, ImageRow, VmList, VmListQuery, VmPageQuery, VmView } from './vms.js';
 
 /** CreateVmOptions are the non-body parts of POST /v1/vms. */
 export interface CreateVmOptions {
@@ -141,6 +149,11 @@ export class VmpoolClient {
     })) as VmView;
   }
 
+  /** resizeVm is POST /v1/vms/{id}/resize: new vCPUs, memory (MiB) or root disk size (GiB) of a stopped VM. */
+  async resizeVm(id: string, body: ResizeBody): Promise<VmView> {
+    return (await this.t.request('POST', `/v1/vms/${encodeURIComponent(id)}/resize`, { body })) as VmView;
+  }
+
   /** cordon is POST (or, with cordoned false, DELETE) /v1/nodes/{id}/cordon (admin). */
   async cordon(id: string, cordoned: boolean, reason?: string): Promise<Record<string, unknown>> {
     const path = `/v1/nodes/${encodeURIComponent(id)}/cordon`;
@@ -165,10 +178,8 @@ export class VmpoolClient {
   }
 
   /** listImages is GET /v1/images: base images the live nodes hold (node ids for the admin). */
-  async listImages(): Promise<{ images: { name: string; nodes: number; node_ids?: string[] }[] }> {
-    return (await this.t.request('GET', '/v1/images')) as {
-      images: { name: string; nodes: number; node_ids?: string[] }[];
-    };
+  async listImages(): Promise<{ images: ImageRow[] }> {
+    return (await this.t.request('GET', '/v1/images')) as { images: ImageRow[] };
   }
 
   /** capacity is GET /v1/capacity (admin): how many more VMs of a shape fit now. */
@@ -212,6 +223,47 @@ export class VmpoolClient {
   /** listTenants is GET /v1/tenants (admin). */
   async listTenants(): Promise<TenantList> {
     return (await this.t.request('GET', '/v1/tenants')) as TenantList;
+  }
+
+  /** getTenant is GET /v1/tenants/{id} (admin): the tenant with its quota and usage. */
+  async getTenant(id: string): Promise<TenantSelf> {
+    return (await this.t.request('GET', `/v1/tenants/${encodeURIComponent(id)}`)) as TenantSelf;
+  }
+
+  /** updateTenant is PATCH /v1/tenants/{id} (admin): a new name, a new (whole) quota, or both. */
+  async updateTenant(id: string, body: TenantUpdateBody): Promise<Tenant> {
+    return (await this.t.request('PATCH', `/v1/tenants/${encodeURIComponent(id)}`, { body })) as Tenant;
+  }
+
+  /** deleteTenant is DELETE /v1/tenants/{id} (admin); refused while the tenant owns VMs. */
+  async deleteTenant(id: string): Promise<void> {
+    await this.t.request('DELETE', `/v1/tenants/${encodeURIComponent(id)}`);
+  }
+
+  /** rotateTenantToken is POST /v1/tenants/{id}/token (admin); the new token is shown this once. */
+  async rotateTenantToken(id: string, o: { graceSeconds?: number | undefined } = {}): Promise<TokenRotated> {
+    const body = o.graceSeconds === undefined ? {} : { grace_seconds: o.graceSeconds };
+    return (await this.t.request('POST', `/v1/tenants/${encodeURIComponent(id)}/token`, {
+      body,
+    })) as TokenRotated;
+  }
+
+  /** revokeTenantToken is DELETE /v1/tenants/{id}/token (admin): the token and any grace token stop at once. */
+  async revokeTenantToken(id: string): Promise<void> {
+    await this.t.request('DELETE', `/v1/tenants/${encodeURIComponent(id)}/token`);
+  }
+
+  /** removeNode is DELETE /v1/nodes/{id} (admin); purge also forgets the node's VM records. */
+  async removeNode(id: string, o: { purge?: boolean } = {}): Promise<void> {
+    await this.t.request('DELETE', `/v1/nodes/${encodeURIComponent(id)}`, {
+      query: { purge: o.purge ? 'true' : undefined },
+    });
+  }
+
+  /** rotateJoinToken is POST /v1/join-token (admin); the new join token is shown this once. */
+  async rotateJoinToken(o: { graceSeconds?: number | undefined } = {}): Promise<JoinTokenRotated> {
+    const body = o.graceSeconds === undefined ? {} : { grace_seconds: o.graceSeconds };
+    return (await this.t.request('POST', '/v1/join-token', { body })) as JoinTokenRotated;
   }
 
   /** listAudit is GET /v1/audit (admin). */

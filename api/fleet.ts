@@ -89,7 +89,19 @@ export interface BandList {
 /** NodeRemoveQuerySchema is DELETE /v1/nodes/{id}: `purge=true` also forgets the node's VM records. */
 export const NodeRemoveQuerySchema = z.strictObject({ purge: BooleanQuerySchema.default(false) });
 
-/** JoinTokenRotated is POST /v1/join-token: the new join token, shown once. */
+/** JoinTokenRotateSchema is the (optional) body of POST /v1/join-token: how long the old token still enrols. */
+export const JoinTokenRotateSchema = z.strictObject({
+  grace_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(0),
+});
+
+/** JoinTokenRotated is POST /v1/join-token: the new join token, shown once, and the old one's end. */
 export interface JoinTokenRotated {
   join_token: string;
+  /** old_token_valid_until is when the replaced join token stops enrolling (now, without a grace) */
+  old_token_valid_until: string;
 }

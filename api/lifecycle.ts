@@ -40,3 +40,18 @@ export interface DrainResult {
   dry_run: boolean;
   steps: DrainStep[];
 }
+
+/** ResizeBodySchema is POST /v1/vms/{ref}/resize's body: any of the three sizes; the VM must be stopped. */
+export const ResizeBodySchema = z
+  .strictObject({
+    vcpu_count: z.number().int().min(1).max(512).optional(),
+    memory_mb: z.number().int().min(64).max(4_194_304).optional(),
+    /** disk_size_gb only grows the root disk; a smaller value is refused (disk_shrink_refused) */
+    disk_size_gb: z.number().int().min(1).max(16_384).optional(),
+  })
+  .refine((b) => b.vcpu_count !== undefined || b.memory_mb !== undefined || b.disk_size_gb !== undefined, {
+    message: 'give at least one of vcpu_count, memory_mb, disk_size_gb',
+  });
+
+/** ResizeBody is a parsed resize request. */
+export type ResizeBody = z.infer<typeof ResizeBodySchema>;

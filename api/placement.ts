@@ -45,10 +45,28 @@ export interface PassReport {
 /** Shortfall says why nothing fits: no room right now, or no node of the fleet could ever take it. */
 export type Shortfall = 'no_room_now' | 'never_fits';
 
-/** DryRunResult is POST /v1/placements/dry-run: a decision with its pass reports, or the reports alone. */
-export type DryRunResult =
+/**
+ * TenantDryRun is the dry run as a tenant sees it: whether the VM fits and one sentence why, with
+ * the VMID it would get. No node ids, pins, free threads or other tenants' usage: fleet SHAPE (the
+ * largest NUMA node) may be named, fleet OCCUPANCY may not.
+ */
+export interface TenantDryRun {
+  ok: boolean;
+  redacted: true;
+  code?: 'no_capacity';
+  shortfall?: Shortfall;
+  /** reason: "fits: …", "no capacity for 8 dedicated vCPUs and 4096 MiB on one NUMA node right now", "never fits: …" */
+  reason: string;
+  vmid?: number;
+}
+
+/** AdminDryRun is the admin's dry run: a decision with its pass reports, or the reports alone. */
+export type AdminDryRun =
   | { ok: true; decision: PlacementDecision; passes: PassReport[]; vmid?: number }
   | { ok: false; code?: 'no_capacity'; passes: PassReport[]; shortfall: Shortfall };
+
+/** DryRunResult is POST /v1/placements/dry-run: full detail for the admin, a redacted verdict for a tenant. */
+export type DryRunResult = AdminDryRun | TenantDryRun;
 
 /** DryRunQuerySchema is the dry run's query: `detail=nodes` lists every node, `none` only the summary. */
 export const DryRunQuerySchema = z.strictObject({

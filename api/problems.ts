@@ -39,6 +39,9 @@ export const ERROR_CODES = [
   'fenced',
   'ambiguous',
   'invalid_cursor',
+  'disk_shrink_refused',
+  'spawn_outcome_unknown',
+  'guest_not_ready',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -83,6 +86,9 @@ export const STATUS_BY_CODE = {
   not_leader: 503,
   fenced: 503,
   ambiguous: 409,
+  disk_shrink_refused: 422,
+  spawn_outcome_unknown: 504,
+  guest_not_ready: 504,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

@@ -65,7 +65,18 @@ export interface TokenRotated {
   old_token_valid_until: string;
 }
 
-/** TenantSelf is GET /v1/tenant: the caller's own tenant, quota and usage. */
-export interface TenantSelf extends Tenant {
-  usage: { vcpus: number; memory_mb: number; vms: number; disk_gb: number };
+/** TenantUsage is what a tenant's VMs hold against its quota. */
+export interface TenantUsage {
+  vcpus: number;
+  memory_mb: number;
+  vms: number;
+  disk_gb: number;
 }
+
+/** TenantSelf is GET /v1/tenant (the caller's own) and GET /v1/tenants/{id} (admin): quota and usage. */
+export interface TenantSelf extends Tenant {
+  usage: TenantUsage;
+}
+
+/** TenantUpdateBody is a PATCH /v1/tenants/{id} body as a client sends it. */
+export type TenantUpdateBody = z.input<typeof TenantUpdateSchema>;

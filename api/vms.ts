@@ -47,6 +47,10 @@ export const CreateVmSchema = z.strictObject({
     .max(32)
     .default([]),
   cpu_mode: z.enum(['default', 'host-model', 'host-passthrough', 'maximum']).optional(),
+  /** wait_for `ready` holds the answer until the guest is ready (agent up, cloud-init done), at most ready_timeout_s */
+  wait_for: z.enum(['running', 'ready']).optional(),
+  /** ready_timeout_s bounds a `ready` wait (default 600); past it the answer is 504 guest_not_ready, the VM stays */
+  ready_timeout_s: z.number().int().min(1).max(3600).optional(),
 });
 
 /** CreateVmRequest is a validated create body with defaults applied. */
@@ -105,7 +109,16 @@ export const VmIdParamSchema = z.strictObject({ id: IdParamSchema });
 export interface VmNetworkView {
   mac: string;
   addresses: string[];
+  /** addresses_source: who found the addresses (guest agent, DHCP lease, ARP, or the user network's plan) */
+  addresses_source?: 'agent' | 'lease' | 'arp' | 'plan';
   ssh: { host: string; port: number } | null;
+}
+
+/** GuestView is how far the guest got: `ready` = its guest agent answers and cloud-init finished. */
+export interface GuestView {
+  state: 'booting' | 'ready' | 'unready';
+  /** code says why a guest is unready: guest_ready_timeout or cloud_init_failed */
+  code?: string;
 }
 
 /** VmView is a VM as the API shows it: the record plus node, NUMA node, pins and the live state. */
@@ -127,10 +140,14 @@ export interface VmView {
   memory_nodeset: string | null;
   cpu_policy: string | null;
   placement_pass: number | null;
+  /** disk_size_gb is the root disk's size in GiB (a resize may have grown it) */
+  disk_size_gb: number | null;
   /** stats are the node's latest live figures for this VM (from heartbeats; null when none yet) */
   stats: Record<string, number | string | boolean> | null;
   /** network is how to reach the VM: MAC, guest addresses, SSH host and port (null until the node says) */
   network: VmNetworkView | null;
+  /** guest is the guest's readiness (null until its node says; nodes that cannot ask guests never do) */
+  guest: GuestView | null;
   created_at: string;
   updated_at: string;
 }
@@ -139,4 +156,17 @@ export interface VmView {
 export interface VmList {
   vms: VmView[];
   next_cursor: string | null;
+}
+
+/** ImageRow is one base image in GET /v1/images: facts the nodes report and, for the admin, which nodes. */
+export interface ImageRow {
+  name: string;
+  nodes: number;
+  /** virtual_size (bytes), format and sha256; null until a node reports them */
+  virtual_size: number | null;
+  format: string | null;
+  sha256: string | null;
+  /** checksums_agree is false when two nodes hold different files under this name */
+  checksums_agree: boolean;
+  node_ids?: string[];
 }

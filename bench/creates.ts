@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
 import { BENCH_ADMIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
 import { benchState } from './lib/fleet-state.js';
-import { closeAll, connectAll } from './lib/sim-agents.js';
+import { closeAll, connectAll } from './lib/ack-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 

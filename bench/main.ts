@@ -17,6 +17,10 @@ const BENCHES: Record<string, { about: string; load: () => Promise<{ run?: Runne
     about: 'spawn latency vs virt-install and a plain virsh floor (needs libvirtd)',
     load: () => import('./spawn.js'),
   },
+  'guest-boot': {
+    about: 'spawn-to-SSH and spawn-to-ready of the real Debian guest (needs libvirtd; TCG here)',
+    load: () => import('./guest-boot.js'),
+  },
   recovery: { about: 'agent recovery of many sidecars', load: () => import('./recovery.js') },
   store: {
     about: 'file store at fleet size: start, one durable write, compaction under writes',

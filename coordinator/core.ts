@@ -6,6 +6,7 @@ import type { BandConfig } from './bands/index.js';
 import { ClaimBook } from './claims/claim-book.js';
 import { auditEvents } from './events/audit-subscriber.js';
 import type { EventBus } from './events/bus.js';
+import { Notices } from './events/notices.js';
 import { logEvents } from './events/log-subscriber.js';
 import { NodeIdentity } from './link/identity.js';
 import { AgentLinkServer } from './link/server.js';
@@ -35,6 +36,8 @@ export interface CoreOptions {
   cordoned?: () => ReadonlySet<string>;
   /** onHeartbeat runs after a heartbeat is recorded (metrics) */
   onHeartbeat?: () => void;
+  /** onHeartbeatHandled gets each heartbeat's synchronous handling time in seconds (metrics) */
+  onHeartbeatHandled?: (seconds: number) => void;
   /** linkRedirect refuses agents while this coordinator is not the HA leader (see AgentLinkServer) */
   linkRedirect?: () => string | null;
   /** onPlacement receives each admission placement's duration and outcome (metrics) */
@@ -50,6 +53,8 @@ export interface Core {
   link: AgentLinkServer;
   /** identity binds node ids to their credentials (enrolment, removal, join token rotation) */
   identity: NodeIdentity;
+  /** notices emits quota refusals and audit-verify failures (events that change no record) */
+  notices: Notices;
 }
 
 /** createCore wires the claim book, placer, spawner, service and agent link, and subscribes audit and logs. */
@@ -59,17 +64,17 @@ export function createCore(o: CoreOptions): Core {
   const vmIndex = new VmIndex(o.store);
   const claims = new ClaimBook({ store: o.store, bus: o.bus, vms: vmIndex });
   const identity = new NodeIdentity(o.store, hashToken(o.joinToken));
-  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1]) =>
+  const settle = (nodeId: string, reports: Parameters<ClaimBook['reconcile']>[1], key?: string) =>
     void claims
-      .reconcile({ id: nodeId }, reports)
+      .reconcile({ id: nodeId }, reports, key)
       .catch((err) => o.log.error('reconcile failed', { node_id: nodeId, err }));
   const link = new AgentLinkServer(
     o.registry,
     {
-      onHello: (entry) => settle(entry.id, entry.hello.vms),
-      onHeartbeat: (entry, hb) => {
+      onHello: (entry) => settle(entry.id, entry.hello.vms, entry.reported.digest ?? undefined),
+      onHeartbeat: (entry, vms, key) => {
         o.onHeartbeat?.();
-        settle(entry.id, hb.vms);
+        settle(entry.id, vms, key);
       },
     },
     {
@@ -77,6 +82,7 @@ export function createCore(o: CoreOptions): Core {
       log: o.log,
       ...(o.linkRedirect ? { redirect: o.linkRedirect } : {}),
       ...(o.maxMessageBytes !== undefined ? { maxMessageBytes: o.maxMessageBytes } : {}),
+      ...(o.onHeartbeatHandled ? { onHeartbeatHandled: o.onHeartbeatHandled } : {}),
     },
   );
   const placer = new Placer({
@@ -94,7 +100,9 @@ export function createCore(o: CoreOptions): Core {
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     ...(o.maxAttempts !== undefined ? { maxAttempts: o.maxAttempts } : {}),
   });
+  const notices = new Notices(o.bus);
   const vms = new VmService({
+    notices,
     claims,
     placer,
     spawner,
@@ -104,5 +112,5 @@ export function createCore(o: CoreOptions): Core {
     log: o.log,
     ...(o.onPlacement ? { onPlacement: o.onPlacement } : {}),
   });
-  return { claims, placer, spawner, vms, link, identity };
+  return { claims, placer, spawner, vms, link, identity, notices };
 }

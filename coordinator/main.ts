@@ -22,6 +22,7 @@ import { WebhookBook } from './webhooks/book.js';
 import { Webhooks } from './webhooks/dispatcher.js';
 import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { createApp } from './http/app.js';
+import { UnauthTally } from './http/unauth-tally.js';
 import { createMetrics } from './http/metrics.js';
 import { metricsCollect, startObserving } from './observe.js';
 import { NodeRegistry } from './registry/registry.js';
@@ -57,7 +58,11 @@ async function main(argv: string[]): Promise<void> {
   await store.load();
   const fileAudit = backend
     ? null
-    : await AuditLog.open(join(dataDir, 'audit.log'), { key: await auditKey(o, dataDir) });
+    : await AuditLog.open(join(dataDir, 'audit.log'), {
+        key: await auditKey(o, dataDir),
+        maxBytes: o['audit-max-bytes'],
+        keepSegments: o['audit-keep-segments'],
+      });
   const audit: AuditJournal = backend?.audit ?? fileAudit!;
   const verifyAuditLog = () => (backend ? backend.audit.verify() : fileAudit!.verify());
   const checkpoints = setInterval(
@@ -93,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
   const metrics = createMetrics({ ...metricsCollect(fleet), registry: promRegistry });
   // coordinators sharing etcd share cordons through the store; a single one keeps its small file
   const cordons = backend ? Cordons.inStore(store) : await Cordons.open(join(dataDir, 'cordons.json'));
-  const { vms, link, identity, claims, placer } = createCore({
+  const { vms, link, identity, claims, placer, notices } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -105,6 +110,7 @@ async function main(argv: string[]): Promise<void> {
     joinToken,
     maxMessageBytes: o['agent-max-message-bytes'],
     onHeartbeat: () => metrics.heartbeats.inc(),
+    onHeartbeatHandled: (seconds) => metrics.heartbeatSeconds.observe(seconds),
     ...(backend ? { linkRedirect: () => backend.ha.redirect() } : {}),
     onPlacement: (seconds, ok) => {
       metrics.placementSeconds.observe({ result: ok ? 'placed' : 'no_capacity' }, seconds);
@@ -113,12 +119,15 @@ async function main(argv: string[]): Promise<void> {
   });
   service = vms;
   const stopObserving = startObserving(bus, metrics, fleet);
+  const unauthTally = new UnauthTally(audit, log);
   const app = createApp({
+    unauthTally,
     store,
     registry,
     vms,
     audit,
     verifyAudit: verifyAuditLog,
+    notices,
     events,
     webhooks,
     cordons,
@@ -144,15 +153,19 @@ async function main(argv: string[]): Promise<void> {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const sweep = setInterval(() => {
-    registry.sweep(Date.now()); // nodes that went down are reported on the bus
-    const retuned = registry.retune();
-    if (retuned.length)
-      log.info('heartbeat interval changed', {
-        nodes: retuned.length,
-        interval_ms: registry.get(retuned[0]!)?.intervalMs,
-      });
-  }, 1_000);
+  const sweep = setInterval(
+    () => {
+      registry.sweep(Date.now()); // nodes that went down are reported on the bus
+      const retuned = registry.retune();
+      if (retuned.length)
+        log.info('heartbeat interval changed', {
+          nodes: retuned.length,
+          interval_ms: registry.get(retuned[0]!)?.intervalMs,
+        });
+      // a quarter of the shortest interval (at most 1 s): 1 s beats are seen down within 2.25 intervals + 1
+    },
+    Math.min(1_000, o['min-heartbeat-ms'] / 4),
+  );
   backend?.ha.start({
     lead: async () => {
       await backend.store.lead();
@@ -187,7 +200,9 @@ async function main(argv: string[]): Promise<void> {
     link.close();
     void backend?.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
     // the last checkpoint lets verify see lines cut from the end while the coordinator was down
-    void (fileAudit?.checkpoint() ?? Promise.resolve())
+    void unauthTally
+      .flush()
+      .then(() => fileAudit?.checkpoint())
       .catch((err) => log.error('audit checkpoint failed', { err }))
       .finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3_000).unref();

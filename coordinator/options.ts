@@ -62,6 +62,22 @@ export const CoordinatorConfigSchema = z
       env: 'VMPOOL_AUDIT_KEY_FILE',
       help: 'HMAC key for the audit chain, 32+ bytes, outside the data dir (default: <data-dir>.audit-key, created)',
     }),
+    'audit-max-bytes': numberOption(
+      {
+        env: 'VMPOOL_AUDIT_MAX_BYTES',
+        help: 'rotate the audit log into a new segment at this size; the chain runs on across files (0: never)',
+      },
+      64 * 1024 * 1024,
+      z.number().int().min(0),
+    ),
+    'audit-keep-segments': numberOption(
+      {
+        env: 'VMPOOL_AUDIT_KEEP_SEGMENTS',
+        help: 'rotated audit segments kept; older ones are deleted behind a MACed anchor',
+      },
+      8,
+      z.number().int().min(1),
+    ),
     'max-connections': numberOption(
       { env: 'VMPOOL_MAX_CONNECTIONS', help: 'open HTTP connections accepted at once (agents included)' },
       1024,

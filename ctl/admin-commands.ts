@@ -5,19 +5,22 @@ import { formatPairs, formatTable } from './table.js';
 const tenantsCreate: Command = {
   name: 'tenants create',
   summary: 'create a tenant with a quota and print its token once (admin)',
-  usage: 'vmpoolctl tenants create --name N --vcpus N --memory-mb N --vms N',
+  usage: 'vmpoolctl tenants create --name N --vcpus N --memory-mb N --vms N [--disk-gb N]',
   options: [
     { flag: 'name', type: 'string', help: 'tenant name' },
     { flag: 'vcpus', type: 'string', help: 'vCPU quota' },
     { flag: 'memory-mb', type: 'string', help: 'memory quota in MiB' },
     { flag: 'vms', type: 'string', help: 'VM count quota' },
+    { flag: 'disk-gb', type: 'string', help: 'disk quota in GiB, root + extra disks (default 10240)' },
   ],
   async run(ctx) {
     noArgs(ctx.args);
+    const disk = intFlag(ctx.values, 'disk-gb');
     const quota = {
       vcpus: requiredInt(ctx.values, 'vcpus'),
       memory_mb: requiredInt(ctx.values, 'memory-mb'),
       vms: requiredInt(ctx.values, 'vms'),
+      ...(disk !== undefined ? { disk_gb: disk } : {}),
     };
     const body = { name: requiredString(ctx.values, 'name'), quota };
     const t = await ctx.client.createTenant(body);
@@ -78,7 +81,8 @@ const auditVerify: Command = {
     noArgs(ctx.args);
     const r = await ctx.client.verifyAudit();
     if (r.ok) return { raw: r, human: `audit log ok: ${r.entries} entries, head ${r.head_hash}\n` };
-    return { raw: r, human: `audit log BROKEN at line ${r.line}: ${r.reason}\n`, exitCode: 1 };
+    const where = r.file ? `${r.file} line ${r.line}` : `line ${r.line}`;
+    return { raw: r, human: `audit log BROKEN at ${where}: ${r.reason}\n`, exitCode: 1 };
   },
 };
 

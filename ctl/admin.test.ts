@@ -18,10 +18,10 @@ describe('vmpoolctl admin commands against the real coordinator app', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(
-      /^NODE\s+STATE\s+RES\s+KVM\s+VMS\s+vCPU USED\/TOTAL\s+RAM USED\/TOTAL\s+AVAILABLE\s+OVER$/,
+      /^NODE\s+STATE\s+RES\s+KVM\s+VMS\s+vCPU USED\/TOTAL\s+RAM GiB USED\/TOTAL\s+FREE PER NUMA \(threads, GiB\)\s+OVER$/,
     );
     expect(lines[1]).toMatch(
-      /^node-a\s+\S+\s+no\s+yes\s+k3s-worker-slm-heavy\s+32\/64\s+[\d.]+\/[\d.]+GB\s+32 vCPU, [\d.]+GB RAM\s+no$/,
+      /^node-a\s+\S+\s+no\s+yes\s+1\s+32\/64\s+[\d.]+\/[\d.]+\s+n0: 0t [\d.]+, n1: 32t [\d.]+\s+no$/,
     );
   });
 

@@ -25,6 +25,8 @@ export interface CommandResult {
   notes?: string[];
   /** exitCode defaults to 0; a dry-run that fits nowhere or a broken audit chain give 1 */
   exitCode?: number;
+  /** printed: the command wrote its output as it went (--watch); raw and human are not printed */
+  printed?: boolean;
 }
 
 /** Command is one `vmpoolctl` verb (or verb + subverb, such as "tenants create"). */

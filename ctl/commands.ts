@@ -8,6 +8,8 @@ import { CtlError } from './errors.js';
 import { EVENT_COMMANDS } from './event-commands.js';
 import { FLEET_COMMANDS } from './fleet-commands.js';
 import { LIFECYCLE_COMMANDS } from './lifecycle-commands.js';
+import { NODE_ADMIN_COMMANDS } from './node-admin-commands.js';
+import { TENANT_COMMANDS } from './tenant-commands.js';
 import { VM_COMMANDS } from './vm-commands.js';
 import { WEBHOOK_COMMANDS } from './webhook-commands.js';
 
@@ -19,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   ...EVENT_COMMANDS,
   ...WEBHOOK_COMMANDS,
   ...ADMIN_COMMANDS,
+  ...TENANT_COMMANDS,
+  ...NODE_ADMIN_COMMANDS,
   ...BROKER_COMMANDS,
 ];
 

@@ -1,5 +1,6 @@
 import { noArgs, onePositional, requiredInt, stringFlag } from './args.js';
 import { CtlError } from './errors.js';
+import { WATCH_OPTION, watchRedraw } from './watch.js';
 import type { Command } from './command.js';
 import { formatBands, formatNode, formatNodes } from './fleet-format.js';
 import { formatTable } from './table.js';
@@ -7,14 +8,22 @@ import { formatTable } from './table.js';
 const nodes: Command = {
   name: 'nodes',
   summary: 'per-node allocation table (admin)',
-  usage: 'vmpoolctl nodes',
-  options: [],
+  usage: 'vmpoolctl nodes [--watch]',
+  options: [WATCH_OPTION],
   async run(ctx) {
     if (ctx.args.length)
       throw new CtlError(
         'usage',
         `Cannot run nodes: unexpected argument ${JSON.stringify(ctx.args[0])}; for one node use: vmpoolctl node ID`,
       );
+    if (ctx.values.watch === true) {
+      const json = ctx.values.json === true;
+      await watchRedraw(ctx, async () => {
+        const r = await ctx.client.listNodes();
+        return json ? `${JSON.stringify(r)}\n` : formatNodes(r.nodes);
+      });
+      return { raw: null, human: '', printed: true };
+    }
     const r = await ctx.client.listNodes();
     return { raw: r, human: formatNodes(r.nodes) };
   },
@@ -46,14 +55,25 @@ const bands: Command = {
 
 const images: Command = {
   name: 'images',
-  summary: 'base images the live nodes hold, and on how many nodes (which, for the admin)',
+  summary:
+    'base images the live nodes hold: format, virtual size, sha256, on how many nodes (which, for the admin)',
   usage: 'vmpoolctl images',
   options: [],
   async run(ctx) {
     noArgs(ctx.args);
     const r = await ctx.client.listImages();
-    const rows = r.images.map((i) => [i.name, i.nodes, i.node_ids?.join(',') ?? '-']);
-    return { raw: r, human: formatTable(['IMAGE', 'NODES', 'NODE IDS'], rows) };
+    const rows = r.images.map((i) => [
+      i.name,
+      i.format ?? '-',
+      i.virtual_size === null ? '-' : (i.virtual_size / 1024 ** 3).toFixed(2),
+      i.checksums_agree === false ? 'differs between nodes' : (i.sha256?.slice(0, 16) ?? 'pending'),
+      i.nodes,
+      i.node_ids?.join(',') ?? '-',
+    ]);
+    return {
+      raw: r,
+      human: formatTable(['IMAGE', 'FORMAT', 'VSIZE GiB', 'SHA256 (first 16)', 'NODES', 'NODE IDS'], rows),
+    };
   },
 };
 

@@ -21,23 +21,37 @@ const row = (over: Partial<NodeRow>): NodeRow => ({
 });
 
 describe('formatNodes', () => {
-  it('says Over-allocated instead of the free figures for a node past its totals', () => {
+  const numa = (numa_node: number, threads_free: number, memory_free_mb: number) => ({
+    numa_node,
+    threads_total: 36,
+    threads_host_reserved: 4,
+    threads_free,
+    memory_mb: 131_072,
+    memory_free_mb,
+    shared_vcpus_used: 0,
+    shared_vcpus_capacity: 128,
+  });
+
+  it('shows free room per NUMA node, never summed; counts VMs; Over-allocated past the totals', () => {
     const lines = formatNodes([
       row({
         vms: ['a', 'b'],
         vcpu_used: 32,
         ram_used_mb: 120_832,
-        vcpu_available: 32,
-        ram_available_mb: 135_168,
+        numa: [numa(0, 0, 21_504), numa(1, 32, 21_504)],
       }),
       row({ id: 'node-b', vcpu_used: 70, vcpu_available: 0, over_allocated: true }),
     ])
       .trimEnd()
       .split('\n');
-    expect(lines[1]).toMatch(
-      /^node-a\s+up\s+no\s+yes\s+a, b\s+32\/64\s+118\/250GB\s+32 vCPU, 132GB RAM\s+no$/,
-    );
-    expect(lines[2]).toMatch(/^node-b\s+.*70\/64\s+0\/250GB\s+Over-allocated\s+yes$/);
+    expect(lines[1]).toMatch(/^node-a\s+up\s+no\s+yes\s+2\s+32\/64\s+118\/250\s+n0: 0t 21, n1: 32t 21\s+no$/);
+    expect(lines[2]).toMatch(/^node-b\s+.*70\/64\s+0\/250\s+Over-allocated\s+yes$/);
+  });
+
+  it('shows a down node as down with no capacity', () => {
+    const [, line] = formatNodes([row({ state: 'down', numa: [numa(0, 32, 65_536)] })]).split('\n');
+    expect(line).toMatch(/down: no capacity/);
+    expect(line).not.toMatch(/32t/);
   });
 });
 

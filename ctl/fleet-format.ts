@@ -2,7 +2,11 @@ import { formatCpuList } from '../shared/cpulist.js';
 import type { BandRow, NodeDetail, NodeRow, NodeThread } from '../api/index.js';
 import { formatGb, formatPairs, formatTable } from './table.js';
 
-/** formatNodes renders the seed-001 per-node allocation table. */
+/**
+ * formatNodes renders the seed-001 per-node allocation table. Free room is shown per NUMA node
+ * (threads and GiB), never summed: a VM lives on one NUMA node, so 2 × 21 GiB free does not hold a
+ * 32 GiB VM. A down node shows no capacity; VMs are counted (`vmpoolctl list --node` names them).
+ */
 export function formatNodes(rows: readonly NodeRow[]): string {
   return formatTable(
     [
@@ -10,10 +14,10 @@ export function formatNodes(rows: readonly NodeRow[]): string {
       'STATE',
       'RES',
       'KVM',
-      'VMS',
+      { header: 'VMS', align: 'right' },
       { header: 'vCPU USED/TOTAL', align: 'right' },
-      { header: 'RAM USED/TOTAL', align: 'right' },
-      'AVAILABLE',
+      { header: 'RAM GiB USED/TOTAL', align: 'right' },
+      'FREE PER NUMA (threads, GiB)',
       'OVER',
     ],
     rows.map((n) => [
@@ -21,9 +25,9 @@ export function formatNodes(rows: readonly NodeRow[]): string {
       n.state,
       yesNo(n.reserved),
       yesNo(n.kvm),
-      n.vms.length ? n.vms.join(', ') : '-',
+      n.vms.length,
       `${n.vcpu_used}/${n.vcpu_total}`,
-      `${formatGb(n.ram_used_mb)}/${formatGb(n.ram_total_mb)}GB`,
+      `${formatGb(n.ram_used_mb)}/${formatGb(n.ram_total_mb)}`,
       available(n),
       yesNo(n.over_allocated),
     ]),
@@ -31,8 +35,10 @@ export function formatNodes(rows: readonly NodeRow[]): string {
 }
 
 function available(n: NodeRow): string {
+  if (n.state === 'down') return 'down: no capacity';
   if (n.over_allocated) return 'Over-allocated';
-  return `${n.vcpu_available} vCPU, ${formatGb(n.ram_available_mb)}GB RAM`;
+  if (!n.numa.length) return `${n.vcpu_available} vCPU, ${formatGb(n.ram_available_mb)} GiB`;
+  return n.numa.map((f) => `n${f.numa_node}: ${f.threads_free}t ${formatGb(f.memory_free_mb)}`).join(', ');
 }
 
 /** formatNode renders one node compactly: identity, usage, then per NUMA node who holds which threads. */

@@ -29,6 +29,30 @@ function power(op: 'stop' | 'start' | 'reboot', summary: string): Command {
   };
 }
 
+const resize: Command = {
+  name: 'resize',
+  summary: 'change a stopped VM: vCPUs and memory (re-placed on its node), root disk (grow only)',
+  usage: `vmpoolctl resize VM [--vcpus N] [--memory-mb MiB] [--disk-gb GiB]   (${VM_REF})`,
+  options: [
+    { flag: 'vcpus', type: 'string', help: 'new vCPU count (new pins on the same node)' },
+    { flag: 'memory-mb', type: 'string', help: 'new memory in MiB' },
+    { flag: 'disk-gb', type: 'string', help: 'new root disk size in GiB; disks only grow' },
+  ],
+  async run(ctx) {
+    const ref = onePositional(ctx.args, 'VM (id, name, VMID or domain name)');
+    const body = {
+      vcpu_count: intFlag(ctx.values, 'vcpus'),
+      memory_mb: intFlag(ctx.values, 'memory-mb'),
+      disk_size_gb: intFlag(ctx.values, 'disk-gb'),
+    };
+    const given = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
+    if (!Object.keys(given).length)
+      throw new CtlError('usage', 'Cannot resize without a new size: give --vcpus, --memory-mb or --disk-gb');
+    const vm = await ctx.client.resizeVm(ref, given);
+    return { raw: vm, human: formatVm(vm) };
+  },
+};
+
 const cordon: Command = {
   name: 'nodes cordon',
   summary: 'close a node to new placements; its VMs keep running (admin)',
@@ -110,6 +134,7 @@ export const LIFECYCLE_COMMANDS: readonly Command[] = [
   power('stop', 'shut a VM down (ACPI, forced after the timeout); it keeps its threads and VMID'),
   power('start', 'start a stopped VM on its node'),
   power('reboot', 'stop then start a VM'),
+  resize,
   cordon,
   uncordon,
   drain,

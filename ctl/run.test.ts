@@ -108,12 +108,14 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     expect(Object.keys(x.h.store.read().vms)).toHaveLength(1);
   });
 
-  it('renders a no_capacity problem with every node reason and exits 1', async () => {
+  it('renders a no_capacity problem as the tenant may see it (no nodes, no occupancy) and exits 1', async () => {
     const r = await x.ctl(['spawn', ...flags('big', 64)]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('vmpoolctl: no_capacity: Cannot place VM: no node fits (1 node considered)');
-    expect(r.stderr).toMatch(/^ {4}numa_cpu_fit: 1 \(node-a\) — /m);
+    expect(r.stderr).toMatch(
+      /^vmpoolctl: no_capacity: Cannot place VM: never fits: the largest NUMA node has \d+ threads and \d+ MiB for VMs\n$/,
+    );
+    expect(r.stderr).not.toContain('node-a');
     expect(x.h.store.read().vms).toEqual({});
   });
 
@@ -133,26 +135,36 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
     expect(r.stderr).toMatch(/^ {2}--tag \(tags\.0\): /m);
   });
 
-  it('shows a dry-run decision and per-pass reasons; exits 1 when nothing fits', async () => {
+  it('shows the admin a dry-run decision and per-pass reasons, a tenant the verdict only; exits 1 when nothing fits', async () => {
     x.h.addNode('node-b'); // has the debian image only
-    const ok = await x.ctl(['dry-run', ...flags('x', 4).slice(0, -1), 'base']);
+    const ok = await x.admin(['dry-run', ...flags('x', 4).slice(0, -1), 'base']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^decision:\s+node node-a, NUMA node 0, pass 1$/m);
     expect(ok.stdout).toMatch(/^ {4}image_missing: 1 \(node-b\) — /m);
-    const table = await x.ctl(['dry-run', '--nodes', ...flags('x', 4).slice(0, -1), 'base']);
+    const mine = await x.ctl(['dry-run', ...flags('x', 4).slice(0, -1), 'base']);
+    expect([mine.code, mine.stdout]).toEqual([
+      0,
+      'decision: fits\nreason:   fits: there is room for 4 dedicated vCPUs and 2048 MiB on one NUMA node\nvmid:     100\n',
+    ]);
+    const table = await x.admin(['dry-run', '--nodes', ...flags('x', 4).slice(0, -1), 'base']);
     expect(table.stdout).toMatch(/^\s*1\s+node-a\s+chosen$/m);
     expect(table.stdout).toMatch(/^\s*1\s+node-b\s+image_missing\s+\S/m);
     expect(x.h.store.read().vms).toEqual({});
-    const none = await x.ctl(['dry-run', ...flags('x', 64)]);
+    const none = await x.admin(['dry-run', ...flags('x', 64)]);
     expect(none.code).toBe(1);
     expect(none.stdout).toContain('decision: no node fits');
+    const notMine = await x.ctl(['dry-run', ...flags('x', 64)]);
+    expect(notMine.code).toBe(1);
+    expect(notMine.stdout).toMatch(/^reason:\s+never fits: the largest NUMA node has \d+ threads/m);
   });
 
   it('says so when no node is registered', async () => {
     const empty = await ctlAgainstApp({ nodes: [] });
-    const r = await empty.ctl(['dry-run', ...flags('x', 4)]);
+    const r = await empty.admin(['dry-run', ...flags('x', 4)]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('no nodes registered');
+    const mine = await empty.ctl(['dry-run', ...flags('x', 4)]);
+    expect(mine.stdout).toMatch(/^reason:\s+never fits: no node is registered$/m);
   });
 
   it('destroys a VM (204, no body); --keep-disk reaches the node', async () => {

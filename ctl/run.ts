@@ -92,7 +92,7 @@ function connect(
 
 function emit(io: RunIo, r: CommandResult, json: boolean): number {
   for (const note of r.notes ?? []) io.stderr.write(`${note}\n`);
-  io.stdout.write(json ? `${JSON.stringify(r.raw, null, 2)}\n` : r.human);
+  if (!r.printed) io.stdout.write(json ? `${JSON.stringify(r.raw, null, 2)}\n` : r.human);
   return r.exitCode ?? EXIT.ok;
 }
 

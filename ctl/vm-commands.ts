@@ -4,6 +4,7 @@ import type { OptionSpec } from '../shared/config.js';
 import { intFlag, noArgs, onePositional, stringFlag } from './args.js';
 import type { Command, CommandContext } from './command.js';
 import { CtlError } from './errors.js';
+import { WATCH_OPTION, watchRedraw } from './watch.js';
 import {
   bodyFromFlags,
   bodyFromSpec,
@@ -18,7 +19,24 @@ import { formatDryRun, formatVm, formatVmList } from './vm-format.js';
 const SPAWN_ONLY_OPTIONS: readonly OptionSpec[] = [
   { flag: 'no-wait', type: 'boolean', help: 'answer once the VM is claimed (202) instead of running' },
   { flag: 'idempotency-key', type: 'string', help: 'retry-safe key: the same key returns the same VM' },
+  {
+    flag: 'wait-for',
+    type: 'string',
+    help: 'running (default) or ready: answer once the guest agent is up and cloud-init finished',
+  },
+  { flag: 'ready-timeout', type: 'string', help: 'seconds a --wait-for ready may take (default 600)' },
 ];
+
+/** withReadyFlags adds --wait-for and --ready-timeout to a create body (the coordinator checks the values). */
+function withReadyFlags(ctx: CommandContext, body: CreateBody): CreateBody {
+  const waitFor = stringFlag(ctx.values, 'wait-for');
+  const timeout = intFlag(ctx.values, 'ready-timeout');
+  return {
+    ...body,
+    ...(waitFor !== undefined ? { wait_for: waitFor } : {}),
+    ...(timeout !== undefined ? { ready_timeout_s: timeout } : {}),
+  };
+}
 
 /** requestBody builds the create body from --spec or the VM flags, plus placement flags and notes. */
 export function requestBody(ctx: CommandContext): { body: CreateVmBody; notes: string[] } {
@@ -97,7 +115,18 @@ async function spawnWatching(
       const e = item.event;
       const line = stepLine(e);
       if (line) ctx.stderr?.(`  ✓ ${line}\n`);
-      if (e.type === 'vm.running') break;
+      if (e.type === 'vm.running' && body.wait_for !== 'ready') break;
+      if (e.type === 'vm.guest' && e.state === 'ready') break;
+      if (e.type === 'vm.guest' && e.state === 'unready')
+        throw new ApiError(
+          'guest_not_ready',
+          `VM "${vm.name}" runs but its guest is not ready (${e.code})`,
+          504,
+          {
+            code: 'guest_not_ready',
+            vm_id: vm.id,
+          },
+        );
       if (e.type === 'vm.failed')
         throw new ApiError(
           'spawn_failed',
@@ -125,6 +154,8 @@ function stepLine(e: CoordinatorEvent): string | null {
       return `sent to ${e.node_id}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'vm.running':
       return 'running';
+    case 'vm.guest':
+      return `guest ${e.state}${e.code ? ` (${e.code})` : ''}`;
     default:
       return null;
   }
@@ -138,11 +169,15 @@ const spawn: Command = {
   options: [...SPAWN_OPTIONS, ...SPAWN_ONLY_OPTIONS],
   repeatable: ['tag', 'ssh-key', 'spec'],
   async run(ctx) {
-    const { bodies, notes } = untypedBodies(ctx, ctx.repeated.spec ?? []);
+    const made = untypedBodies(ctx, ctx.repeated.spec ?? []);
+    const { notes } = made;
+    const bodies = made.bodies.map((b) => withReadyFlags(ctx, b));
     const key = stringFlag(ctx.values, 'idempotency-key');
     if (key && bodies.length > 1)
       throw new CtlError('usage', 'Cannot use one --idempotency-key for several VMs: spawn them one by one');
-    if (ctx.tty && bodies.length === 1 && ctx.values['no-wait'] !== true) {
+    // a ready wait follows events (a held answer past 300 s would meet fetch's own headers timeout)
+    const follow = ctx.tty || (bodies[0] as { wait_for?: string } | undefined)?.wait_for === 'ready';
+    if (follow && bodies.length === 1 && ctx.values['no-wait'] !== true) {
       for (const n of notes) ctx.stderr?.(`${n}\n`);
       const vm = await spawnWatching(ctx, bodies[0] as CreateVmBody, key);
       return { raw: vm, human: formatVm(vm) };
@@ -193,13 +228,14 @@ const dryRun: Command = {
 const list: Command = {
   name: 'list',
   summary: 'list VMs (your own, or all with the admin token)',
-  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T] [--limit N]',
+  usage: 'vmpoolctl list [--node N] [--tenant T] [--state S] [--tag T] [--limit N] [--watch]',
   options: [
     {
       flag: 'limit',
       type: 'string',
       help: 'show at most N VMs, oldest first (default: all, fetched page by page)',
     },
+    WATCH_OPTION,
     { flag: 'node', type: 'string', help: 'only VMs on this node' },
     { flag: 'tenant', type: 'string', help: "only this tenant's VMs (admin)" },
     {
@@ -212,11 +248,18 @@ const list: Command = {
   async run(ctx) {
     noArgs(ctx.args);
     const pick = (f: string) => stringFlag(ctx.values, f);
+    const query = { node: pick('node'), tenant: pick('tenant'), state: pick('state'), tag: pick('tag') };
     const max = intFlag(ctx.values, 'limit');
-    const r = await ctx.client.listVms(
-      { node: pick('node'), tenant: pick('tenant'), state: pick('state'), tag: pick('tag') },
-      max === undefined ? {} : { max },
-    );
+    const paging = max === undefined ? {} : { max };
+    if (ctx.values.watch === true) {
+      const json = ctx.values.json === true;
+      await watchRedraw(ctx, async () => {
+        const r = await ctx.client.listVms(query, paging);
+        return json ? `${JSON.stringify(r)}\n` : formatVmList(r.vms);
+      });
+      return { raw: null, human: '', printed: true };
+    }
+    const r = await ctx.client.listVms(query, paging);
     return { raw: r, human: formatVmList(r.vms) };
   },
 };

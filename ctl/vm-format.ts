@@ -1,5 +1,5 @@
 import { formatCpuList } from '../shared/cpulist.js';
-import type { DryRunResult, VmView } from '../api/index.js';
+import type { AdminDryRun, DryRunResult, VmView } from '../api/index.js';
 import { summarisePasses } from './placement-summary.js';
 import { formatPairs, formatTable } from './table.js';
 
@@ -35,6 +35,7 @@ export function formatVm(v: VmView): string {
     ['numa node', v.numa_node],
     ['vcpus', v.vcpu_count],
     ['memory', v.memory_mb === null ? null : `${v.memory_mb} MiB`],
+    ['disk', v.disk_size_gb === null || v.disk_size_gb === undefined ? null : `${v.disk_size_gb} GiB`],
     ['cpu policy', v.cpu_policy],
     ['vcpu pins', cpus(v.vcpu_pins)],
     ['pin order', v.vcpu_pins.length ? v.vcpu_pins.join(' ') : null],
@@ -43,7 +44,13 @@ export function formatVm(v: VmView): string {
     ['placement pass', v.placement_pass],
     ['tags', v.tags.length ? v.tags.join(', ') : null],
     ['mac', v.network?.mac ?? null],
-    ['addresses', v.network?.addresses.length ? v.network.addresses.join(', ') : null],
+    [
+      'addresses',
+      v.network?.addresses.length
+        ? `${v.network.addresses.join(', ')}${v.network.addresses_source ? ` (from ${v.network.addresses_source})` : ''}`
+        : null,
+    ],
+    ['guest', v.guest ? `${v.guest.state}${v.guest.code ? ` (${v.guest.code})` : ''}` : null],
     ['ssh', v.network?.ssh ? `ssh -p ${v.network.ssh.port} USER@${v.network.ssh.host}` : null],
     ['created', v.created_at],
     ['updated', v.updated_at],
@@ -52,6 +59,15 @@ export function formatVm(v: VmView): string {
 
 /** formatDryRun renders a placement decision (or its absence) and the reasons: summarised, or per node with `nodes`. */
 export function formatDryRun(r: DryRunResult, o: { nodes?: boolean } = {}): string {
+  if ('redacted' in r) {
+    // a tenant's answer: the verdict and one sentence, never nodes, pins or occupancy
+    const vmid = r.vmid !== undefined ? [['vmid', r.vmid] as const] : [];
+    return formatPairs([
+      ['decision', r.ok ? 'fits' : 'does not fit (the create would answer no_capacity)'],
+      ['reason', r.reason],
+      ...vmid,
+    ]);
+  }
   const head = r.ok
     ? formatPairs([
         [
@@ -70,7 +86,7 @@ export function formatDryRun(r: DryRunResult, o: { nodes?: boolean } = {}): stri
   return `${head}${vmid}\n${summarisePasses(r.passes).join('\n')}\n`;
 }
 
-function formatPassTable(r: DryRunResult): string {
+function formatPassTable(r: AdminDryRun): string {
   const chosen = r.ok ? `${r.decision.pass}/${r.decision.node_id}` : undefined;
   const rows = r.passes.flatMap((p) => {
     if (!p.ran) return [[p.pass, '-', 'not run', '']];
@@ -88,7 +104,7 @@ function formatPassTable(r: DryRunResult): string {
   return formatTable(['PASS', 'NODE', 'RESULT', 'DETAIL'], rows);
 }
 
-function summaryRows(r: DryRunResult): (string | number)[][] {
+function summaryRows(r: AdminDryRun): (string | number)[][] {
   return r.passes.flatMap((p) => {
     if (!p.ran) return [[p.pass, 'not run', '']];
     const reasons = Object.entries(p.reasons).map(([reason, n]) => [p.pass, reason, n]);

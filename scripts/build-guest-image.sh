@@ -49,6 +49,9 @@ printf 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n' >
 cat >"$ROOT/etc/cloud/cloud.cfg.d/90-vmpool.cfg" <<'EOF'
 # vmpool guest image: NoCloud seed only, no network metadata probing
 datasource_list: [ NoCloud, None ]
+# the image has no `locales` package: only C.UTF-8 exists, and cloud-init's default en_US.UTF-8 makes
+# update-locale fail, which leaves `cloud-init status` at "error" (found by the agent's readiness check)
+locale: C.UTF-8
 EOF
 ln -sf /lib/systemd/system/serial-getty@.service "$ROOT/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service"
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/log/*.log

@@ -71,14 +71,11 @@ node dist/ctl/main.js nodes
 
 say "4/5 tenant and VM (POST /v1/vms through vmpoolctl)"
 # a rerun finds the tenant from the last run: only its token's hash is stored, so rotate it for a new token
-TENANT_ID=$(node dist/ctl/main.js tenants list --json |
-  python3 -c 'import json,sys; print(next((t["id"] for t in json.load(sys.stdin)["tenants"] if t["name"] == "demo"), ""))')
-if [ -z "$TENANT_ID" ]; then
-  node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json
+if node dist/ctl/main.js tenants show demo >/dev/null 2>&1; then
+  echo "tenant demo exists: rotating its token (vmpoolctl tenants rotate-token)" >&2
+  node dist/ctl/main.js tenants rotate-token demo --grace-s 0 --json
 else
-  echo "tenant demo exists ($TENANT_ID): rotating its token" >&2
-  curl -fsS -X POST -H "authorization: Bearer $(cat "$DEMO/admin.token")" -H 'content-type: application/json' \
-    -d '{"grace_seconds":0}' "$URL/v1/tenants/$TENANT_ID/token"
+  node dist/ctl/main.js tenants create --name demo --vcpus 8 --memory-mb 8192 --vms 4 --json
 fi | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])' >"$DEMO/tenant.token"
 chmod 0600 "$DEMO/tenant.token"
 export VMPOOL_TOKEN_FILE=$DEMO/tenant.token

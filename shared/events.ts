@@ -57,10 +57,41 @@ export const EventSchema = z.discriminatedUnion('type', [
   vmEvent('vm.destroyed', { source: z.string(), keep_disk: z.boolean() }),
   /** an operator stopped, started or rebooted the VM; `state` is what its node reported after */
   vmEvent('vm.power', { op: z.enum(['stop', 'start', 'reboot']), state: z.string(), source: z.string() }),
+  /** an operator resized the stopped VM; its claim now holds the new pins, memory and disk */
+  vmEvent('vm.resized', {
+    vcpu_count: z.number().int().positive(),
+    memory_mb: z.number().int().positive(),
+    disk_size_gb: z.number().int().positive(),
+    numa_node: z.number().int(),
+    source: z.string(),
+  }),
+  /** the guest's readiness changed: booting, ready (guest agent up, cloud-init done) or unready (`code`) */
+  vmEvent('vm.guest', { state: z.enum(['booting', 'ready', 'unready']), code: z.string().optional() }),
   /** the VM's node came back without it */
   vmEvent('vm.lost', {}),
   /** a node reported a VM the coordinator never created; it now belongs to the admin-only tenant */
   vmEvent('vm.adopted', {}),
+  /** a tenant's create or resize was refused by its quota; nothing was claimed (emitted by events/notices) */
+  z.strictObject({
+    type: z.literal('quota.rejected'),
+    ...base,
+    /** node_id is null: nothing was placed (every event carries node_id for filters) */
+    node_id: z.null(),
+    tenant_id: z.string(),
+    resource: z.string(),
+    limit: z.number(),
+    used: z.number(),
+    requested: z.number(),
+    request_id: z.string().optional(),
+  }),
+  /** GET /v1/audit/verify found the audit chain broken at `line` (emitted by events/notices) */
+  z.strictObject({
+    type: z.literal('audit.verify_failed'),
+    ...base,
+    node_id: z.null(),
+    line: z.number().int(),
+    reason: z.string(),
+  }),
   /** a node id connected for the first time in this process */
   nodeEvent('node.joined', { vms: z.number().int().nonnegative() }),
   /** a known node connected again, or beat again after being down */

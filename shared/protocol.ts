@@ -2,8 +2,20 @@ import { z } from 'zod';
 import { BridgeNameSchema } from './bridge-name.js';
 import { UserConfigSchema, VM_NAME_RE } from './spec.js';
 
-/** PROTOCOL_VERSION is the agent-link version; hello and welcome carry it and a mismatch is refused. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * PROTOCOL_VERSION is the agent-link version this build speaks; hello and welcome carry it. Version 2
+ * adds the small `beat` (a digest of the VM list instead of the list) and the coordinator's `resync`.
+ */
+export const PROTOCOL_VERSION = 2;
+
+/** SUPPORTED_PROTOCOL_VERSIONS are the hello versions a coordinator accepts (1: full heartbeats only). */
+export const SUPPORTED_PROTOCOL_VERSIONS: readonly number[] = [1, 2];
+
+/** DIGEST_RE is the shape of a VM-list digest: sha256 in lowercase hex (shared/beat.ts vmsDigest). */
+export const DIGEST_RE = /^[0-9a-f]{64}$/;
+
+/** MAX_STATS_VMS bounds how many VMs' figures one beat may carry. */
+export const MAX_STATS_VMS = 1024;
 
 const ThreadSchema = z.strictObject({
   id: z.number().int().nonnegative(),
@@ -42,7 +54,15 @@ export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed',
 export const VmNetworkSchema = z.strictObject({
   mac: z.string().max(17),
   addresses: z.array(z.string().max(64)).max(16),
+  /** addresses_source says who found the addresses: the guest agent, DHCP leases, ARP, or the user network's fixed plan */
+  addresses_source: z.enum(['agent', 'lease', 'arp', 'plan']).optional(),
   ssh: z.strictObject({ host: z.string().max(64), port: z.number().int().min(1).max(65_535) }).nullable(),
+});
+
+/** GuestStatusSchema is how far a running VM's guest got: booting, ready (agent up, cloud-init done) or unready (code says why). */
+export const GuestStatusSchema = z.strictObject({
+  state: z.enum(['booting', 'ready', 'unready']),
+  code: z.enum(['guest_ready_timeout', 'cloud_init_failed']).optional(),
 });
 
 /** VmReportSchema is one VM as the agent knows it (from its sidecar and libvirt). */
@@ -61,6 +81,8 @@ export const VmReportSchema = z.strictObject({
   domain_uuid: z.string().max(64).nullable(),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
   network: VmNetworkSchema.optional(),
+  /** guest is the guest's readiness while the agent follows it (absent when it cannot ask the guest) */
+  guest: GuestStatusSchema.optional(),
 });
 
 /** TuningCheckSchema is one host tuning check (agent/tuning): ok null = not applicable here. */
@@ -97,6 +119,20 @@ export const NODE_SECRET_RE = /^[A-Za-z0-9_-]{43}$/;
 /** NODE_ID_RE is the shape of a node id. */
 export const NODE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
+/** ImageInfoSchema is one base image's facts: virtual size (bytes), format and sha256 of the file. */
+export const ImageInfoSchema = z.strictObject({
+  virtual_size: z.number().int().nonnegative(),
+  format: z.string().max(32),
+  /** sha256 is null while the agent is still computing it (big files: the next beat brings it) */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+});
+
+/** ImageInfoMapSchema maps base image names to their facts. */
+export const ImageInfoMapSchema = z.record(z.string().max(128), ImageInfoSchema);
+
 const WireErrorSchema = z.strictObject({ code: z.string().max(100), message: z.string().max(4000) });
 
 /** HelloSchema is the agent's first message: identity, capabilities, topology and recovered VMs. */
@@ -120,7 +156,21 @@ export const HelloSchema = z.strictObject({
   tuning: z.array(TuningCheckSchema).max(16).optional(),
   /** image_sizes are the base images' virtual sizes in bytes, so a too-small disk is refused up front */
   image_sizes: z.record(z.string().max(128), z.number().int().nonnegative()).optional(),
+  /** vms_digest (v2) is vmsDigest(vms): later small beats say "still this list" by sending it alone */
+  vms_digest: z.string().regex(DIGEST_RE).optional(),
+  /** image_info: virtual size, format and checksum per base image (newer agents) */
+  image_info: ImageInfoMapSchema.optional(),
 });
+
+const FreeMemorySchema = z.strictObject({
+  numa_node: z.number().int().nonnegative(),
+  free_memory_mb: z.number().nonnegative(),
+});
+
+/** StatsSchema is per-VM figures keyed by VM id, bounded to MAX_STATS_VMS VMs. */
+const StatsSchema = z
+  .record(z.string().max(64), VmStatsSchema)
+  .refine((s) => Object.keys(s).length <= MAX_STATS_VMS, { message: `more than ${MAX_STATS_VMS} VMs` });
 
 /** HeartbeatSchema carries the node's live state; only the latest one matters. */
 export const HeartbeatSchema = z.strictObject({
@@ -129,9 +179,26 @@ export const HeartbeatSchema = z.strictObject({
   free_memory_mb: z.array(z.strictObject({ numa_node: z.number().int(), free_memory_mb: z.number() })),
   vms: z.array(VmReportSchema),
   /** stats are numbers only, from a fixed key set, per VM id (a node cannot show a tenant arbitrary text) */
-  stats: z.record(z.string().max(64), VmStatsSchema).optional(),
+  stats: StatsSchema.optional(),
   /** images is the node's base image list, sent only when it changed since the hello or last beat */
   images: z.array(z.string().max(128)).max(1024).optional(),
+  /** image_info is every base image's facts, sent only when they changed since the hello or last beat */
+  image_info: ImageInfoMapSchema.optional(),
+  /** digest (v2) is vmsDigest(vms); the coordinator keeps the list under it for later small beats */
+  digest: z.string().regex(DIGEST_RE).optional(),
+});
+
+/**
+ * BeatSchema (v2) is the small heartbeat: the VM list is unchanged since the full one whose digest
+ * it repeats. Stats ride along only when sampled. The coordinator checks it with a hand-written
+ * check that a property test holds to this schema (shared/beat.ts); this is its specification.
+ */
+export const BeatSchema = z.strictObject({
+  type: z.literal('beat'),
+  seq: z.number().int().nonnegative(),
+  digest: z.string().regex(DIGEST_RE),
+  free_memory_mb: z.array(FreeMemorySchema).max(1024),
+  stats: StatsSchema.optional(),
 });
 
 /** SpawnResultSchema answers a spawn: the running VM, or the error with its stable code. */
@@ -160,6 +227,15 @@ export const PowerResultSchema = z.strictObject({
   error: WireErrorSchema.optional(),
 });
 
+/** ResizeResultSchema answers a resize order: the VM with its new shape, or the error. */
+export const ResizeResultSchema = z.strictObject({
+  type: z.literal('resize_result'),
+  request_id: z.string().max(64),
+  ok: z.boolean(),
+  vm: VmReportSchema.optional(),
+  error: WireErrorSchema.optional(),
+});
+
 /** ConsoleLogResultSchema answers a console_log: the tail of the VM's serial console log. */
 export const ConsoleLogResultSchema = z.strictObject({
   type: z.literal('console_log_result'),
@@ -173,10 +249,12 @@ export const ConsoleLogResultSchema = z.strictObject({
 export const AgentMessageSchema = z.discriminatedUnion('type', [
   HelloSchema,
   HeartbeatSchema,
+  BeatSchema,
   SpawnResultSchema,
   DestroyResultSchema,
   PowerResultSchema,
   ConsoleLogResultSchema,
+  ResizeResultSchema,
 ]);
 
 /** WelcomeSchema accepts a hello and sets the heartbeat interval. */
@@ -262,6 +340,24 @@ export const PowerSchema = z.strictObject({
   timeout_ms: z.number().int().min(0).max(3_600_000),
 });
 
+/**
+ * ResizeSchema asks the agent to reshape a stopped VM: new vCPU count and memory with the pins the
+ * coordinator's placement chose on this node, and a root disk grown (never shrunk) to disk_size_gb.
+ */
+export const ResizeSchema = z.strictObject({
+  type: z.literal('resize'),
+  request_id: z.string().max(64),
+  /** trace_id is the API request's id, logged as REQUEST_ID on both sides */
+  trace_id: z.string().max(64).optional(),
+  vm_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  vcpu_count: z.number().int().min(1).max(1024),
+  memory_mb: z.number().int().min(64).max(16_777_216),
+  disk_size_gb: z.number().int().min(1).max(65_536),
+  vcpu_pins: z.array(cpuId).min(1).max(1024),
+  emulator_cpuset: z.array(cpuId).min(1).max(65_536),
+  numa_node: z.number().int().nonnegative().max(1023),
+});
+
 /** ConsoleLogSchema asks the agent for the last max_bytes of a VM's serial console log. */
 export const ConsoleLogSchema = z.strictObject({
   type: z.literal('console_log'),
@@ -270,27 +366,38 @@ export const ConsoleLogSchema = z.strictObject({
   max_bytes: z.number().int().min(1).max(1_048_576),
 });
 
+/** ResyncSchema (v2) asks the agent to send its full VM list: a beat's digest did not match the last one. */
+export const ResyncSchema = z.strictObject({ type: z.literal('resync') });
+
 /** CoordinatorMessageSchema is every message the coordinator may send. */
 export const CoordinatorMessageSchema = z.discriminatedUnion('type', [
   WelcomeSchema,
+  ResyncSchema,
   IntervalSchema,
   SpawnSchema,
   DestroySchema,
   RemoveDisksSchema,
   PowerSchema,
   ConsoleLogSchema,
+  ResizeSchema,
 ]);
 
 /** SpawnOrder is one placed VM as the coordinator sends it. */
 export type SpawnOrder = z.infer<typeof SpawnOrderSchema>;
+/** GuestStatusReport is a guest's readiness as an agent reports it. */
+export type GuestStatusReport = z.infer<typeof GuestStatusSchema>;
 /** VmNetwork is how to reach a VM. */
 export type VmNetwork = z.infer<typeof VmNetworkSchema>;
 /** VmReport is one VM as reported by an agent. */
 export type VmReport = z.infer<typeof VmReportSchema>;
+/** ImageInfo is one base image's virtual size, format and checksum. */
+export type ImageInfo = z.infer<typeof ImageInfoSchema>;
 /** Hello is the agent's opening message. */
 export type Hello = z.infer<typeof HelloSchema>;
-/** Heartbeat is a periodic live-state report. */
+/** Heartbeat is a periodic live-state report with the full VM list. */
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+/** Beat is the small heartbeat (v2): the VM list's digest instead of the list. */
+export type Beat = z.infer<typeof BeatSchema>;
 /** AgentMessage is any agent → coordinator message. */
 export type AgentMessage = z.infer<typeof AgentMessageSchema>;
 /** CoordinatorMessage is any coordinator → agent message. */

@@ -88,6 +88,12 @@ describe('npm run bench at a tiny size', () => {
     expect(out.private_dirty_mib).toBeGreaterThan(0);
   });
 
+  it('guest-boot sets up the real coordinator, agent and guest image, and reports with --runs 0', async () => {
+    const out = JSON.parse((await bench(['guest-boot', '--runs', '0', '--json'])).trim().split('\n').at(-1)!);
+    expect(out).toMatchObject({ bench: 'guest-boot', runs: 0, figures: [], spawn_to_ssh_p50_ms: null });
+    expect(typeof out.kvm).toBe('boolean');
+  });
+
   it('names the benches and refuses an unknown one', async () => {
     await expect(bench(['nope'])).rejects.toMatchObject({ code: 2 });
   });

@@ -1,36 +1,24 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: answers are inspected field by field
-import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BROKER_ADMIN,
-  type Broker,
-  chat,
-  type LicenseKit,
-  makeLicenseKit,
-  readStream,
-  startBroker,
-} from './helpers/broker.js';
-import { startTestUpstream, type TestUpstream } from './helpers/openai-upstream.js';
-import { requireBuild, waitFor } from './helpers/procs.js';
+import { type Broker, chat, readStream, startBrokerRig, type BrokerRig } from './helpers/broker.js';
+import type { TestUpstream } from './helpers/openai-upstream.js';
+import { waitFor } from './helpers/procs.js';
 
 // The built broker as a process in front of two real HTTP upstreams (the OpenAI-compatible test
 // server: no model runs). Gate: 2 slots per upstream, 2 waiting at most; breaker: opens after 3
 // failures in a row (or half of ≥4 calls in 2 s), stays open 800 ms, closes after 2 good probes.
 
-let kit: LicenseKit;
 let a: TestUpstream;
 let b: TestUpstream;
 let broker: Broker;
+let rig: BrokerRig | undefined;
 
-const status = async () => (await broker.call('/v1/broker/status', { key: BROKER_ADMIN })).json();
+const status = async () => rig!.status();
 
 beforeAll(async () => {
-  requireBuild();
-  kit = await makeLicenseKit();
-  a = await startTestUpstream('a');
-  b = await startTestUpstream('b');
-  broker = await startBroker(kit, [a, b], {
-    args: [
+  rig = await startBrokerRig(
+    ['a', 'b'],
+    [
       ...['--upstream-concurrency', '2', '--tenant-concurrency', '16'],
       ...['--queue-length', '2', '--queue-wait-ms', '3000'],
       ...['--breaker-window-ms', '2000', '--breaker-min-requests', '4', '--breaker-failure-rate', '0.5'],
@@ -43,7 +31,9 @@ beforeAll(async () => {
         '2',
       ],
     ],
-  });
+  );
+  ({ broker } = rig);
+  [a, b] = rig.upstreams as [TestUpstream, TestUpstream];
 });
 
 afterEach(async () => {
@@ -54,10 +44,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await broker?.kill();
-  await a?.close();
-  await b?.close();
-  if (kit) await rm(kit.dir, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 describe('vmpool-broker admission gate', () => {

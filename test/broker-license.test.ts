@@ -8,12 +8,12 @@ import {
   type Broker,
   chat,
   type LicenseKit,
-  makeLicenseKit,
   readStream,
-  startBroker,
+  startBrokerRig,
+  type BrokerRig,
 } from './helpers/broker.js';
-import { startTestUpstream, type TestUpstream } from './helpers/openai-upstream.js';
-import { requireBuild, runBin, waitFor } from './helpers/procs.js';
+import type { TestUpstream } from './helpers/openai-upstream.js';
+import { runBin, waitFor } from './helpers/procs.js';
 
 // The license gate of the built broker: an Ed25519-signed license checked at start, periodically
 // and at its expiry instant. A fault closes the gate to new requests; admitted ones (open streams
@@ -22,25 +22,21 @@ import { requireBuild, runBin, waitFor } from './helpers/procs.js';
 let kit: LicenseKit;
 let up: TestUpstream;
 let broker: Broker;
+let rig: BrokerRig | undefined;
 
-const status = async () => (await broker.call('/v1/broker/status', { key: BROKER_ADMIN })).json();
+const status = async () => rig!.status();
 
 beforeAll(async () => {
-  requireBuild();
-  kit = await makeLicenseKit();
-  up = await startTestUpstream('a');
-  broker = await startBroker(kit, [up], {
-    args: [
-      ...['--license-check-ms', '200', '--license-revocations', join(kit.dir, 'revoked.json')],
-      ...['--tenant-concurrency', '32', '--upstream-concurrency', '32'],
-    ],
-  });
+  rig = await startBrokerRig(['a'], (k) => [
+    ...['--license-check-ms', '200', '--license-revocations', join(k.dir, 'revoked.json')],
+    ...['--tenant-concurrency', '32', '--upstream-concurrency', '32'],
+  ]);
+  ({ kit, broker } = rig);
+  [up] = rig.upstreams as [TestUpstream];
 });
 
 afterAll(async () => {
-  await broker?.kill();
-  await up?.close();
-  if (kit) await rm(kit.dir, { recursive: true, force: true });
+  await rig?.stop();
 });
 
 describe('vmpool-broker license gate', () => {

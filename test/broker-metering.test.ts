@@ -60,8 +60,12 @@ function sentTotals(
   return out;
 }
 
-async function reconciliation(key = BROKER_ADMIN, tenant?: string): Promise<Response> {
-  const q = new URLSearchParams({ from: t0, to: new Date(Date.now() + 60_000).toISOString() });
+async function reconciliation(
+  key = BROKER_ADMIN,
+  tenant?: string,
+  to = new Date(Date.now() + 60_000).toISOString(),
+): Promise<Response> {
+  const q = new URLSearchParams({ from: t0, to });
   if (tenant) q.set('tenant', tenant);
   return broker.call(`/v1/billing/reconciliation?${q}`, { key });
 }
@@ -184,7 +188,7 @@ describe('vmpool-broker metering and billing', () => {
     const from = t0;
     const to = new Date(Date.now() + 60_000).toISOString();
     const period = ['--broker', broker.url, '--from', from, '--to', to];
-    const admin = await reconciliation();
+    const admin = await reconciliation(BROKER_ADMIN, undefined, to); // the same period to the millisecond
     const ctl = await runBin(BIN.ctl, ['billing', '--json', ...period], { VMPOOL_TOKEN: BROKER_ADMIN });
     expect(ctl.code, ctl.stderr).toBe(0);
     expect(JSON.parse(ctl.stdout)).toEqual(await admin.json());

@@ -1,57 +1,33 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmView } from '../coordinator/vms/view.js';
-import {
-  domainExists,
-  removeDomains,
-  virshEmulatorPin,
-  virshNumatune,
-  virshPins,
-  vmRequest,
-  waitNodesReady,
-} from './helpers/fleet.js';
-import {
-  type Coordinator,
-  createTenant,
-  makeImagesDir,
-  type Proc,
-  requireBuild,
-  startAgent,
-  startCoordinator,
-  waitFor,
-} from './helpers/procs.js';
+import { domainExists, virshEmulatorPin, virshNumatune, virshPins, vmRequest } from './helpers/fleet.js';
+import { type Coordinator, createTenant, waitFor } from './helpers/procs.js';
+import { type RealNode, startRealNode } from './helpers/real-node.js';
 
 // The whole path for real: HTTP → coordinator → WebSocket → agent → libvirtd + QEMU/KVM, and back.
 // Every VM name carries MARK so afterAll can find leftovers in libvirt.
 
 const MARK = 'e2ecoord';
+let node: RealNode;
 let coord: Coordinator;
-let agent: Proc;
 let imagesDir: string;
 let tenant: { id: string; token: string };
 let other: { id: string; token: string };
 
-const logs = () => `${coord?.out().slice(-4000)}\n${agent?.out().slice(-4000)}`;
+const logs = () => node?.logs(4000) ?? '';
 
 beforeAll(async () => {
-  requireBuild();
-  imagesDir = await makeImagesDir('e2e-real');
-  coord = await startCoordinator({ args: ['--min-heartbeat-ms', '1000'] });
-  agent = startAgent(coord.url, ['--node-id', 'e2e-real', '--images-dir', imagesDir]);
-  await waitNodesReady(coord, ['e2e-real'], logs);
+  node = await startRealNode({ nodeId: 'e2e-real', prefix: 'e2e-real', mark: MARK });
+  ({ coord, imagesDir } = node);
   tenant = await createTenant(coord, 'e2e-main');
   other = await createTenant(coord, 'e2e-other');
 });
 
 afterAll(async () => {
-  await removeDomains(MARK);
-  await agent?.kill();
-  await coord?.kill();
-  if (imagesDir) await rm(imagesDir, { recursive: true, force: true });
-  if (coord) await rm(coord.dataDir, { recursive: true, force: true });
+  await node?.stop();
 });
 
 describe('coordinator and a real-libvirt agent', () => {
@@ -163,18 +139,23 @@ describe('coordinator and a real-libvirt agent', () => {
     expect(r.body).toMatchObject({ code: 'quota_exceeded', resource: 'vcpus', limit: 1 });
   });
 
-  it('answers a VM too big for any node with 409 no_capacity and per-pass reasons', async () => {
+  it('answers a VM too big for any node with 409 no_capacity: one sentence for the tenant, per-pass reasons for the admin', async () => {
     const r = await coord.api('POST', '/v1/vms', {
       token: tenant.token,
       body: vmRequest(`${MARK}-huge`, 64, 128),
     });
     expect(r.status).toBe(409);
-    expect(r.body.code).toBe('no_capacity');
-    expect(r.body.passes[0]).toMatchObject({ pass: 1, ran: true, candidates: [] });
-    expect(r.body.passes[0].rejected).toEqual([
+    expect(r.body).toMatchObject({ code: 'no_capacity', shortfall: 'never_fits' });
+    expect(r.body.reason).toMatch(/^never fits: the largest NUMA node has \d+ threads and \d+ MiB for VMs$/);
+    expect(JSON.stringify(r.body)).not.toContain('e2e-real');
+    const admin = await coord.api('POST', '/v1/placements/dry-run', {
+      body: vmRequest(`${MARK}-huge`, 64, 128),
+    });
+    expect(admin.body.passes[0]).toMatchObject({ pass: 1, ran: true, candidates: [] });
+    expect(admin.body.passes[0].rejected).toEqual([
       expect.objectContaining({ node_id: 'e2e-real', reason: 'capacity_vcpu' }),
     ]);
-    expect(r.body.passes[1].pass).toBe(2);
+    expect(admin.body.passes[1].pass).toBe(2);
     expect((await coord.api('GET', '/v1/vms', { token: tenant.token })).body.vms).toHaveLength(1);
   });
 

@@ -1,27 +1,9 @@
-import { rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_PATH } from '../coordinator/link/server.js';
-import { helloFor } from '../coordinator/registry/testing.js';
-import { FakeAgent } from '../coordinator/testing/fake-agent.js';
 import { sharedThreads } from './helpers/fleet.js';
-import {
-  makeParty,
-  type Party,
-  type RawRequest,
-  rawCall,
-  smallVm,
-  snapshot,
-  TENANT_QUOTA,
-} from './helpers/http-raw.js';
-import {
-  ADMIN_TOKEN,
-  type Coordinator,
-  JOIN_TOKEN,
-  requireBuild,
-  startCoordinator,
-  waitFor,
-} from './helpers/procs.js';
+import { type HostileFleet, startHostileFleet } from './helpers/hostile-fleet.js';
+import { type Party, type RawRequest, rawCall, smallVm, snapshot, TENANT_QUOTA } from './helpers/http-raw.js';
+import { ADMIN_TOKEN, type Coordinator, JOIN_TOKEN, waitFor } from './helpers/procs.js';
 
 // fast-check drives random HTTP requests (methods, paths with prototype keys, queries, bodies,
 // headers, and admin / tenant A / tenant B / no token) at a real coordinator process. Nodes are
@@ -32,26 +14,18 @@ import {
 /** FUZZ_RUNS is how many random requests one CI run sends (reported in the closing note). */
 const FUZZ_RUNS = Number(process.env.VMPOOL_HTTP_FUZZ_RUNS ?? 400);
 let coord: Coordinator;
-const agents: FakeAgent[] = [];
 let a: Party;
 let b: Party;
 
+let fleet: HostileFleet | undefined;
+
 beforeAll(async () => {
-  requireBuild();
-  coord = await startCoordinator({
-    args: ['--rate-limit-per-second', '100000', '--min-heartbeat-ms', '600000'],
-  });
-  const url = `${coord.url.replace('http', 'ws')}${AGENT_PATH}`;
-  for (const id of ['fuzz-1', 'fuzz-2'])
-    agents.push(await FakeAgent.connect(url, { joinToken: JOIN_TOKEN, hello: helloFor(id) }));
-  a = await makeParty(coord, 'fuzz-a');
-  b = await makeParty(coord, 'fuzz-b');
+  fleet = await startHostileFleet('fuzz');
+  ({ coord, a, b } = fleet);
 });
 
 afterAll(async () => {
-  for (const ag of agents) await ag.close();
-  await coord?.kill();
-  if (coord) await rm(coord.dataDir, { recursive: true, force: true });
+  await fleet?.stop();
 });
 
 const PROTO = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'prototype', 'valueOf'];

@@ -1,16 +1,7 @@
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_PATH } from '../coordinator/link/server.js';
-import { helloFor } from '../coordinator/registry/testing.js';
-import { FakeAgent } from '../coordinator/testing/fake-agent.js';
-import { makeParty, type Party, rawCall, smallVm, snapshot } from './helpers/http-raw.js';
-import {
-  ADMIN_TOKEN,
-  type Coordinator,
-  JOIN_TOKEN,
-  requireBuild,
-  startCoordinator,
-} from './helpers/procs.js';
+import { type HostileFleet, startHostileFleet } from './helpers/hostile-fleet.js';
+import { type Party, rawCall, smallVm, snapshot } from './helpers/http-raw.js';
+import { ADMIN_TOKEN, type Coordinator, JOIN_TOKEN } from './helpers/procs.js';
 
 // Table-driven hostile suite over every endpoint, through a real coordinator process. The nodes are
 // FakeAgents over real WebSockets (a mock: spawns are answered at once, no libvirt), since only the
@@ -18,26 +9,18 @@ import {
 // they were.
 
 let coord: Coordinator;
-const agents: FakeAgent[] = [];
 let a: Party;
 let b: Party;
 
+let fleet: HostileFleet | undefined;
+
 beforeAll(async () => {
-  requireBuild();
-  coord = await startCoordinator({
-    args: ['--rate-limit-per-second', '100000', '--min-heartbeat-ms', '600000'],
-  });
-  const url = `${coord.url.replace('http', 'ws')}${AGENT_PATH}`;
-  for (const id of ['hostile-1', 'hostile-2'])
-    agents.push(await FakeAgent.connect(url, { joinToken: JOIN_TOKEN, hello: helloFor(id) }));
-  a = await makeParty(coord, 'tenant-a');
-  b = await makeParty(coord, 'tenant-b');
+  fleet = await startHostileFleet('hostile');
+  ({ coord, a, b } = fleet);
 });
 
 afterAll(async () => {
-  for (const ag of agents) await ag.close();
-  await coord?.kill();
-  if (coord) await rm(coord.dataDir, { recursive: true, force: true });
+  await fleet?.stop();
 });
 
 type Case = [string, string, string, () => string | null, string | undefined, number, string | null];

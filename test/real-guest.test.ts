@@ -91,31 +91,51 @@ describe('a real guest through the coordinator', () => {
     expect(existsSync(join(imagesDir, 'vms'))).toBe(false);
   });
 
-  it('spawns the image with a user and key and shows its MAC, address and SSH forward', async () => {
-    const pub = (await readFile(join(keyDir, 'id.pub'), 'utf8')).trim();
-    const r = await coord.api('POST', '/v1/vms', {
-      token: tenant.token,
-      body: {
-        name: `${MARK}-1`,
-        vcpu_count: 2,
-        memory_mb: 512,
-        disk_size_gb: 4,
-        image: 'debian12',
-        user_configs: [{ username: 'alice', ssh_authorized_keys: [pub] }],
-      },
-    });
-    expect(r.status, JSON.stringify(r.body) + logs()).toBe(201);
-    vm = r.body;
-    expect(vm.network?.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
-    expect(vm.network?.addresses).toEqual(['10.0.2.15']);
-    expect(vm.network?.ssh).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
-    const shown = await coord.api('GET', `/v1/vms/${vm.id}`, { token: tenant.token });
-    expect(shown.body.network).toEqual(vm.network);
-    const { stdout: xml } = await exec('virsh', ['-c', 'qemu:///system', 'dumpxml', vm.domain_name]);
-    const node = (await listNodes(coord)).find((n) => n.id === 'e2e-guest') as unknown as { kvm: boolean };
-    expect(xml).toContain(`<domain type='${node.kvm ? 'kvm' : 'qemu'}'`);
-    expect(xml).toContain(`hostfwd=tcp:127.0.0.1:${vm.network!.ssh!.port}-:22`);
-  }, 120_000);
+  it(
+    'spawns the image with wait_for ready: the answer waits for the guest agent and cloud-init, then shows its MAC, the address the guest agent found and the SSH forward',
+    async () => {
+      const pub = (await readFile(join(keyDir, 'id.pub'), 'utf8')).trim();
+      const t0 = Date.now();
+      const r = await coord.api('POST', '/v1/vms', {
+        token: tenant.token,
+        body: {
+          name: `${MARK}-1`,
+          vcpu_count: 2,
+          memory_mb: 512,
+          disk_size_gb: 4,
+          image: 'debian12',
+          user_configs: [{ username: 'alice', ssh_authorized_keys: [pub] }],
+          wait_for: 'ready',
+          ready_timeout_s: SSH_BOUND_MS / 1000,
+        },
+      });
+      expect(r.status, JSON.stringify(r.body) + logs()).toBe(201);
+      vm = r.body;
+      console.log(`spawn-to-ready ${Date.now() - t0} ms`);
+      expect(vm.guest).toEqual({ state: 'ready' });
+      expect(vm.network?.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+      // found by asking the guest agent (the guest's own word), not the user network's fixed plan
+      expect(vm.network?.addresses_source).toBe('agent');
+      expect(vm.network?.addresses).toContain('10.0.2.15');
+      expect(vm.network?.ssh).toEqual({ host: '127.0.0.1', port: expect.any(Number) });
+      const shown = await coord.api('GET', `/v1/vms/${vm.id}`, { token: tenant.token });
+      expect(shown.body.network).toEqual(vm.network);
+      const { stdout: xml } = await exec('virsh', ['-c', 'qemu:///system', 'dumpxml', vm.domain_name]);
+      const node = (await listNodes(coord)).find((n) => n.id === 'e2e-guest') as unknown as { kvm: boolean };
+      expect(xml).toContain(`<domain type='${node.kvm ? 'kvm' : 'qemu'}'`);
+      expect(xml).toContain(`hostfwd=tcp:127.0.0.1:${vm.network!.ssh!.port}-:22`);
+      const ev = await exec(
+        'node',
+        [join(ROOT, 'dist/ctl/main.js'), '--json', 'events', '--vm', vm.id, '--kind', 'vm.guest'],
+        {
+          env: { ...process.env, VMPOOL_URL: coord.url, VMPOOL_TOKEN: tenant.token },
+        },
+      );
+      const states = JSON.parse(ev.stdout).events.map((e: { state: string }) => e.state);
+      expect(states.at(-1)).toBe('ready');
+    },
+    SSH_BOUND_MS + 60_000,
+  );
 
   it(
     'answers SSH on the forward within the bound: hostname, vCPUs and the user',

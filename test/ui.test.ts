@@ -235,10 +235,11 @@ describe('fleet page in headless Chromium', () => {
     await page.getByLabel('Disk (GiB)').fill('2');
     await page.getByLabel('Base image').fill('blank');
     expect(await axeViolations(page)).toEqual([]);
-    // seed is full, so the dry run explains the pass-2 decision on the reserved node
+    // a tenant's dry run says it fits, without naming the node, its pins or what is free
     await expect
       .poll(() => page.getByTestId('dry-run-decision').innerText())
-      .toMatch(/Would place on spare, NUMA node \d \(pass 2\)/);
+      .toMatch(/^Would fit: there is room for 4 \w+ vCPUs and 2048 MiB on one NUMA node\.$/);
+    expect(await page.getByTestId('dry-run-decision').innerText()).not.toContain('spare');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.waitForURL(/#\/vms\//);
     await expect.poll(() => page.getByTestId('vm-state').innerText(), { timeout: 30_000 }).toBe('running');

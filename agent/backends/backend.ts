@@ -40,6 +40,14 @@ export interface RemoveOptions {
   readonly keepDisk?: boolean;
 }
 
+/** ReshapeOptions name the VM whose stopped instance is redefined, keeping its backend id and network. */
+export interface ReshapeOptions {
+  readonly vmId: string;
+  /** uuid is the instance's backend id, kept across the redefinition */
+  readonly uuid: string;
+  readonly network?: VmNetworkPlan;
+}
+
 /** Rebuilt is what a backend can read back about a VM whose sidecar is gone. */
 export type Rebuilt =
   | { readonly vmId: string; readonly spec: SpawnSpec; readonly instance: VmInstance }
@@ -47,6 +55,24 @@ export type Rebuilt =
 
 /** InstanceStats are a few per-VM figures for heartbeats, keyed by VM name. */
 export type InstanceStats = Map<string, Record<string, number | string | boolean>>;
+
+/** GuestAddresses are the addresses the guest's own NIC got, and who said so. */
+export interface GuestAddresses {
+  readonly source: 'agent' | 'lease' | 'arp';
+  readonly addresses: readonly string[];
+}
+
+/** GuestQueries ask a running guest how far its boot got; each call answers within seconds or fails. */
+export interface GuestQueries {
+  /** agentAlive is true when the guest agent answers a ping (false while it is not up yet) */
+  agentAlive(name: string): Promise<boolean>;
+  /** startProgram starts a program in the guest through its agent; resolves to the guest pid */
+  startProgram(name: string, path: string, args: readonly string[]): Promise<number>;
+  /** programExit is the program's exit code and the end of its output, or null while it still runs */
+  programExit(name: string, pid: number): Promise<{ code: number; output: string } | null>;
+  /** addresses of the NIC with this MAC: from the guest agent, else DHCP leases, else ARP; null when none */
+  addresses(name: string, mac: string): Promise<GuestAddresses | null>;
+}
 
 /** VmBackend is everything the agent needs from whatever runs its VMs. */
 export interface VmBackend {
@@ -65,6 +91,11 @@ export interface VmBackend {
   remove(spec: SpawnSpec, opts: RemoveOptions): Promise<void>;
   /** removeInstance deletes only the instance, and only if it carries this VM's id */
   removeInstance(name: string, vmId: string): Promise<void>;
+  /**
+   * reshape redefines a stopped instance from a changed spec (vCPUs, pins, memory) and grows its
+   * root disk to spec.disk_size_gb when smaller; idempotent, so recovery may run it again
+   */
+  reshape?(spec: SpawnSpec, opts: ReshapeOptions): Promise<void>;
   /** verifyPlacement reads pins and memory binding back and rejects a mismatch with the spec */
   verifyPlacement(spec: SpawnSpec): Promise<void>;
   stats(): Promise<InstanceStats>;
@@ -72,6 +103,8 @@ export interface VmBackend {
   rebuild(instance: VmInstance): Promise<Rebuilt | null>;
   /** planNetwork picks the VM's MAC and, on user networking, a free loopback SSH port not in `taken` */
   planNetwork?(spec: SpawnSpec, vmId: string, taken: ReadonlySet<number>): Promise<VmNetworkPlan>;
+  /** guest asks running guests about their boot and addresses (absent: the backend cannot) */
+  readonly guest?: GuestQueries;
   /** capabilities is the host description the KVM probe reads (libvirt capabilities XML), or null */
   capabilities(): Promise<string | null>;
   close(): Promise<void>;

@@ -67,6 +67,20 @@ export async function createBlank(opts: { path: string; sizeGb: number; qemuImg?
   );
 }
 
+/** growDisk raises a stopped disk's virtual size to sizeGb; a disk already that big is left alone (never shrunk). */
+export async function growDisk(opts: { path: string; sizeGb: number; qemuImg?: string }): Promise<boolean> {
+  const qemuImg = opts.qemuImg ?? 'qemu-img';
+  if ((await imageVirtualSize(opts.path, qemuImg)) >= opts.sizeGb * 1024 ** 3) return false;
+  try {
+    await run(qemuImg, ['resize', '-q', opts.path, `${opts.sizeGb}G`]);
+    return true;
+  } catch (err) {
+    throw new DiskError('disk_create_failed', `Cannot grow disk ${opts.path}: ${stderrOf(err)}`, {
+      cause: err,
+    });
+  }
+}
+
 async function create(qemuImg: string, args: string[], path: string): Promise<void> {
   try {
     await run(qemuImg, args);

@@ -200,16 +200,21 @@ function startLink(
   return link;
 }
 
-function welcome(): void {
-  coord.send({ type: 'welcome', v: PROTOCOL_VERSION, node_id: 'seed003', heartbeat_interval_ms: 50 });
+/** welcome accepts the hello at version `v` (1: an older coordinator, full heartbeats every beat). */
+function welcome(v = PROTOCOL_VERSION): void {
+  coord.send({ type: 'welcome', v, node_id: 'seed003', heartbeat_interval_ms: 50 });
 }
+
+/** beatSeqs are the seqs of every heartbeat and small beat on the latest connection. */
+const beatSeqs = () =>
+  coord.latest().msgs.flatMap((m) => (m.type === 'heartbeat' || m.type === 'beat' ? [m.seq] : []));
 
 describe('AgentLink against an in-process coordinator', () => {
   it('sends the base image list in the next heartbeat after it changes, and only then', async () => {
     let images = ['blank'];
     startLink(stubManager(topology).manager, memoryCredential(), { images: async () => images });
     await coord.waitFor(is('hello'));
-    welcome();
+    welcome(1);
     await coord.waitFor(is('heartbeat', (h) => h.seq >= 2));
     // the list the hello carried is not repeated
     expect(coord.latest().msgs.some((m) => m.type === 'heartbeat' && m.images)).toBe(false);
@@ -229,12 +234,43 @@ describe('AgentLink against an in-process coordinator', () => {
     expect(coord.conns[0]?.req.headers.authorization).toBe(`Bearer ${TOKEN}`);
     expect(hello).toMatchObject({ node_id: 'seed003', v: PROTOCOL_VERSION, vms: [] });
     welcome();
-    const third = await coord.waitFor(is('heartbeat', (h) => h.seq >= 3));
-    const seqs = coord.latest().msgs.flatMap((m) => (m.type === 'heartbeat' ? [m.seq] : []));
-    expect(seqs.slice(0, 3)).toEqual([1, 2, 3]);
+    // nothing changed since the hello: small beats naming the hello's list by its digest
+    const third = await coord.waitFor(is('beat', (h) => h.seq >= 3));
+    expect(beatSeqs().slice(0, 3)).toEqual([1, 2, 3]);
+    expect(third.digest).toBe(hello.vms_digest);
+    expect(coord.latest().msgs.some((m) => m.type === 'heartbeat')).toBe(false);
     expect(third.free_memory_mb).toEqual(
       topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
     );
+  });
+
+  it('sends the full list once when the coordinator asks to resync, then small beats again', async () => {
+    startLink(stubManager(topology).manager);
+    const hello = await coord.waitFor(is('hello'));
+    welcome();
+    const before = await coord.waitFor(is('beat'));
+    coord.send({ type: 'resync' });
+    const full = await coord.waitFor(is('heartbeat'));
+    expect(full).toMatchObject({ vms: [], digest: hello.vms_digest });
+    expect(full.seq).toBeGreaterThan(before.seq);
+    await coord.waitFor(is('beat', (b) => b.seq > full.seq));
+    expect(coord.latest().msgs.filter((m) => m.type === 'heartbeat')).toHaveLength(1);
+  });
+
+  it('falls back to version 1 when an older coordinator refuses version 2', async () => {
+    startLink(stubManager(topology).manager);
+    const offered = await coord.waitFor(is('hello'), 0);
+    expect(offered.v).toBe(2);
+    coord.latest().ws.close(4003, 'protocol 2 unsupported; want 1');
+    const again = await coord.waitFor(is('hello'), 1);
+    expect(again.v).toBe(1);
+    expect(again.vms_digest).toBeUndefined();
+    welcome(1);
+    await coord.waitFor(
+      is('heartbeat', (h) => h.seq >= 2),
+      1,
+    );
+    expect(coord.latest().msgs.some((m) => m.type === 'beat')).toBe(false);
   });
 
   it('reports a queued spawn as creating in heartbeats, then answers spawn_result with the VM', async () => {
@@ -310,7 +346,7 @@ describe('AgentLink against an in-process coordinator', () => {
       heartbeat_interval_ms: 50,
       node_secret: secret,
     });
-    await coord.waitFor(is('heartbeat'), 0);
+    await coord.waitFor(is('beat'), 0);
     expect(await credential.read()).toBe(secret);
     coord.latest().ws.close(1011, 'coordinator restarting');
     await coord.waitFor(is('hello'), 1);

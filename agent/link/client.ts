@@ -7,6 +7,7 @@ import {
   type CoordinatorMessage,
   CoordinatorMessageSchema,
   type Hello,
+  type ImageInfo,
   NODE_AUTH_SCHEME,
   type VmReport,
 } from '../../shared/protocol.js';
@@ -14,6 +15,7 @@ import type { SpawnSpec } from '../../shared/spec.js';
 import type { VmManager } from '../vms/manager.js';
 import { queuedReport } from '../vms/report.js';
 import { fullJitterMs } from './backoff.js';
+import { Beats } from './beats.js';
 import { UrlRing } from './urls.js';
 import { memoryCredential, type NodeCredential } from './credential.js';
 
@@ -43,6 +45,10 @@ export interface LinkOptions {
   onRefused?: (status: number) => void;
   /** images lists the base images now; a beat carries the list when it differs from the last one sent */
   images?: () => Promise<string[]>;
+  /** statsEveryMs: with a v2 coordinator, per-VM stats ride on at most one beat per this many ms (default 10 s) */
+  statsEveryMs?: number;
+  /** imageInfo is each base image's size, format and checksum now; a beat carries it when it changed */
+  imageInfo?: () => Record<string, ImageInfo>;
 }
 
 /** LinkState is the link as STATUS= and metrics show it: connected or since when not, last RTT. */
@@ -61,7 +67,8 @@ export class AgentLink {
   private beat: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private attempt = 0;
-  private seq = 0;
+  /** beats decides full heartbeat or small beat, and samples stats */
+  private readonly beats: Beats;
   private stopped = false;
   private beating = false;
   /** queued holds spawns received and not yet answered, so heartbeats report them as creating */
@@ -77,6 +84,7 @@ export class AgentLink {
   constructor(private readonly o: LinkOptions) {
     this.ring = new UrlRing(o.urls?.length ? o.urls : [o.url]);
     this.credential = o.credential ?? memoryCredential();
+    this.beats = new Beats(o.statsEveryMs);
   }
 
   /** state is a copy of the link's state for STATUS= and metrics. */
@@ -138,7 +146,7 @@ export class AgentLink {
     this.ws = ws;
     ws.on('open', () => {
       this.o.hello().then(
-        (hello) => this.send({ ...hello, vms: this.reports() }),
+        (hello) => this.send(this.beats.hello(hello, this.reports())),
         (err: unknown) => {
           this.o.log.warn('cannot build hello; reconnecting', { err });
           ws.close(CLOSE_CODES.badMessage, 'agent could not build hello');
@@ -179,6 +187,12 @@ export class AgentLink {
 
   /** closed logs why the link closed and reconnects; a displaced socket waits longer (a twin may run). */
   private closed(code: number, reason: string): void {
+    if (code === CLOSE_CODES.versionMismatch && this.beats.refused()) {
+      // an older coordinator: speak version 1 (full heartbeats every beat) to it from now on
+      this.o.log.warn('coordinator refused link protocol; falling back to version 1', { code, reason });
+      this.reconnect();
+      return;
+    }
     if (code === CLOSE_CODES.displaced) {
       this.o.log.error('displaced by another connection of this node id; is a second agent running?', {
         code,
@@ -202,12 +216,15 @@ export class AgentLink {
     }
     const msg = parsed.data;
     if (msg.type === 'welcome' && msg.node_secret) await this.enrolled(msg.node_secret);
+    if (msg.type === 'welcome') this.beats.welcomed(msg.v);
+    if (msg.type === 'resync') return this.beats.resyncAsked();
     if (msg.type === 'welcome' || msg.type === 'interval')
       return this.schedule(msg.heartbeat_interval_ms, msg.type === 'welcome');
     if (msg.type === 'spawn') return this.answerSpawn(msg);
     if (msg.type === 'remove_disks') return this.answerRemoveDisks(msg);
     if (msg.type === 'power') return this.answerPower(msg);
     if (msg.type === 'console_log') return this.answerConsoleLog(msg);
+    if (msg.type === 'resize') return this.answerResize(msg);
     return this.answerDestroy(msg);
   }
 
@@ -258,16 +275,17 @@ export class AgentLink {
     if (ws.bufferedAmount > (this.o.congestedBytes ?? 256 * 1024)) return;
     const snap = await this.o.vms.snapshot();
     const images = await this.imagesIfChanged();
+    const imageInfo = this.imageInfoIfChanged();
     // the VM list is read at send time, with no await in between: a destroy answered before this
     // beat is never undone by it (the coordinator would adopt the VM it just forgot)
-    this.send({
-      type: 'heartbeat',
-      seq: ++this.seq,
-      free_memory_mb: snap.free_memory_mb,
-      vms: this.reports(),
-      stats: snap.stats,
-      ...(images ? { images } : {}),
-    });
+    this.send(
+      this.beats.next(this.reports(), {
+        free_memory_mb: snap.free_memory_mb,
+        stats: snap.stats,
+        images,
+        ...(imageInfo ? { image_info: imageInfo } : {}),
+      }),
+    );
   }
 
   /** reports is every VM for hello and heartbeats, including spawns queued but not started yet. */
@@ -319,7 +337,7 @@ export class AgentLink {
   /** refuse answers a spawn, destroy or power order we could not parse, so the coordinator does not wait it out. */
   private refuse(raw: unknown): void {
     const m = raw as { type?: unknown; request_id?: unknown } | undefined;
-    const answered = m?.type === 'spawn' || m?.type === 'destroy' || m?.type === 'power';
+    const answered = ['spawn', 'destroy', 'power', 'resize'].includes(m?.type as string);
     if (typeof m?.request_id !== 'string' || !answered) return;
     const error = { code: 'bad_message', message: 'Cannot read the request: it does not match the protocol' };
     this.send({ type: `${m.type}_result`, request_id: m.request_id.slice(0, 64), ok: false, error });
@@ -356,6 +374,18 @@ export class AgentLink {
     }
   }
 
+  private async answerResize(msg: Extract<CoordinatorMessage, { type: 'resize' }>): Promise<void> {
+    const { type: _t, request_id, ...order } = msg;
+    const logFields = { request_id: msg.trace_id ?? request_id, wire_request_id: request_id };
+    try {
+      const vm = await this.o.vms.resize(order, { logFields });
+      this.send({ type: 'resize_result', request_id, ok: true, vm });
+    } catch (err) {
+      this.o.log.error('vm resize failed', { ...logFields, vm_id: msg.vm_id, err });
+      this.send({ type: 'resize_result', request_id, ok: false, error: wireError(err) });
+    }
+  }
+
   /** lastImages is the list the coordinator holds (from the hello or a beat); null before the first hello */
   private lastImages: string | null = null;
 
@@ -365,6 +395,18 @@ export class AgentLink {
     const key = JSON.stringify(now);
     if (key === this.lastImages) return undefined;
     this.lastImages = key;
+    return now;
+  }
+
+  /** lastImageInfo is the image facts the coordinator holds (from the hello or a beat) */
+  private lastImageInfo: string | null = null;
+
+  private imageInfoIfChanged(): Record<string, ImageInfo> | undefined {
+    if (!this.o.imageInfo) return undefined;
+    const now = this.o.imageInfo();
+    const key = JSON.stringify(now);
+    if (key === this.lastImageInfo) return undefined;
+    this.lastImageInfo = key;
     return now;
   }
 
@@ -379,8 +421,9 @@ export class AgentLink {
   }
 
   private send(msg: object): void {
-    const m = msg as { type?: string; images?: string[] };
+    const m = msg as { type?: string; images?: string[]; image_info?: unknown };
     if (m.type === 'hello' && m.images) this.lastImages = JSON.stringify(m.images);
+    if (m.type === 'hello' && m.image_info) this.lastImageInfo = JSON.stringify(m.image_info);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
   }
 }
@@ -394,7 +437,10 @@ function safeJson(text: string): unknown {
 }
 
 function wireError(err: unknown): { code: string; message: string } {
-  return { code: isVmpoolError(err) ? err.code : 'internal', message: errorMessage(err).slice(0, 4000) };
+  // a spawn that failed part-way says at which step (set by the VM manager)
+  const step = (err as { step?: unknown } | null)?.step;
+  const text = typeof step === 'string' ? `step ${step}: ${errorMessage(err)}` : errorMessage(err);
+  return { code: isVmpoolError(err) ? err.code : 'internal', message: text.slice(0, 4000) };
 }
 
 /** newBootId is a fresh id per agent process start, so the coordinator can tell restarts apart. */

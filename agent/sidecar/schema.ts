@@ -45,6 +45,8 @@ export const SidecarSchema = z.strictObject({
       ssh_port: z.number().int().min(1).max(65_535).optional(),
     })
     .optional(),
+  /** resizing: a resize recorded its new spec and may not have redefined the instance yet (recovery finishes it) */
+  resizing: z.boolean().optional(),
   observed_state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']),
   phase: z.enum(SPAWN_PHASES),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),

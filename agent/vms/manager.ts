@@ -1,34 +1,32 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readTail } from './tail.js';
-import { errorMessage, VmpoolError } from '../../shared/errors.js';
-import { failpoint } from '../../shared/failpoint.js';
-import type { LogFields, Logger } from '../../shared/log.js';
+import type { Logger } from '../../shared/log.js';
 import type { SpawnOrder, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
 import type { HostTopology } from '../../shared/topology.js';
-import type { InstanceState, VmBackend, VmNetworkPlan } from '../backends/backend.js';
-import { VM_DIR_MODE } from '../disk/modes.js';
+import type { VmBackend } from '../backends/backend.js';
 import type { SidecarStore } from '../sidecar/store.js';
-import {
-  newSidecar,
-  SPAWN_PHASES,
-  type Sidecar,
-  type SpawnPhase,
-  sidecarPathFor,
-} from '../sidecar/schema.js';
+import type { Sidecar, SpawnPhase } from '../sidecar/schema.js';
 import type { HostView } from '../validate/host-view.js';
-import { imageVirtualSize } from '../disk/qemu-img.js';
-import { SpawnValidationError } from '../validate/errors.js';
-import { validateSpawn } from '../validate/validate.js';
-import { type RecoveryReport, recoverVms } from './recovery.js';
-import { removeKeptDisks } from './kept-disks.js';
-import { reportOf } from './report.js';
-import { resolveSpawnOrder } from './resolve.js';
 import { checkOrderBaseImage } from '../validate/path-rules.js';
+import { GuestWatcher } from './guest-watch.js';
+import { removeKeptDisks } from './kept-disks.js';
+import {
+  destroyVm,
+  observedOf,
+  type PowerOp,
+  powerVm,
+  removeEmptyDir,
+  VmNotFoundError,
+} from './lifecycle.js';
+import { type RecoveryReport, recoverVms } from './recovery.js';
+import { reportOf } from './report.js';
+import { type ResizeOrder, resizeVm } from './resize.js';
+import { resolveSpawnOrder } from './resolve.js';
 import { type NodeSnapshot, readSnapshot } from './snapshot.js';
+import { type SpawnContext, spawnVm } from './spawn.js';
+import { readTail } from './tail.js';
+
+export { observedOf, type PowerOp, removeEmptyDir, type SpawnContext, VmNotFoundError };
 
 /** VmManagerOptions wires the agent's VM authority to its backend, sidecars and host facts. */
 export interface VmManagerOptions {
@@ -45,22 +43,8 @@ export interface VmManagerOptions {
   log: Logger;
   /** observeStep receives each spawn step's duration (metrics); ok is false for the step that failed */
   observeStep?: (step: string, seconds: number, ok: boolean) => void;
-}
-
-/** SpawnContext is per-request data: fields every log line of this spawn or destroy carries. */
-export interface SpawnContext {
-  logFields?: LogFields;
-}
-
-/** PowerOp is a day-2 power operation on one VM. */
-export type PowerOp = 'stop' | 'start' | 'reboot';
-
-/** VmNotFoundError is a destroy or lookup for a VM this agent does not have. */
-export class VmNotFoundError extends VmpoolError {
-  constructor(ref: string) {
-    super('vm_not_found', `Cannot find VM ${JSON.stringify(ref)} on this node`);
-    this.name = 'VmNotFoundError';
-  }
+  /** guestWatch tunes how running guests are followed to `ready` (when the backend can ask guests) */
+  guestWatch?: { intervalMs?: number; timeoutMs?: number };
 }
 
 /** VmManager is the node's spawn authority: it owns the sidecars and every VM vmpool made on the backend. */
@@ -68,9 +52,12 @@ export class VmManager {
   readonly #vms = new Map<string, Sidecar>();
   readonly #o: VmManagerOptions;
   #chain: Promise<unknown> = Promise.resolve();
+  readonly #guests: GuestWatcher | null;
 
   constructor(o: VmManagerOptions) {
     this.#o = o;
+    const guest = o.backend.guest;
+    this.#guests = guest ? new GuestWatcher({ guest, log: o.log, ...o.guestWatch }) : null;
   }
 
   /** spawn validates, then runs the backend's create; on any failure everything made so far is undone. */
@@ -79,7 +66,11 @@ export class VmManager {
     onStep: (phase: SpawnPhase) => void = () => undefined,
     ctx: SpawnContext = {},
   ): Promise<VmReport> {
-    return this.serial(() => this.spawnNow(spec, onStep, ctx));
+    return this.serial(async () => {
+      const report = await spawnVm(this.spawnDeps(), spec, onStep, ctx);
+      await this.watchGuest(report.vm_id);
+      return this.reportFor(this.#vms.get(report.vm_id)) ?? report;
+    });
   }
 
   /** observeSteps sets where each spawn step's duration goes (the agent's metrics). */
@@ -97,7 +88,13 @@ export class VmManager {
 
   /** destroy stops (gracefully, then forced) and removes a VM; a second call finds nothing and says so. */
   destroy(ref: string, opts: { keepDisk?: boolean } = {}, ctx: SpawnContext = {}): Promise<void> {
-    return this.serial(() => this.destroyNow(ref, opts, ctx));
+    return this.serial(async () => {
+      const found = this.find(ref);
+      if (!found) throw new VmNotFoundError(ref);
+      this.#guests?.forget(found.vm_id);
+      const deps = { ...this.lifecycleDeps(), shutdownTimeoutMs: this.#o.shutdownTimeoutMs ?? 10_000 };
+      await destroyVm(deps, found, opts, ctx.logFields);
+    });
   }
 
   /** removeKept deletes the folder a keep_disk destroy left (never a VM this agent still holds). */
@@ -110,19 +107,43 @@ export class VmManager {
    * records what it wants next, so recovery never restarts a VM an operator stopped.
    */
   power(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
-    return this.serial(() => this.powerNow(ref, op, timeoutMs));
+    return this.serial(async () => {
+      const found = this.find(ref);
+      if (!found || found.desired_state === 'destroyed') throw new VmNotFoundError(ref);
+      this.#guests?.forget(found.vm_id);
+      const report = await powerVm(this.lifecycleDeps(), found, op, timeoutMs);
+      if (report.state === 'running') await this.watchGuest(report.vm_id);
+      return this.reportFor(this.#vms.get(report.vm_id)) ?? report;
+    });
+  }
+
+  /** resize reshapes a stopped VM (./resize.ts: new spec recorded first, so recovery finishes a cut-short one). */
+  resize(order: ResizeOrder, ctx: SpawnContext = {}): Promise<VmReport> {
+    const port = {
+      backend: this.#o.backend,
+      log: this.#o.log,
+      find: (ref: string) => this.#vms.get(ref),
+      hostView: (id: string) => this.hostView(id),
+      save: (s: Sidecar) => this.save(s),
+    };
+    return this.serial(() => resizeVm(port, order, ctx.logFields));
   }
 
   /** consoleLog is the last maxBytes of a VM's serial console log ('' before the guest wrote anything). */
   async consoleLog(ref: string, maxBytes: number): Promise<string> {
-    const s = this.#vms.get(ref) ?? [...this.#vms.values()].find((v) => v.name === ref);
+    const s = this.find(ref);
     if (!s) throw new VmNotFoundError(ref);
     return readTail(join(dirname(s.spec.disk_path), 'console.log'), maxBytes);
   }
 
   /** reports lists every VM this agent holds, for hello and heartbeats. */
   reports(): VmReport[] {
-    return [...this.#vms.values()].map(reportOf);
+    return [...this.#vms.values()].map((s) => this.reportFor(s)!);
+  }
+
+  /** closeGuests stops following guests (the agent is shutting down). */
+  closeGuests(): void {
+    this.#guests?.close();
   }
 
   /** size is how many VMs this agent holds. */
@@ -137,8 +158,8 @@ export class VmManager {
   }
 
   /** recover rebuilds state from sidecars and the backend before anything is reported. */
-  recover(opts: { restartStopped?: boolean } = {}): Promise<RecoveryReport> {
-    return recoverVms(
+  async recover(opts: { restartStopped?: boolean } = {}): Promise<RecoveryReport> {
+    const report = await recoverVms(
       {
         backend: this.#o.backend,
         sidecars: this.#o.sidecars,
@@ -149,6 +170,9 @@ export class VmManager {
       },
       opts,
     );
+    // a restarted agent follows its running guests again; a ready one answers on the first look
+    for (const s of this.#vms.values()) if (s.observed_state === 'running') void this.watchGuest(s.vm_id);
+    return report;
   }
 
   /** snapshot reads the node's live figures for a heartbeat: VM states, free memory per node, VM stats. */
@@ -222,154 +246,34 @@ export class VmManager {
     this.#vms.delete(s.vm_id);
   }
 
-  private async spawnNow(
-    spec: SpawnSpec,
-    onStep: (phase: SpawnPhase) => void,
-    ctx: SpawnContext,
-  ): Promise<VmReport> {
-    const vmId = spec.vm_id ?? randomUUID();
-    const log = this.#o.log.child({ vm_id: vmId, vm_name: spec.name, vmid: spec.vmid, ...ctx.logFields });
-    log.info('vm spawn received', { vcpu_count: spec.tuning.vcpu_pins.length, memory_mb: spec.memory_mb });
-    const existing = this.#vms.get(vmId);
-    // a repeated spawn of a VM already made (coordinator retry after reconnect) answers with what exists
-    if (existing && existing.phase === 'done') return reportOf(existing);
-    validateSpawn(spec, this.hostView(vmId));
-    await this.checkUnclaimed(spec);
-    log.info('vm spawn validated', {
-      numa_node: spec.tuning.numa_memory.nodeset,
-      pins: spec.tuning.vcpu_pins.join(','),
-    });
-    await checkDiskSize(spec);
-    // 0711: QEMU (libvirt-qemu) must enter the VM's folder; nobody else may list it
-    await mkdir(dirname(spec.disk_path), { recursive: true, mode: VM_DIR_MODE }).catch((err: unknown) => {
-      throw new VmpoolError('vm_dir_create_failed', 'Cannot create the VM folder', {
-        cause: err,
-        retryable: (err as NodeJS.ErrnoException).code === 'ENOSPC',
-        details: { errno: (err as NodeJS.ErrnoException).code },
-      });
-    });
-    failpoint('spawn:accepted');
-    const network = await this.planNetwork(spec, vmId);
-    let s = await this.save({
-      ...newSidecar({ ...spec, vm_id: vmId }, { vm_id: vmId, phase: 'accepted', now: Date.now() }),
-      ...(network ? { network: { ...network, addresses: [...network.addresses] } } : {}),
-    }).catch(async (err: unknown) => {
-      // no sidecar means nothing to roll back but the folder just made (e.g. ENOSPC on the first write)
-      await removeEmptyDir(dirname(spec.disk_path));
-      throw err;
-    });
-    failpoint('spawn:accepted:recorded');
-    const started = performance.now();
-    let stepStart = started;
-    try {
-      await this.#o.backend.create(s.spec, {
-        vmId,
-        ...(network ? { network } : {}),
-        from: 'accepted',
-        onPhase: async (phase) => {
-          s = await this.save({ ...s, phase });
-          const seconds = (performance.now() - stepStart) / 1000;
-          log.info('vm spawn step done', { step: phase, duration_ms: Math.round(seconds * 1000) });
-          this.#o.observeStep?.(phase, seconds, true);
-          stepStart = performance.now();
-          onStep(phase);
-        },
-      });
-      const made = await this.#o.backend.lookup(spec.name);
-      s = await this.save({
-        ...s,
-        phase: 'done',
-        observed_state: 'running',
-        domain_uuid: made?.uuid ?? null,
-      });
-      log.info('vm spawned', {
-        numa_node: spec.tuning.numa_memory.nodeset,
-        pins: spec.tuning.vcpu_pins.join(','),
-        duration_ms: Math.round(performance.now() - started),
-      });
-      return reportOf(s);
-    } catch (err) {
-      // s.phase is the last step that succeeded: the one that failed is the next
-      const failed = SPAWN_PHASES[SPAWN_PHASES.indexOf(s.phase) + 1] ?? s.phase;
-      this.#o.observeStep?.(failed, (performance.now() - stepStart) / 1000, false);
-      log.error(`vm spawn failed at step ${failed}, rolling back`, {
-        err,
-        step: failed,
-        last_done: s.phase,
-      });
-      await this.forget(s).catch(async (undoErr: unknown) => {
-        // keep it visible as failed (never `creating` forever); the next destroy or recovery retries
-        log.error('rollback failed', { err: undoErr });
-        const failure = { code: 'rollback_failed', message: errorMessage(undoErr) };
-        await this.save({ ...s, observed_state: 'failed', failure }).catch(() => undefined);
-      });
-      throw err;
-    }
+  private find(ref: string): Sidecar | undefined {
+    return this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
   }
 
-  /** planNetwork asks the backend for the VM's MAC and SSH forward, avoiding ports other VMs hold. */
-  private async planNetwork(spec: SpawnSpec, vmId: string): Promise<VmNetworkPlan | undefined> {
-    if (!this.#o.backend.planNetwork) return undefined;
-    const taken = new Set(
-      [...this.#vms.values()].flatMap((s) => (s.network?.ssh_port !== undefined ? [s.network.ssh_port] : [])),
-    );
-    return this.#o.backend.planNetwork(spec, vmId, taken);
+  private reportFor(s: Sidecar | undefined): VmReport | undefined {
+    return s && reportOf(s, this.#guests?.status(s.vm_id));
   }
 
-  /**
-   * checkUnclaimed refuses a name the backend already has (maybe a VM vmpool never made) and a disk
-   * path whose sidecar survives from another VM (its disk may be lost, but the path is still taken).
-   */
-  private async checkUnclaimed(spec: SpawnSpec): Promise<void> {
-    if (await this.#o.backend.lookup(spec.name)) {
-      throw new SpawnValidationError(
-        'name_in_use',
-        'name',
-        'Cannot spawn VM: libvirt already has a domain with this name',
-      );
-    }
-    if (existsSync(sidecarPathFor(spec.disk_path))) {
-      throw new SpawnValidationError(
-        'path_exists',
-        'disk_path',
-        'Cannot spawn VM: another VM still records this disk path',
-      );
-    }
+  private async watchGuest(vmId: string): Promise<void> {
+    const s = this.#vms.get(vmId);
+    if (s && this.#guests) await this.#guests.watch({ vm_id: s.vm_id, name: s.name, mac: s.network?.mac });
   }
 
-  private async destroyNow(ref: string, opts: { keepDisk?: boolean }, ctx: SpawnContext): Promise<void> {
-    const found = this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
-    if (!found) throw new VmNotFoundError(ref);
-    // the choice to keep the disk is recorded too, so a crash mid-destroy cannot lose a kept disk
-    const s = await this.save({ ...found, desired_state: 'destroyed', keep_disk: opts.keepDisk ?? false });
-    failpoint('destroy:recorded');
-    // no guest answered ACPI in time: remove() forces it off
-    await this.#o.backend.stop(s.name, this.#o.shutdownTimeoutMs ?? 10_000);
-    failpoint('destroy:stopped');
-    await this.forget(s, opts);
-    this.#o.log.info('vm destroyed', {
-      vm_id: s.vm_id,
-      vm_name: s.name,
-      vmid: s.spec.vmid,
-      ...ctx.logFields,
-    });
+  private spawnDeps() {
+    return {
+      backend: this.#o.backend,
+      vms: this.#vms,
+      log: this.#o.log,
+      observeStep: this.#o.observeStep,
+      hostView: (id: string) => this.hostView(id),
+      save: (s: Sidecar) => this.save(s),
+      forget: (s: Sidecar) => this.forget(s),
+    };
   }
 
-  private async powerNow(ref: string, op: PowerOp, timeoutMs: number): Promise<VmReport> {
-    const found = this.#vms.get(ref) ?? [...this.#vms.values()].find((s) => s.name === ref);
-    if (!found || found.desired_state === 'destroyed') throw new VmNotFoundError(ref);
-    const b = this.#o.backend;
-    let s = await this.save({ ...found, desired_state: op === 'stop' ? 'stopped' : 'running' });
-    if (op !== 'start') {
-      await b.stop(s.name, timeoutMs);
-      // the guest did not answer ACPI in time: force it off, keeping the definition and disks
-      if ((await b.lookup(s.name))?.state === 'running') await b.powerOff(s.name);
-    }
-    if (op !== 'stop' && (await b.lookup(s.name))?.state !== 'running') await b.start(s.name);
-    const inst = await b.lookup(s.name);
-    s = await this.save({ ...s, observed_state: observedOf(inst?.state) });
-    this.#o.log.info('vm power changed', { vm_id: s.vm_id, vm_name: s.name, op, state: s.observed_state });
-    return reportOf(s);
+  private lifecycleDeps() {
+    const forget = (s: Sidecar, o?: { keepDisk?: boolean }) => this.forget(s, o);
+    return { backend: this.#o.backend, log: this.#o.log, save: (s: Sidecar) => this.save(s), forget };
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -377,25 +281,4 @@ export class VmManager {
     this.#chain = next.catch(() => undefined);
     return next;
   }
-}
-
-/** checkDiskSize refuses a root disk smaller than its base image's virtual size, naming both, before anything is made. */
-async function checkDiskSize(spec: SpawnSpec): Promise<void> {
-  const bytes = await imageVirtualSize(spec.base_image_path).catch(() => null);
-  if (bytes === null || spec.disk_size_gb * 1024 ** 3 >= bytes) return;
-  throw new SpawnValidationError(
-    'disk_too_small',
-    'disk_size_gb',
-    `Cannot spawn VM: disk_size_gb ${spec.disk_size_gb} is smaller than the base image (${(bytes / 1024 ** 3).toFixed(2)} GiB)`,
-  );
-}
-
-/** observedOf maps an instance state (or its absence) to a sidecar's observed state. */
-export function observedOf(state: InstanceState | undefined): Sidecar['observed_state'] {
-  return state ?? 'unknown';
-}
-
-/** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */
-export async function removeEmptyDir(dir: string): Promise<void> {
-  await rmdir(dir).catch(() => undefined);
 }

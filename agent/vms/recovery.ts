@@ -3,6 +3,7 @@ import { errorMessage, isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { VmBackend, VmInstance } from '../backends/backend.js';
 import { newSidecar, type Sidecar } from '../sidecar/schema.js';
+import { finishResize } from './resize.js';
 import type { SidecarStore } from '../sidecar/store.js';
 
 /** RecoveryPort is the part of the VM manager recovery works through (its map stays private). */
@@ -109,6 +110,11 @@ async function recoverOne(
   } else if (!dom) {
     // desired stopped and the backend forgot it: nothing to run; the disk and sidecar stay
     r.stopped.push(s.name);
+  } else if (s.resizing && dom.state !== 'running') {
+    // a resize recorded its new spec, then the agent died: redefine again (idempotent), keep it stopped
+    const done = await finishResize(m.backend, s, dom.uuid);
+    await m.save({ ...done, observed_state: dom.state, domain_uuid: dom.uuid });
+    r.redefined.push(s.name);
   } else if (dom.state === 'running') {
     // a clean restart finds nothing changed: no sidecar write, no fsync
     if (s.observed_state !== 'running' || s.domain_uuid !== dom.uuid) {

@@ -1,10 +1,12 @@
 import { parseCpuList } from '../../shared/cpulist.js';
 import type { VmNetwork, VmReport } from '../../shared/protocol.js';
 import type { SpawnSpec } from '../../shared/spec.js';
+import type { GuestAddresses } from '../backends/backend.js';
 import type { Sidecar } from '../sidecar/schema.js';
+import type { GuestStatus } from './guest-watch.js';
 
-/** reportOf turns a sidecar into the VM report sent in hello and heartbeats. */
-export function reportOf(s: Sidecar): VmReport {
+/** reportOf turns a sidecar (and the guest's status, when followed) into the VM report sent in hello and heartbeats. */
+export function reportOf(s: Sidecar, guest?: GuestStatus): VmReport {
   return {
     ...queuedReport({ ...s.spec, vm_id: s.vm_id }),
     ...(s.vmid !== undefined ? { vmid: s.vmid } : {}),
@@ -12,20 +14,26 @@ export function reportOf(s: Sidecar): VmReport {
     state: s.observed_state,
     domain_uuid: s.domain_uuid,
     ...(s.failure ? { failure: s.failure } : {}),
-    ...(s.network ? { network: networkOf(s.network) } : {}),
+    ...(s.network ? { network: networkOf(s.network, guest?.addresses) } : {}),
+    ...(guest ? { guest: { state: guest.state, ...(guest.code ? { code: guest.code } : {}) } } : {}),
   };
 }
 
-/** networkOf says how to reach a VM: on user networking SSH is the loopback forward, else the first address. */
-export function networkOf(n: NonNullable<Sidecar['network']>): VmNetwork {
-  const first = n.addresses[0];
+/**
+ * networkOf says how to reach a VM: on user networking SSH is the loopback forward, else the first
+ * address. Addresses the guest agent, a lease or ARP found replace the planned ones.
+ */
+export function networkOf(n: NonNullable<Sidecar['network']>, found?: GuestAddresses): VmNetwork {
+  const addresses = found ? [...found.addresses] : [...n.addresses];
+  const source = found ? found.source : n.addresses.length ? 'plan' : undefined;
+  const first = addresses[0];
   const ssh =
     n.ssh_port !== undefined
       ? { host: '127.0.0.1', port: n.ssh_port }
       : first !== undefined
         ? { host: first, port: 22 }
         : null;
-  return { mac: n.mac, addresses: [...n.addresses], ssh };
+  return { mac: n.mac, addresses, ...(source ? { addresses_source: source } : {}), ssh };
 }
 
 /** queuedReport reports a spawn the agent accepted but has not started: it is `creating`, not absent. */

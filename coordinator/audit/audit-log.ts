@@ -11,13 +11,19 @@ import {
 } from './entry.js';
 import { checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readTail } from './tail.js';
-import { emptyIfMissing, type KnownHead, type VerifyResult, verify } from './verify.js';
+import { verifyChain } from './chain.js';
+import { listSegments, pruneSegments, rotateFile } from './segments.js';
+import { emptyIfMissing, type KnownHead, type VerifyResult } from './verify.js';
 
-/** AuditLogOptions: the audit key (entries and checkpoints are MACed with it) and the clock. */
+/** AuditLogOptions: the audit key (entries and checkpoints are MACed with it), rotation and the clock. */
 export interface AuditLogOptions {
   /** key is the HMAC key from the audit key file (never kept in the data dir); none: plain sha256 */
   key?: Buffer;
   now?: () => Date;
+  /** maxBytes: once the live file reaches this size it becomes a segment and a new file starts (0: never) */
+  maxBytes?: number;
+  /** keepSegments: rotated segments kept; older ones are deleted behind a MACed anchor (default 8) */
+  keepSegments?: number;
 }
 
 /**
@@ -51,11 +57,13 @@ export class AuditLog {
 
   private constructor(
     readonly path: string,
-    private readonly file: FileHandle,
+    private file: FileHandle,
     private seq: number,
     private headHash: string,
+    private size: number,
     private readonly now: () => Date,
     private readonly key: Buffer | undefined,
+    private readonly rotation: { maxBytes: number; keep: number },
   ) {}
 
   /**
@@ -72,7 +80,9 @@ export class AuditLog {
         await file.truncate(tail.end);
         await file.sync();
       }
-      const last = tail.lastLine === null ? null : parseLine(tail.lastLine, opts.key);
+      // a live file emptied by rotation continues the chain from the newest segment's last line
+      const lastLine = tail.lastLine ?? (await lastSegmentLine(path));
+      const last = lastLine === null ? null : parseLine(lastLine, opts.key);
       if (typeof last === 'string') {
         throw new AuditError('audit_corrupt', `Cannot open audit log "${path}": last line is ${last}`);
       }
@@ -81,8 +91,10 @@ export class AuditLog {
         file,
         last?.seq ?? 0,
         last?.hash ?? GENESIS_HASH,
+        tail.end,
         opts.now ?? (() => new Date()),
         opts.key,
+        { maxBytes: opts.maxBytes ?? 0, keep: opts.keepSegments ?? 8 },
       );
     } catch (err) {
       await file.close();
@@ -108,19 +120,20 @@ export class AuditLog {
 
   /** list reads the newest entries matching query, newest first (reads the whole file; fine for an audit page). */
   async list(query: AuditListQuery): Promise<AuditEntry[]> {
-    const text = await readFile(this.path, 'utf8').catch(emptyIfMissing);
-    const lines = text.split('\n').slice(0, -1);
     const out: AuditEntry[] = [];
-    for (let i = lines.length - 1; i >= 0 && out.length < query.limit; i--) {
-      const entry = parseLine(lines[i]!, this.key);
-      if (typeof entry === 'string') {
-        throw new AuditError(
-          'audit_corrupt',
-          `Cannot list audit log "${this.path}": line ${i + 1} is ${entry}`,
-        );
+    // newest file first: the live one, then rotated segments from the newest
+    for (const file of [this.path, ...(await listSegments(this.path)).reverse()]) {
+      const text = await readFile(file, 'utf8').catch(emptyIfMissing);
+      const lines = text.split('\n').slice(0, -1);
+      for (let i = lines.length - 1; i >= 0 && out.length < query.limit; i--) {
+        const entry = parseLine(lines[i]!, this.key);
+        if (typeof entry === 'string') {
+          throw new AuditError('audit_corrupt', `Cannot list audit log "${file}": line ${i + 1} is ${entry}`);
+        }
+        if (entry.seq <= (query.since ?? 0)) return out; // seq only grows down the files
+        if (matches(entry, query)) out.push(entry);
       }
-      if (entry.seq <= (query.since ?? 0)) break; // seq only grows down the file
-      if (matches(entry, query)) out.push(entry);
+      if (out.length >= query.limit) break;
     }
     return out;
   }
@@ -157,7 +170,7 @@ export class AuditLog {
       if (cp === 'bad_checkpoint') return { ok: false, line: 0, reason: 'bad_checkpoint' };
       if (cp) known.push({ seq: cp.seq, hash: cp.head });
     }
-    return verify(this.path, { ...(this.key ? { key: this.key } : {}), known });
+    return verifyChain(this.path, { ...(this.key ? { key: this.key } : {}), known });
   }
 
   /** close waits for pending appends, writes a last checkpoint and closes the file. */
@@ -202,8 +215,45 @@ export class AuditLog {
       return;
     }
     [this.seq, this.headHash] = [seq, head];
+    this.size += Buffer.byteLength(text);
+    // the entries are durable; a failed rotation fails the NEXT append (broken) until a reopen repairs it
+    if (this.rotation.maxBytes > 0 && this.size >= this.rotation.maxBytes)
+      await this.rotate().catch(() => undefined);
     for (const [i, p] of batch.entries()) p.resolve(entries[i] as AuditEntry);
   }
+
+  /**
+   * rotate turns the live file into a segment and starts a new one: the next entry chains to this
+   * one's hash, a checkpoint records the head, and segments beyond the kept count are deleted. The
+   * entry that triggered it is already durable; a failure here is a failed append (reopen repairs).
+   */
+  private async rotate(): Promise<void> {
+    try {
+      await this.file.close();
+      await rotateFile(this.path, this.seq);
+      this.file = await open(this.path, 'a+', 0o600);
+      this.size = 0;
+      if (this.key)
+        await writeCheckpoint(checkpointPathFor(this.path), this.key, {
+          seq: this.seq,
+          head: this.headHash,
+          ts: this.now().toISOString(),
+        });
+      await pruneSegments(this.path, this.rotation.keep, this.key);
+    } catch (err) {
+      this.broken = err;
+      throw new AuditError('audit_write_failed', `Cannot rotate audit log: ${errorMessage(err)}`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+/** lastSegmentLine is the last line of the newest rotated segment, or null when there is none. */
+async function lastSegmentLine(path: string): Promise<string | null> {
+  const newest = (await listSegments(path)).at(-1);
+  if (!newest) return null;
+  return (await readFile(newest, 'utf8')).trimEnd().split('\n').at(-1) ?? null;
 }
 
 function matches(e: AuditEntry, q: AuditListQuery): boolean {

@@ -11,12 +11,18 @@ export type VerifyReason =
   | 'torn_tail'
   | 'truncated'
   | 'checkpoint_mismatch'
-  | 'bad_checkpoint';
+  | 'bad_checkpoint'
+  | 'bad_anchor';
 
 /** VerifyResult is the chain check: how many entries verified, or the first bad line (1-based). */
 export type VerifyResult =
   | { ok: true; entries: number; head_hash: string }
-  | { ok: false; line: number; reason: VerifyReason };
+  | {
+      ok: false;
+      line: number;
+      reason: VerifyReason /** the segment file, once the log has rotated */;
+      file?: string;
+    };
 
 /** KnownHead is a (seq, hash) kept outside the file: the live coordinator's head or a checkpoint. */
 export interface KnownHead {
@@ -40,25 +46,38 @@ export interface VerifyOptions {
  * are a torn tail (an append cut short by a crash; AuditLog.open truncates it away).
  */
 export function verifyText(text: string, o: VerifyOptions = {}): VerifyResult {
-  const lines = text.split('\n');
-  const tail = lines.pop() ?? '';
-  const hashes: string[] = [];
-  let prev = { seq: 0, hash: GENESIS_HASH };
-  for (const [i, line] of lines.entries()) {
-    const entry = parseLine(line, o.key);
-    if (typeof entry === 'string') return { ok: false, line: i + 1, reason: entry };
-    const reason = linkReason(prev, entry);
-    if (reason) return { ok: false, line: i + 1, reason };
-    hashes.push(entry.hash);
-    prev = entry;
-  }
-  if (tail !== '') return { ok: false, line: lines.length + 1, reason: 'torn_tail' };
+  const walked = walkLines(text, { seq: 0, hash: GENESIS_HASH }, o.key);
+  if ('reason' in walked) return { ok: false, line: walked.line, reason: walked.reason };
+  const { hashes, head: prev, lines } = walked;
   for (const k of o.known ?? []) {
     if (k.seq === 0) continue;
     if (k.seq > hashes.length) return { ok: false, line: hashes.length + 1, reason: 'truncated' };
     if (hashes[k.seq - 1] !== k.hash) return { ok: false, line: k.seq, reason: 'checkpoint_mismatch' };
   }
-  return { ok: true, entries: lines.length, head_hash: prev.hash };
+  return { ok: true, entries: lines, head_hash: prev.hash };
+}
+
+/** Walked is one file's chain checked from `start`: its hashes in order, its head and line count. */
+export type Walked =
+  | { hashes: string[]; head: KnownHead; lines: number }
+  | { line: number; reason: VerifyReason };
+
+/** walkLines checks every line of one file (or segment) as chained after `start`. */
+export function walkLines(text: string, start: KnownHead, key?: Buffer): Walked {
+  const lines = text.split('\n');
+  const tail = lines.pop() ?? '';
+  const hashes: string[] = [];
+  let prev = start;
+  for (const [i, line] of lines.entries()) {
+    const entry = parseLine(line, key);
+    if (typeof entry === 'string') return { line: i + 1, reason: entry };
+    const reason = linkReason(prev, entry);
+    if (reason) return { line: i + 1, reason };
+    hashes.push(entry.hash);
+    prev = entry;
+  }
+  if (tail !== '') return { line: lines.length + 1, reason: 'torn_tail' };
+  return { hashes, head: { seq: prev.seq, hash: prev.hash }, lines: lines.length };
 }
 
 /** verify reads and checks the log at path (a missing file is an empty log). */

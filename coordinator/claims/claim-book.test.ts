@@ -82,6 +82,23 @@ describe.each([
     ]);
   });
 
+  it('names a report by its digest (v2 beats): the same digest is skipped until the records move', async () => {
+    const { claims, store } = await book();
+    await claims.claim(input('a'));
+    claims.finish('a');
+    await claims.markRunning('a', 'r');
+    const stopped = [report('a', 'stopped')];
+    expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual(['a:stopped']);
+    const writes = store.writes;
+    expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual([]);
+    expect(store.writes).toBe(writes);
+    await store.update((d) => {
+      d.vms.a!.state = 'running';
+    });
+    // the kept list behind an unchanged digest is walked again against the changed record
+    expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual(['a:stopped']);
+  });
+
   it('claim holds the VM in flight at once, so a hello arriving during the write leaves it alone', async () => {
     const { claims, events } = await book();
     const pending = claims.claim(input('a'));
@@ -101,6 +118,32 @@ describe.each([
     expect(claims.get('a')).toBeNull();
     expect(claims.isInflight('a')).toBe(false);
     expect(events).toEqual([]);
+  });
+
+  it('a guest readiness change emits vm.guest once; new addresses are stored quietly; a silent node clears guest', async () => {
+    const { claims, events, store } = await book();
+    await claims.claim(input('g', { idempotency: undefined as never }));
+    await claims.markRunning('g', 'r', { guest: { state: 'booting' } });
+    claims.finish('g');
+    expect(claims.get('g')?.guest).toEqual({ state: 'booting' });
+    events.length = 0;
+    const network = {
+      mac: '52:54:00:aa:bb:cc',
+      addresses: ['10.0.2.15'],
+      addresses_source: 'agent' as const,
+      ssh: null,
+    };
+    const ready = { ...report('g', 'running'), guest: { state: 'ready' as const }, network };
+    expect(await claims.reconcile({ id: 'n1' }, [ready])).toEqual(['g:reach', 'g:guest']);
+    expect(events).toEqual(['vm.guest']);
+    expect(claims.get('g')).toMatchObject({ state: 'running', guest: { state: 'ready' }, network });
+    const writes = store.writes;
+    expect(await claims.reconcile({ id: 'n1' }, [ready])).toEqual([]);
+    expect(store.writes).toBe(writes);
+    // a node that cannot ask guests reports none: the record stops claiming a state nobody follows
+    expect(await claims.reconcile({ id: 'n1' }, [{ ...ready, guest: undefined }])).toEqual(['g:reach']);
+    expect(claims.get('g')?.guest).toBeUndefined();
+    expect(events).toEqual(['vm.guest']);
   });
 
   it('node reports emit reported, lost and adopted once each; a lost VM stays lost without a rewrite', async () => {

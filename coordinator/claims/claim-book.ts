@@ -1,5 +1,5 @@
 import type { EventInput } from '../../shared/events.js';
-import type { VmNetwork, VmReport } from '../../shared/protocol.js';
+import type { GuestStatusReport, VmNetwork, VmReport } from '../../shared/protocol.js';
 import type { EventBus } from '../events/bus.js';
 import type { Decision } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
@@ -7,7 +7,7 @@ import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../s
 import { ClaimError } from './errors.js';
 import type { VmIndex } from './vm-index.js';
 import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
-import { type ClaimRequest, forgetVm, keptDiskOf, toPlacement } from './records.js';
+import { type ClaimRequest, forgetVm, keptDiskOf, type Reshape, reshapeVm, toPlacement } from './records.js';
 
 /** Placed is a placement decision with the tie-break seed that made it (replay it with that seed). */
 export interface Placed {
@@ -148,11 +148,22 @@ export class ClaimBook {
   }
 
   /** markRunning records that the node answered the spawn with a running VM. */
-  async markRunning(vmId: string, requestId: string, network?: VmNetwork): Promise<VmRecord> {
+  async markRunning(
+    vmId: string,
+    requestId: string,
+    reach: { network?: VmNetwork | undefined; guest?: GuestStatusReport | undefined } = {},
+  ): Promise<VmRecord> {
     const at = this.now().toISOString();
+    const { network, guest } = reach;
     await this.o.store.update((d) => {
       const rec = d.vms[vmId];
-      if (rec) Object.assign(rec, { state: 'running', updated_at: at }, network ? { network } : {});
+      if (rec)
+        Object.assign(
+          rec,
+          { state: 'running', updated_at: at },
+          network ? { network } : {},
+          guest ? { guest } : {},
+        );
     });
     const vm = this.mustGet(vmId);
     await this.emit(vm, { type: 'vm.running', via: 'spawn' }, requestId);
@@ -209,6 +220,19 @@ export class ClaimBook {
     return vm;
   }
 
+  /** resized records a resize its node carried out: new sizes and the claim re-placed on the same node. */
+  async resized(vmId: string, r: Reshape, source: string, requestId: string): Promise<VmRecord> {
+    const at = this.now().toISOString();
+    await this.o.store.update((d) => {
+      const rec = d.vms[vmId];
+      if (rec) reshapeVm(rec, r, at);
+    });
+    const vm = this.mustGet(vmId);
+    const { decision: _d, ...sizes } = r;
+    await this.emit(vm, { type: 'vm.resized', ...sizes, numa_node: r.decision.numa_node, source }, requestId);
+    return vm;
+  }
+
   /** purgeNode forgets every VM recorded on a node gone for good (admin); nothing is sent to the node. */
   async purgeNode(nodeId: string, source: string): Promise<number> {
     const gone = Object.values(this.state().vms).filter((v) => v.node_id === nodeId);
@@ -227,10 +251,17 @@ export class ClaimBook {
     this.inflightVersion++;
   }
 
-  /** reconcile applies a node's complete VM report, writing only on change; returns the changes. */
-  async reconcile(node: Pick<NodeEntry, 'id'>, reports: readonly VmReport[]): Promise<string[]> {
+  /**
+   * reconcile applies a node's complete VM report, writing only on change; returns the changes.
+   * `digest` (v2 agents) names the report, so an unchanged one is recognised without reading it.
+   */
+  async reconcile(
+    node: Pick<NodeEntry, 'id'>,
+    reports: readonly VmReport[],
+    digest?: string,
+  ): Promise<string[]> {
     // the same report against the same records and in-flight set changes nothing: skip the walk
-    const key = reportKey(reports);
+    const key = digest ?? reportKey(reports);
     const last = this.lastReports.get(node.id);
     const vms = this.o.vms;
     if (
@@ -259,7 +290,7 @@ export class ClaimBook {
     await this.o.store.update((d) => {
       changes = reconcileNode(d, node, reports, this.index.idsOn(node.id), { ...opts, apply: true });
     });
-    for (const c of changes) await this.o.bus.emit(reportEvent(c, node.id));
+    for (const c of changes) if (c.kind !== 'reach') await this.o.bus.emit(reportEvent(c, node.id));
     return changes.map(describeChange);
   }
 
@@ -294,7 +325,11 @@ export class ClaimBook {
 /** reportKey is what reconcile reads of a report: which VMs, in which state (adoption reads more, once). */
 function reportKey(reports: readonly VmReport[]): string {
   let key = '';
-  for (const r of reports) key += `${r.vm_id}\u0000${r.state}\u0001`;
+  for (const r of reports) {
+    // guest readiness and addresses change while the state stays `running`: they are part of the key
+    const reach = r.guest || r.network ? JSON.stringify([r.guest, r.network]) : '';
+    key += `${r.vm_id}\u0000${r.state}\u0000${reach}\u0001`;
+  }
   return key;
 }
 
@@ -305,6 +340,10 @@ function reportEvent(c: ReportChange, nodeId: string): EventInput {
   if (c.kind === 'lost') return { type: 'vm.lost', ...ids };
   if (c.kind === 'adopted') return { type: 'vm.adopted', ...ids };
   if (c.kind === 'released') return { type: 'vm.released', reason: 'node_report', ...ids };
+  if (c.kind === 'guest') {
+    const state = c.state as GuestStatusReport['state'];
+    return { type: 'vm.guest', state, ...(c.code ? { code: c.code } : {}), ...ids };
+  }
   if (c.state === 'running') return { type: 'vm.running', via: 'report', ...ids };
   return { type: 'vm.reported', state: c.state, ...ids };
 }

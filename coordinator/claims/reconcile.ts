@@ -16,13 +16,15 @@ export interface ReconcileOptions {
 
 /** ReportChange is one change a node's report makes to a VM record (plain values: drafts do not outlive update). */
 export interface ReportChange {
-  readonly kind: 'state' | 'lost' | 'released' | 'adopted';
+  readonly kind: 'state' | 'lost' | 'released' | 'adopted' | 'guest' | 'reach';
   readonly vm_id: string;
   readonly vmid: number;
   readonly tenant_id: string;
   readonly name: string;
-  /** state is the reported state for `state` changes */
+  /** state is the reported state for `state` changes, the guest's state for `guest` changes */
   readonly state: string;
+  /** code says why a guest is unready (`guest` changes only) */
+  readonly code?: string;
 }
 
 /** describeChange renders a change as `id:state` or `id:kind`, for logs and tests. */
@@ -48,7 +50,7 @@ export function reconcileNode(
     if (!vm || vm.node_id !== node.id || opts.inflight.has(id)) continue;
     const report = byId.get(id);
     byId.delete(id);
-    if (report?.network && opts.apply && !sameJson(report.network, vm.network)) vm.network = report.network;
+    if (report) changes.push(...reachChanges(vm, report, opts.apply));
     if (report && report.state !== vm.state) {
       changes.push(change('state', vm, report.state));
       if (opts.apply) Object.assign(vm, { state: report.state, updated_at: opts.now });
@@ -64,6 +66,31 @@ export function reconcileNode(
     changes.push(change('adopted', vm, vm.state));
   }
   return changes;
+}
+
+/**
+ * reachChanges applies what a report says of the VM's network and guest readiness: a new network,
+ * or a guest status the node no longer reports (it cannot ask its guests), is a quiet `reach` change
+ * (no event); a new guest state is a `guest` change.
+ */
+function reachChanges(vm: VmRecord, report: VmReport, apply: boolean): ReportChange[] {
+  const out: ReportChange[] = [];
+  if (report.network && !sameJson(report.network, vm.network)) {
+    out.push(change('reach', vm, vm.state));
+    if (apply) vm.network = report.network;
+  }
+  if (!report.guest && vm.guest) {
+    out.push(change('reach', vm, vm.state));
+    if (apply) delete vm.guest;
+  }
+  if (report.guest && !sameJson(report.guest, vm.guest)) {
+    out.push({
+      ...change('guest', vm, report.guest.state),
+      ...(report.guest.code ? { code: report.guest.code } : {}),
+    });
+    if (apply) vm.guest = report.guest;
+  }
+  return out;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -86,7 +113,7 @@ function missing(draft: StoreState, vm: VmRecord, now: string): void {
  * and VMID 0 so it never takes a tenant's VMID nor counts in a band. What the node claimed is kept
  * as tags for the operator.
  */
-function adopt(nodeId: string, r: VmReport, now: string): VmRecord {
+export function adopt(nodeId: string, r: VmReport, now: string): VmRecord {
   return {
     id: r.vm_id,
     tenant: ADOPTED_TENANT,

@@ -78,3 +78,20 @@ export function allocationOf(vm: VmRecord): Allocation | null {
   allocationCache.set(vm.placement, a);
   return a;
 }
+
+/** Reshape is a resized VM's new sizes and the placement chosen for them on its own node. */
+export interface Reshape {
+  readonly vcpu_count: number;
+  readonly memory_mb: number;
+  readonly disk_size_gb: number;
+  readonly decision: Decision;
+}
+
+/** reshapeVm writes a resize into the record: the request's sizes and a new claim; call it inside store.update. */
+export function reshapeVm(rec: VmRecord, r: Reshape, at: string): void {
+  const { decision, ...sizes } = r;
+  const request = { ...(rec.request as ClaimRequest & Record<string, unknown>), ...sizes };
+  rec.request = request;
+  rec.placement = toPlacement(request, rec.tenant, decision);
+  rec.updated_at = at;
+}

@@ -37,6 +37,14 @@ export function auditLine(e: CoordinatorEvent): AuditInput | null {
         source: e.source,
         result: `ok:${e.state}`,
       };
+    case 'vm.resized':
+      return {
+        tenant: e.tenant_id,
+        vm: e.vm_id,
+        op: 'vm.resize',
+        source: e.source,
+        result: `ok:${e.vcpu_count}vcpu/${e.memory_mb}MiB/${e.disk_size_gb}GiB`,
+      };
     default:
       return null;
   }

@@ -13,12 +13,16 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
   'vm.reported': ['info', 'vm state reported'],
   'vm.destroyed': ['info', 'vm destroyed'],
   'vm.power': ['info', 'vm power changed'],
+  'vm.resized': ['info', 'vm resized'],
+  'vm.guest': ['info', 'vm guest readiness changed'],
   'vm.lost': ['warn', 'vm lost'],
   'vm.adopted': ['info', 'vm adopted'],
   'node.joined': ['info', 'node joined'],
   'node.up': ['info', 'node up'],
   'node.down': ['warn', 'node down'],
   'node.removed': ['info', 'node removed'],
+  'quota.rejected': ['warn', 'quota rejected a request'],
+  'audit.verify_failed': ['error', 'audit verify failed'],
 };
 
 /**

@@ -98,7 +98,7 @@ describe('coordinator HTTP API', () => {
     expect(h.sent.filter((m) => m.type === 'spawn')).toEqual([]);
   });
 
-  it('reports field paths on validation errors and every node per pass on no_capacity', async () => {
+  it('reports field paths on validation errors; no_capacity: a redacted sentence for the tenant, every node for the admin', async () => {
     h.addNode('n1');
     const t = await h.tenant('t');
     const bad = await h.call('POST', '/v1/vms', {
@@ -107,7 +107,11 @@ describe('coordinator HTTP API', () => {
     });
     expect(bad.body.issues[0].path).toBe('user_configs.0.username');
     const full = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody({ vcpu_count: 40 }) });
-    expect(full.body.passes[0].rejected).toEqual([
+    expect(full.body).toMatchObject({ code: 'no_capacity', shortfall: 'never_fits' });
+    expect(full.body).not.toHaveProperty('passes');
+    expect(JSON.stringify(full.body)).not.toContain('n1');
+    const admin = await h.call('POST', '/v1/placements/dry-run', { body: vmBody({ vcpu_count: 40 }) });
+    expect(admin.body.passes[0].rejected).toEqual([
       expect.objectContaining({ node_id: 'n1', reason: 'numa_cpu_fit' }),
     ]);
   });
@@ -144,15 +148,22 @@ describe('coordinator HTTP API', () => {
     expect(failed.status).toBe(502);
     expect(failed.body).toMatchObject({ code: 'spawn_failed', agent_error: { code: 'bridge_not_found' } });
     expect(h2.store.read().vms).toEqual({});
-    const next = await h2.call('POST', '/v1/placements/dry-run', { token: t2.token, body: vmBody() });
+    const next = await h2.call('POST', '/v1/placements/dry-run', { body: vmBody() }); // admin: pins shown
     expect(next.body.decision.vcpu_pins).toEqual([0, 36, 1, 37]);
   });
 
   it('dry-run claims nothing; destroy frees threads and VMID; audit chain verifies', async () => {
     h.addNode('n1');
     const t = await h.tenant('t');
-    const dry = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body: vmBody() });
+    const dry = await h.call('POST', '/v1/placements/dry-run', { body: vmBody() }); // admin: full detail
     expect(dry.body).toMatchObject({ ok: true, decision: { node_id: 'n1', pass: 1 } });
+    const mine = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body: vmBody() });
+    expect(mine.body).toEqual({
+      ok: true,
+      redacted: true,
+      vmid: 100,
+      reason: expect.stringMatching(/^fits: /),
+    });
     expect(h.store.read().vms).toEqual({});
     const vm = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
     const bands = await h.call('GET', '/v1/vmid-bands');
@@ -179,17 +190,18 @@ describe('coordinator HTTP API', () => {
     const t = await slow.tenant('t');
     const r = await slow.call('POST', '/v1/vms', { token: t.token, body: vmBody() });
     expect(r.status).toBe(504);
-    expect(r.body).toMatchObject({ code: 'agent_timeout', state: 'creating' });
+    expect(r.body).toMatchObject({
+      code: 'spawn_outcome_unknown',
+      cause: 'agent_timeout',
+      state: 'creating',
+    });
     const [vm] = Object.values(slow.store.read().vms);
     expect(vm).toMatchObject({
       state: 'creating',
       node_id: 'mute',
       placement: { vcpu_pins: [0, 36, 1, 37] },
     });
-    const next = await slow.call('POST', '/v1/placements/dry-run', {
-      token: t.token,
-      body: vmBody({ name: 'web-2' }),
-    });
+    const next = await slow.call('POST', '/v1/placements/dry-run', { body: vmBody({ name: 'web-2' }) });
     expect(next.body.decision.vcpu_pins).toEqual([2, 38, 3, 39]);
     const busy = await slow.call('DELETE', `/v1/vms/${vm!.id}`, { token: t.token });
     expect(busy.body.code).toBe('conflict');

@@ -21,6 +21,7 @@ import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
 import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
+import { NoCapacityError } from '../vms/errors.js';
 import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
 import type { Metrics } from './metrics.js';
@@ -29,6 +30,8 @@ import { registerEventRoutes } from './routes-events.js';
 import type { Placer } from '../placer/placer.js';
 import { registerImageRoutes } from './routes-images.js';
 import { registerLifecycleRoutes } from './routes-lifecycle.js';
+import { registerResizeRoutes } from './routes-resize.js';
+import type { Notices } from '../events/notices.js';
 import type { Cordons } from '../nodes/cordons.js';
 import { registerWebhookRoutes } from './routes-webhooks.js';
 import type { Webhooks } from '../webhooks/dispatcher.js';
@@ -36,6 +39,7 @@ import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
+import { UnauthTally } from './unauth-tally.js';
 import { nodeDetail, nodeRows } from './nodes.js';
 import { registerKeptDiskRoutes } from './routes-kept-disks.js';
 import { type NodeAdminDeps, registerNodeRoutes } from './routes-nodes.js';
@@ -54,6 +58,8 @@ export interface AppDeps {
   vms: VmService;
   audit: AuditJournal;
   verifyAudit: () => Promise<unknown>;
+  /** notices (optional) turns a failed verify into an audit.verify_failed event, for webhooks */
+  notices?: Notices;
   /** events is the ring of recent bus events behind GET /v1/events */
   events: EventRing;
   /** webhooks is the failure notifier behind /v1/webhooks */
@@ -77,12 +83,21 @@ export interface AppDeps {
   brokerTokenHash?: string;
   /** uiDir holds the built fleet page (default: dist/ui beside the compiled coordinator) */
   uiDir?: string;
+  /** unauthTally summarises unauthenticated write attempts in the audit log (default: one per minute) */
+  unauthTally?: UnauthTally;
 }
 
 /** createApp builds the coordinator's HTTP API: routes validate, call the controller, and map errors once. */
 export function createApp(d: AppDeps): Hono<Env> {
   const app = new Hono<Env>();
-  app.onError((err, c) => errorResponse(c, err, d.log));
+  // a tenant sees a placement refusal without nodes, pins or occupancy; the admin sees it all
+  app.onError((err, c) =>
+    errorResponse(
+      c,
+      err instanceof NoCapacityError && c.get('principal')?.kind === 'tenant' ? err.forTenant() : err,
+      d.log,
+    ),
+  );
   app.notFound((c) => problem(c, 'not_found', 'No such route'));
   app.use('*', async (c, next) => {
     const asked = c.req.header('x-request-id') ?? '';
@@ -118,7 +133,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
   );
   app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
-  app.use('/v1/*', auditRejectedWrites(d.audit, d.log));
+  app.use('/v1/*', auditRejectedWrites(d.audit, d.log, d.unauthTally ?? new UnauthTally(d.audit, d.log)));
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     const principal = token
@@ -243,10 +258,15 @@ export function createApp(d: AppDeps): Hono<Env> {
     });
     return c.json({ entries } satisfies AuditList);
   });
-  app.get('/v1/audit/verify', admin, async (c) => c.json(await d.verifyAudit()));
+  app.get('/v1/audit/verify', admin, async (c) => {
+    const verdict = (await d.verifyAudit()) as { ok: boolean; line?: number; reason?: string };
+    if (!verdict.ok) await d.notices?.auditVerifyFailed(verdict.line ?? 0, verdict.reason ?? 'unknown');
+    return c.json(verdict);
+  });
   registerEventRoutes(app, d);
   registerWebhookRoutes(app, d);
   registerLifecycleRoutes(app, d);
+  registerResizeRoutes(app, d.vms);
   registerImageRoutes(app, d);
   registerCapacityRoutes(app, d);
   registerWebhookMetrics(d.metrics.registry, d.webhooks);

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../../shared/log.js';
 import { appHarness } from './testing/harness.js';
+import { UnauthTally } from './unauth-tally.js';
 
 const vm = (name: string, vcpu = 1) => ({
   name,
@@ -48,5 +50,74 @@ describe('every write attempt is audited, rejected ones included, with a server-
     const all = await h.audit.list({ limit: 100 });
     expect(all.some((e) => e.source.includes('forged'))).toBe(false);
     expect((await h.call('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true });
+  });
+});
+
+describe('an unauthenticated flood does not grow the audit log per request', () => {
+  it('audits the first refused write of an interval, counts the rest into one summary entry', async () => {
+    const h = await appHarness();
+    const before = (await h.audit.list({ limit: 10_000 })).length;
+    const tries = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        h.call(i % 2 ? 'DELETE' : 'POST', i % 2 ? '/v1/vms/x' : '/v1/vms', {
+          token: i % 3 ? 'vmp_nobody' : null,
+          body: vm('x'),
+        }),
+      ),
+    );
+    expect(new Set(tries.map((r) => r.status))).toEqual(new Set([401]));
+    const during = await h.audit.list({ limit: 10_000 });
+    expect(during.length - before).toBe(1);
+    expect(during[0]).toMatchObject({ result: 'rejected:unauthorized', source: 'http in-process anonymous' });
+    await h.unauthTally.flush();
+    const after = await h.audit.list({ limit: 10_000 });
+    expect(after.length - before).toBe(2);
+    expect(after[0]).toMatchObject({
+      op: 'unauthenticated.summary',
+      result: 'rejected:unauthorized x499',
+      source: 'http in-process=499 anonymous',
+      tenant: null,
+    });
+    await h.unauthTally.flush(); // nothing counted since: no entry
+    expect((await h.audit.list({ limit: 10_000 })).length - before).toBe(2);
+    // a new interval audits its first attempt at once again
+    await h.call('POST', '/v1/vms', { token: 'vmp_nobody', body: vm('x') });
+    expect((await h.audit.list({ limit: 1 }))[0]).toMatchObject({
+      op: 'vm.create',
+      result: 'rejected:unauthorized',
+    });
+    expect((await h.call('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true });
+  });
+
+  it('flushes the summary by itself when the interval ends', async () => {
+    const h = await appHarness();
+    const timers: (() => void)[] = [];
+    const tally = new UnauthTally(
+      h.audit,
+      createLogger({ component: 'coordinator', level: 'error', sink: () => undefined }),
+      {
+        setTimer: (fn) => {
+          timers.push(fn);
+          return {};
+        },
+      },
+    );
+    const entry = {
+      tenant: null,
+      vm: null,
+      op: 'vm.create',
+      source: 'http 10.0.0.9 anonymous',
+      result: 'rejected:unauthorized',
+    };
+    for (let i = 0; i < 3; i++) await tally.note(entry, '10.0.0.9');
+    await tally.note(entry, '10.0.0.7');
+    expect(timers).toHaveLength(1);
+    timers[0]!();
+    await vi.waitFor(async () =>
+      expect((await h.audit.list({ limit: 1 }))[0]).toMatchObject({
+        result: 'rejected:unauthorized x3',
+        source: 'http 10.0.0.9=2,10.0.0.7=1 anonymous',
+      }),
+    );
   });
 });

@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/log.js';
 import type { AuditJournal } from '../audit/index.js';
 import type { Principal } from '../tenants/index.js';
 import type { Env } from './env.js';
+import type { UnauthTally } from './unauth-tally.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -29,17 +30,27 @@ export function principalId(p: Principal | undefined): string {
  * principal. Nothing the client wrote (X-Request-Id, headers, body) goes into it.
  */
 export function auditSource(c: Context<Env>): string {
-  const peer = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
-    ?.remoteAddress;
-  return `http ${peer ?? 'in-process'} ${principalId(c.get('principal'))}`;
+  return `http ${peerOf(c)} ${principalId(c.get('principal'))}`;
+}
+
+/** peerOf is the TCP peer address of a request (`in-process` for app.request in tests). */
+export function peerOf(c: Context<Env>): string {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'in-process';
 }
 
 /**
  * auditRejectedWrites records every write attempt the API refused (401, 403, 404, 409, 422, …)
  * with its server-side source and the stable code; accepted writes are audited where they change
  * state. A failed audit append here is logged: the request was refused and changed nothing.
+ * Writes refused for want of a valid token go through `unauth`, which audits the first of each
+ * interval and summarises the rest, so an unauthenticated flood cannot grow the log per request.
  */
-export function auditRejectedWrites(audit: AuditJournal, log: Logger): MiddlewareHandler<Env> {
+export function auditRejectedWrites(
+  audit: AuditJournal,
+  log: Logger,
+  unauth: UnauthTally,
+): MiddlewareHandler<Env> {
   return async (c, next) => {
     await next();
     if (!WRITES.has(c.req.method) || c.res.status < 400) return;
@@ -51,14 +62,14 @@ export function auditRejectedWrites(audit: AuditJournal, log: Logger): Middlewar
       .json()
       .then((b: { code?: unknown }) => (typeof b.code === 'string' ? b.code : String(c.res.status)))
       .catch(() => String(c.res.status));
-    await audit
-      .append({
-        tenant: p?.kind === 'tenant' ? p.tenant.id : null,
-        vm: null,
-        op,
-        source: auditSource(c),
-        result: `rejected:${code}`,
-      })
-      .catch((err) => log.error('audit of a rejected write failed', { err, op }));
+    const entry = {
+      tenant: p?.kind === 'tenant' ? p.tenant.id : null,
+      vm: null,
+      op,
+      source: auditSource(c),
+      result: `rejected:${code}`,
+    };
+    if (!p && code === 'unauthorized') await unauth.note(entry, peerOf(c));
+    else await audit.append(entry).catch((err) => log.error('audit of a rejected write failed', { err, op }));
   };
 }

@@ -60,6 +60,10 @@ describe('dry-run is the first half of create', () => {
     expect(dry.body).toMatchObject({ ok: true, vmid: 200 });
     const real = await h.call('POST', '/v1/vms', { token: t.token, body: vmBody({ vmid_band: 'dev' }) });
     expect(real.body.vmid).toBe(200);
-    expect(real.body.node_id).toBe(dry.body.decision.node_id);
+    expect(dry.body).not.toHaveProperty('decision'); // a tenant sees no node or pins
+    const admin = await h.call('POST', '/v1/placements/dry-run', {
+      body: vmBody({ name: 'dev-2', vmid_band: 'dev' }),
+    });
+    expect(admin.body.decision.node_id).toBe('n1');
   });
 });

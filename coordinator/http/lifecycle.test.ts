@@ -55,14 +55,14 @@ describe('day-2 lifecycle through the API', () => {
       cordoned: true,
       reason: 'disk swap',
     });
-    const dry = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body: vmBody('x') });
+    const dry = await h.call('POST', '/v1/placements/dry-run', { body: vmBody('x') });
     expect(dry.body.decision.node_id).toBe('n2');
     expect(dry.body.passes[0].rejected).toContainEqual(
       expect.objectContaining({ node_id: 'n1', reason: 'cordoned' }),
     );
     expect((await h.call('POST', '/v1/nodes/n1/cordon', { token: t.token, body: {} })).status).toBe(404);
     await h.call('DELETE', '/v1/nodes/n1/cordon');
-    const again = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body: vmBody('x') });
+    const again = await h.call('POST', '/v1/placements/dry-run', { body: vmBody('x') });
     expect(again.body.passes[0].rejected.some((r: { reason: string }) => r.reason === 'cordoned')).toBe(
       false,
     );
@@ -85,7 +85,7 @@ describe('day-2 lifecycle through the API', () => {
       'stopped:ok',
       'stopped:ok',
     ]);
-    const dry = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body: vmBody('x') });
+    const dry = await h.call('POST', '/v1/placements/dry-run', { body: vmBody('x') });
     expect(dry.body.decision.node_id).toBe('n2');
   });
 
@@ -111,7 +111,10 @@ describe('GET /v1/images', () => {
     h.addNode('n1');
     const t = await h.tenant('a');
     const body = { name: 'x', vcpu_count: 1, memory_mb: 512, disk_size_gb: 5, image: 'fresh' };
-    const before = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body });
+    const mine = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body });
+    expect(mine.body).toMatchObject({ ok: false, shortfall: 'never_fits' });
+    expect(mine.body.reason).toMatch(/^never fits: no node takes this image, KVM or placement constraint/);
+    const before = await h.call('POST', '/v1/placements/dry-run', { body });
     expect(before.body.passes[0].rejected[0]).toMatchObject({
       reason: 'image_missing',
       detail: 'node does not have base image "fresh"',
@@ -128,17 +131,26 @@ describe('GET /v1/images', () => {
           .hello.topology.numa_nodes.map((n) => ({ numa_node: n.id, free_memory_mb: n.free_memory_mb })),
         vms: [],
         images: ['debian', 'fresh'],
+        image_info: { fresh: { virtual_size: 2 * 1024 ** 3, format: 'qcow2', sha256: 'ab'.repeat(32) } },
       },
       Date.now(),
     );
+    const facts = {
+      virtual_size: 2 * 1024 ** 3,
+      format: 'qcow2',
+      sha256: 'ab'.repeat(32),
+      checksums_agree: true,
+    };
     expect((await h.call('GET', '/v1/images')).body.images).toContainEqual({
       name: 'fresh',
       nodes: 1,
+      ...facts,
       node_ids: ['n1'],
     });
     expect((await h.call('GET', '/v1/images', { token: t.token })).body.images).toContainEqual({
       name: 'fresh',
       nodes: 1,
+      ...facts,
     });
     const after = await h.call('POST', '/v1/placements/dry-run', { token: t.token, body });
     expect(after.body.ok, JSON.stringify(after.body)).toBe(true);

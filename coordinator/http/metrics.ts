@@ -25,6 +25,8 @@ export interface Metrics {
   readonly contentType: string;
   readonly httpRequests: Counter<'method' | 'status'>;
   readonly heartbeats: Counter;
+  /** heartbeatSeconds is one heartbeat's synchronous handling: parse, check, registry, reconcile start */
+  readonly heartbeatSeconds: Histogram;
   readonly placementSeconds: Histogram<'result'>;
   readonly placements: Counter<'pass' | 'result'>;
   readonly spawnSeconds: Histogram<'result'>;
@@ -61,6 +63,12 @@ export function createMetrics(collect: MetricsCollect): Metrics {
       name: 'vmpool_heartbeats_total',
       help: 'Heartbeats received',
       registers: [registry],
+    }),
+    heartbeatSeconds: new Histogram({
+      name: 'vmpool_heartbeat_handling_seconds',
+      help: 'Heartbeat handling time on the event loop (parse, check, registry, reconcile start)',
+      registers: [registry],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
     }),
     placementSeconds: new Histogram({
       name: 'vmpool_placement_seconds',

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { type ErrorCode, isErrorCode, STATUS_BY_CODE } from '../../api/problems.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
+import { redactProblem } from './redact.js';
 
 /** problem renders an RFC 9457 problem+json body with our stable `code`. */
 export function problem(
@@ -39,7 +40,11 @@ export function problem(
 export function errorResponse(c: Context, err: unknown, log: Logger) {
   if (isVmpoolError(err) && isErrorCode(err.code)) {
     const { name: _n, code: _c, message: _m, ...rest } = err.toJSON();
-    return problem(c, err.code, err.message, rest);
+    // a node's words reach a tenant without host paths; the admin reads them whole
+    const principal = (c as Context<{ Variables: { principal?: { kind: string } } }>).get('principal');
+    if (principal?.kind !== 'tenant') return problem(c, err.code, err.message, rest);
+    const r = redactProblem(err.message, rest);
+    return problem(c, err.code, r.detail, r.extra);
   }
   log.error('request failed', {
     err,

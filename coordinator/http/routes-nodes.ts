@@ -1,5 +1,10 @@
 import type { Context, Hono } from 'hono';
-import { type JoinTokenRotated, NodeIdParamSchema, NodeRemoveQuerySchema } from '../../api/fleet.js';
+import {
+  type JoinTokenRotated,
+  JoinTokenRotateSchema,
+  NodeIdParamSchema,
+  NodeRemoveQuerySchema,
+} from '../../api/fleet.js';
 import { VmpoolError } from '../../shared/errors.js';
 import type { AuditJournal } from '../audit/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
@@ -7,7 +12,7 @@ import type { NodeIdentity } from '../link/identity.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import { generateToken } from '../tenants/index.js';
 import type { AdminGuard, Env } from './env.js';
-import { paramsOf, queryOf } from './validate.js';
+import { optionalJsonOf, paramsOf, queryOf } from './validate.js';
 
 /** NodeAdminDeps are what the node administration routes change. */
 export interface NodeAdminDeps {
@@ -22,7 +27,8 @@ type Source = (c: Context<Env>) => string;
 /**
  * registerNodeRoutes adds the admin's node routes: DELETE /v1/nodes/{id} revokes a node's
  * credential, closes its socket and forgets it (`purge=true` also forgets its VM records: a node
- * gone for good), and POST /v1/join-token rotates the join token without a restart.
+ * gone for good), and POST /v1/join-token rotates the join token without a restart (the old one
+ * enrols for an optional grace period, then is refused).
  */
 export function registerNodeRoutes(
   app: Hono<Env>,
@@ -60,16 +66,25 @@ export function registerNodeRoutes(
       return c.body(null, 204);
     },
   );
-  app.post('/v1/join-token', admin, async (c) => {
-    const { token } = generateToken();
-    await d.audit.append({
-      tenant: null,
-      vm: null,
-      op: 'join_token.rotate',
-      source: source(c),
-      result: 'ok',
-    });
-    await d.identity.rotateJoinToken(token);
-    return c.json({ join_token: token } satisfies JoinTokenRotated, 201);
-  });
+  app.post(
+    '/v1/join-token',
+    admin,
+    optionalJsonOf(JoinTokenRotateSchema, 'join token rotation'),
+    async (c) => {
+      const { grace_seconds } = c.req.valid('json');
+      const { token } = generateToken();
+      await d.audit.append({
+        tenant: null,
+        vm: null,
+        op: 'join_token.rotate',
+        source: source(c),
+        result: 'ok',
+      });
+      const { oldValidUntil } = await d.identity.rotateJoinToken(token, grace_seconds);
+      return c.json(
+        { join_token: token, old_token_valid_until: oldValidUntil } satisfies JoinTokenRotated,
+        201,
+      );
+    },
+  );
 }

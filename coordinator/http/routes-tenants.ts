@@ -3,6 +3,7 @@ import {
   type Tenant,
   TenantIdParamSchema,
   type TenantSelf,
+  type TenantUsage,
   TenantUpdateSchema,
   TokenRotateSchema,
   type TokenRotated,
@@ -35,6 +36,19 @@ export function nameTaken(state: StoreState, name: string, except?: string): boo
   return Object.values(state.tenants).some((t) => t.id !== except && t.name.toLowerCase() === n);
 }
 
+/** tenantUsage is what the tenant's VMs hold against its quota. */
+export function tenantUsage(state: StoreState, tenantId: string): TenantUsage {
+  const used = Object.values(state.vms)
+    .filter((v) => v.tenant === tenantId)
+    .map(vmUsage);
+  return {
+    vms: used.length,
+    vcpus: used.reduce((a, u) => a + u.vcpu_count, 0),
+    memory_mb: used.reduce((a, u) => a + u.memory_mb, 0),
+    disk_gb: used.reduce((a, u) => a + u.disk_gb, 0),
+  };
+}
+
 /**
  * registerTenantRoutes adds the tenant lifecycle: PATCH (name, quota) and DELETE (refused while it
  * owns VMs) of /v1/tenants/{id}, token rotation with a grace period and revocation, and
@@ -55,9 +69,10 @@ export function registerTenantRoutes(
   const audited = (c: Context<Env>, id: string, op: string) =>
     d.audit.append({ tenant: id, vm: null, op, source: source(c), result: 'ok' });
 
-  app.get('/v1/tenants/:id', admin, paramsOf(TenantIdParamSchema), (c) =>
-    c.json(publicTenant(find(c.req.valid('param').id)) satisfies Tenant),
-  );
+  app.get('/v1/tenants/:id', admin, paramsOf(TenantIdParamSchema), (c) => {
+    const t = find(c.req.valid('param').id);
+    return c.json({ ...publicTenant(t), usage: tenantUsage(d.store.read(), t.id) } satisfies TenantSelf);
+  });
   app.patch(
     '/v1/tenants/:id',
     admin,
@@ -130,14 +145,6 @@ export function registerTenantRoutes(
     if (p.kind !== 'tenant')
       throw new VmpoolError('bad_request', 'Cannot show the caller tenant: use a tenant token');
     const t = find(p.tenant.id);
-    const mine = Object.values(d.store.read().vms).filter((v) => v.tenant === t.id);
-    const used = mine.map(vmUsage);
-    const usage = {
-      vms: mine.length,
-      vcpus: used.reduce((a, u) => a + u.vcpu_count, 0),
-      memory_mb: used.reduce((a, u) => a + u.memory_mb, 0),
-      disk_gb: used.reduce((a, u) => a + u.disk_gb, 0),
-    };
-    return c.json({ ...publicTenant(t), usage } satisfies TenantSelf);
+    return c.json({ ...publicTenant(t), usage: tenantUsage(d.store.read(), t.id) } satisfies TenantSelf);
   });
 }

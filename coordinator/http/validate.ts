@@ -46,6 +46,19 @@ export function jsonOf<S extends z.ZodType>(
   };
 }
 
+/** optionalJsonOf is jsonOf for a body a client may leave out: no body parses as `{}`. */
+export function optionalJsonOf<S extends z.ZodType>(
+  schema: S,
+  what: string,
+): MiddlewareHandler<Env, string, Parsed<'json', S>> {
+  return async (c, next) => {
+    const text = await c.req.raw.clone().text();
+    const value = text.trim() === '' ? {} : await readJson(c.req.raw);
+    c.req.addValidatedData('json', parseOrThrow(schema, value, what) as object);
+    await next();
+  };
+}
+
 async function readJson(req: Request): Promise<unknown> {
   const text = await req.text();
   if (text.trim() === '') throw new VmpoolError('bad_request', 'Cannot read request body: it is empty');

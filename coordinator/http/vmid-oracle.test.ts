@@ -35,3 +35,28 @@ describe('explicit vmid answers do not reveal other tenants', () => {
     expect((await h.call('GET', '/v1/vms', { token: b.token })).body.vms).toEqual([]);
   });
 });
+
+describe('the bounded VMID leak (README "Trust boundary")', () => {
+  it('a fitting request for a VMID another tenant holds answers vmid_in_use naming nobody, audited, nothing claimed', async () => {
+    const h = await appHarness();
+    h.addNode('n1');
+    const a = await h.tenant('a');
+    const b = await h.tenant('b');
+    const mine = await h.call('POST', '/v1/vms', { token: a.token, body: body('secret-name', 100, 2) });
+    expect(mine.status).toBe(201);
+    const before = JSON.stringify(h.store.read().vms);
+    const r = await h.call('POST', '/v1/vms', { token: b.token, body: body('b1', 100, 2) });
+    expect([r.status, r.body.code]).toEqual([409, 'vmid_in_use']);
+    for (const leak of [a.id, mine.body.id, 'secret-name', 'n1'])
+      expect(JSON.stringify(r.body)).not.toContain(leak);
+    expect(JSON.stringify(h.store.read().vms)).toBe(before);
+    const [entry] = await h.audit.list({ limit: 1 });
+    expect(entry).toMatchObject({ tenant: b.id, op: 'vm.create', result: 'rejected:vmid_in_use' });
+    // the dry run's next free VMID says as much by design
+    const dry = await h.call('POST', '/v1/placements/dry-run', {
+      token: b.token,
+      body: { ...body('b2', 0, 2), vmid: undefined },
+    });
+    expect(dry.body).toMatchObject({ ok: true, vmid: 101 });
+  });
+});

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -191,5 +191,44 @@ describe('webhooks (the failure notifier)', () => {
     expect((await h.call('GET', '/v1/webhooks')).body.webhooks).toEqual([]);
     const audit = await h.call('GET', '/v1/audit');
     expect(audit.body.entries.map((e: { op: string }) => e.op)).toContain(`webhook.delete ${made.body.id}`);
+  });
+});
+
+describe('webhooks hear refusals and findings that change no record', () => {
+  it('delivers quota.rejected for a create and a resize the quota refused', async () => {
+    const rx = await receiver(() => 204);
+    const h = await setup();
+    await h.call('POST', '/v1/webhooks', { body: { url: rx.url, events: ['quota.rejected'] } });
+    const t = await h.tenant('small', { vcpus: 2, memory_mb: 8192, vms: 5 });
+    const big = await h.call('POST', '/v1/vms', { token: t.token, body: { ...vmBody, vcpu_count: 4 } });
+    expect(big.body.code).toBe('quota_exceeded');
+    await h.call('POST', '/v1/vms', { token: t.token, body: vmBody });
+    await h.call('POST', '/v1/vms/w-1/stop', { token: t.token });
+    const grow = await h.call('POST', '/v1/vms/w-1/resize', { token: t.token, body: { vcpu_count: 3 } });
+    expect(grow.body.code).toBe('quota_exceeded');
+    await until(() => rx.got.length === 2);
+    const data = rx.got.map((d) => JSON.parse(d.body));
+    expect(data.map((ce) => [ce.type, ce.subject, ce.data.resource, ce.data.requested])).toEqual([
+      ['io.vmpool.quota.rejected', `tenants/${t.id}`, 'vcpus', 4],
+      ['io.vmpool.quota.rejected', `tenants/${t.id}`, 'vcpus', 3],
+    ]);
+  });
+
+  it('delivers audit.verify_failed when GET /v1/audit/verify finds the chain broken', async () => {
+    const rx = await receiver(() => 204);
+    const h = await setup();
+    await h.call('POST', '/v1/webhooks', { body: { url: rx.url, events: ['audit.'] } });
+    await h.tenant('a');
+    expect((await h.call('GET', '/v1/audit/verify')).body.ok).toBe(true);
+    const text = readFileSync(h.auditPath, 'utf8');
+    writeFileSync(h.auditPath, text.replace('tenant.create', 'tenant.delete'));
+    const bad = (await h.call('GET', '/v1/audit/verify')).body;
+    expect(bad.ok).toBe(false);
+    await until(() => rx.got.length === 1);
+    expect(JSON.parse(rx.got[0]!.body)).toMatchObject({
+      type: 'io.vmpool.audit.verify_failed',
+      subject: 'audit',
+      data: { line: bad.line, reason: bad.reason },
+    });
   });
 });

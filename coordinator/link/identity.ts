@@ -24,14 +24,14 @@ export class NodeIdentity {
   constructor(
     private readonly store: Store,
     private readonly configuredJoinHash: string,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** authenticate reads an upgrade's Authorization header; null means refuse with 401. */
   authenticate(header: string | undefined): LinkCredential | null {
     const h = header ?? '';
     const bearer = /^Bearer (\S{1,512})$/.exec(h)?.[1];
-    if (bearer !== undefined)
-      return hashesEqual(hashToken(bearer), this.joinHash()) ? { kind: 'join' } : null;
+    if (bearer !== undefined) return this.isJoinToken(hashToken(bearer)) ? { kind: 'join' } : null;
     const node = new RegExp(`^${NODE_AUTH_SCHEME} ([^:\\s]{1,63}):(\\S{1,128})$`).exec(h);
     if (!node) return null;
     const [, nodeId, secret] = node as unknown as [string, string, string];
@@ -84,16 +84,33 @@ export class NodeIdentity {
     return true;
   }
 
-  /** rotateJoinToken replaces the join token (no restart); enrolled nodes are unaffected. */
-  async rotateJoinToken(token: string): Promise<void> {
+  /**
+   * rotateJoinToken replaces the join token (no restart; only its sha256 is stored). The old one
+   * still enrols for `graceSeconds` (0: refused at once); enrolled nodes are unaffected.
+   */
+  async rotateJoinToken(token: string, graceSeconds = 0): Promise<{ oldValidUntil: string }> {
+    const until = new Date(this.now().getTime() + graceSeconds * 1000).toISOString();
+    const old = this.joinHash();
     await this.store.update((d) => {
       d.join_token_hash = hashToken(token);
+      if (graceSeconds > 0) d.join_token_previous = { hash: old, until };
+      else delete d.join_token_previous;
     });
+    return { oldValidUntil: until };
   }
 
   /** enrolled lists the enrolled node ids. */
   enrolled(): string[] {
     return Object.keys(this.store.read().nodes ?? {}).sort();
+  }
+
+  /** isJoinToken compares in constant time with the join token and a rotated-out one still in its grace. */
+  private isJoinToken(hash: string): boolean {
+    const current = hashesEqual(hash, this.joinHash());
+    const prev = this.store.read().join_token_previous;
+    const inGrace =
+      prev !== undefined && hashesEqual(hash, prev.hash) && this.now().toISOString() < prev.until;
+    return current || inGrace;
   }
 
   private joinHash(): string {

@@ -4,14 +4,15 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../../shared/log.js';
 import {
+  type AgentMessage,
   AgentMessageSchema,
   CLOSE_CODES,
   type CoordinatorMessage,
-  type Heartbeat,
   type Hello,
-  PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type VmReport,
 } from '../../shared/protocol.js';
+import { asBeat, beatProblem } from '../../shared/beat.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
@@ -28,8 +29,15 @@ export type AgentAnswer = {
 /** LinkEvents are the coordinator's reactions to agents arriving, reporting and answering. */
 export interface LinkEvents {
   onHello(entry: NodeEntry): void;
-  onHeartbeat(entry: NodeEntry, hb: Heartbeat): void;
+  /**
+   * onHeartbeat gets the node's complete VM list: the one a full heartbeat carried, or the one kept
+   * for a small beat whose digest matched. `key` (the digest, v2) names the list for a cheap no-change check.
+   */
+  onHeartbeat(entry: NodeEntry, vms: readonly VmReport[], key: string | undefined): void;
 }
+
+/** ConnState is one socket's progress: which node it speaks for and the protocol version agreed. */
+type ConnState = { node: string | null; helloing: boolean; version: number };
 
 /** AGENT_PATH is where agents dial in. */
 export const AGENT_PATH = '/v1/agents/connect';
@@ -44,6 +52,8 @@ export interface AgentLinkOptions {
   now?: () => number;
   helloTimeoutMs?: number;
   maxMessageBytes?: number;
+  /** onHeartbeatHandled gets each heartbeat's synchronous handling time in seconds (metrics) */
+  onHeartbeatHandled?: (seconds: number) => void;
   /** redirect: null admits agents (leader or single node); a string refuses them, naming the leader's URL ('' if unknown) */
   redirect?: () => string | null;
 }
@@ -142,7 +152,7 @@ export class AgentLinkServer {
   }
 
   private serve(ws: WebSocket, cred: LinkCredential, remote: string | undefined): void {
-    const s = { node: null as string | null, helloing: false };
+    const s: ConnState = { node: null, helloing: false, version: 0 };
     const conn: Conn = {
       send: (m) => ws.send(JSON.stringify(m)),
       close: (c, r) => ws.close(c, r),
@@ -159,8 +169,11 @@ export class AgentLinkServer {
     });
     ws.on('pong', () => Object.assign(ws, { alive: true }));
     ws.on('message', (data, isBinary) => {
+      const t0 = performance.now();
       try {
-        this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
+        const type = this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
+        if (type === 'beat' || type === 'heartbeat')
+          this.opts.onHeartbeatHandled?.((performance.now() - t0) / 1000);
       } catch (err) {
         this.opts.log.error('agent message failed', { node_id: s.node, err });
         ws.close(CLOSE_CODES.badMessage, 'message failed');
@@ -178,18 +191,17 @@ export class AgentLinkServer {
   private onMessage(
     ws: WebSocket,
     conn: Conn,
-    s: { node: string | null; helloing: boolean },
+    s: ConnState,
     cred: LinkCredential,
     text: string | null,
     helloTimer: NodeJS.Timeout,
-  ): void {
-    const parsed = AgentMessageSchema.safeParse(text === null ? undefined : safeJson(text));
-    if (!parsed.success) {
-      this.opts.log.warn('agent message refused', { node_id: s.node, err: parsed.error.issues[0]?.message });
+  ): AgentMessage['type'] | undefined {
+    const msg = this.parse(text === null ? undefined : safeJson(text), s);
+    if (typeof msg === 'string') {
+      this.opts.log.warn('agent message refused', { node_id: s.node, err: msg });
       ws.close(CLOSE_CODES.badMessage, 'malformed message');
-      return;
+      return undefined;
     }
-    const msg = parsed.data;
     if (msg.type === 'hello') {
       // one socket is one node: a second hello would let it speak for another node id
       if (s.node || s.helloing) {
@@ -200,6 +212,7 @@ export class AgentLinkServer {
       clearTimeout(helloTimer);
       void this.hello(msg, conn, cred, ws).then((id) => {
         s.node = id;
+        s.version = msg.v;
       });
       return;
     }
@@ -207,23 +220,40 @@ export class AgentLinkServer {
       ws.close(CLOSE_CODES.badMessage, 'hello first');
       return;
     }
-    if (msg.type === 'heartbeat') {
+    if (msg.type === 'heartbeat' || msg.type === 'beat') {
       const entry = this.registry.get(s.node);
-      if (entry && this.registry.heartbeat(s.node, conn, msg, this.now()))
-        this.events.onHeartbeat(entry, msg);
-    } else {
-      this.answer(msg.request_id, s.node, {
-        ok: msg.ok,
-        vm: 'vm' in msg ? msg.vm : undefined,
-        ...('text' in msg ? { text: msg.text } : {}),
-        error: msg.error,
-      });
+      if (!entry || !this.registry.heartbeat(s.node, conn, msg, this.now())) return;
+      if (msg.type === 'heartbeat') this.events.onHeartbeat(entry, msg.vms, msg.digest);
+      else if (msg.digest === entry.reported.digest)
+        this.events.onHeartbeat(entry, entry.reported.vms, msg.digest);
+      else conn.send({ type: 'resync' }); // the list behind this digest is not the one we hold
+      return msg.type;
     }
+    this.answer(msg.request_id, s.node, {
+      ok: msg.ok,
+      vm: 'vm' in msg ? msg.vm : undefined,
+      ...('text' in msg ? { text: msg.text } : {}),
+      error: msg.error,
+    });
+  }
+
+  /**
+   * parse checks one message: a small beat (the hot path, v2 sockets only) by the hand check that
+   * mirrors BeatSchema, everything else by zod. Returns the message or why it was refused.
+   */
+  private parse(raw: unknown, s: ConnState): AgentMessage | string {
+    if ((raw as { type?: unknown } | undefined)?.type === 'beat') {
+      if (s.version < 2) return 'beat before a version 2 hello';
+      return beatProblem(raw) ?? asBeat(raw);
+    }
+    const parsed = AgentMessageSchema.safeParse(raw);
+    return parsed.success ? parsed.data : (parsed.error.issues[0]?.message ?? 'invalid');
   }
 
   private async hello(msg: Hello, conn: Conn, cred: LinkCredential, ws: WebSocket): Promise<string | null> {
-    if (msg.v !== PROTOCOL_VERSION) {
-      conn.close(CLOSE_CODES.versionMismatch, `protocol ${msg.v} unsupported; want ${PROTOCOL_VERSION}`);
+    if (!SUPPORTED_PROTOCOL_VERSIONS.includes(msg.v)) {
+      const want = SUPPORTED_PROTOCOL_VERSIONS.join(' or ');
+      conn.close(CLOSE_CODES.versionMismatch, `protocol ${msg.v} unsupported; want ${want}`);
       return null;
     }
     try {
@@ -232,7 +262,7 @@ export class AgentLinkServer {
       const entry = this.registry.connect(msg, conn, this.now());
       conn.send({
         type: 'welcome',
-        v: PROTOCOL_VERSION,
+        v: msg.v, // the agent's own version: a v1 agent keeps sending full heartbeats
         node_id: entry.id,
         heartbeat_interval_ms: entry.intervalMs,
         ...(secret ? { node_secret: secret } : {}),

@@ -13,6 +13,7 @@ import type { Store } from '../store/index.js';
 import { placeVm } from '../placement/index.js';
 import { FleetIndex } from './fleet-index.js';
 import { placementNodes } from './fleet-view.js';
+import { nameAntiAffinity } from './human-reasons.js';
 
 /** PlacementAsk is what placement reads from a validated create request (CreateVmRequest has this shape). */
 export interface PlacementAsk {
@@ -99,6 +100,24 @@ export class Placer {
     return answer(req, limit, true, per, []);
   }
 
+  /**
+   * placeWithin re-places an existing VM on its own node with a new shape (resize): the real
+   * placement runs on that node alone with the VM's own claim taken out; nothing is claimed.
+   */
+  placeWithin(vmId: string, nodeId: string, req: PlacementAsk, tenantId: string): PlacementResult {
+    const entry = this.o.registry.get(nodeId);
+    const [node] = placementNodes(entry ? [entry] : [], this.o.store.read());
+    const others = node ? [{ ...node, allocations: node.allocations.filter((a) => a.vm_id !== vmId) }] : [];
+    // the VM is already on this node: its image, KVM and reserved-node checks were passed at create
+    const ask = {
+      ...req,
+      image: '',
+      placement: { ...req.placement, requires_kvm: false, allow_reserved: true },
+    };
+    const config = { ...this.o.placement, seed: this.o.placement.seed + this.seq };
+    return placeVm(others, placementRequest(ask, tenantId, vmId), config, { explain: true, detail: 'nodes' });
+  }
+
   /** imageSize is the largest virtual size (bytes) any node reports for a base image; undefined when none says. */
   imageSize(image: string): number | undefined {
     const sizes = this.o.registry
@@ -106,6 +125,11 @@ export class Placer {
       .map((n) => n.hello.image_sizes?.[image])
       .filter((s): s is number => s !== undefined);
     return sizes.length ? Math.max(...sizes) : undefined;
+  }
+
+  /** hellos are the registered nodes' hellos: the fleet's shape (topology, reservations). */
+  hellos(): Hello[] {
+    return this.o.registry.list().map((n) => n.hello);
   }
 
   /** node returns one node's registry entry (its hello and live stats). */
@@ -134,7 +158,8 @@ export class Placer {
       p.candidates.sort();
       p.rejected.sort((a, b) => (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0));
     }
-    return cordoned.size ? nameCordons(result, this.liveCordoned(cordoned, opts.exclude)) : result;
+    const named = nameAntiAffinity(result, this.o.store.read(), request.anti_affinity_group);
+    return cordoned.size ? nameCordons(named, this.liveCordoned(cordoned, opts.exclude)) : named;
   }
 
   /** liveCordoned are the cordoned nodes that would otherwise be candidates (alive, not already excluded). */

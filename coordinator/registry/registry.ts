@@ -1,4 +1,11 @@
-import { CLOSE_CODES, type CoordinatorMessage, type Heartbeat, type Hello } from '../../shared/protocol.js';
+import {
+  type Beat,
+  CLOSE_CODES,
+  type CoordinatorMessage,
+  type Heartbeat,
+  type Hello,
+  type VmReport,
+} from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
 
@@ -18,6 +25,8 @@ export interface NodeEntry {
   intervalMs: number;
   /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
   stats: NonNullable<Heartbeat['stats']>;
+  /** reported is the last full VM list (hello or heartbeat) and its digest (v2 agents; null from v1) */
+  reported: { vms: readonly VmReport[]; digest: string | null };
 }
 
 /** NodeRegistryOptions tunes liveness and injects randomness and the bus node events go to. */
@@ -62,6 +71,7 @@ export class NodeRegistry {
       lastSeen: now,
       intervalMs,
       stats: {},
+      reported: { vms: hello.vms, digest: hello.vms_digest ?? null },
     };
     this.nodes.set(hello.node_id, entry);
     this.changed(entry.id);
@@ -84,21 +94,32 @@ export class NodeRegistry {
     return true;
   }
 
-  /** heartbeat records live state; returns false when the node is unknown or the socket is not its own. */
-  heartbeat(id: string, conn: AgentConnection, hb: Heartbeat, now: number): boolean {
+  /**
+   * heartbeat records live state from a full heartbeat or a small beat; returns false when the node
+   * is unknown or the socket is not its own. Sampled stats (v2) stay until the next sample.
+   */
+  heartbeat(id: string, conn: AgentConnection, hb: Heartbeat | Beat, now: number): boolean {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
-    entry.stats = hb.stats ?? {};
+    if (hb.stats) entry.stats = hb.stats;
+    if (hb.type === 'beat') return this.up(entry);
+    if (hb.digest === undefined && !hb.stats) entry.stats = {}; // a v1 beat without stats: none now
+    entry.reported = { vms: hb.vms, digest: hb.digest ?? null };
     // a base image added or removed on the node counts for placement from this beat on
     if (hb.images) {
       entry.hello = { ...entry.hello, images: hb.images };
       this.changed(id);
     }
+    if (hb.image_info) entry.hello = { ...entry.hello, image_info: hb.image_info };
+    return this.up(entry);
+  }
+
+  private up(entry: NodeEntry): true {
     if (entry.state === 'down') {
       entry.state = 'ready';
-      this.changed(id);
-      void this.bus.emit({ type: 'node.up', node_id: id });
+      this.changed(entry.id);
+      void this.bus.emit({ type: 'node.up', node_id: entry.id });
     }
     return true;
   }
@@ -132,9 +153,10 @@ export class NodeRegistry {
    */
   retune(): string[] {
     const changed: string[] = [];
+    const live = this.liveCount(); // once per sweep: counting per node made this O(nodes²)
     for (const entry of this.nodes.values()) {
       if (!entry.conn || entry.state !== 'ready') continue;
-      const target = heartbeatIntervalMs(this.liveness, this.liveCount(), this.rand());
+      const target = heartbeatIntervalMs(this.liveness, live, this.rand());
       if (Math.abs(target - entry.intervalMs) <= entry.intervalMs / 4) continue;
       entry.intervalMs = target;
       entry.conn.send({ type: 'interval', heartbeat_interval_ms: target });
@@ -150,19 +172,39 @@ export class NodeRegistry {
   }
 
   private changed(id: string): void {
+    this.changes++;
     for (const fn of this.watchers) fn(id);
+  }
+
+  private changes = 0;
+
+  /** generation moves whenever a node's hello, liveness or connection changes (not per beat). */
+  get generation(): number {
+    return this.changes;
   }
 
   /** liveCount counts nodes that beat: down nodes add no load, so they do not stretch the interval. */
   private liveCount(): number {
+    // states change only with a generation move: count once per generation, not once per hello
+    if (this.live.at === this.changes) return this.live.n;
     let n = 0;
     for (const e of this.nodes.values()) if (e.state === 'ready') n++;
+    this.live = { at: this.changes, n };
     return n;
   }
+
+  private live = { at: -1, n: 0 };
 
   /** get returns one node's entry. */
   get(id: string): NodeEntry | undefined {
     return this.nodes.get(id);
+  }
+
+  /** countByState tallies nodes by state without sorting them (STATUS= reads it every 2 s). */
+  countByState(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.nodes.values()) out[e.state] = (out[e.state] ?? 0) + 1;
+    return out;
   }
 
   /** list returns every known node, sorted by id. */

@@ -1,4 +1,4 @@
-import type { VmNetwork } from '../../shared/protocol.js';
+import type { GuestStatusReport, VmNetwork } from '../../shared/protocol.js';
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
 export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
@@ -51,6 +51,8 @@ export interface VmRecord {
   failure?: { code: string; message: string };
   /** network is the node's latest word on how to reach the VM (MAC, addresses, SSH) */
   network?: VmNetwork;
+  /** guest is the node's latest word on the guest's readiness (booting, ready, unready) */
+  guest?: GuestStatusReport;
   created_at: string;
   updated_at: string;
 }
@@ -99,6 +101,8 @@ export interface StoreState {
   nodes?: Record<string, NodeRecord>;
   /** join_token_hash replaces the configured join token once an admin rotated it */
   join_token_hash?: string;
+  /** join_token_previous is a rotated-out join token that still enrols until `until` (the grace) */
+  join_token_previous?: { hash: string; until: string };
   /** kept_disks are destroyed VMs' disks left on their nodes by keep_disk=true (admin) */
   kept_disks?: Record<string, KeptDiskRecord>;
   /** cordons by node id, under --store etcd only (a single coordinator keeps them in cordons.json) */

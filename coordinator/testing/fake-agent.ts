@@ -57,9 +57,16 @@ export class FakeAgent {
     return agent;
   }
 
-  /** heartbeat reports a complete VM list. */
-  heartbeat(seq: number, vms: VmReport[]): void {
-    this.ws.send(JSON.stringify({ type: 'heartbeat', seq, free_memory_mb: [], vms }));
+  /** heartbeat reports a complete VM list (with its digest, as a version 2 agent does). */
+  heartbeat(seq: number, vms: VmReport[], digest?: string): void {
+    this.ws.send(
+      JSON.stringify({ type: 'heartbeat', seq, free_memory_mb: [], vms, ...(digest ? { digest } : {}) }),
+    );
+  }
+
+  /** beat sends a small beat (version 2): "my VM list is still the one with this digest". */
+  beat(seq: number, digest: string, extra: Record<string, unknown> = {}): void {
+    this.ws.send(JSON.stringify({ type: 'beat', seq, digest, free_memory_mb: [], ...extra }));
   }
 
   /** close drops the socket (the node then goes down once its beats are missed). */

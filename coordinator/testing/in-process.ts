@@ -80,6 +80,7 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
     vms: core.vms,
     audit,
     verifyAudit: () => audit.verify(),
+    notices: core.notices,
     events: new EventRing(bus),
     cordons,
     placer: core.placer,

@@ -14,7 +14,10 @@ export class VmError extends VmpoolError {
       | 'conflict'
       | 'ambiguous'
       | 'forbidden'
-      | 'invalid_cursor',
+      | 'invalid_cursor'
+      | 'disk_shrink_refused'
+      | 'spawn_outcome_unknown'
+      | 'guest_not_ready',
     message: string,
     opts: { cause?: unknown; details?: Record<string, unknown>; retryable?: boolean } = {},
   ) {
@@ -27,11 +30,15 @@ function countOf(p: PassReport): number {
   return p.candidate_count + Object.values(p.reasons).reduce((a: number, b) => a + (b ?? 0), 0);
 }
 
-/** NoCapacityError is a failed placement; it carries every node's reasons per pass (409 no_capacity). */
+/**
+ * NoCapacityError is a failed placement; it carries every node's reasons per pass (409 no_capacity)
+ * for the admin and logs, and `tenantReason`, the one sentence a tenant is shown instead (forTenant).
+ */
 export class NoCapacityError extends VmpoolError {
   constructor(
     readonly passes: PassReport[],
     readonly shortfall?: Shortfall,
+    readonly tenantReason?: string,
   ) {
     const nodes = Math.max(0, ...passes.map((p) => countOf(p)));
     super(
@@ -43,5 +50,14 @@ export class NoCapacityError extends VmpoolError {
       },
     );
     this.name = 'NoCapacityError';
+  }
+
+  /** forTenant is the refusal without node ids, free threads, pins or counts that show occupancy. */
+  forTenant(): VmpoolError {
+    const reason = this.tenantReason ?? 'no capacity for this VM right now';
+    return new VmpoolError('no_capacity', `Cannot place VM: ${reason}`, {
+      details: { shortfall: this.shortfall ?? 'no_room_now', reason },
+      retryable: true,
+    });
   }
 }

@@ -1,24 +1,29 @@
 import type { Allocation } from '../placement/types.js';
 import { randomUUID } from 'node:crypto';
+import type { ResizeBody } from '../../api/lifecycle.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { Logger } from '../../shared/log.js';
 import { parseOrThrow } from '../../shared/validation.js';
 import type { BandConfig } from '../bands/index.js';
 import type { ClaimBook } from '../claims/claim-book.js';
 import type { VmIndex } from '../claims/vm-index.js';
-import type { PlacementResult } from '../placement/types.js';
 import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { KeptDiskRecord, VmRecord } from '../store/index.js';
-import { TenantGate } from '../tenants/index.js';
+import type { Notices, QuotaRefusal } from '../events/notices.js';
+import { QuotaError, TenantGate } from '../tenants/index.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
+import type { DryRunResult } from '../../api/placement.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { largestNuma, reasonCounts, tenantDryRun, tenantReason } from './redact.js';
 import { resolveVm } from './resolve.js';
+import { resizeVm } from './resize.js';
 import { type CreateVmRequest, CreateVmSchema } from './schema.js';
 import type { Spawner } from './spawner.js';
 import { domainName } from './spec-builder.js';
 import { type VmView, viewVm } from './view.js';
 import { decodeCursor, encodeCursor, type PageKey, pageOf, takePage } from './list-page.js';
 import type { VmOrder } from './vm-order.js';
+import { DEFAULT_READY_TIMEOUT_S, waitGuestReady } from './ready-wait.js';
 
 /** VmListFilter narrows GET /v1/vms; every given field must match. */
 export type VmListFilter = Partial<Record<'node' | 'tenant' | 'state' | 'tag', string>>;
@@ -40,6 +45,8 @@ export interface VmServiceOptions {
   vms?: VmIndex;
   /** order (optional) keeps VMs in page order and counted by state; without it list pages sort */
   order?: VmOrder;
+  /** notices (optional) tells the bus about quota refusals, for webhooks */
+  notices?: Notices;
 }
 
 /** CreateResult is the created (or idempotently found) VM and whether it is new. */
@@ -68,13 +75,10 @@ export class VmService {
    * dryRun is the create's first half with nothing claimed and no seed taken: the same admission
    * (tenant, name, quota, VMID, band, name pattern) refuses with the same error the create would
    * throw, then placement shows where the VM would go and every node's reasons. The admin, who owns
-   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement).
+   * no namespace, gets the fleet-wide checks only (VMID, band, pattern, placement). A tenant gets
+   * only the verdict and one sentence (tenantDryRun): no nodes, pins or occupancy.
    */
-  dryRun(
-    body: unknown,
-    caller: Caller,
-    detail: DryRunDetail = 'auto',
-  ): PlacementResult & { code?: 'no_capacity'; vmid?: number } {
+  dryRun(body: unknown, caller: Caller, detail: DryRunDetail = 'auto'): DryRunResult {
     const req = parseOrThrow(CreateVmSchema, body, 'placement request');
     const state = this.o.claims.state();
     if (caller.kind === 'tenant') admit(state, caller.tenantId, req);
@@ -84,6 +88,7 @@ export class VmService {
       caller.kind === 'tenant' ? caller.tenantId : '_admin',
       detail,
     );
+    if (caller.kind === 'tenant') return tenantDryRun(req, result, largestNuma(this.o.placer.hellos()), vmid);
     return result.ok ? { ...result, vmid } : { ...result, code: 'no_capacity' };
   }
 
@@ -101,14 +106,16 @@ export class VmService {
     // claim (and its idempotency record) is visible to the next admission the moment it is made,
     // and a write that fails takes every later batch down with it, so nothing admitted on top of
     // it survives. Holding the gate across the fdatasync would cap a tenant at one create per sync.
-    const gated = await this.gate.run(tenantId, async () => {
-      // looked up under the gate, so two concurrent requests with one key cannot both miss it
-      const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
-      return existing
-        ? { vm: Promise.resolve(existing), created: false }
-        : { vm: this.claim(tenantId, req, opts), created: true };
+    const claimed = await this.noticeQuota(tenantId, opts.requestId, async () => {
+      const gated = await this.gate.run(tenantId, async () => {
+        // looked up under the gate, so two concurrent requests with one key cannot both miss it
+        const existing = findIdempotent(this.o.claims.state(), tenantId, req, opts.idempotencyKey);
+        return existing
+          ? { vm: Promise.resolve(existing), created: false }
+          : { vm: this.claim(tenantId, req, opts), created: true };
+      });
+      return { vm: await gated.vm, created: gated.created };
     });
-    const claimed = { vm: await gated.vm, created: gated.created };
     if (!claimed.created) return { vm: this.view(claimed.vm), created: false };
     failpoint('coordinator:claimed'); // fault tests: the claim is durable, the spawn never left
     const id = claimed.vm.id;
@@ -117,7 +124,12 @@ export class VmService {
       done.catch(() => undefined);
       return { vm: this.view(this.o.claims.get(id) ?? claimed.vm), created: true };
     }
-    return { vm: this.view(await done), created: true };
+    const running = await done;
+    if (req.wait_for !== 'ready') return { vm: this.view(running), created: true };
+    const ready = await waitGuestReady((vmId) => this.o.claims.get(vmId) ?? undefined, running, {
+      timeoutMs: (req.ready_timeout_s ?? DEFAULT_READY_TIMEOUT_S) * 1000,
+    });
+    return { vm: this.view(ready), created: true };
   }
 
   private claim(tenantId: string, req: CreateVmRequest, opts: CreateOptions): Promise<VmRecord> {
@@ -130,7 +142,20 @@ export class VmService {
     const t0 = performance.now();
     const result = this.o.placer.place(req, tenantId, id, new Set());
     this.o.onPlacement?.((performance.now() - t0) / 1000, result.ok);
-    if (!result.ok) throw new NoCapacityError(result.passes, result.shortfall);
+    if (!result.ok) {
+      this.o.log?.info('vm placement refused', {
+        tenant_id: tenantId,
+        shortfall: result.shortfall,
+        reasons: JSON.stringify(reasonCounts(result.passes)),
+        request_id: opts.requestId,
+      });
+      const shape = largestNuma(this.o.placer.hellos());
+      throw new NoCapacityError(
+        result.passes,
+        result.shortfall,
+        tenantReason(req, result.shortfall, shape, result.passes),
+      );
+    }
     const { vmid, band } = allocateVmid(this.o.bands, state, req, this.o.vms);
     // placement above and the claim's store update run with no await in between: no claim interleaves
     return this.o.claims.claim({
@@ -217,6 +242,19 @@ export class VmService {
     const state = await this.o.spawner.powerOnNode(vm, op, opts.timeoutMs);
     const after = await this.o.claims.markPowered(vm.id, { op, state, source: opts.source }, opts.requestId);
     return this.view(after);
+  }
+
+  /** resize changes a stopped VM's vCPUs, memory and disk on its own node (./resize.ts). */
+  async resize(
+    ref: string,
+    caller: Caller,
+    ask: ResizeBody,
+    opts: { source: string; requestId: string },
+  ): Promise<VmView> {
+    const vm = this.visible(ref, caller);
+    const deps = { claims: this.o.claims, placer: this.o.placer, spawner: this.o.spawner };
+    const run = () => this.gate.run(vm.tenant, () => resizeVm(deps, vm, ask, opts));
+    return this.view(await this.noticeQuota(vm.tenant, opts.requestId, run));
   }
 
   /**
@@ -320,6 +358,19 @@ export class VmService {
   visible(ref: string, caller: Caller): VmRecord {
     // another tenant's VM is indistinguishable from a missing one
     return resolveVm(Object.values(this.o.claims.state().vms), ref, caller);
+  }
+
+  /** noticeQuota runs fn; a quota refusal is also an event (quota.rejected) before it is rethrown. */
+  private async noticeQuota<T>(tenantId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof QuotaError && this.o.notices)
+        await this.o.notices
+          .quotaRejected(tenantId, err.details as unknown as QuotaRefusal, requestId)
+          .catch(() => undefined);
+      throw err;
+    }
   }
 
   private view(vm: VmRecord): VmView {

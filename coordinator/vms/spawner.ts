@@ -1,3 +1,4 @@
+import type { CoordinatorMessage } from '../../shared/protocol.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { ClaimBook } from '../claims/claim-book.js';
@@ -6,9 +7,16 @@ import { newRequestId } from '../link/server.js';
 import type { Placer } from '../placer/placer.js';
 import type { VmRecord } from '../store/index.js';
 import { NoCapacityError, VmError } from './errors.js';
+import { largestNuma, tenantReason } from './redact.js';
 import type { CreateVmRequest } from './schema.js';
 import { buildSpawnMessage } from './spawn-message.js';
 import { domainName } from './spec-builder.js';
+
+/** ResizeOrder is what the coordinator decides for a resize: new sizes and the pins placement chose. */
+export type ResizeOrder = Omit<
+  Extract<CoordinatorMessage, { type: 'resize' }>,
+  'type' | 'request_id' | 'trace_id'
+>;
 
 /** STALE_CLAIM_CODES are agent refusals that mean our view of the node was stale: try another node. */
 const STALE_CLAIM_CODES = new Set([
@@ -100,6 +108,24 @@ export class Spawner {
     });
   }
 
+  /** resizeOnNode sends a resize to the VM's node; a refusal keeps the agent's code and message. */
+  async resizeOnNode(vm: VmRecord, order: ResizeOrder, traceId?: string): Promise<void> {
+    const msg = {
+      type: 'resize',
+      request_id: newRequestId(),
+      ...(traceId ? { trace_id: traceId } : {}),
+      ...order,
+    } as const;
+    const answer = await this.o.link.request(vm.node_id!, msg, 120_000);
+    if (answer.ok) return;
+    const code = answer.error?.code;
+    throw new VmError(
+      code === 'disk_shrink_refused' ? code : 'conflict',
+      `Cannot resize VM "${vm.name}": the node refused (${code ?? 'unknown'}: ${answer.error?.message ?? 'no message'})`,
+      { details: { agent_error: answer.error ?? null } },
+    );
+  }
+
   /** powerOnNode sends a stop, start or reboot to the VM's node and returns the state it reports after. */
   async powerOnNode(
     vm: VmRecord,
@@ -167,15 +193,21 @@ export class Spawner {
       throw err;
     }
     if (answer.ok) {
-      const running = await this.o.claims.markRunning(vm.id, requestId, answer.vm?.network);
+      const reach = { network: answer.vm?.network, guest: answer.vm?.guest };
+      const running = await this.o.claims.markRunning(vm.id, requestId, reach);
       return { kind: 'running', vm: running };
     }
     const code = answer.error?.code ?? 'spawn_failed';
     if (STALE_CLAIM_CODES.has(code) && canRetry) return { kind: 'retry', reason: code };
-    // the agent's message names host paths and other VMs: it goes to the log and audit, not to the tenant
-    const err = new VmError('spawn_failed', `Cannot start VM "${vm.name}": the node refused it (${code})`, {
-      details: { agent_error: { code }, node_id: nodeId },
-    });
+    // the agent's message names the failing step and the bridge; the HTTP layer redacts host paths for tenants
+    const message = answer.error?.message ?? code;
+    const err = new VmError(
+      'spawn_failed',
+      `Cannot start VM "${vm.name}": the node refused it (${code}: ${message})`,
+      {
+        details: { agent_error: { code, message }, node_id: nodeId },
+      },
+    );
     // an error entry whose MESSAGE carries the node's reason (the failed step and its error)
     this.o.log.error('vm spawn failed on node', {
       vm_id: vm.id,
@@ -191,21 +223,33 @@ export class Spawner {
     throw err;
   }
 
-  private unknownOutcome(vm: VmRecord, err: unknown, requestId: string): unknown {
+  /**
+   * unknownOutcome: the spawn left for the node and its answer was lost (socket dropped, timeout).
+   * The VM may come up anyway, so the claim stays `creating` and the node's next report settles it
+   * (running, or released when the node does not have it); the caller gets a code saying exactly that.
+   */
+  private unknownOutcome(vm: VmRecord, err: unknown, requestId: string): VmError {
+    const cause = isVmpoolError(err) ? err.code : 'internal';
     this.o.log.warn('spawn outcome unknown; the node will report it', {
       vm_id: vm.id,
       node_id: vm.node_id,
+      error_code: cause,
       err,
       request_id: requestId,
     });
-    if (!isVmpoolError(err)) return err;
-    return Object.assign(err, { details: { ...err.details, vm_id: vm.id, state: 'creating' } });
+    return new VmError(
+      'spawn_outcome_unknown',
+      `VM "${vm.name}" was sent to its node but the answer was lost (${cause}); the node's next report settles it: watch GET /v1/vms/${vm.id}`,
+      { cause: err, details: { vm_id: vm.id, state: 'creating', node_id: vm.node_id, cause } },
+    );
   }
 
   private async reclaim(vm: VmRecord, exclude: ReadonlySet<string>, attempt: number, requestId: string) {
     const result = this.o.placer.place(vm.request as CreateVmRequest, vm.tenant, vm.id, exclude);
     if (!result.ok) {
-      const err = new NoCapacityError(result.passes, result.shortfall);
+      const shape = largestNuma(this.o.placer.hellos());
+      const reason = tenantReason(vm.request as CreateVmRequest, result.shortfall, shape, result.passes);
+      const err = new NoCapacityError(result.passes, result.shortfall, reason);
       await this.release(vm.id, err, requestId);
       throw err;
     }

@@ -29,8 +29,10 @@ export function viewVm(vm: VmRecord, nodes: { node(id: string): NodeEntry | unde
     memory_nodeset: p?.memory_nodeset ?? null,
     cpu_policy: p?.cpu_policy ?? null,
     placement_pass: p?.pass ?? null,
+    disk_size_gb: (vm.request as { disk_size_gb?: number } | null)?.disk_size_gb ?? null,
     stats: node?.stats[vm.id] ?? null,
     network: vm.network ?? null,
+    guest: vm.guest ?? null,
     created_at: vm.created_at,
     updated_at: vm.updated_at,
   };

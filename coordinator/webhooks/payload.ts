@@ -16,7 +16,7 @@ export function cloudEvent(e: CoordinatorEvent, source: string) {
     type: `io.vmpool.${e.type}`,
     time: e.ts,
     datacontenttype: 'application/json',
-    ...('vm_id' in e ? { subject: `vms/${e.vm_id}` } : { subject: `nodes/${e.node_id}` }),
+    subject: subjectOf(e),
     data: e,
   };
 }
@@ -32,6 +32,7 @@ export function alertmanagerMessage(e: CoordinatorEvent, source: string) {
   };
   if (e.node_id) labels.node = e.node_id;
   if ('vm_id' in e) Object.assign(labels, { vm_id: e.vm_id, vm_name: e.name, tenant: e.tenant_id });
+  else if ('tenant_id' in e) labels.tenant = e.tenant_id;
   const alert = {
     status: 'firing',
     labels,
@@ -78,4 +79,11 @@ export function verifySignature(
   if (Math.abs(nowS - t) > toleranceS) return false;
   const want = Buffer.from(sign(secret, body, t).slice(-64), 'hex');
   return timingSafeEqual(want, Buffer.from(m[2]!, 'hex'));
+}
+
+/** subjectOf names what an event is about: a VM, a node, a tenant (quota) or the audit log. */
+function subjectOf(e: CoordinatorEvent): string {
+  if ('vm_id' in e) return `vms/${e.vm_id}`;
+  if (e.node_id) return `nodes/${e.node_id}`;
+  return 'tenant_id' in e ? `tenants/${e.tenant_id}` : 'audit';
 }

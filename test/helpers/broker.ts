@@ -1,8 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateLicenseKeys, issueLicense } from '../../broker/license/license.js';
-import { freePort, type Proc, ROOT, startProc, waitFor } from './procs.js';
+import { startTestUpstream, type TestUpstream } from './openai-upstream.js';
+import { freePort, type Proc, ROOT, requireBuild, startProc, waitFor } from './procs.js';
 import { createHash } from 'node:crypto';
 
 /** BROKER_BIN is the compiled vmpool-broker. */
@@ -132,4 +133,38 @@ export async function readStream(
   }
   for (const block of text.split('\n\n')) if (block.startsWith('data: ')) events.push(block.slice(6));
   return { events, done: events.includes('[DONE]'), error };
+}
+
+/** BrokerRig is a built broker in front of test upstreams, with its license kit. */
+export interface BrokerRig {
+  kit: LicenseKit;
+  upstreams: TestUpstream[];
+  broker: Broker;
+  /** status is GET /v1/broker/status as the broker admin */
+  // biome-ignore lint/suspicious/noExplicitAny: the status is inspected field by field
+  status: () => Promise<any>;
+  /** stop kills the broker, closes the upstreams and removes the kit */
+  stop: () => Promise<void>;
+}
+
+/**
+ * startBrokerRig is the setup broker-gate and broker-license share: a license kit, one OpenAI-style
+ * test upstream per name (no model runs) and the built broker with `args` (or args made from the kit).
+ */
+export async function startBrokerRig(
+  names: string[],
+  args: string[] | ((kit: LicenseKit) => string[]),
+): Promise<BrokerRig> {
+  requireBuild();
+  const kit = await makeLicenseKit();
+  const upstreams: TestUpstream[] = [];
+  for (const n of names) upstreams.push(await startTestUpstream(n));
+  const broker = await startBroker(kit, upstreams, { args: typeof args === 'function' ? args(kit) : args });
+  const status = async () => (await broker.call('/v1/broker/status', { key: BROKER_ADMIN })).json();
+  const stop = async () => {
+    await broker.kill();
+    for (const u of upstreams) await u.close();
+    await rm(kit.dir, { recursive: true, force: true });
+  };
+  return { kit, upstreams, broker, status, stop };
 }

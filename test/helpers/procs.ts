@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileP = promisify(execFile);
 
 /** ROOT is the checkout; e2e tests run the compiled bins from dist/ exactly as systemd would. */
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+const HERE = resolve(import.meta.dirname, '..', '..');
+// benches import these helpers from dist/test/helpers: the checkout is then one level further up
+export const ROOT = basename(HERE) === 'dist' ? dirname(HERE) : HERE;
 /** BIN names the three compiled programs. */
 export const BIN = {
   agent: join(ROOT, 'dist/agent/main.js'),

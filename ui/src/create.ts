@@ -101,6 +101,12 @@ function field(id: string, label: string, attrs: Record<string, string | number 
 }
 
 function explanation(r: DryRunResult): HTMLElement {
+  if ('redacted' in r) {
+    // a tenant's answer: the verdict and one sentence (no nodes, pins or occupancy)
+    const text = r.ok ? `Would fit: ${r.reason.replace(/^fits: /, '')}.` : `Would not fit: ${r.reason}.`;
+    const p = h('p', { class: r.ok ? 'ok' : 'error', 'data-testid': 'dry-run-decision' }, text);
+    return h('div', {}, h('h2', {}, 'Placement dry run'), p);
+  }
   const passes = r.passes.map((p) =>
     h(
       'li',

@@ -1,3 +1,4 @@
+import { VmpoolError } from '../../../shared/errors.js';
 import type { SpawnSpec } from '../../../shared/spec.js';
 import type { HostTopology } from '../../../shared/topology.js';
 import { siblingOf } from '../../topology/index.js';
@@ -7,16 +8,19 @@ import type {
   InstanceStats,
   Rebuilt,
   RemoveOptions,
+  ReshapeOptions,
   VmBackend,
   VmInstance,
   VmNetworkPlan,
 } from '../backend.js';
 import { freeLoopbackPort } from './ports.js';
+import { LibvirtGuestQueries } from './guest.js';
 import { macFor, USER_NET_GUEST_ADDRESS } from './domain/network.js';
 import { type OpenLibvirtOptions, openLibvirt } from './binding/index.js';
 import { parseVmpoolMetadata } from './domain/parse.js';
 import type { DomainState, DomainSummary, Hypervisor } from './hypervisor.js';
-import { removeOwnDomain, runSteps, type SpawnContext, undoSpawn } from './pipeline.js';
+import { growDisk } from '../../disk/qemu-img.js';
+import { redefine, removeOwnDomain, runSteps, type SpawnContext, undoSpawn } from './pipeline.js';
 import { specFromDomain } from './rebuild.js';
 import { verifyPinning } from './verify.js';
 
@@ -35,9 +39,12 @@ const STAT_KEYS = ['state.state', 'cpu.time', 'vcpu.current', 'balloon.current',
 /** LibvirtBackend runs VMs as libvirt domains; everything libvirt-shaped stays behind it. */
 export class LibvirtBackend implements VmBackend {
   readonly #o: LibvirtBackendOptions;
+  /** guest asks guests through the QEMU guest agent and libvirt's address sources */
+  readonly guest: LibvirtGuestQueries;
 
   constructor(o: LibvirtBackendOptions) {
     this.#o = o;
+    this.guest = new LibvirtGuestQueries(o.hv);
   }
 
   /** hv is the libvirt connection, for tests and tools that look at domains directly. */
@@ -100,6 +107,18 @@ export class LibvirtBackend implements VmBackend {
   /** removeInstance stops and undefines the domain only if its metadata names vmId. */
   removeInstance(name: string, vmId: string): Promise<void> {
     return removeOwnDomain(this.#o.hv, name, vmId);
+  }
+
+  /**
+   * reshape redefines the stopped domain (same name and UUID) from the changed spec, then grows the
+   * root disk; libvirt swaps a persistent definition whole, and a grow is skipped once done.
+   */
+  async reshape(spec: SpawnSpec, opts: ReshapeOptions): Promise<void> {
+    const dom = await this.#o.hv.lookupDomain(spec.name);
+    if (dom && dom.state !== 'shutoff')
+      throw new VmpoolError('vm_not_stopped', `Cannot resize VM ${spec.name}: its domain is not shut off`);
+    await redefine({ ...this.context(spec, opts.vmId, opts.network), uuid: opts.uuid });
+    await growDisk({ path: spec.disk_path, sizeGb: spec.disk_size_gb });
   }
 
   /** verifyPlacement compares libvirt's pins and NUMA binding with the spec. */

@@ -51,6 +51,17 @@ export interface DomainStats {
   readonly stats: Readonly<Record<string, number | string | boolean>>;
 }
 
+/** AddressSource is where libvirt reads a guest's addresses: DHCP leases, the guest agent or the host ARP table. */
+export type AddressSource = 'lease' | 'agent' | 'arp';
+
+/** GuestInterface is one guest NIC as virDomainInterfaceAddresses reports it. */
+export interface GuestInterface {
+  readonly name: string;
+  /** hwaddr is the MAC in lower case, or null when the source does not know it */
+  readonly hwaddr: string | null;
+  readonly addresses: readonly { family: 'ipv4' | 'ipv6'; address: string; prefix: number }[];
+}
+
 /** Hypervisor is everything the agent needs from a VM host; LibvirtHypervisor is the real one. */
 export interface Hypervisor {
   readonly uri: string;
@@ -76,4 +87,8 @@ export interface Hypervisor {
   /** getMetadata returns the element stored under namespace uri, or null when absent. */
   getMetadata(name: string, nsUri: string): Promise<string | null>;
   setMetadata(name: string, opts: { xml: string; key: string; nsUri: string }): Promise<void>;
+  /** agentCommand sends one QEMU guest agent command (JSON text) and returns the answer (JSON text) */
+  agentCommand?(name: string, cmd: string, timeoutS: number): Promise<string>;
+  /** interfaceAddresses lists the guest's NICs and addresses as `source` knows them */
+  interfaceAddresses?(name: string, source: AddressSource): Promise<GuestInterface[]>;
 }

@@ -31,6 +31,8 @@ export interface SpawnContext {
   readonly userNetwork: boolean;
   /** network is the MAC and SSH port recorded in the sidecar; without it they are derived/picked anew */
   readonly network?: VmNetworkPlan;
+  /** uuid keeps the domain's id when an existing domain is redefined (resize) */
+  readonly uuid?: string;
 }
 
 /** CONSOLE_LOG_NAME is the serial console log beside the VM's disk (virtlogd rotates it: .0, .1, …). */
@@ -85,6 +87,7 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
       const xml = buildDomainXml(spec, {
         kvm: ctx.kvm,
         vmId: ctx.vmId,
+        ...(ctx.uuid !== undefined ? { uuid: ctx.uuid } : {}),
         ...(spec.vmid !== undefined ? { vmid: spec.vmid } : {}),
         ...(spec.tenant !== undefined ? { tenant: spec.tenant } : {}),
         pins: spec.tuning.vcpu_pins.map(Number),
@@ -119,6 +122,12 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
     },
   },
 ];
+
+/** redefine runs the `defined` step alone: the domain XML from the spec replaces the stopped domain's definition. */
+export async function redefine(ctx: SpawnContext): Promise<void> {
+  const step = SPAWN_STEPS.find((s) => s.phase === 'defined');
+  await step?.run(ctx);
+}
 
 /** runSteps runs every step after `from`, calling `done` (which persists the phase) after each. */
 export async function runSteps(

@@ -22,6 +22,7 @@ import { NodeRegistry } from '../../registry/registry.js';
 import { helloFor } from '../../registry/testing.js';
 import { MemoryStore, type Store } from '../../store/index.js';
 import { hashToken } from '../../tenants/index.js';
+import { UnauthTally } from '../unauth-tally.js';
 import { createApp } from '../app.js';
 import { createMetrics } from '../metrics.js';
 
@@ -29,7 +30,9 @@ import { createMetrics } from '../metrics.js';
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
 
 /** AgentReply is how a fake node answers a spawn or destroy; null means it never answers. */
-export type AgentReply = (m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' }>) => {
+export type AgentReply = (
+  m: Extract<CoordinatorMessage, { type: 'spawn' | 'destroy' | 'remove_disks' | 'resize' }>,
+) => {
   ok: boolean;
   error?: { code: string; message: string };
 } | null;
@@ -76,7 +79,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     default_band: o.bands?.[0]?.name ?? 'default',
   });
   const cordons = await Cordons.open(null);
-  const { vms, link, identity, claims, placer } = createCore({
+  const { vms, link, identity, claims, placer, notices } = createCore({
     cordoned: () => cordons.ids(),
     store,
     registry,
@@ -88,12 +91,15 @@ export async function appHarness(o: HarnessOptions = {}) {
     joinToken: 'j'.repeat(20),
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
   });
+  const unauthTally = new UnauthTally(audit, log);
   const app = createApp({
+    unauthTally,
     store,
     registry,
     vms,
     audit,
     verifyAudit: () => audit.verify(),
+    notices,
     events,
     webhooks,
     cordons,
@@ -119,7 +125,7 @@ export async function appHarness(o: HarnessOptions = {}) {
               // the fake agent reports only the state; the power path reads nothing else
               if (r) link.answer(m.request_id, id, r.ok ? { ok: true, vm: { state } as VmReport } : r);
             });
-          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks')
+          if (m.type === 'spawn' || m.type === 'destroy' || m.type === 'remove_disks' || m.type === 'resize')
             queueMicrotask(() => {
               const r = reply(m);
               if (r) link.answer(m.request_id, id, r);
@@ -168,6 +174,8 @@ export async function appHarness(o: HarnessOptions = {}) {
     events,
     vms,
     webhooks,
+    identity,
+    unauthTally,
   };
 }
 

@@ -1,7 +1,9 @@
 import type {
+  AddressSource,
   DomainInfo,
   DomainStats,
   DomainSummary,
+  GuestInterface,
   Hypervisor,
   NodeInfo,
   NumaTune,
@@ -150,6 +152,24 @@ export class LibvirtHypervisor implements Hypervisor {
   async setMetadata(name: string, opts: { xml: string; key: string; nsUri: string }): Promise<void> {
     const args = { name, xml: opts.xml, key: opts.key, nsUri: opts.nsUri };
     await this.#client.request('setMetadata', args, onDomain('write metadata of', name));
+  }
+
+  /** agentCommand runs one guest agent command on the worker (it blocks the worker up to timeoutS). */
+  agentCommand(name: string, cmd: string, timeoutS: number): Promise<string> {
+    return this.#client.request(
+      'agentCommand',
+      { name, cmd, timeoutS },
+      onDomain('ask the guest agent of', name),
+    );
+  }
+
+  /** interfaceAddresses lists the guest's NICs and addresses from DHCP leases, the guest agent or ARP. */
+  interfaceAddresses(name: string, source: AddressSource): Promise<GuestInterface[]> {
+    return this.#client.request(
+      'interfaceAddresses',
+      { name, source },
+      onDomain(`read ${source} addresses of`, name),
+    );
   }
 }
 

@@ -1,4 +1,12 @@
-import type { DomainInfo, DomainStats, DomainSummary, NodeInfo, NumaTune } from '../hypervisor.js';
+import type {
+  AddressSource,
+  DomainInfo,
+  DomainStats,
+  DomainSummary,
+  GuestInterface,
+  NodeInfo,
+  NumaTune,
+} from '../hypervisor.js';
 import type { RawLibvirtError } from './errors.js';
 
 /** OpTable lists every request the worker answers: its arguments and its result, all plain data. */
@@ -23,6 +31,8 @@ export interface OpTable {
   allDomainStats: { args: Record<string, never>; result: DomainStats[] };
   getMetadata: { args: { name: string; nsUri: string }; result: string | null };
   setMetadata: { args: { name: string; xml: string; key: string; nsUri: string }; result: null };
+  agentCommand: { args: { name: string; cmd: string; timeoutS: number }; result: string };
+  interfaceAddresses: { args: { name: string; source: AddressSource }; result: GuestInterface[] };
 }
 
 /** OpName is one worker operation. */

@@ -75,13 +75,21 @@ export interface LibvirtSymbols {
     uri: string | null,
     flags: number,
   ): number;
+  /** virDomainQemuAgentCommand is from libvirt-qemu.so.0: one guest agent command, JSON in and out */
+  virDomainQemuAgentCommand(dom: Ptr, cmd: string, timeout: number, flags: number): string | null;
+  virDomainInterfaceAddresses(dom: Ptr, out: [Ptr | null], source: number, flags: number): number;
+  virDomainInterfaceFree(iface: Ptr): void;
 }
 
 let loaded: LibvirtSymbols | undefined;
 
 /** loadLibvirtSymbols loads libvirt.so.0 and libc once per thread (koffi type names are per-thread global). */
 export function loadLibvirtSymbols(): LibvirtSymbols {
-  loaded ??= declareSymbols(koffi.load('libvirt.so.0'), koffi.load('libc.so.6'));
+  loaded ??= declareSymbols(
+    koffi.load('libvirt.so.0'),
+    koffi.load('libc.so.6'),
+    koffi.load('libvirt-qemu.so.0'),
+  );
   return loaded;
 }
 
@@ -117,7 +125,7 @@ function declareTypes(): LibvirtSymbols['types'] {
   return { virError, virTypedParameter };
 }
 
-function declareSymbols(lib: LibraryHandle, libc: LibraryHandle): LibvirtSymbols {
+function declareSymbols(lib: LibraryHandle, libc: LibraryHandle, qemu: LibraryHandle): LibvirtSymbols {
   const types = declareTypes();
   // Caller-frees strings: koffi copies them into JS strings, then calls libc free on the C buffer.
   const free = libc.func('void free(void *ptr)');
@@ -176,5 +184,12 @@ function declareSymbols(lib: LibraryHandle, libc: LibraryHandle): LibvirtSymbols
     virDomainSetMetadata: lib.func(
       'int virDomainSetMetadata(virDomain *dom, int type, const char *metadata, const char *key, const char *uri, unsigned int flags)',
     ),
+    virDomainQemuAgentCommand: qemu.func(
+      'HeapString virDomainQemuAgentCommand(virDomain *dom, const char *cmd, int timeout, unsigned int flags)',
+    ),
+    virDomainInterfaceAddresses: lib.func(
+      'int virDomainInterfaceAddresses(virDomain *dom, _Out_ void **ifaces, unsigned int source, unsigned int flags)',
+    ),
+    virDomainInterfaceFree: lib.func('void virDomainInterfaceFree(void *iface)'),
   };
 }

@@ -2,6 +2,7 @@ import type { DomainInfo, DomainSummary, NodeInfo } from '../hypervisor.js';
 import * as b from './binding.js';
 import * as d from './domainBinding.js';
 import { domainOpsHandlers } from './workerDomainOps.js';
+import * as g from './guestBinding.js';
 
 import { domainStateName } from './states.js';
 import { connection, type OpHandlers, type Session, withDomain } from './session.js';
@@ -92,5 +93,12 @@ export const opHandlers: OpHandlers = {
   shutdown: domainAction(d.domainShutdown),
   destroy: domainAction(d.domainDestroy),
   info: (s, { name }) => withDomain(s, name, (dom) => domainInfo(s.sym, dom)),
+  agentCommand: (s, { name, cmd, timeoutS }) =>
+    withDomain(s, name, (dom) => g.domainQemuAgentCommand(s.sym, dom, cmd, timeoutS)),
+  interfaceAddresses: (s, { name, source }) =>
+    withDomain(s, name, (dom) => g.domainInterfaceAddresses(s.sym, dom, ADDRESS_SOURCES[source])),
   ...domainOpsHandlers,
 };
+
+// virDomainInterfaceAddressesSource: LEASE 0, AGENT 1, ARP 2
+const ADDRESS_SOURCES = { lease: 0, agent: 1, arp: 2 } as const;

@@ -34,6 +34,8 @@ export interface DomainContext {
   readonly vmId: string;
   readonly vmid?: number;
   readonly tenant?: string;
+  /** uuid keeps an existing domain's id when it is redefined (resize); libvirt picks one when absent */
+  readonly uuid?: string;
   /** pins[i] is the host thread for vCPU i (parsed from spec.tuning.vcpu_pins) */
   readonly pins: readonly number[];
   readonly emulatorCpus: readonly number[];
@@ -70,6 +72,7 @@ export function buildDomainXml(spec: SpawnSpec, ctx: DomainContext): string {
     'domain',
     { type: ctx.kvm ? 'kvm' : 'qemu', ...(userNet ? { 'xmlns:qemu': QEMU_XMLNS } : {}) },
     el('name', {}, spec.name),
+    ctx.uuid !== undefined && el('uuid', {}, ctx.uuid),
     metadataElement({
       id: ctx.vmId,
       vmid: ctx.vmid ?? spec.vmid,
