@@ -76,7 +76,9 @@ export class VmpoolClient {
     let cursor: string | null | undefined;
     if (max <= 0) return { vms, next_cursor: null };
     do {
-      const limit = Math.min(o.pageSize ?? VM_PAGE_MAX, max - vms.length);
+      // no `limit` unless asked: the coordinator's default page, and the plain /v1/vms URL as before
+      const want = Math.min(o.pageSize ?? Number.POSITIVE_INFINITY, max - vms.length);
+      const limit = Number.isFinite(want) ? Math.min(want, VM_PAGE_MAX) : undefined;
       const page = await this.listVmsPage({ ...filter, limit, cursor: cursor ?? undefined });
       vms.push(...page.vms);
       cursor = page.next_cursor;
