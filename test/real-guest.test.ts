@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,11 +26,13 @@ import {
 const exec = promisify(execFile);
 const MARK = 'e2eguest';
 const SSH_BOUND_MS = 600_000; // TCG on a loaded 2-core CI machine: measured 50-230 s
+const ANSWER_BOUND_S = 240; // how long the create's answer may wait for readiness (fetch gives up at 300 s)
 let coord: Coordinator;
 let agent: Proc;
 let imagesDir: string;
 let keyDir: string;
 let tenant: { id: string; token: string };
+let vm: VmView;
 
 const logs = () => `${coord?.out().slice(-3000)}\n${agent?.out().slice(-3000)}`;
 
@@ -68,9 +70,31 @@ async function ssh(port: number, command: string): Promise<string> {
   return stdout;
 }
 
-describe('a real guest through the coordinator', () => {
-  let vm: VmView;
+/** consoleOf is the console log of the test's one VM (its folder is named by a VM id not yet known on failure). */
+function consoleOf(dir: string): string {
+  const ids = existsSync(join(dir, 'vms')) ? readdirSync(join(dir, 'vms')) : [];
+  return join(dir, 'vms', vm?.id ?? ids[0] ?? '(no VM folder)', 'console.log');
+}
 
+/**
+ * waitReady polls the VM until the guest reports ready, failing at once (with the diagnostics) when
+ * the domain stops running, and at SSH_BOUND_MS from t0.
+ */
+async function waitReady(ref: string, t0: number, why: (what: string) => Promise<Error>): Promise<VmView> {
+  for (;;) {
+    const r = await coord.api('GET', `/v1/vms/${ref}`, { token: tenant.token });
+    if (r.status === 200 && r.body.guest?.state === 'ready') return r.body;
+    if (r.status === 200 && r.body.guest?.state === 'unready')
+      throw await why(`guest unready: ${JSON.stringify(r.body.guest)}`);
+    const state = await domainState(r.body.domain_name ?? ref);
+    if (!state.startsWith('running')) throw await why(`guest stopped running: ${state}`);
+    if (Date.now() - t0 > SSH_BOUND_MS)
+      throw await why(`guest not ready in ${SSH_BOUND_MS} ms: ${JSON.stringify(r.body.guest)}`);
+    await new Promise((res) => setTimeout(res, 3000));
+  }
+}
+
+describe('a real guest through the coordinator', () => {
   it('the node reports the KVM decision its probe made, and GET /v1/nodes matches inspect', async () => {
     const node = (await listNodes(coord)).find((n) => n.id === 'e2e-guest') as unknown as { kvm: boolean };
     const { stdout } = await exec('node', [join(ROOT, 'dist/agent/main.js'), 'inspect', '--json']);
@@ -106,10 +130,20 @@ describe('a real guest through the coordinator', () => {
           image: 'debian12',
           user_configs: [{ username: 'alice', ssh_authorized_keys: [pub] }],
           wait_for: 'ready',
-          ready_timeout_s: SSH_BOUND_MS / 1000,
+          // one answer held open stays under fetch's 300 s header limit; a slower boot goes on below
+          ready_timeout_s: ANSWER_BOUND_S,
         },
       });
-      expect(r.status, JSON.stringify(r.body) + logs()).toBe(201);
+      const domain = `${tenant.id}-${MARK}-1`;
+      const why = async (what: string) =>
+        new Error(`${what}\n${await guestDiagnostics(domain, imagesDir, consoleOf(imagesDir))}\n${logs()}`);
+      if (r.status === 504 && r.body.code === 'guest_not_ready') {
+        // slower than the answer's bound (a loaded TCG host): the VM stays and its readiness still comes
+        console.log(`not ready within ${ANSWER_BOUND_S} s: ${r.body.detail}`);
+        r.body = await waitReady(r.body.vm_id ?? r.body.details?.vm_id ?? domain, t0, why);
+      } else if (r.status !== 201) {
+        throw await why(`create answered ${r.status}: ${JSON.stringify(r.body)}`);
+      }
       vm = r.body;
       console.log(`spawn-to-ready ${Date.now() - t0} ms`);
       expect(vm.guest).toEqual({ state: 'ready' });
