@@ -8,6 +8,8 @@ import type { View, ViewContext } from './view.js';
 /** vmView is one VM: placement, pins, state, live stats, its events, and destroy with confirmation. */
 export function vmView(ctx: ViewContext, id: string): View {
   const el = h('section', { 'aria-labelledby': 'vm-h' });
+  // a live refresh redraws the page: the destroy form keeps whether it is open and what was typed
+  const confirmState: ConfirmState = { open: false, typed: '' };
   const events = h('ol', { class: 'events', 'data-testid': 'vm-events' });
   const drawEvents = () =>
     replace(
@@ -52,7 +54,7 @@ export function vmView(ctx: ViewContext, id: string): View {
         events,
         h('h2', {}, 'Actions'),
         powerButtons(ctx, vm),
-        destroy(ctx, vm),
+        destroy(ctx, vm, confirmState),
       );
     },
     onEvent(e: LiveEvent) {
@@ -102,18 +104,27 @@ function stats(vm: VmView): HTMLElement {
   );
 }
 
-function destroy(ctx: ViewContext, vm: VmView): HTMLElement {
+/** ConfirmState is the destroy form's state that must outlive a redraw of the VM page. */
+interface ConfirmState {
+  open: boolean;
+  typed: string;
+}
+
+function destroy(ctx: ViewContext, vm: VmView, st: ConfirmState): HTMLElement {
   const box = h('div', { class: 'danger' });
   const status = h('p', { role: 'status' });
   const input = h('input', { id: 'confirm-name', autocomplete: 'off' });
+  input.value = st.typed;
   const confirm = h('button', { type: 'submit', class: 'danger', disabled: true }, 'Destroy for good');
+  confirm.disabled = st.typed !== vm.name;
   input.addEventListener('input', () => {
+    st.typed = input.value;
     confirm.disabled = input.value !== vm.name;
   });
   const form = h(
     'form',
     {
-      hidden: true,
+      hidden: !st.open,
       onsubmit: async (e: Event) => {
         e.preventDefault();
         confirm.disabled = true;
@@ -131,10 +142,18 @@ function destroy(ctx: ViewContext, vm: VmView): HTMLElement {
   );
   const start = h(
     'button',
-    { type: 'button', class: 'danger', onclick: () => reveal(form, input) },
+    {
+      type: 'button',
+      class: 'danger',
+      onclick: () => {
+        st.open = true;
+        reveal(form, input);
+      },
+    },
     'Destroy…',
   );
   replace(box, start, form, status);
+  if (st.open) queueMicrotask(() => input.focus()); // typing goes on in the redrawn field
   return box;
 }
 
