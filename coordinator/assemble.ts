@@ -128,7 +128,17 @@ export async function createCoordinator(d: CoordinatorDeps): Promise<Coordinator
     overcommit: d.placement.cpu_overcommit,
     metrics,
     log,
-    ...(ha ? { cluster: { ha: ha.backend.ha, etcd: ha.backend.client, log, timeoutMs: ha.timeoutMs } } : {}),
+    ...(ha
+      ? {
+          cluster: {
+            ha: ha.backend.ha,
+            etcd: ha.backend.client,
+            view: ha.backend.store,
+            log,
+            timeoutMs: ha.timeoutMs,
+          },
+        }
+      : {}),
     nodes: { identity: core.identity, registry, claims: core.claims, audit },
     ...(d.rateLimit ? { rateLimit: d.rateLimit } : {}),
   });

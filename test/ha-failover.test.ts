@@ -211,6 +211,15 @@ describe('HA coordinators on etcd', () => {
       `one etcd member down: write accepted after ${Date.now() - t0} ms, retried ${q2.retried.join(',') || 'never'}`,
     );
     expect(q2.retried.every((c) => ['no_quorum', 'not_leader', 'fenced'].includes(c))).toBe(true);
+    // read-your-writes: the follower the write went through answers it only once its mirror has it
+    const names = async (c: Coordinator) =>
+      ((await c.api('GET', '/v1/tenants')).body.tenants as { name: string }[]).map((t) => t.name).sort();
+    expect(await names(follower)).toEqual(['q-1', 'q-2']);
+    // the third coordinator mirrors through its own watch: reads without quorum serve what it has
+    await waitFor(async () => (await Promise.all(coords.map(names))).every((n) => n.join() === 'q-1,q-2'), {
+      timeoutMs: 10_000,
+      what: 'every coordinator mirrors q-2',
+    });
     await etcd.kill(1);
     const refused = await leader.api('POST', '/v1/tenants', {
       body: { name: 'q-lost', quota: { vcpus: 1, memory_mb: 256, vms: 1 } },

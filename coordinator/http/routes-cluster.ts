@@ -11,6 +11,11 @@ export interface ClusterDeps {
   ha: HaNode | null;
   etcd: Etcd3 | null;
   log: Logger;
+  /**
+   * view is the shared store's position: the leader stamps each accepted write with its etcd
+   * revision, and a follower that forwarded the write answers only once its mirror has it.
+   */
+  view?: { readonly headRevision: string; reached(rev: string, timeoutMs: number): Promise<boolean> };
   /** timeoutMs bounds the etcd health calls of GET /v1/cluster (the --etcd-timeout-ms setting; default 2 s) */
   timeoutMs?: number;
 }
@@ -19,6 +24,9 @@ export interface ClusterDeps {
 type AnyApp = Hono<any>;
 
 const FORWARDED = 'x-vmpool-forwarded';
+const REVISION = 'x-vmpool-revision';
+/** MIRROR_WAIT_MS bounds how long a follower holds a forwarded write's answer for its mirror to catch up */
+const MIRROR_WAIT_MS = 2_000;
 
 /**
  * LEADER_VIEWS answer from what only the leader holds (agent links and liveness, its event bus,
@@ -66,7 +74,12 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
           retryable: true,
         },
       );
-    if (!leaderOnly || target === null) return next();
+    if (!leaderOnly || target === null) {
+      await next();
+      if (isWrite && target === null && d.view && c.res.status < 300)
+        c.res.headers.set(REVISION, d.view.headRevision);
+      return;
+    }
     if (c.req.header(FORWARDED) || target === '') {
       const code = ha.status().role === 'no_quorum' ? 'no_quorum' : 'not_leader';
       return problem(
@@ -76,7 +89,7 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
         { retryable: true },
       );
     }
-    return forward(c, target, ha.status().id, d.log);
+    return forward(c, target, ha.status().id, d.log, d.view);
   });
 }
 
@@ -98,7 +111,13 @@ export function installClusterRoutes(app: AnyApp, d: ClusterDeps): void {
   });
 }
 
-async function forward(c: Context, leader: string, self: string, log: Logger): Promise<Response> {
+async function forward(
+  c: Context,
+  leader: string,
+  self: string,
+  log: Logger,
+  view?: ClusterDeps['view'],
+): Promise<Response> {
   const u = new URL(c.req.url);
   const headers = new Headers(c.req.raw.headers);
   for (const h of ['host', 'connection', 'content-length', 'transfer-encoding']) headers.delete(h);
@@ -116,6 +135,10 @@ async function forward(c: Context, leader: string, self: string, log: Logger): P
     const out = new Headers(res.headers);
     for (const h of ['connection', 'content-length', 'transfer-encoding', 'content-encoding']) out.delete(h);
     out.set('x-vmpool-leader', leader);
+    // read-your-writes: a client that wrote through this follower then reads its own change here
+    const rev = res.headers.get(REVISION);
+    if (rev && view && !(await view.reached(rev, MIRROR_WAIT_MS)))
+      log.warn('mirror behind a forwarded write', { revision: rev, at: view.headRevision });
     return new Response(res.body, { status: res.status, headers: out });
   } catch (err) {
     log.warn('forward to leader failed', { leader, err });

@@ -125,6 +125,26 @@ describe('EtcdStore records and fencing', () => {
     await follower.close();
   });
 
+  it("a follower's reached() waits for the leader's write revision and says false when it never comes", async () => {
+    const prefix = `/reached-${++n}`;
+    const leader = new EtcdStore({ client, prefix });
+    const follower = new EtcdStore({ client, prefix });
+    await leader.load();
+    await follower.load();
+    await follower.follow();
+    await leader.update((d) => {
+      d.tenants.a = tenant('a');
+    });
+    const rev = leader.headRevision;
+    expect(await follower.reached(rev, 5_000)).toBe(true);
+    expect(Object.keys(follower.read().tenants)).toEqual(['a']);
+    const t0 = Date.now();
+    expect(await follower.reached(String(BigInt(rev) + 1000n), 200)).toBe(false);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(await follower.reached('not-a-revision', 200)).toBe(false);
+    await follower.close();
+  });
+
   it('keeps top-level scalars (a rotated join token hash) and the maps main added (kept disks, node credentials)', async () => {
     const prefix = `/scalar-${++n}`;
     const store = new EtcdStore({ client, prefix });

@@ -38,6 +38,8 @@ export class EtcdStore extends BatchedStore {
   private durable: StoreState = emptyState();
   private readonly revs = new Map<string, string>();
   private revision = '0';
+  /** waiters resolve once the view reaches their revision (read-your-writes through a follower) */
+  private waiters: { rev: bigint; done: () => void }[] = [];
   private watcher: Watcher | null = null;
   /** external counts state changes made without a write here (mirrored, reloaded): caches keyed on writes see them */
   private external = 0;
@@ -55,6 +57,34 @@ export class EtcdStore extends BatchedStore {
   /** headRevision is the etcd revision this store's view is at. */
   get headRevision(): string {
     return this.revision;
+  }
+
+  /**
+   * reached resolves true once this store's view is at `rev` or later (a follower's watch has
+   * mirrored that write), false after `timeoutMs`.
+   */
+  reached(rev: string, timeoutMs: number): Promise<boolean> {
+    let want: bigint;
+    try {
+      want = BigInt(rev);
+    } catch {
+      return Promise.resolve(false);
+    }
+    if (BigInt(this.revision) >= want) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const w = {
+        rev: want,
+        done: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
   }
 
   /** follow mirrors writes made by others into the live state (follower mode) until lead(). */
@@ -98,6 +128,7 @@ export class EtcdStore extends BatchedStore {
       this.revs.set(key, kv.mod_revision);
     }
     this.revision = res.header.revision;
+    this.wake();
     this.durable = state;
     return state;
   }
@@ -140,6 +171,7 @@ export class EtcdStore extends BatchedStore {
       else this.revs.delete(op.key);
     }
     this.revision = res.header.revision;
+    this.wake();
   }
 
   /** refusal names why a transaction's compare failed: lost leadership, or a key changed elsewhere. */
@@ -190,6 +222,15 @@ export class EtcdStore extends BatchedStore {
     this.revision = kv.mod_revision;
     this.durable = this.read();
     this.external++;
+    this.wake();
+  }
+
+  private wake(): void {
+    if (!this.waiters.length) return;
+    const at = BigInt(this.revision);
+    const due = this.waiters.filter((w) => w.rev <= at);
+    this.waiters = this.waiters.filter((w) => w.rev > at);
+    for (const w of due) w.done();
   }
 
   private async stopWatch(): Promise<void> {
