@@ -48,7 +48,15 @@ export const TopologySchema = z.strictObject({
 });
 
 /** VmStateSchema is a VM's observed state as an agent reports it. */
-export const VmStateSchema = z.enum(['creating', 'running', 'paused', 'stopped', 'failed', 'lost', 'unknown']);
+export const VmStateSchema = z.enum([
+  'creating',
+  'running',
+  'paused',
+  'stopped',
+  'failed',
+  'lost',
+  'unknown',
+]);
 
 /** VmNetworkSchema is how to reach a VM: MAC, guest addresses and SSH (a 127.0.0.1 forward or the guest's own address). */
 export const VmNetworkSchema = z.strictObject({

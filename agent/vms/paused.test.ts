@@ -33,7 +33,10 @@ describe('a paused domain', () => {
     expect(await env.hv.lookupDomain(spec.name)).toMatchObject({ state: 'paused', paused_reason: 'user' });
 
     await m.refreshStates();
-    expect(m.reports().find((r) => r.vm_id === vm_id)).toMatchObject({ state: 'paused', state_reason: 'user' });
+    expect(m.reports().find((r) => r.vm_id === vm_id)).toMatchObject({
+      state: 'paused',
+      state_reason: 'user',
+    });
 
     await env.hv.resume(spec.name);
     await m.refreshStates();
