@@ -5,7 +5,9 @@ import type { VmReport } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
 import { logEvents } from '../events/log-subscriber.js';
 import { claimsByNode } from '../placer/fleet-view.js';
+import type { NodeEntry } from '../registry/registry.js';
 import { MemoryStore } from '../store/index.js';
+import { viewVm } from '../vms/view.js';
 import { ClaimBook } from './claim-book.js';
 
 // A node reports a VM paused (an operator's suspend, or QEMU stopped it on ENOSPC): the claim book
@@ -110,5 +112,19 @@ describe('ClaimBook reconcile of a paused VM', () => {
     const vm = await claims.markPowered('p1', { op: 'start', state: 'running', source: 'test' }, 'r2');
     expect(vm.state).toBe('running');
     expect(vm.state_reason).toBeUndefined();
+  });
+});
+
+describe('viewVm of a paused VM', () => {
+  it('shows paused with its reason while the node is up, and unknown without a reason when it is down', async () => {
+    const { claims } = await pausedBook();
+    await claims.reconcile({ id: 'n1' }, [report('paused', 'ioerror')]);
+    const vm = claims.get('p1')!;
+    const up = { node: () => ({ state: 'ready', stats: {} }) as unknown as NodeEntry };
+    const down = { node: () => ({ state: 'down', stats: {} }) as unknown as NodeEntry };
+    expect(viewVm(vm, up)).toMatchObject({ state: 'paused', state_reason: 'ioerror' });
+    const shown = viewVm(vm, down);
+    expect(shown.state).toBe('unknown');
+    expect(shown.state_reason).toBeUndefined();
   });
 });
