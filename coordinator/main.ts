@@ -10,26 +10,16 @@ import { createLogger } from '../shared/log.js';
 import { resolveListen } from '../shared/listen.js';
 import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { Registry } from 'prom-client';
-import { type AuditJournal, AuditLog, loadAuditKey } from './audit/index.js';
+import { AuditLog, loadAuditKey } from './audit/index.js';
 import { type BandConfig, parseBandConfig } from './bands/index.js';
-import { createCore } from './core.js';
+import { createCoordinator } from './assemble.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { openEtcdBackend } from './ha/backend.js';
-import { EventBus } from './events/bus.js';
-import { EventRing } from './events/ring.js';
 import { Cordons } from './nodes/cordons.js';
 import { WebhookBook } from './webhooks/book.js';
-import { Webhooks } from './webhooks/dispatcher.js';
 import { persistSeq, readSeqStart } from './events/seq-file.js';
-import { createApp } from './http/app.js';
-import { UnauthTally } from './http/unauth-tally.js';
-import { createMetrics } from './http/metrics.js';
-import { metricsCollect, startObserving } from './observe.js';
-import { NodeRegistry } from './registry/registry.js';
 import { LowdbStore } from './store/index.js';
-import { hashToken } from './tenants/index.js';
 import { CoordinatorConfigSchema, COORDINATOR_USAGE } from './options.js';
-import type { VmService } from './vms/service.js';
 
 const log = createLogger({ component: 'coordinator' });
 
@@ -55,7 +45,6 @@ async function main(argv: string[]): Promise<void> {
   const promRegistry = new Registry();
   const backend = o.store === 'etcd' ? openEtcdBackend(o, listen, log, promRegistry) : null;
   const store = backend?.store ?? new LowdbStore(join(dataDir, 'state.json'));
-  await store.load();
   const fileAudit = backend
     ? null
     : await AuditLog.open(join(dataDir, 'audit.log'), {
@@ -63,122 +52,55 @@ async function main(argv: string[]): Promise<void> {
         maxBytes: o['audit-max-bytes'],
         keepSegments: o['audit-keep-segments'],
       });
-  const audit: AuditJournal = backend?.audit ?? fileAudit!;
-  const verifyAuditLog = () => (backend ? backend.audit.verify() : fileAudit!.verify());
   const checkpoints = setInterval(
     () => void fileAudit?.checkpoint().catch((err) => log.error('audit checkpoint failed', { err })),
     10_000,
   );
   const seqPath = join(dataDir, 'events.seq');
   const startSeq = readSeqStart(seqPath);
-  const bus = new EventBus({ log, startSeq });
-  persistSeq(bus, seqPath, startSeq);
-  const events = new EventRing(bus);
-  const webhooks = new Webhooks({
-    book: await WebhookBook.open(join(dataDir, 'webhooks.json')),
-    bus,
-    log,
-    delivery: { source: `http://${o.listen}` },
-  });
-  const registry = new NodeRegistry({
-    bus,
-    liveness: {
-      minIntervalMs: o['min-heartbeat-ms'],
-      maxHeartbeatsPerSecond: o['max-heartbeats-per-second'],
-      missedIntervals: o['missed-heartbeats'],
-    },
-  });
   const placement = {
     ranking: o.ranking,
     cpu_overcommit: o['cpu-overcommit'],
     seed: Date.now() % 1_000_000,
   } as const;
-  let service: VmService | undefined;
-  const fleet = { registry, store, overcommit: placement.cpu_overcommit, vms: () => service! };
-  const metrics = createMetrics({ ...metricsCollect(fleet), registry: promRegistry });
-  // coordinators sharing etcd share cordons through the store; a single one keeps its small file
-  const cordons = backend ? Cordons.inStore(store) : await Cordons.open(join(dataDir, 'cordons.json'));
-  const { vms, link, identity, claims, placer, notices } = createCore({
-    cordoned: () => cordons.ids(),
+  const c = await createCoordinator({
+    log,
     store,
-    registry,
-    bus,
-    audit,
+    audit: backend?.audit ?? fileAudit!,
     bands,
     placement,
-    log,
+    // coordinators sharing etcd share cordons through the store; a single one keeps its small file
+    cordons: backend ? Cordons.inStore(store) : await Cordons.open(join(dataDir, 'cordons.json')),
+    webhookBook: await WebhookBook.open(join(dataDir, 'webhooks.json')),
+    delivery: { source: `http://${o.listen}` },
     joinToken,
-    maxMessageBytes: o['agent-max-message-bytes'],
-    onHeartbeat: () => metrics.heartbeats.inc(),
-    onHeartbeatHandled: (seconds) => metrics.heartbeatSeconds.observe(seconds),
-    ...(backend ? { linkRedirect: () => backend.ha.redirect() } : {}),
-    onPlacement: (seconds, ok) => {
-      metrics.placementSeconds.observe({ result: ok ? 'placed' : 'no_capacity' }, seconds);
-      if (!ok) metrics.placements.inc({ pass: '0', result: 'no_capacity' });
+    adminToken,
+    ...(o['broker-token'] ? { brokerToken: o['broker-token'] } : {}),
+    startSeq,
+    liveness: {
+      minIntervalMs: o['min-heartbeat-ms'],
+      maxHeartbeatsPerSecond: o['max-heartbeats-per-second'],
+      missedIntervals: o['missed-heartbeats'],
     },
-  });
-  service = vms;
-  const stopObserving = startObserving(bus, metrics, fleet);
-  const unauthTally = new UnauthTally(audit, log);
-  const app = createApp({
-    unauthTally,
-    store,
-    registry,
-    vms,
-    audit,
-    verifyAudit: verifyAuditLog,
-    notices,
-    events,
-    webhooks,
-    cordons,
-    placer,
-    bands,
-    adminTokenHash: hashToken(adminToken),
-    ...(o['broker-token'] ? { brokerTokenHash: hashToken(o['broker-token']) } : {}),
-    overcommit: placement.cpu_overcommit,
-    metrics,
-    log,
-    ...(backend
-      ? { cluster: { ha: backend.ha, etcd: backend.client, log, timeoutMs: o['etcd-timeout-ms'] } }
-      : {}),
-    nodes: { identity, registry, claims, audit },
+    maxMessageBytes: o['agent-max-message-bytes'],
     rateLimit: { perSecond: o['rate-limit-per-second'], burst: 2 * o['rate-limit-per-second'] },
+    promRegistry,
+    // a quarter of the shortest interval (at most 1 s): 1 s beats are seen down within 2.25 intervals + 1
+    sweepMs: Math.min(1_000, o['min-heartbeat-ms'] / 4),
+    statusLine: true,
+    ...(backend ? { ha: { backend, timeoutMs: o['etcd-timeout-ms'] } } : {}),
   });
-  const server = serve({ fetch: app.fetch, hostname: listen.host, port: listen.port }) as Server;
+  persistSeq(c.bus, seqPath, startSeq);
+  const server = serve({ fetch: c.app.fetch, hostname: listen.host, port: listen.port }) as Server;
   server.headersTimeout = 10_000; // a slow client gets 10 s for its headers
   server.requestTimeout = 30_000; // and 30 s for the whole request
   server.maxConnections = o['max-connections'];
-  link.attach(server);
+  c.link.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const sweep = setInterval(
-    () => {
-      registry.sweep(Date.now()); // nodes that went down are reported on the bus
-      const retuned = registry.retune();
-      if (retuned.length)
-        log.info('heartbeat interval changed', {
-          nodes: retuned.length,
-          interval_ms: registry.get(retuned[0]!)?.intervalMs,
-        });
-      // a quarter of the shortest interval (at most 1 s): 1 s beats are seen down within 2.25 intervals + 1
-    },
-    Math.min(1_000, o['min-heartbeat-ms'] / 4),
-  );
-  backend?.ha.start({
-    lead: async () => {
-      await backend.store.lead();
-    },
-    follow: async () => {
-      link.dropAll('coordinator is not the leader');
-      await backend.store.follow();
-    },
-    nodesWithVms: () => [
-      ...new Set(Object.values(store.read().vms).flatMap((v) => (v.node_id ? [v.node_id] : []))),
-    ],
-    nodeConnected: (id) => registry.get(id)?.state === 'ready',
-  });
+  c.start();
   sdNotify('READY=1');
   const stopWatchdog = startWatchdog();
   log.info('coordinator listening', {
@@ -192,16 +114,11 @@ async function main(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     log.info('coordinator stopping', { signal });
     sdNotify('STOPPING=1');
-    clearInterval(sweep);
-    stopObserving();
-    void webhooks.stop();
     clearInterval(checkpoints);
     stopWatchdog();
-    link.close();
-    void backend?.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
     // the last checkpoint lets verify see lines cut from the end while the coordinator was down
-    void unauthTally
-      .flush()
+    void c
+      .stop()
       .then(() => fileAudit?.checkpoint())
       .catch((err) => log.error('audit checkpoint failed', { err }))
       .finally(() => server.close(() => process.exit(0)));

@@ -90,12 +90,21 @@ function numaFree(s: FleetSources): (entries: ReturnType<NodeRegistry['list']>) 
   };
 }
 
-/** startObserving subscribes spawn metrics to the bus and keeps STATUS= current; returns the stop function. */
-export function startObserving(bus: EventBus, metrics: Metrics, s: FleetSources): () => void {
+/**
+ * startObserving subscribes spawn metrics to the bus and, unless `status` is false (in-process
+ * tests), keeps STATUS= current; returns the stop function.
+ */
+export function startObserving(
+  bus: EventBus,
+  metrics: Metrics,
+  s: FleetSources,
+  o: { status?: boolean } = {},
+): () => void {
   const unsubscribe = observeSpawns(bus, {
     placed: (pass) => metrics.placements.inc({ pass: String(pass), result: 'placed' }),
     spawned: (seconds, result) => metrics.spawnSeconds.observe({ result }, seconds),
   });
+  if (o.status === false) return unsubscribe;
   // VM counts come from the create-path index (VmOrder's counts), so a status line never walks every VM
   const stopStatus = startStatus(() => {
     const counts = s.vms().countByState() ?? countBy(Object.values(s.store.read().vms).map((v) => v.state));

@@ -200,7 +200,7 @@ describe('HA coordinators on etcd', () => {
     await freshCluster();
     const leader = await waitLeader(coords);
     const follower = coords.find((c) => c !== leader)!;
-    await createTenantRetry([leader], 'q-1');
+    const q1 = await createTenantRetry([leader], 'q-1');
     await etcd.kill(2);
     // forwarded to the leader; etcd commits on 2 of 3. A write in flight on the dying member's
     // connection, or made while the leader's lease renews through another member, may answer a
@@ -230,7 +230,7 @@ describe('HA coordinators on etcd', () => {
     etcd.restart(2);
     await etcd.waitHealthy(20_000);
     const back = await waitLeader(coords, haBoundMs(2));
-    await createTenantRetry([back], 'q-3', haBoundMs()).catch((err: Error) => {
+    const q3 = await createTenantRetry([back], 'q-3', haBoundMs()).catch((err: Error) => {
       throw new Error(`writes did not resume: ${err.message}\n${logs()}`);
     });
     const all = (await back.api('GET', '/v1/tenants')).body.tenants as { id: string; name: string }[];
@@ -244,6 +244,15 @@ describe('HA coordinators on etcd', () => {
     expect(tenants.map((t) => t.name).sort()).toEqual(['q-1', 'q-2', 'q-3']);
     expect((await back.api('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true });
     const audited = await auditedTenants(back);
-    expect(tenants.map((t) => audited.get(t.id))).toEqual([1, 1, 1]);
+    // every create answered 201 has exactly one audit entry. A create answered 503 whose store write
+    // etcd committed later (the client found it by name: token '') has none: the guarantee the
+    // design does not give (docs/ha.md) until the entry and the change share one transaction
+    const unknown = new Set([q1, q2, q3].filter((q) => q.token === '').map((q) => q.id));
+    for (const t of tenants) {
+      if (unknown.has(t.id)) {
+        console.log(`tenant ${t.name}: outcome was unknown, audit entries ${audited.get(t.id) ?? 0}`);
+        expect(audited.get(t.id) ?? 0).toBeLessThanOrEqual(1);
+      } else expect(audited.get(t.id), t.name).toBe(1);
+    }
   });
 });

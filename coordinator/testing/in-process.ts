@@ -1,25 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createLogger } from '../../shared/log.js';
+import { createCoordinator } from '../assemble.js';
 import { AuditLog } from '../audit/index.js';
 import { parseBandConfig } from '../bands/index.js';
-import { type Core, createCore } from '../core.js';
-import { EventBus } from '../events/bus.js';
-import { EventRing } from '../events/ring.js';
-import { Cordons } from '../nodes/cordons.js';
-import { WebhookBook } from '../webhooks/book.js';
-import { Webhooks } from '../webhooks/dispatcher.js';
-import { createApp } from '../http/app.js';
-import { createMetrics } from '../http/metrics.js';
+import type { Core } from '../core.js';
+import type { EventBus } from '../events/bus.js';
 import { AGENT_PATH } from '../link/server.js';
+import { Cordons } from '../nodes/cordons.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../placement/types.js';
-import { NodeRegistry } from '../registry/registry.js';
+import type { NodeRegistry } from '../registry/registry.js';
 import { MemoryStore } from '../store/index.js';
-import { hashToken } from '../tenants/index.js';
+import { WebhookBook } from '../webhooks/book.js';
 
 /** ADMIN_TOKEN and JOIN_TOKEN are the in-process coordinator's secrets. */
 export const ADMIN_TOKEN = 'admin-token-for-unit-tests';
@@ -47,55 +43,34 @@ export interface InProcess extends Core {
   close(): Promise<void>;
 }
 
-/** startInProcess wires store, audit, bus, registry, core and app, and listens for agents on loopback. */
+/** startInProcess builds the coordinator (createCoordinator) on a memory store and listens for agents on loopback. */
 export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Promise<InProcess> {
   const log = createLogger({ component: 'coordinator', level: 'error', sink: () => undefined });
   const store = new MemoryStore();
-  await store.load();
-  const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-inproc-')), 'audit.log');
-  const audit = await AuditLog.open(auditPath, { key: randomBytes(32) });
-  const bus = new EventBus({ log });
-  const registry = new NodeRegistry({ bus });
-  const bands = parseBandConfig({
-    bands: [{ name: 'default', from: 100, to: 199 }],
-    default_band: 'default',
-  });
-  const placement = DEFAULT_PLACEMENT_CONFIG;
-  const cordons = await Cordons.open(null);
-  const core = createCore({
-    cordoned: () => cordons.ids(),
-    store,
-    registry,
-    bus,
-    audit,
-    bands,
-    placement,
+  const dir = await mkdtemp(join(tmpdir(), 'vmpool-inproc-'));
+  const audit = await AuditLog.open(join(dir, 'audit.log'), { key: randomBytes(32) });
+  const c = await createCoordinator({
     log,
+    store,
+    audit,
+    bands: parseBandConfig({ bands: [{ name: 'default', from: 100, to: 199 }], default_band: 'default' }),
+    placement: DEFAULT_PLACEMENT_CONFIG,
+    cordons: await Cordons.open(null),
+    webhookBook: await WebhookBook.open(join(dir, 'webhooks.json')),
     joinToken: JOIN_TOKEN,
+    adminToken: ADMIN_TOKEN,
     ...opts,
   });
-  const app = createApp({
-    store,
-    registry,
-    vms: core.vms,
-    audit,
-    verifyAudit: () => audit.verify(),
-    notices: core.notices,
-    events: new EventRing(bus),
-    cordons,
-    placer: core.placer,
-    webhooks: new Webhooks({
-      book: await WebhookBook.open(join(dirname(auditPath), 'webhooks.json')),
-      bus,
-      log,
-    }),
-    bands,
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    overcommit: placement.cpu_overcommit,
-    metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
-    log,
-    nodes: { identity: core.identity, registry, claims: core.claims, audit },
-  });
+  const { app, bus, registry } = c;
+  const core: Core = {
+    claims: c.claims,
+    placer: c.placer,
+    spawner: c.spawner,
+    vms: c.vms,
+    link: c.link,
+    identity: c.identity,
+    notices: c.notices,
+  };
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   core.link.attach(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -123,9 +98,10 @@ export async function startInProcess(opts: { spawnTimeoutMs?: number } = {}): Pr
         })
       ).body,
     close: async () => {
-      core.link.close();
+      await c.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await audit.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -4,27 +4,21 @@
  * spawn and destroy at once (or never), because a real agent needs libvirt.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onTestFinished } from 'vitest';
 import { createLogger, type Logger } from '../../../shared/log.js';
 import type { CoordinatorMessage, Hello, VmReport } from '../../../shared/protocol.js';
+import { createCoordinator } from '../../assemble.js';
 import { AuditLog } from '../../audit/index.js';
 import { parseBandConfig } from '../../bands/index.js';
-import { createCore } from '../../core.js';
-import { EventBus } from '../../events/bus.js';
-import { EventRing } from '../../events/ring.js';
 import { Cordons } from '../../nodes/cordons.js';
-import { WebhookBook } from '../../webhooks/book.js';
-import { type DeliveryOptions, Webhooks } from '../../webhooks/dispatcher.js';
 import { DEFAULT_PLACEMENT_CONFIG } from '../../placement/types.js';
-import { NodeRegistry } from '../../registry/registry.js';
 import { helloFor } from '../../registry/testing.js';
 import { MemoryStore, type Store } from '../../store/index.js';
-import { hashToken } from '../../tenants/index.js';
-import { UnauthTally } from '../unauth-tally.js';
-import { createApp } from '../app.js';
-import { createMetrics } from '../metrics.js';
+import { WebhookBook } from '../../webhooks/book.js';
+import type { DeliveryOptions } from '../../webhooks/dispatcher.js';
 
 /** HARNESS_ADMIN_TOKEN is the admin bearer token of every harness. */
 export const HARNESS_ADMIN_TOKEN = 'admin-token-for-unit-tests';
@@ -57,60 +51,49 @@ export interface HarnessOptions {
   now?: () => number;
 }
 
-/** appHarness builds the app; `call` sends one request, `addNode` connects a fake agent. */
+/**
+ * appHarness builds the app; `call` sends one request, `addNode` connects a fake agent. Its temp
+ * dir (audit log, webhook file) is removed by close(), run by itself when the test that built the
+ * harness (in its body or a beforeEach) finishes.
+ */
 export async function appHarness(o: HarnessOptions = {}) {
   const log = o.log ?? createLogger({ component: 'coordinator', level: 'error', sink: () => undefined });
-  const store = o.store ?? new MemoryStore();
-  await store.load();
-  const auditPath = join(await mkdtemp(join(tmpdir(), 'vmpool-app-')), 'audit.log');
+  const dir = await mkdtemp(join(tmpdir(), 'vmpool-app-'));
+  const auditPath = join(dir, 'audit.log');
   const audit = await AuditLog.open(auditPath, { key: randomBytes(32) });
-  const bus = new EventBus({ log });
-  const events = new EventRing(bus, o.ringSize);
-  const webhookPath = o.webhookPath ?? join(await mkdtemp(join(tmpdir(), 'vmpool-wh-')), 'webhooks.json');
-  const webhooks = new Webhooks({
-    book: await WebhookBook.open(webhookPath),
-    bus,
+  const c = await createCoordinator({
     log,
-    delivery: o.delivery ?? {},
-  });
-  const registry = new NodeRegistry({ bus });
-  const bands = parseBandConfig({
-    bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
-    default_band: o.bands?.[0]?.name ?? 'default',
-  });
-  const cordons = await Cordons.open(null);
-  const { vms, link, identity, claims, placer, notices } = createCore({
-    cordoned: () => cordons.ids(),
-    store,
-    registry,
-    bus,
+    store: o.store ?? new MemoryStore(),
     audit,
-    bands,
+    bands: parseBandConfig({
+      bands: o.bands ?? [{ name: 'default', from: 100, to: 101 }],
+      default_band: o.bands?.[0]?.name ?? 'default',
+    }),
     placement: DEFAULT_PLACEMENT_CONFIG,
-    log,
+    cordons: await Cordons.open(null),
+    webhookBook: await WebhookBook.open(o.webhookPath ?? join(dir, 'webhooks.json')),
+    delivery: o.delivery ?? {},
     joinToken: 'j'.repeat(20),
+    adminToken: HARNESS_ADMIN_TOKEN,
+    ...(o.ringSize !== undefined ? { ringSize: o.ringSize } : {}),
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
   });
-  const unauthTally = new UnauthTally(audit, log);
-  const app = createApp({
-    unauthTally,
-    store,
-    registry,
-    vms,
-    audit,
-    verifyAudit: () => audit.verify(),
-    notices,
-    events,
-    webhooks,
-    cordons,
-    placer,
-    bands,
-    adminTokenHash: hashToken(HARNESS_ADMIN_TOKEN),
-    overcommit: 4,
-    metrics: createMetrics({ nodes: () => ({}), vms: () => ({}) }),
-    log,
-    nodes: { identity, registry, claims, audit },
-  });
+  const { app, store, registry, link, bus, events, vms, webhooks, identity, unauthTally } = c;
+  let closed: Promise<void> | undefined;
+  /** close stops the coordinator, closes the audit log and removes the temp dir (idempotent). */
+  const close = () => {
+    closed ??= c
+      .stop()
+      .then(() => audit.close())
+      .catch(() => undefined)
+      .then(() => rm(dir, { recursive: true, force: true }));
+    return closed;
+  };
+  try {
+    onTestFinished(close);
+  } catch {
+    // built outside a test (beforeAll, a script): the caller runs close()
+  }
   const sent: CoordinatorMessage[] = [];
   const addNode = (id: string, reply: AgentReply = () => ({ ok: true }), hello: Hello = helloFor(id)) => {
     registry.connect(
@@ -176,6 +159,7 @@ export async function appHarness(o: HarnessOptions = {}) {
     webhooks,
     identity,
     unauthTally,
+    close,
   };
 }
 
