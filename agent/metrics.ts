@@ -73,7 +73,7 @@ export function createAgentMetrics(src: AgentMetricsSource): AgentMetrics {
     async render() {
       const reports = src.vms();
       vms.reset();
-      for (const state of ['creating', 'running', 'stopped', 'failed', 'lost', 'unknown'])
+      for (const state of ['creating', 'running', 'paused', 'stopped', 'failed', 'lost', 'unknown'])
         vms.set({ state }, reports.filter((v) => v.state === state).length);
       const link = src.link();
       connected.set(link.connected ? 1 : 0);

@@ -10,7 +10,7 @@ export function agentStatusLine(vms: readonly VmReport[], link: LinkState, now: 
   const by = new Map<string, number>();
   for (const v of vms) by.set(v.state, (by.get(v.state) ?? 0) + 1);
   const parts = [`${plural(by.get('running') ?? 0, 'VM')} running`];
-  for (const state of ['creating', 'stopped', 'failed', 'lost', 'unknown'])
+  for (const state of ['creating', 'paused', 'stopped', 'failed', 'lost', 'unknown'])
     if (by.get(state)) parts.push(`${by.get(state)} ${state}`);
   const linkPart = link.connected
     ? `connected to coordinator${link.rttMs === null ? '' : ` (RTT ${Math.max(1, Math.round(link.rttMs))} ms)`}`

@@ -80,7 +80,7 @@ export const ListVmsQuerySchema = z.strictObject({
     .optional(),
   node: IdParamSchema.optional(),
   tenant: IdParamSchema.optional(),
-  state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']).optional(),
+  state: z.enum(['creating', 'running', 'paused', 'stopped', 'failed', 'lost', 'unknown']).optional(),
   tag: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,32}$/)
@@ -131,6 +131,8 @@ export interface VmView {
   band: string | null;
   tags: string[];
   state: string;
+  /** state_reason says why a `paused` VM is paused (user, ioerror, watchdog, …); absent otherwise */
+  state_reason?: string;
   node_id: string | null;
   numa_node: number | null;
   vcpu_count: number | null;
@@ -169,4 +171,9 @@ export interface ImageRow {
   /** checksums_agree is false when two nodes hold different files under this name */
   checksums_agree: boolean;
   node_ids?: string[];
+}
+
+/** vmStateText is a VM's state as people read it: `paused (ioerror)` when a paused VM says why. */
+export function vmStateText(v: Pick<VmView, 'state' | 'state_reason'>): string {
+  return v.state_reason ? `${v.state} (${v.state_reason})` : v.state;
 }

@@ -241,7 +241,7 @@ const list: Command = {
     {
       flag: 'state',
       type: 'string',
-      help: 'only VMs in this state (running, stopped, creating, failed, lost, unknown)',
+      help: 'only VMs in this state (running, paused, stopped, creating, failed, lost, unknown)',
     },
     { flag: 'tag', type: 'string', help: 'only VMs carrying this tag' },
   ],

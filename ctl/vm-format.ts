@@ -1,5 +1,5 @@
 import { formatCpuList } from '../shared/cpulist.js';
-import type { AdminDryRun, DryRunResult, VmView } from '../api/index.js';
+import { type AdminDryRun, type DryRunResult, type VmView, vmStateText } from '../api/index.js';
 import { summarisePasses } from './placement-summary.js';
 import { formatPairs, formatTable } from './table.js';
 
@@ -12,7 +12,7 @@ export function formatVmList(vms: readonly VmView[]): string {
       v.name,
       v.tenant,
       v.vmid,
-      v.state,
+      vmStateText(v),
       v.node_id,
       v.numa_node,
       v.vcpu_count,
@@ -30,7 +30,7 @@ export function formatVm(v: VmView): string {
     ['domain', v.domain_name],
     ['tenant', v.tenant],
     ['vmid', v.band ? `${v.vmid} (band ${v.band})` : v.vmid],
-    ['state', v.state],
+    ['state', vmStateText(v)],
     ['node', v.node_id],
     ['numa node', v.numa_node],
     ['vcpus', v.vcpu_count],

@@ -51,8 +51,8 @@ export const EventSchema = z.discriminatedUnion('type', [
   vmEvent('vm.failed', { code: z.string() }),
   /** a claim that never ran was given up: record, VMID and idempotency key are free again */
   vmEvent('vm.released', { reason: z.enum(['spawn_failed', 'node_report']) }),
-  /** a node reported another state (stopped, failed, …) for a VM it runs */
-  vmEvent('vm.reported', { state: z.string() }),
+  /** a node reported another state (stopped, paused, failed, …) for a VM it runs; `reason` says why a paused one is */
+  vmEvent('vm.reported', { state: z.string(), reason: z.string().optional() }),
   /** the VM was destroyed on its node and forgotten */
   vmEvent('vm.destroyed', { source: z.string(), keep_disk: z.boolean() }),
   /** an operator stopped, started or rebooted the VM; `state` is what its node reported after */

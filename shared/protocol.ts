@@ -48,7 +48,15 @@ export const TopologySchema = z.strictObject({
 });
 
 /** VmStateSchema is a VM's observed state as an agent reports it. */
-export const VmStateSchema = z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']);
+export const VmStateSchema = z.enum([
+  'creating',
+  'running',
+  'paused',
+  'stopped',
+  'failed',
+  'lost',
+  'unknown',
+]);
 
 /** VmNetworkSchema is how to reach a VM: MAC, guest addresses and SSH (a 127.0.0.1 forward or the guest's own address). */
 export const VmNetworkSchema = z.strictObject({
@@ -72,6 +80,8 @@ export const VmReportSchema = z.strictObject({
   vmid: z.number().int().optional(),
   tenant: z.string().max(64).optional(),
   state: VmStateSchema,
+  /** state_reason says why a `paused` VM is paused (user, ioerror, watchdog, …); absent in other states */
+  state_reason: z.string().max(32).optional(),
   numa_node: z.number().int().nonnegative().nullable(),
   vcpu_pins: z.array(z.number().int().nonnegative()),
   emulator_cpuset: z.array(z.number().int().nonnegative()),

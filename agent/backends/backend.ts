@@ -5,14 +5,20 @@ import type { SpawnPhase } from '../sidecar/schema.js';
 // recovery and the link speak only these words; libvirt lives in backends/libvirt/ and a second
 // backend (a microVM runner chosen per workload) is one more folder implementing VmBackend.
 
-/** InstanceState is a running thing's state in the agent's words (the backend maps its own states). */
-export type InstanceState = 'running' | 'stopped' | 'failed';
+/**
+ * InstanceState is a running thing's state in the agent's words (the backend maps its own states).
+ * `paused` is alive but not executing (an operator's suspend, or the hypervisor stopped it on an I/O
+ * error): it still holds its memory and pins, and `start` resumes it.
+ */
+export type InstanceState = 'running' | 'paused' | 'stopped' | 'failed';
 
 /** VmInstance is one VM as the backend holds it: name, the backend's id for it and its state. */
 export interface VmInstance {
   readonly name: string;
   readonly uuid: string;
   readonly state: InstanceState;
+  /** reason says why a `paused` instance is paused, as a stable lowercase word (user, ioerror, …) */
+  readonly reason?: string;
 }
 
 /** VmNetworkPlan is how a VM will be reached: its MAC, known addresses and a loopback SSH forward. */

@@ -47,7 +47,9 @@ export const SidecarSchema = z.strictObject({
     .optional(),
   /** resizing: a resize recorded its new spec and may not have redefined the instance yet (recovery finishes it) */
   resizing: z.boolean().optional(),
-  observed_state: z.enum(['creating', 'running', 'stopped', 'failed', 'lost', 'unknown']),
+  observed_state: z.enum(['creating', 'running', 'paused', 'stopped', 'failed', 'lost', 'unknown']),
+  /** observed_reason: why a `paused` instance is paused (user, ioerror, …); meaningless in other states */
+  observed_reason: z.string().max(32).optional(),
   phase: z.enum(SPAWN_PHASES),
   failure: z.strictObject({ code: z.string(), message: z.string() }).optional(),
   generation: z.number().int().min(0),

@@ -3,7 +3,7 @@ import { VmpoolError } from '../../shared/errors.js';
 import { failpoint } from '../../shared/failpoint.js';
 import type { LogFields, Logger } from '../../shared/log.js';
 import type { VmReport } from '../../shared/protocol.js';
-import type { InstanceState, VmBackend } from '../backends/backend.js';
+import type { InstanceState, VmBackend, VmInstance } from '../backends/backend.js';
 import type { Sidecar } from '../sidecar/schema.js';
 import { reportOf } from './report.js';
 
@@ -57,12 +57,13 @@ export async function powerVm(
   let s = await d.save({ ...found, desired_state: op === 'stop' ? 'stopped' : 'running' });
   if (op !== 'start') {
     await b.stop(s.name, timeoutMs);
-    // the guest did not answer ACPI in time: force it off, keeping the definition and disks
-    if ((await b.lookup(s.name))?.state === 'running') await b.powerOff(s.name);
+    // the guest did not answer ACPI in time (a paused guest cannot): force it off, keeping the definition and disks
+    const left = (await b.lookup(s.name))?.state;
+    if (left === 'running' || left === 'paused') await b.powerOff(s.name);
   }
+  // start boots a stopped VM and resumes a paused one
   if (op !== 'stop' && (await b.lookup(s.name))?.state !== 'running') await b.start(s.name);
-  const inst = await b.lookup(s.name);
-  s = await d.save({ ...s, observed_state: observedOf(inst?.state) });
+  s = await d.save(withObserved(s, (await b.lookup(s.name)) ?? undefined));
   d.log.info('vm power changed', { vm_id: s.vm_id, vm_name: s.name, op, state: s.observed_state });
   return reportOf(s);
 }
@@ -70,6 +71,14 @@ export async function powerVm(
 /** observedOf maps an instance state (or its absence) to a sidecar's observed state. */
 export function observedOf(state: InstanceState | undefined): Sidecar['observed_state'] {
   return state ?? 'unknown';
+}
+
+/** withObserved records what the backend shows of the instance: its state and, when paused, why. */
+export function withObserved(s: Sidecar, inst: VmInstance | undefined): Sidecar {
+  const { observed_reason: _was, ...rest } = s;
+  const state = observedOf(inst?.state);
+  const reason = state === 'paused' ? inst?.reason : undefined;
+  return { ...rest, observed_state: state, ...(reason ? { observed_reason: reason } : {}) };
 }
 
 /** removeEmptyDir drops the VM's folder when the spawn made it and nothing else lives there. */

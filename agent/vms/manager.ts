@@ -13,6 +13,7 @@ import { removeKeptDisks } from './kept-disks.js';
 import {
   destroyVm,
   observedOf,
+  withObserved,
   type PowerOp,
   powerVm,
   removeEmptyDir,
@@ -215,15 +216,15 @@ export class VmManager {
    * a sidecar: a spawn or destroy may be rewriting or removing it right now (recovery re-observes anyway).
    */
   async refreshStates(): Promise<void> {
-    const byName = new Map((await this.#o.backend.list()).map((d) => [d.name, d.state]));
+    const byName = new Map((await this.#o.backend.list()).map((d) => [d.name, d]));
     for (const s of [...this.#vms.values()]) {
       // creating, lost and recorded failures are the agent's own findings: the backend must not overwrite them
       const settled =
         s.observed_state === 'creating' || s.observed_state === 'lost' || s.failure !== undefined;
       if (settled || s.desired_state === 'destroyed') continue;
-      const next = observedOf(byName.get(s.name));
-      if (next !== s.observed_state && this.#vms.get(s.vm_id) === s)
-        this.#vms.set(s.vm_id, { ...s, observed_state: next });
+      const next = withObserved(s, byName.get(s.name));
+      const changed = next.observed_state !== s.observed_state || next.observed_reason !== s.observed_reason;
+      if (changed && this.#vms.get(s.vm_id) === s) this.#vms.set(s.vm_id, next);
     }
   }
 

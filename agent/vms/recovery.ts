@@ -3,6 +3,7 @@ import { errorMessage, isVmpoolError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import type { VmBackend, VmInstance } from '../backends/backend.js';
 import { newSidecar, type Sidecar } from '../sidecar/schema.js';
+import { withObserved } from './lifecycle.js';
 import { finishResize } from './resize.js';
 import type { SidecarStore } from '../sidecar/store.js';
 
@@ -110,10 +111,10 @@ async function recoverOne(
   } else if (!dom) {
     // desired stopped and the backend forgot it: nothing to run; the disk and sidecar stay
     r.stopped.push(s.name);
-  } else if (s.resizing && dom.state !== 'running') {
+  } else if (s.resizing && dom.state !== 'running' && dom.state !== 'paused') {
     // a resize recorded its new spec, then the agent died: redefine again (idempotent), keep it stopped
     const done = await finishResize(m.backend, s, dom.uuid);
-    await m.save({ ...done, observed_state: dom.state, domain_uuid: dom.uuid });
+    await m.save({ ...withObserved(done, dom), domain_uuid: dom.uuid });
     r.redefined.push(s.name);
   } else if (dom.state === 'running') {
     // a clean restart finds nothing changed: no sidecar write, no fsync
@@ -121,12 +122,17 @@ async function recoverOne(
       await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
     }
     r.adopted.push(s.name);
+  } else if (dom.state === 'paused') {
+    // paused (by an operator, or on an I/O error): alive and holding its memory; resuming is a person's call
+    if (s.observed_state !== 'paused' || s.observed_reason !== dom.reason || s.domain_uuid !== dom.uuid)
+      await m.save({ ...withObserved(s, dom), domain_uuid: dom.uuid });
+    r.adopted.push(s.name);
   } else if (opts.restartStopped && s.desired_state === 'running') {
     await m.backend.start(s.name);
     await m.save({ ...s, observed_state: 'running', domain_uuid: dom.uuid });
     r.restarted.push(s.name);
   } else {
-    await m.save({ ...s, observed_state: dom.state, domain_uuid: dom.uuid });
+    await m.save({ ...withObserved(s, dom), domain_uuid: dom.uuid });
     r.stopped.push(s.name);
   }
 }
@@ -149,7 +155,7 @@ async function rebuildMissing(
     }
     const s = newSidecar(found.spec, { vm_id: found.vmId, phase: 'done', now: Date.now() });
     const saved = await m
-      .save({ ...s, observed_state: inst.state, domain_uuid: inst.uuid })
+      .save({ ...withObserved(s, inst), domain_uuid: inst.uuid })
       .catch((err: unknown) => log.error('cannot rebuild sidecar; domain left as it is', { err }));
     if (!saved) continue;
     log.warn('sidecar rebuilt from domain metadata', { disk: found.spec.disk_path });

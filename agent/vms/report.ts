@@ -12,6 +12,7 @@ export function reportOf(s: Sidecar, guest?: GuestStatus): VmReport {
     ...(s.vmid !== undefined ? { vmid: s.vmid } : {}),
     ...(s.tenant !== undefined ? { tenant: s.tenant } : {}),
     state: s.observed_state,
+    ...(s.observed_state === 'paused' && s.observed_reason ? { state_reason: s.observed_reason } : {}),
     domain_uuid: s.domain_uuid,
     ...(s.failure ? { failure: s.failure } : {}),
     ...(s.network ? { network: networkOf(s.network, guest?.addresses) } : {}),

@@ -8,7 +8,7 @@ export function renderVmTable(vms: readonly VmReport[]): string {
     ['NAME', 'STATE', 'VCPU', 'MEM MiB', 'NUMA', 'PINS', 'EMULATOR', 'VMID', 'MAC', 'ADDRESSES', 'SSH', 'ID'],
     ...vms.map((v) => [
       v.name,
-      v.state,
+      v.state_reason ? `${v.state} (${v.state_reason})` : v.state,
       String(v.vcpu_count),
       String(v.memory_mb),
       v.numa_node === null ? '-' : String(v.numa_node),

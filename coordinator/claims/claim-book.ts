@@ -214,6 +214,8 @@ export class ClaimBook {
     await this.o.store.update((d) => {
       const rec = d.vms[vmId];
       if (rec) Object.assign(rec, { state: p.state, updated_at: at });
+      // a start resumes a paused VM: why it was paused no longer holds (the next report says if it still is)
+      if (rec && p.state !== 'paused') delete rec.state_reason;
     });
     const vm = this.mustGet(vmId);
     await this.emit(vm, { type: 'vm.power', op: p.op, state: p.state, source: p.source }, requestId);
@@ -328,7 +330,7 @@ function reportKey(reports: readonly VmReport[]): string {
   for (const r of reports) {
     // guest readiness and addresses change while the state stays `running`: they are part of the key
     const reach = r.guest || r.network ? JSON.stringify([r.guest, r.network]) : '';
-    key += `${r.vm_id}\u0000${r.state}\u0000${reach}\u0001`;
+    key += `${r.vm_id}\u0000${r.state}\u0000${r.state_reason ?? ''}\u0000${reach}\u0001`;
   }
   return key;
 }
@@ -345,5 +347,5 @@ function reportEvent(c: ReportChange, nodeId: string): EventInput {
     return { type: 'vm.guest', state, ...(c.code ? { code: c.code } : {}), ...ids };
   }
   if (c.state === 'running') return { type: 'vm.running', via: 'report', ...ids };
-  return { type: 'vm.reported', state: c.state, ...ids };
+  return { type: 'vm.reported', state: c.state, ...(c.reason ? { reason: c.reason } : {}), ...ids };
 }

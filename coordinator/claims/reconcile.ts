@@ -25,6 +25,8 @@ export interface ReportChange {
   readonly state: string;
   /** code says why a guest is unready (`guest` changes only) */
   readonly code?: string;
+  /** reason says why a `paused` VM is paused (`state` changes to `paused` only) */
+  readonly reason?: string;
 }
 
 /** describeChange renders a change as `id:state` or `id:kind`, for logs and tests. */
@@ -51,9 +53,9 @@ export function reconcileNode(
     const report = byId.get(id);
     byId.delete(id);
     if (report) changes.push(...reachChanges(vm, report, opts.apply));
-    if (report && report.state !== vm.state) {
-      changes.push(change('state', vm, report.state));
-      if (opts.apply) Object.assign(vm, { state: report.state, updated_at: opts.now });
+    if (report && (report.state !== vm.state || report.state_reason !== vm.state_reason)) {
+      changes.push(stateChange(vm, report));
+      if (opts.apply) applyState(vm, report, opts.now);
     } else if (!report && opts.full && vm.state !== 'lost') {
       changes.push(change(vm.state === 'creating' ? 'released' : 'lost', vm, vm.state));
       if (opts.apply) missing(draft, vm, opts.now);
@@ -93,6 +95,18 @@ function reachChanges(vm: VmRecord, report: VmReport, apply: boolean): ReportCha
   return out;
 }
 
+function stateChange(vm: VmRecord, report: VmReport): ReportChange {
+  const reason = report.state === 'paused' ? report.state_reason : undefined;
+  return { ...change('state', vm, report.state), ...(reason ? { reason } : {}) };
+}
+
+/** applyState records the reported state; a reason is kept only while the VM is paused. */
+function applyState(vm: VmRecord, report: VmReport, now: string): void {
+  Object.assign(vm, { state: report.state, updated_at: now });
+  if (report.state === 'paused' && report.state_reason) vm.state_reason = report.state_reason;
+  else delete vm.state_reason;
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -126,6 +140,7 @@ export function adopt(nodeId: string, r: VmReport, now: string): VmRecord {
     ],
     request: null,
     state: r.state,
+    ...(r.state === 'paused' && r.state_reason ? { state_reason: r.state_reason } : {}),
     node_id: nodeId,
     placement:
       r.numa_node === null

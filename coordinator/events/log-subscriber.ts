@@ -26,6 +26,16 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
 };
 
 /**
+ * lineOf is the event's log line; a VM the hypervisor paused on an I/O error (a full or failing
+ * disk) is an error an operator must act on, not news.
+ */
+function lineOf(e: CoordinatorEvent): [LogLevel, string] {
+  if (e.type === 'vm.reported' && e.state === 'paused' && e.reason === 'ioerror')
+    return ['error', 'vm paused on an I/O error'];
+  return LOG_LINES[e.type];
+}
+
+/**
  * logEvents makes the log a subscriber: one fixed-text line per event, the event's fields as data.
  * VM events carry VM_NAME as the node's domain name (tenant-name), the name the agent logs, so
  * `journalctl VM_NAME=…` finds both services' lines (the rule of vms/spec-builder.ts domainName;
@@ -33,7 +43,7 @@ const LOG_LINES: Record<CoordinatorEvent['type'], [LogLevel, string]> = {
  */
 export function logEvents(bus: EventBus, log: Logger): () => void {
   return bus.subscribe((e) => {
-    const [level, msg] = LOG_LINES[e.type];
+    const [level, msg] = lineOf(e);
     const { type: _t, v: _v, ts: _ts, seq, ...fields } = e;
     if ('vm_id' in fields) {
       const { name, tenant_id, code, ...rest } = fields as typeof fields & { code?: string };

@@ -35,7 +35,7 @@ export interface Metrics {
   render(): Promise<string>;
 }
 
-const VM_STATES = ['creating', 'running', 'stopped', 'failed', 'lost', 'unknown'];
+const VM_STATES = ['creating', 'running', 'paused', 'stopped', 'failed', 'lost', 'unknown'];
 
 /** createMetrics builds a private registry (never the global one, so tests can make many). */
 export function createMetrics(collect: MetricsCollect): Metrics {

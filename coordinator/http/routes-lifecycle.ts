@@ -75,7 +75,7 @@ export function registerLifecycleRoutes(app: Hono<Env>, d: LifecycleDeps): void 
         name: v.name,
         tenant: v.tenant,
         state: v.state,
-        action: v.state === 'running' ? 'stop' : 'none',
+        action: v.state === 'running' || v.state === 'paused' ? 'stop' : 'none',
       }));
       if (!q.dry_run) {
         await d.cordons.set(id, { reason: 'drain', since: new Date().toISOString() });

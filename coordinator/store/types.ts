@@ -1,6 +1,6 @@
 import type { GuestStatusReport, VmNetwork } from '../../shared/protocol.js';
 /** VmState is the coordinator's view of a VM's lifecycle (`unknown` is shown, never stored: node down). */
-export type VmState = 'creating' | 'running' | 'stopped' | 'failed' | 'lost' | 'unknown';
+export type VmState = 'creating' | 'running' | 'paused' | 'stopped' | 'failed' | 'lost' | 'unknown';
 
 /** TenantQuota caps a tenant's total vCPUs, memory, VM count and disk (root + extra disks). */
 export interface TenantQuota {
@@ -46,6 +46,8 @@ export interface VmRecord {
   /** request is the validated create body, kept so a VM can be re-placed or shown as asked */
   request: unknown;
   state: VmState;
+  /** state_reason says why a `paused` VM is paused (user, ioerror, watchdog, …), as its node reported */
+  state_reason?: string;
   node_id: string | null;
   placement: VmPlacement | null;
   failure?: { code: string; message: string };

@@ -333,7 +333,7 @@ export class VmService {
       const entry = node === null ? undefined : this.o.placer.node(node);
       const down = node !== null && (!entry || entry.state === 'down');
       for (const [state, n] of states) {
-        const shown = down && state === 'running' ? 'unknown' : state;
+        const shown = down && (state === 'running' || state === 'paused') ? 'unknown' : state;
         out[shown] = (out[shown] ?? 0) + n;
       }
     }

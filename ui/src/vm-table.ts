@@ -1,4 +1,4 @@
-import type { VmView } from '../../api/vms.js';
+import { type VmView, vmStateText } from '../../api/vms.js';
 import { gib, h, link } from './dom.js';
 
 /** vmTable lists VMs with a link to each VM's page; the tenant column shows for the admin only. */
@@ -11,7 +11,7 @@ export function vmTable(vms: readonly VmView[], admin: boolean): HTMLElement {
       { 'data-vm': v.name, 'data-vm-id': v.id },
       h('td', {}, link(`/vms/${v.id}`, v.name)),
       admin && h('td', {}, v.tenant),
-      h('td', { 'data-col': 'state' }, h('span', { class: `pill state-${v.state}` }, v.state)),
+      h('td', { 'data-col': 'state' }, h('span', { class: `pill state-${v.state}` }, vmStateText(v))),
       h('td', {}, v.node_id ? (admin ? link(`/nodes/${v.node_id}`, v.node_id) : v.node_id) : '—'),
       h('td', {}, v.numa_node ?? '—'),
       h('td', {}, v.vcpu_count ?? '—'),

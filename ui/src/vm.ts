@@ -1,5 +1,5 @@
 import { ApiError } from '../../api/errors.js';
-import type { VmView } from '../../api/vms.js';
+import { type VmView, vmStateText } from '../../api/vms.js';
 import { gib, h, link, replace } from './dom.js';
 import type { LiveEvent } from './live.js';
 import { errorText, type PowerOp, power } from './session.js';
@@ -43,7 +43,7 @@ export function vmView(ctx: ViewContext, id: string): View {
           { id: 'vm-h' },
           vm.name,
           ' ',
-          h('span', { class: `pill state-${vm.state}`, 'data-testid': 'vm-state' }, vm.state),
+          h('span', { class: `pill state-${vm.state}`, 'data-testid': 'vm-state' }, vmStateText(vm)),
         ),
         facts(vm, ctx.session.admin),
         h('h2', {}, 'vCPU pins'),
@@ -66,7 +66,7 @@ export function vmView(ctx: ViewContext, id: string): View {
 function facts(vm: VmView, admin: boolean): HTMLElement {
   const node = vm.node_id ? (admin ? link(`/nodes/${vm.node_id}`, vm.node_id) : vm.node_id) : '—';
   const rows: [string, Node | string][] = [
-    ['State', vm.state],
+    ['State', vmStateText(vm)],
     ['Node', node],
     ['NUMA node', vm.numa_node === null ? '—' : String(vm.numa_node)],
     ['Placement pass', vm.placement_pass === null ? '—' : String(vm.placement_pass)],
@@ -178,9 +178,10 @@ function vmIdOf(e: LiveEvent): string | undefined {
 function powerButtons(ctx: ViewContext, vm: VmView): HTMLElement {
   const status = h('p', { role: 'status', 'data-testid': 'power-status' });
   const can: Record<PowerOp, boolean> = {
-    stop: vm.state === 'running',
-    start: vm.state === 'stopped',
-    reboot: vm.state === 'running',
+    // a paused VM can be resumed (start) or forced off (stop); reboot is stop then start
+    stop: vm.state === 'running' || vm.state === 'paused',
+    start: vm.state === 'stopped' || vm.state === 'paused',
+    reboot: vm.state === 'running' || vm.state === 'paused',
   };
   const button = (op: PowerOp, label: string) =>
     h(

@@ -75,8 +75,10 @@ export class LibvirtBackend implements VmBackend {
     return (await this.#o.hv.listDomains()).map(instanceOf);
   }
 
-  /** start boots a defined domain. */
-  start(name: string): Promise<void> {
+  /** start boots a defined domain, or resumes a paused one (the least surprising meaning of start). */
+  async start(name: string): Promise<void> {
+    const dom = await this.#o.hv.lookupDomain(name);
+    if (dom?.state === 'paused') return this.#o.hv.resume(name);
     return this.#o.hv.start(name);
   }
 
@@ -93,7 +95,7 @@ export class LibvirtBackend implements VmBackend {
     }
   }
 
-  /** powerOff forces a running domain off (virDomainDestroy) and keeps its definition and disks. */
+  /** powerOff forces a running or paused domain off (virDomainDestroy) and keeps its definition and disks. */
   async powerOff(name: string): Promise<void> {
     const dom = await this.#o.hv.lookupDomain(name);
     if (dom && dom.state !== 'shutoff') await this.#o.hv.destroy(name);
@@ -183,13 +185,16 @@ export class LibvirtBackend implements VmBackend {
 
 /** instanceStateOf maps a libvirt domain state to the agent's instance state. */
 export function instanceStateOf(state: DomainState): InstanceState {
-  if (state === 'running' || state === 'blocked' || state === 'paused') return 'running';
+  if (state === 'running' || state === 'blocked') return 'running';
+  if (state === 'paused') return 'paused';
   if (state === 'crashed') return 'failed';
   return 'stopped';
 }
 
 function instanceOf(dom: DomainSummary): VmInstance {
-  return { name: dom.name, uuid: dom.uuid, state: instanceStateOf(dom.state) };
+  const state = instanceStateOf(dom.state);
+  const reason = state === 'paused' ? (dom.paused_reason ?? 'unknown') : undefined;
+  return { name: dom.name, uuid: dom.uuid, state, ...(reason ? { reason } : {}) };
 }
 
 /** openLibvirtConnection opens the libvirt connection a LibvirtBackend is built on. */

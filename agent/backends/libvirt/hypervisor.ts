@@ -9,12 +9,32 @@ export type DomainState =
   | 'crashed'
   | 'pmsuspended';
 
+/** PausedReason is libvirt's virDomainPausedReason as a stable lowercase word (binding/constants.ts). */
+export type PausedReason =
+  | 'unknown'
+  | 'user'
+  | 'migration'
+  | 'save'
+  | 'dump'
+  | 'ioerror'
+  | 'watchdog'
+  | 'from_snapshot'
+  | 'shutting_down'
+  | 'snapshot'
+  | 'crashed'
+  | 'starting_up'
+  | 'postcopy'
+  | 'postcopy_failed'
+  | 'api_error';
+
 /** DomainSummary is one libvirt domain as listed: identity and state, no XML. */
 export interface DomainSummary {
   readonly name: string;
   readonly uuid: string;
   readonly id: number; // -1 when not running
   readonly state: DomainState;
+  /** paused_reason says why a `paused` domain is paused (absent in every other state) */
+  readonly paused_reason?: PausedReason;
   readonly persistent: boolean;
 }
 
@@ -73,6 +93,9 @@ export interface Hypervisor {
   lookupDomain(name: string): Promise<DomainSummary | null>;
   defineXml(xml: string): Promise<DomainSummary>;
   start(name: string): Promise<void>;
+  /** suspend pauses a running domain's vCPUs; resume lets them run again. */
+  suspend(name: string): Promise<void>;
+  resume(name: string): Promise<void>;
   shutdown(name: string): Promise<void>;
   destroy(name: string): Promise<void>;
   /** undefine removes the persistent definition (and managed save / nvram where present). */

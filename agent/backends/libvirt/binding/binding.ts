@@ -108,11 +108,12 @@ export function domainGetID(sym: LibvirtSymbols, dom: Ptr): number {
   return id === NO_ID ? -1 : id;
 }
 
-/** domainGetState returns the virDomainState number. */
-export function domainGetState(sym: LibvirtSymbols, dom: Ptr): number {
+/** domainGetState returns the virDomainState number and its reason (a per-state enum, e.g. virDomainPausedReason). */
+export function domainGetState(sym: LibvirtSymbols, dom: Ptr): { state: number; reason: number } {
   const state: [number] = [0];
-  checkRc(sym, 'virDomainGetState', sym.virDomainGetState(dom, state, [0], 0));
-  return state[0];
+  const reason: [number] = [0];
+  checkRc(sym, 'virDomainGetState', sym.virDomainGetState(dom, state, reason, 0));
+  return { state: state[0], reason: reason[0] };
 }
 
 /** domainIsPersistent tells whether the domain has a persistent definition. */

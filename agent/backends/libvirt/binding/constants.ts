@@ -1,4 +1,4 @@
-import type { DomainState, NumaTune } from '../hypervisor.js';
+import type { DomainState, NumaTune, PausedReason } from '../hypervisor.js';
 
 // Every libvirt number the agent uses, in one place: error numbers, error domains, enum orders and
 // flags, each named as in libvirt's headers. Nothing outside agent/backends/libvirt/ sees these.
@@ -45,6 +45,28 @@ export const DOMAIN_STATES: readonly DomainState[] = [
   'shutoff',
   'crashed',
   'pmsuspended',
+];
+
+/**
+ * PAUSED_REASONS is virDomainPausedReason in enum order (VIR_DOMAIN_PAUSED_UNKNOWN = 0 …
+ * VIR_DOMAIN_PAUSED_API_ERROR = 14) as the stable lowercase words the agent reports.
+ */
+export const PAUSED_REASONS: readonly PausedReason[] = [
+  'unknown',
+  'user',
+  'migration',
+  'save',
+  'dump',
+  'ioerror',
+  'watchdog',
+  'from_snapshot',
+  'shutting_down',
+  'snapshot',
+  'crashed',
+  'starting_up',
+  'postcopy',
+  'postcopy_failed',
+  'api_error',
 ];
 
 /** NUMA_MODES is virDomainNumatuneMemMode in enum order (STRICT = 0 … RESTRICTIVE = 3). */

@@ -9,6 +9,16 @@ export function domainCreate(sym: LibvirtSymbols, dom: Ptr): void {
   checkRc(sym, 'virDomainCreate', sym.virDomainCreate(dom));
 }
 
+/** domainSuspend pauses a running domain's vCPUs (virDomainSuspend); memory stays allocated. */
+export function domainSuspend(sym: LibvirtSymbols, dom: Ptr): void {
+  checkRc(sym, 'virDomainSuspend', sym.virDomainSuspend(dom));
+}
+
+/** domainResume lets a paused domain's vCPUs run again (virDomainResume). */
+export function domainResume(sym: LibvirtSymbols, dom: Ptr): void {
+  checkRc(sym, 'virDomainResume', sym.virDomainResume(dom));
+}
+
 /** domainShutdown asks the guest to shut down (ACPI); it returns before the guest is off. */
 export function domainShutdown(sym: LibvirtSymbols, dom: Ptr): void {
   checkRc(sym, 'virDomainShutdown', sym.virDomainShutdown(dom));

@@ -90,6 +90,16 @@ export class LibvirtHypervisor implements Hypervisor {
     await this.#client.request('start', { name }, onDomain('start', name));
   }
 
+  /** suspend pauses a running domain (virDomainSuspend). */
+  async suspend(name: string): Promise<void> {
+    await this.#client.request('suspend', { name }, onDomain('suspend', name));
+  }
+
+  /** resume lets a paused domain run again (virDomainResume). */
+  async resume(name: string): Promise<void> {
+    await this.#client.request('resume', { name }, onDomain('resume', name));
+  }
+
   /** shutdown asks the guest to power off; it returns before the guest is off. */
   async shutdown(name: string): Promise<void> {
     await this.#client.request('shutdown', { name }, onDomain('shut down', name));

@@ -20,6 +20,8 @@ export interface OpTable {
   lookupDomain: { args: { name: string }; result: DomainSummary };
   defineXml: { args: { xml: string }; result: DomainSummary };
   start: { args: { name: string }; result: null };
+  suspend: { args: { name: string }; result: null };
+  resume: { args: { name: string }; result: null };
   shutdown: { args: { name: string }; result: null };
   destroy: { args: { name: string }; result: null };
   undefine: { args: { name: string }; result: null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpumapLength, cpumapToCpus, domainStateName, numaModeName } from './states.js';
+import { cpumapLength, cpumapToCpus, domainStateName, numaModeName, pausedReasonName } from './states.js';
 
 describe('domainStateName', () => {
   it.each([
@@ -43,5 +43,19 @@ describe('cpumap helpers', () => {
     ['bits past cpuCount are ignored', [0xff], 3, [0, 1, 2]],
   ])('cpumapToCpus: %s', (_label, bytes, cpuCount, cpus) => {
     expect(cpumapToCpus(Uint8Array.from(bytes), cpuCount)).toEqual(cpus);
+  });
+});
+
+describe('pausedReasonName', () => {
+  it.each([
+    [0, 'unknown'],
+    [1, 'user'],
+    [5, 'ioerror'],
+    [6, 'watchdog'],
+    [8, 'shutting_down'],
+    [14, 'api_error'],
+    [99, 'unknown'],
+  ])('maps virDomainPausedReason %i to %s', (reason, name) => {
+    expect(pausedReasonName(reason)).toBe(name);
   });
 });

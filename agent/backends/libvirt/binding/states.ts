@@ -1,9 +1,14 @@
-import type { DomainState, NumaTune } from '../hypervisor.js';
-import { DOMAIN_STATES, NUMA_MODES } from './constants.js';
+import type { DomainState, NumaTune, PausedReason } from '../hypervisor.js';
+import { DOMAIN_STATES, NUMA_MODES, PAUSED_REASONS } from './constants.js';
 
 /** domainStateName maps virDomainState to its name; unknown future values read as 'nostate'. */
 export function domainStateName(state: number): DomainState {
   return DOMAIN_STATES[state] ?? 'nostate';
+}
+
+/** pausedReasonName maps virDomainPausedReason to its word; unknown future values read as 'unknown'. */
+export function pausedReasonName(reason: number): PausedReason {
+  return PAUSED_REASONS[reason] ?? 'unknown';
 }
 
 /** numaModeName maps virDomainNumatuneMemMode to its name. */

@@ -58,6 +58,8 @@ export interface LibvirtSymbols {
   virDomainIsActive(dom: Ptr): number;
   virDomainCreate(dom: Ptr): number;
   virDomainShutdown(dom: Ptr): number;
+  virDomainSuspend(dom: Ptr): number;
+  virDomainResume(dom: Ptr): number;
   virDomainDestroy(dom: Ptr): number;
   virDomainUndefine(dom: Ptr): number;
   virDomainUndefineFlags(dom: Ptr, flags: number): number;
@@ -164,6 +166,8 @@ function declareSymbols(lib: LibraryHandle, libc: LibraryHandle, qemu: LibraryHa
     virDomainIsActive: lib.func('int virDomainIsActive(virDomain *dom)'),
     virDomainCreate: lib.func('int virDomainCreate(virDomain *dom)'),
     virDomainShutdown: lib.func('int virDomainShutdown(virDomain *dom)'),
+    virDomainSuspend: lib.func('int virDomainSuspend(virDomain *dom)'),
+    virDomainResume: lib.func('int virDomainResume(virDomain *dom)'),
     virDomainDestroy: lib.func('int virDomainDestroy(virDomain *dom)'),
     virDomainUndefine: lib.func('int virDomainUndefine(virDomain *dom)'),
     virDomainUndefineFlags: lib.func('int virDomainUndefineFlags(virDomain *dom, unsigned int flags)'),

@@ -4,17 +4,20 @@ import * as d from './domainBinding.js';
 import { domainOpsHandlers } from './workerDomainOps.js';
 import * as g from './guestBinding.js';
 
-import { domainStateName } from './states.js';
+import { domainStateName, pausedReasonName } from './states.js';
 import { connection, type OpHandlers, type Session, withDomain } from './session.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 
 /** domainSummary reads the identity and state of a domain handle. */
 export function domainSummary(sym: LibvirtSymbols, dom: Ptr): DomainSummary {
+  const { state, reason } = b.domainGetState(sym, dom);
+  const name = domainStateName(state);
   return {
     name: b.domainGetName(sym, dom),
     uuid: b.domainGetUUIDString(sym, dom),
     id: b.domainGetID(sym, dom),
-    state: domainStateName(b.domainGetState(sym, dom)),
+    state: name,
+    ...(name === 'paused' ? { paused_reason: pausedReasonName(reason) } : {}),
     persistent: b.domainIsPersistent(sym, dom),
   };
 }
@@ -90,6 +93,8 @@ export const opHandlers: OpHandlers = {
     }
   },
   start: domainAction(d.domainCreate),
+  suspend: domainAction(d.domainSuspend),
+  resume: domainAction(d.domainResume),
   shutdown: domainAction(d.domainShutdown),
   destroy: domainAction(d.domainDestroy),
   info: (s, { name }) => withDomain(s, name, (dom) => domainInfo(s.sym, dom)),
