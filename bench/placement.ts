@@ -2,11 +2,13 @@
 // (placeVm, what every decision cost before the index) measured on the same fleet for comparison.
 // npm run bench -- placement [--nodes 10000] [--requests 20000] [--policy dedicated|shared|mixed]
 //   [--ranking pack|spread] [--empty --vcpus 4 --memory-mb 8192] [--compare 200] [--seed 1] [--json]
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { allocationFromDecision, placeVm } from '../coordinator/placement/index.js';
 import { PlacementIndex } from '../coordinator/placement/placement-index.js';
 import { seed003Host, withAllocation } from '../coordinator/placement/testing.js';
 import {
+  type Allocation,
   DEFAULT_PLACEMENT_CONFIG,
   type PlacementConfig,
   type PlacementNode,
@@ -104,52 +106,48 @@ interface Run {
   failed: number;
   /** placements_per_s is successful decisions per second of time spent in them (wall clock) */
   placements_per_s: number;
-  /** placements_per_cpu_s is the same per second of this process's CPU time (less noisy when shared) */
+  /** placements_per_cpu_s is successful decisions per second of this process's CPU time over the loop */
   placements_per_cpu_s: number;
   latency: Latency;
   /** failed decisions build the pass summary (counts, closest nodes) over the whole fleet */
   failed_latency: Latency;
   /** decisions_per_s counts every decision, failed ones included */
   decisions_per_s: number;
+  /** gc_ms is the garbage collector's pause time during the loop (perf_hooks 'gc' entries) */
+  gc_ms: number;
 }
 
 /**
- * runIndex places requests through the index; each decision's claim is applied (upsert) inside the
- * timed section. With churn > 0, that many random nodes are replaced (fresh objects, as a heartbeat
- * or a release elsewhere does) before each decision, also inside the timed section: "right after a change".
+ * runIndex places requests through the index; each decision's claim is applied to the index in
+ * place (`claim`) inside the timed section. With churn > 0, that many other nodes change before each
+ * decision, also timed ("right after a change"): a node is handed over as a fresh object whose claim
+ * list drops its first claim (a release elsewhere), and the next change hands it back with that claim
+ * appended, so the fleet's fill stays put. Both go through `upsert` with a new list, as FleetIndex does.
+ * CPU time is read once around the loop; the requests are generated before it.
  */
-function runIndex(
+async function runIndex(
   index: PlacementIndex,
-  fleet: PlacementNode[],
   o: Options,
   config: PlacementConfig,
   churn: number,
-): Run {
+): Promise<Run> {
   const rng = mulberry32(config.seed + 7);
-  const at = new Map(fleet.map((n, i) => [n.id, i]));
+  const requests = Array.from({ length: o.requests }, (_, i) => randomRequest(rng, `vm-${i}`, o));
+  const ids = index.nodes().map((n) => n.id);
+  const changes = new Churn(index, ids, mulberry32(config.seed + 11));
   const times: number[] = [];
   const failedTimes: number[] = [];
-  let cpuUs = 0;
+  const gc = gcWatch();
+  const cpu = process.cpuUsage();
   let misses = 0;
-  for (let i = 0; i < o.requests && misses < 50; i++) {
-    const request = randomRequest(rng, `vm-${i}`, o);
-    const cpu = process.cpuUsage();
+  for (let i = 0; i < requests.length && misses < 50; i++) {
+    const request = requests[i]!;
     const start = nowMs();
-    for (let c = 0; c < churn; c++) {
-      const k = Math.floor(rng() * fleet.length);
-      fleet[k] = { ...fleet[k]! };
-      index.upsert(fleet[k]!);
-    }
+    for (let c = 0; c < churn; c++) changes.next();
     const result = index.place(request, { ...config, seed: config.seed + i });
-    if (result.ok) {
-      const k = at.get(result.decision.node_id)!;
-      fleet[k] = withAllocation(fleet[k]!, allocationFromDecision(request, result.decision));
-      index.upsert(fleet[k]!);
-    }
+    if (result.ok) index.claim(result.decision.node_id, allocationFromDecision(request, result.decision));
     const took = nowMs() - start;
     if (result.ok) {
-      const used = process.cpuUsage(cpu);
-      cpuUs += used.user + used.system;
       times.push(took);
       misses = 0;
     } else {
@@ -157,20 +155,68 @@ function runIndex(
       misses++;
     }
   }
-  return summarise(times, failedTimes, cpuUs);
+  const used = process.cpuUsage(cpu);
+  return summarise(times, failedTimes, used.user + used.system, await gc.stop());
+}
+
+/** Churn changes one node per call: release its first claim, then (next call) claim it back. */
+class Churn {
+  private held: { id: string; allocation: Allocation } | null = null;
+  constructor(
+    private readonly index: PlacementIndex,
+    private readonly ids: readonly string[],
+    private readonly rng: Rng,
+  ) {}
+
+  next(): void {
+    if (this.held) {
+      const node = this.index.get(this.held.id)!;
+      this.index.upsert({ ...node, allocations: [...node.allocations, this.held.allocation] });
+      this.held = null;
+      return;
+    }
+    const id = this.ids[Math.floor(this.rng() * this.ids.length)]!;
+    const node = this.index.get(id)!;
+    const first = node.allocations[0];
+    this.index.upsert({ ...node, allocations: node.allocations.slice(1) });
+    if (first) this.held = { id, allocation: first };
+  }
+}
+
+/** gcWatch sums GC pause time from now until stop(). */
+function gcWatch(): { stop(): Promise<number> } {
+  let total = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) total += e.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      // entries are delivered on a later turn of the event loop
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      observer.disconnect();
+      return Math.round(total * 10) / 10;
+    },
+  };
 }
 
 /** runScan is the same stream through the full scan, on a copy of the fleet. */
-function runScan(fleet: PlacementNode[], o: Options, config: PlacementConfig, count: number): Run {
+async function runScan(
+  fleet: PlacementNode[],
+  o: Options,
+  config: PlacementConfig,
+  count: number,
+): Promise<Run> {
   const rng = mulberry32(config.seed + 7);
+  const requests = Array.from({ length: count }, (_, i) => randomRequest(rng, `vm-${i}`, o));
   const nodes = [...fleet];
   const at = new Map(nodes.map((n, i) => [n.id, i]));
   const times: number[] = [];
   const failedTimes: number[] = [];
-  let cpuUs = 0;
+  const gc = gcWatch();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < count; i++) {
-    const request = randomRequest(rng, `vm-${i}`, o);
-    const cpu = process.cpuUsage();
+    const request = requests[i]!;
     const start = nowMs();
     const result = placeVm(nodes, request, { ...config, seed: config.seed + i }, { detail: 'none' });
     const took = nowMs() - start;
@@ -178,16 +224,15 @@ function runScan(fleet: PlacementNode[], o: Options, config: PlacementConfig, co
       failedTimes.push(took);
       continue;
     }
-    const used = process.cpuUsage(cpu);
-    cpuUs += used.user + used.system;
     times.push(took);
     const k = at.get(result.decision.node_id)!;
     nodes[k] = withAllocation(nodes[k]!, allocationFromDecision(request, result.decision));
   }
-  return summarise(times, failedTimes, cpuUs);
+  const used = process.cpuUsage(cpu);
+  return summarise(times, failedTimes, used.user + used.system, await gc.stop());
 }
 
-function summarise(times: number[], failedTimes: number[], cpuUs: number): Run {
+function summarise(times: number[], failedTimes: number[], cpuUs: number, gcMs: number): Run {
   const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
   const okMs = sum(times);
   const allMs = okMs + sum(failedTimes);
@@ -199,6 +244,7 @@ function summarise(times: number[], failedTimes: number[], cpuUs: number): Run {
     latency: latency(times),
     failed_latency: latency(failedTimes),
     decisions_per_s: allMs > 0 ? Math.round(((times.length + failedTimes.length) / allMs) * 1000) : 0,
+    gc_ms: gcMs,
   };
 }
 
@@ -219,10 +265,9 @@ export async function run(argv: string[]): Promise<void> {
   const buildMs = nowMs() - buildStart;
   const prefilled = fleet.reduce((sum, n) => sum + n.allocations.length, 0);
   const config = { ...DEFAULT_PLACEMENT_CONFIG, ranking: o.ranking, seed: o.seed };
-  const scan = o.compare > 0 ? runScan(fleet, o, config, Math.min(o.compare, o.requests)) : null;
-  const churnFleet = fleet.map((n) => ({ ...n }));
-  const churned = runIndex(indexOf(churnFleet), churnFleet, o, config, o.churn);
-  const warm = runIndex(index, fleet, o, config, 0);
+  const scan = o.compare > 0 ? await runScan(fleet, o, config, Math.min(o.compare, o.requests)) : null;
+  const churned = await runIndex(indexOf(fleet), o, config, o.churn);
+  const warm = await runIndex(index, o, config, 0);
   emit(
     {
       bench: 'placement',
@@ -234,7 +279,7 @@ export async function run(argv: string[]): Promise<void> {
       placements_per_s: warm.placements_per_s,
       p50_ms: warm.latency.p50_ms,
       p99_ms: warm.latency.p99_ms,
-      fill_ratio: fillRatio(fleet),
+      fill_ratio: fillRatio(index.nodes()),
       warm,
       after_change: { churn_nodes_per_decision: o.churn, ...churned },
       full_scan: scan,
