@@ -2,6 +2,8 @@
 // (placeVm, what every decision cost before the index) measured on the same fleet for comparison.
 // npm run bench -- placement [--nodes 10000] [--requests 20000] [--policy dedicated|shared|mixed]
 //   [--ranking pack|spread] [--empty --vcpus 4 --memory-mb 8192] [--compare 200] [--seed 1] [--json]
+// npm run bench -- placement --peer hspace [--nodes 100 (its default)] [--peer-timeout-s 1800] [--json]: vmpool and
+//   Ganeti's hspace fill the same empty fleet with one 4 vCPU / 8 GiB shape (bench/peers/hspace.ts).
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { allocationFromDecision, placeVm } from '../coordinator/placement/index.js';
@@ -14,6 +16,7 @@ import {
   type PlacementNode,
   type PlacementRequest,
 } from '../coordinator/placement/types.js';
+import { comparePeer } from './peers/hspace.js';
 import { emit, type Latency, latency, mulberry32, nowMs, pick, type Rng } from './lib/stats.js';
 
 interface Options {
@@ -28,13 +31,15 @@ interface Options {
   churn: number;
   seed: number;
   json: boolean;
+  peer: string | undefined;
+  peerTimeoutS: number;
 }
 
 function options(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      nodes: { type: 'string', default: '10000' },
+      nodes: { type: 'string' },
       requests: { type: 'string', default: '20000' },
       policy: { type: 'string', default: 'dedicated' },
       ranking: { type: 'string', default: 'pack' },
@@ -45,10 +50,13 @@ function options(argv: string[]): Options {
       churn: { type: 'string', default: '1' },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      peer: { type: 'string' },
+      'peer-timeout-s': { type: 'string', default: '1800' },
     },
   });
   return {
-    nodes: Number(values.nodes),
+    // the hspace peer is slow (its cost per placement grows with the fleet): 100 nodes unless asked
+    nodes: Number(values.nodes ?? (values.peer === undefined ? 10000 : 100)),
     requests: Number(values.requests),
     policy: values.policy as Options['policy'],
     ranking: values.ranking as Options['ranking'],
@@ -59,6 +67,8 @@ function options(argv: string[]): Options {
     churn: Number(values.churn),
     seed: Number(values.seed),
     json: values.json,
+    peer: values.peer,
+    peerTimeoutS: Number(values['peer-timeout-s']),
   };
 }
 
@@ -258,6 +268,7 @@ function fillRatio(fleet: readonly PlacementNode[]): number {
 /** run builds the fleet, measures warm, after-change and (optionally) the full scan, and prints one object. */
 export async function run(argv: string[]): Promise<void> {
   const o = options(argv);
+  if (o.peer !== undefined) return runPeer(o);
   const rng = mulberry32(o.seed);
   const buildStart = nowMs();
   const fleet = Array.from({ length: o.nodes }, (_, i) => prefilledHost(rng, i, o));
@@ -295,4 +306,10 @@ function indexOf(fleet: readonly PlacementNode[]): PlacementIndex {
   const index = new PlacementIndex();
   for (const n of fleet) index.upsert(n);
   return index;
+}
+
+async function runPeer(o: Options): Promise<void> {
+  if (o.peer !== 'hspace') throw new Error(`unknown peer ${JSON.stringify(o.peer)} (known: hspace)`);
+  const shape = { nodes: o.nodes, vcpus: o.vcpus ?? 4, memoryMb: o.memoryMb ?? 8192, diskMb: 10240 };
+  emit(await comparePeer(shape, o.peerTimeoutS * 1000), o.json);
 }
