@@ -4,8 +4,12 @@
 # Idempotent: does nothing when hspace is already on PATH.
 set -euo pipefail
 
-if command -v hspace >/dev/null 2>&1; then
-  echo "hspace present: $(command -v hspace)"
+# Debian puts it under /usr/lib/ganeti/<version>/usr/bin, off PATH; the bench looks there too.
+find_hspace() {
+  command -v hspace 2>/dev/null || ls -1 /usr/lib/ganeti/*/usr/bin/hspace 2>/dev/null | tail -n 1
+}
+if [ -n "$(find_hspace)" ]; then
+  echo "hspace present: $(find_hspace)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -19,5 +23,5 @@ if ! apt-cache show ganeti-htools-3.0 >/dev/null 2>&1; then
   "${SUDO[@]}" apt-get update -qq
 fi
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends ganeti-htools-3.0
-command -v hspace >/dev/null 2>&1 || { echo "hspace-setup: hspace not on PATH after install" >&2; exit 1; }
-echo "hspace installed: $(command -v hspace)"
+[ -n "$(find_hspace)" ] || { echo "hspace-setup: no hspace after installing ganeti-htools-3.0" >&2; exit 1; }
+echo "hspace installed: $(find_hspace)"
