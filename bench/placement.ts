@@ -118,13 +118,18 @@ interface Run {
   failed: number;
   /** placements_per_s is successful decisions per second of time spent in them (wall clock) */
   placements_per_s: number;
-  /** placements_per_cpu_s is successful decisions per second of this process's CPU time over the loop */
+  /**
+   * placements_per_cpu_s is successful decisions per second of this process's CPU time over the
+   * loop (failed decisions' CPU included: read decisions_per_cpu_s when many fail)
+   */
   placements_per_cpu_s: number;
   latency: Latency;
   /** failed decisions build the pass summary (counts, closest nodes) over the whole fleet */
   failed_latency: Latency;
   /** decisions_per_s counts every decision, failed ones included */
   decisions_per_s: number;
+  /** decisions_per_cpu_s is every decision per CPU second (the loop's CPU covers failed ones too) */
+  decisions_per_cpu_s: number;
   /** gc_ms is the garbage collector's pause time during the loop (perf_hooks 'gc' entries) */
   gc_ms: number;
 }
@@ -256,6 +261,7 @@ function summarise(times: number[], failedTimes: number[], cpuUs: number, gcMs: 
     latency: latency(times),
     failed_latency: latency(failedTimes),
     decisions_per_s: allMs > 0 ? Math.round(((times.length + failedTimes.length) / allMs) * 1000) : 0,
+    decisions_per_cpu_s: cpuUs > 0 ? Math.round(((times.length + failedTimes.length) / cpuUs) * 1e6) : 0,
     gc_ms: gcMs,
   };
 }
