@@ -4,21 +4,18 @@
 //   [--ranking pack|spread] [--empty --vcpus 4 --memory-mb 8192] [--compare 200] [--seed 1] [--json]
 // npm run bench -- placement --peer hspace [--nodes 100 (its default)] [--peer-timeout-s 1800] [--json]: vmpool and
 //   Ganeti's hspace fill the same empty fleet with one 4 vCPU / 8 GiB shape (bench/peers/hspace.ts).
-import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { allocationFromDecision, placeVm } from '../coordinator/placement/index.js';
 import { PlacementIndex } from '../coordinator/placement/placement-index.js';
 import { seed003Host, withAllocation } from '../coordinator/placement/testing.js';
 import {
-  type Allocation,
   DEFAULT_PLACEMENT_CONFIG,
   type PlacementConfig,
   type PlacementNode,
   type PlacementRequest,
 } from '../coordinator/placement/types.js';
 import { comparePeer } from './peers/hspace.js';
+import { Churn, gcWatch, settle } from './placement-phases.js';
 import { emit, type Latency, latency, mulberry32, nowMs, pick, type Rng } from './lib/stats.js';
 
 interface Options {
@@ -176,47 +173,6 @@ async function runIndex(
   return summarise(times, failedTimes, used.user + used.system, await gc.stop());
 }
 
-/** Churn changes one node per call: release its first claim, then (next call) claim it back. */
-class Churn {
-  private held: { id: string; allocation: Allocation } | null = null;
-  constructor(
-    private readonly index: PlacementIndex,
-    private readonly ids: readonly string[],
-    private readonly rng: Rng,
-  ) {}
-
-  next(): void {
-    if (this.held) {
-      const node = this.index.get(this.held.id)!;
-      this.index.upsert({ ...node, allocations: [...node.allocations, this.held.allocation] });
-      this.held = null;
-      return;
-    }
-    const id = this.ids[Math.floor(this.rng() * this.ids.length)]!;
-    const node = this.index.get(id)!;
-    const first = node.allocations[0];
-    this.index.upsert({ ...node, allocations: node.allocations.slice(1) });
-    if (first) this.held = { id, allocation: first };
-  }
-}
-
-/** gcWatch sums GC pause time from now until stop(). */
-function gcWatch(): { stop(): Promise<number> } {
-  let total = 0;
-  const observer = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) total += e.duration;
-  });
-  observer.observe({ entryTypes: ['gc'] });
-  return {
-    async stop() {
-      // entries are delivered on a later turn of the event loop
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      observer.disconnect();
-      return Math.round(total * 10) / 10;
-    },
-  };
-}
-
 /** runScan is the same stream through the full scan, on a copy of the fleet. */
 async function runScan(
   fleet: PlacementNode[],
@@ -314,12 +270,6 @@ export async function run(argv: string[]): Promise<void> {
     },
     o.json,
   );
-}
-
-/** settle runs a full garbage collection (V8's gc(), exposed at run time for the bench only). */
-function settle(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }
 
 function indexOf(fleet: readonly PlacementNode[]): PlacementIndex {
