@@ -1,48 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../shared/log.js';
 import type { VmReport } from '../shared/protocol.js';
-import { type Coordinator, createCoordinator } from './assemble.js';
-import { AuditLog } from './audit/index.js';
-import { parseBandConfig } from './bands/index.js';
 import type { ClaimInput } from './claims/claim-book.js';
-import { Cordons } from './nodes/cordons.js';
+import { type AppHarness, appHarness } from './http/testing/harness.js';
 import { countBy, vmCounts } from './observe.js';
-import { DEFAULT_PLACEMENT_CONFIG } from './placement/types.js';
-import { helloFor } from './registry/testing.js';
-import { LowdbStore, MemoryStore, type Store, type VmRecord } from './store/index.js';
-import { WebhookBook } from './webhooks/book.js';
+import { LowdbStore, MemoryStore, type VmRecord } from './store/index.js';
 
 // The VM counts metrics and STATUS= read are VmOrder's, kept as the store changes. Through a seeded
 // run of claims, spawns, reports, power changes, releases, destroys and nodes going down, coming
 // back and being removed, they must equal a full walk of every VM as the API shows it.
 
-const quiet = createLogger({ component: 'coordinator', level: 'error', sink: () => undefined });
 const NODES = ['n1', 'n2', 'n3'];
-const auditKey = randomBytes(32); // one key, so a restarted coordinator reopens the same audit log
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-async function build(dir: string, store: Store): Promise<Coordinator> {
-  return createCoordinator({
-    log: quiet,
-    store,
-    audit: await AuditLog.open(join(dir, 'audit.log'), { key: auditKey }),
-    bands: parseBandConfig({ bands: [{ name: 'd', from: 100, to: 999 }], default_band: 'd' }),
-    placement: DEFAULT_PLACEMENT_CONFIG,
-    cordons: await Cordons.open(null),
-    webhookBook: await WebhookBook.open(join(dir, 'webhooks.json')),
-    joinToken: 'j'.repeat(20),
-    adminToken: 'a'.repeat(20),
-  });
-}
-
-const conn = { send: () => undefined, close: () => undefined };
 
 function claimOn(node: string, i: number): ClaimInput {
   return {
@@ -87,10 +61,10 @@ function reportOf(vm: VmRecord, state: VmReport['state']): VmReport {
 }
 
 /** walk is the full count the incremental one replaces: every VM as the admin's list shows it. */
-const walk = (c: Coordinator) => countBy(c.vms.list({ kind: 'admin' }).map((v) => v.state));
+const walk = (c: AppHarness) => countBy(c.vms.list({ kind: 'admin' }).map((v) => v.state));
 
 /** step makes one seeded change: a claim, a spawn's end, a node report, a power change, a destroy or a node event. */
-async function step(c: Coordinator, i: number, rng: () => number): Promise<void> {
+async function step(c: AppHarness, i: number, rng: () => number): Promise<void> {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)] as T;
   const vms = Object.values(c.store.read().vms);
   const vm = vms.length ? pick(vms) : undefined;
@@ -122,7 +96,7 @@ async function step(c: Coordinator, i: number, rng: () => number): Promise<void>
   } else if (r < 0.92) {
     c.registry.sweep(Date.now() + 3_600_000 * (1 + rng())); // every silent node goes down
   } else if (r < 0.97) {
-    c.registry.connect(helloFor(pick(NODES)), conn, Date.now()); // one comes (back) up
+    c.addNode(pick(NODES)); // one comes (back) up
   } else {
     c.registry.remove(pick(NODES), 'test'); // an admin removes one: its VMs show unknown
   }
@@ -144,8 +118,8 @@ describe.each([
     const dir = await mkdtemp(join(tmpdir(), 'vmpool-observe-'));
     dirs.push(dir);
     const open = () => (onDisk ? new LowdbStore(join(dir, 'state.json')) : new MemoryStore());
-    let c = await build(dir, open());
-    for (const n of NODES) c.registry.connect(helloFor(n), conn, Date.now());
+    let c = await appHarness({ store: open() });
+    for (const n of NODES) c.addNode(n);
     const rng = seeded(onDisk ? 11 : 29);
     const seen = new Set<string>();
     for (let i = 0; i < 150; i++) {
@@ -162,13 +136,12 @@ describe.each([
     const text = await c.metrics.render();
     for (const [state, n] of Object.entries(walk(c)))
       expect(text).toContain(`vmpool_vms{state="${state}"} ${n}`);
-    await c.stop();
+    await c.close();
     if (!onDisk) return;
     // a restarted coordinator counts what it loaded
     const before = Object.values(c.store.read().vms).length;
-    c = await build(dir, open());
+    c = await appHarness({ store: open() });
     expect(Object.values(c.store.read().vms)).toHaveLength(before);
     expect(vmCounts({ vms: () => c.vms })).toEqual(walk(c));
-    await c.stop();
   });
 });
