@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, expect } from 'vitest';
 import type { FetchFn } from '../../api/index.js';
+import { liveView } from '../../shared/testing/live-view.js';
 import { helloFor } from '../../coordinator/registry/testing.js';
 import { LowdbStore } from '../../coordinator/store/index.js';
 import { type AppHarness, appHarness, HARNESS_ADMIN_TOKEN } from '../../coordinator/http/testing/harness.js';
@@ -93,22 +94,7 @@ export function useCtlHarness(o: { nodes?: string[] } = {}): CtlHarness {
     if (!current) throw new Error('useCtlHarness: the harness exists only while a test runs');
     return current;
   };
-  return {
-    get h() {
-      return now().h;
-    },
-    get dir() {
-      return now().dir;
-    },
-    get tenant() {
-      return now().tenant;
-    },
-    get seen() {
-      return now().seen;
-    },
-    ctl: (...a) => now().ctl(...a),
-    admin: (...a) => now().admin(...a),
-  };
+  return liveView(now);
 }
 
 /** spawnVm1 spawns seed-003 VM1 from its spec file through vmpoolctl and returns its id. */

@@ -1,6 +1,7 @@
 // useVmTestEnv holds the hooks every VM-manager test file repeated: one test:///default hypervisor
 // per file (opening libvirt's worker costs ~0.8 s) and a fresh VmTestEnv per test, cleaned up after it.
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { liveView } from '../../../shared/testing/live-view.js';
 import { type Hypervisor, openLibvirtConnection } from '../../backends/libvirt/index.js';
 import { makeVmTestEnv, type VmTestEnv } from '../testing.js';
 
@@ -31,29 +32,5 @@ export function useVmTestEnv(prefix: string): VmTestEnv {
     if (!current) throw new Error('useVmTestEnv: the env exists only while a test runs');
     return current;
   };
-  return {
-    get root() {
-      return now().root;
-    },
-    get imagesDir() {
-      return now().imagesDir;
-    },
-    get sysRoot() {
-      return now().sysRoot;
-    },
-    get baseImage() {
-      return now().baseImage;
-    },
-    get topology() {
-      return now().topology;
-    },
-    get hv() {
-      return now().hv;
-    },
-    get sidecars() {
-      return now().sidecars;
-    },
-    manager: (overrides) => now().manager(overrides),
-    cleanup: () => now().cleanup(),
-  };
+  return liveView(now);
 }
