@@ -1,8 +1,8 @@
 // The agent's idle footprint: a real agent on libvirt's test driver, connected to a real
 // coordinator, left idle; reports RSS, where it sits (smaps_rollup), threads and CPU %.
 // The agent gets the node flags it is started with for real (AGENT_NODE_FLAGS); --node-args replaces
-// them to measure one flag's share ('' = plain node). --env K=V (repeatable) adds to its environment.
-// npm run bench -- agent-rss [--idle-s 30] [--json] [--node-args '--max-semi-space-size=1'] [--env K=V]
+// them to measure one flag's share (--node-args= for plain node). --env K=V (repeatable) adds to its environment.
+// npm run bench -- agent-rss [--idle-s 30] [--json] [--node-args=--max-semi-space-size=1] [--env K=V]
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
