@@ -10,6 +10,7 @@ import { BENCH_ADMIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coor
 import { benchState } from './lib/fleet-state.js';
 import { closeAll, connectAll } from './lib/ack-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
+import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 
 interface Options {
@@ -106,10 +107,14 @@ export async function run(argv: string[]): Promise<void> {
       });
       const token = String(tenant.body?.token);
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
+      const self0 = process.cpuUsage();
       const r = await createAll(c.url, token, o);
-      const cpuPct = ((cpuSeconds(c.child.pid ?? 0) - cpu0) / r.seconds) * 100;
+      const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
+      const self = process.cpuUsage(self0);
       closeAll(agents);
       const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
+      // the same disk, right after: a create waits for two durable points, neither can beat this
+      const floor = await fdatasyncFloor(dir, 300);
       emit(
         {
           bench: 'creates',
@@ -122,7 +127,12 @@ export async function run(argv: string[]): Promise<void> {
           refused: r.refused,
           creates_per_s: Math.round((ok / r.seconds) * 10) / 10,
           ...latency(r.times),
-          coordinator_cpu_pct: Math.round(cpuPct),
+          coordinator_cpu_pct: Math.round((cpuS / r.seconds) * 100),
+          // CPU time, not wall: what one create costs the coordinator however loaded the machine is
+          coordinator_cpu_ms_per_create: Math.round((cpuS / o.creates) * 1e4) / 10,
+          // the bench process (HTTP clients and every simulated agent) shares the same 2 cores
+          bench_cpu_pct: Math.round(((self.user + self.system) / 1e6 / r.seconds) * 100),
+          fdatasync_floor: floor,
         },
         o.json,
       );
