@@ -11,7 +11,7 @@
 //   --concurrency 100      handshakes in flight while connecting
 //   --json                 one JSON object per fleet size
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,9 +98,12 @@ async function startCoordinator(port: number, dataDir: string, n: number, o: Opt
   ];
   // BENCH_COORDINATOR_NODE_ARGS: extra node flags for the coordinator (e.g. --cpu-prof --cpu-prof-dir=DIR)
   const nodeArgs = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_COORDINATOR_LOG: a file for the coordinator's stdout/stderr (its log lines, --trace-gc)
+  const logPath = process.env.BENCH_COORDINATOR_LOG;
+  const logFd = logPath ? openSync(logPath, 'a') : 'ignore';
   const child = spawn(process.execPath, [...nodeArgs, COORDINATOR_BIN, ...args], {
     env: { ...process.env, VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: JOIN_TOKEN },
-    stdio: 'ignore',
+    stdio: ['ignore', logFd, logFd],
   });
   for (let i = 0; i < 100; i++) {
     if (
@@ -272,7 +275,9 @@ async function runOnce(n: number, o: Options): Promise<void> {
     }
     // SIGTERM first: a profiling coordinator writes its profile as it exits
     coord.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 4_000).unref() && coord.once('exit', r));
+    // a profiling coordinator may take a while to write its profile
+    const grace = process.env.BENCH_COORDINATOR_NODE_ARGS ? 60_000 : 4_000;
+    await new Promise((r) => setTimeout(r, grace).unref() && coord.once('exit', r));
     coord.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -22,6 +22,8 @@ export interface NodeEntry {
   state: 'ready' | 'down';
   conn: AgentConnection | null;
   lastSeen: number;
+  /** stalledAtSeen is the registry's loop-stall total when lastSeen was set (see sweep) */
+  stalledAtSeen: number;
   intervalMs: number;
   /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
   stats: NonNullable<Heartbeat['stats']>;
@@ -69,6 +71,7 @@ export class NodeRegistry {
       state: 'ready',
       conn,
       lastSeen: now,
+      stalledAtSeen: this.stalledMs,
       intervalMs,
       stats: {},
       reported: { vms: hello.vms, digest: hello.vms_digest ?? null },
@@ -102,6 +105,7 @@ export class NodeRegistry {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
+    entry.stalledAtSeen = this.stalledMs;
     if (hb.stats) entry.stats = hb.stats;
     if (hb.type === 'beat') return this.up(entry);
     if (hb.digest === undefined && !hb.stats) entry.stats = {}; // a v1 beat without stats: none now
@@ -133,11 +137,20 @@ export class NodeRegistry {
     }
   }
 
-  /** sweep marks nodes silent for longer than their bound down and returns the ids that just went down. */
-  sweep(now: number): string[] {
+  /**
+   * sweep marks nodes silent for longer than their bound down and returns the ids that just went down.
+   * `lateMs` is how late this sweep runs (its timer's lateness: the coordinator's own loop stalled, by
+   * GC, CPU starvation or a long task). Stalls add up, and a node's deadline moves by the stall since
+   * it was last seen: beats that arrived during a stall are unread, not missing. A node silent while
+   * the loop runs on time is still down after its bound.
+   */
+  sweep(now: number, lateMs = 0): string[] {
+    if (lateMs > 0) this.stalledMs += lateMs;
     const wentDown: string[] = [];
     for (const entry of this.nodes.values()) {
-      if (entry.state === 'ready' && isDown(this.liveness, entry.lastSeen, entry.intervalMs, now)) {
+      if (entry.state !== 'ready') continue;
+      const stalled = this.stalledMs - entry.stalledAtSeen;
+      if (isDown(this.liveness, entry.lastSeen, entry.intervalMs, now, stalled)) {
         entry.state = 'down';
         wentDown.push(entry.id);
         this.changed(entry.id);
@@ -177,6 +190,8 @@ export class NodeRegistry {
   }
 
   private changes = 0;
+  /** stalledMs is the total lateness of every sweep so far (time the event loop was not running) */
+  private stalledMs = 0;
 
   /** generation moves whenever a node's hello, liveness or connection changes (not per beat). */
   get generation(): number {
@@ -205,6 +220,16 @@ export class NodeRegistry {
     const out: Record<string, number> = {};
     for (const e of this.nodes.values()) out[e.state] = (out[e.state] ?? 0) + 1;
     return out;
+  }
+
+  /** entries iterates every known node in no set order (metrics: no sort per scrape). */
+  entries(): IterableIterator<NodeEntry> {
+    return this.nodes.values();
+  }
+
+  /** size is how many nodes are known. */
+  get size(): number {
+    return this.nodes.size;
   }
 
   /** list returns every known node, sorted by id. */
