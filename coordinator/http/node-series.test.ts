@@ -37,7 +37,10 @@ function fleet() {
     overcommit: 1,
     now: () => 3_500,
   });
-  return { registry, put, render, refresh: () => void (claims = claimsByNode(state)) };
+  const refresh = () => {
+    claims = claimsByNode(state);
+  };
+  return { registry, put, render, refresh };
 }
 
 const line = (text: string, prefix: string) => text.split('\n').find((l) => l.startsWith(prefix));

@@ -19,8 +19,9 @@ function fleet(n: number) {
     r.connect(helloFor(`n${i}`), c, 0);
     return c;
   });
-  const beatAll = (now: number, except = -1) =>
-    conns.forEach((c, i) => i !== except && r.heartbeat(`n${i}`, c, beat(now), now));
+  const beatAll = (now: number, except = -1) => {
+    for (const [i, c] of conns.entries()) if (i !== except) r.heartbeat(`n${i}`, c, beat(now), now);
+  };
   return { r, downs, beatAll };
 }
 
