@@ -25,11 +25,13 @@ import {
   watchDowns,
 } from './lib/coordinator-probe.js';
 import { seedStore } from './lib/seed-store.js';
-import type { SimCommand, SimConfig, SimEvent } from './lib/sim-agents.js';
+import type { SimOptions } from './lib/sim-agents.js';
+import type { SimCommand, SimEvent } from './lib/sim-proc.js';
+import { machineBusy } from './lib/proc-stats.js';
 import { percentile } from './lib/stats.js';
 
 const COORDINATOR_BIN = join(import.meta.dirname, '..', 'coordinator', 'main.js');
-const SIM_BIN = join(import.meta.dirname, 'lib', 'sim-agents.js');
+const SIM_BIN = join(import.meta.dirname, 'lib', 'sim-proc.js');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const JOIN_TOKEN = 'bench-join-token-0123456789';
 
@@ -175,18 +177,18 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const per = Math.ceil(n / sims.length);
     const welcomes = await Promise.all(
       sims.map((s, i) => {
-        const config: SimConfig = {
+        const options: SimOptions = {
           url: `ws://127.0.0.1:${port}/v1/agents/connect`,
-          joinToken: JOIN_TOKEN,
-          from: i * per,
-          count: Math.min(per, n - i * per),
-          concurrency: Math.ceil(o.concurrency / sims.length),
+          auth: { kind: 'node' }, // enrolled by seedStore, as after a coordinator restart
+          beats: o.mode === 'delta' ? 'v2' : 'v1',
           vms: o.vms,
-          mode: o.mode,
           statsEveryMs: o.statsEveryMs,
+          ack: false,
           everyMs: o.heartbeatMs,
+          concurrency: Math.ceil(o.concurrency / sims.length),
         };
-        return s.ask({ cmd: 'connect', config }, 'connected');
+        const count = Math.min(per, n - i * per);
+        return s.ask({ cmd: 'connect', options, from: i * per, count }, 'connected');
       }),
     );
     const connectS = (performance.now() - t0) / 1000;
@@ -202,32 +204,42 @@ async function runOnce(n: number, o: Options): Promise<void> {
     // /metrics renders per-node series (O(nodes + VMs) per scrape): read it outside the window and
     // let its stall pass, so the window measures heartbeats; the scrape's own cost is reported
     const sent0 = await sentTotals(sims);
+    const s0At = performance.now();
     const k0 = performance.now();
     const scrapeAt = Date.now();
     const before = await scrape(base);
-    const scrapeMs = performance.now() - k0;
+    const k1 = performance.now();
+    const scrapeMs = k1 - k0;
     await sleep(3_000);
     const w0 = Date.now();
     const m0 = performance.now();
     const cpu0 = cpuSeconds(pid);
+    const simCpu0 = sims.map((x) => cpuSeconds(x.child.pid!));
+    const busy0 = machineBusy();
     const health = probeHealth(port, o.measureS * 1000);
     // one agent dies silently a third of the way in; it must be seen down before the window ends
     await sleep((o.measureS * 1000) / 3);
     const killed = await sims[0]!.ask({ cmd: 'kill', index: 0 }, 'killed');
     await sleep((o.measureS * 1000 * 2) / 3);
     const healthMs = (await health).sort((a, b) => a - b);
-    const cpuPct = ((cpuSeconds(pid) - cpu0) / ((performance.now() - m0) / 1000)) * 100;
+    const windowS = (performance.now() - m0) / 1000;
+    const cpuPct = ((cpuSeconds(pid) - cpu0) / windowS) * 100;
+    const simCpuPct = sims.map((x, i) => ((cpuSeconds(x.child.pid!) - simCpu0[i]!) / windowS) * 100);
+    const busy = machineBusy(busy0);
     const w1 = Date.now();
     const sent1 = await sentTotals(sims);
+    const s1At = performance.now();
+    const a0 = performance.now();
     const after = await scrape(base);
-    const spanS = (performance.now() - k0) / 1000;
+    const a1 = performance.now();
     watch.stop();
 
     const down = watch.downs.find((d) => d.node_id === killed.node_id && d.at >= killed.at);
     const inWindow = watch.downs.filter((d) => d.at >= w0 && d.at <= w1 && d.node_id !== killed.node_id);
     const afterScrape = watch.downs.filter((d) => d.at >= scrapeAt && d.at < w0);
-    const sentPerS = (sent1.sent - sent0.sent) / spanS;
-    const ingestedPerS = (after.heartbeats - before.heartbeats) / spanS;
+    // each rate over its own span: sends between the two counts, beats between the two scrapes' midpoints
+    const sentPerS = (sent1.sent - sent0.sent) / ((s1At - s0At) / 1000);
+    const ingestedPerS = (after.heartbeats - before.heartbeats) / ((a0 + a1 - k0 - k1) / 2 / 1000);
     const result = {
       bench: 'heartbeats',
       mode: o.mode,
@@ -241,6 +253,11 @@ async function runOnce(n: number, o: Options): Promise<void> {
       full_heartbeats: sent1.full - sent0.full,
       resyncs: sent1.resyncs - sent0.resyncs,
       coordinator_cpu_pct: Math.round(cpuPct),
+      // the simulated agents' processes, apart from the coordinator's (same window)
+      sim_cpu_pct: simCpuPct.map(Math.round),
+      // the whole machine over the window (every process, this bench's and others'), of all cores
+      machine_busy_pct: Math.round(busy.pct),
+      cores: busy.cores,
       handling_p50_ms_at_most: bucketQuantile(before, after, 0.5),
       handling_p99_ms_at_most: bucketQuantile(before, after, 0.99),
       event_loop_lag_p99_ms: round(after.lagP99Ms),
@@ -258,6 +275,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
       downs_while_connecting: downsConnecting,
       silent_before_beats_s: round((silentSince - t0Wall) / 1000),
       metrics_scrape_ms: round(scrapeMs),
+      metrics_scrape_end_ms: round(a1 - a0),
       downs_after_metrics_scrape: afterScrape.length,
       store_vms: n * o.vms,
       seed_s: round(seedS),
