@@ -16,6 +16,7 @@ import { asBeat, beatProblem } from '../../shared/beat.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
+import { KEEPALIVE_MS, type KeepaliveState, keepaliveRound } from './keepalive.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
@@ -69,6 +70,7 @@ export class AgentLinkServer {
   private readonly wss: WebSocketServer;
   private readonly pending = new PendingRequests<AgentAnswer>();
   private pingTimer: NodeJS.Timeout | undefined;
+  private readonly keepalive = new WeakMap<WebSocket, KeepaliveState>();
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -85,7 +87,14 @@ export class AgentLinkServer {
   /** attach hooks the HTTP server's upgrade event; other paths are refused. */
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    this.pingTimer = setInterval(() => this.pingAll(), 5_000).unref();
+    let due = performance.now() + KEEPALIVE_MS;
+    this.pingTimer = setInterval(() => {
+      // a round that runs late (the loop stalled) terminates no one; and it runs after the I/O
+      // queued meanwhile has been read (setImmediate), so pongs that arrived are seen first
+      const stalled = performance.now() - due > KEEPALIVE_MS / 5;
+      due = performance.now() + KEEPALIVE_MS;
+      setImmediate(() => this.pingAll(stalled));
+    }, KEEPALIVE_MS).unref();
   }
 
   /** request sends a spawn/destroy to a node and waits for its answer. */
@@ -161,14 +170,18 @@ export class AgentLinkServer {
       () => s.node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'),
       this.opts.helloTimeoutMs ?? 10_000,
     );
-    (ws as WebSocket & { alive?: boolean }).alive = true;
+    const keep: KeepaliveState = { heard: true, pinged: false };
+    this.keepalive.set(ws, keep);
     // invalid UTF-8, an unmasked or oversized frame: ws closes the socket (1007/1002/1009) after this
     ws.on('error', (err) => {
       this.opts.log.warn('agent socket error', { node_id: s.node, remote, err });
       ws.terminate();
     });
-    ws.on('pong', () => Object.assign(ws, { alive: true }));
+    ws.on('pong', () => {
+      keep.heard = true;
+    });
     ws.on('message', (data, isBinary) => {
+      keep.heard = true;
       const t0 = performance.now();
       try {
         const type = this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
@@ -286,15 +299,13 @@ export class AgentLinkServer {
     }
   }
 
-  private pingAll(): void {
+  private pingAll(stalled: boolean): void {
     for (const ws of this.wss.clients) {
-      const w = ws as WebSocket & { alive?: boolean };
-      if (w.alive === false) {
-        w.terminate();
-        continue;
-      }
-      w.alive = false;
-      w.ping();
+      const keep = this.keepalive.get(ws);
+      if (!keep) continue;
+      const action = keepaliveRound(keep, stalled);
+      if (action === 'terminate') ws.terminate();
+      else if (action === 'ping') ws.ping();
     }
   }
 }
