@@ -8,6 +8,7 @@ import {
 } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
+import { StallWindow } from './stall-window.js';
 
 /** AgentConnection is what the registry needs from one agent's socket. */
 export interface AgentConnection {
@@ -22,8 +23,8 @@ export interface NodeEntry {
   state: 'ready' | 'down';
   conn: AgentConnection | null;
   lastSeen: number;
-  /** stalledAtSeen is the registry's loop-stall total when lastSeen was set (see sweep) */
-  stalledAtSeen: number;
+  /** sweepAtSeen is the sweep count when lastSeen was set (see sweep and StallWindow) */
+  sweepAtSeen: number;
   intervalMs: number;
   /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
   stats: NonNullable<Heartbeat['stats']>;
@@ -71,7 +72,7 @@ export class NodeRegistry {
       state: 'ready',
       conn,
       lastSeen: now,
-      stalledAtSeen: this.stalledMs,
+      sweepAtSeen: this.stalls.count,
       intervalMs,
       stats: {},
       reported: { vms: hello.vms, digest: hello.vms_digest ?? null },
@@ -105,7 +106,7 @@ export class NodeRegistry {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
-    entry.stalledAtSeen = this.stalledMs;
+    entry.sweepAtSeen = this.stalls.count;
     if (hb.stats) entry.stats = hb.stats;
     if (hb.type === 'beat') return this.up(entry);
     if (hb.digest === undefined && !hb.stats) entry.stats = {}; // a v1 beat without stats: none now
@@ -140,16 +141,16 @@ export class NodeRegistry {
   /**
    * sweep marks nodes silent for longer than their bound down and returns the ids that just went down.
    * `lateMs` is how late this sweep runs (its timer's lateness: the coordinator's own loop stalled, by
-   * GC, CPU starvation or a long task). Stalls add up, and a node's deadline moves by the stall since
-   * it was last seen: beats that arrived during a stall are unread, not missing. A node silent while
-   * the loop runs on time is still down after its bound.
+   * GC, CPU starvation or a long task). A node's deadline moves by the longest stall since it was
+   * last seen: beats that arrived during a stall are unread, not missing. A node silent while the
+   * loop runs on time is still down after its bound.
    */
   sweep(now: number, lateMs = 0): string[] {
-    if (lateMs > 0) this.stalledMs += lateMs;
+    this.stalls.record(lateMs);
     const wentDown: string[] = [];
     for (const entry of this.nodes.values()) {
       if (entry.state !== 'ready') continue;
-      const stalled = this.stalledMs - entry.stalledAtSeen;
+      const stalled = this.stalls.longestSince(entry.sweepAtSeen);
       if (isDown(this.liveness, entry.lastSeen, entry.intervalMs, now, stalled)) {
         entry.state = 'down';
         wentDown.push(entry.id);
@@ -190,8 +191,8 @@ export class NodeRegistry {
   }
 
   private changes = 0;
-  /** stalledMs is the total lateness of every sweep so far (time the event loop was not running) */
-  private stalledMs = 0;
+  /** stalls remembers how late recent sweeps ran (time the event loop was not running) */
+  private readonly stalls = new StallWindow();
 
   /** generation moves whenever a node's hello, liveness or connection changes (not per beat). */
   get generation(): number {

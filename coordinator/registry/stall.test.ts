@@ -97,3 +97,17 @@ describe('startSweep', () => {
     expect(Date.now() - silentAt).toBeLessThan(600);
   });
 });
+
+describe('liveness when the coordinator loop is steadily late', () => {
+  it('a silent node is still seen down about on time: deadlines move by the longest stall, not the sum', () => {
+    const { r, beatAll } = fleet(3);
+    let downAt = -1;
+    // every sweep runs 200 ms late (a saturated loop): sweeps land every 450 ms
+    for (let t = 450; t <= 30_000 && downAt < 0; t += 450) {
+      beatAll(t, t > 10_000 ? 1 : -1);
+      if (r.sweep(t, 200).includes('n1')) downAt = t;
+    }
+    expect(r.get('n0')?.state).toBe('ready');
+    expect(downAt - 9_900).toBeLessThanOrEqual(2_000 + 200 + 450); // bound + one stall + one sweep
+  });
+});
