@@ -166,6 +166,9 @@ export class NodeRegistry {
    * so total heartbeat load stays under the cap as nodes join (and beats speed up as they leave).
    */
   retune(): string[] {
+    // intervals depend on the live count only, which moves only with the generation: nothing to do
+    if (this.retunedAt === this.changes) return [];
+    this.retunedAt = this.changes;
     const changed: string[] = [];
     const live = this.liveCount(); // once per sweep: counting per node made this O(nodes²)
     for (const entry of this.nodes.values()) {
@@ -191,6 +194,7 @@ export class NodeRegistry {
   }
 
   private changes = 0;
+  private retunedAt = -1;
   /** stalls remembers how late recent sweeps ran (time the event loop was not running) */
   private readonly stalls = new StallWindow();
 
