@@ -42,6 +42,7 @@ export const ERROR_CODES = [
   'disk_shrink_refused',
   'spawn_outcome_unknown',
   'guest_not_ready',
+  'quota_below_usage',
 ] as const;
 
 /** ErrorCode is one of ERROR_CODES: the closed set a client may branch on. */
@@ -89,6 +90,7 @@ export const STATUS_BY_CODE = {
   disk_shrink_refused: 422,
   spawn_outcome_unknown: 504,
   guest_not_ready: 504,
+  quota_below_usage: 409,
 } as const satisfies Record<ErrorCode, ProblemStatus>;
 
 /** isErrorCode narrows a code read off an error or a wire body to the API's closed set. */

@@ -41,6 +41,8 @@ export const TenantUpdateSchema = z
   .strictObject({
     name: TenantCreateSchema.shape.name.optional(),
     quota: TenantCreateSchema.shape.quota.optional(),
+    /** force sets a quota below what the tenant uses now (its new creates are then refused until usage drops) */
+    force: z.boolean().optional(),
   })
   .refine((b) => b.name !== undefined || b.quota !== undefined, 'give name, quota or both');
 

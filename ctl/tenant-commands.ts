@@ -52,13 +52,18 @@ const QUOTA_FLAGS = [
 const update: Command = {
   name: 'tenants update',
   summary: 'rename a tenant or change some of its quota; other quota fields stay as they are (admin)',
-  usage: `vmpoolctl tenants update TENANT [--name N] [--vcpus N] [--memory-mb N] [--vms N] [--disk-gb N]   (${TENANT_REF})`,
+  usage: `vmpoolctl tenants update TENANT [--name N] [--vcpus N] [--memory-mb N] [--vms N] [--disk-gb N] [--force]   (${TENANT_REF})`,
   options: [
     { flag: 'name', type: 'string', help: 'new tenant name (unique)' },
     { flag: 'vcpus', type: 'string', help: 'vCPU quota' },
     { flag: 'memory-mb', type: 'string', help: 'memory quota in MiB' },
     { flag: 'vms', type: 'string', help: 'VM count quota' },
     { flag: 'disk-gb', type: 'string', help: 'disk quota in GiB (root + extra disks)' },
+    {
+      flag: 'force',
+      type: 'boolean',
+      help: 'set a quota below what the tenant uses now (its creates are refused until usage drops)',
+    },
   ],
   async run(ctx) {
     const id = await resolveTenant(ctx.client, onePositional(ctx.args, 'tenant'));
@@ -76,6 +81,7 @@ const update: Command = {
     const t = await ctx.client.updateTenant(id, {
       ...(name !== undefined ? { name } : {}),
       ...(quota ? { quota } : {}),
+      ...(ctx.values.force === true ? { force: true } : {}),
     });
     return {
       raw: t,

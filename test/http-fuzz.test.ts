@@ -167,6 +167,9 @@ async function settled(): Promise<void> {
 
 describe('fast-check HTTP fuzz against a real coordinator', () => {
   it(`${FUZZ_RUNS} random requests: no 5xx, no crash, no change on refusal`, async () => {
+    // printed first, so a failure of the invariants below can be replayed with VMPOOL_FUZZ_SEED
+    const seed = Number(process.env.VMPOOL_FUZZ_SEED ?? Date.now() % 2 ** 31);
+    console.log(`http fuzz: seed ${seed}`);
     let refused = 0;
     let accepted = 0;
     await fc.assert(
@@ -184,7 +187,7 @@ describe('fast-check HTTP fuzz against a real coordinator', () => {
           await settled();
         }
       }),
-      { numRuns: FUZZ_RUNS, seed: Number(process.env.VMPOOL_FUZZ_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: FUZZ_RUNS, seed },
     );
     console.log(`http fuzz: ${FUZZ_RUNS} requests, ${refused} refused, ${accepted} accepted`);
     expect(refused).toBeGreaterThan(0);

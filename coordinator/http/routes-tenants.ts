@@ -50,6 +50,21 @@ export function tenantUsage(state: StoreState, tenantId: string): TenantUsage {
 }
 
 /**
+ * checkQuotaCovers refuses a quota below the tenant's current usage with quota_below_usage, naming
+ * each limit it would break (unless the admin forces it).
+ */
+export function checkQuotaCovers(t: TenantRecord, quota: TenantRecord['quota'], usage: TenantUsage): void {
+  const over = (['vms', 'vcpus', 'memory_mb', 'disk_gb'] as const)
+    .filter((k) => quota[k] !== undefined && usage[k] > quota[k]!)
+    .map((k) => `${k} ${quota[k]} < ${usage[k]} in use`);
+  if (over.length)
+    throw new VmpoolError(
+      'quota_below_usage',
+      `Cannot lower the quota of tenant "${t.name}" below what it uses (${over.join(', ')}): destroy VMs first, or send "force": true to set it anyway (its creates are then refused until usage drops)`,
+    );
+}
+
+/**
  * registerTenantRoutes adds the tenant lifecycle: PATCH (name, quota) and DELETE (refused while it
  * owns VMs) of /v1/tenants/{id}, token rotation with a grace period and revocation, and
  * GET /v1/tenant for a tenant's own quota and usage. Each change is audited before it lands.
@@ -81,13 +96,18 @@ export function registerTenantRoutes(
     async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
-      find(id);
+      const current = find(id);
       if (body.name !== undefined && nameTaken(d.store.read(), body.name, id))
         throw new VmpoolError('name_in_use', `Cannot rename tenant: name "${body.name}" is taken`);
-      await audited(c, id, 'tenant.update');
+      const guard = (state: StoreState, t: TenantRecord) => {
+        if (body.quota && !body.force) checkQuotaCovers(t, body.quota, tenantUsage(state, id));
+      };
+      guard(d.store.read(), current);
+      await audited(c, id, body.force ? 'tenant.update forced' : 'tenant.update');
       await d.store.update((s) => {
         const t = s.tenants[id];
         if (!t) return;
+        guard(s, t); // a create admitted since the check above counts too
         if (body.name !== undefined) t.name = body.name;
         if (body.quota !== undefined) t.quota = body.quota;
       });

@@ -32,6 +32,33 @@ describe('tenant and token lifecycle', () => {
       ).toBeGreaterThanOrEqual(404);
   });
 
+  it('refuses a quota below current usage with quota_below_usage and changes nothing, unless forced', async () => {
+    const h = await appHarness();
+    h.addNode('n1');
+    const a = await h.tenant('acme', quota);
+    for (const n of ['a-1', 'a-2'])
+      expect((await h.call('POST', '/v1/vms?wait=true', { token: a.token, body: vm(n) })).status).toBe(201);
+    const auditBefore = (await h.call('GET', '/v1/audit')).body.entries.length;
+    const low = { ...quota, vcpus: 3, vms: 1 };
+    const r = await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { name: 'acme-2', quota: low } });
+    expect([r.status, r.body.code]).toEqual([409, 'quota_below_usage']);
+    expect(r.body.detail).toContain('vms 1 < 2 in use');
+    expect(r.body.detail).toContain('vcpus 3 < 4 in use');
+    expect(h.store.read().tenants[a.id]).toMatchObject({ name: 'acme', quota });
+    // the refusal is audited as a rejected attempt, never as an accepted tenant.update
+    const audit = (await h.call('GET', '/v1/audit')).body.entries as { op: string; result: string }[];
+    expect(audit.length).toBe(auditBefore + 1);
+    expect(audit[0]).toMatchObject({ result: 'rejected:quota_below_usage' });
+    // exactly at usage is allowed; forced below usage is set, and the next create is over quota
+    const at = { ...quota, vcpus: 4, vms: 2 };
+    expect((await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { quota: at } })).status).toBe(200);
+    const forced = await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { quota: low, force: true } });
+    expect(forced.status).toBe(200);
+    expect(h.store.read().tenants[a.id]?.quota).toMatchObject({ vcpus: 3, vms: 1 });
+    const next = await h.call('POST', '/v1/vms?wait=true', { token: a.token, body: vm('a-3') });
+    expect([next.status, next.body.code]).toEqual([403, 'quota_exceeded']);
+  });
+
   it('GET /v1/tenant shows the caller its own quota and usage only', async () => {
     const h = await appHarness();
     h.addNode('n1');
