@@ -8,12 +8,16 @@
 //   --missed 2             --missed-heartbeats for the coordinator (down after missed × interval)
 //   --measure-s 10         measuring window; a killed agent's detection and false downs span it
 //   --sim-procs 1          processes the simulated agents are spread over
+//   --sim-nice=0           nice value of the simulator processes (e.g. --sim-nice=-5 on a shared machine)
 //   --concurrency 100      handshakes in flight while connecting
 //   --json                 one JSON object per fleet size
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+// Reports the coordinator's CPU apart from the simulators' (sim_cpu_pct, one per process) and the
+// whole machine's (machine_busy_pct). BENCH_COORDINATOR_NODE_ARGS adds node flags to the coordinator
+// (--cpu-prof, --trace-gc, --import …); BENCH_COORDINATOR_LOG keeps its stdout/stderr in a file.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -26,12 +30,12 @@ import {
 } from './lib/coordinator-probe.js';
 import { seedStore } from './lib/seed-store.js';
 import type { SimOptions } from './lib/sim-agents.js';
-import type { SimCommand, SimEvent } from './lib/sim-proc.js';
+import type { SimCommand } from './lib/sim-proc.js';
+import { sentTotals, startSim } from './lib/sim-procs.js';
 import { machineBusy } from './lib/proc-stats.js';
 import { percentile } from './lib/stats.js';
 
 const COORDINATOR_BIN = join(import.meta.dirname, '..', 'coordinator', 'main.js');
-const SIM_BIN = join(import.meta.dirname, 'lib', 'sim-proc.js');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const JOIN_TOKEN = 'bench-join-token-0123456789';
 
@@ -44,6 +48,7 @@ interface Options {
   statsEveryMs: number;
   measureS: number;
   simProcs: number;
+  simNice: number;
   concurrency: number;
   json: boolean;
 }
@@ -60,6 +65,7 @@ function parseOptions(argv: string[]): Options {
       'stats-every-ms': { type: 'string', default: '10000' },
       'measure-s': { type: 'string', default: '10' },
       'sim-procs': { type: 'string', default: '1' },
+      'sim-nice': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '100' },
       json: { type: 'boolean', default: false },
     },
@@ -74,6 +80,7 @@ function parseOptions(argv: string[]): Options {
     statsEveryMs: Number(values['stats-every-ms']),
     measureS: Number(values['measure-s']),
     simProcs: Math.max(1, Number(values['sim-procs'])),
+    simNice: Number(values['sim-nice']),
     concurrency: Number(values.concurrency),
     json: values.json,
   };
@@ -121,42 +128,6 @@ async function startCoordinator(port: number, dataDir: string, n: number, o: Opt
   throw new Error('Cannot start coordinator: /healthz never answered');
 }
 
-/** Sim is one simulated-agent process and a way to ask it something and wait for the answer. */
-interface Sim {
-  readonly child: ChildProcess;
-  ask<E extends SimEvent['ev']>(m: SimCommand, ev: E): Promise<Extract<SimEvent, { ev: E }>>;
-}
-
-function startSim(): Sim {
-  const child = fork(SIM_BIN, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return {
-    child,
-    ask: (m, ev) =>
-      new Promise((resolve, reject) => {
-        const on = (e: SimEvent) => {
-          if (e.ev === 'error') reject(new Error(e.message));
-          else if (e.ev === ev) resolve(e as never);
-          else return;
-          child.off('message', on);
-        };
-        child.on('message', on);
-        child.send(m);
-      }),
-  };
-}
-
-async function sentTotals(sims: Sim[]): Promise<{ sent: number; full: number; resyncs: number }> {
-  const all = await Promise.all(sims.map((s) => s.ask({ cmd: 'count' }, 'count')));
-  return all.reduce(
-    (a, c) => ({ sent: a.sent + c.sent, full: a.full + c.full, resyncs: a.resyncs + c.resyncs }),
-    {
-      sent: 0,
-      full: 0,
-      resyncs: 0,
-    },
-  );
-}
-
 async function runOnce(n: number, o: Options): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -169,6 +140,8 @@ async function runOnce(n: number, o: Options): Promise<void> {
   const startS = (performance.now() - c0) / 1000;
   const pid = coord.pid!;
   const sims = Array.from({ length: Math.min(o.simProcs, n) }, startSim);
+  // on a shared machine a starved simulator sends late beats, which look like silent agents
+  for (const s of sims) if (o.simNice !== 0) setPriority(s.child.pid!, o.simNice);
   try {
     const rssIdle = rssMb(pid);
     const watch = await watchDowns(base, ADMIN_TOKEN);
@@ -252,9 +225,14 @@ async function runOnce(n: number, o: Options): Promise<void> {
       held: ingestedPerS >= 0.95 * sentPerS,
       full_heartbeats: sent1.full - sent0.full,
       resyncs: sent1.resyncs - sent0.resyncs,
+      // the simulators' own lateness in the window: beats sent > 1 s after due, and the worst (ms,
+      // whole run); a node whose beat the simulator sent late is silent, not falsely down
+      sim_late_beats: sent1.lateBeats - sent0.lateBeats,
+      sim_max_late_ms: Math.round(sent1.maxLateMs),
       coordinator_cpu_pct: Math.round(cpuPct),
       // the simulated agents' processes, apart from the coordinator's (same window)
       sim_cpu_pct: simCpuPct.map(Math.round),
+      sim_nice: o.simNice,
       // the whole machine over the window (every process, this bench's and others'), of all cores
       machine_busy_pct: Math.round(busy.pct),
       cores: busy.cores,

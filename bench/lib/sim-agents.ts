@@ -41,11 +41,17 @@ export interface SimOptions {
   readonly concurrency: number;
 }
 
-/** SimCounts are what the agents sent: every beat, the full ones, and resyncs asked for. */
+/**
+ * SimCounts are what the agents sent: every beat, the full ones, and resyncs asked for; and how late
+ * the simulator itself sent beats (a starved simulator process looks like silent agents).
+ */
 export interface SimCounts {
   sent: number;
   full: number;
   resyncs: number;
+  /** lateBeats were sent more than 1 s after they were due */
+  lateBeats: number;
+  maxLateMs: number;
 }
 
 /** Agent is one simulated node. */
@@ -72,7 +78,7 @@ const FREE_JSON = JSON.stringify(
 
 /** SimFleet is the simulated agents of one process. */
 export class SimFleet {
-  readonly counts: SimCounts = { sent: 0, full: 0, resyncs: 0 };
+  readonly counts: SimCounts = { sent: 0, full: 0, resyncs: 0, lateBeats: 0, maxLateMs: 0 };
   agents: Agent[] = [];
   private readonly clock = new BeatClock<Agent>((a, now) => this.beat(a, now));
 
@@ -222,6 +228,9 @@ export class SimFleet {
   /** beat sends one beat; returns false once the agent is stopped (the clock drops it). */
   private beat(a: Agent, now: number): boolean {
     if (a.stopped) return false;
+    const late = now - a.dueAt;
+    if (late > 1_000) this.counts.lateBeats++;
+    if (late > this.counts.maxLateMs) this.counts.maxLateMs = late;
     a.lastBeatAt = now;
     const seq = ++a.seq;
     this.counts.sent++;

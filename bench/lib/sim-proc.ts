@@ -34,7 +34,11 @@ function connect(m: Extract<SimCommand, { cmd: 'connect' }>): void {
 process.on('message', (m: SimCommand) => {
   if (m.cmd === 'connect') connect(m);
   else if (m.cmd === 'beat') fleet?.start();
-  else if (m.cmd === 'count') reply({ ev: 'count', ...(fleet?.counts ?? { sent: 0, full: 0, resyncs: 0 }) });
+  else if (m.cmd === 'count')
+    reply({
+      ev: 'count',
+      ...(fleet?.counts ?? { sent: 0, full: 0, resyncs: 0, lateBeats: 0, maxLateMs: 0 }),
+    });
   else if (m.cmd === 'kill') reply({ ev: 'killed', ...fleet!.kill(m.index), at: Date.now() });
   else {
     fleet?.close();

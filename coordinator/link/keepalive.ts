@@ -27,3 +27,34 @@ export function keepaliveRound(s: KeepaliveState, stalled: boolean): KeepaliveAc
   s.pinged = true;
   return 'ping';
 }
+
+/** Pingable is what a keepalive round needs of a socket. */
+export interface Pingable {
+  ping(): void;
+  terminate(): void;
+}
+
+/**
+ * startKeepalive runs a round over `clients` every KEEPALIVE_MS and returns the stop function. The
+ * round runs after the I/O queued meanwhile has been read (setImmediate), and a round whose timer
+ * fired late (the loop stalled) terminates no one.
+ */
+export function startKeepalive<W extends Pingable>(
+  clients: () => Iterable<W>,
+  stateOf: (ws: W) => KeepaliveState | undefined,
+): () => void {
+  let due = performance.now() + KEEPALIVE_MS;
+  const timer = setInterval(() => {
+    const stalled = performance.now() - due > KEEPALIVE_MS / 5;
+    due = performance.now() + KEEPALIVE_MS;
+    setImmediate(() => {
+      for (const ws of clients()) {
+        const s = stateOf(ws);
+        const action = s ? keepaliveRound(s, stalled) : 'none';
+        if (action === 'terminate') ws.terminate();
+        else if (action === 'ping') ws.ping();
+      }
+    });
+  }, KEEPALIVE_MS).unref();
+  return () => clearInterval(timer);
+}

@@ -16,7 +16,7 @@ import { asBeat, beatProblem } from '../../shared/beat.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
-import { KEEPALIVE_MS, type KeepaliveState, keepaliveRound } from './keepalive.js';
+import { type KeepaliveState, startKeepalive } from './keepalive.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
@@ -69,7 +69,7 @@ type Conn = { send: (m: CoordinatorMessage) => void; close: (c: number, r: strin
 export class AgentLinkServer {
   private readonly wss: WebSocketServer;
   private readonly pending = new PendingRequests<AgentAnswer>();
-  private pingTimer: NodeJS.Timeout | undefined;
+  private stopKeepalive = () => {};
   private readonly keepalive = new WeakMap<WebSocket, KeepaliveState>();
 
   constructor(
@@ -87,14 +87,10 @@ export class AgentLinkServer {
   /** attach hooks the HTTP server's upgrade event; other paths are refused. */
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    let due = performance.now() + KEEPALIVE_MS;
-    this.pingTimer = setInterval(() => {
-      // a round that runs late (the loop stalled) terminates no one; and it runs after the I/O
-      // queued meanwhile has been read (setImmediate), so pongs that arrived are seen first
-      const stalled = performance.now() - due > KEEPALIVE_MS / 5;
-      due = performance.now() + KEEPALIVE_MS;
-      setImmediate(() => this.pingAll(stalled));
-    }, KEEPALIVE_MS).unref();
+    this.stopKeepalive = startKeepalive(
+      () => this.wss.clients,
+      (ws) => this.keepalive.get(ws),
+    );
   }
 
   /** request sends a spawn/destroy to a node and waits for its answer. */
@@ -126,7 +122,7 @@ export class AgentLinkServer {
 
   /** close stops accepting agents and closes every socket. */
   close(): void {
-    clearInterval(this.pingTimer);
+    this.stopKeepalive();
     for (const ws of this.wss.clients) ws.close(CLOSE_CODES.shuttingDown, 'coordinator shutting down');
     this.wss.close();
   }
@@ -296,16 +292,6 @@ export class AgentLinkServer {
       const code = isVmpoolError(err) ? err.code : 'refused';
       conn.close(code === 'node_unknown' ? CLOSE_CODES.unauthorized : CLOSE_CODES.nodeIdInUse, code);
       return null;
-    }
-  }
-
-  private pingAll(stalled: boolean): void {
-    for (const ws of this.wss.clients) {
-      const keep = this.keepalive.get(ws);
-      if (!keep) continue;
-      const action = keepaliveRound(keep, stalled);
-      if (action === 'terminate') ws.terminate();
-      else if (action === 'ping') ws.ping();
     }
   }
 }
