@@ -111,3 +111,34 @@ describe('liveness when the coordinator loop is steadily late', () => {
     expect(downAt - 9_900).toBeLessThanOrEqual(2_000 + 200 + 450); // bound + one stall + one sweep
   });
 });
+
+describe('startSweep, a long task in an I/O callback', () => {
+  it('a 1 s block inside a beat handler (the poll phase, after the sweep timer fired on time) gives no false down', async () => {
+    const bus = new EventBus();
+    const downs: string[] = [];
+    bus.subscribe((e) => void (e.type === 'node.down' && downs.push(e.node_id)));
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 100, missedIntervals: 2 }, rand: () => 0, bus });
+    const conns = [conn(), conn()];
+    for (const [i, c] of conns.entries()) r.connect(helloFor(`n${i}`), c, Date.now());
+    const agent = new Worker(
+      "const { parentPort } = require('node:worker_threads'); let i = 0; setInterval(() => parentPort.postMessage(i++ % 2), 25);",
+      { eval: true },
+    );
+    let seq = 0;
+    let blocked = false;
+    agent.on('message', (i: number) => {
+      r.heartbeat(`n${i}`, conns[i]!, beat(++seq), Date.now());
+      if (seq < 12 || blocked) return;
+      blocked = true; // one handler runs 1 s: the beats of both nodes queue behind it
+      const until = performance.now() + 1_000;
+      while (performance.now() < until);
+    });
+    await new Promise((res) => agent.once('online', res));
+    const stop = startSweep(r, { everyMs: 25, now: Date.now });
+    await new Promise((res) => setTimeout(res, 1_800));
+    stop();
+    await agent.terminate();
+    expect(blocked).toBe(true);
+    expect(downs).toEqual([]);
+  });
+});
