@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1 --jitless --no-expose-wasm
+// (the shebang repeats AGENT_NODE_FLAGS from ./node-flags.ts; agent/node-flags.test.ts keeps them equal)
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { PowerOp } from './vms/manager.js';

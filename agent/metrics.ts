@@ -26,7 +26,10 @@ const STEP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** createAgentMetrics builds a private registry with process metrics and the scrape-time gauges. */
 export function createAgentMetrics(src: AgentMetricsSource): AgentMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'vmpool_agent_' });
+  // The event-loop delay histogram samples once a second, not every 10 ms (prom-client's default):
+  // 100 wake-ups a second were about half of an idle agent's CPU (bench/RESULTS.md). A stall still
+  // shows, as a late sample; the scrape-time nodejs_eventloop_lag_seconds is unchanged.
+  collectDefaultMetrics({ register: registry, prefix: 'vmpool_agent_', eventLoopMonitoringPrecision: 1000 });
   dropMislabelledGauges(registry, 'vmpool_agent_');
   const g = (name: string, help: string, labelNames: string[] = []) =>
     new Gauge({ name, help, labelNames, registers: [registry] });

@@ -1,12 +1,15 @@
 // The agent's idle footprint: a real agent on libvirt's test driver, connected to a real
 // coordinator, left idle; reports RSS, where it sits (smaps_rollup), threads and CPU %.
-// npm run bench -- agent-rss [--idle-s 30] [--json]
+// The agent gets the node flags it is started with for real (AGENT_NODE_FLAGS); --node-args replaces
+// them to measure one flag's share (--node-args= for plain node). --env K=V (repeatable) adds to its environment.
+// npm run bench -- agent-rss [--idle-s 30] [--json] [--node-args=--max-semi-space-size=1] [--env K=V]
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { BENCH_JOIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
 import { cpuSeconds, rssMib } from './lib/proc-stats.js';
 import { emit } from './lib/stats.js';
@@ -30,9 +33,21 @@ async function threads(pid: number): Promise<number> {
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'idle-s': { type: 'string', default: '30' }, json: { type: 'boolean', default: false } },
+    options: {
+      'idle-s': { type: 'string', default: '30' },
+      json: { type: 'boolean', default: false },
+      'node-args': { type: 'string' },
+      env: { type: 'string', multiple: true, default: [] },
+    },
   });
   const idleS = Number(values['idle-s']);
+  const nodeArgs =
+    values['node-args'] === undefined
+      ? [...AGENT_NODE_FLAGS]
+      : values['node-args'].split(' ').filter(Boolean);
+  const extraEnv = Object.fromEntries(
+    values.env.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-agent-rss-'));
   const images = join(dir, 'images');
   await mkdir(join(images, 'base'), { recursive: true });
@@ -40,6 +55,7 @@ export async function run(argv: string[]): Promise<void> {
   const agent = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       AGENT_BIN,
       'run',
       '--coordinator',
@@ -56,6 +72,7 @@ export async function run(argv: string[]): Promise<void> {
     {
       env: {
         ...process.env,
+        ...extraEnv,
         VMPOOL_JOIN_TOKEN: BENCH_JOIN_TOKEN,
         VMPOOL_METRICS_LISTEN: '127.0.0.1:0',
         VMPOOL_STATE_DIR: join(dir, 'state'),
@@ -73,11 +90,14 @@ export async function run(argv: string[]): Promise<void> {
       {
         bench: 'agent-rss',
         idle_s: idleS,
+        node_args: nodeArgs.join(' '),
+        ...(values.env.length > 0 ? { env: values.env.join(' ') } : {}),
         rss_mib: rssMib(pid),
         ...(await smaps(pid)),
         threads: await threads(pid),
         cpu_pct: Math.round(cpuPct * 100) / 100,
-        node_bare_rss_mib: await bareNodeRss(),
+        node_bare_rss_mib: await bareNodeRss([]),
+        node_bare_flags_rss_mib: await bareNodeRss(nodeArgs),
       },
       values.json,
     );
@@ -88,9 +108,9 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** bareNodeRss is the floor: a node process that only waits. */
-async function bareNodeRss(): Promise<number> {
-  const p = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
+/** bareNodeRss is the floor: a node process (with these flags) that only waits. */
+async function bareNodeRss(nodeArgs: string[]): Promise<number> {
+  const p = spawn(process.execPath, [...nodeArgs, '-e', 'setTimeout(() => {}, 5000)'], { stdio: 'ignore' });
   await sleep(1000);
   const rss = rssMib(p.pid ?? 0);
   p.kill();

@@ -24,6 +24,18 @@ export function countBy(values: readonly string[]): Record<string, number> {
   return out;
 }
 
+/**
+ * vmCounts is how many VMs show each state as the API shows them (`unknown`: running or paused on a
+ * down node). It is the one way metrics and STATUS= count VMs: VmOrder's counts, kept as the store
+ * changes, so neither ever walks every VM.
+ */
+export function vmCounts(s: Pick<FleetSources, 'vms'>): Record<string, number> {
+  const counts = s.vms().countByState();
+  // createCore always builds the service with a VmOrder; a service without one is a wiring bug
+  if (counts === null) throw new Error('VM counts need a VmService built with a VmOrder');
+  return counts;
+}
+
 /** metricsCollect reads nodes, VMs (as the API shows them: unknown on a down node) and per-NUMA figures. */
 export function metricsCollect(s: FleetSources) {
   const series = nodeSeries({
@@ -32,37 +44,14 @@ export function metricsCollect(s: FleetSources) {
     claimsOf: () => s.vms().claimsOf(),
     overcommit: s.overcommit,
   });
-  // VMs as the API shows them change only with a store write or a node's liveness
-  const vmStates = whenChanged(s, () =>
-    countBy(
-      s
-        .vms()
-        .list({ kind: 'admin' })
-        .map((v) => v.state),
-    ),
-  );
   return {
     nodes: () => s.registry.countByState(),
-    vms: () => s.vms().countByState() ?? vmStates(),
+    vms: () => vmCounts(s),
     fleet: () => {
       let connections = 0;
       for (const e of s.registry.entries()) if (e.conn !== null) connections++;
       return { connections, series: series() };
     },
-  };
-}
-
-/** whenChanged caches compute() until the next store write or node change. */
-function whenChanged<T>(s: FleetSources, compute: () => T): () => T {
-  let key = '';
-  let value: T;
-  return () => {
-    const now = `${s.store.writes}:${s.registry.generation}`;
-    if (now !== key) {
-      value = compute();
-      key = now;
-    }
-    return value;
   };
 }
 
@@ -81,9 +70,8 @@ export function startObserving(
     spawned: (seconds, result) => metrics.spawnSeconds.observe({ result }, seconds),
   });
   if (o.status === false) return unsubscribe;
-  // VM counts come from the create-path index (VmOrder's counts), so a status line never walks every VM
   const stopStatus = startStatus(() => {
-    const counts = s.vms().countByState() ?? countBy(Object.values(s.store.read().vms).map((v) => v.state));
+    const counts = vmCounts(s);
     return coordinatorStatusLine({
       nodes: s.registry.countByState(),
       vms: Object.values(counts).reduce((a, b) => a + b, 0),

@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CTL_URL, type CtlHarness, ctlAgainstApp } from './testing/against-app.js';
+import { CTL_URL, useCtlHarness } from './testing/against-app.js';
 import { SEED_003_VM1 } from './testing/seed-003.js';
 
 describe('vmpoolctl admin commands against the real coordinator app', () => {
-  let x: CtlHarness;
+  const x = useCtlHarness();
   beforeEach(async () => {
-    x = await ctlAgainstApp();
     const spec = join(x.dir, 'vm1.json');
     writeFileSync(spec, JSON.stringify(SEED_003_VM1));
     expect((await x.ctl(['spawn', '--spec', spec])).code).toBe(0);

@@ -1,22 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { ctlAgainstApp } from './testing/against-app.js';
 
+/** spawnArgv is a small spawn (1 vCPU, 512 MiB, 5 GiB, debian) named `name`. */
+const spawnArgv = (name: string) => [
+  'spawn',
+  '--name',
+  name,
+  '--vcpus',
+  '1',
+  '--memory-mb',
+  '512',
+  '--disk-gb',
+  '5',
+  '--image',
+  'debian',
+];
+
 describe('vmpoolctl events', () => {
   it('prints the tenant its own VM events one per line, and JSON with --json', async () => {
     const x = await ctlAgainstApp();
-    const spawn = [
-      'spawn',
-      '--name',
-      'e-1',
-      '--vcpus',
-      '1',
-      '--memory-mb',
-      '512',
-      '--disk-gb',
-      '5',
-      '--image',
-      'debian',
-    ];
+    const spawn = spawnArgv('e-1');
     expect((await x.ctl(spawn)).code).toBe(0);
     const r = await x.ctl(['events']);
     expect(r.code).toBe(0);
@@ -37,19 +40,7 @@ describe('vmpoolctl events', () => {
   it('spawn on a terminal shows each step as it happens, then the VM', async () => {
     const x = await ctlAgainstApp();
     const env = { VMPOOL_URL: 'http://coordinator.test:7700', VMPOOL_TOKEN: x.tenant.token };
-    const argv = [
-      'spawn',
-      '--name',
-      't-1',
-      '--vcpus',
-      '1',
-      '--memory-mb',
-      '512',
-      '--disk-gb',
-      '5',
-      '--image',
-      'debian',
-    ];
+    const argv = spawnArgv('t-1');
     const r = await x.ctl(argv, env, { tty: true });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('  ✓'))).toEqual([

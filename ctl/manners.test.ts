@@ -2,19 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from './run.js';
-import { ctlAgainstApp } from './testing/against-app.js';
+import { ctlAgainstApp, runCaptured } from './testing/against-app.js';
 import { SEED_003_VM1 } from './testing/seed-003.js';
 
-async function ctl(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    env,
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  });
-  return { code, stdout, stderr };
-}
+const ctl = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCaptured(argv, { env });
 
 describe('vmpoolctl manners', () => {
   it('suggests the command a typo was meant to be', async () => {

@@ -2,9 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { run } from './run.js';
-import { CTL_URL, type CtlHarness, ctlAgainstApp } from './testing/against-app.js';
+import { describe, expect, it } from 'vitest';
+import { CTL_URL, ctlAgainstApp, runCaptured, spawnVm1, useCtlHarness } from './testing/against-app.js';
 import { SEED_003_VM1 } from './testing/seed-003.js';
 import { HARNESS_ADMIN_TOKEN } from '../coordinator/http/testing/harness.js';
 
@@ -21,20 +20,8 @@ const flags = (name: string, vcpus: number) => [
   'debian',
 ];
 
-/** spawnVm1 spawns seed-003 VM1 from its spec file through vmpoolctl and returns its id. */
-async function spawnVm1(x: CtlHarness): Promise<string> {
-  const spec = join(x.dir, 'vm1.json');
-  writeFileSync(spec, JSON.stringify(SEED_003_VM1));
-  const r = await x.ctl(['--json', 'spawn', '--spec', spec]);
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout).id as string;
-}
-
 describe('vmpoolctl VM commands against the real coordinator app', () => {
-  let x: CtlHarness;
-  beforeEach(async () => {
-    x = await ctlAgainstApp();
-  });
+  const x = useCtlHarness();
 
   it('spawns from a seed-003 spec file: pins come from placement, the tuning block is not sent', async () => {
     const spec = join(x.dir, 'vm1.json');
@@ -206,16 +193,7 @@ describe('vmpoolctl VM commands against the real coordinator app', () => {
 });
 
 describe('vmpoolctl exit codes without a coordinator answer', () => {
-  async function ctl(argv: string[], env: NodeJS.ProcessEnv) {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(argv, {
-      env,
-      stdout: { write: (t: string) => (stdout += t) },
-      stderr: { write: (t: string) => (stderr += t) },
-    });
-    return { code, stdout, stderr };
-  }
+  const ctl = (argv: string[], env: NodeJS.ProcessEnv) => runCaptured(argv, { env });
 
   it('exits 3 when the coordinator is unreachable', async () => {
     const closed = createServer();

@@ -1,24 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { CTL_URL, type CtlHarness, ctlAgainstApp } from './testing/against-app.js';
-import { SEED_003_VM1 } from './testing/seed-003.js';
+import { describe, expect, it } from 'vitest';
+import { CTL_URL, spawnVm1, useCtlHarness } from './testing/against-app.js';
 
 const as = (token: string) => ({ VMPOOL_URL: CTL_URL, VMPOOL_TOKEN: token });
 
-async function spawnVm1(x: CtlHarness): Promise<string> {
-  const spec = join(x.dir, 'vm1.json');
-  writeFileSync(spec, JSON.stringify(SEED_003_VM1));
-  const r = await x.ctl(['--json', 'spawn', '--spec', spec]);
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout).id as string;
-}
-
 describe('vmpoolctl tenant lifecycle against the real coordinator app', () => {
-  let x: CtlHarness;
-  beforeEach(async () => {
-    x = await ctlAgainstApp();
-  });
+  const x = useCtlHarness();
 
   it('shows a tenant by name or id with its quota and usage', async () => {
     await spawnVm1(x);
@@ -94,10 +80,7 @@ describe('vmpoolctl tenant lifecycle against the real coordinator app', () => {
 });
 
 describe('vmpoolctl nodes remove and join-token rotate against the real coordinator app', () => {
-  let x: CtlHarness;
-  beforeEach(async () => {
-    x = await ctlAgainstApp({ nodes: ['node-a', 'node-b'] });
-  });
+  const x = useCtlHarness({ nodes: ['node-a', 'node-b'] });
 
   it('refuses to remove a node holding VMs without --purge; --purge forgets them', async () => {
     const vm = await spawnVm1(x);

@@ -62,7 +62,8 @@ say "3/5 coordinator on $URL and agent on this host ($URI)"
 nohup node dist/coordinator/main.js --listen "127.0.0.1:$PORT" --data-dir "$DEMO/coordinator" >"$DEMO/coordinator.log" 2>&1 &
 echo $! >"$DEMO/coordinator.pid"
 for _ in $(seq 1 50); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-nohup node dist/agent/main.js run --coordinator "$URL" --node-id "$(hostname)" --images-dir "$DEMO/images" \
+# the node flags are AGENT_NODE_FLAGS (agent/node-flags.ts): a smaller idle footprint
+nohup node --max-semi-space-size=1 --v8-pool-size=1 --jitless --no-expose-wasm dist/agent/main.js run --coordinator "$URL" --node-id "$(hostname)" --images-dir "$DEMO/images" \
   --libvirt-uri "$URI" --pin-source "$PIN_SOURCE" --user-network --shutdown-timeout-ms 2000 >"$DEMO/agent.log" 2>&1 &
 echo $! >"$DEMO/agent.pid"
 export VMPOOL_TOKEN_FILE=$DEMO/admin.token

@@ -10,12 +10,10 @@ import {
   domainNames,
   KEY_RSA,
   localArgs,
-  removeDomains,
   runAgent,
-  SpecDir,
   treeOf,
+  useAgentWorkdir,
 } from './helpers/agent.js';
-import { makeImagesDir, requireBuild } from './helpers/procs.js';
 
 // Bad specs through `vmpool-agent spawn --spec`: each must exit non-zero with its stable code on
 // stderr and create nothing: no domain, no file in the images dir (checked against a snapshot).
@@ -28,27 +26,22 @@ const PINS = (pins: string[], emulator = '0-1', nodeset = '0') => ({
   numa_memory: { nodeset, mode: 'strict' },
 });
 
-let images: string;
+const work = useAgentWorkdir(PREFIX);
 let outside: string;
-let specs: SpecDir;
 
 beforeAll(async () => {
-  requireBuild();
-  images = await makeImagesDir(PREFIX);
   outside = await mkdtemp(join(tmpdir(), `${PREFIX}outside-`));
-  specs = await SpecDir.create();
-  await symlink(outside, join(images, 'escape-link'));
-  await mkdir(join(images, 'taken'));
-  await writeFile(join(images, 'taken', 'disk.qcow2'), 'not yours');
+  await symlink(outside, join(work.images, 'escape-link'));
+  await mkdir(join(work.images, 'taken'));
+  await writeFile(join(work.images, 'taken', 'disk.qcow2'), 'not yours');
 });
 
 afterAll(async () => {
-  await removeDomains(PREFIX);
-  for (const dir of [images, outside, specs.dir]) await rm(dir, { recursive: true, force: true });
+  await rm(outside, { recursive: true, force: true });
 });
 
 type Row = { what: string; code: RegExp; spec: () => unknown; args?: string[]; rolledBackAfter?: string };
-const over = (o: Record<string, unknown>) => () => agentSpec(images, NAME, o);
+const over = (o: Record<string, unknown>) => () => agentSpec(work.images, NAME, o);
 
 const ROWS: Row[] = [
   ...['a<b', "x'y", 'a&b', 'web\n1', '../etc'].map((name) => ({
@@ -93,27 +86,27 @@ const ROWS: Row[] = [
   {
     what: 'disk outside the images dir',
     code: /path_outside_images_dir/,
-    spec: () => agentSpec(images, NAME, { disk_path: join(outside, 'disk.qcow2') }),
+    spec: () => agentSpec(work.images, NAME, { disk_path: join(outside, 'disk.qcow2') }),
   },
   {
     what: '".." in the disk path',
     code: /path_outside_images_dir/,
-    spec: () => agentSpec(images, NAME, { disk_path: `${images}/${NAME}/../../x/disk.qcow2` }),
+    spec: () => agentSpec(work.images, NAME, { disk_path: `${work.images}/${NAME}/../../x/disk.qcow2` }),
   },
   {
     what: 'symlink escaping the images dir',
     code: /path_symlink_escape/,
-    spec: () => agentSpec(images, NAME, { disk_path: join(images, 'escape-link', 'disk.qcow2') }),
+    spec: () => agentSpec(work.images, NAME, { disk_path: join(work.images, 'escape-link', 'disk.qcow2') }),
   },
   {
     what: 'disk path already exists',
     code: /path_exists/,
-    spec: () => agentSpec(images, NAME, { disk_path: join(images, 'taken', 'disk.qcow2') }),
+    spec: () => agentSpec(work.images, NAME, { disk_path: join(work.images, 'taken', 'disk.qcow2') }),
   },
   {
     what: 'missing base image',
     code: /base_image_missing/,
-    spec: () => agentSpec(images, NAME, { base_image_path: join(images, 'base', 'nope.qcow2') }),
+    spec: () => agentSpec(work.images, NAME, { base_image_path: join(work.images, 'base', 'nope.qcow2') }),
   },
   // found only when the domain is defined, after overlay and ISO exist: this row proves rollback
   {
@@ -126,17 +119,22 @@ const ROWS: Row[] = [
 ];
 
 async function expectRefused(spec: unknown, code: RegExp, args: string[] = []): Promise<AgentRun> {
-  const before = await treeOf(images);
+  const before = await treeOf(work.images);
   // other suites share this libvirtd: compare only this file's domains
   const ours = async () => (await domainNames()).filter((n) => n.startsWith(PREFIX));
   const domainsBefore = await ours();
-  const run = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images, args)]);
+  const run = await runAgent([
+    'spawn',
+    '--spec',
+    await work.specs.write(spec),
+    ...localArgs(work.images, args),
+  ]);
   expect(run.code).not.toBe(0);
   expect(run.signal).toBeNull();
   const line = /^vmpool-agent: (\S+):/m.exec(run.stderr)?.[1];
   expect(line, run.stderr).toMatch(code);
   expect(await ours()).toEqual(domainsBefore);
-  expect(await treeOf(images)).toEqual(before);
+  expect(await treeOf(work.images)).toEqual(before);
   expect(await treeOf(outside)).toEqual([]);
   return run;
 }
@@ -162,26 +160,26 @@ describe('vmpool-agent spawn against a VM that already holds the pins', () => {
     const run = await runAgent([
       'spawn',
       '--spec',
-      await specs.write(agentSpec(images, HOLDER)),
-      ...localArgs(images),
+      await work.specs.write(agentSpec(work.images, HOLDER)),
+      ...localArgs(work.images),
     ]);
     if (run.code !== 0) throw new Error(`holder spawn failed: ${run.stderr}`);
   });
 
   afterAll(async () => {
-    await runAgent(['destroy', HOLDER, ...localArgs(images)]);
+    await runAgent(['destroy', HOLDER, ...localArgs(work.images)]);
   });
 
   it('refuses the same dedicated pins with pin_in_use', async () => {
-    await expectRefused(agentSpec(images, NAME), /pin_in_use/);
+    await expectRefused(agentSpec(work.images, NAME), /pin_in_use/);
   });
 
   it('refuses the same name with name_in_use', async () => {
-    const spec = agentSpec(images, HOLDER, {
+    const spec = agentSpec(work.images, HOLDER, {
       cpu_policy: 'shared',
-      disk_path: join(images, 'other', 'disk.qcow2'),
+      disk_path: join(work.images, 'other', 'disk.qcow2'),
     });
     await expectRefused(spec, /name_in_use/);
-    expect(existsSync(join(images, 'other'))).toBe(false);
+    expect(existsSync(join(work.images, 'other'))).toBe(false);
   });
 });

@@ -1,17 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGENT_PREFIX,
   agentSpec,
   domainNames,
   localArgs,
-  removeDomains,
   runAgent,
-  SpecDir,
   treeOf,
+  useAgentWorkdir,
 } from './helpers/agent.js';
-import { makeImagesDir, requireBuild } from './helpers/procs.js';
 
 // Crash the agent (SIGKILL via VMPOOL_FAILPOINT) right after every spawn step, before and after the
 // sidecar records it, then run recovery: the host must hold a whole VM or nothing, never debris.
@@ -24,20 +22,7 @@ const CASES = PHASES.flatMap((phase) => [
   { point: `spawn:${phase}:recorded`, phase, recorded: true },
 ]);
 
-let images: string;
-let specs: SpecDir;
-
-beforeAll(async () => {
-  requireBuild();
-  images = await makeImagesDir(PREFIX);
-  specs = await SpecDir.create();
-});
-
-afterAll(async () => {
-  await removeDomains(PREFIX);
-  await rm(images, { recursive: true, force: true });
-  await rm(specs.dir, { recursive: true, force: true });
-});
+const work = useAgentWorkdir(PREFIX);
 
 function vmName(phase: string, recorded: boolean): string {
   return `${PREFIX}${phase.replaceAll('_', '-')}${recorded ? '-r' : ''}`;
@@ -48,15 +33,18 @@ describe('vmpool-agent killed during spawn, then recover', () => {
     '$point: the agent dies by SIGKILL and recovery leaves nothing behind',
     async ({ point, phase, recorded }) => {
       const name = vmName(phase, recorded);
-      const spec = agentSpec(images, name, {
-        extra_disks: [{ path: join(images, name, 'data.qcow2'), size_gb: 1 }],
+      const spec = agentSpec(work.images, name, {
+        extra_disks: [{ path: join(work.images, name, 'data.qcow2'), size_gb: 1 }],
       });
-      const crash = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)], {
-        VMPOOL_FAILPOINT: point,
-      });
+      const crash = await runAgent(
+        ['spawn', '--spec', await work.specs.write(spec), ...localArgs(work.images)],
+        {
+          VMPOOL_FAILPOINT: point,
+        },
+      );
       expect(crash.signal, `spawn should have been killed at ${point}: ${crash.stderr}`).toBe('SIGKILL');
 
-      const rec = await runAgent(['recover', '--json', ...localArgs(images)]);
+      const rec = await runAgent(['recover', '--json', ...localArgs(work.images)]);
       expect(rec.code, rec.stderr).toBe(0);
       const report = JSON.parse(rec.stdout);
       // before the first sidecar write there is nothing recovery could know about
@@ -65,9 +53,9 @@ describe('vmpool-agent killed during spawn, then recover', () => {
       expect(report.vms).toEqual([]);
       expect(await domainNames()).not.toContain(name);
       // a crash between mkdir and the first sidecar write can only leave the VM's empty folder
-      const left = await treeOf(images);
+      const left = await treeOf(work.images);
       expect(left.filter((p) => !(p === `${name}/` && !sidecarWritten))).toEqual([]);
-      await rm(join(images, name), { recursive: true, force: true });
+      await rm(join(work.images, name), { recursive: true, force: true });
     },
   );
 
@@ -76,15 +64,15 @@ describe('vmpool-agent killed during spawn, then recover', () => {
     const run = await runAgent([
       'spawn',
       '--spec',
-      await specs.write(agentSpec(images, name)),
-      ...localArgs(images),
+      await work.specs.write(agentSpec(work.images, name)),
+      ...localArgs(work.images),
     ]);
     expect(run.code, run.stderr).toBe(0);
-    const rec = JSON.parse((await runAgent(['recover', '--json', ...localArgs(images)])).stdout);
+    const rec = JSON.parse((await runAgent(['recover', '--json', ...localArgs(work.images)])).stdout);
     expect(rec.adopted).toEqual([name]);
     expect(rec.rolledBack).toEqual([]);
-    expect((await runAgent(['destroy', name, ...localArgs(images)])).code).toBe(0);
-    expect(await treeOf(images)).toEqual([]);
+    expect((await runAgent(['destroy', name, ...localArgs(work.images)])).code).toBe(0);
+    expect(await treeOf(work.images)).toEqual([]);
   });
 
   // Crashes in the middle of a destroy: recovery finishes it. A destroy that asked to keep the disk
@@ -97,18 +85,21 @@ describe('vmpool-agent killed during spawn, then recover', () => {
     { point: 'undo:domain-removed', keep: true },
   ])('destroy killed at $point (keep disk $keep): recovery finishes it', async ({ point, keep }) => {
     const name = `${PREFIX}d-${point.replace(/[^a-z]/g, '')}${keep ? '-k' : ''}`;
-    const spec = agentSpec(images, name);
-    const made = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)]);
+    const spec = agentSpec(work.images, name);
+    const made = await runAgent(['spawn', '--spec', await work.specs.write(spec), ...localArgs(work.images)]);
     expect(made.code, made.stderr).toBe(0);
-    const crash = await runAgent(['destroy', name, ...(keep ? ['--keep-disk'] : []), ...localArgs(images)], {
-      VMPOOL_FAILPOINT: point,
-    });
+    const crash = await runAgent(
+      ['destroy', name, ...(keep ? ['--keep-disk'] : []), ...localArgs(work.images)],
+      {
+        VMPOOL_FAILPOINT: point,
+      },
+    );
     expect(crash.signal, `destroy should have been killed at ${point}: ${crash.stderr}`).toBe('SIGKILL');
-    const report = JSON.parse((await runAgent(['recover', '--json', ...localArgs(images)])).stdout);
+    const report = JSON.parse((await runAgent(['recover', '--json', ...localArgs(work.images)])).stdout);
     expect(report.destroyed).toEqual([name]);
     expect(report.vms).toEqual([]);
     expect(await domainNames()).not.toContain(name);
-    expect(await treeOf(images)).toEqual(keep ? [`${name}/`, `${name}/disk.qcow2`] : []);
-    await rm(join(images, name), { recursive: true, force: true });
+    expect(await treeOf(work.images)).toEqual(keep ? [`${name}/`, `${name}/disk.qcow2`] : []);
+    await rm(join(work.images, name), { recursive: true, force: true });
   });
 });

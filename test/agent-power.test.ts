@@ -1,52 +1,40 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AGENT_PREFIX,
   agentSpec,
   localArgs,
-  removeDomains,
   runAgent,
-  SpecDir,
   vcpuPinsOf,
+  useAgentWorkdir,
 } from './helpers/agent.js';
-import { makeImagesDir, requireBuild, virsh } from './helpers/procs.js';
+import { virsh } from './helpers/procs.js';
 
 // Day-2 power operations on the real libvirtd + QEMU: the agent's stop/start/reboot keep the domain,
 // its disks and its pins; the state is read back with virsh and with the agent's own list.
 
 const PREFIX = `${AGENT_PREFIX}power-`;
 const name = `${PREFIX}vm`;
-let images: string;
-let specs: SpecDir;
+const work = useAgentWorkdir(PREFIX);
 
 beforeAll(async () => {
-  requireBuild();
-  images = await makeImagesDir(PREFIX);
-  specs = await SpecDir.create();
   const run = await runAgent([
     'spawn',
     '--spec',
-    await specs.write(agentSpec(images, name)),
-    ...localArgs(images, ['--no-kvm']),
+    await work.specs.write(agentSpec(work.images, name)),
+    ...localArgs(work.images, ['--no-kvm']),
   ]);
   expect(run.code, run.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await removeDomains(PREFIX);
-  await rm(images, { recursive: true, force: true });
-  await rm(specs.dir, { recursive: true, force: true });
-});
-
 const domstate = async () => (await virsh(['domstate', name])).trim();
 const listed = async () => {
-  const run = await runAgent(['list', '--json', ...localArgs(images)]);
+  const run = await runAgent(['list', '--json', ...localArgs(work.images)]);
   return (JSON.parse(run.stdout) as { name: string; state: string }[]).find((v) => v.name === name)?.state;
 };
 
 describe('vmpool-agent stop, start and reboot on qemu:///system', () => {
   it('stops a guest that ignores ACPI by forcing it off after the timeout, keeping the domain', async () => {
-    const run = await runAgent(['stop', name, ...localArgs(images)]);
+    const run = await runAgent(['stop', name, ...localArgs(work.images)]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe(`stopped ${name}: stopped\n`);
     expect(await domstate()).toBe('shut off');
@@ -55,7 +43,7 @@ describe('vmpool-agent stop, start and reboot on qemu:///system', () => {
   });
 
   it('starts it again with the same pins', async () => {
-    const run = await runAgent(['start', name, ...localArgs(images)]);
+    const run = await runAgent(['start', name, ...localArgs(work.images)]);
     expect(run.code, run.stderr).toBe(0);
     expect(await domstate()).toBe('running');
     expect(await listed()).toBe('running');
@@ -63,14 +51,14 @@ describe('vmpool-agent stop, start and reboot on qemu:///system', () => {
 
   it('reboots it: a new QEMU process, still running', async () => {
     const before = (await virsh(['domid', name])).trim();
-    const run = await runAgent(['reboot', name, ...localArgs(images)]);
+    const run = await runAgent(['reboot', name, ...localArgs(work.images)]);
     expect(run.code, run.stderr).toBe(0);
     expect(await domstate()).toBe('running');
     expect((await virsh(['domid', name])).trim()).not.toBe(before);
   });
 
   it('refuses an unknown VM with vm_not_found and exit 1', async () => {
-    const run = await runAgent(['stop', `${PREFIX}nope`, ...localArgs(images)]);
+    const run = await runAgent(['stop', `${PREFIX}nope`, ...localArgs(work.images)]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('vm_not_found');
   });

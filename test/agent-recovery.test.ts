@@ -1,17 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AGENT_PREFIX,
   agentSpec,
   domainState,
   localArgs,
-  removeDomains,
   runAgent,
-  SpecDir,
+  useAgentWorkdir,
 } from './helpers/agent.js';
-import { makeImagesDir, requireBuild, virsh } from './helpers/procs.js';
+import { virsh } from './helpers/procs.js';
 
 // Damage made behind the agent's back on the real libvirtd, then one `vmpool-agent recover`:
 // a corrupt sidecar, a domain undefined under a running VM, a deleted disk, and a foreign domain.
@@ -24,21 +23,17 @@ const FOREIGN = `${PREFIX}foreign`;
 const FOREIGN_XML = `<domain type='kvm'><name>${FOREIGN}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
 <os><type arch='x86_64'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>`;
 
-let images: string;
-let specs: SpecDir;
+const work = useAgentWorkdir(PREFIX);
 let report: Record<string, unknown[]> & { vms: { name: string; state: string }[] };
 const before: Record<string, string> = {};
 
-const sidecarOf = (name: string) => join(images, name, 'disk.qcow2.vmpool.json');
+const sidecarOf = (name: string) => join(work.images, name, 'disk.qcow2.vmpool.json');
 const readSidecar = async (name: string) => JSON.parse(await readFile(sidecarOf(name), 'utf8'));
 
 beforeAll(async () => {
-  requireBuild();
-  images = await makeImagesDir(PREFIX);
-  specs = await SpecDir.create();
   // shared single-vCPU VMs may overlap, so three fit on this 2-thread host
   for (const [i, name] of [CORRUPT, UNDEFINED, LOST].entries()) {
-    const spec = agentSpec(images, name, {
+    const spec = agentSpec(work.images, name, {
       vcpu_count: 1,
       cpu_policy: 'shared',
       vmid: 9100 + i,
@@ -48,11 +43,11 @@ beforeAll(async () => {
         numa_memory: { nodeset: '0', mode: 'strict' },
       },
     });
-    const run = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)]);
+    const run = await runAgent(['spawn', '--spec', await work.specs.write(spec), ...localArgs(work.images)]);
     if (run.code !== 0) throw new Error(`spawn ${name} failed: ${run.stderr}`);
   }
-  await writeFile(join(specs.dir, 'foreign.xml'), FOREIGN_XML);
-  await virsh(['define', join(specs.dir, 'foreign.xml')]);
+  await writeFile(join(work.specs.dir, 'foreign.xml'), FOREIGN_XML);
+  await virsh(['define', join(work.specs.dir, 'foreign.xml')]);
   await virsh(['start', FOREIGN]);
   before.corruptId = (await virsh(['domid', CORRUPT])).trim();
   before.foreignXml = await virsh(['dumpxml', '--inactive', FOREIGN]);
@@ -61,25 +56,19 @@ beforeAll(async () => {
   await writeFile(sidecarOf(CORRUPT), '{"schema_version": 1, garbage');
   await virsh(['destroy', UNDEFINED]);
   await virsh(['undefine', UNDEFINED]);
-  await rm(join(images, LOST, 'disk.qcow2'));
+  await rm(join(work.images, LOST, 'disk.qcow2'));
 
-  const rec = await runAgent(['recover', '--json', ...localArgs(images)]);
+  const rec = await runAgent(['recover', '--json', ...localArgs(work.images)]);
   if (rec.code !== 0) throw new Error(`recover failed: ${rec.stderr}`);
   report = JSON.parse(rec.stdout);
 });
 
-afterAll(async () => {
-  await removeDomains(PREFIX);
-  await rm(images, { recursive: true, force: true });
-  await rm(specs.dir, { recursive: true, force: true });
-});
-
 describe('vmpool-agent recover after damage behind its back', () => {
   it('quarantines a corrupt sidecar as *.corrupt-<ms> and reports it', async () => {
-    const files = await readdir(join(images, CORRUPT));
+    const files = await readdir(join(work.images, CORRUPT));
     const moved = files.filter((f) => /^disk\.qcow2\.vmpool\.json\.corrupt-\d+$/.test(f));
     expect(moved).toHaveLength(1);
-    expect(await readFile(join(images, CORRUPT, moved[0] as string), 'utf8')).toBe(
+    expect(await readFile(join(work.images, CORRUPT, moved[0] as string), 'utf8')).toBe(
       '{"schema_version": 1, garbage',
     );
     expect(report.quarantined).toEqual([{ path: sidecarOf(CORRUPT), reason: expect.any(String) }]);
@@ -92,7 +81,7 @@ describe('vmpool-agent recover after damage behind its back', () => {
     expect(s.spec.tuning.vcpu_pins).toEqual(['0']);
     // cpu policy comes back from vmpool's metadata: a shared VM must not come back as dedicated
     expect(s.spec.cpu_policy).toBe('shared');
-    expect(s.spec.disk_path).toBe(join(images, CORRUPT, 'disk.qcow2'));
+    expect(s.spec.disk_path).toBe(join(work.images, CORRUPT, 'disk.qcow2'));
     // same domain id: the running guest was never restarted
     expect((await virsh(['domid', CORRUPT])).trim()).toBe(before.corruptId);
   });
@@ -118,7 +107,7 @@ describe('vmpool-agent recover after damage behind its back', () => {
     expect(await domainState(FOREIGN)).toBe('running');
     expect((await virsh(['domid', FOREIGN])).trim()).toBe(before.foreignId);
     expect(await virsh(['dumpxml', '--inactive', FOREIGN])).toBe(before.foreignXml);
-    expect(existsSync(join(images, FOREIGN))).toBe(false);
+    expect(existsSync(join(work.images, FOREIGN))).toBe(false);
   });
 
   it('rolls nothing back and destroys nothing', () => {

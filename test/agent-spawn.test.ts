@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGENT_PREFIX,
   agentSpec,
@@ -13,32 +13,18 @@ import {
   KEY_RSA,
   localArgs,
   numaTuneOf,
-  removeDomains,
   runAgent,
-  SpecDir,
   treeOf,
   vcpuPinsOf,
+  useAgentWorkdir,
 } from './helpers/agent.js';
-import { makeImagesDir, requireBuild, virsh } from './helpers/procs.js';
+import { virsh } from './helpers/procs.js';
 
 // The local CLI against the real libvirtd + QEMU: what `spawn` makes is read back with virsh and
 // isoinfo (the ground truth seed 003 names), and `destroy` must leave nothing behind.
 
 const PREFIX = `${AGENT_PREFIX}spawn-`;
-let images: string;
-let specs: SpecDir;
-
-beforeAll(async () => {
-  requireBuild();
-  images = await makeImagesDir(PREFIX);
-  specs = await SpecDir.create();
-});
-
-afterAll(async () => {
-  await removeDomains(PREFIX);
-  await rm(images, { recursive: true, force: true });
-  await rm(specs.dir, { recursive: true, force: true });
-});
+const work = useAgentWorkdir(PREFIX);
 
 const MODES = [
   { mode: 'kvm', flags: ['--no-kvm-probe'], domainType: 'kvm', accel: /-accel kvm / },
@@ -47,11 +33,16 @@ const MODES = [
 
 describe.each(MODES)('vmpool-agent spawn and destroy under $mode', ({ mode, flags, domainType, accel }) => {
   const name = `${PREFIX}${mode}`;
-  const spec = () => agentSpec(images, name);
-  const sidecarFile = () => join(images, name, 'disk.qcow2.vmpool.json');
+  const spec = () => agentSpec(work.images, name);
+  const sidecarFile = () => join(work.images, name, 'disk.qcow2.vmpool.json');
 
   it('spawns the VM and exits 0', async () => {
-    const run = await runAgent(['spawn', '--spec', await specs.write(spec()), ...localArgs(images, flags)]);
+    const run = await runAgent([
+      'spawn',
+      '--spec',
+      await work.specs.write(spec()),
+      ...localArgs(work.images, flags),
+    ]);
     expect(run.stderr).not.toMatch(/"level":"(warn|error)"/);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`spawned ${name}`);
@@ -72,7 +63,7 @@ describe.each(MODES)('vmpool-agent spawn and destroy under $mode', ({ mode, flag
   });
 
   it('writes a cidata seed ISO holding the users and keys byte for byte', async () => {
-    const iso = join(images, name, 'seed.iso');
+    const iso = join(work.images, name, 'seed.iso');
     expect(await isoVolumeId(iso)).toBe('cidata');
     const userData = await isoFile(iso, '/user-data');
     expect(userData.startsWith('#cloud-config\n')).toBe(true);
@@ -91,7 +82,7 @@ describe.each(MODES)('vmpool-agent spawn and destroy under $mode', ({ mode, flag
   });
 
   it('lists the VM as running with its pins', async () => {
-    const run = await runAgent(['list', '--json', ...localArgs(images, flags)]);
+    const run = await runAgent(['list', '--json', ...localArgs(work.images, flags)]);
     expect(run.code).toBe(0);
     const vms = JSON.parse(run.stdout) as { name: string; state: string; vcpu_pins: number[] }[];
     expect(vms.find((v) => v.name === name)).toMatchObject({
@@ -102,22 +93,22 @@ describe.each(MODES)('vmpool-agent spawn and destroy under $mode', ({ mode, flag
   });
 
   it('destroys the VM: no domain, no files, no folder, no sidecar', async () => {
-    const run = await runAgent(['destroy', name, ...localArgs(images, flags)]);
+    const run = await runAgent(['destroy', name, ...localArgs(work.images, flags)]);
     expect(run.code).toBe(0);
     expect(await domainNames()).not.toContain(name);
     expect(existsSync(sidecarFile())).toBe(false);
-    expect(existsSync(join(images, name))).toBe(false);
-    expect(await treeOf(images)).toEqual([]);
+    expect(existsSync(join(work.images, name))).toBe(false);
+    expect(await treeOf(work.images)).toEqual([]);
   });
 });
 
 describe('vmpool-agent spawn with an extra data disk', () => {
   const name = `${PREFIX}extra`;
-  const extra = () => join(images, name, 'data.qcow2');
+  const extra = () => join(work.images, name, 'data.qcow2');
 
   it('attaches the extra disk as vdb and removes it on destroy', async () => {
-    const spec = agentSpec(images, name, { extra_disks: [{ path: extra(), size_gb: 1 }] });
-    const run = await runAgent(['spawn', '--spec', await specs.write(spec), ...localArgs(images)]);
+    const spec = agentSpec(work.images, name, { extra_disks: [{ path: extra(), size_gb: 1 }] });
+    const run = await runAgent(['spawn', '--spec', await work.specs.write(spec), ...localArgs(work.images)]);
     expect(run.code, run.stderr).toBe(0);
     const xml = await virsh(['dumpxml', name]);
     expect(xml).toMatch(
@@ -128,9 +119,9 @@ describe('vmpool-agent spawn with an extra data disk', () => {
     const blk = await virsh(['domblklist', name]);
     expect(blk).toMatch(new RegExp(`vdb\\s+${extra()}`));
 
-    expect((await runAgent(['destroy', name, ...localArgs(images)])).code).toBe(0);
+    expect((await runAgent(['destroy', name, ...localArgs(work.images)])).code).toBe(0);
     expect(existsSync(extra())).toBe(false);
     expect(await domainNames()).not.toContain(name);
-    expect(await treeOf(images)).toEqual([]);
+    expect(await treeOf(work.images)).toEqual([]);
   });
 });

@@ -1,31 +1,17 @@
 import { copyFile, mkdir, stat, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SpawnOrder } from '../../shared/protocol.js';
-import { type Hypervisor, openLibvirtConnection } from '../backends/libvirt/index.js';
-import { makeVmTestEnv, seedShapedSpec, type VmTestEnv } from './testing.js';
+import { seedShapedSpec } from './testing.js';
+import { useVmTestEnv } from './testing/env.js';
 
 // A VM's files on the host (real qemu-img and genisoimage, libvirt's test driver for the domain):
 // disks and the seed ISO are owner-only, the VM's folder cannot be listed by others, and a
 // coordinator order's image resolves only to a regular file in <images>/base/.
 
 const PREFIX = `vmpool-files-${process.pid}`;
-let hv: Hypervisor;
-let env: VmTestEnv;
+const env = useVmTestEnv(PREFIX);
 let n = 0;
-
-beforeAll(async () => {
-  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
-});
-afterAll(async () => {
-  await hv.close();
-});
-beforeEach(async () => {
-  env = await makeVmTestEnv(PREFIX, hv);
-});
-afterEach(async () => {
-  await env.cleanup();
-});
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 

@@ -1,28 +1,15 @@
 import { stat } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Hypervisor, openLibvirtConnection, parseVmpoolMetadata } from '../backends/libvirt/index.js';
+import { describe, expect, it } from 'vitest';
+import { parseVmpoolMetadata } from '../backends/libvirt/index.js';
 import type { SpawnPhase } from '../sidecar/schema.js';
 import { sidecarPathFor } from '../sidecar/schema.js';
-import { makeVmTestEnv, seedShapedSpec, type VmTestEnv, vmFiles } from './testing.js';
+import { seedShapedSpec, vmFiles } from './testing.js';
+import { useVmTestEnv } from './testing/env.js';
 
 const PREFIX = `vmpool-mgr-${process.pid}`;
-let hv: Hypervisor;
-let env: VmTestEnv;
+const env = useVmTestEnv(PREFIX);
 let n = 0;
 const uniqueName = () => `${PREFIX}-${++n}`;
-
-beforeAll(async () => {
-  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
-});
-afterAll(async () => {
-  await hv.close();
-});
-beforeEach(async () => {
-  env = await makeVmTestEnv(PREFIX, hv);
-});
-afterEach(async () => {
-  await env.cleanup();
-});
 
 describe('VmManager.spawn and destroy on test:///default', () => {
   it('spawns a seed-003-shaped VM pinned as asked, reports it, destroys it, then says vm_not_found', async () => {

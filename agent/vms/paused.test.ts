@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Hypervisor, openLibvirtConnection } from '../backends/libvirt/index.js';
-import { makeVmTestEnv, seedShapedSpec, type VmTestEnv } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { seedShapedSpec } from './testing.js';
+import { useVmTestEnv } from './testing/env.js';
 
 // A paused guest (an operator's `virsh suspend`, or QEMU stopping it on an I/O error) must not look
 // running. libvirt's test:///default driver implements virDomainSuspend/Resume, so this is real libvirt.
 
 const PREFIX = `vmpool-pause-${process.pid}`;
-let hv: Hypervisor;
-let env: VmTestEnv;
+const env = useVmTestEnv(PREFIX);
 let n = 0;
 const uniqueName = () => `${PREFIX}-${++n}`;
-
-beforeAll(async () => {
-  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
-});
-afterAll(async () => {
-  await hv.close();
-});
-beforeEach(async () => {
-  env = await makeVmTestEnv(PREFIX, hv);
-});
-afterEach(async () => {
-  await env.cleanup();
-});
 
 describe('a paused domain', () => {
   it('is reported paused with reason user after refreshStates, and running again after it resumes', async () => {

@@ -1,27 +1,14 @@
 import { rm } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SpawnSpec } from '../../shared/spec.js';
-import { type Hypervisor, openLibvirtConnection, parseVmpoolMetadata } from '../backends/libvirt/index.js';
+import { parseVmpoolMetadata } from '../backends/libvirt/index.js';
 import type { Sidecar } from '../sidecar/schema.js';
-import { makeVmTestEnv, seedShapedSpec, type VmTestEnv, vmFiles } from './testing.js';
+import { seedShapedSpec, vmFiles } from './testing.js';
+import { useVmTestEnv } from './testing/env.js';
 
 const PREFIX = `vmpool-rec-${process.pid}`;
-let hv: Hypervisor;
-let env: VmTestEnv;
+const env = useVmTestEnv(PREFIX);
 let n = 0;
-
-beforeAll(async () => {
-  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
-});
-afterAll(async () => {
-  await hv.close();
-});
-beforeEach(async () => {
-  env = await makeVmTestEnv(PREFIX, hv);
-});
-afterEach(async () => {
-  await env.cleanup();
-});
 
 /** spawned runs a real spawn with a first manager (the agent before its restart) and returns the spec and sidecar. */
 async function spawned(overrides: Partial<SpawnSpec> = {}): Promise<{ spec: SpawnSpec; sidecar: Sidecar }> {

@@ -1,32 +1,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isVmpoolError } from '../../shared/errors.js';
-import { type Hypervisor, openLibvirtConnection, parseDomainTuning } from '../backends/libvirt/index.js';
+import { parseDomainTuning } from '../backends/libvirt/index.js';
 import { reshaped } from './resize.js';
-import { makeVmTestEnv, seedShapedSpec, type VmTestEnv } from './testing.js';
+import { seedShapedSpec } from './testing.js';
+import { useVmTestEnv } from './testing/env.js';
 
 // Resize through the real VmManager and LibvirtBackend over libvirt's test:///default driver, with
 // real qcow2 files; the crash case is the sidecar state resizeVm writes before it redefines.
 
 const PREFIX = `vmpool-rsz-${process.pid}`;
 const run = promisify(execFile);
-let hv: Hypervisor;
-let env: VmTestEnv;
+const env = useVmTestEnv(PREFIX);
 let n = 0;
-
-beforeAll(async () => {
-  hv = await openLibvirtConnection('test:///default', { pinSource: 'xml' });
-});
-afterAll(async () => {
-  await hv.close();
-});
-beforeEach(async () => {
-  env = await makeVmTestEnv(PREFIX, hv);
-});
-afterEach(async () => {
-  await env.cleanup();
-});
 
 const order = (vmId: string, o: Partial<{ pins: number[]; memory: number; disk: number }> = {}) => ({
   vm_id: vmId,
@@ -43,7 +30,7 @@ async function stoppedVm() {
   const spec = seedShapedSpec(env, `${PREFIX}-${++n}`);
   const { vm_id } = await m.spawn(spec);
   await m.power(vm_id, 'stop', 500);
-  const uuid = (await hv.lookupDomain(spec.name))?.uuid;
+  const uuid = (await env.hv.lookupDomain(spec.name))?.uuid;
   return { m, spec, vmId: vm_id, uuid };
 }
 
@@ -66,10 +53,10 @@ describe('VmManager.resize', () => {
     const { m, spec, vmId, uuid } = await stoppedVm();
     const report = await m.resize(order(vmId));
     expect([report.vcpu_count, report.memory_mb, report.vcpu_pins]).toEqual([4, 512, [1, 37, 2, 38]]);
-    const xml = await hv.xmlDesc(spec.name, { inactive: true });
+    const xml = await env.hv.xmlDesc(spec.name, { inactive: true });
     expect(parseDomainTuning(xml).vcpuPins).toEqual([[1], [37], [2], [38]]);
     expect(xml).toMatch(/<memory unit=['"]KiB['"]>524288<\/memory>/);
-    expect((await hv.lookupDomain(spec.name))?.uuid).toBe(uuid);
+    expect((await env.hv.lookupDomain(spec.name))?.uuid).toBe(uuid);
     expect(await virtualSize(spec.disk_path)).toBe(3 * 1024 ** 3);
     const side = await env.sidecars.readForDisk(spec.disk_path);
     expect([side?.spec.memory_mb, side?.resizing, side?.observed_state]).toEqual([512, undefined, 'stopped']);
@@ -94,7 +81,10 @@ describe('VmManager.resize', () => {
     expect((await env.sidecars.readForDisk(spec.disk_path))?.spec).toEqual(
       expect.objectContaining({ vcpu_count: 2, memory_mb: 256 }),
     );
-    expect(parseDomainTuning(await hv.xmlDesc(spec.name, { inactive: true })).vcpuPins).toEqual([[0], [36]]);
+    expect(parseDomainTuning(await env.hv.xmlDesc(spec.name, { inactive: true })).vcpuPins).toEqual([
+      [0],
+      [36],
+    ]);
   });
 
   it('answers a repeated order (the answer was lost) with the VM as it is, changing nothing', async () => {
@@ -120,13 +110,13 @@ describe('VmManager.resize', () => {
     const m2 = env.manager();
     const r = await m2.recover();
     expect(r.redefined).toEqual([spec.name]);
-    expect(parseDomainTuning(await hv.xmlDesc(spec.name, { inactive: true })).vcpuPins).toEqual([
+    expect(parseDomainTuning(await env.hv.xmlDesc(spec.name, { inactive: true })).vcpuPins).toEqual([
       [1],
       [37],
       [2],
       [38],
     ]);
-    expect((await hv.lookupDomain(spec.name))?.uuid).toBe(uuid);
+    expect((await env.hv.lookupDomain(spec.name))?.uuid).toBe(uuid);
     expect(await virtualSize(spec.disk_path)).toBe(3 * 1024 ** 3);
     const after = await env.sidecars.readForDisk(spec.disk_path);
     expect([after?.resizing, after?.observed_state, m2.reports()[0]?.state]).toEqual([

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { BIN, virsh } from './procs.js';
+import { afterAll, beforeAll } from 'vitest';
+import { liveView } from '../../shared/testing/live-view.js';
+import { BIN, makeImagesDir, requireBuild, virsh } from './procs.js';
 
 const execFileP = promisify(execFile);
 
@@ -92,6 +94,35 @@ export class SpecDir {
     await writeFile(file, typeof spec === 'string' ? spec : JSON.stringify(spec));
     return file;
   }
+}
+
+/** AgentWorkdir is an agent e2e file's images dir (with a blank base image) and its spec folder. */
+export interface AgentWorkdir {
+  readonly images: string;
+  readonly specs: SpecDir;
+}
+
+/**
+ * useAgentWorkdir registers the hooks the agent e2e files repeated: before the file, check the build
+ * and make the images dir and spec folder; after it, remove every domain named with `prefix`, then
+ * both folders. Read the fields inside a test or a later hook.
+ */
+export function useAgentWorkdir(prefix: string): AgentWorkdir {
+  let images: string | null = null;
+  let work: AgentWorkdir | null = null;
+  beforeAll(async () => {
+    requireBuild();
+    images = await makeImagesDir(prefix);
+    work = { images, specs: await SpecDir.create() };
+  });
+  afterAll(async () => {
+    await removeDomains(prefix);
+    for (const dir of [images, work?.specs.dir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return liveView(() => {
+    if (!work) throw new Error("useAgentWorkdir: the workdir exists only once the file's beforeAll ran");
+    return work;
+  });
 }
 
 /** treeOf lists every file and folder below dir (relative paths, folders end in '/'), skipping base/. */

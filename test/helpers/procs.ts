@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 
 const execFileP = promisify(execFile);
 
@@ -48,9 +49,13 @@ export interface Proc {
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-/** startProc runs node on a bin with args and env; output is collected for assertions and failures. */
+/**
+ * startProc runs node on a bin with args and env; output is collected for assertions and failures.
+ * The agent gets the node flags its systemd unit starts it with.
+ */
 export function startProc(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const nodeArgs = bin === BIN.agent ? AGENT_NODE_FLAGS : [];
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

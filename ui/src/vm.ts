@@ -9,7 +9,9 @@ import type { View, ViewContext } from './view.js';
 export function vmView(ctx: ViewContext, id: string): View {
   const el = h('section', { 'aria-labelledby': 'vm-h' });
   // a live refresh redraws the page: the destroy form keeps whether it is open and what was typed
-  const confirmState: ConfirmState = { open: false, typed: '' };
+  const confirmState: ConfirmState = { open: false, typed: '', busy: false, gone: false };
+  const drawGone = () =>
+    replace(el, h('h1', { id: 'vm-h' }, 'VM gone'), h('p', {}, 'No such VM (destroyed, or not yours).'));
   const events = h('ol', { class: 'events', 'data-testid': 'vm-events' });
   const drawEvents = () =>
     replace(
@@ -23,16 +25,17 @@ export function vmView(ctx: ViewContext, id: string): View {
     title: 'VM',
     el,
     async refresh() {
+      // a VM being destroyed from this page, or seen destroyed, is not asked for again (it would 404)
+      if (confirmState.gone) return drawGone();
+      if (confirmState.busy) return;
       let vm: VmView;
       try {
         vm = await ctx.session.client.getVm(id);
       } catch (err) {
-        if (err instanceof ApiError && err.status === 404)
-          return replace(
-            el,
-            h('h1', { id: 'vm-h' }, 'VM gone'),
-            h('p', {}, 'No such VM (destroyed, or not yours).'),
-          );
+        if (err instanceof ApiError && err.status === 404) {
+          confirmState.gone = true;
+          return drawGone();
+        }
         throw err;
       }
       drawEvents();
@@ -58,7 +61,9 @@ export function vmView(ctx: ViewContext, id: string): View {
       );
     },
     onEvent(e: LiveEvent) {
-      if (vmIdOf(e) === id) drawEvents();
+      if (vmIdOf(e) !== id) return;
+      if (e.type === 'vm.destroyed') confirmState.gone = true;
+      drawEvents();
     },
   };
 }
@@ -108,6 +113,10 @@ function stats(vm: VmView): HTMLElement {
 interface ConfirmState {
   open: boolean;
   typed: string;
+  /** busy: a destroy from this page is under way (refreshes keep the page as it is) */
+  busy: boolean;
+  /** gone: the VM was destroyed (here or elsewhere); the page stops asking for it */
+  gone: boolean;
 }
 
 function destroy(ctx: ViewContext, vm: VmView, st: ConfirmState): HTMLElement {
@@ -128,11 +137,15 @@ function destroy(ctx: ViewContext, vm: VmView, st: ConfirmState): HTMLElement {
       onsubmit: async (e: Event) => {
         e.preventDefault();
         confirm.disabled = true;
+        st.busy = true;
         try {
           await ctx.session.client.destroyVm(vm.id);
+          st.gone = true;
           ctx.go('/vms');
         } catch (err) {
           replace(status, errorText(err));
+        } finally {
+          st.busy = false;
         }
       },
     },

@@ -9,8 +9,6 @@ import type { SpawnSpec } from '../../../shared/spec.js';
 import { parseCpuList } from '../../../shared/cpulist.js';
 import { isLibvirtError, VIR_ERR } from './binding/errors.js';
 import type { Hypervisor } from './hypervisor.js';
-import { writeSeedIso } from '../../cloudinit/iso.js';
-import { buildSeedFiles } from '../../cloudinit/seed.js';
 import { bridgeExists } from './domain/bridge.js';
 import { parseVmpoolMetadata } from './domain/parse.js';
 import { buildDomainXml } from './domain/xml.js';
@@ -69,6 +67,11 @@ export const SPAWN_STEPS: readonly SpawnStep[] = [
   {
     phase: 'seed_iso',
     async run({ spec, vmId, network }) {
+      // loaded on the first spawn: the YAML writer is ~1 MiB of heap an idle agent never needs
+      const [{ buildSeedFiles }, { writeSeedIso }] = await Promise.all([
+        import('../../cloudinit/seed.js'),
+        import('../../cloudinit/iso.js'),
+      ]);
       const files = buildSeedFiles({
         instanceId: vmId,
         hostname: spec.name,

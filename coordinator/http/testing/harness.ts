@@ -78,7 +78,8 @@ export async function appHarness(o: HarnessOptions = {}) {
     ...(o.ringSize !== undefined ? { ringSize: o.ringSize } : {}),
     ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
   });
-  const { app, store, registry, link, bus, events, vms, webhooks, identity, unauthTally } = c;
+  const { app, store, registry, link, bus, events, vms, claims, metrics, webhooks, identity, unauthTally } =
+    c;
   let closed: Promise<void> | undefined;
   /** close stops the coordinator, closes the audit log and removes the temp dir (idempotent). */
   const close = () => {
@@ -156,6 +157,8 @@ export async function appHarness(o: HarnessOptions = {}) {
     bus,
     events,
     vms,
+    claims,
+    metrics,
     webhooks,
     identity,
     unauthTally,
