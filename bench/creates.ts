@@ -6,9 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
-import { BENCH_ADMIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
+import {
+  BENCH_ADMIN_TOKEN,
+  BENCH_JOIN_TOKEN,
+  startCoordinator,
+  stopCoordinator,
+} from './lib/coordinator-proc.js';
 import { benchState } from './lib/fleet-state.js';
-import { closeAll, connectAll } from './lib/ack-agents.js';
+import { simNodeId } from './lib/seed-store.js';
+import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 
@@ -98,7 +104,18 @@ export async function run(argv: string[]): Promise<void> {
     ]);
     try {
       const t0 = nowMs();
-      const agents = await connectAll(`${c.url.replace('http', 'ws')}/v1/agents/connect`, o.nodes, 100);
+      // v1 agents that enrol with the join token, ack spawns at once and beat from their welcome on
+      const agents = new SimFleet({
+        url: `${c.url.replace('http', 'ws')}/v1/agents/connect`,
+        auth: { kind: 'join', token: BENCH_JOIN_TOKEN },
+        beats: 'v1',
+        vms: 0,
+        statsEveryMs: 0,
+        ack: true,
+        beatFromWelcome: true,
+        concurrency: 100,
+      });
+      await agents.connect(Array.from({ length: o.nodes }, (_, i) => simNodeId(i)));
       const connectS = (nowMs() - t0) / 1000;
       const tenant = await api(c.url, 'POST', '/v1/tenants', BENCH_ADMIN_TOKEN, {
         name: 'bench-creates',
@@ -108,7 +125,7 @@ export async function run(argv: string[]): Promise<void> {
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
       const r = await createAll(c.url, token, o);
       const cpuPct = ((cpuSeconds(c.child.pid ?? 0) - cpu0) / r.seconds) * 100;
-      closeAll(agents);
+      agents.close();
       const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
       emit(
         {
