@@ -7,9 +7,15 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
-import { BENCH_ADMIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
+import {
+  BENCH_ADMIN_TOKEN,
+  BENCH_JOIN_TOKEN,
+  startCoordinator,
+  stopCoordinator,
+} from './lib/coordinator-proc.js';
 import { benchState } from './lib/fleet-state.js';
-import { closeAll, connectAll } from './lib/ack-agents.js';
+import { simNodeId } from './lib/seed-store.js';
+import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
@@ -104,7 +110,18 @@ export async function run(argv: string[]): Promise<void> {
     ]);
     try {
       const t0 = nowMs();
-      const agents = await connectAll(`${c.url.replace('http', 'ws')}/v1/agents/connect`, o.nodes, 100);
+      // v1 agents that enrol with the join token, ack spawns at once and beat from their welcome on
+      const agents = new SimFleet({
+        url: `${c.url.replace('http', 'ws')}/v1/agents/connect`,
+        auth: { kind: 'join', token: BENCH_JOIN_TOKEN },
+        beats: 'v1',
+        vms: 0,
+        statsEveryMs: 0,
+        ack: true,
+        beatFromWelcome: true,
+        concurrency: 100,
+      });
+      await agents.connect(Array.from({ length: o.nodes }, (_, i) => simNodeId(i)));
       const connectS = (nowMs() - t0) / 1000;
       const tenant = await api(c.url, 'POST', '/v1/tenants', BENCH_ADMIN_TOKEN, {
         name: 'bench-creates',
@@ -120,7 +137,7 @@ export async function run(argv: string[]): Promise<void> {
       const r = await createAll(c.url, token, o);
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
       const self = process.cpuUsage(self0);
-      closeAll(agents);
+      agents.close();
       const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
       // the same disk, right after: a create waits for two durable points, neither can beat this
       const floor = await fdatasyncFloor(dir, 300);
