@@ -1,15 +1,23 @@
 // Creates through HTTP against the real coordinator process: --nodes simulated agents that ack
 // spawns at once, a store pre-filled to --vms VMs (on other, absent nodes), --concurrency clients.
-// npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--json]
+// npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--idle-s 5] [--json]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
-import { BENCH_ADMIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
+import {
+  BENCH_ADMIN_TOKEN,
+  BENCH_JOIN_TOKEN,
+  startCoordinator,
+  stopCoordinator,
+} from './lib/coordinator-proc.js';
 import { benchState } from './lib/fleet-state.js';
-import { closeAll, connectAll } from './lib/ack-agents.js';
+import { simNodeId } from './lib/seed-store.js';
+import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
+import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 
 interface Options {
@@ -17,6 +25,7 @@ interface Options {
   vms: number;
   creates: number;
   concurrency: number;
+  idleS: number;
   json: boolean;
 }
 
@@ -28,6 +37,8 @@ function options(argv: string[]): Options {
       vms: { type: 'string', default: '100000' },
       creates: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '32' },
+      // how long the idle coordinator's CPU (agents connected, no creates) is sampled
+      'idle-s': { type: 'string', default: '5' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -37,6 +48,7 @@ function options(argv: string[]): Options {
     vms: n('vms'),
     creates: n('creates'),
     concurrency: n('concurrency'),
+    idleS: n('idle-s'),
     json: values.json,
   };
 }
@@ -98,18 +110,37 @@ export async function run(argv: string[]): Promise<void> {
     ]);
     try {
       const t0 = nowMs();
-      const agents = await connectAll(`${c.url.replace('http', 'ws')}/v1/agents/connect`, o.nodes, 100);
+      // v1 agents that enrol with the join token, ack spawns at once and beat from their welcome on
+      const agents = new SimFleet({
+        url: `${c.url.replace('http', 'ws')}/v1/agents/connect`,
+        auth: { kind: 'join', token: BENCH_JOIN_TOKEN },
+        beats: 'v1',
+        vms: 0,
+        statsEveryMs: 0,
+        ack: true,
+        beatFromWelcome: true,
+        concurrency: 100,
+      });
+      await agents.connect(Array.from({ length: o.nodes }, (_, i) => simNodeId(i)));
       const connectS = (nowMs() - t0) / 1000;
       const tenant = await api(c.url, 'POST', '/v1/tenants', BENCH_ADMIN_TOKEN, {
         name: 'bench-creates',
         quota: { vcpus: 1_000_000, memory_mb: 1_000_000_000, vms: 100_000, disk_gb: 100_000_000 },
       });
       const token = String(tenant.body?.token);
+      // what the coordinator spends with every agent connected and beating, before any create
+      const idle0 = cpuSeconds(c.child.pid ?? 0);
+      await sleep(o.idleS * 1000);
+      const idleCpuS = (cpuSeconds(c.child.pid ?? 0) - idle0) / o.idleS;
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
+      const self0 = process.cpuUsage();
       const r = await createAll(c.url, token, o);
-      const cpuPct = ((cpuSeconds(c.child.pid ?? 0) - cpu0) / r.seconds) * 100;
-      closeAll(agents);
+      const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
+      const self = process.cpuUsage(self0);
+      agents.close();
       const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
+      // the same disk, right after: a create waits for two durable points, neither can beat this
+      const floor = await fdatasyncFloor(dir, 300);
       emit(
         {
           bench: 'creates',
@@ -122,7 +153,16 @@ export async function run(argv: string[]): Promise<void> {
           refused: r.refused,
           creates_per_s: Math.round((ok / r.seconds) * 10) / 10,
           ...latency(r.times),
-          coordinator_cpu_pct: Math.round(cpuPct),
+          coordinator_cpu_pct: Math.round((cpuS / r.seconds) * 100),
+          // CPU time, not wall: what one create costs the coordinator however loaded the machine is
+          coordinator_cpu_ms_per_create: Math.round((cpuS / o.creates) * 1e4) / 10,
+          // the same, less the idle fleet's share (heartbeats, sweeps) over the creates' wall time
+          coordinator_idle_cpu_pct: Math.round(idleCpuS * 100),
+          coordinator_cpu_ms_per_create_net:
+            Math.round((Math.max(0, cpuS - idleCpuS * r.seconds) / o.creates) * 1e4) / 10,
+          // the bench process (HTTP clients and every simulated agent) shares the same 2 cores
+          bench_cpu_pct: Math.round(((self.user + self.system) / 1e6 / r.seconds) * 100),
+          fdatasync_floor: floor,
         },
         o.json,
       );

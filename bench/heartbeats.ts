@@ -8,12 +8,16 @@
 //   --missed 2             --missed-heartbeats for the coordinator (down after missed × interval)
 //   --measure-s 10         measuring window; a killed agent's detection and false downs span it
 //   --sim-procs 1          processes the simulated agents are spread over
+//   --sim-nice=0           nice value of the simulator processes (e.g. --sim-nice=-5 on a shared machine)
 //   --concurrency 100      handshakes in flight while connecting
 //   --json                 one JSON object per fleet size
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// Reports the coordinator's CPU apart from the simulators' (sim_cpu_pct, one per process) and the
+// whole machine's (machine_busy_pct). BENCH_COORDINATOR_NODE_ARGS adds node flags to the coordinator
+// (--cpu-prof, --trace-gc, --import …); BENCH_COORDINATOR_LOG keeps its stdout/stderr in a file.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -25,11 +29,13 @@ import {
   watchDowns,
 } from './lib/coordinator-probe.js';
 import { seedStore } from './lib/seed-store.js';
-import type { SimCommand, SimConfig, SimEvent } from './lib/sim-agents.js';
+import type { SimOptions } from './lib/sim-agents.js';
+import type { SimCommand } from './lib/sim-proc.js';
+import { sentTotals, startSim } from './lib/sim-procs.js';
+import { machineBusy } from './lib/proc-stats.js';
 import { percentile } from './lib/stats.js';
 
 const COORDINATOR_BIN = join(import.meta.dirname, '..', 'coordinator', 'main.js');
-const SIM_BIN = join(import.meta.dirname, 'lib', 'sim-agents.js');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const JOIN_TOKEN = 'bench-join-token-0123456789';
 
@@ -42,6 +48,7 @@ interface Options {
   statsEveryMs: number;
   measureS: number;
   simProcs: number;
+  simNice: number;
   concurrency: number;
   json: boolean;
 }
@@ -58,6 +65,7 @@ function parseOptions(argv: string[]): Options {
       'stats-every-ms': { type: 'string', default: '10000' },
       'measure-s': { type: 'string', default: '10' },
       'sim-procs': { type: 'string', default: '1' },
+      'sim-nice': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '100' },
       json: { type: 'boolean', default: false },
     },
@@ -72,6 +80,7 @@ function parseOptions(argv: string[]): Options {
     statsEveryMs: Number(values['stats-every-ms']),
     measureS: Number(values['measure-s']),
     simProcs: Math.max(1, Number(values['sim-procs'])),
+    simNice: Number(values['sim-nice']),
     concurrency: Number(values.concurrency),
     json: values.json,
   };
@@ -98,9 +107,12 @@ async function startCoordinator(port: number, dataDir: string, n: number, o: Opt
   ];
   // BENCH_COORDINATOR_NODE_ARGS: extra node flags for the coordinator (e.g. --cpu-prof --cpu-prof-dir=DIR)
   const nodeArgs = (process.env.BENCH_COORDINATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_COORDINATOR_LOG: a file for the coordinator's stdout/stderr (its log lines, --trace-gc)
+  const logPath = process.env.BENCH_COORDINATOR_LOG;
+  const logFd = logPath ? openSync(logPath, 'a') : 'ignore';
   const child = spawn(process.execPath, [...nodeArgs, COORDINATOR_BIN, ...args], {
     env: { ...process.env, VMPOOL_ADMIN_TOKEN: ADMIN_TOKEN, VMPOOL_JOIN_TOKEN: JOIN_TOKEN },
-    stdio: 'ignore',
+    stdio: ['ignore', logFd, logFd],
   });
   for (let i = 0; i < 100; i++) {
     if (
@@ -116,42 +128,6 @@ async function startCoordinator(port: number, dataDir: string, n: number, o: Opt
   throw new Error('Cannot start coordinator: /healthz never answered');
 }
 
-/** Sim is one simulated-agent process and a way to ask it something and wait for the answer. */
-interface Sim {
-  readonly child: ChildProcess;
-  ask<E extends SimEvent['ev']>(m: SimCommand, ev: E): Promise<Extract<SimEvent, { ev: E }>>;
-}
-
-function startSim(): Sim {
-  const child = fork(SIM_BIN, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return {
-    child,
-    ask: (m, ev) =>
-      new Promise((resolve, reject) => {
-        const on = (e: SimEvent) => {
-          if (e.ev === 'error') reject(new Error(e.message));
-          else if (e.ev === ev) resolve(e as never);
-          else return;
-          child.off('message', on);
-        };
-        child.on('message', on);
-        child.send(m);
-      }),
-  };
-}
-
-async function sentTotals(sims: Sim[]): Promise<{ sent: number; full: number; resyncs: number }> {
-  const all = await Promise.all(sims.map((s) => s.ask({ cmd: 'count' }, 'count')));
-  return all.reduce(
-    (a, c) => ({ sent: a.sent + c.sent, full: a.full + c.full, resyncs: a.resyncs + c.resyncs }),
-    {
-      sent: 0,
-      full: 0,
-      resyncs: 0,
-    },
-  );
-}
-
 async function runOnce(n: number, o: Options): Promise<void> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -164,6 +140,8 @@ async function runOnce(n: number, o: Options): Promise<void> {
   const startS = (performance.now() - c0) / 1000;
   const pid = coord.pid!;
   const sims = Array.from({ length: Math.min(o.simProcs, n) }, startSim);
+  // on a shared machine a starved simulator sends late beats, which look like silent agents
+  for (const s of sims) if (o.simNice !== 0) setPriority(s.child.pid!, o.simNice);
   try {
     const rssIdle = rssMb(pid);
     const watch = await watchDowns(base, ADMIN_TOKEN);
@@ -172,18 +150,18 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const per = Math.ceil(n / sims.length);
     const welcomes = await Promise.all(
       sims.map((s, i) => {
-        const config: SimConfig = {
+        const options: SimOptions = {
           url: `ws://127.0.0.1:${port}/v1/agents/connect`,
-          joinToken: JOIN_TOKEN,
-          from: i * per,
-          count: Math.min(per, n - i * per),
-          concurrency: Math.ceil(o.concurrency / sims.length),
+          auth: { kind: 'node' }, // enrolled by seedStore, as after a coordinator restart
+          beats: o.mode === 'delta' ? 'v2' : 'v1',
           vms: o.vms,
-          mode: o.mode,
           statsEveryMs: o.statsEveryMs,
+          ack: false,
           everyMs: o.heartbeatMs,
+          concurrency: Math.ceil(o.concurrency / sims.length),
         };
-        return s.ask({ cmd: 'connect', config }, 'connected');
+        const count = Math.min(per, n - i * per);
+        return s.ask({ cmd: 'connect', options, from: i * per, count }, 'connected');
       }),
     );
     const connectS = (performance.now() - t0) / 1000;
@@ -199,32 +177,42 @@ async function runOnce(n: number, o: Options): Promise<void> {
     // /metrics renders per-node series (O(nodes + VMs) per scrape): read it outside the window and
     // let its stall pass, so the window measures heartbeats; the scrape's own cost is reported
     const sent0 = await sentTotals(sims);
+    const s0At = performance.now();
     const k0 = performance.now();
     const scrapeAt = Date.now();
     const before = await scrape(base);
-    const scrapeMs = performance.now() - k0;
+    const k1 = performance.now();
+    const scrapeMs = k1 - k0;
     await sleep(3_000);
     const w0 = Date.now();
     const m0 = performance.now();
     const cpu0 = cpuSeconds(pid);
+    const simCpu0 = sims.map((x) => cpuSeconds(x.child.pid!));
+    const busy0 = machineBusy();
     const health = probeHealth(port, o.measureS * 1000);
     // one agent dies silently a third of the way in; it must be seen down before the window ends
     await sleep((o.measureS * 1000) / 3);
     const killed = await sims[0]!.ask({ cmd: 'kill', index: 0 }, 'killed');
     await sleep((o.measureS * 1000 * 2) / 3);
     const healthMs = (await health).sort((a, b) => a - b);
-    const cpuPct = ((cpuSeconds(pid) - cpu0) / ((performance.now() - m0) / 1000)) * 100;
+    const windowS = (performance.now() - m0) / 1000;
+    const cpuPct = ((cpuSeconds(pid) - cpu0) / windowS) * 100;
+    const simCpuPct = sims.map((x, i) => ((cpuSeconds(x.child.pid!) - simCpu0[i]!) / windowS) * 100);
+    const busy = machineBusy(busy0);
     const w1 = Date.now();
     const sent1 = await sentTotals(sims);
+    const s1At = performance.now();
+    const a0 = performance.now();
     const after = await scrape(base);
-    const spanS = (performance.now() - k0) / 1000;
+    const a1 = performance.now();
     watch.stop();
 
     const down = watch.downs.find((d) => d.node_id === killed.node_id && d.at >= killed.at);
     const inWindow = watch.downs.filter((d) => d.at >= w0 && d.at <= w1 && d.node_id !== killed.node_id);
     const afterScrape = watch.downs.filter((d) => d.at >= scrapeAt && d.at < w0);
-    const sentPerS = (sent1.sent - sent0.sent) / spanS;
-    const ingestedPerS = (after.heartbeats - before.heartbeats) / spanS;
+    // each rate over its own span: sends between the two counts, beats between the two scrapes' midpoints
+    const sentPerS = (sent1.sent - sent0.sent) / ((s1At - s0At) / 1000);
+    const ingestedPerS = (after.heartbeats - before.heartbeats) / ((a0 + a1 - k0 - k1) / 2 / 1000);
     const result = {
       bench: 'heartbeats',
       mode: o.mode,
@@ -237,7 +225,17 @@ async function runOnce(n: number, o: Options): Promise<void> {
       held: ingestedPerS >= 0.95 * sentPerS,
       full_heartbeats: sent1.full - sent0.full,
       resyncs: sent1.resyncs - sent0.resyncs,
+      // the simulators' own lateness in the window: beats sent > 1 s after due, and the worst (ms,
+      // whole run); a node whose beat the simulator sent late is silent, not falsely down
+      sim_late_beats: sent1.lateBeats - sent0.lateBeats,
+      sim_max_late_ms: Math.round(sent1.maxLateMs),
       coordinator_cpu_pct: Math.round(cpuPct),
+      // the simulated agents' processes, apart from the coordinator's (same window)
+      sim_cpu_pct: simCpuPct.map(Math.round),
+      sim_nice: o.simNice,
+      // the whole machine over the window (every process, this bench's and others'), of all cores
+      machine_busy_pct: Math.round(busy.pct),
+      cores: busy.cores,
       handling_p50_ms_at_most: bucketQuantile(before, after, 0.5),
       handling_p99_ms_at_most: bucketQuantile(before, after, 0.99),
       event_loop_lag_p99_ms: round(after.lagP99Ms),
@@ -255,6 +253,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
       downs_while_connecting: downsConnecting,
       silent_before_beats_s: round((silentSince - t0Wall) / 1000),
       metrics_scrape_ms: round(scrapeMs),
+      metrics_scrape_end_ms: round(a1 - a0),
       downs_after_metrics_scrape: afterScrape.length,
       store_vms: n * o.vms,
       seed_s: round(seedS),
@@ -272,7 +271,9 @@ async function runOnce(n: number, o: Options): Promise<void> {
     }
     // SIGTERM first: a profiling coordinator writes its profile as it exits
     coord.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 4_000).unref() && coord.once('exit', r));
+    // a profiling coordinator may take a while to write its profile
+    const grace = process.env.BENCH_COORDINATOR_NODE_ARGS ? 60_000 : 4_000;
+    await new Promise((r) => setTimeout(r, grace).unref() && coord.once('exit', r));
     coord.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 // The coordinator's file store at fleet size: start (load snapshot + replay journal), one durable
 // write (sequential and group-committed), and a compaction running under writes.
 // npm run bench -- store --vms 100000 [--writes 2000] [--concurrency 64] [--json]
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -11,6 +11,7 @@ import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writ
 import type { StoreState } from '../coordinator/store/types.js';
 import { startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
 import { benchState } from './lib/fleet-state.js';
+import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 
 interface Options {
@@ -102,21 +103,6 @@ async function underCompaction(store: LowdbStore, ids: readonly string[]) {
   await compaction;
   loop.disable();
   return { compaction_ms: Math.round(nowMs() - t0), ...latency(times), loop_delay_max_ms: loop.max / 1e6 };
-}
-
-/** fdatasyncFloor times bare append + fdatasync of a small record in the same directory: no store can beat it. */
-async function fdatasyncFloor(dir: string, count: number) {
-  const fh = await open(join(dir, 'floor'), 'a');
-  const buf = Buffer.alloc(300, 120);
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const t = nowMs();
-    await fh.write(buf);
-    await fh.datasync();
-    times.push(nowMs() - t);
-  }
-  await fh.close();
-  return latency(times);
 }
 
 /** run builds a state of --vms VMs as a snapshot, then measures the store on it. */

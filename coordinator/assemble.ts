@@ -14,6 +14,7 @@ import type { Cordons } from './nodes/cordons.js';
 import { metricsCollect, startObserving } from './observe.js';
 import type { PlacementConfig } from './placement/types.js';
 import { NodeRegistry, type NodeRegistryOptions } from './registry/registry.js';
+import { startSweep } from './registry/sweeper.js';
 import type { Store } from './store/index.js';
 import { hashToken } from './tenants/index.js';
 import type { VmService } from './vms/service.js';
@@ -142,14 +143,18 @@ export async function createCoordinator(d: CoordinatorDeps): Promise<Coordinator
     nodes: { identity: core.identity, registry, claims: core.claims, audit },
     ...(d.rateLimit ? { rateLimit: d.rateLimit } : {}),
   });
-  let sweep: NodeJS.Timeout | undefined;
+  let stopSweep = () => {};
   const start = () => {
     if (d.sweepMs !== undefined)
-      sweep = setInterval(() => sweepDown(registry, log, d.now ?? Date.now), d.sweepMs);
+      stopSweep = startSweep(registry, {
+        everyMs: d.sweepMs,
+        now: d.now ?? Date.now,
+        after: () => retuneLogged(registry, log),
+      });
     ha?.backend.ha.start(haParts(ha.backend, core, store, registry));
   };
   const stop = async () => {
-    clearInterval(sweep);
+    stopSweep();
     stopObserving();
     core.link.close();
     void ha?.backend.close().catch(() => undefined); // resign: a follower takes over without waiting out the lease
@@ -159,9 +164,8 @@ export async function createCoordinator(d: CoordinatorDeps): Promise<Coordinator
   return { ...core, app, store, registry, bus, events, webhooks, metrics, unauthTally, start, stop };
 }
 
-/** sweepDown reports nodes that went down (on the bus) and logs a changed heartbeat interval. */
-function sweepDown(registry: NodeRegistry, log: Logger, now: () => number): void {
-  registry.sweep(now());
+/** retuneLogged hands out a new heartbeat interval if the fleet size moved it, and logs it. */
+function retuneLogged(registry: NodeRegistry, log: Logger): void {
   const retuned = registry.retune();
   if (retuned.length)
     log.info('heartbeat interval changed', {

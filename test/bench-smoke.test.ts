@@ -86,9 +86,13 @@ describe('npm run bench at a tiny size', () => {
       '12',
       '--concurrency',
       '3',
+      '--idle-s',
+      '0.5',
       '--json',
     ];
     const out = JSON.parse(await bench(args));
+    expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
+    expect(out.fdatasync_floor.count).toBe(300);
     expect(out).toMatchObject({ bench: 'creates', nodes: 3, prefilled_vms: 30, created: 12, refused: {} });
     expect(out.creates_per_s).toBeGreaterThan(0);
   });

@@ -1,7 +1,7 @@
-// Simulated agents for the heartbeat bench, run in their own process (forked with IPC) so the
-// coordinator's CPU is measured alone. Each agent says hello with 16 VMs (or --vms) and beats as the
-// real agent does: link version 2 small beats with the VM list's digest and per-VM stats sampled once
-// per stats interval, or (mode `full`) version 1 full heartbeats with stats on every beat.
+// Simulated agents for the benches: one module for the heartbeat bench (link v2 beats with stats,
+// run in forked processes by sim-proc.ts) and the creates bench (v1 full beats, spawns acked at once,
+// in-process). Beats come from one clock per process (a 10 ms wheel, not a timer per agent) and are
+// built from strings kept per agent, so a process can hold thousands of beats per second.
 import WebSocket from 'ws';
 import {
   SEED003_HOST_RESERVED_CPUS,
@@ -9,214 +9,274 @@ import {
   syntheticTopology,
 } from '../../coordinator/placement/testing.js';
 import { vmsDigest } from '../../shared/beat.js';
-import { type Hello, NODE_AUTH_SCHEME, PROTOCOL_VERSION, type VmReport } from '../../shared/protocol.js';
-import { simNodeId, simSecret } from './seed-store.js';
+import {
+  type Hello,
+  NODE_AUTH_SCHEME,
+  PROTOCOL_VERSION,
+  type SpawnOrder,
+  type VmReport,
+} from '../../shared/protocol.js';
+import { BeatClock } from './beat-clock.js';
+import { simSecret } from './seed-store.js';
 import { simVmReports } from './sim-reports.js';
 
-/** SimConfig is what the parent asks of one sim process. */
-export interface SimConfig {
+/** SimOptions say how the simulated agents dial, what they report and how they beat. */
+export interface SimOptions {
   readonly url: string;
-  readonly joinToken: string;
-  /** ids are the node ids this process plays */
-  readonly from: number;
-  readonly count: number;
-  readonly concurrency: number;
+  /** auth: `node` dials with the credential seedStore enrolled; a join token enrols the node */
+  readonly auth: { kind: 'node' } | { kind: 'join'; token: string };
+  /** beats: v2 small beats (full list only on change or resync); v1 the full list every beat */
+  readonly beats: 'v2' | 'v1';
+  /** vms each agent reports at hello (simVmReports) */
   readonly vms: number;
-  readonly mode: 'delta' | 'full';
+  /** statsEveryMs: per-VM stats every this often (v2) or on every beat (v1); 0: none */
   readonly statsEveryMs: number;
-  /** everyMs is the forced beat interval; agents beat once the parent says `beat` (all connected) */
-  readonly everyMs: number;
+  /** ack answers spawn and destroy at once; the VM shows up in the agent's later beats */
+  readonly ack: boolean;
+  /** everyMs forces the beat interval; absent, the coordinator's (welcome, interval) is kept */
+  readonly everyMs?: number;
+  /** beatFromWelcome starts an agent's beats as soon as it is welcomed, not at start() */
+  readonly beatFromWelcome?: boolean;
+  /** concurrency is how many handshakes are in flight while connecting */
+  readonly concurrency: number;
 }
 
-/** SimCommand is a parent → sim message; SimEvent a sim → parent one. */
-export type SimCommand =
-  | { cmd: 'connect'; config: SimConfig }
-  | { cmd: 'beat' }
-  | { cmd: 'count' }
-  | { cmd: 'kill'; index: number }
-  | { cmd: 'stop' };
-export type SimEvent =
-  | { ev: 'connected'; welcomeMs: number[] }
-  | { ev: 'count'; sent: number; full: number; resyncs: number }
-  | { ev: 'killed'; node_id: string; at: number; lastBeatAt: number }
-  | { ev: 'error'; message: string };
+/**
+ * SimCounts are what the agents sent: every beat, the full ones, and resyncs asked for; and how late
+ * the simulator itself sent beats (a starved simulator process looks like silent agents).
+ */
+export interface SimCounts {
+  sent: number;
+  full: number;
+  resyncs: number;
+  /** lateBeats were sent more than 1 s after they were due */
+  lateBeats: number;
+  maxLateMs: number;
+}
 
-interface Agent {
+/** Agent is one simulated node. */
+export interface Agent {
   readonly id: string;
   readonly ws: WebSocket;
-  readonly vms: VmReport[];
-  readonly digest: string;
-  timer?: NodeJS.Timeout;
-  seq: number;
+  vms: VmReport[];
+  digest: string;
+  /** vmsJson is the VM list as sent, built again only when it changes */
+  vmsJson: string | null;
+  /** full: the next beat carries the whole list (v2: it changed, or the coordinator asked) */
+  full: boolean;
+  everyMs: number;
+  dueAt: number;
   statsAt: number;
+  seq: number;
   lastBeatAt: number;
-  resync: boolean;
+  stopped: boolean;
 }
 
-const counts = { sent: 0, full: 0, resyncs: 0 };
-let agents: Agent[] = [];
-const started: Agent[] = [];
-let config: SimConfig;
+const FREE_JSON = JSON.stringify(
+  [0, 1].map((id) => ({ numa_node: id, free_memory_mb: SEED003_SHAPE.memoryMbPerNode })),
+);
 
-function hello(id: string, vms: VmReport[], digest: string): Hello {
-  return {
-    type: 'hello',
-    v: config.mode === 'delta' ? PROTOCOL_VERSION : 1,
-    node_id: id,
-    boot_id: `${id}-boot`,
-    reserved: false,
-    kvm: true,
-    topology: syntheticTopology(SEED003_SHAPE, id) as Hello['topology'],
-    host_reserved_cpus: [...SEED003_HOST_RESERVED_CPUS],
-    host_reserved_memory_mb: 0,
-    vms,
-    agent_version: 'bench',
-    images_dir: '/var/lib/libvirt/images',
-    images: ['blank'],
-    ...(config.mode === 'delta' ? { vms_digest: digest } : {}),
-  };
-}
+/** SimFleet is the simulated agents of one process. */
+export class SimFleet {
+  readonly counts: SimCounts = { sent: 0, full: 0, resyncs: 0, lateBeats: 0, maxLateMs: 0 };
+  agents: Agent[] = [];
+  private readonly clock = new BeatClock<Agent>((a, now) => this.beat(a, now));
 
-function connect(id: string): Promise<{ agent: Agent; welcomeMs: number }> {
-  return new Promise((resolve, reject) => {
-    // enrolled beforehand (seed-store.ts): the node's own credential, as after a coordinator restart
-    const authorization = `${NODE_AUTH_SCHEME} ${id}:${simSecret(id)}`;
-    const ws = new WebSocket(config.url, { headers: { authorization } });
-    const vms = simVmReports(id, config.vms);
-    const agent: Agent = {
-      id,
-      ws,
-      vms,
-      digest: vmsDigest(vms),
-      seq: 0,
-      statsAt: 0,
-      lastBeatAt: 0,
-      resync: false,
+  constructor(private readonly o: SimOptions) {}
+
+  /** connect dials every id with at most `concurrency` handshakes in flight; returns each welcome's ms. */
+  async connect(ids: readonly string[]): Promise<number[]> {
+    const welcome: number[] = [];
+    const list: Agent[] = new Array(ids.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const i = next++;
+        const { agent, welcomeMs } = await this.dial(ids[i]!);
+        list[i] = agent;
+        welcome.push(welcomeMs);
+      }
     };
-    let sentAt = 0;
-    ws.once('open', () => {
-      sentAt = performance.now();
-      ws.send(JSON.stringify(hello(id, vms, agent.digest)));
-    });
-    ws.once('message', (data) => {
-      const msg = JSON.parse(data.toString()) as { type: string };
-      if (msg.type !== 'welcome') return reject(new Error(`Cannot connect ${id}: got ${msg.type}`));
-      ws.on('message', (next) => {
-        if ((JSON.parse(next.toString()) as { type: string }).type !== 'resync') return;
-        agent.resync = true;
-        counts.resyncs++;
-      });
-      resolve({ agent, welcomeMs: performance.now() - sentAt });
-    });
-    ws.once('error', reject);
-    ws.once('close', (code) => reject(new Error(`Cannot connect ${id}: closed ${code}`)));
-  });
-}
-
-async function connectAll(): Promise<number[]> {
-  const welcome: number[] = [];
-  const list: Agent[] = new Array(config.count);
-  let next = 0;
-  const worker = async () => {
-    while (next < config.count) {
-      const i = next++;
-      const { agent, welcomeMs } = await connect(simNodeId(config.from + i));
-      list[i] = agent;
-      welcome.push(welcomeMs);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(config.concurrency, config.count) }, worker));
-  agents = list;
-  return welcome;
-}
-
-const FREE = [0, 1].map((id) => ({ numa_node: id, free_memory_mb: SEED003_SHAPE.memoryMbPerNode }));
-
-/** stats are the per-VM figures a real agent reads from libvirt; cpu time moves every beat. */
-function stats(a: Agent): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
-  const now = Date.now();
-  for (const vm of a.vms)
-    out[vm.vm_id] = {
-      'state.state': 1,
-      'cpu.time': now * 1000 + a.seq,
-      'vcpu.current': 2,
-      'balloon.current': 4194304,
-      'balloon.rss': 4000000,
-      'vcpu.wait': a.seq,
-    };
-  return out;
-}
-
-function beat(a: Agent): void {
-  const now = Date.now();
-  a.lastBeatAt = now;
-  const seq = ++a.seq;
-  counts.sent++;
-  if (config.mode === 'full') {
-    a.ws.send(JSON.stringify({ type: 'heartbeat', seq, free_memory_mb: FREE, vms: a.vms, stats: stats(a) }));
-    counts.full++;
-    return;
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, ids.length) }, worker));
+    this.agents = list;
+    return welcome;
   }
-  const sample = now - a.statsAt >= config.statsEveryMs;
-  if (sample) a.statsAt = now;
-  const extra = sample ? { stats: stats(a) } : {};
-  if (a.resync) {
-    a.resync = false;
-    counts.full++;
-    a.ws.send(
-      JSON.stringify({
-        type: 'heartbeat',
-        seq,
-        free_memory_mb: FREE,
-        vms: a.vms,
-        digest: a.digest,
-        ...extra,
-      }),
-    );
-    return;
+
+  /** start begins every agent's beats after a random phase, so the fleet does not beat in lockstep. */
+  start(): void {
+    for (const a of this.agents) this.schedule(a);
   }
-  a.ws.send(JSON.stringify({ type: 'beat', seq, digest: a.digest, free_memory_mb: FREE, ...extra }));
-}
 
-/** start beats every `every` ms after a random phase (stats phases too), so the fleet is not in lockstep. */
-function start(a: Agent, every: number): void {
-  started.push(a);
-  a.statsAt = Date.now() - Math.random() * config.statsEveryMs;
-  a.timer = setTimeout(() => {
-    beat(a);
-    a.timer = setInterval(() => beat(a), every);
-  }, Math.random() * every);
-}
+  /** kill silences one agent as a frozen host: beats stop, its socket stays open and says nothing. */
+  kill(index: number): { node_id: string; lastBeatAt: number } {
+    const a = this.agents[index]!;
+    a.stopped = true;
+    return { node_id: a.id, lastBeatAt: a.lastBeatAt };
+  }
 
-function stopAgent(a: Agent): void {
-  clearTimeout(a.timer);
-  clearInterval(a.timer);
-}
-
-function reply(e: SimEvent): void {
-  process.send?.(e);
-}
-
-process.on('message', (m: SimCommand) => {
-  if (m.cmd === 'connect') {
-    config = m.config;
-    connectAll().then(
-      (welcomeMs) => reply({ ev: 'connected', welcomeMs }),
-      (err: Error) => reply({ ev: 'error', message: err.message }),
-    );
-  } else if (m.cmd === 'beat') for (const a of agents) start(a, config.everyMs);
-  else if (m.cmd === 'count') reply({ ev: 'count', ...counts });
-  else if (m.cmd === 'kill') {
-    // a frozen or powered-off host: its beats stop, its socket says nothing
-    const a = agents[m.index]!;
-    stopAgent(a);
-    reply({ ev: 'killed', node_id: a.id, at: Date.now(), lastBeatAt: a.lastBeatAt });
-  } else {
-    for (const a of started) {
-      stopAgent(a);
+  /** close stops every beat and drops every socket. */
+  close(): void {
+    this.clock.stop();
+    for (const a of this.agents) {
+      a.stopped = true;
       a.ws.terminate();
     }
-    process.exit(0);
   }
-});
+
+  private schedule(a: Agent): void {
+    const now = Date.now();
+    a.statsAt = now - Math.random() * this.o.statsEveryMs;
+    a.dueAt = now + Math.random() * a.everyMs;
+    this.clock.add(a);
+  }
+
+  private dial(id: string): Promise<{ agent: Agent; welcomeMs: number }> {
+    const authorization =
+      this.o.auth.kind === 'node'
+        ? `${NODE_AUTH_SCHEME} ${id}:${simSecret(id)}`
+        : `Bearer ${this.o.auth.token}`;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.o.url, { headers: { authorization } });
+      const vms = simVmReports(id, this.o.vms);
+      const agent: Agent = {
+        id,
+        ws,
+        vms,
+        digest: vmsDigest(vms),
+        vmsJson: null,
+        full: false,
+        everyMs: this.o.everyMs ?? 5_000,
+        dueAt: 0,
+        statsAt: 0,
+        seq: 0,
+        lastBeatAt: 0,
+        stopped: false,
+      };
+      let sentAt = 0;
+      ws.once('open', () => {
+        sentAt = performance.now();
+        ws.send(JSON.stringify(this.hello(agent)));
+      });
+      ws.once('message', (data) => {
+        const msg = JSON.parse(data.toString()) as { type: string; heartbeat_interval_ms?: number };
+        if (msg.type !== 'welcome') return reject(new Error(`Cannot connect ${id}: got ${msg.type}`));
+        if (this.o.everyMs === undefined) agent.everyMs = msg.heartbeat_interval_ms ?? agent.everyMs;
+        ws.on('message', (next) => this.onMessage(agent, next.toString()));
+        if (this.o.beatFromWelcome) this.schedule(agent);
+        resolve({ agent, welcomeMs: performance.now() - sentAt });
+      });
+      ws.once('error', reject);
+      ws.once('close', (code) => reject(new Error(`Cannot connect ${id}: closed ${code}`)));
+    });
+  }
+
+  private hello(a: Agent): Hello {
+    const v2 = this.o.beats === 'v2';
+    return {
+      type: 'hello',
+      v: v2 ? PROTOCOL_VERSION : 1,
+      node_id: a.id,
+      boot_id: `${a.id}-boot`,
+      reserved: false,
+      kvm: true,
+      topology: syntheticTopology(SEED003_SHAPE, a.id) as Hello['topology'],
+      host_reserved_cpus: [...SEED003_HOST_RESERVED_CPUS],
+      host_reserved_memory_mb: 0,
+      vms: a.vms,
+      agent_version: 'bench',
+      images_dir: '/var/lib/libvirt/images',
+      images: ['debian', 'blank'],
+      ...(v2 ? { vms_digest: a.digest } : {}),
+    };
+  }
+
+  private onMessage(a: Agent, text: string): void {
+    const msg = JSON.parse(text) as {
+      type: string;
+      request_id?: string;
+      vm?: SpawnOrder;
+      vm_id?: string;
+      heartbeat_interval_ms?: number;
+    };
+    if (msg.type === 'resync') {
+      a.full = true;
+      this.counts.resyncs++;
+    } else if (msg.type === 'interval' && this.o.everyMs === undefined) {
+      a.everyMs = msg.heartbeat_interval_ms ?? a.everyMs;
+    } else if (this.o.ack && msg.type === 'spawn' && msg.vm) {
+      const vm = spawned(msg.vm);
+      this.changed(a, [...a.vms, vm]);
+      a.ws.send(JSON.stringify({ type: 'spawn_result', request_id: msg.request_id, ok: true, vm }));
+    } else if (this.o.ack && msg.type === 'destroy') {
+      this.changed(
+        a,
+        a.vms.filter((v) => v.vm_id !== msg.vm_id),
+      );
+      a.ws.send(JSON.stringify({ type: 'destroy_result', request_id: msg.request_id, ok: true }));
+    }
+  }
+
+  private changed(a: Agent, vms: VmReport[]): void {
+    a.vms = vms;
+    a.vmsJson = null;
+    if (this.o.beats === 'v2') {
+      a.digest = vmsDigest(vms);
+      a.full = true;
+    }
+  }
+
+  /** beat sends one beat; returns false once the agent is stopped (the clock drops it). */
+  private beat(a: Agent, now: number): boolean {
+    if (a.stopped) return false;
+    const late = now - a.dueAt;
+    if (late > 1_000) this.counts.lateBeats++;
+    if (late > this.counts.maxLateMs) this.counts.maxLateMs = late;
+    a.lastBeatAt = now;
+    const seq = ++a.seq;
+    this.counts.sent++;
+    const v1 = this.o.beats === 'v1';
+    const sample = this.o.statsEveryMs > 0 && (v1 || now - a.statsAt >= this.o.statsEveryMs);
+    if (sample) a.statsAt = now;
+    const stats = sample ? `,"stats":${statsJson(a, now)}` : '';
+    if (v1 || a.full) {
+      a.full = false;
+      this.counts.full++;
+      a.vmsJson ??= JSON.stringify(a.vms);
+      const digest = v1 ? '' : `,"digest":"${a.digest}"`;
+      a.ws.send(
+        `{"type":"heartbeat","seq":${seq},"free_memory_mb":${FREE_JSON},"vms":${a.vmsJson}${digest}${stats}}`,
+      );
+      return true;
+    }
+    a.ws.send(`{"type":"beat","seq":${seq},"digest":"${a.digest}","free_memory_mb":${FREE_JSON}${stats}}`);
+    return true;
+  }
+}
+
+/** statsJson is the per-VM figures a real agent reads from libvirt; cpu time moves every sample. */
+function statsJson(a: Agent, now: number): string {
+  let out = '';
+  for (const vm of a.vms) {
+    if (out) out += ',';
+    out += `"${vm.vm_id}":{"state.state":1,"cpu.time":${now * 1000 + a.seq},"vcpu.current":2,"balloon.current":4194304,"balloon.rss":4000000,"vcpu.wait":${a.seq}}`;
+  }
+  return `{${out}}`;
+}
+
+/** spawned is the report of a VM the simulated agent "started" at once. */
+function spawned(o: SpawnOrder): VmReport {
+  return {
+    vm_id: o.vm_id,
+    name: o.name,
+    vmid: o.vmid,
+    tenant: o.tenant,
+    state: 'running',
+    numa_node: o.numa_node,
+    vcpu_pins: o.vcpu_pins,
+    emulator_cpuset: o.emulator_cpuset,
+    memory_mb: o.memory_mb,
+    vcpu_count: o.vcpu_count,
+    cpu_policy: o.cpu_policy,
+    domain_uuid: null,
+  };
+}

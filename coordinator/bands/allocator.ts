@@ -28,15 +28,15 @@ export function allocate(
   config: BandConfig,
   used: ReadonlySet<number>,
   request: VmidRequest,
+  firstFree: FirstFree = scanFree,
 ): VmidAllocation {
   const named = request.band === undefined ? undefined : findBand(config, request.band);
   if (request.vmid !== undefined) return explicitVmid(config, used, request.vmid, named);
   const band =
     named ?? (config.default_band === undefined ? undefined : findBand(config, config.default_band));
   if (!band) throw new BandError('band_required', 'Cannot allocate a VMID: give a band or a vmid');
-  for (let vmid = band.from; vmid <= band.to; vmid++) {
-    if (!used.has(vmid)) return { vmid, band: band.name };
-  }
+  const vmid = firstFree(band.from, band.to, used);
+  if (vmid !== undefined) return { vmid, band: band.name };
   throw new BandError(
     'band_full',
     `Cannot allocate a VMID in band "${band.name}": all ${band.to - band.from + 1} are in use`,
@@ -44,6 +44,15 @@ export function allocate(
       band: band.name,
     },
   );
+}
+
+/** FirstFree finds the lowest VMID in [from, to] not in `used` (undefined: none); an index may remember where it stopped. */
+export type FirstFree = (from: number, to: number, used: ReadonlySet<number>) => number | undefined;
+
+/** scanFree is FirstFree by a scan from `from` (what a store without an index pays per allocation). */
+export function scanFree(from: number, to: number, used: ReadonlySet<number>): number | undefined {
+  for (let vmid = from; vmid <= to; vmid++) if (!used.has(vmid)) return vmid;
+  return undefined;
 }
 
 /** checkName throws name_pattern_mismatch when the band has a name_pattern the VM name does not match. */

@@ -112,12 +112,23 @@ describe.each([
     expect(events.at(-1)).toBe('vm.released');
   });
 
-  it('a claim whose write fails leaves nothing: no record, not in flight, no event', async () => {
-    const { claims, events } = await book(new FailingStore());
+  it('a claim whose write fails leaves nothing: no record, not in flight, no event (write, then audit)', async () => {
+    const store = new FailingStore();
+    store.auditAlongside = false;
+    const { claims, events } = await book(store);
     await expect(claims.claim(input('a'))).rejects.toMatchObject({ code: 'store_write_failed' });
     expect(claims.get('a')).toBeNull();
     expect(claims.isInflight('a')).toBe(false);
     expect(events).toEqual([]);
+  });
+
+  it('a claim whose write fails with the audit alongside leaves no record and says vm.failed after vm.claimed', async () => {
+    const { claims, events } = await book(new FailingStore());
+    await expect(claims.claim(input('a'))).rejects.toMatchObject({ code: 'store_write_failed' });
+    expect(claims.get('a')).toBeNull();
+    expect(claims.isInflight('a')).toBe(false);
+    expect(claims.state().idempotency).toEqual({});
+    expect(events).toEqual(['vm.claimed', 'vm.failed']);
   });
 
   it('a guest readiness change emits vm.guest once; new addresses are stored quietly; a silent node clears guest', async () => {

@@ -5,6 +5,7 @@ import type { Decision } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
 import { idempotencyKey, type Store, type StoreState, type VmRecord } from '../store/index.js';
 import { ClaimError } from './errors.js';
+import { codeOf, durably } from './durably.js';
 import type { VmIndex } from './vm-index.js';
 import { describeChange, NodeIndex, type ReportChange, reconcileNode } from './reconcile.js';
 import { type ClaimRequest, forgetVm, keptDiskOf, type Reshape, reshapeVm, toPlacement } from './records.js';
@@ -100,28 +101,32 @@ export class ClaimBook {
     };
     this.inflight.add(c.id);
     this.inflightVersion++;
-    try {
-      await this.o.store.update((d) => {
-        d.vms[c.id] = vm;
-        if (c.idempotency)
-          d.idempotency[idempotencyKey(c.tenantId, c.idempotency.key)] = {
-            vm_id: c.id,
-            request_hash: c.idempotency.hash,
-            created_at: at,
-          };
-      });
-    } catch (err) {
+    const written = this.o.store.update((d) => {
+      d.vms[c.id] = vm;
+      if (c.idempotency)
+        d.idempotency[idempotencyKey(c.tenantId, c.idempotency.key)] = {
+          vm_id: c.id,
+          request_hash: c.idempotency.hash,
+          created_at: at,
+        };
+    });
+    const outcome = await durably(this.o.store, written, () =>
+      this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId),
+    );
+    if (outcome.kind !== 'ok') {
       this.inflight.delete(c.id);
       this.inflightVersion++;
-      throw err;
     }
-    try {
-      await this.emit(vm, { type: 'vm.claimed', source: c.source }, c.requestId);
-    } catch (err) {
+    if (outcome.kind === 'write_failed') {
+      // the audit may already hold `claimed` (written alongside): record that the claim did not stand
+      if (outcome.audited)
+        await this.emit(vm, { type: 'vm.failed', code: codeOf(outcome.err) }).catch(() => undefined);
+      throw outcome.err;
+    }
+    if (outcome.kind === 'audit_failed') {
       // the audit entry could not be written: the claim must not stand without it
-      this.inflight.delete(c.id);
       await this.o.store.update((d) => forgetVm(d, c.id));
-      throw err;
+      throw outcome.err;
     }
     await this.emitPlaced(vm, c.placed, 1, c.requestId);
     return vm;
@@ -155,7 +160,7 @@ export class ClaimBook {
   ): Promise<VmRecord> {
     const at = this.now().toISOString();
     const { network, guest } = reach;
-    await this.o.store.update((d) => {
+    const written = this.o.store.update((d) => {
       const rec = d.vms[vmId];
       if (rec)
         Object.assign(
@@ -165,9 +170,13 @@ export class ClaimBook {
           guest ? { guest } : {},
         );
     });
-    const vm = this.mustGet(vmId);
-    await this.emit(vm, { type: 'vm.running', via: 'spawn' }, requestId);
-    return vm;
+    // the node runs the VM whatever happens to this write: the entry is true even if the write fails
+    const vm = this.get(vmId);
+    const outcome = await durably(this.o.store, written, () =>
+      vm ? this.emit(vm, { type: 'vm.running', via: 'spawn' }, requestId) : Promise.resolve(),
+    );
+    if (outcome.kind !== 'ok') throw outcome.err;
+    return this.mustGet(vmId);
   }
 
   /** release forgets a VM that never ran: its claim, VMID and idempotency key go with it. */

@@ -4,6 +4,7 @@ import { claimsByNode } from '../placer/fleet-view.js';
 import { MemoryStore, type StoreState, type VmRecord } from '../store/index.js';
 import { tenantUsage } from '../tenants/quota.js';
 import { VmIndex } from './vm-index.js';
+import { scanFree } from '../bands/allocator.js';
 
 // The index must always answer what a full scan of the store answers, however records change,
 // including a failed write that rolls the state back (a `reset` from the change feed).
@@ -68,6 +69,14 @@ function expectMatches(index: VmIndex, state: StoreState): void {
     for (const v of all) expect(index.nameTaken(tenant, v.name)).toBe(own.some((o) => o.name === v.name));
   }
   expect([...index.usedVmids()].sort()).toEqual([...new Set(all.map((v) => v.vmid))].sort());
+  // the resumable lowest-free search answers like a scan, for overlapping ranges, asked repeatedly
+  const used = new Set(all.map((v) => v.vmid));
+  for (const [from, to] of [
+    [0, 9],
+    [2, 5],
+    [0, 9],
+  ] as const)
+    expect(index.firstFree(from, to), `${from}:${to}`).toBe(scanFree(from, to, used));
 }
 
 describe('VmIndex follows the store', () => {

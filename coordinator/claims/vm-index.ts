@@ -18,6 +18,8 @@ export class VmIndex {
   private readonly usage = new Map<string, TenantUsage>();
   private readonly vmidCount = new Map<number, number>();
   private readonly used = new Set<number>();
+  /** floors: per searched VMID range "from:to", every VMID below the floor is in use */
+  private readonly floors = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private readonly versions = new Map<string, number>();
   private epoch = 0;
@@ -78,6 +80,20 @@ export class VmIndex {
   usedVmids(): ReadonlySet<number> {
     this.sync();
     return this.used;
+  }
+
+  /**
+   * firstFree is the lowest VMID in [from, to] no VM holds. It resumes where the last search of the
+   * same range stopped (every VMID below that was in use then; a release below it moves it back), so
+   * a band filled from the bottom costs O(1) per allocation, not a scan of every used VMID.
+   */
+  firstFree(from: number, to: number): number | undefined {
+    this.sync();
+    const range = `${from}:${to}`;
+    let vmid = Math.max(from, this.floors.get(range) ?? from);
+    while (vmid <= to && this.used.has(vmid)) vmid++;
+    this.floors.set(range, vmid);
+    return vmid <= to ? vmid : undefined;
   }
 
   /** drainChangedNodes returns the nodes whose claims changed since the last call. */
@@ -151,6 +167,7 @@ export class VmIndex {
     else {
       this.vmidCount.delete(vm.vmid);
       this.used.delete(vm.vmid);
+      for (const [range, floor] of this.floors) if (vm.vmid < floor) this.floors.set(range, vm.vmid);
     }
   }
 

@@ -32,9 +32,10 @@ export class EventRing {
 
   /** after returns the events with seq > since, oldest first. */
   after(since: number): Backlog {
-    const oldest = this.events[0]?.seq ?? 0;
-    const events = this.events.filter((e) => e.seq > since);
-    const gap = since < this.highest && oldest > since + 1 && this.events.length >= this.size;
+    const held = this.events.length > this.size ? this.events.slice(-this.size) : this.events;
+    const oldest = held[0]?.seq ?? 0;
+    const events = held.filter((e) => e.seq > since);
+    const gap = since < this.highest && oldest > since + 1 && held.length >= this.size;
     return { events, gap, oldest };
   }
 
@@ -51,7 +52,8 @@ export class EventRing {
 
   private add(e: CoordinatorEvent): void {
     this.events.push(e);
-    if (this.events.length > this.size) this.events.splice(0, this.events.length - this.size);
+    // trimmed a whole ring at a time: dropping one from the front of 10,000 per event was O(size)
+    if (this.events.length >= 2 * this.size) this.events.splice(0, this.events.length - this.size);
     this.highest = e.seq;
     for (const fn of this.listeners) fn(e);
   }

@@ -1,13 +1,16 @@
 import { dropMislabelledGauges } from '../../shared/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** FleetFigures are the per-node figures read at scrape time. */
+/** FleetFigures are the fleet figures read at scrape time. */
 export interface FleetFigures {
-  /** heartbeatAge is seconds since each node's last hello or heartbeat */
-  heartbeatAge: { node: string; seconds: number }[];
   /** connections is how many agents hold a WebSocket to this coordinator */
   connections: number;
-  numa: { node: string; numa_node: number; threads_free: number; memory_free_mb: number }[];
+  /**
+   * series is the per-node families as Prometheus text (vmpool_node_heartbeat_age_seconds,
+   * vmpool_numa_free_threads, vmpool_numa_free_memory_bytes), rendered from rows cached per node
+   * (coordinator/http/node-series.ts) rather than through labelled gauges rebuilt every scrape
+   */
+  series: string;
 }
 
 /** MetricsCollect reads the gauges at scrape time; VMs by state come from the API's own view. */
@@ -46,10 +49,7 @@ export function createMetrics(collect: MetricsCollect): Metrics {
     new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const nodes = gauge('vmpool_nodes', 'Known nodes by state', ['state']);
   const vms = gauge('vmpool_vms', 'VMs by state, as the API shows them', ['state']);
-  const age = gauge('vmpool_node_heartbeat_age_seconds', 'Seconds since the node last beat', ['node']);
   const conns = gauge('vmpool_agent_connections', 'Agents connected over WebSocket', []);
-  const threads = gauge('vmpool_numa_free_threads', 'Free host threads per NUMA node', ['node', 'numa_node']);
-  const memory = gauge('vmpool_numa_free_memory_bytes', 'Free memory per NUMA node', ['node', 'numa_node']);
   return {
     registry,
     contentType: registry.contentType,
@@ -100,17 +100,9 @@ export function createMetrics(collect: MetricsCollect): Metrics {
       for (const s of VM_STATES) vms.set({ state: s }, 0);
       for (const [s, n] of Object.entries(collect.vms())) vms.set({ state: s }, n);
       const fleet = collect.fleet?.();
-      if (fleet) {
-        for (const g of [age, threads, memory]) g.reset();
-        for (const a of fleet.heartbeatAge) age.set({ node: a.node }, a.seconds);
-        conns.set(fleet.connections);
-        for (const n of fleet.numa) {
-          const labels = { node: n.node, numa_node: String(n.numa_node) };
-          threads.set(labels, n.threads_free);
-          memory.set(labels, n.memory_free_mb * 2 ** 20);
-        }
-      }
-      return registry.metrics();
+      if (fleet) conns.set(fleet.connections);
+      const text = await registry.metrics();
+      return fleet ? `${text}${text.endsWith('\n') ? '' : '\n'}${fleet.series}` : text;
     },
   };
 }

@@ -16,6 +16,7 @@ import { asBeat, beatProblem } from '../../shared/beat.js';
 import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
+import { type KeepaliveState, startKeepalive } from './keepalive.js';
 import { LinkError, PendingRequests } from './pending.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
@@ -68,7 +69,8 @@ type Conn = { send: (m: CoordinatorMessage) => void; close: (c: number, r: strin
 export class AgentLinkServer {
   private readonly wss: WebSocketServer;
   private readonly pending = new PendingRequests<AgentAnswer>();
-  private pingTimer: NodeJS.Timeout | undefined;
+  private stopKeepalive = () => {};
+  private readonly keepalive = new WeakMap<WebSocket, KeepaliveState>();
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -85,7 +87,10 @@ export class AgentLinkServer {
   /** attach hooks the HTTP server's upgrade event; other paths are refused. */
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
-    this.pingTimer = setInterval(() => this.pingAll(), 5_000).unref();
+    this.stopKeepalive = startKeepalive(
+      () => this.wss.clients,
+      (ws) => this.keepalive.get(ws),
+    );
   }
 
   /** request sends a spawn/destroy to a node and waits for its answer. */
@@ -117,7 +122,7 @@ export class AgentLinkServer {
 
   /** close stops accepting agents and closes every socket. */
   close(): void {
-    clearInterval(this.pingTimer);
+    this.stopKeepalive();
     for (const ws of this.wss.clients) ws.close(CLOSE_CODES.shuttingDown, 'coordinator shutting down');
     this.wss.close();
   }
@@ -161,14 +166,18 @@ export class AgentLinkServer {
       () => s.node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'),
       this.opts.helloTimeoutMs ?? 10_000,
     );
-    (ws as WebSocket & { alive?: boolean }).alive = true;
+    const keep: KeepaliveState = { heard: true, pinged: false };
+    this.keepalive.set(ws, keep);
     // invalid UTF-8, an unmasked or oversized frame: ws closes the socket (1007/1002/1009) after this
     ws.on('error', (err) => {
       this.opts.log.warn('agent socket error', { node_id: s.node, remote, err });
       ws.terminate();
     });
-    ws.on('pong', () => Object.assign(ws, { alive: true }));
+    ws.on('pong', () => {
+      keep.heard = true;
+    });
     ws.on('message', (data, isBinary) => {
+      keep.heard = true;
       const t0 = performance.now();
       try {
         const type = this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
@@ -283,18 +292,6 @@ export class AgentLinkServer {
       const code = isVmpoolError(err) ? err.code : 'refused';
       conn.close(code === 'node_unknown' ? CLOSE_CODES.unauthorized : CLOSE_CODES.nodeIdInUse, code);
       return null;
-    }
-  }
-
-  private pingAll(): void {
-    for (const ws of this.wss.clients) {
-      const w = ws as WebSocket & { alive?: boolean };
-      if (w.alive === false) {
-        w.terminate();
-        continue;
-      }
-      w.alive = false;
-      w.ping();
     }
   }
 }

@@ -53,6 +53,8 @@ export type DryRunDetail = NonNullable<PlacementOptions['detail']>;
 export class Placer {
   private seq = 0;
   private readonly fleet: FleetIndex;
+  private sizes = new Map<string, number | undefined>();
+  private sizesGen = -1;
 
   constructor(private readonly o: PlacerOptions) {
     this.fleet = new FleetIndex(o.registry, o.vms ?? new VmIndex(o.store));
@@ -118,11 +120,17 @@ export class Placer {
 
   /** imageSize is the largest virtual size (bytes) any node reports for a base image; undefined when none says. */
   imageSize(image: string): number | undefined {
-    const sizes = this.o.registry
-      .list()
-      .map((n) => n.hello.image_sizes?.[image])
-      .filter((s): s is number => s !== undefined);
-    return sizes.length ? Math.max(...sizes) : undefined;
+    // hellos change only with the registry's generation: one walk of the fleet per image and change
+    const gen = this.o.registry.generation;
+    if (gen !== this.sizesGen) [this.sizes, this.sizesGen] = [new Map(), gen];
+    if (this.sizes.has(image)) return this.sizes.get(image);
+    let max: number | undefined;
+    for (const n of this.o.registry.list()) {
+      const s = n.hello.image_sizes?.[image];
+      if (s !== undefined && (max === undefined || s > max)) max = s;
+    }
+    this.sizes.set(image, max);
+    return max;
   }
 
   /** hellos are the registered nodes' hellos: the fleet's shape (topology, reservations). */

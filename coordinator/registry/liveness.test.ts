@@ -33,3 +33,12 @@ describe('isDown', () => {
     expect(isDown(DEFAULT_LIVENESS, last, 5_000, now)).toBe(want);
   });
 });
+
+describe('isDown with a stalled loop', () => {
+  it('does not count the time the coordinator itself was stalled as the node silence', () => {
+    // 1 s beats, down after 2 missed: 5 s of silence of which 4.5 s the loop did not run
+    const cfg = { ...DEFAULT_LIVENESS, missedIntervals: 2 };
+    expect(isDown(cfg, 0, 1_000, 5_000, 4_500)).toBe(false);
+    expect(isDown(cfg, 0, 1_000, 5_000, 0)).toBe(true);
+  });
+});

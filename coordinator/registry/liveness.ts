@@ -28,7 +28,17 @@ export function downAfterMs(cfg: LivenessConfig, intervalMs: number): number {
   return intervalMs * cfg.missedIntervals;
 }
 
-/** isDown says whether a node last seen at `lastSeen` is down at `now` for its interval. */
-export function isDown(cfg: LivenessConfig, lastSeen: number, intervalMs: number, now: number): boolean {
-  return now - lastSeen > downAfterMs(cfg, intervalMs);
+/**
+ * isDown says whether a node last seen at `lastSeen` is down at `now` for its interval. `stalledMs` is
+ * how long the coordinator's own event loop was stalled since then (the sweep timer's lateness): a
+ * beat that arrived meanwhile is still unread in the socket, so that gap is not the node's silence.
+ */
+export function isDown(
+  cfg: LivenessConfig,
+  lastSeen: number,
+  intervalMs: number,
+  now: number,
+  stalledMs = 0,
+): boolean {
+  return now - lastSeen - stalledMs > downAfterMs(cfg, intervalMs);
 }

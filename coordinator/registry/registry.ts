@@ -8,6 +8,7 @@ import {
 } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
+import { StallWindow } from './stall-window.js';
 
 /** AgentConnection is what the registry needs from one agent's socket. */
 export interface AgentConnection {
@@ -22,6 +23,8 @@ export interface NodeEntry {
   state: 'ready' | 'down';
   conn: AgentConnection | null;
   lastSeen: number;
+  /** sweepAtSeen is the sweep count when lastSeen was set (see sweep and StallWindow) */
+  sweepAtSeen: number;
   intervalMs: number;
   /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
   stats: NonNullable<Heartbeat['stats']>;
@@ -69,6 +72,7 @@ export class NodeRegistry {
       state: 'ready',
       conn,
       lastSeen: now,
+      sweepAtSeen: this.stalls.count,
       intervalMs,
       stats: {},
       reported: { vms: hello.vms, digest: hello.vms_digest ?? null },
@@ -102,6 +106,7 @@ export class NodeRegistry {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
+    entry.sweepAtSeen = this.stalls.count;
     if (hb.stats) entry.stats = hb.stats;
     if (hb.type === 'beat') return this.up(entry);
     if (hb.digest === undefined && !hb.stats) entry.stats = {}; // a v1 beat without stats: none now
@@ -133,11 +138,20 @@ export class NodeRegistry {
     }
   }
 
-  /** sweep marks nodes silent for longer than their bound down and returns the ids that just went down. */
-  sweep(now: number): string[] {
+  /**
+   * sweep marks nodes silent for longer than their bound down and returns the ids that just went down.
+   * `lateMs` is how late this sweep runs (its timer's lateness: the coordinator's own loop stalled, by
+   * GC, CPU starvation or a long task). A node's deadline moves by the longest stall since it was
+   * last seen: beats that arrived during a stall are unread, not missing. A node silent while the
+   * loop runs on time is still down after its bound.
+   */
+  sweep(now: number, lateMs = 0): string[] {
+    this.stalls.record(lateMs);
     const wentDown: string[] = [];
     for (const entry of this.nodes.values()) {
-      if (entry.state === 'ready' && isDown(this.liveness, entry.lastSeen, entry.intervalMs, now)) {
+      if (entry.state !== 'ready') continue;
+      const stalled = this.stalls.longestSince(entry.sweepAtSeen);
+      if (isDown(this.liveness, entry.lastSeen, entry.intervalMs, now, stalled)) {
         entry.state = 'down';
         wentDown.push(entry.id);
         this.changed(entry.id);
@@ -152,6 +166,9 @@ export class NodeRegistry {
    * so total heartbeat load stays under the cap as nodes join (and beats speed up as they leave).
    */
   retune(): string[] {
+    // intervals depend on the live count only, which moves only with the generation: nothing to do
+    if (this.retunedAt === this.changes) return [];
+    this.retunedAt = this.changes;
     const changed: string[] = [];
     const live = this.liveCount(); // once per sweep: counting per node made this O(nodes²)
     for (const entry of this.nodes.values()) {
@@ -177,6 +194,9 @@ export class NodeRegistry {
   }
 
   private changes = 0;
+  private retunedAt = -1;
+  /** stalls remembers how late recent sweeps ran (time the event loop was not running) */
+  private readonly stalls = new StallWindow();
 
   /** generation moves whenever a node's hello, liveness or connection changes (not per beat). */
   get generation(): number {
@@ -205,6 +225,16 @@ export class NodeRegistry {
     const out: Record<string, number> = {};
     for (const e of this.nodes.values()) out[e.state] = (out[e.state] ?? 0) + 1;
     return out;
+  }
+
+  /** entries iterates every known node in no set order (metrics: no sort per scrape). */
+  entries(): IterableIterator<NodeEntry> {
+    return this.nodes.values();
+  }
+
+  /** size is how many nodes are known. */
+  get size(): number {
+    return this.nodes.size;
   }
 
   /** list returns every known node, sorted by id. */

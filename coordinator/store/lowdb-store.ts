@@ -50,6 +50,8 @@ export interface JournalFacts {
  * below the snapshot's `journal_seq` are skipped, a torn last record (never acknowledged) is cut.
  */
 export class LowdbStore extends BatchedStore {
+  /** one writer holds the data dir: a change's audit entry is written alongside it (see Store) */
+  readonly auditAlongside = true;
   private journal: Journal | null = null;
   private seq = 0;
   private snapshotBytes = 0;

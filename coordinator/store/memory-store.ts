@@ -6,6 +6,8 @@ import type { StoreState } from './types.js';
 export class MemoryStore extends BatchedStore {
   /** failWrites makes every following write fail, for rollback tests */
   failWrites = false;
+  /** auditAlongside as the file store (see Store); false makes the claim book write, then audit */
+  auditAlongside = true;
   private saved: string | null = null;
 
   constructor(private readonly initial: StoreState | null = null) {

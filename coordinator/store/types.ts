@@ -130,6 +130,13 @@ export interface Store {
    * Callers must cope with a store without it (rebuild when read() returns a new root).
    */
   watch?(fn: StoreWatcher): () => void;
+  /**
+   * auditAlongside (optional) says a change's audit entry may be written at the same time as the
+   * change instead of after it (a single-writer local store: both are durable before the answer,
+   * and a crash between the two leaves at most an entry whose change never became durable). Absent:
+   * the claim book writes the change, then the entry (the etcd store: one order across leaders).
+   */
+  readonly auditAlongside?: boolean;
 }
 
 /** StoreChange names the VM records one update touched; `reset` means any record may have changed. */

@@ -38,10 +38,15 @@ export function checkDiskSize(req: CreateVmRequest, imageBytes: number | undefin
 /** allocateVmid picks the VMID (asked for, or the band's next free one) and checks the band's name rule. */
 export function allocateVmid(bands: BandConfig, state: StoreState, req: CreateVmRequest, index?: VmIndex) {
   const used = index ? index.usedVmids() : new Set(Object.values(state.vms).map((v) => v.vmid));
-  const alloc = allocate(bands, used, {
-    ...(req.vmid_band !== undefined ? { band: req.vmid_band } : {}),
-    ...(req.vmid !== undefined ? { vmid: req.vmid } : {}),
-  });
+  const alloc = allocate(
+    bands,
+    used,
+    {
+      ...(req.vmid_band !== undefined ? { band: req.vmid_band } : {}),
+      ...(req.vmid !== undefined ? { vmid: req.vmid } : {}),
+    },
+    index ? (from, to) => index.firstFree(from, to) : undefined,
+  );
   const band = alloc.band === undefined ? undefined : findBand(bands, alloc.band);
   if (band) checkName(band, req.name);
   return { vmid: alloc.vmid, band };

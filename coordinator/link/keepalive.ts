@@ -1,0 +1,60 @@
+/** KEEPALIVE_MS is how often the link checks that each agent socket is still there. */
+export const KEEPALIVE_MS = 5_000;
+
+/** KeepaliveState is one socket's state between rounds: heard from since the last one, ping unanswered. */
+export interface KeepaliveState {
+  heard: boolean;
+  pinged: boolean;
+}
+
+/** KeepaliveAction is what one round does to a socket. */
+export type KeepaliveAction = 'none' | 'ping' | 'terminate';
+
+/**
+ * keepaliveRound decides one socket's round and moves its state. Any frame since the last round
+ * (a beat, a pong) proves the peer is there: no ping is sent, so a fleet beating every second costs
+ * no ping traffic (at 10,000 agents that was 4,000 frames/s). A socket pinged last round and heard
+ * from since is terminated, unless this round runs late (`stalled`): the coordinator's own loop did
+ * not run, so the pong may be waiting unread in the socket.
+ */
+export function keepaliveRound(s: KeepaliveState, stalled: boolean): KeepaliveAction {
+  if (s.heard) {
+    s.heard = false;
+    s.pinged = false;
+    return 'none';
+  }
+  if (s.pinged && !stalled) return 'terminate';
+  s.pinged = true;
+  return 'ping';
+}
+
+/** Pingable is what a keepalive round needs of a socket. */
+export interface Pingable {
+  ping(): void;
+  terminate(): void;
+}
+
+/**
+ * startKeepalive runs a round over `clients` every KEEPALIVE_MS and returns the stop function. The
+ * round runs after the I/O queued meanwhile has been read (setImmediate), and a round whose timer
+ * fired late (the loop stalled) terminates no one.
+ */
+export function startKeepalive<W extends Pingable>(
+  clients: () => Iterable<W>,
+  stateOf: (ws: W) => KeepaliveState | undefined,
+): () => void {
+  let due = performance.now() + KEEPALIVE_MS;
+  const timer = setInterval(() => {
+    const stalled = performance.now() - due > KEEPALIVE_MS / 5;
+    due = performance.now() + KEEPALIVE_MS;
+    setImmediate(() => {
+      for (const ws of clients()) {
+        const s = stateOf(ws);
+        const action = s ? keepaliveRound(s, stalled) : 'none';
+        if (action === 'terminate') ws.terminate();
+        else if (action === 'ping') ws.ping();
+      }
+    });
+  }, KEEPALIVE_MS).unref();
+  return () => clearInterval(timer);
+}
