@@ -2,6 +2,8 @@
 // (placeVm, what every decision cost before the index) measured on the same fleet for comparison.
 // npm run bench -- placement [--nodes 10000] [--requests 20000] [--policy dedicated|shared|mixed]
 //   [--ranking pack|spread] [--empty --vcpus 4 --memory-mb 8192] [--compare 200] [--seed 1] [--json]
+// npm run bench -- placement --peer hspace [--nodes 100 (its default)] [--peer-timeout-s 1800] [--json]: vmpool and
+//   Ganeti's hspace fill the same empty fleet with one 4 vCPU / 8 GiB shape (bench/peers/hspace.ts).
 import { parseArgs } from 'node:util';
 import { allocationFromDecision, placeVm } from '../coordinator/placement/index.js';
 import { PlacementIndex } from '../coordinator/placement/placement-index.js';
@@ -12,6 +14,8 @@ import {
   type PlacementNode,
   type PlacementRequest,
 } from '../coordinator/placement/types.js';
+import { comparePeer } from './peers/hspace.js';
+import { Churn, gcWatch, settle } from './placement-phases.js';
 import { emit, type Latency, latency, mulberry32, nowMs, pick, type Rng } from './lib/stats.js';
 
 interface Options {
@@ -26,13 +30,15 @@ interface Options {
   churn: number;
   seed: number;
   json: boolean;
+  peer: string | undefined;
+  peerTimeoutS: number;
 }
 
 function options(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      nodes: { type: 'string', default: '10000' },
+      nodes: { type: 'string' },
       requests: { type: 'string', default: '20000' },
       policy: { type: 'string', default: 'dedicated' },
       ranking: { type: 'string', default: 'pack' },
@@ -43,10 +49,13 @@ function options(argv: string[]): Options {
       churn: { type: 'string', default: '1' },
       seed: { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
+      peer: { type: 'string' },
+      'peer-timeout-s': { type: 'string', default: '1800' },
     },
   });
   return {
-    nodes: Number(values.nodes),
+    // the hspace peer is slow (its cost per placement grows with the fleet): 100 nodes unless asked
+    nodes: Number(values.nodes ?? (values.peer === undefined ? 10000 : 100)),
     requests: Number(values.requests),
     policy: values.policy as Options['policy'],
     ranking: values.ranking as Options['ranking'],
@@ -57,6 +66,8 @@ function options(argv: string[]): Options {
     churn: Number(values.churn),
     seed: Number(values.seed),
     json: values.json,
+    peer: values.peer,
+    peerTimeoutS: Number(values['peer-timeout-s']),
   };
 }
 
@@ -104,52 +115,53 @@ interface Run {
   failed: number;
   /** placements_per_s is successful decisions per second of time spent in them (wall clock) */
   placements_per_s: number;
-  /** placements_per_cpu_s is the same per second of this process's CPU time (less noisy when shared) */
+  /**
+   * placements_per_cpu_s is successful decisions per second of this process's CPU time over the
+   * loop (failed decisions' CPU included: read decisions_per_cpu_s when many fail)
+   */
   placements_per_cpu_s: number;
   latency: Latency;
   /** failed decisions build the pass summary (counts, closest nodes) over the whole fleet */
   failed_latency: Latency;
   /** decisions_per_s counts every decision, failed ones included */
   decisions_per_s: number;
+  /** decisions_per_cpu_s is every decision per CPU second (the loop's CPU covers failed ones too) */
+  decisions_per_cpu_s: number;
+  /** gc_ms is the garbage collector's pause time during the loop (perf_hooks 'gc' entries) */
+  gc_ms: number;
 }
 
 /**
- * runIndex places requests through the index; each decision's claim is applied (upsert) inside the
- * timed section. With churn > 0, that many random nodes are replaced (fresh objects, as a heartbeat
- * or a release elsewhere does) before each decision, also inside the timed section: "right after a change".
+ * runIndex places requests through the index; each decision's claim is applied to the index in
+ * place (`claim`) inside the timed section. With churn > 0, that many other nodes change before each
+ * decision, also timed ("right after a change"): a node is handed over as a fresh object whose claim
+ * list drops its first claim (a release elsewhere), and the next change hands it back with that claim
+ * appended, so the fleet's fill stays put. Both go through `upsert` with a new list, as FleetIndex does.
+ * CPU time is read once around the loop; the requests are generated before it.
  */
-function runIndex(
+async function runIndex(
   index: PlacementIndex,
-  fleet: PlacementNode[],
   o: Options,
   config: PlacementConfig,
   churn: number,
-): Run {
+): Promise<Run> {
   const rng = mulberry32(config.seed + 7);
-  const at = new Map(fleet.map((n, i) => [n.id, i]));
+  const requests = Array.from({ length: o.requests }, (_, i) => randomRequest(rng, `vm-${i}`, o));
+  const ids = index.nodes().map((n) => n.id);
+  const changes = new Churn(index, ids, mulberry32(config.seed + 11));
   const times: number[] = [];
   const failedTimes: number[] = [];
-  let cpuUs = 0;
+  const gc = gcWatch();
+  const cpu = process.cpuUsage();
   let misses = 0;
-  for (let i = 0; i < o.requests && misses < 50; i++) {
-    const request = randomRequest(rng, `vm-${i}`, o);
-    const cpu = process.cpuUsage();
+  for (let i = 0; i < requests.length && misses < 50; i++) {
+    const request = requests[i]!;
     const start = nowMs();
-    for (let c = 0; c < churn; c++) {
-      const k = Math.floor(rng() * fleet.length);
-      fleet[k] = { ...fleet[k]! };
-      index.upsert(fleet[k]!);
-    }
+    for (let c = 0; c < churn; c++) changes.next();
     const result = index.place(request, { ...config, seed: config.seed + i });
-    if (result.ok) {
-      const k = at.get(result.decision.node_id)!;
-      fleet[k] = withAllocation(fleet[k]!, allocationFromDecision(request, result.decision));
-      index.upsert(fleet[k]!);
-    }
+    if (result.ok) index.claim(result.decision.node_id, allocationFromDecision(request, result.decision));
     const took = nowMs() - start;
     if (result.ok) {
-      const used = process.cpuUsage(cpu);
-      cpuUs += used.user + used.system;
       times.push(took);
       misses = 0;
     } else {
@@ -157,20 +169,27 @@ function runIndex(
       misses++;
     }
   }
-  return summarise(times, failedTimes, cpuUs);
+  const used = process.cpuUsage(cpu);
+  return summarise(times, failedTimes, used.user + used.system, await gc.stop());
 }
 
 /** runScan is the same stream through the full scan, on a copy of the fleet. */
-function runScan(fleet: PlacementNode[], o: Options, config: PlacementConfig, count: number): Run {
+async function runScan(
+  fleet: PlacementNode[],
+  o: Options,
+  config: PlacementConfig,
+  count: number,
+): Promise<Run> {
   const rng = mulberry32(config.seed + 7);
+  const requests = Array.from({ length: count }, (_, i) => randomRequest(rng, `vm-${i}`, o));
   const nodes = [...fleet];
   const at = new Map(nodes.map((n, i) => [n.id, i]));
   const times: number[] = [];
   const failedTimes: number[] = [];
-  let cpuUs = 0;
+  const gc = gcWatch();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < count; i++) {
-    const request = randomRequest(rng, `vm-${i}`, o);
-    const cpu = process.cpuUsage();
+    const request = requests[i]!;
     const start = nowMs();
     const result = placeVm(nodes, request, { ...config, seed: config.seed + i }, { detail: 'none' });
     const took = nowMs() - start;
@@ -178,16 +197,15 @@ function runScan(fleet: PlacementNode[], o: Options, config: PlacementConfig, co
       failedTimes.push(took);
       continue;
     }
-    const used = process.cpuUsage(cpu);
-    cpuUs += used.user + used.system;
     times.push(took);
     const k = at.get(result.decision.node_id)!;
     nodes[k] = withAllocation(nodes[k]!, allocationFromDecision(request, result.decision));
   }
-  return summarise(times, failedTimes, cpuUs);
+  const used = process.cpuUsage(cpu);
+  return summarise(times, failedTimes, used.user + used.system, await gc.stop());
 }
 
-function summarise(times: number[], failedTimes: number[], cpuUs: number): Run {
+function summarise(times: number[], failedTimes: number[], cpuUs: number, gcMs: number): Run {
   const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
   const okMs = sum(times);
   const allMs = okMs + sum(failedTimes);
@@ -199,6 +217,8 @@ function summarise(times: number[], failedTimes: number[], cpuUs: number): Run {
     latency: latency(times),
     failed_latency: latency(failedTimes),
     decisions_per_s: allMs > 0 ? Math.round(((times.length + failedTimes.length) / allMs) * 1000) : 0,
+    decisions_per_cpu_s: cpuUs > 0 ? Math.round(((times.length + failedTimes.length) / cpuUs) * 1e6) : 0,
+    gc_ms: gcMs,
   };
 }
 
@@ -212,6 +232,7 @@ function fillRatio(fleet: readonly PlacementNode[]): number {
 /** run builds the fleet, measures warm, after-change and (optionally) the full scan, and prints one object. */
 export async function run(argv: string[]): Promise<void> {
   const o = options(argv);
+  if (o.peer !== undefined) return runPeer(o);
   const rng = mulberry32(o.seed);
   const buildStart = nowMs();
   const fleet = Array.from({ length: o.nodes }, (_, i) => prefilledHost(rng, i, o));
@@ -219,10 +240,15 @@ export async function run(argv: string[]): Promise<void> {
   const buildMs = nowMs() - buildStart;
   const prefilled = fleet.reduce((sum, n) => sum + n.allocations.length, 0);
   const config = { ...DEFAULT_PLACEMENT_CONFIG, ranking: o.ranking, seed: o.seed };
-  const scan = o.compare > 0 ? runScan(fleet, o, config, Math.min(o.compare, o.requests)) : null;
-  const churnFleet = fleet.map((n) => ({ ...n }));
-  const churned = runIndex(indexOf(churnFleet), churnFleet, o, config, o.churn);
-  const warm = runIndex(index, fleet, o, config, 0);
+  // Each timed phase starts from a collected heap, so none pays for the garbage of building the
+  // fleet or of the phase before it; what a phase allocates itself is still collected inside it.
+  const churnIndex = indexOf(fleet);
+  settle();
+  const churned = await runIndex(churnIndex, o, config, o.churn);
+  settle();
+  const warm = await runIndex(index, o, config, 0);
+  settle();
+  const scan = o.compare > 0 ? await runScan(fleet, o, config, Math.min(o.compare, o.requests)) : null;
   emit(
     {
       bench: 'placement',
@@ -234,7 +260,7 @@ export async function run(argv: string[]): Promise<void> {
       placements_per_s: warm.placements_per_s,
       p50_ms: warm.latency.p50_ms,
       p99_ms: warm.latency.p99_ms,
-      fill_ratio: fillRatio(fleet),
+      fill_ratio: fillRatio(index.nodes()),
       warm,
       after_change: { churn_nodes_per_decision: o.churn, ...churned },
       full_scan: scan,
@@ -250,4 +276,10 @@ function indexOf(fleet: readonly PlacementNode[]): PlacementIndex {
   const index = new PlacementIndex();
   for (const n of fleet) index.upsert(n);
   return index;
+}
+
+async function runPeer(o: Options): Promise<void> {
+  if (o.peer !== 'hspace') throw new Error(`unknown peer ${JSON.stringify(o.peer)} (known: hspace)`);
+  const shape = { nodes: o.nodes, vcpus: o.vcpus ?? 4, memoryMb: o.memoryMb ?? 8192, diskMb: 10240 };
+  emit(await comparePeer(shape, o.peerTimeoutS * 1000), o.json);
 }

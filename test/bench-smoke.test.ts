@@ -29,6 +29,18 @@ describe('npm run bench at a tiny size', () => {
     expect(out.warm.placed + out.warm.failed).toBeGreaterThan(0);
   });
 
+  it('placement --peer hspace runs vmpool on the peer fleet and skips an absent hspace (CI never installs it)', async () => {
+    const { stdout } = await execFileP(
+      process.execPath,
+      [MAIN, 'placement', '--peer', 'hspace', '--nodes', '3', '--json'],
+      { timeout: 120_000, env: { ...process.env, VMPOOL_HSPACE: '/nonexistent/hspace' } },
+    );
+    const out = JSON.parse(stdout);
+    expect(out).toMatchObject({ bench: 'placement', peer: 'hspace', nodes: 3, ratio: null });
+    expect(out.vmpool.placed).toBe(48);
+    expect(out.hspace.skipped).toMatch(/hspace-setup\.sh/);
+  });
+
   it('heartbeats drives the real coordinator with agents reporting VMs', async () => {
     const args = [
       'heartbeats',

@@ -6,6 +6,7 @@ import {
   kvmCapable,
   memoryCeiling,
   nodeAlive,
+  notCordoned,
   notReserved,
   numaCpuFit,
   numaMemoryFit,
@@ -153,7 +154,33 @@ describe.each<[string, FeasibilityCheck, PlacementNode, Partial<PlacementRequest
   });
 });
 
+describe('notCordoned', () => {
+  const node = seed003Host('n');
+  it('rejects a node the admin cordoned, with its own reason', () => {
+    const verdict = notCordoned(node, request, { ...ctx(node), cordoned: new Set(['n']) });
+    expect(verdict).toEqual({
+      reason: 'cordoned',
+      detail: 'node is cordoned by the admin: no new placements',
+    });
+  });
+
+  it('accepts it when no cordon names it', () => {
+    expect(notCordoned(node, request, ctx(node))).toBe(true);
+    expect(notCordoned(node, request, { ...ctx(node), cordoned: new Set(['other']) })).toBe(true);
+  });
+});
+
 describe('runChecks', () => {
+  it('says cordoned after node_down and before every other reason', () => {
+    const cordoned = new Set(['n']);
+    const down = seed003Host('n', { alive: false });
+    const reserved = seed003Host('n', { reserved: true, kvm: false });
+    expect(runChecks(down, request, { ...ctx(down), cordoned })).toMatchObject({ reason: 'node_down' });
+    expect(runChecks(reserved, request, { ...ctx(reserved), cordoned })).toMatchObject({
+      reason: 'cordoned',
+    });
+  });
+
   it('reports the first failing check of the chain', () => {
     const down = seed003Host('n', { alive: false, reserved: true, kvm: false });
     expect(runChecks(down, request, ctx(down))).toMatchObject({ reason: 'node_down' });

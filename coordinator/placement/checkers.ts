@@ -6,6 +6,8 @@ import type { NodeView } from './view.js';
 export interface CheckContext {
   readonly pass: 1 | 2;
   readonly config: PlacementConfig;
+  /** cordoned are the nodes the admin closed to new placements (none when absent) */
+  readonly cordoned?: ReadonlySet<string> | undefined;
   /** view computes (once) the node's free resources; cheap checks never pay for it */
   readonly view: () => NodeView;
 }
@@ -20,6 +22,13 @@ export type FeasibilityCheck = (
 /** nodeAlive rejects nodes the registry considers down. */
 export const nodeAlive: FeasibilityCheck = (node) =>
   node.alive || { reason: 'node_down', detail: 'node is down (missed heartbeats)' };
+
+/** notCordoned rejects nodes the admin cordoned: they take no new placements. */
+export const notCordoned: FeasibilityCheck = (node, _request, ctx) =>
+  !ctx.cordoned?.has(node.id) || {
+    reason: 'cordoned',
+    detail: 'node is cordoned by the admin: no new placements',
+  };
 
 /** notReserved rejects reserved nodes in pass 1; pass 2 exists to widen to them. */
 export const notReserved: FeasibilityCheck = (node, _request, ctx) =>
@@ -105,6 +114,7 @@ export const antiAffinity: FeasibilityCheck = (_node, request, ctx) => {
 /** CHECK_CHAIN is the order checks run in: cheap flags first, NUMA fit last but one. */
 export const CHECK_CHAIN: readonly FeasibilityCheck[] = [
   nodeAlive,
+  notCordoned,
   notReserved,
   kvmCapable,
   imageAvailable,

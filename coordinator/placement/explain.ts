@@ -35,12 +35,17 @@ export class PassExplainer {
   private scored: Scored[] = [];
   private largest: LargestFree | null = null;
 
+  private readonly detail: boolean;
+  private readonly cordoned: ReadonlySet<string> | undefined;
+
   constructor(
     pass: 1 | 2,
     private readonly request: PlacementRequest,
     private readonly config: PlacementConfig,
-    private readonly detail: boolean,
+    opts: { readonly detail: boolean; readonly cordoned?: ReadonlySet<string> | undefined },
   ) {
+    this.detail = opts.detail;
+    this.cordoned = opts.cordoned;
     this.report = {
       pass,
       ran: true,
@@ -59,7 +64,7 @@ export class PassExplainer {
     const r = this.report;
     if (reason !== 'reserved_node' && reason !== 'kvm_required' && reason !== 'image_missing') {
       if (fitsWhenEmpty(node, view, this.request, this.config)) r.fits_when_empty++;
-      if (reason !== 'node_down') this.noteLargest(node, view);
+      if (reason !== 'node_down' && reason !== 'cordoned') this.noteLargest(node, view);
     }
     if (reason === null) {
       r.candidate_count++;
@@ -69,7 +74,7 @@ export class PassExplainer {
     r.reasons[reason] = (r.reasons[reason] ?? 0) + 1;
     if (CAPACITY.has(reason)) this.noteMiss(node, view, reason);
     if (this.detail) {
-      const ctx = { pass: r.pass, config: this.config, view: () => view };
+      const ctx = { pass: r.pass, config: this.config, cordoned: this.cordoned, view: () => view };
       const verdict = runChecks(node, this.request, ctx);
       const detail = verdict === true ? '' : verdict.detail;
       r.rejected.push({ node_id: node.id, reason, detail });

@@ -7,6 +7,7 @@ export {
   kvmCapable,
   memoryCeiling,
   nodeAlive,
+  notCordoned,
   notReserved,
   numaCpuFit,
   numaMemoryFit,

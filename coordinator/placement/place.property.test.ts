@@ -1,48 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allocationFromDecision, placeVm } from './place.js';
-import { syntheticHost, syntheticTopology, withAllocation } from './testing.js';
+import { withAllocation } from './testing.js';
+import { configArb, fleetArb, requestArb } from './testing/arbitraries.js';
 import type { PlacementConfig, PlacementNode, PlacementRequest, PlacementResult } from './types.js';
-
-const shapeArb = fc.record({
-  sockets: fc.integer({ min: 1, max: 3 }),
-  coresPerSocket: fc.integer({ min: 1, max: 8 }),
-  threadsPerCore: fc.constantFrom(1, 2, 4),
-  memoryMbPerNode: fc.integer({ min: 1, max: 64 }).map((gib) => gib * 1024),
-});
-
-const hostArb = (index: number) =>
-  shapeArb.chain((shape) => {
-    const threadIds = syntheticTopology(shape).numa_nodes.flatMap((n) => n.cpus.map((c) => c.id));
-    return fc
-      .record({
-        alive: fc.integer({ min: 0, max: 4 }).map((n) => n > 0),
-        reserved: fc.boolean(),
-        kvm: fc.boolean(),
-        hostReservedCpus: fc.subarray(threadIds, { maxLength: Math.ceil(threadIds.length / 3) }),
-        hostReservedMemoryMb: fc.constantFrom(0, 512, 2048),
-      })
-      .map((opts) => syntheticHost({ ...shape, id: `host-${index}` }, opts));
-  });
-
-const fleetArb = fc
-  .integer({ min: 1, max: 8 })
-  .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => hostArb(i))));
-
-const requestArb = fc.record({
-  vcpu_count: fc.integer({ min: 1, max: 16 }),
-  memory_mb: fc.integer({ min: 64, max: 32768 }),
-  cpu_policy: fc.constantFrom('dedicated' as const, 'shared' as const),
-  requires_kvm: fc.boolean(),
-  allow_reserved: fc.boolean(),
-  anti_affinity_group: fc.option(fc.constantFrom('db', 'web', 'cache'), { nil: undefined }),
-});
-
-const configArb: fc.Arbitrary<PlacementConfig> = fc.record({
-  ranking: fc.constantFrom('pack' as const, 'spread' as const),
-  cpu_overcommit: fc.integer({ min: 1, max: 4 }),
-  seed: fc.integer(),
-});
 
 interface Run {
   readonly nodes: PlacementNode[];
@@ -107,28 +68,41 @@ function checkStep({ request, result, before }: Run['steps'][number]): void {
   expect(node.alive && (node.kvm || !request.requires_kvm) && (decision.pass === 2 || !node.reserved)).toBe(
     true,
   );
+  expect(
+    request.image === undefined || node.images === undefined || node.images.includes(request.image),
+  ).toBe(true);
 }
 
 describe('placeVm properties over random fleets and request streams', () => {
   it('never double-books threads or memory and always explains itself', () => {
     fc.assert(
-      fc.property(fleetArb, fc.array(requestArb, { maxLength: 40 }), configArb, (fleet, requests, config) => {
-        const run = runStream(fleet, requests, config);
-        run.steps.forEach(checkStep);
-        for (const node of run.nodes) checkNodeHolds(node, config.cpu_overcommit);
-      }),
+      fc.property(
+        fleetArb(8),
+        fc.array(requestArb, { maxLength: 40 }),
+        configArb,
+        (fleet, requests, config) => {
+          const run = runStream(fleet, requests, config);
+          run.steps.forEach(checkStep);
+          for (const node of run.nodes) checkNodeHolds(node, config.cpu_overcommit);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('gives the same results for the same fleet, requests and seed', () => {
     fc.assert(
-      fc.property(fleetArb, fc.array(requestArb, { maxLength: 20 }), configArb, (fleet, requests, config) => {
-        const results = (nodes: PlacementNode[]) =>
-          runStream(nodes, requests, config).steps.map((s) => s.result);
-        // Fresh copies defeat the per-node view cache, so this also checks the cache changes nothing.
-        expect(results(fleet.map((n) => ({ ...n })))).toEqual(results(fleet));
-      }),
+      fc.property(
+        fleetArb(8),
+        fc.array(requestArb, { maxLength: 20 }),
+        configArb,
+        (fleet, requests, config) => {
+          const results = (nodes: PlacementNode[]) =>
+            runStream(nodes, requests, config).steps.map((s) => s.result);
+          // Fresh copies defeat the per-node view cache, so this also checks the cache changes nothing.
+          expect(results(fleet.map((n) => ({ ...n })))).toEqual(results(fleet));
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -35,12 +35,12 @@ export function placeVm(
 ): PlacementResult {
   assertValid(request, config);
   const detail = wantDetail(opts.detail, nodes.length, DETAIL_AUTO_MAX_NODES);
-  const exclude = opts.exclude ?? NONE;
-  const first = runPass(1, nodes, request, config, detail, exclude);
+  const scope = { detail, exclude: opts.exclude ?? NONE, cordoned: opts.cordoned ?? NONE };
+  const first = runPass(1, nodes, request, config, scope);
   if (first.best)
     return { ok: true, decision: decide(first.best, request, 1), passes: [first.report, notRun(2)] };
   if (!request.allow_reserved) return failed([first.report, notRun(2)]);
-  const second = runPass(2, nodes, request, config, detail, exclude);
+  const second = runPass(2, nodes, request, config, scope);
   if (second.best)
     return { ok: true, decision: decide(second.best, request, 2), passes: [first.report, second.report] };
   return failed([first.report, second.report]);
@@ -68,20 +68,25 @@ export function allocationFromDecision(request: PlacementRequest, decision: Deci
     : { ...allocation, anti_affinity_group: request.anti_affinity_group };
 }
 
+interface Scope {
+  readonly detail: boolean;
+  readonly exclude: ReadonlySet<string>;
+  readonly cordoned: ReadonlySet<string>;
+}
+
 function runPass(
   pass: 1 | 2,
   nodes: readonly PlacementNode[],
   request: PlacementRequest,
   config: PlacementConfig,
-  detail: boolean,
-  exclude: ReadonlySet<string>,
+  { detail, exclude, cordoned }: Scope,
 ): PassOutcome {
-  const explain = new PassExplainer(pass, request, config, detail);
+  const explain = new PassExplainer(pass, request, config, { detail, cordoned });
   let best: RankedOption | undefined;
   for (const given of nodes) {
     const node = exclude.has(given.id) ? { ...given, alive: false } : given;
     let view: NodeView | undefined;
-    const ctx: CheckContext = { pass, config, view: () => (view ??= nodeView(node)) };
+    const ctx: CheckContext = { pass, config, cordoned, view: () => (view ??= nodeView(node)) };
     const verdict = runChecks(node, request, ctx);
     explain.add(node, ctx.view(), verdict === true ? null : verdict.reason);
     if (verdict !== true) continue;
@@ -94,13 +99,13 @@ function runPass(
 
 /** decide turns the best ranked option into the decision: exact pins, emulator threads, memory. */
 export function decide(option: RankedOption, request: PlacementRequest, pass: 1 | 2): Decision {
-  const { node, numa } = option;
+  const { node, view, numa } = option;
   const numaNode = node.topology.numa_nodes.find((n) => n.id === numa.id)!;
-  const threads = numaThreads(node, numa);
+  const threads = numaThreads(view, numa);
   const pins =
     request.cpu_policy === 'dedicated'
       ? dedicatedPins(numaNode, threads.free, request.vcpu_count)
-      : sharedPins(node, numa, request.vcpu_count);
+      : sharedPins(view, numa, request.vcpu_count);
   return {
     node_id: node.id,
     numa_node: numa.id,

@@ -6,31 +6,48 @@ import type { NodeView, NumaView } from './view.js';
 /** RankedOption is one feasible node with the NUMA node ranking chose on it and the node's score. */
 export interface RankedOption {
   readonly node: PlacementNode;
+  readonly view: NodeView;
   readonly numa: NumaView;
   /** score is the node's free threads left after placement (pack prefers low, spread high) */
   readonly score: number;
 }
 
-/** rankNode picks the NUMA node on a feasible node (pack: fewest threads left, spread: most). */
+/** bestNuma is the NUMA node ranking picks on a node (pack: fewest threads left, spread: most), or undefined. */
+export function bestNuma(
+  view: NodeView,
+  request: PlacementRequest,
+  config: PlacementConfig,
+): NumaView | undefined {
+  let best: NumaView | undefined;
+  let bestLeft = 0;
+  const pack = config.ranking === 'pack';
+  for (const numa of view.numa) {
+    if (!fitsWhole(numa, request, config.cpu_overcommit)) continue;
+    const left = threadsLeftAfter(numa, request);
+    const better = pack ? left < bestLeft : left > bestLeft;
+    if (best === undefined || better || (left === bestLeft && numa.id < best.id)) {
+      best = numa;
+      bestLeft = left;
+    }
+  }
+  return best;
+}
+
+/** scoreOf is the node's free threads once the request is placed on the given NUMA node. */
+export function scoreOf(view: NodeView, numa: NumaView, request: PlacementRequest): number {
+  return view.freeThreads - (numa.freeCount - threadsLeftAfter(numa, request));
+}
+
+/** rankNode picks the NUMA node on a feasible node and scores the node. */
 export function rankNode(
   node: PlacementNode,
   view: NodeView,
   request: PlacementRequest,
   config: PlacementConfig,
 ): RankedOption | undefined {
-  let best: NumaView | undefined;
-  let bestLeft = 0;
-  for (const numa of view.numa) {
-    if (!fitsWhole(numa, request, config.cpu_overcommit)) continue;
-    const left = threadsLeftAfter(numa, request);
-    const better = config.ranking === 'pack' ? left < bestLeft : left > bestLeft;
-    if (best === undefined || better || (left === bestLeft && numa.id < best.id)) {
-      best = numa;
-      bestLeft = left;
-    }
-  }
-  if (best === undefined) return undefined;
-  return { node, numa: best, score: view.freeThreads - (best.freeCount - bestLeft) };
+  const numa = bestNuma(view, request, config);
+  if (numa === undefined) return undefined;
+  return { node, view, numa, score: scoreOf(view, numa, request) };
 }
 
 /**

@@ -13,8 +13,10 @@ export function reasonCode(
   request: PlacementRequest,
   pass: 1 | 2,
   config: PlacementConfig,
+  cordoned?: ReadonlySet<string>,
 ): ReasonCode | null {
   if (!node.alive) return 'node_down';
+  if (cordoned?.has(node.id)) return 'cordoned';
   return staticReason(node, request, pass) ?? capacityReason(view, request, config);
 }
 

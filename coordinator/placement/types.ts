@@ -79,7 +79,7 @@ export const REASON_CODES = [
   'numa_cpu_fit',
   'numa_memory_fit',
   'anti_affinity',
-  /** the admin cordoned the node (set by the placer, not a check) */
+  /** the admin cordoned the node: no new placements (PlacementOptions.cordoned) */
   'cordoned',
 ] as const;
 
@@ -146,6 +146,8 @@ export interface PlacementOptions {
   readonly explain?: boolean;
   /** exclude are nodes treated as down for this decision (they already refused the VM) */
   readonly exclude?: ReadonlySet<string>;
+  /** cordoned are nodes the admin closed to new placements: rejected with reason `cordoned` */
+  readonly cordoned?: ReadonlySet<string>;
 }
 
 /** DETAIL_AUTO_MAX_NODES is the fleet size up to which 'auto' detail lists every node. */

@@ -1,4 +1,4 @@
-import type { HostTopology, NumaNode } from '../../shared/topology.js';
+import { NodeState } from './node-state.js';
 import type { PlacementNode } from './types.js';
 
 /** NumaView is one NUMA node's free resources, derived from the node's allocations. */
@@ -17,19 +17,19 @@ export interface NumaView {
   readonly memoryFreeMb: number;
 }
 
-/** NodeView is a node's per-NUMA free resources plus the node-wide totals the quick checks use. */
+/** NodeView is a node's per-NUMA free resources, the node-wide totals and the per-thread state. */
 export interface NodeView {
   readonly numa: readonly NumaView[];
   readonly freeThreads: number;
   readonly memoryFreeMb: number;
-  /** groups maps each anti-affinity group present on the node to one VM holding it */
+  /** groups maps each anti-affinity group present on the node to the first VM holding it */
   readonly groups: ReadonlyMap<string, string>;
-}
-
-interface HeldThreads {
-  readonly reserved: ReadonlySet<number>;
-  readonly dedicated: ReadonlySet<number>;
-  readonly sharedLoad: ReadonlyMap<number, number>;
+  /** reserved[t] is 1 for a host-reserved thread (read only) */
+  readonly reserved: Uint8Array;
+  /** pinned[t] counts dedicated pins on thread t (read only) */
+  readonly pinned: Uint16Array;
+  /** load[t] counts shared vCPU pins on thread t (read only) */
+  readonly load: Uint32Array;
 }
 
 interface CacheEntry {
@@ -60,7 +60,7 @@ export function nodeView(node: PlacementNode): NodeView {
   ) {
     return hit.view;
   }
-  const view = buildNodeView(node);
+  const view = NodeState.of(node);
   cache.set(node, {
     allocations: node.allocations,
     count: node.allocations.length,
@@ -70,112 +70,6 @@ export function nodeView(node: PlacementNode): NodeView {
     view,
   });
   return view;
-}
-
-/** heldThreads sorts every pinned thread into dedicated or shared (with its shared vCPU load). */
-export function heldThreads(node: PlacementNode): HeldThreads {
-  const dedicated = new Set<number>();
-  const sharedLoad = new Map<number, number>();
-  for (const a of node.allocations) {
-    for (const pin of a.pins) {
-      if (a.cpu_policy === 'dedicated') dedicated.add(pin);
-      else sharedLoad.set(pin, (sharedLoad.get(pin) ?? 0) + 1);
-    }
-  }
-  return { reserved: new Set(node.host_reserved_cpus), dedicated, sharedLoad };
-}
-
-interface TopologyIndex {
-  /** size is one past the highest thread id, the length of the per-thread state arrays */
-  readonly size: number;
-  readonly numa: readonly { readonly node: NumaNode; readonly threads: readonly number[] }[];
-}
-
-// Topologies come from agent hellos and rarely change, so their sorted thread lists are kept too.
-const topologyCache = new WeakMap<HostTopology, TopologyIndex>();
-
-function topologyIndex(topology: HostTopology): TopologyIndex {
-  let index = topologyCache.get(topology);
-  if (index) return index;
-  let size = 0;
-  const numa = topology.numa_nodes.map((node) => {
-    const threads = node.cpus.map((c) => c.id).sort((a, b) => a - b);
-    size = Math.max(size, (threads.at(-1) ?? -1) + 1);
-    return { node, threads };
-  });
-  index = { size, numa };
-  topologyCache.set(topology, index);
-  return index;
-}
-
-const RESERVED = 1;
-const DEDICATED = 2;
-const NO_GROUPS: ReadonlyMap<string, string> = new Map();
-
-// Typed per-thread arrays instead of Sets: a fleet-wide rebuild must stay a few microseconds a node.
-function buildNodeView(node: PlacementNode): NodeView {
-  const index = topologyIndex(node.topology);
-  const state = new Uint8Array(index.size);
-  const load = new Uint32Array(index.size);
-  for (const t of node.host_reserved_cpus) if (t < index.size) state[t] = RESERVED;
-  let groups = NO_GROUPS;
-  for (const a of node.allocations) {
-    for (const t of a.pins) {
-      if (t >= index.size) continue;
-      if (a.cpu_policy === 'shared') load[t]!++;
-      else if (state[t] !== RESERVED) state[t] = DEDICATED;
-    }
-    if (a.anti_affinity_group !== undefined && !groups.has(a.anti_affinity_group)) {
-      if (groups === NO_GROUPS) groups = new Map();
-      (groups as Map<string, string>).set(a.anti_affinity_group, a.vm_id);
-    }
-  }
-  const hostMemory = node.host_reserved_memory_mb ?? 0;
-  let freeThreads = 0;
-  let memoryFreeMb = 0;
-  const numa = index.numa.map(({ node: n, threads }) => {
-    const view = numaView(n, threads, state, load, hostMemory + memoryUsedOn(node, n.id));
-    freeThreads += view.freeCount;
-    memoryFreeMb += Math.max(0, view.memoryFreeMb);
-    return view;
-  });
-  return { numa, freeThreads, memoryFreeMb, groups };
-}
-
-function memoryUsedOn(node: PlacementNode, numaId: number): number {
-  let used = 0;
-  for (const a of node.allocations) if (a.numa_node === numaId) used += a.memory_mb;
-  return used;
-}
-
-function numaView(
-  n: NumaNode,
-  threads: readonly number[],
-  state: Uint8Array,
-  load: Uint32Array,
-  memoryDeduction: number,
-): NumaView {
-  let reservedCount = 0;
-  let freeCount = 0;
-  let loadedShared = 0;
-  let sharedVcpus = 0;
-  for (const t of threads) {
-    const shared = load[t]!;
-    sharedVcpus += shared;
-    if (state[t] === RESERVED) reservedCount++;
-    else if (state[t] === DEDICATED) continue;
-    else if (shared > 0) loadedShared++;
-    else freeCount++;
-  }
-  return {
-    id: n.id,
-    threads,
-    reservedCount,
-    freeCount,
-    loadedShared,
-    sharedVcpus,
-    memoryFreeMb: n.memory_mb - memoryDeduction,
-  };
 }
 
 /** sharedCapacity is how many more shared vCPUs a NUMA node takes at the given overcommit. */

@@ -78,13 +78,11 @@ export class Placer {
    */
   whatIf(req: PlacementAsk, limit: number): CapacityAnswer {
     const cordoned = this.o.cordoned?.() ?? new Set<string>();
-    let nodes = placementNodes(this.o.registry.list(), this.o.store.read()).map((n) =>
-      cordoned.has(n.id) ? { ...n, alive: false } : n,
-    );
+    let nodes = placementNodes(this.o.registry.list(), this.o.store.read());
     const per = new Map<string, Map<number, number>>();
     const config = { ...this.o.placement, seed: this.o.placement.seed + this.seq };
     for (let i = 0; i < limit; i++) {
-      const r = placeVm(nodes, placementRequest(req, '_what_if', `what-if-${i}`), config);
+      const r = placeVm(nodes, placementRequest(req, '_what_if', `what-if-${i}`), config, { cordoned });
       if (!r.ok) return answer(req, i, false, per, r.passes);
       const d = r.decision;
       const alloc = {
@@ -157,25 +155,15 @@ export class Placer {
     seed: number,
     opts: PlacementOptions,
   ): PlacementResult {
-    const cordoned = this.o.cordoned?.() ?? new Set<string>();
-    const exclude = cordoned.size ? new Set([...(opts.exclude ?? []), ...cordoned]) : opts.exclude;
+    const cordoned = this.o.cordoned?.();
     const request = placementRequest(req, tenantId, vmId);
-    const place = { ...opts, ...(exclude ? { exclude } : {}) };
+    const place = cordoned?.size ? { ...opts, cordoned } : opts;
     const result = this.fleet.current().place(request, { ...this.o.placement, seed }, place);
     for (const p of result.passes) {
       p.candidates.sort();
       p.rejected.sort((a, b) => (a.node_id < b.node_id ? -1 : a.node_id > b.node_id ? 1 : 0));
     }
-    const named = nameAntiAffinity(result, this.o.store.read(), request.anti_affinity_group);
-    return cordoned.size ? nameCordons(named, this.liveCordoned(cordoned, opts.exclude)) : named;
-  }
-
-  /** liveCordoned are the cordoned nodes that would otherwise be candidates (alive, not already excluded). */
-  private liveCordoned(cordoned: ReadonlySet<string>, exclude?: ReadonlySet<string>): Set<string> {
-    const live = new Set<string>();
-    for (const id of cordoned)
-      if (!exclude?.has(id) && this.o.registry.get(id)?.state === 'ready') live.add(id);
-    return live;
+    return nameAntiAffinity(result, this.o.store.read(), request.anti_affinity_group);
   }
 }
 
@@ -193,27 +181,6 @@ function placementRequest(req: PlacementAsk, tenantId: string, vmId: string): Pl
   };
 }
 
-/** nameCordons reports a cordoned node as `cordoned`, not as down (placement saw it as not alive). */
-function nameCordons(r: PlacementResult, cordoned: ReadonlySet<string>): PlacementResult {
-  const passes = r.passes.map((p) => {
-    const reasons = { ...p.reasons };
-    // a cordoned node is excluded like a down one; its count moves to its own reason
-    const moved = Math.min(cordoned.size, reasons.node_down ?? 0);
-    if (moved) {
-      reasons.node_down = (reasons.node_down ?? 0) - moved;
-      if (!reasons.node_down) delete reasons.node_down;
-      reasons.cordoned = (reasons.cordoned ?? 0) + moved;
-    }
-    const rejected = p.rejected.map((x) =>
-      cordoned.has(x.node_id) && x.reason === 'node_down'
-        ? { ...x, reason: 'cordoned' as const, detail: 'node is cordoned by the admin: no new placements' }
-        : x,
-    );
-    return { ...p, reasons, rejected };
-  });
-  return { ...r, passes } as PlacementResult;
-}
-
 function answer(
   req: PlacementAsk,
   fits: number,
@@ -224,7 +191,8 @@ function answer(
   const exhausted: Record<string, number> = {};
   // the last pass that ran says why each node turned the next VM down
   const last = [...passes].reverse().find((p) => p.ran);
-  for (const r of last?.rejected ?? []) exhausted[r.reason] = (exhausted[r.reason] ?? 0) + 1;
+  // counts per reason: the per-node list is empty on fleets past DETAIL_AUTO_MAX_NODES
+  for (const [reason, count] of Object.entries(last?.reasons ?? {})) if (count) exhausted[reason] = count;
   return {
     shape: { vcpu_count: req.vcpu_count, memory_mb: req.memory_mb, cpu_policy: req.placement.cpu_policy },
     fits,
