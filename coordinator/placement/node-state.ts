@@ -1,6 +1,5 @@
 import type { HostTopology, NumaNode } from '../../shared/topology.js';
-import type { Allocation, PlacementNode } from './types.js';
-import type { NodeView, NumaView } from './view.js';
+import type { Allocation, NodeView, NumaView, PlacementNode } from './types.js';
 
 /** TopologyIndex is a topology's sorted thread lists and the NUMA slot each thread sits in. */
 export interface TopologyIndex {

@@ -1,36 +1,7 @@
 import { NodeState } from './node-state.js';
-import type { PlacementNode } from './types.js';
+import type { NodeView, NumaView, PlacementNode } from './types.js';
 
-/** NumaView is one NUMA node's free resources, derived from the node's allocations. */
-export interface NumaView {
-  readonly id: number;
-  /** threads are the node's online threads, sorted */
-  readonly threads: readonly number[];
-  /** reservedCount counts this NUMA node's host-reserved threads */
-  readonly reservedCount: number;
-  /** freeCount counts threads neither host-reserved nor pinned by any allocation */
-  readonly freeCount: number;
-  /** loadedShared counts threads carrying shared vCPUs and no dedicated pin */
-  readonly loadedShared: number;
-  /** sharedVcpus counts shared vCPU pins on this NUMA node's threads */
-  readonly sharedVcpus: number;
-  readonly memoryFreeMb: number;
-}
-
-/** NodeView is a node's per-NUMA free resources, the node-wide totals and the per-thread state. */
-export interface NodeView {
-  readonly numa: readonly NumaView[];
-  readonly freeThreads: number;
-  readonly memoryFreeMb: number;
-  /** groups maps each anti-affinity group present on the node to the first VM holding it */
-  readonly groups: ReadonlyMap<string, string>;
-  /** reserved[t] is 1 for a host-reserved thread (read only) */
-  readonly reserved: Uint8Array;
-  /** pinned[t] counts dedicated pins on thread t (read only) */
-  readonly pinned: Uint16Array;
-  /** load[t] counts shared vCPU pins on thread t (read only) */
-  readonly load: Uint32Array;
-}
+export type { NodeView, NumaView } from './types.js';
 
 interface CacheEntry {
   readonly allocations: PlacementNode['allocations'];
