@@ -5,33 +5,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../audit/index.js';
 import { auditEvents } from '../events/audit-subscriber.js';
 import { EventBus } from '../events/bus.js';
-import type { Decision } from '../placement/types.js';
 import { MemoryStore } from '../store/index.js';
 import type { StoreState } from '../store/types.js';
 import { ClaimBook, type ClaimInput } from './claim-book.js';
+import { claimInput } from './testing/claims.js';
 
 // The claim book with the real, fsynced audit log: a change and its audit entry are written side by
 // side (auditAlongside), both durable before the claim resolves; either failing leaves no claim.
 
-const decision: Decision = {
-  node_id: 'n1',
-  numa_node: 0,
-  vcpu_pins: [0, 36],
-  emulator_cpuset: [16],
-  memory_nodeset: '0',
-  memory_mode: 'strict',
-  pass: 1,
-  score: 10,
+/** input is a claim without an idempotency record (only the VM record and its audit entry are written). */
+const input = (id: string): ClaimInput => {
+  const { idempotency: _none, ...c } = claimInput(id);
+  return c;
 };
-const input = (id: string): ClaimInput => ({
-  id,
-  tenantId: 't1',
-  req: { name: id, tags: [], vcpu_count: 2, memory_mb: 512, placement: { cpu_policy: 'dedicated' } },
-  vmid: 100,
-  placed: { decision, seed: 7 },
-  source: 'test',
-  requestId: 'r1',
-});
 
 /** GatedStore holds each durable write until release() — to see what is on disk meanwhile. */
 class GatedStore extends MemoryStore {

@@ -1,32 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { VmReport } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
-import type { Decision } from '../placement/types.js';
 import { FailingStore, MemoryStore } from '../store/index.js';
-import { ClaimBook, type ClaimInput } from './claim-book.js';
+import { ClaimBook } from './claim-book.js';
+import { claimInput } from './testing/claims.js';
 import { VmIndex } from './vm-index.js';
 
-const decision: Decision = {
-  node_id: 'n1',
-  numa_node: 0,
-  vcpu_pins: [0, 36],
-  emulator_cpuset: [16],
-  memory_nodeset: '0',
-  memory_mode: 'strict',
-  pass: 1,
-  score: 10,
-};
-const input = (id: string, over: Partial<ClaimInput> = {}): ClaimInput => ({
-  id,
-  tenantId: 't1',
-  req: { name: id, tags: [], vcpu_count: 2, memory_mb: 512, placement: { cpu_policy: 'dedicated' } },
-  vmid: 100,
-  placed: { decision, seed: 7 },
-  idempotency: { key: 'k1', hash: 'h' },
-  source: 'test',
-  requestId: 'r1',
-  ...over,
-});
+const input = claimInput;
 const report = (vm_id: string, state: VmReport['state']): VmReport => ({
   vm_id,
   name: vm_id,

@@ -9,6 +9,7 @@ import type { NodeEntry } from '../registry/registry.js';
 import { MemoryStore } from '../store/index.js';
 import { viewVm } from '../vms/view.js';
 import { ClaimBook } from './claim-book.js';
+import { claimInput } from './testing/claims.js';
 
 // A node reports a VM paused (an operator's suspend, or QEMU stopped it on ENOSPC): the claim book
 // records it with its reason, emits vm.reported, the VM keeps its claim, and an I/O error is logged as err.
@@ -38,28 +39,7 @@ async function pausedBook() {
   const lines: LogEntry[] = [];
   logEvents(bus, createLogger({ component: 'coordinator', level: 'debug', sink: (e) => lines.push(e) }));
   const claims = new ClaimBook({ store, bus });
-  await claims.claim({
-    id: 'p1',
-    tenantId: 't1',
-    req: { name: 'web', tags: [], vcpu_count: 2, memory_mb: 512, placement: { cpu_policy: 'dedicated' } },
-    vmid: 101,
-    placed: {
-      decision: {
-        node_id: 'n1',
-        numa_node: 0,
-        vcpu_pins: [0, 36],
-        emulator_cpuset: [16],
-        memory_nodeset: '0',
-        memory_mode: 'strict',
-        pass: 1,
-        score: 10,
-      },
-      seed: 7,
-    },
-    idempotency: { key: 'k1', hash: 'h' },
-    source: 'test',
-    requestId: 'r1',
-  });
+  await claims.claim(claimInput('p1', { req: { ...claimInput('p1').req, name: 'web' }, vmid: 101 }));
   await claims.markRunning('p1', 'r1');
   claims.finish('p1');
   events.length = 0;
