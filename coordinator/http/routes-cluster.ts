@@ -75,8 +75,10 @@ export function installHaEdge(app: AnyApp, d: ClusterDeps): void {
         },
       );
     if (!leaderOnly || target === null) {
+      const before = d.view?.headRevision;
       await next();
-      if (isWrite && target === null && d.view && c.res.status < 300)
+      // stamped only when the store moved meanwhile: a write that changed nothing has nothing to wait for
+      if (isWrite && target === null && d.view && c.res.status < 300 && d.view.headRevision !== before)
         c.res.headers.set(REVISION, d.view.headRevision);
       return;
     }

@@ -45,9 +45,11 @@ export function startKeepalive<W extends Pingable>(
 ): () => void {
   let due = performance.now() + KEEPALIVE_MS;
   const timer = setInterval(() => {
-    const stalled = performance.now() - due > KEEPALIVE_MS / 5;
+    const from = due;
     due = performance.now() + KEEPALIVE_MS;
     setImmediate(() => {
+      // lateness counts up to the round itself: a long I/O callback between timer and round is a stall too
+      const stalled = performance.now() - from > KEEPALIVE_MS / 5;
       for (const ws of clients()) {
         const s = stateOf(ws);
         const action = s ? keepaliveRound(s, stalled) : 'none';
