@@ -12,7 +12,7 @@ import { VmpoolError } from '../../shared/errors.js';
 import type { AuditJournal } from '../audit/index.js';
 import type { Store, StoreState, TenantRecord } from '../store/index.js';
 import { generateToken } from '../tenants/index.js';
-import { vmUsage } from '../tenants/quota.js';
+import { checkQuotaCovers, tenantUsage } from '../tenants/quota.js';
 import type { AdminGuard, Env } from './env.js';
 import { jsonOf, paramsOf } from './validate.js';
 
@@ -36,32 +36,9 @@ export function nameTaken(state: StoreState, name: string, except?: string): boo
   return Object.values(state.tenants).some((t) => t.id !== except && t.name.toLowerCase() === n);
 }
 
-/** tenantUsage is what the tenant's VMs hold against its quota. */
-export function tenantUsage(state: StoreState, tenantId: string): TenantUsage {
-  const used = Object.values(state.vms)
-    .filter((v) => v.tenant === tenantId)
-    .map(vmUsage);
-  return {
-    vms: used.length,
-    vcpus: used.reduce((a, u) => a + u.vcpu_count, 0),
-    memory_mb: used.reduce((a, u) => a + u.memory_mb, 0),
-    disk_gb: used.reduce((a, u) => a + u.disk_gb, 0),
-  };
-}
-
-/**
- * checkQuotaCovers refuses a quota below the tenant's current usage with quota_below_usage, naming
- * each limit it would break (unless the admin forces it).
- */
-export function checkQuotaCovers(t: TenantRecord, quota: TenantRecord['quota'], usage: TenantUsage): void {
-  const over = (['vms', 'vcpus', 'memory_mb', 'disk_gb'] as const)
-    .filter((k) => quota[k] !== undefined && usage[k] > quota[k]!)
-    .map((k) => `${k} ${quota[k]} < ${usage[k]} in use`);
-  if (over.length)
-    throw new VmpoolError(
-      'quota_below_usage',
-      `Cannot lower the quota of tenant "${t.name}" below what it uses (${over.join(', ')}): destroy VMs first, or send "force": true to set it anyway (its creates are then refused until usage drops)`,
-    );
+/** usageOf is what the tenant's VMs in `state` hold against its quota. */
+function usageOf(state: StoreState, tenantId: string): TenantUsage {
+  return tenantUsage(Object.values(state.vms).filter((v) => v.tenant === tenantId));
 }
 
 /**
@@ -86,7 +63,7 @@ export function registerTenantRoutes(
 
   app.get('/v1/tenants/:id', admin, paramsOf(TenantIdParamSchema), (c) => {
     const t = find(c.req.valid('param').id);
-    return c.json({ ...publicTenant(t), usage: tenantUsage(d.store.read(), t.id) } satisfies TenantSelf);
+    return c.json({ ...publicTenant(t), usage: usageOf(d.store.read(), t.id) } satisfies TenantSelf);
   });
   app.patch(
     '/v1/tenants/:id',
@@ -100,7 +77,7 @@ export function registerTenantRoutes(
       if (body.name !== undefined && nameTaken(d.store.read(), body.name, id))
         throw new VmpoolError('name_in_use', `Cannot rename tenant: name "${body.name}" is taken`);
       const guard = (state: StoreState, t: TenantRecord) => {
-        if (body.quota && !body.force) checkQuotaCovers(t, body.quota, tenantUsage(state, id));
+        if (body.quota && !body.force) checkQuotaCovers(t, body.quota, usageOf(state, id));
       };
       guard(d.store.read(), current);
       await audited(c, id, body.force ? 'tenant.update forced' : 'tenant.update');
@@ -165,6 +142,6 @@ export function registerTenantRoutes(
     if (p.kind !== 'tenant')
       throw new VmpoolError('bad_request', 'Cannot show the caller tenant: use a tenant token');
     const t = find(p.tenant.id);
-    return c.json({ ...publicTenant(t), usage: tenantUsage(d.store.read(), t.id) } satisfies TenantSelf);
+    return c.json({ ...publicTenant(t), usage: usageOf(d.store.read(), t.id) } satisfies TenantSelf);
   });
 }

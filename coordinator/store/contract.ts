@@ -119,7 +119,8 @@ export function storeContract(name: string, factory: () => Promise<StoreHarness>
   });
 }
 
-function tenant(id: string): TenantRecord {
+/** tenant is a tenant record fixture for store tests. */
+export function tenant(id: string): TenantRecord {
   return {
     id,
     name: `tenant ${id}`,

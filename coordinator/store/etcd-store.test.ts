@@ -2,9 +2,9 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdCluster } from '../ha/testing/etcd-cluster.js';
 import { Cordons } from '../nodes/cordons.js';
-import { storeContract } from './contract.js';
+import { storeContract, tenant } from './contract.js';
 import { EtcdStore, type EtcdStoreOptions } from './etcd-store.js';
-import type { StoreState, TenantRecord } from './types.js';
+import type { StoreState } from './types.js';
 
 // A real single-member etcd (Debian's etcd-server) on a loopback port; each case uses its own prefix.
 let cluster: EtcdCluster;
@@ -18,6 +18,15 @@ afterAll(async () => {
   client?.close();
   await cluster?.stop();
 });
+
+/** leaderAndFollower loads two stores on one prefix: the one that writes and the one that mirrors. */
+async function leaderAndFollower(prefix: string): Promise<{ leader: EtcdStore; follower: EtcdStore }> {
+  const leader = new EtcdStore({ client, prefix });
+  const follower = new EtcdStore({ client, prefix });
+  await leader.load();
+  await follower.load();
+  return { leader, follower };
+}
 
 /** FlakyEtcdStore makes the contract's injected write failures happen before etcd is asked. */
 class FlakyEtcdStore extends EtcdStore {
@@ -109,10 +118,7 @@ describe('EtcdStore records and fencing', () => {
 
   it('a follower mirrors the leader writes and deletes into its reads', async () => {
     const prefix = `/mirror-${++n}`;
-    const leader = new EtcdStore({ client, prefix });
-    const follower = new EtcdStore({ client, prefix });
-    await leader.load();
-    await follower.load();
+    const { leader, follower } = await leaderAndFollower(prefix);
     await follower.follow();
     await leader.update((d) => {
       d.tenants.a = tenant('a');
@@ -127,10 +133,7 @@ describe('EtcdStore records and fencing', () => {
 
   it("a follower's reached() waits for the leader's write revision and says false when it never comes", async () => {
     const prefix = `/reached-${++n}`;
-    const leader = new EtcdStore({ client, prefix });
-    const follower = new EtcdStore({ client, prefix });
-    await leader.load();
-    await follower.load();
+    const { leader, follower } = await leaderAndFollower(prefix);
     await follower.follow();
     await leader.update((d) => {
       d.tenants.a = tenant('a');
@@ -187,10 +190,7 @@ describe('EtcdStore records and fencing', () => {
 
   it("a follower's watchers (the VM index) see the VMs it mirrors", async () => {
     const prefix = `/watch-${++n}`;
-    const leader = new EtcdStore({ client, prefix });
-    const follower = new EtcdStore({ client, prefix });
-    await leader.load();
-    await follower.load();
+    const { leader, follower } = await leaderAndFollower(prefix);
     const seen: string[] = [];
     follower.watch((change) => seen.push(...change.vms));
     await follower.follow();
@@ -211,15 +211,5 @@ function keptDisk(id: string) {
     vmid: 100,
     disk_gb: 10,
     kept_at: '2026-01-01T00:00:00.000Z',
-  };
-}
-
-function tenant(id: string): TenantRecord {
-  return {
-    id,
-    name: `tenant ${id}`,
-    token_hash: '0'.repeat(64),
-    quota: { vcpus: 8, memory_mb: 8192, vms: 4 },
-    created_at: '2026-01-01T00:00:00.000Z',
   };
 }

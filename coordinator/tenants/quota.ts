@@ -103,3 +103,22 @@ export function checkQuota(
       throw new QuotaError(tenant.id, { resource, limit, used: inUse, requested });
   }
 }
+
+/**
+ * checkQuotaCovers refuses a new quota below the tenant's current usage with quota_below_usage,
+ * naming each limit it would break (an admin may force it instead).
+ */
+export function checkQuotaCovers(
+  tenant: TenantRecord,
+  quota: TenantRecord['quota'],
+  usage: TenantUsage,
+): void {
+  const over = (['vms', 'vcpus', 'memory_mb', 'disk_gb'] as const)
+    .filter((k) => quota[k] !== undefined && usage[k] > quota[k]!)
+    .map((k) => `${k} ${quota[k]} < ${usage[k]} in use`);
+  if (over.length)
+    throw new VmpoolError(
+      'quota_below_usage',
+      `Cannot lower the quota of tenant "${tenant.name}" below what it uses (${over.join(', ')}): destroy VMs first, or send "force": true to set it anyway (its creates are then refused until usage drops)`,
+    );
+}
