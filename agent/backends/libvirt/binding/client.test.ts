@@ -109,15 +109,17 @@ describe('SerialQueue', () => {
     const q = new SerialQueue();
     const log: string[] = [];
     let running = 0;
-    const job = (name: string, ms: number, fail = false) => async () => {
-      running++;
-      log.push(`start ${name} (${running} running)`);
-      await new Promise((r) => setTimeout(r, ms));
-      running--;
-      log.push(`end ${name}`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const job =
+      (name: string, ms: number, fail = false) =>
+      async () => {
+        running++;
+        log.push(`start ${name} (${running} running)`);
+        await new Promise((r) => setTimeout(r, ms));
+        running--;
+        log.push(`end ${name}`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     const results = await Promise.allSettled([
       q.run(job('a', 20)),
       q.run(job('b', 1, true)),
