@@ -1,5 +1,4 @@
 import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
-import type { Ptr } from './symbols.js';
 
 // libvirt keeps its last error per thread, and a call made with koffi's `.async` runs on a libuv pool
 // thread, so virGetLastError on the JS thread afterwards would read the wrong thread's error. Instead,
@@ -14,6 +13,9 @@ import type { Ptr } from './symbols.js';
 // and blocks until it ran; once process.exit() has begun the JS thread never runs it, so a call that
 // fails while the process exits hangs the exit for ever (measured: a failing virConnectOpen in flight
 // at process.exit() hung until killed; with the native handler the exit waited only for the call).
+
+/** a native pointer as koffi hands it over (symbols.ts names it Ptr; not imported: symbols.ts imports this file) */
+type Ptr = bigint;
 
 let slot: Ptr | undefined;
 
