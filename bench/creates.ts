@@ -1,6 +1,8 @@
 // Creates through HTTP against the real coordinator process: --nodes simulated agents that ack
 // spawns at once, a store pre-filled to --vms VMs (on other, absent nodes), --concurrency clients.
 // npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--idle-s 5] [--json]
+// --rate R (open loop) starts R creates a second on a fixed schedule instead of K closed-loop clients;
+// latency then counts from each create's scheduled start (see lib/create-load.ts).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +21,17 @@ import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
+import { closedLoop, openLoop, type PostCreate } from './lib/create-load.js';
 
 interface Options {
   nodes: number;
   vms: number;
   creates: number;
   concurrency: number;
+  /** creates started per second in the open loop; 0: closed loop of `concurrency` clients */
+  rate: number;
+  /** open loop: most creates outstanding at once */
+  maxInflight: number;
   idleS: number;
   json: boolean;
 }
@@ -37,6 +44,8 @@ function options(argv: string[]): Options {
       vms: { type: 'string', default: '100000' },
       creates: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '32' },
+      rate: { type: 'string', default: '0' },
+      'max-inflight': { type: 'string', default: '2000' },
       // how long the idle coordinator's CPU (agents connected, no creates) is sampled
       'idle-s': { type: 'string', default: '5' },
       json: { type: 'boolean', default: false },
@@ -48,6 +57,8 @@ function options(argv: string[]): Options {
     vms: n('vms'),
     creates: n('creates'),
     concurrency: n('concurrency'),
+    rate: n('rate'),
+    maxInflight: n('max-inflight'),
     idleS: n('idle-s'),
     json: values.json,
   };
@@ -62,32 +73,23 @@ async function api(url: string, method: string, path: string, token: string, bod
   return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
 }
 
-/** createAll posts --creates VMs from --concurrency clients and times each answer. */
-async function createAll(url: string, token: string, o: Options) {
-  const times: number[] = [];
-  const refused: Record<string, number> = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < o.creates) {
-      const i = next++;
-      const t = nowMs();
-      const r = await api(url, 'POST', '/v1/vms', token, {
-        name: `c-${i}`,
-        vcpu_count: 2,
-        memory_mb: 2048,
-        disk_size_gb: 10,
-        image: 'debian',
-      });
-      times.push(nowMs() - t);
-      if (r.status !== 201) {
-        const code = String(r.body?.code ?? r.status);
-        refused[code] = (refused[code] ?? 0) + 1;
-      }
-    }
+/** createAll posts --creates 2-vCPU VMs in the closed loop, or in the open loop when --rate is set. */
+function createAll(url: string, token: string, o: Options) {
+  const post: PostCreate = async (i) => {
+    const r = await api(url, 'POST', '/v1/vms', token, {
+      name: `c-${i}`,
+      vcpu_count: 2,
+      memory_mb: 2048,
+      disk_size_gb: 10,
+      image: 'debian',
+    });
+    return r.status === 201
+      ? { status: r.status }
+      : { status: r.status, code: String(r.body?.code ?? r.status) };
   };
-  const t0 = nowMs();
-  await Promise.all(Array.from({ length: o.concurrency }, worker));
-  return { seconds: (nowMs() - t0) / 1000, times, refused };
+  return o.rate > 0
+    ? openLoop(post, o.creates, o.rate, o.maxInflight)
+    : closedLoop(post, o.creates, o.concurrency);
 }
 
 /** run pre-fills the store, starts the coordinator, connects the agents and creates. */
@@ -104,7 +106,7 @@ export async function run(argv: string[]): Promise<void> {
     // every agent holds a connection; the per-token rate limit would measure itself, not creates
     const c = await startCoordinator(dir, [
       '--max-connections',
-      String(o.nodes + 2 * o.concurrency + 100),
+      String(o.nodes + 2 * (o.rate > 0 ? o.maxInflight : o.concurrency) + 100),
       '--rate-limit-per-second',
       '1000000',
     ]);
@@ -146,12 +148,15 @@ export async function run(argv: string[]): Promise<void> {
           bench: 'creates',
           nodes: o.nodes,
           prefilled_vms: o.vms,
-          concurrency: o.concurrency,
+          ...(o.rate > 0
+            ? { mode: 'open', rate: o.rate, max_inflight: r.maxInflight }
+            : { mode: 'closed', concurrency: o.concurrency }),
           coordinator_start_ms: Math.round(c.startMs),
           agents_connect_s: Math.round(connectS * 10) / 10,
           created: ok,
           refused: r.refused,
           creates_per_s: Math.round((ok / r.seconds) * 10) / 10,
+          // open loop: from each create's scheduled start, so queueing is counted
           ...latency(r.times),
           coordinator_cpu_pct: Math.round((cpuS / r.seconds) * 100),
           // CPU time, not wall: what one create costs the coordinator however loaded the machine is
