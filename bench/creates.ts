@@ -76,13 +76,14 @@ async function api(url: string, method: string, path: string, token: string, bod
 /** createAll posts --creates 2-vCPU VMs in the closed loop, or in the open loop when --rate is set. */
 function createAll(url: string, token: string, o: Options) {
   const post: PostCreate = async (i) => {
-    const r = await api(url, 'POST', '/v1/vms', token, {
-      name: `c-${i}`,
-      vcpu_count: 2,
-      memory_mb: 2048,
-      disk_size_gb: 10,
-      image: 'debian',
-    });
+    const body = { name: `c-${i}`, vcpu_count: 2, memory_mb: 2048, disk_size_gb: 10, image: 'debian' };
+    // a connection refused or reset counts as a refusal under its code, not as the bench's failure
+    const r = await api(url, 'POST', '/v1/vms', token, body).catch(
+      (err: Error & { cause?: { code?: string } }) => ({
+        status: 0,
+        body: { code: `fetch_failed:${err.cause?.code ?? err.message}` } as Record<string, unknown>,
+      }),
+    );
     return r.status === 201
       ? { status: r.status }
       : { status: r.status, code: String(r.body?.code ?? r.status) };
