@@ -1,3 +1,4 @@
+import { stderrLines } from './line-buffer.js';
 import { journalSend, underJournald } from './systemd.js';
 
 /** LogLevel is the severity of one entry, lowest first. */
@@ -139,11 +140,14 @@ function stringifyWithFallback(value: unknown): string {
   }
 }
 
-/** createJsonSink writes one JSON line per entry, to stderr unless told otherwise. */
-export function createJsonSink(
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): LogSink {
-  return (entry) => write(formatJsonLine(entry));
+/**
+ * createJsonSink writes one JSON line per entry: to `write` when given, else to stderr through the
+ * process's line buffer (one write per event-loop turn; warnings and errors at once, see LineBuffer).
+ */
+export function createJsonSink(write?: (line: string) => void): LogSink {
+  if (write) return (entry) => write(formatJsonLine(entry));
+  const buffer = stderrLines();
+  return (entry) => buffer.push(formatJsonLine(entry), LEVEL_RANK[entry.level] >= LEVEL_RANK.warn);
 }
 
 const PRIORITY: Record<LogLevel, string> = { debug: '7', info: '6', warn: '4', error: '3' };
