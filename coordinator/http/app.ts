@@ -104,7 +104,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     // the client's id is kept only when it is plain text: it lands in journal fields and log lines
     c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
-    c.header('x-request-id', c.get('requestId'));
+    tagResponse(c, 'x-request-id', c.get('requestId'));
     d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
     const principal = c.get('principal');
     logRejection(d.log, {
@@ -274,6 +274,20 @@ function tenantIdOf(p: Principal): string {
 /** caller turns the authenticated principal into the service's caller. */
 export function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
+}
+
+/**
+ * tagResponse sets a header on the finished response in place. hono's c.header() on a finished
+ * response copies it into a new web Response (body stream and all), which @hono/node-server then
+ * has to stream out instead of writing its body at once; that copy is kept only for a response
+ * whose headers cannot change (one fetched from elsewhere, e.g. an HA follower's proxied answer).
+ */
+function tagResponse(c: Context<Env>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
 }
 
 /** source names where a write came from for the audit log: peer address and principal, never client text. */
