@@ -23,6 +23,7 @@ import { cpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 import { closedLoop, openLoop, type PostCreate } from './lib/create-load.js';
+import { startGcWindow } from './lib/gc-scrape.js';
 
 interface Options {
   nodes: number;
@@ -156,8 +157,10 @@ export async function run(argv: string[]): Promise<void> {
       const idleCpuS = (cpuSeconds(c.child.pid ?? 0) - idle0) / o.idleS;
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
       const self0 = process.cpuUsage();
+      const gcWindow = await startGcWindow(c.url);
       const r = await createAll(c.url, token, o);
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
+      const pauses = await gcWindow();
       const self = process.cpuUsage(self0);
       agents.close();
       const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
@@ -188,6 +191,10 @@ export async function run(argv: string[]): Promise<void> {
           // the bench process (HTTP clients and every simulated agent) shares the same 2 cores
           bench_cpu_pct: Math.round(((self.user + self.system) / 1e6 / r.seconds) * 100),
           fdatasync_floor: floor,
+          // the coordinator's GC pauses and event-loop delay during the creates (its /metrics)
+          coordinator_gc: pauses.gc,
+          coordinator_eventloop_lag_p99_ms: pauses.eventloop_lag_p99_ms,
+          coordinator_eventloop_lag_max_ms: pauses.eventloop_lag_max_ms,
         },
         o.json,
       );

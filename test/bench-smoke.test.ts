@@ -104,6 +104,8 @@ describe('npm run bench at a tiny size', () => {
     expect(out).toMatchObject({ bench: 'creates', mode: 'open', rate: 200, created: 20, refused: {} });
     expect(out.max_inflight).toBeGreaterThanOrEqual(1);
     expect(out.p99_ms).toBeGreaterThanOrEqual(out.p50_ms);
+    expect(out.coordinator_eventloop_lag_max_ms).toBeGreaterThan(0);
+    expect(typeof out.coordinator_gc).toBe('object');
     expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
   });
 
