@@ -3,6 +3,7 @@
 // npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--idle-s 5] [--json]
 // --rate R (open loop) starts R creates a second on a fixed schedule instead of K closed-loop clients;
 // latency then counts from each create's scheduled start (see lib/create-load.ts).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,12 @@ function api(url: string, method: string, path: string, token: string, body?: un
   });
 }
 
+/** sysSeconds is a process's system (kernel) CPU time so far: syscalls, fdatasync, socket writes. */
+function sysSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[12]) / 100;
+}
+
 /** createAll posts --creates 2-vCPU VMs in the closed loop, or in the open loop when --rate is set. */
 function createAll(url: string, token: string, o: Options) {
   const post: PostCreate = async (i) => {
@@ -158,8 +165,10 @@ export async function run(argv: string[]): Promise<void> {
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
       const self0 = process.cpuUsage();
       const gcWindow = await startGcWindow(c.url);
+      const sys0 = sysSeconds(c.child.pid ?? 0);
       const r = await createAll(c.url, token, o);
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
+      const sysS = sysSeconds(c.child.pid ?? 0) - sys0;
       const pauses = await gcWindow();
       const self = process.cpuUsage(self0);
       agents.close();
@@ -184,6 +193,8 @@ export async function run(argv: string[]): Promise<void> {
           coordinator_cpu_pct: Math.round((cpuS / r.seconds) * 100),
           // CPU time, not wall: what one create costs the coordinator however loaded the machine is
           coordinator_cpu_ms_per_create: Math.round((cpuS / o.creates) * 1e4) / 10,
+          // of which in the kernel (the rest is JavaScript, GC and libuv in user space)
+          coordinator_sys_ms_per_create: Math.round((sysS / o.creates) * 1e4) / 10,
           // the same, less the idle fleet's share (heartbeats, sweeps) over the creates' wall time
           coordinator_idle_cpu_pct: Math.round(idleCpuS * 100),
           coordinator_cpu_ms_per_create_net:
