@@ -23,7 +23,10 @@ function gcCounts(text: string): GcCounts {
   const out: GcCounts = new Map();
   const of = (kind: string) => {
     let c = out.get(kind);
-    if (!c) out.set(kind, (c = { count: 0, sum: 0, le100: 0 }));
+    if (!c) {
+      c = { count: 0, sum: 0, le100: 0 };
+      out.set(kind, c);
+    }
     return c;
   };
   const p = 'vmpool_coordinator_nodejs_gc_duration_seconds';
