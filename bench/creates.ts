@@ -1,7 +1,11 @@
 // Creates through HTTP against the real coordinator process: --nodes simulated agents that ack
 // spawns at once, a store pre-filled to --vms VMs (on other, absent nodes), --concurrency clients.
 // npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--idle-s 5] [--json]
+// --rate R (open loop) starts R creates a second on a fixed schedule instead of K closed-loop clients;
+// latency then counts from each create's scheduled start (see lib/create-load.ts).
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,12 +23,18 @@ import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { emit, latency, nowMs } from './lib/stats.js';
+import { closedLoop, openLoop, type PostCreate } from './lib/create-load.js';
+import { startGcWindow } from './lib/gc-scrape.js';
 
 interface Options {
   nodes: number;
   vms: number;
   creates: number;
   concurrency: number;
+  /** creates started per second in the open loop; 0: closed loop of `concurrency` clients */
+  rate: number;
+  /** open loop: most creates outstanding at once */
+  maxInflight: number;
   idleS: number;
   json: boolean;
 }
@@ -37,6 +47,8 @@ function options(argv: string[]): Options {
       vms: { type: 'string', default: '100000' },
       creates: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '32' },
+      rate: { type: 'string', default: '0' },
+      'max-inflight': { type: 'string', default: '2000' },
       // how long the idle coordinator's CPU (agents connected, no creates) is sampled
       'idle-s': { type: 'string', default: '5' },
       json: { type: 'boolean', default: false },
@@ -48,46 +60,64 @@ function options(argv: string[]): Options {
     vms: n('vms'),
     creates: n('creates'),
     concurrency: n('concurrency'),
+    rate: n('rate'),
+    maxInflight: n('max-inflight'),
     idleS: n('idle-s'),
     json: values.json,
   };
 }
 
-async function api(url: string, method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+// node:http with kept-alive sockets: the load generator shares the machine's two cores with the
+// coordinator, and undici's fetch costs more CPU per request
+const keepAlive = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+
+function api(url: string, method: string, path: string, token: string, body?: unknown) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  return new Promise<{ status: number; body: Record<string, unknown> | null }>((resolve, reject) => {
+    const headers = {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    };
+    const req = request(`${url}${path}`, { method, headers, agent: keepAlive }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let parsed: Record<string, unknown> | null = null;
+        try {
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {}
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(text);
   });
-  return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> | null };
 }
 
-/** createAll posts --creates VMs from --concurrency clients and times each answer. */
-async function createAll(url: string, token: string, o: Options) {
-  const times: number[] = [];
-  const refused: Record<string, number> = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < o.creates) {
-      const i = next++;
-      const t = nowMs();
-      const r = await api(url, 'POST', '/v1/vms', token, {
-        name: `c-${i}`,
-        vcpu_count: 2,
-        memory_mb: 2048,
-        disk_size_gb: 10,
-        image: 'debian',
-      });
-      times.push(nowMs() - t);
-      if (r.status !== 201) {
-        const code = String(r.body?.code ?? r.status);
-        refused[code] = (refused[code] ?? 0) + 1;
-      }
-    }
+/** sysSeconds is a process's system (kernel) CPU time so far: syscalls, fdatasync, socket writes. */
+function sysSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[12]) / 100;
+}
+
+/** createAll posts --creates 2-vCPU VMs in the closed loop, or in the open loop when --rate is set. */
+function createAll(url: string, token: string, o: Options) {
+  const post: PostCreate = async (i) => {
+    const body = { name: `c-${i}`, vcpu_count: 2, memory_mb: 2048, disk_size_gb: 10, image: 'debian' };
+    // a connection refused or reset counts as a refusal under its code, not as the bench's failure
+    const r = await api(url, 'POST', '/v1/vms', token, body).catch((err: NodeJS.ErrnoException) => ({
+      status: 0,
+      body: { code: `request_failed:${err.code ?? err.message}` } as Record<string, unknown>,
+    }));
+    return r.status === 201
+      ? { status: r.status }
+      : { status: r.status, code: String(r.body?.code ?? r.status) };
   };
-  const t0 = nowMs();
-  await Promise.all(Array.from({ length: o.concurrency }, worker));
-  return { seconds: (nowMs() - t0) / 1000, times, refused };
+  return o.rate > 0
+    ? openLoop(post, o.creates, o.rate, o.maxInflight)
+    : closedLoop(post, o.creates, o.concurrency);
 }
 
 /** run pre-fills the store, starts the coordinator, connects the agents and creates. */
@@ -104,7 +134,7 @@ export async function run(argv: string[]): Promise<void> {
     // every agent holds a connection; the per-token rate limit would measure itself, not creates
     const c = await startCoordinator(dir, [
       '--max-connections',
-      String(o.nodes + 2 * o.concurrency + 100),
+      String(o.nodes + 2 * (o.rate > 0 ? o.maxInflight : o.concurrency) + 100),
       '--rate-limit-per-second',
       '1000000',
     ]);
@@ -134,8 +164,12 @@ export async function run(argv: string[]): Promise<void> {
       const idleCpuS = (cpuSeconds(c.child.pid ?? 0) - idle0) / o.idleS;
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
       const self0 = process.cpuUsage();
+      const gcWindow = await startGcWindow(c.url);
+      const sys0 = sysSeconds(c.child.pid ?? 0);
       const r = await createAll(c.url, token, o);
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
+      const sysS = sysSeconds(c.child.pid ?? 0) - sys0;
+      const pauses = await gcWindow();
       const self = process.cpuUsage(self0);
       agents.close();
       const ok = o.creates - Object.values(r.refused).reduce((a, b) => a + b, 0);
@@ -146,16 +180,21 @@ export async function run(argv: string[]): Promise<void> {
           bench: 'creates',
           nodes: o.nodes,
           prefilled_vms: o.vms,
-          concurrency: o.concurrency,
+          ...(o.rate > 0
+            ? { mode: 'open', rate: o.rate, max_inflight: r.maxInflight }
+            : { mode: 'closed', concurrency: o.concurrency }),
           coordinator_start_ms: Math.round(c.startMs),
           agents_connect_s: Math.round(connectS * 10) / 10,
           created: ok,
           refused: r.refused,
           creates_per_s: Math.round((ok / r.seconds) * 10) / 10,
+          // open loop: from each create's scheduled start, so queueing is counted
           ...latency(r.times),
           coordinator_cpu_pct: Math.round((cpuS / r.seconds) * 100),
           // CPU time, not wall: what one create costs the coordinator however loaded the machine is
           coordinator_cpu_ms_per_create: Math.round((cpuS / o.creates) * 1e4) / 10,
+          // of which in the kernel (the rest is JavaScript, GC and libuv in user space)
+          coordinator_sys_ms_per_create: Math.round((sysS / o.creates) * 1e4) / 10,
           // the same, less the idle fleet's share (heartbeats, sweeps) over the creates' wall time
           coordinator_idle_cpu_pct: Math.round(idleCpuS * 100),
           coordinator_cpu_ms_per_create_net:
@@ -163,6 +202,10 @@ export async function run(argv: string[]): Promise<void> {
           // the bench process (HTTP clients and every simulated agent) shares the same 2 cores
           bench_cpu_pct: Math.round(((self.user + self.system) / 1e6 / r.seconds) * 100),
           fdatasync_floor: floor,
+          // the coordinator's GC pauses and event-loop delay during the creates (its /metrics)
+          coordinator_gc: pauses.gc,
+          coordinator_eventloop_lag_p99_ms: pauses.eventloop_lag_p99_ms,
+          coordinator_eventloop_lag_max_ms: pauses.eventloop_lag_max_ms,
         },
         o.json,
       );

@@ -1,3 +1,4 @@
+import { stderrLines } from './line-buffer.js';
 import { journalSend, underJournald } from './systemd.js';
 
 /** LogLevel is the severity of one entry, lowest first. */
@@ -56,15 +57,21 @@ export function serializeError(err: unknown): { message: string; code?: string }
 }
 
 /** serializeFields replaces Error values and copies err.code into error_code when none is given. */
-export function serializeFields(fields: LogFields): LogFields {
+export function serializeFields(fields: LogFields, bound?: LogFields): LogFields {
   const out: LogFields = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined) continue;
-    out[key] = value instanceof Error ? serializeError(value) : value;
-  }
+  // the same keys, order and values as serialising `{ ...bound, ...fields }`, without the copy
+  if (bound)
+    for (const key in bound)
+      if (Object.hasOwn(bound, key)) put(out, key, Object.hasOwn(fields, key) ? fields[key] : bound[key]);
+  for (const key in fields)
+    if (Object.hasOwn(fields, key) && !(bound && Object.hasOwn(bound, key))) put(out, key, fields[key]);
   const errCode = (out.err as { code?: string } | undefined)?.code;
   if (out.error_code === undefined && errCode !== undefined) out.error_code = errCode;
   return out;
+}
+
+function put(out: LogFields, key: string, value: unknown): void {
+  if (value !== undefined) out[key] = value instanceof Error ? serializeError(value) : value;
 }
 
 /** createLogger builds a Logger for one component; entries below the level are dropped before serialising. */
@@ -86,7 +93,7 @@ interface LoggerCore {
 function buildLogger(core: LoggerCore, bound: LogFields): Logger {
   const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (LEVEL_RANK[level] < core.minRank) return;
-    const merged = serializeFields({ ...bound, ...fields });
+    const merged = serializeFields(fields ?? {}, bound);
     core.sink({ ts: core.now(), level, component: core.component, msg, fields: merged });
   };
   return {
@@ -108,12 +115,22 @@ export function formatJsonLine(entry: LogEntry): string {
     component: entry.component,
     msg: entry.msg,
   };
-  for (const [key, value] of Object.entries(entry.fields))
-    record[CORE_KEYS.has(key) ? `field_${key}` : key] = value;
+  for (const key in entry.fields)
+    if (Object.hasOwn(entry.fields, key))
+      record[CORE_KEYS.has(key) ? `field_${key}` : key] = entry.fields[key];
   return `${safeStringify(record)}\n`;
 }
 
 function safeStringify(value: unknown): string {
+  try {
+    // without a replacer first (several times faster); it throws on a bigint or a cycle
+    return JSON.stringify(value);
+  } catch {
+    return stringifyWithFallback(value);
+  }
+}
+
+function stringifyWithFallback(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
   } catch {
@@ -123,11 +140,14 @@ function safeStringify(value: unknown): string {
   }
 }
 
-/** createJsonSink writes one JSON line per entry, to stderr unless told otherwise. */
-export function createJsonSink(
-  write: (line: string) => void = (line) => process.stderr.write(line),
-): LogSink {
-  return (entry) => write(formatJsonLine(entry));
+/**
+ * createJsonSink writes one JSON line per entry: to `write` when given, else to stderr through the
+ * process's line buffer (one write per event-loop turn; warnings and errors at once, see LineBuffer).
+ */
+export function createJsonSink(write?: (line: string) => void): LogSink {
+  if (write) return (entry) => write(formatJsonLine(entry));
+  const buffer = stderrLines();
+  return (entry) => buffer.push(formatJsonLine(entry), LEVEL_RANK[entry.level] >= LEVEL_RANK.warn);
 }
 
 const PRIORITY: Record<LogLevel, string> = { debug: '7', info: '6', warn: '4', error: '3' };

@@ -94,7 +94,19 @@ describe('npm run bench at a tiny size', () => {
     expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
     expect(out.fdatasync_floor.count).toBe(300);
     expect(out).toMatchObject({ bench: 'creates', nodes: 3, prefilled_vms: 30, created: 12, refused: {} });
+    expect(out).toMatchObject({ mode: 'closed', concurrency: 3 });
     expect(out.creates_per_s).toBeGreaterThan(0);
+  });
+
+  it('creates --rate runs the open loop: creates on a schedule, latency from the scheduled start', async () => {
+    const args = ['creates', '--nodes', '3', '--vms', '30', '--creates', '20', '--rate', '200'];
+    const out = JSON.parse(await bench([...args, '--idle-s', '0.5', '--json']));
+    expect(out).toMatchObject({ bench: 'creates', mode: 'open', rate: 200, created: 20, refused: {} });
+    expect(out.max_inflight).toBeGreaterThanOrEqual(1);
+    expect(out.p99_ms).toBeGreaterThanOrEqual(out.p50_ms);
+    expect(out.coordinator_eventloop_lag_max_ms).toBeGreaterThan(0);
+    expect(typeof out.coordinator_gc).toBe('object');
+    expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
   });
 
   it('agent-rss measures an idle agent on the libvirt test driver', async () => {

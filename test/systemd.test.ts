@@ -111,7 +111,7 @@ function buildChildModules(): string {
   mkdirSync(dir);
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  for (const file of ['systemd', 'log']) {
+  for (const file of ['systemd', 'log', 'line-buffer']) {
     const src = readFileSync(join(REPO, 'shared', `${file}.ts`), 'utf8');
     const out = ts.transpileModule(src, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

@@ -119,6 +119,35 @@ describe('VmIndex follows the store', () => {
     expect(index.drainChangedNodes().sort()).toEqual(['n1', 'n2']);
   });
 
+  it('leaves a node alone when a record changes state but keeps its claim (order and pins)', async () => {
+    const store = new MemoryStore();
+    await store.load();
+    const index = new VmIndex(store);
+    await store.update((d) => {
+      d.vms.a = { ...vm('a', 't0', 'n1', 1), state: 'creating' };
+      d.vms.b = vm('b', 't0', 'n1', 2);
+    });
+    expect(index.drainChangedNodes()).toEqual(['n1']);
+    const before = index.claimsOn('n1');
+    const version = index.nodeVersion('n1');
+    await store.update((d) => {
+      d.vms.a!.state = 'running';
+    });
+    expect(store.read().vms.a?.state).toBe('running');
+    expect(index.drainChangedNodes()).toEqual([]);
+    // the same allocation objects in the same order: placement's diff sees nothing to redo
+    expect(index.claimsOn('n1')).toEqual(before);
+    expect(index.claimsOn('n1').every((a, i) => a === before[i])).toBe(true);
+    // reconcile's "anything new on this node?" still sees the record change
+    expect(index.nodeVersion('n1')).not.toBe(version);
+    expectMatches(index, store.read());
+    await store.update((d) => {
+      d.vms.a!.placement = null;
+    });
+    expect(index.drainChangedNodes()).toEqual(['n1']);
+    expect(index.claimsOn('n1').map((a) => a.vm_id)).toEqual(['b']);
+  });
+
   it('works over a store without a change feed by re-reading on a new root', async () => {
     const store = new MemoryStore();
     await store.load();

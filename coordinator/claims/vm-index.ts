@@ -121,17 +121,20 @@ export class VmIndex {
     }
     for (const id of change.vms) {
       const old = this.records.get(id);
-      if (old) this.drop(old);
       const vm = Object.hasOwn(state.vms, id) ? state.vms[id] : undefined;
-      if (vm) this.add(vm);
+      // a state change (spawning, running, …) keeps the claim: its node's claim list keeps its order
+      // and placement is not told, so the node is not rebuilt for a record that holds the same pins
+      const kept = old !== undefined && vm !== undefined && sameClaim(old, vm);
+      if (old) this.drop(old, kept);
+      if (vm) this.add(vm, kept);
     }
   }
 
-  private add(vm: VmRecord): void {
+  private add(vm: VmRecord, keptClaim = false): void {
     this.records.set(vm.id, vm);
     if (vm.node_id) this.touch(vm.node_id, vm.id, true);
     const a = allocationOf(vm);
-    if (a && vm.node_id) {
+    if (a && vm.node_id && !keptClaim) {
       mapOf(this.byNode, vm.node_id).set(vm.id, a);
       this.dirty.add(vm.node_id);
     }
@@ -148,12 +151,14 @@ export class VmIndex {
     this.used.add(vm.vmid);
   }
 
-  private drop(vm: VmRecord): void {
+  private drop(vm: VmRecord, keptClaim = false): void {
     this.records.delete(vm.id);
     if (vm.node_id) {
       this.touch(vm.node_id, vm.id, false);
-      this.byNode.get(vm.node_id)?.delete(vm.id);
-      this.dirty.add(vm.node_id);
+      if (!keptClaim) {
+        this.byNode.get(vm.node_id)?.delete(vm.id);
+        this.dirty.add(vm.node_id);
+      }
     }
     this.byTenant.get(vm.tenant)?.delete(vm.id);
     const usage = this.usage.get(vm.tenant);
@@ -181,6 +186,13 @@ export class VmIndex {
     if (present) ids.add(vmId);
     else ids.delete(vmId);
   }
+}
+
+/** sameClaim: both versions of a record hold the same allocation (one object) on the same node. */
+function sameClaim(old: VmRecord, vm: VmRecord): boolean {
+  if (old.node_id !== vm.node_id || !vm.node_id) return false;
+  const a = allocationOf(old);
+  return a !== null && a === allocationOf(vm);
 }
 
 function mapOf<K, V>(outer: Map<string, Map<K, V>>, key: string): Map<K, V> {

@@ -1,5 +1,5 @@
 import type { CoordinatorEvent } from '../../shared/events.js';
-import type { Logger, LogLevel } from '../../shared/log.js';
+import type { LogFields, Logger, LogLevel } from '../../shared/log.js';
 import type { EventBus } from './bus.js';
 
 /** LOG_LINES gives each event its fixed log message and level; a failure is an error, not news. */
@@ -44,13 +44,30 @@ function lineOf(e: CoordinatorEvent): [LogLevel, string] {
 export function logEvents(bus: EventBus, log: Logger): () => void {
   return bus.subscribe((e) => {
     const [level, msg] = lineOf(e);
-    const { type: _t, v: _v, ts: _ts, seq, ...fields } = e;
-    if ('vm_id' in fields) {
-      const { name, tenant_id, code, ...rest } = fields as typeof fields & { code?: string };
-      const failure = code === undefined ? {} : { error_code: code, err: { message: code, code } };
-      log[level](msg, { ...rest, ...failure, tenant_id, vm_name: `${tenant_id}-${name}`, event_seq: seq });
-      return;
-    }
-    log[level](msg, { ...fields, event_seq: seq });
+    log[level](msg, 'vm_id' in e ? vmFields(e) : without(e, EVENT_KEYS, { event_seq: e.seq }));
+  });
+}
+
+// stamped by the bus, or named by the line itself
+const EVENT_KEYS = new Set(['type', 'v', 'ts', 'seq']);
+// a VM event's name and tenant become vm_name (and tenant_id), its code error_code and err
+const VM_EVENT_KEYS = new Set([...EVENT_KEYS, 'name', 'tenant_id', 'code']);
+
+/** without copies an event's own fields except `skip` into `out`, then the `tail` fields; no spread copies. */
+function without(e: object, skip: ReadonlySet<string>, tail: LogFields): LogFields {
+  const out: LogFields = {};
+  const from = e as Record<string, unknown>;
+  for (const key in from) if (Object.hasOwn(from, key) && !skip.has(key)) out[key] = from[key];
+  return Object.assign(out, tail);
+}
+
+function vmFields(e: CoordinatorEvent & { vm_id: string }): LogFields {
+  const { name, tenant_id, code } = e as typeof e & { name: string; tenant_id: string; code?: string };
+  const failure = code === undefined ? {} : { error_code: code, err: { message: code, code } };
+  return without(e, VM_EVENT_KEYS, {
+    ...failure,
+    tenant_id,
+    vm_name: `${tenant_id}-${name}`,
+    event_seq: e.seq,
   });
 }

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { type AuditList, AuditQuerySchema } from '../../api/audit.js';
 import { NodeIdParamSchema } from '../../api/fleet.js';
 import { type DryRunResult, DryRunQuerySchema } from '../../api/placement.js';
@@ -20,7 +19,7 @@ import type { AuditJournal } from '../audit/index.js';
 import { type BandConfig, bandSummary } from '../bands/index.js';
 import type { NodeRegistry } from '../registry/registry.js';
 import type { Store } from '../store/index.js';
-import { authenticate, bearerFromHeader, generateToken, type Principal } from '../tenants/index.js';
+import { bearerFromHeader, generateToken, type Principal, TokenAuthenticator } from '../tenants/index.js';
 import { NoCapacityError } from '../vms/errors.js';
 import type { Caller, VmService } from '../vms/service.js';
 import type { EventRing } from '../events/ring.js';
@@ -37,6 +36,7 @@ import { registerWebhookRoutes } from './routes-webhooks.js';
 import type { Webhooks } from '../webhooks/dispatcher.js';
 import { registerWebhookMetrics } from '../webhooks/metrics.js';
 import { auditRejectedWrites, auditSource } from './audit-attempts.js';
+import { limitBody } from './body-limit.js';
 import type { AdminGuard, Env } from './env.js';
 import { type RateLimitOptions, rateLimit } from './rate-limit.js';
 import { UnauthTally } from './unauth-tally.js';
@@ -49,7 +49,7 @@ import { errorResponse, logRejection, problem } from './problem.js';
 import { introspectRoutes } from './routes-introspect.js';
 import { registerConsoleRoutes } from './routes-console.js';
 import { registerUi } from './routes-ui.js';
-import { jsonOf, paramsOf, queryOf } from './validate.js';
+import { jsonOf, paramsOf, queryOf, readJsonBody } from './validate.js';
 
 /** AppDeps is everything the HTTP layer calls into. */
 export interface AppDeps {
@@ -104,7 +104,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     // the client's id is kept only when it is plain text: it lands in journal fields and log lines
     c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
-    c.header('x-request-id', c.get('requestId'));
+    tagResponse(c, 'x-request-id', c.get('requestId'));
     d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
     const principal = c.get('principal');
     logRejection(d.log, {
@@ -119,12 +119,10 @@ export function createApp(d: AppDeps): Hono<Env> {
   });
   app.use(
     '/v1/*',
-    bodyLimit({
-      maxSize: 256 * 1024,
-      // the rest of the body stays unread, so this connection cannot carry another request
-      onError: (c) =>
-        problem(c, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
-    }),
+    // the rest of the body stays unread, so this connection cannot carry another request
+    limitBody(256 * 1024, (c) =>
+      problem(c, 'payload_too_large', 'Request body exceeds 256 KiB', {}, { connection: 'close' }),
+    ),
   );
   if (d.cluster) installHaEdge(app, d.cluster);
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -134,11 +132,10 @@ export function createApp(d: AppDeps): Hono<Env> {
   );
   app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log, d.unauthTally ?? new UnauthTally(d.audit, d.log)));
+  const tokens = new TokenAuthenticator({ adminTokenHash: d.adminTokenHash });
   app.use('/v1/*', async (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
-    const principal = token
-      ? authenticate(d.store.read(), token, { adminTokenHash: d.adminTokenHash })
-      : null;
+    const principal = token ? tokens.authenticate(d.store.read(), token) : null;
     if (!principal) return problem(c, 'unauthorized', 'Missing or unknown bearer token');
     c.set('principal', principal);
     await next();
@@ -184,24 +181,19 @@ export function createApp(d: AppDeps): Hono<Env> {
     } satisfies TenantList),
   );
 
-  app.post(
-    '/v1/vms',
-    tenantOnly,
-    queryOf(CreateVmQuerySchema),
-    jsonOf(CreateVmSchema, 'VM request'),
-    async (c) => {
-      const tenantId = tenantIdOf(c.get('principal'));
-      const { wait } = c.req.valid('query');
-      const key = c.req.header('idempotency-key')?.slice(0, 200);
-      const r = await d.vms.create(c.req.valid('json'), tenantId, {
-        wait,
-        requestId: c.get('requestId'),
-        source: source(c),
-        ...(key ? { idempotencyKey: key } : {}),
-      });
-      return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
-    },
-  );
+  app.post('/v1/vms', tenantOnly, queryOf(CreateVmQuerySchema), async (c) => {
+    const tenantId = tenantIdOf(c.get('principal'));
+    const { wait } = c.req.valid('query');
+    const key = c.req.header('idempotency-key')?.slice(0, 200);
+    // the service parses the body with CreateVmSchema ('VM request'), as jsonOf would have
+    const r = await d.vms.create(await readJsonBody(c), tenantId, {
+      wait,
+      requestId: c.get('requestId'),
+      source: source(c),
+      ...(key ? { idempotencyKey: key } : {}),
+    });
+    return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
+  });
   app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
     return c.json(d.vms.page(caller(c.get('principal')), filter, limit, cursor) satisfies VmList);
@@ -282,6 +274,20 @@ function tenantIdOf(p: Principal): string {
 /** caller turns the authenticated principal into the service's caller. */
 export function caller(p: Principal): Caller {
   return p.kind === 'admin' ? { kind: 'admin' } : { kind: 'tenant', tenantId: p.tenant.id };
+}
+
+/**
+ * tagResponse sets a header on the finished response in place. hono's c.header() on a finished
+ * response copies it into a new web Response (body stream and all), which @hono/node-server then
+ * has to stream out instead of writing its body at once; that copy is kept only for a response
+ * whose headers cannot change (one fetched from elsewhere, e.g. an HA follower's proxied answer).
+ */
+function tagResponse(c: Context<Env>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
 }
 
 /** source names where a write came from for the audit log: peer address and principal, never client text. */

@@ -1,3 +1,4 @@
+import { setImmediate as turn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { VmIndex } from '../claims/vm-index.js';
 import { placeVm } from '../placement/place.js';
@@ -5,7 +6,7 @@ import type { PlacementRequest } from '../placement/types.js';
 import { NodeRegistry } from '../registry/registry.js';
 import { helloFor } from '../registry/testing.js';
 import { MemoryStore, type VmRecord } from '../store/index.js';
-import { FleetIndex } from './fleet-index.js';
+import { FleetIndex, REFRESH_SLICE } from './fleet-index.js';
 import { placementNodes } from './fleet-view.js';
 
 // FleetIndex must show placement the same fleet the full rebuild (placementNodes) shows, after
@@ -56,11 +57,16 @@ async function setup() {
       detail: 'nodes',
     });
     const got = fleet.current().place(request, undefined, { explain: true, detail: 'nodes' });
-    for (const p of got.passes) p.rejected.sort((a, b) => a.node_id.localeCompare(b.node_id));
+    // orders as Placer.run puts them in (the index lists nodes in the order they were added)
+    for (const r of [got, want])
+      for (const p of r.passes) {
+        p.candidates.sort();
+        p.rejected.sort((a, b) => a.node_id.localeCompare(b.node_id));
+      }
     expect(got).toEqual(want);
     return got;
   };
-  return { store, registry, same };
+  return { store, registry, same, fleet };
 }
 
 describe('FleetIndex', () => {
@@ -90,6 +96,20 @@ describe('FleetIndex', () => {
     await store.update((d) => {
       delete d.vms.b;
     });
+    expect(same().ok).toBe(true);
+  });
+
+  it('indexes nodes that said hello in the background, a slice per turn, before any decision', async () => {
+    const { registry, same, fleet } = await setup();
+    const count = 2 * REFRESH_SLICE + 100;
+    for (let i = 0; i < count; i++) registry.connect(helloFor(`n${i}`), conn(), 0);
+    expect(fleet.pending).toBe(count);
+    await turn();
+    expect(fleet.pending).toBe(count - REFRESH_SLICE);
+    await turn();
+    await turn();
+    expect(fleet.pending).toBe(0);
+    // what the background applied is what a full rebuild shows
     expect(same().ok).toBe(true);
   });
 });

@@ -12,6 +12,8 @@ export function nameAntiAffinity(
   groupKey: string | undefined,
 ): PlacementResult {
   if (groupKey === undefined) return r;
+  // a placed VM usually has no rejections at all: no walk of every VM to name nobody
+  if (!r.passes.some((p) => p.rejected.some((x) => x.reason === 'anti_affinity'))) return r;
   const label = groupKey.slice(groupKey.indexOf(':') + 1);
   const holders = new Map<string, string[]>();
   for (const vm of Object.values(state.vms)) {

@@ -2,3 +2,4 @@ export { type AuthenticateOptions, type Principal, authenticate, bearerFromHeade
 export { TenantGate } from './gate.js';
 export { QuotaError, type QuotaRequest, type QuotaResource, checkQuota, vmUsage } from './quota.js';
 export { TOKEN_PREFIX, generateToken, hashToken, hashesEqual, verifyToken } from './tokens.js';
+export { TOKEN_CACHE_MAX, TokenAuthenticator } from './token-cache.js';

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setImmediate as turn } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { LineBuffer } from './line-buffer.js';
+
+describe('LineBuffer', () => {
+  it('writes the lines of one turn as one write, in order, on the next turn', async () => {
+    const writes: string[] = [];
+    const b = new LineBuffer((t) => writes.push(t));
+    b.push('a\n');
+    b.push('b\n');
+    b.push('c\n');
+    expect(writes).toEqual([]);
+    await turn();
+    expect(writes).toEqual(['a\nb\nc\n']);
+    b.push('d\n');
+    await turn();
+    expect(writes).toEqual(['a\nb\nc\n', 'd\n']);
+  });
+
+  it('writes an urgent line at once, after everything queued before it', () => {
+    const writes: string[] = [];
+    const b = new LineBuffer((t) => writes.push(t));
+    b.push('info\n');
+    b.push('error\n', true);
+    expect(writes).toEqual(['info\nerror\n']);
+  });
+
+  it('never holds more than maxBytes', () => {
+    const writes: string[] = [];
+    const b = new LineBuffer((t) => writes.push(t), 10);
+    b.push('12345\n');
+    expect(writes).toEqual([]);
+    b.push('67890\n');
+    expect(writes).toEqual(['12345\n67890\n']);
+  });
+
+  // the compiled logger in a process that exits straight after logging: the exit hook writes the line
+  const compiled = join(import.meta.dirname, '..', 'dist', 'shared', 'log.js');
+  it.skipIf(!existsSync(compiled))('loses no line when the process exits in the same turn', async () => {
+    const script = `import { createLogger } from ${JSON.stringify(compiled)};
+      const log = createLogger({ component: 'coordinator', env: {} });
+      log.info('one', { n: 1 }); log.info('two', { n: 2 }); process.exit(0);`;
+    const { stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    const msgs = stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).msg);
+    expect(msgs).toEqual(['one', 'two']);
+  });
+});
