@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeRegistry } from './registry.js';
 import { helloFor } from './testing.js';
-import { MAX_LAYOUTS, TopologyInterner } from './topology-intern.js';
+import { MAX_LAYOUT_CHARS, MAX_LAYOUTS, TopologyInterner } from './topology-intern.js';
 
 const conn = { send: () => {}, close: () => {} };
 
@@ -44,6 +44,16 @@ describe('TopologyInterner', () => {
       expect(out.numa_nodes[0]!.cpus).toEqual(cpus);
     }
     expect(t.size).toBe(MAX_LAYOUTS);
+  });
+
+  it('a list longer than MAX_LAYOUT_CHARS as JSON is not kept', () => {
+    const t = new TopologyInterner();
+    const base = helloFor('a').topology;
+    const n = Math.ceil(MAX_LAYOUT_CHARS / 40);
+    const cpus = Array.from({ length: n }, (_, id) => ({ id, core_id: id, socket_id: 0, siblings: [id] }));
+    const big = { ...base, numa_nodes: [{ ...base.numa_nodes[0]!, cpus }] };
+    expect(t.topology(big).numa_nodes[0]!.cpus).toEqual(cpus);
+    expect(t.size).toBe(0);
   });
 
   it('the registry hands every identical node the same thread lists', () => {

@@ -6,6 +6,9 @@ type Threads = Topology['numa_nodes'][number]['cpus'];
 /** MAX_LAYOUTS bounds the table: a fleet has a handful of host models, a hostile one cannot grow it. */
 export const MAX_LAYOUTS = 1024;
 
+/** MAX_LAYOUT_CHARS bounds one kept list (as JSON; 256 threads are ~13 KB): a larger one stays the node's own. */
+export const MAX_LAYOUT_CHARS = 65_536;
+
 /**
  * TopologyInterner shares one frozen copy of each NUMA node's thread list (id, core, socket,
  * siblings: the bulk of a hello's topology, 72 objects and 72 arrays on a seed-003 host) between the
@@ -30,8 +33,9 @@ export class TopologyInterner {
     const key = JSON.stringify(cpus);
     const hit = this.layouts.get(key);
     if (hit) return hit;
+    if (this.layouts.size >= MAX_LAYOUTS || key.length > MAX_LAYOUT_CHARS) return cpus;
     const shared = deepFreeze(cpus.map((c) => ({ ...c, siblings: [...c.siblings] })));
-    if (this.layouts.size < MAX_LAYOUTS) this.layouts.set(key, shared);
+    this.layouts.set(key, shared);
     return shared;
   }
 }
