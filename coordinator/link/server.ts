@@ -18,6 +18,7 @@ import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
 import { type KeepaliveState, startKeepalive } from './keepalive.js';
 import { LinkError, PendingRequests } from './pending.js';
+import { releaseWsFragments } from './ws-fragments.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
 export type AgentAnswer = {
@@ -78,6 +79,7 @@ export class AgentLinkServer {
     private readonly events: LinkEvents,
     private readonly opts: AgentLinkOptions,
   ) {
+    releaseWsFragments(); // delivered messages' chunks are not promoted to the old generation
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
