@@ -5,8 +5,8 @@
  * the bin's shebang (agent/main.ts), scripts/demo.sh, the e2e helper that starts agents and the
  * agent-rss bench all pass them; agent/node-flags.test.ts checks that they agree.
  *
- * - `--max-semi-space-size=1`: the young generation of each isolate (main and the libvirt worker)
- *   stays at 1 MiB semi-spaces instead of growing to 16 MiB; an idle agent allocates little.
+ * - `--max-semi-space-size=1`: the young generation stays at 1 MiB semi-spaces instead of growing
+ *   to 16 MiB; an idle agent allocates little.
  * - `--v8-pool-size=1`: one V8 background thread instead of one per core (GC and compile tasks).
  * - `--jitless`: no optimizing or baseline compilers, so their code and code space are never paged
  *   in; the agent's JS is I/O-bound (libvirt, sidecars, the link). It also turns off WebAssembly,

@@ -46,7 +46,7 @@ interface Watch {
   pid: number | null;
   /** looks counts looks; lease and ARP are read every fifth look until the agent answers */
   looks: number;
-  /** backoffMs grows while looks are slow (a guest agent that answers late holds the libvirt worker) */
+  /** backoffMs grows while looks are slow (a guest agent that answers late holds the libvirt queue) */
   backoffMs: number;
   timer: NodeJS.Timeout | null;
 }

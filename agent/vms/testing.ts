@@ -1,7 +1,6 @@
 // Test helpers for the VM manager and recovery: a temp images dir with a real base image, a fake
 // sysfs root with a bridge and the seed-003 topology, over libvirt's in-process test:///default driver.
-// Opening the libvirt worker costs ~0.8 s, so test files open one hypervisor per file (beforeAll) and
-// a fresh env per test.
+// Test files open one hypervisor per file (beforeAll) and a fresh env per test.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';

@@ -4,7 +4,7 @@ import { VmpoolError } from '../../../shared/errors.js';
 import { isLibvirtError, VIR_ERR } from './binding/index.js';
 import type { AddressSource, GuestInterface, Hypervisor } from './hypervisor.js';
 
-/** AGENT_TIMEOUT_S bounds each guest agent call; the libvirt worker is blocked for at most this long. */
+/** AGENT_TIMEOUT_S bounds each guest agent call; the libvirt queue is held for at most this long. */
 const AGENT_TIMEOUT_S = 5;
 /** ADDRESS_SOURCES are tried in order: the guest's own word first, then what the host saw. */
 const ADDRESS_SOURCES: readonly AddressSource[] = ['agent', 'lease', 'arp'];
@@ -23,7 +23,7 @@ export class GuestUnsupportedError extends VmpoolError {
 
 /**
  * LibvirtGuestQueries asks guests through libvirt: the QEMU guest agent (virDomainQemuAgentCommand,
- * run on the binding's worker thread, never on the event loop) and virDomainInterfaceAddresses.
+ * run on libuv's thread pool, never on the event loop) and virDomainInterfaceAddresses.
  */
 export class LibvirtGuestQueries implements GuestQueries {
   constructor(private readonly hv: Hypervisor) {}

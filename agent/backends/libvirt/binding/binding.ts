@@ -1,5 +1,5 @@
 import koffi from 'koffi';
-import { checkPtr, checkRc } from './callFailure.js';
+import { checkPtr, checkRc, remote } from './callFailure.js';
 import { VIR_UUID_STRING_BUFLEN } from './constants.js';
 import type { LibvirtSymbols, Ptr, VirDomainInfoStruct, VirNodeInfoStruct } from './symbols.js';
 import { decodeTypedParams, type TypedParamValue } from './typedParams.js';
@@ -10,36 +10,40 @@ import { decodeTypedParams, type TypedParamValue } from './typedParams.js';
 const NO_ID = 0xffffffff; // virDomainGetID's (unsigned int)-1 for an inactive domain
 
 /** connectOpen opens a connection; the caller owns it and must connectClose it. */
-export function connectOpen(sym: LibvirtSymbols, uri: string): Ptr {
-  return checkPtr(sym, 'virConnectOpen', sym.virConnectOpen(uri));
+export async function connectOpen(sym: LibvirtSymbols, uri: string): Promise<Ptr> {
+  return checkPtr(sym, 'virConnectOpen', await remote(sym, sym.virConnectOpen, uri));
 }
 
 /** connectClose drops the connection reference. */
-export function connectClose(sym: LibvirtSymbols, conn: Ptr): void {
-  checkRc(sym, 'virConnectClose', sym.virConnectClose(conn));
+export async function connectClose(sym: LibvirtSymbols, conn: Ptr): Promise<void> {
+  checkRc(sym, 'virConnectClose', await remote(sym, sym.virConnectClose, conn));
 }
 
 /** connectGetCapabilities returns the capabilities XML (the C string is freed by the HeapString type). */
-export function connectGetCapabilities(sym: LibvirtSymbols, conn: Ptr): string {
-  return checkPtr(sym, 'virConnectGetCapabilities', sym.virConnectGetCapabilities(conn));
+export async function connectGetCapabilities(sym: LibvirtSymbols, conn: Ptr): Promise<string> {
+  return checkPtr(sym, 'virConnectGetCapabilities', await remote(sym, sym.virConnectGetCapabilities, conn));
 }
 
 /** nodeGetInfo fills virNodeInfo. */
-export function nodeGetInfo(sym: LibvirtSymbols, conn: Ptr): VirNodeInfoStruct {
+export async function nodeGetInfo(sym: LibvirtSymbols, conn: Ptr): Promise<VirNodeInfoStruct> {
   const out: Record<string, unknown> = {};
-  checkRc(sym, 'virNodeGetInfo', sym.virNodeGetInfo(conn, out));
+  checkRc(sym, 'virNodeGetInfo', await remote(sym, sym.virNodeGetInfo, conn, out));
   return out as unknown as VirNodeInfoStruct;
 }
 
 /** nodeGetCPUMap returns how many host cpu ids exist (the bit count a cpumap must cover). */
-export function nodeGetCPUMap(sym: LibvirtSymbols, conn: Ptr): number {
-  return checkRc(sym, 'virNodeGetCPUMap', sym.virNodeGetCPUMap(conn, null, null, 0));
+export async function nodeGetCPUMap(sym: LibvirtSymbols, conn: Ptr): Promise<number> {
+  return checkRc(sym, 'virNodeGetCPUMap', await remote(sym, sym.virNodeGetCPUMap, conn, null, null, 0));
 }
 
 /** connectListAllDomains returns domain handles; the caller owns each and must domainFree it. */
-export function connectListAllDomains(sym: LibvirtSymbols, conn: Ptr, flags = 0): Ptr[] {
+export async function connectListAllDomains(sym: LibvirtSymbols, conn: Ptr, flags = 0): Promise<Ptr[]> {
   const out: [Ptr | null] = [null];
-  const count = checkRc(sym, 'virConnectListAllDomains', sym.virConnectListAllDomains(conn, out, flags));
+  const count = checkRc(
+    sym,
+    'virConnectListAllDomains',
+    await remote(sym, sym.virConnectListAllDomains, conn, out, flags),
+  );
   if (out[0] === null) return [];
   const handles = count === 0 ? [] : (koffi.decode(out[0], 'void *', count) as Ptr[]);
   sym.free(out[0]); // the array itself is caller-frees; the handles now belong to our caller
@@ -53,9 +57,9 @@ export interface DomainStatsRecord {
 }
 
 /** connectGetAllDomainStats decodes every record, then frees the list (domains and params included). */
-export function connectGetAllDomainStats(sym: LibvirtSymbols, conn: Ptr, stats = 0, flags = 0) {
+export async function connectGetAllDomainStats(sym: LibvirtSymbols, conn: Ptr, stats = 0, flags = 0) {
   const out: [Ptr | null] = [null];
-  const rc = sym.virConnectGetAllDomainStats(conn, stats, out, flags);
+  const rc = await remote(sym, sym.virConnectGetAllDomainStats, conn, stats, out, flags);
   const count = checkRc(sym, 'virConnectGetAllDomainStats', rc);
   if (out[0] === null) return [];
   try {
@@ -76,13 +80,13 @@ function decodeStatsRecord(sym: LibvirtSymbols, record: Ptr): DomainStatsRecord 
 }
 
 /** domainLookupByName returns a handle the caller must domainFree. */
-export function domainLookupByName(sym: LibvirtSymbols, conn: Ptr, name: string): Ptr {
-  return checkPtr(sym, 'virDomainLookupByName', sym.virDomainLookupByName(conn, name));
+export async function domainLookupByName(sym: LibvirtSymbols, conn: Ptr, name: string): Promise<Ptr> {
+  return checkPtr(sym, 'virDomainLookupByName', await remote(sym, sym.virDomainLookupByName, conn, name));
 }
 
 /** domainDefineXML returns a handle the caller must domainFree. */
-export function domainDefineXML(sym: LibvirtSymbols, conn: Ptr, xml: string): Ptr {
-  return checkPtr(sym, 'virDomainDefineXML', sym.virDomainDefineXML(conn, xml));
+export async function domainDefineXML(sym: LibvirtSymbols, conn: Ptr, xml: string): Promise<Ptr> {
+  return checkPtr(sym, 'virDomainDefineXML', await remote(sym, sym.virDomainDefineXML, conn, xml));
 }
 
 /** domainFree releases a domain handle (not the domain). */
@@ -109,31 +113,34 @@ export function domainGetID(sym: LibvirtSymbols, dom: Ptr): number {
 }
 
 /** domainGetState returns the virDomainState number and its reason (a per-state enum, e.g. virDomainPausedReason). */
-export function domainGetState(sym: LibvirtSymbols, dom: Ptr): { state: number; reason: number } {
+export async function domainGetState(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+): Promise<{ state: number; reason: number }> {
   const state: [number] = [0];
   const reason: [number] = [0];
-  checkRc(sym, 'virDomainGetState', sym.virDomainGetState(dom, state, reason, 0));
+  checkRc(sym, 'virDomainGetState', await remote(sym, sym.virDomainGetState, dom, state, reason, 0));
   return { state: state[0], reason: reason[0] };
 }
 
 /** domainIsPersistent tells whether the domain has a persistent definition. */
-export function domainIsPersistent(sym: LibvirtSymbols, dom: Ptr): boolean {
-  return checkRc(sym, 'virDomainIsPersistent', sym.virDomainIsPersistent(dom)) === 1;
+export async function domainIsPersistent(sym: LibvirtSymbols, dom: Ptr): Promise<boolean> {
+  return checkRc(sym, 'virDomainIsPersistent', await remote(sym, sym.virDomainIsPersistent, dom)) === 1;
 }
 
 /** domainIsActive tells whether the domain is running (or paused). */
-export function domainIsActive(sym: LibvirtSymbols, dom: Ptr): boolean {
-  return checkRc(sym, 'virDomainIsActive', sym.virDomainIsActive(dom)) === 1;
+export async function domainIsActive(sym: LibvirtSymbols, dom: Ptr): Promise<boolean> {
+  return checkRc(sym, 'virDomainIsActive', await remote(sym, sym.virDomainIsActive, dom)) === 1;
 }
 
 /** domainGetInfo fills virDomainInfo. */
-export function domainGetInfo(sym: LibvirtSymbols, dom: Ptr): VirDomainInfoStruct {
+export async function domainGetInfo(sym: LibvirtSymbols, dom: Ptr): Promise<VirDomainInfoStruct> {
   const out: Record<string, unknown> = {};
-  checkRc(sym, 'virDomainGetInfo', sym.virDomainGetInfo(dom, out));
+  checkRc(sym, 'virDomainGetInfo', await remote(sym, sym.virDomainGetInfo, dom, out));
   return out as unknown as VirDomainInfoStruct;
 }
 
 /** domainGetXMLDesc returns the domain XML (freed by the HeapString type). */
-export function domainGetXMLDesc(sym: LibvirtSymbols, dom: Ptr, flags: number): string {
-  return checkPtr(sym, 'virDomainGetXMLDesc', sym.virDomainGetXMLDesc(dom, flags));
+export async function domainGetXMLDesc(sym: LibvirtSymbols, dom: Ptr, flags: number): Promise<string> {
+  return checkPtr(sym, 'virDomainGetXMLDesc', await remote(sym, sym.virDomainGetXMLDesc, dom, flags));
 }

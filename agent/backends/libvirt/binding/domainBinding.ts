@@ -1,52 +1,60 @@
-import { checkPtr, checkRc } from './callFailure.js';
+import { checkPtr, checkRc, remote } from './callFailure.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 import { decodeTypedParams, type TypedParamValue, withTypedParamArray } from './typedParams.js';
 
 // Same naming rule as binding.ts: the C symbol without `vir`. These act on a domain handle the caller owns.
 
 /** domainCreate starts a defined domain. */
-export function domainCreate(sym: LibvirtSymbols, dom: Ptr): void {
-  checkRc(sym, 'virDomainCreate', sym.virDomainCreate(dom));
+export async function domainCreate(sym: LibvirtSymbols, dom: Ptr): Promise<void> {
+  checkRc(sym, 'virDomainCreate', await remote(sym, sym.virDomainCreate, dom));
 }
 
 /** domainSuspend pauses a running domain's vCPUs (virDomainSuspend); memory stays allocated. */
-export function domainSuspend(sym: LibvirtSymbols, dom: Ptr): void {
-  checkRc(sym, 'virDomainSuspend', sym.virDomainSuspend(dom));
+export async function domainSuspend(sym: LibvirtSymbols, dom: Ptr): Promise<void> {
+  checkRc(sym, 'virDomainSuspend', await remote(sym, sym.virDomainSuspend, dom));
 }
 
 /** domainResume lets a paused domain's vCPUs run again (virDomainResume). */
-export function domainResume(sym: LibvirtSymbols, dom: Ptr): void {
-  checkRc(sym, 'virDomainResume', sym.virDomainResume(dom));
+export async function domainResume(sym: LibvirtSymbols, dom: Ptr): Promise<void> {
+  checkRc(sym, 'virDomainResume', await remote(sym, sym.virDomainResume, dom));
 }
 
 /** domainShutdown asks the guest to shut down (ACPI); it returns before the guest is off. */
-export function domainShutdown(sym: LibvirtSymbols, dom: Ptr): void {
-  checkRc(sym, 'virDomainShutdown', sym.virDomainShutdown(dom));
+export async function domainShutdown(sym: LibvirtSymbols, dom: Ptr): Promise<void> {
+  checkRc(sym, 'virDomainShutdown', await remote(sym, sym.virDomainShutdown, dom));
 }
 
 /** domainDestroy stops the domain immediately. */
-export function domainDestroy(sym: LibvirtSymbols, dom: Ptr): void {
-  checkRc(sym, 'virDomainDestroy', sym.virDomainDestroy(dom));
+export async function domainDestroy(sym: LibvirtSymbols, dom: Ptr): Promise<void> {
+  checkRc(sym, 'virDomainDestroy', await remote(sym, sym.virDomainDestroy, dom));
 }
 
 /** domainUndefineFlags removes the persistent definition with extra cleanup flags. */
-export function domainUndefineFlags(sym: LibvirtSymbols, dom: Ptr, flags: number): void {
-  checkRc(sym, 'virDomainUndefineFlags', sym.virDomainUndefineFlags(dom, flags));
+export async function domainUndefineFlags(sym: LibvirtSymbols, dom: Ptr, flags: number): Promise<void> {
+  checkRc(sym, 'virDomainUndefineFlags', await remote(sym, sym.virDomainUndefineFlags, dom, flags));
 }
 
 /** domainUndefine removes the persistent definition. */
-export function domainUndefine(sym: LibvirtSymbols, dom: Ptr): void {
-  checkRc(sym, 'virDomainUndefine', sym.virDomainUndefine(dom));
+export async function domainUndefine(sym: LibvirtSymbols, dom: Ptr): Promise<void> {
+  checkRc(sym, 'virDomainUndefine', await remote(sym, sym.virDomainUndefine, dom));
 }
 
 /** domainGetVcpuPinInfo returns one cpumap of maplen bytes per vCPU, concatenated. */
-export function domainGetVcpuPinInfo(
+export async function domainGetVcpuPinInfo(
   sym: LibvirtSymbols,
   dom: Ptr,
   opts: CpumapRequest & { ncpumaps: number },
 ) {
   const cpumaps = Buffer.alloc(opts.ncpumaps * opts.maplen);
-  const rc = sym.virDomainGetVcpuPinInfo(dom, opts.ncpumaps, cpumaps, opts.maplen, opts.flags);
+  const rc = await remote(
+    sym,
+    sym.virDomainGetVcpuPinInfo,
+    dom,
+    opts.ncpumaps,
+    cpumaps,
+    opts.maplen,
+    opts.flags,
+  );
   const filled = checkRc(sym, 'virDomainGetVcpuPinInfo', rc);
   return { filled, cpumaps };
 }
@@ -58,34 +66,50 @@ export interface CpumapRequest {
 }
 
 /** domainGetEmulatorPinInfo returns the emulator threads' cpumap (all host cpus when unpinned). */
-export function domainGetEmulatorPinInfo(sym: LibvirtSymbols, dom: Ptr, opts: CpumapRequest): Buffer {
+export async function domainGetEmulatorPinInfo(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+  opts: CpumapRequest,
+): Promise<Buffer> {
   const cpumap = Buffer.alloc(opts.maplen);
   checkRc(
     sym,
     'virDomainGetEmulatorPinInfo',
-    sym.virDomainGetEmulatorPinInfo(dom, cpumap, opts.maplen, opts.flags),
+    await remote(sym, sym.virDomainGetEmulatorPinInfo, dom, cpumap, opts.maplen, opts.flags),
   );
   return cpumap;
 }
 
 /** domainGetNumaParameters returns numa_mode / numa_nodeset; libvirt's strings are freed before return. */
-export function domainGetNumaParameters(sym: LibvirtSymbols, dom: Ptr, flags: number) {
+export async function domainGetNumaParameters(sym: LibvirtSymbols, dom: Ptr, flags: number) {
   // First call with no array asks libvirt how many parameters it has.
   const nparams: [number] = [0];
-  checkRc(sym, 'virDomainGetNumaParameters', sym.virDomainGetNumaParameters(dom, null, nparams, flags));
+  checkRc(
+    sym,
+    'virDomainGetNumaParameters',
+    await remote(sym, sym.virDomainGetNumaParameters, dom, null, nparams, flags),
+  );
   if (nparams[0] === 0) return new Map<string, TypedParamValue>();
-  return withTypedParamArray(sym, nparams[0], (params) => {
-    checkRc(sym, 'virDomainGetNumaParameters', sym.virDomainGetNumaParameters(dom, params, nparams, flags));
+  return withTypedParamArray(sym, nparams[0], async (params) => {
+    checkRc(
+      sym,
+      'virDomainGetNumaParameters',
+      await remote(sym, sym.virDomainGetNumaParameters, dom, params, nparams, flags),
+    );
     return new Map(decodeTypedParams(sym, params, nparams[0]));
   });
 }
 
 /** domainGetMetadata returns the metadata text (freed by the HeapString type); throws code 80 when absent. */
-export function domainGetMetadata(sym: LibvirtSymbols, dom: Ptr, opts: MetadataTarget): string {
+export async function domainGetMetadata(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+  opts: MetadataTarget,
+): Promise<string> {
   return checkPtr(
     sym,
     'virDomainGetMetadata',
-    sym.virDomainGetMetadata(dom, opts.type, opts.uri, opts.flags),
+    await remote(sym, sym.virDomainGetMetadata, dom, opts.type, opts.uri, opts.flags),
   );
 }
 
@@ -97,11 +121,20 @@ export interface MetadataTarget {
 }
 
 /** domainSetMetadata stores (or with null metadata, removes) one metadata slot. */
-export function domainSetMetadata(
+export async function domainSetMetadata(
   sym: LibvirtSymbols,
   dom: Ptr,
   opts: MetadataTarget & { metadata: string | null; key: string | null },
-): void {
-  const rc = sym.virDomainSetMetadata(dom, opts.type, opts.metadata, opts.key, opts.uri, opts.flags);
+): Promise<void> {
+  const rc = await remote(
+    sym,
+    sym.virDomainSetMetadata,
+    dom,
+    opts.type,
+    opts.metadata,
+    opts.key,
+    opts.uri,
+    opts.flags,
+  );
   checkRc(sym, 'virDomainSetMetadata', rc);
 }

@@ -38,7 +38,7 @@ export function libvirtErrorCode(libvirtCode: number): string {
   return CODE_BY_LIBVIRT_NUMBER.get(libvirtCode) ?? 'libvirt_error';
 }
 
-/** RawLibvirtError is what the worker reads from virGetLastError, sent as plain data over the port. */
+/** RawLibvirtError is a failed call's libvirt error as plain data, with the operation that made it. */
 export interface RawLibvirtError {
   readonly op: string;
   readonly symbol: string;

@@ -1,14 +1,23 @@
 import koffi from 'koffi';
 import type { GuestInterface } from '../hypervisor.js';
-import { checkPtr, checkRc } from './callFailure.js';
+import { checkPtr, checkRc, remote } from './callFailure.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 
 // Guest-facing calls on a domain handle the caller owns: the QEMU guest agent and interface addresses.
 // Same naming rule as binding.ts: the C symbol without `vir`.
 
 /** domainQemuAgentCommand sends one guest agent command (JSON) and returns its JSON answer; timeout in seconds. */
-export function domainQemuAgentCommand(sym: LibvirtSymbols, dom: Ptr, cmd: string, timeoutS: number): string {
-  return checkPtr(sym, 'virDomainQemuAgentCommand', sym.virDomainQemuAgentCommand(dom, cmd, timeoutS, 0));
+export async function domainQemuAgentCommand(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+  cmd: string,
+  timeoutS: number,
+): Promise<string> {
+  return checkPtr(
+    sym,
+    'virDomainQemuAgentCommand',
+    await remote(sym, sym.virDomainQemuAgentCommand, dom, cmd, timeoutS, 0),
+  );
 }
 
 // struct _virDomainInterface { char *name; char *hwaddr; unsigned int naddrs; virDomainIPAddressPtr addrs; }
@@ -32,12 +41,16 @@ function decodeInterface(iface: Ptr): GuestInterface {
 }
 
 /** domainInterfaceAddresses decodes every interface libvirt finds from `source` (0 lease, 1 agent, 2 arp), then frees them. */
-export function domainInterfaceAddresses(sym: LibvirtSymbols, dom: Ptr, source: number): GuestInterface[] {
+export async function domainInterfaceAddresses(
+  sym: LibvirtSymbols,
+  dom: Ptr,
+  source: number,
+): Promise<GuestInterface[]> {
   const out: [Ptr | null] = [null];
   const count = checkRc(
     sym,
     'virDomainInterfaceAddresses',
-    sym.virDomainInterfaceAddresses(dom, out, source, 0),
+    await remote(sym, sym.virDomainInterfaceAddresses, dom, out, source, 0),
   );
   if (out[0] === null) return [];
   const handles = count === 0 ? [] : (koffi.decode(out[0], 'void *', count) as Ptr[]);

@@ -1,4 +1,4 @@
-// Public surface of the libvirt binding; the worker-side modules (symbols, binding, worker) stay internal.
+// Public surface of the libvirt binding; the C-facing modules (symbols, binding, ops, queue) stay internal.
 export { isLibvirtError, LibvirtError, libvirtErrorCode, VIR_ERR } from './errors.js';
 export {
   LibvirtHypervisor,

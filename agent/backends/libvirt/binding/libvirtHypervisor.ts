@@ -11,15 +11,18 @@ import type {
 import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from '../domain/pins.js';
 import { isLibvirtError, VIR_ERR } from './errors.js';
 import { ReconnectingClient } from './reconnect.js';
-import { LibvirtWorkerClient } from './workerClient.js';
+import { LibvirtClient } from './client.js';
 
-const DEFAULT_WORKER_TIMEOUT_MS = 60_000;
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
 function onDomain(verb: string, name: string): string {
   return `${verb} domain ${JSON.stringify(name)}`;
 }
 
-/** LibvirtHypervisor is the Hypervisor over libvirt.so.0; every call runs on its own worker thread. */
+/**
+ * LibvirtHypervisor is the Hypervisor over libvirt.so.0; every operation runs on the process-wide
+ * libvirt queue, its C calls on libuv's thread pool, so the event loop never waits on libvirtd.
+ */
 export class LibvirtHypervisor implements Hypervisor {
   readonly uri: string;
   readonly #client: ReconnectingClient;
@@ -28,13 +31,13 @@ export class LibvirtHypervisor implements Hypervisor {
   #closed = false;
 
   /** constructor takes an already-opened client; use openLibvirt. */
-  constructor(uri: string, client: LibvirtWorkerClient, opts: { pinSource?: PinSource } = {}) {
+  constructor(uri: string, client: LibvirtClient, opts: { pinSource?: PinSource } = {}) {
     this.uri = uri;
     this.#client = new ReconnectingClient(client, uri);
     this.#pinsFromXml = opts.pinSource === 'xml';
   }
 
-  /** close closes the libvirt connection and stops the worker; calling it again does nothing. */
+  /** close closes the libvirt connection and the client; calling it again does nothing. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -164,7 +167,7 @@ export class LibvirtHypervisor implements Hypervisor {
     await this.#client.request('setMetadata', args, onDomain('write metadata of', name));
   }
 
-  /** agentCommand runs one guest agent command on the worker (it blocks the worker up to timeoutS). */
+  /** agentCommand runs one guest agent command (it holds the libvirt queue up to timeoutS). */
   agentCommand(name: string, cmd: string, timeoutS: number): Promise<string> {
     return this.#client.request(
       'agentCommand',
@@ -190,16 +193,16 @@ export class LibvirtHypervisor implements Hypervisor {
  */
 export type PinSource = 'api' | 'xml';
 
-/** OpenLibvirtOptions tunes the binding; workerTimeoutMs bounds each call's wait for the worker. */
+/** OpenLibvirtOptions tunes the binding; callTimeoutMs bounds each operation's wait (queue included). */
 export interface OpenLibvirtOptions {
-  readonly workerTimeoutMs?: number;
+  readonly callTimeoutMs?: number;
   /** pinSource defaults to 'api' */
   readonly pinSource?: PinSource;
 }
 
-/** openLibvirt starts a worker thread, opens uri on it and returns the connected hypervisor. */
+/** openLibvirt loads libvirt (once per process), opens uri and returns the connected hypervisor. */
 export async function openLibvirt(uri: string, opts: OpenLibvirtOptions = {}): Promise<LibvirtHypervisor> {
-  const client = new LibvirtWorkerClient({ timeoutMs: opts.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS });
+  const client = new LibvirtClient({ timeoutMs: opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS });
   try {
     await client.request('open', { uri }, `open libvirt connection ${JSON.stringify(uri)}`);
   } catch (err) {

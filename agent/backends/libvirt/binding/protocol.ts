@@ -7,9 +7,8 @@ import type {
   NodeInfo,
   NumaTune,
 } from '../hypervisor.js';
-import type { RawLibvirtError } from './errors.js';
 
-/** OpTable lists every request the worker answers: its arguments and its result, all plain data. */
+/** OpTable lists every operation of the binding: its arguments and its result, all plain data (no pointers). */
 export interface OpTable {
   open: { args: { uri: string }; result: null };
   close: { args: Record<string, never>; result: null };
@@ -37,22 +36,5 @@ export interface OpTable {
   interfaceAddresses: { args: { name: string; source: AddressSource }; result: GuestInterface[] };
 }
 
-/** OpName is one worker operation. */
+/** OpName is one binding operation. */
 export type OpName = keyof OpTable;
-
-/** OpRequest is the main thread → worker message. */
-export interface OpRequest<K extends OpName = OpName> {
-  readonly id: number;
-  readonly op: K;
-  readonly args: OpTable[K]['args'];
-}
-
-/** WireError is a failure as it crosses the port: a libvirt error, or a bug/exception in the worker. */
-export type WireError =
-  | ({ readonly kind: 'libvirt' } & RawLibvirtError)
-  | { readonly kind: 'internal'; readonly op: string; readonly message: string };
-
-/** OpResponse is the worker → main thread message, matched to its request by id. */
-export type OpResponse =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: WireError };

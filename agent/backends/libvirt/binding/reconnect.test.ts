@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LibvirtError } from './errors.js';
 import { isConnectionLost, ReconnectingClient } from './reconnect.js';
-import type { LibvirtWorkerClient } from './workerClient.js';
+import type { LibvirtClient } from './client.js';
 
 const err = (libvirtCode: number, domain: number, message: string) =>
   new LibvirtError(
@@ -33,7 +33,7 @@ describe('ReconnectingClient', () => {
         if (op === 'open') broken = false;
         return op === 'listDomains' ? [] : null;
       },
-    } as unknown as LibvirtWorkerClient;
+    } as unknown as LibvirtClient;
     await expect(
       new ReconnectingClient(inner, 'qemu:///system').request('listDomains', {}, 'list'),
     ).resolves.toEqual([]);
@@ -47,7 +47,7 @@ describe('ReconnectingClient', () => {
         calls.push(op);
         throw err(42, 10, 'Domain not found');
       },
-    } as unknown as LibvirtWorkerClient;
+    } as unknown as LibvirtClient;
     await expect(
       new ReconnectingClient(inner, 'qemu:///system').request('lookupDomain', { name: 'x' }, 'look up'),
     ).rejects.toMatchObject({ libvirtCode: 42 });
@@ -65,7 +65,7 @@ describe('ReconnectingClient', () => {
         if (op === 'open') broken = false;
         return op === 'listDomains' ? [] : null;
       },
-    } as unknown as LibvirtWorkerClient;
+    } as unknown as LibvirtClient;
     const client = new ReconnectingClient(inner, 'qemu:///system');
     await Promise.all([client.request('listDomains', {}, 'a'), client.request('listDomains', {}, 'b')]);
     expect(calls.filter((c) => c === 'open')).toHaveLength(1);

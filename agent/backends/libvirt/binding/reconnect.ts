@@ -1,7 +1,7 @@
 import { isLibvirtError } from './errors.js';
 import { VIR_FROM_RPC } from './constants.js';
 import type { OpName, OpTable } from './protocol.js';
-import type { LibvirtWorkerClient } from './workerClient.js';
+import type { LibvirtClient } from './client.js';
 
 const LOST_CONNECTION_RE =
   /client socket is closed|end of file while reading|cannot (recv|write) data|broken pipe|connection reset/i;
@@ -22,11 +22,11 @@ export class ReconnectingClient {
   private reopening: Promise<void> | null = null;
 
   constructor(
-    private readonly inner: LibvirtWorkerClient,
+    private readonly inner: LibvirtClient,
     private readonly uri: string,
   ) {}
 
-  /** request runs one operation on the worker, reconnecting once if the connection was lost. */
+  /** request runs one operation, reconnecting once if the connection was lost. */
   async request<K extends OpName>(
     op: K,
     args: OpTable[K]['args'],
@@ -61,7 +61,7 @@ export class ReconnectingClient {
     return this.reopening;
   }
 
-  /** terminate stops the worker thread. */
+  /** terminate closes the client. */
   terminate(): Promise<void> {
     return this.inner.terminate();
   }

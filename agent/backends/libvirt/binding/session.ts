@@ -4,7 +4,7 @@ import { VIR_ERR } from './errors.js';
 import type { OpName, OpTable } from './protocol.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 
-/** Session is the worker's connection state: the symbols and the one open connection. */
+/** Session is one client's connection state: the symbols and the one open connection. */
 export interface Session {
   readonly sym: LibvirtSymbols;
   conn: Ptr | null;
@@ -17,15 +17,17 @@ export function connection(s: Session): Ptr {
   return s.conn;
 }
 
-/** withDomain looks the domain up, runs fn with the handle, and always frees the handle. */
-export function withDomain<T>(s: Session, name: string, fn: (dom: Ptr) => T): T {
-  const dom = b.domainLookupByName(s.sym, connection(s), name);
+/** withDomain looks the domain up, awaits fn with the handle, then always frees the handle. */
+export async function withDomain<T>(s: Session, name: string, fn: (dom: Ptr) => Promise<T>): Promise<T> {
+  const dom = await b.domainLookupByName(s.sym, connection(s), name);
   try {
-    return fn(dom);
+    return await fn(dom);
   } finally {
     b.domainFree(s.sym, dom);
   }
 }
 
-/** OpHandlers maps each operation to a synchronous function running on the worker thread. */
-export type OpHandlers = { [K in OpName]: (s: Session, args: OpTable[K]['args']) => OpTable[K]['result'] };
+/** OpHandlers maps each operation to the async function that runs it (one at a time, see queue.ts). */
+export type OpHandlers = {
+  [K in OpName]: (s: Session, args: OpTable[K]['args']) => Promise<OpTable[K]['result']>;
+};

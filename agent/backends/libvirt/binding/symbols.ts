@@ -1,9 +1,10 @@
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
+import { installErrorSlot } from './errorSlot.js';
+import koffi, { type KoffiFunc, type LibraryHandle, type TypeObject } from 'koffi';
 
 /** Ptr is a native pointer as koffi 3 returns it (a BigInt); null pointers come back as null. */
 export type Ptr = bigint;
 
-/** VirErrorStruct is the head of libvirt's virError; the worker reads only these fields. */
+/** VirErrorStruct is the head of libvirt's virError; the binding reads only these fields. */
 export interface VirErrorStruct {
   readonly code: number;
   readonly domain: number;
@@ -31,61 +32,78 @@ export interface VirDomainInfoStruct {
   readonly cpuTime: number | bigint;
 }
 
-/** LibvirtSymbols is every C symbol the binding calls, typed; one property per symbol, same name. */
+/**
+ * Remote<T> is a C function that may talk to libvirtd (an RPC for remote URIs, or slow work in the
+ * driver): the binding calls it only through `.async` (callFailure.ts's `remote`), so it runs on a
+ * libuv pool thread and never blocks the event loop.
+ */
+export type Remote<T extends (...args: never[]) => unknown> = KoffiFunc<T>;
+
+/**
+ * LibvirtSymbols is every C symbol the binding calls, typed; one property per symbol, same name.
+ * Plain functions only read or free memory in this process (a handle's name, uuid or id, a free) and
+ * are called synchronously; Remote ones go to libvirtd and are called asynchronously.
+ */
 export interface LibvirtSymbols {
   readonly types: { readonly virError: TypeObject; readonly virTypedParameter: TypeObject };
+  /** errorSlot is the virError libvirt copies every failing call's error into (see errorSlot.ts). */
+  readonly errorSlot: Ptr;
   free(ptr: Ptr | null): void;
-  virSetErrorFunc(userData: Ptr | null, handler: Ptr | null): void;
-  virGetLastError(): Ptr | null;
-  virResetLastError(): void;
-  virConnectOpen(uri: string): Ptr | null;
-  virConnectClose(conn: Ptr): number;
-  virConnectGetCapabilities(conn: Ptr): string | null;
-  virNodeGetInfo(conn: Ptr, out: Record<string, unknown>): number;
-  virNodeGetCPUMap(conn: Ptr, cpumap: null, online: null, flags: number): number;
-  virConnectListAllDomains(conn: Ptr, out: [Ptr | null], flags: number): number;
-  virConnectGetAllDomainStats(conn: Ptr, stats: number, out: [Ptr | null], flags: number): number;
+  virResetError(err: Ptr): void;
+  virConnectOpen: Remote<(uri: string) => Ptr | null>;
+  virConnectClose: Remote<(conn: Ptr) => number>;
+  virConnectGetCapabilities: Remote<(conn: Ptr) => string | null>;
+  virNodeGetInfo: Remote<(conn: Ptr, out: Record<string, unknown>) => number>;
+  virNodeGetCPUMap: Remote<(conn: Ptr, cpumap: null, online: null, flags: number) => number>;
+  virConnectListAllDomains: Remote<(conn: Ptr, out: [Ptr | null], flags: number) => number>;
+  virConnectGetAllDomainStats: Remote<(conn: Ptr, stats: number, out: [Ptr | null], flags: number) => number>;
   virDomainStatsRecordListFree(records: Ptr): void;
   virTypedParamsClear(params: Ptr, nparams: number): void;
-  virDomainLookupByName(conn: Ptr, name: string): Ptr | null;
-  virDomainDefineXML(conn: Ptr, xml: string): Ptr | null;
+  virDomainLookupByName: Remote<(conn: Ptr, name: string) => Ptr | null>;
+  virDomainDefineXML: Remote<(conn: Ptr, xml: string) => Ptr | null>;
   virDomainFree(dom: Ptr): number;
   virDomainGetName(dom: Ptr): string | null;
   virDomainGetUUIDString(dom: Ptr, buf: Buffer): number;
   virDomainGetID(dom: Ptr): number;
-  virDomainGetState(dom: Ptr, state: [number], reason: [number], flags: number): number;
-  virDomainIsPersistent(dom: Ptr): number;
-  virDomainIsActive(dom: Ptr): number;
-  virDomainCreate(dom: Ptr): number;
-  virDomainShutdown(dom: Ptr): number;
-  virDomainSuspend(dom: Ptr): number;
-  virDomainResume(dom: Ptr): number;
-  virDomainDestroy(dom: Ptr): number;
-  virDomainUndefine(dom: Ptr): number;
-  virDomainUndefineFlags(dom: Ptr, flags: number): number;
-  virDomainGetXMLDesc(dom: Ptr, flags: number): string | null;
-  virDomainGetInfo(dom: Ptr, out: Record<string, unknown>): number;
-  virDomainGetVcpuPinInfo(dom: Ptr, ncpumaps: number, cpumaps: Buffer, maplen: number, flags: number): number;
-  virDomainGetEmulatorPinInfo(dom: Ptr, cpumap: Buffer, maplen: number, flags: number): number;
-  virDomainGetNumaParameters(dom: Ptr, params: Ptr | null, nparams: [number], flags: number): number;
-  virDomainGetMetadata(dom: Ptr, type: number, uri: string | null, flags: number): string | null;
-  virDomainSetMetadata(
-    dom: Ptr,
-    type: number,
-    metadata: string | null,
-    key: string | null,
-    uri: string | null,
-    flags: number,
-  ): number;
+  virDomainGetState: Remote<(dom: Ptr, state: [number], reason: [number], flags: number) => number>;
+  virDomainIsPersistent: Remote<(dom: Ptr) => number>;
+  virDomainIsActive: Remote<(dom: Ptr) => number>;
+  virDomainCreate: Remote<(dom: Ptr) => number>;
+  virDomainShutdown: Remote<(dom: Ptr) => number>;
+  virDomainSuspend: Remote<(dom: Ptr) => number>;
+  virDomainResume: Remote<(dom: Ptr) => number>;
+  virDomainDestroy: Remote<(dom: Ptr) => number>;
+  virDomainUndefine: Remote<(dom: Ptr) => number>;
+  virDomainUndefineFlags: Remote<(dom: Ptr, flags: number) => number>;
+  virDomainGetXMLDesc: Remote<(dom: Ptr, flags: number) => string | null>;
+  virDomainGetInfo: Remote<(dom: Ptr, out: Record<string, unknown>) => number>;
+  virDomainGetVcpuPinInfo: Remote<
+    (dom: Ptr, ncpumaps: number, cpumaps: Buffer, maplen: number, flags: number) => number
+  >;
+  virDomainGetEmulatorPinInfo: Remote<(dom: Ptr, cpumap: Buffer, maplen: number, flags: number) => number>;
+  virDomainGetNumaParameters: Remote<
+    (dom: Ptr, params: Ptr | null, nparams: [number], flags: number) => number
+  >;
+  virDomainGetMetadata: Remote<(dom: Ptr, type: number, uri: string | null, flags: number) => string | null>;
+  virDomainSetMetadata: Remote<
+    (
+      dom: Ptr,
+      type: number,
+      metadata: string | null,
+      key: string | null,
+      uri: string | null,
+      flags: number,
+    ) => number
+  >;
   /** virDomainQemuAgentCommand is from libvirt-qemu.so.0: one guest agent command, JSON in and out */
-  virDomainQemuAgentCommand(dom: Ptr, cmd: string, timeout: number, flags: number): string | null;
-  virDomainInterfaceAddresses(dom: Ptr, out: [Ptr | null], source: number, flags: number): number;
+  virDomainQemuAgentCommand: Remote<(dom: Ptr, cmd: string, timeout: number, flags: number) => string | null>;
+  virDomainInterfaceAddresses: Remote<(dom: Ptr, out: [Ptr | null], source: number, flags: number) => number>;
   virDomainInterfaceFree(iface: Ptr): void;
 }
 
 let loaded: LibvirtSymbols | undefined;
 
-/** loadLibvirtSymbols loads libvirt.so.0 and libc once per thread (koffi type names are per-thread global). */
+/** loadLibvirtSymbols loads libvirt.so.0 and libc once per process and installs the error slot. */
 export function loadLibvirtSymbols(): LibvirtSymbols {
   loaded ??= declareSymbols(
     koffi.load('libvirt.so.0'),
@@ -98,7 +116,6 @@ export function loadLibvirtSymbols(): LibvirtSymbols {
 function declareTypes(): LibvirtSymbols['types'] {
   koffi.opaque('virConnect');
   koffi.opaque('virDomain');
-  koffi.proto('void virErrorFunc(void *userData, void *error)');
   koffi.struct('virNodeInfo', {
     model: koffi.array('char', 32, 'String'),
     memory: 'unsigned long',
@@ -116,8 +133,21 @@ function declareTypes(): LibvirtSymbols['types'] {
     nrVirtCpu: 'unsigned short',
     cpuTime: 'unsigned long long',
   });
-  // Only the leading fields; the struct is read through a pointer libvirt owns, never copied in full.
-  const virError = koffi.struct('virError', { code: 'int', domain: 'int', message: 'char *' });
+  // The whole struct (80 bytes on LP64): libvirt copies errors into one we allocate (errorSlot.ts).
+  const virError = koffi.struct('virError', {
+    code: 'int',
+    domain: 'int',
+    message: 'char *',
+    level: 'int',
+    conn: 'void *',
+    dom: 'void *',
+    str1: 'char *',
+    str2: 'char *',
+    str3: 'char *',
+    int1: 'int',
+    int2: 'int',
+    net: 'void *',
+  });
   // The value union is 8 bytes; the binding reads it per type at offsetof(value).
   const virTypedParameter = koffi.struct('virTypedParameter', {
     field: koffi.array('char', 80, 'String'),
@@ -134,10 +164,9 @@ function declareSymbols(lib: LibraryHandle, libc: LibraryHandle, qemu: LibraryHa
   koffi.disposable('HeapString', 'char *', free);
   return {
     types,
+    errorSlot: installErrorSlot(lib, types.virError),
     free,
-    virSetErrorFunc: lib.func('void virSetErrorFunc(void *userData, virErrorFunc *handler)'),
-    virGetLastError: lib.func('void *virGetLastError(void)'),
-    virResetLastError: lib.func('void virResetLastError(void)'),
+    virResetError: lib.func('void virResetError(void *err)'),
     virConnectOpen: lib.func('virConnect *virConnectOpen(const char *name)'),
     virConnectClose: lib.func('int virConnectClose(virConnect *conn)'),
     virConnectGetCapabilities: lib.func('HeapString virConnectGetCapabilities(virConnect *conn)'),

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-// Only for running from TypeScript sources (vitest): Node 20 cannot strip types, and vitest does not
-// transform code inside worker threads or child processes. These module hooks transpile .ts files with
+// Only for running from TypeScript sources in a child process or worker thread (tests): Node 20 cannot
+// strip types, and vitest does not transform code there. These module hooks transpile .ts files with
 // the project's own `typescript` and map `./x.js` imports to `./x.ts`, as tsc's NodeNext layout expects.
-// The compiled build (dist/) never uses this: it starts worker.js directly.
+// The compiled build (dist/) never uses this.
 const LOADER_SOURCE = `
 let ts;
 export async function initialize(data) { ts = (await import(data.typescriptUrl)).default; }

@@ -48,13 +48,20 @@ function decodeValue(ptr: Ptr, offset: number, type: number): TypedParamValue {
   }
 }
 
-/** withTypedParamArray allocates nparams zeroed virTypedParameter slots, runs fn, then clears and frees them. */
-export function withTypedParamArray<T>(sym: LibvirtSymbols, nparams: number, fn: (params: Ptr) => T): T {
+/**
+ * withTypedParamArray allocates nparams zeroed virTypedParameter slots, awaits fn, then clears and
+ * frees them: the array outlives every call fn makes with it.
+ */
+export async function withTypedParamArray<T>(
+  sym: LibvirtSymbols,
+  nparams: number,
+  fn: (params: Ptr) => Promise<T>,
+): Promise<T> {
   const type = sym.types.virTypedParameter;
   const params = koffi.alloc(type, nparams) as Ptr;
   try {
     koffi.encode(params, koffi.array('uint8_t', type.size * nparams), new Uint8Array(type.size * nparams));
-    return fn(params);
+    return await fn(params);
   } finally {
     sym.virTypedParamsClear(params, nparams); // frees the strings libvirt put in the slots
     koffi.free(params);

@@ -28,30 +28,30 @@ const FLAG_REJECTED: ReadonlySet<number> = new Set([
   VIR_ERR.OPERATION_UNSUPPORTED,
 ]);
 
-function undefineDomain(sym: LibvirtSymbols, dom: Ptr): null {
+async function undefineDomain(sym: LibvirtSymbols, dom: Ptr): Promise<null> {
   for (const flags of UNDEFINE_FLAG_LADDER) {
     try {
-      d.domainUndefineFlags(sym, dom, flags);
+      await d.domainUndefineFlags(sym, dom, flags);
       return null;
     } catch (err) {
       if (!(err instanceof LibvirtCallFailure && FLAG_REJECTED.has(err.libvirtCode))) throw err;
     }
   }
-  d.domainUndefine(sym, dom);
+  await d.domainUndefine(sym, dom);
   return null;
 }
 
 // Pin and NUMA queries read the running state when there is one, else the persistent config.
-function liveOrConfig(sym: LibvirtSymbols, dom: Ptr): number {
-  return b.domainIsActive(sym, dom) ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG;
+async function liveOrConfig(sym: LibvirtSymbols, dom: Ptr): Promise<number> {
+  return (await b.domainIsActive(sym, dom)) ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG;
 }
 
-function vcpuPins(s: Session, dom: Ptr): number[][] {
-  const hostCpus = b.nodeGetCPUMap(s.sym, connection(s));
+async function vcpuPins(s: Session, dom: Ptr): Promise<number[][]> {
+  const hostCpus = await b.nodeGetCPUMap(s.sym, connection(s));
   const maplen = cpumapLength(hostCpus);
-  const ncpumaps = b.domainGetInfo(s.sym, dom).nrVirtCpu;
-  const flags = liveOrConfig(s.sym, dom);
-  const { filled, cpumaps } = d.domainGetVcpuPinInfo(s.sym, dom, { ncpumaps, maplen, flags });
+  const ncpumaps = (await b.domainGetInfo(s.sym, dom)).nrVirtCpu;
+  const flags = await liveOrConfig(s.sym, dom);
+  const { filled, cpumaps } = await d.domainGetVcpuPinInfo(s.sym, dom, { ncpumaps, maplen, flags });
   const pins: number[][] = [];
   for (let vcpu = 0; vcpu < filled; vcpu++) {
     pins.push(cpumapToCpus(cpumaps.subarray(vcpu * maplen, (vcpu + 1) * maplen), hostCpus));
@@ -59,15 +59,16 @@ function vcpuPins(s: Session, dom: Ptr): number[][] {
   return pins;
 }
 
-function emulatorPin(s: Session, dom: Ptr): number[] {
-  const hostCpus = b.nodeGetCPUMap(s.sym, connection(s));
+async function emulatorPin(s: Session, dom: Ptr): Promise<number[]> {
+  const hostCpus = await b.nodeGetCPUMap(s.sym, connection(s));
   const maplen = cpumapLength(hostCpus);
-  const cpumap = d.domainGetEmulatorPinInfo(s.sym, dom, { maplen, flags: liveOrConfig(s.sym, dom) });
+  const flags = await liveOrConfig(s.sym, dom);
+  const cpumap = await d.domainGetEmulatorPinInfo(s.sym, dom, { maplen, flags });
   return cpumapToCpus(cpumap, hostCpus);
 }
 
-function numaTune(sym: LibvirtSymbols, dom: Ptr): NumaTune {
-  const params = d.domainGetNumaParameters(sym, dom, liveOrConfig(sym, dom));
+async function numaTune(sym: LibvirtSymbols, dom: Ptr): Promise<NumaTune> {
+  const params = await d.domainGetNumaParameters(sym, dom, await liveOrConfig(sym, dom));
   const mode = params.get('numa_mode');
   const nodeset = params.get('numa_nodeset');
   return {
@@ -76,10 +77,10 @@ function numaTune(sym: LibvirtSymbols, dom: Ptr): NumaTune {
   };
 }
 
-function getMetadata(sym: LibvirtSymbols, dom: Ptr, nsUri: string): string | null {
-  const target = { type: VIR_DOMAIN_METADATA_ELEMENT, uri: nsUri, flags: liveOrConfig(sym, dom) };
+async function getMetadata(sym: LibvirtSymbols, dom: Ptr, nsUri: string): Promise<string | null> {
+  const target = { type: VIR_DOMAIN_METADATA_ELEMENT, uri: nsUri, flags: await liveOrConfig(sym, dom) };
   try {
-    return d.domainGetMetadata(sym, dom, target);
+    return await d.domainGetMetadata(sym, dom, target);
   } catch (err) {
     if (err instanceof LibvirtCallFailure && err.libvirtCode === VIR_ERR.NO_DOMAIN_METADATA) return null;
     throw err;
@@ -87,19 +88,20 @@ function getMetadata(sym: LibvirtSymbols, dom: Ptr, nsUri: string): string | nul
 }
 
 // Write through to both the running domain and its persistent definition, whichever exist.
-function metadataWriteFlags(sym: LibvirtSymbols, dom: Ptr): number {
-  const live = b.domainIsActive(sym, dom) ? VIR_DOMAIN_AFFECT_LIVE : 0;
-  const config = b.domainIsPersistent(sym, dom) ? VIR_DOMAIN_AFFECT_CONFIG : 0;
+async function metadataWriteFlags(sym: LibvirtSymbols, dom: Ptr): Promise<number> {
+  const live = (await b.domainIsActive(sym, dom)) ? VIR_DOMAIN_AFFECT_LIVE : 0;
+  const config = (await b.domainIsPersistent(sym, dom)) ? VIR_DOMAIN_AFFECT_CONFIG : 0;
   return live | config;
 }
 
-function allDomainStats(s: Session): DomainStats[] {
-  return b
-    .connectGetAllDomainStats(s.sym, connection(s))
-    .map((record) => ({ name: record.name, stats: Object.fromEntries(record.params) }));
+async function allDomainStats(s: Session): Promise<DomainStats[]> {
+  return (await b.connectGetAllDomainStats(s.sym, connection(s))).map((record) => ({
+    name: record.name,
+    stats: Object.fromEntries(record.params),
+  }));
 }
 
-/** domainOpsHandlers are the worker operations that inspect or reconfigure one domain. */
+/** domainOpsHandlers are the operations that inspect or reconfigure one domain. */
 export const domainOpsHandlers: Pick<
   OpHandlers,
   | 'undefine'
@@ -120,9 +122,9 @@ export const domainOpsHandlers: Pick<
   allDomainStats,
   getMetadata: (s, { name, nsUri }) => withDomain(s, name, (dom) => getMetadata(s.sym, dom, nsUri)),
   setMetadata: (s, { name, xml, key, nsUri }) =>
-    withDomain(s, name, (dom) => {
-      const flags = metadataWriteFlags(s.sym, dom);
-      d.domainSetMetadata(s.sym, dom, {
+    withDomain(s, name, async (dom) => {
+      const flags = await metadataWriteFlags(s.sym, dom);
+      await d.domainSetMetadata(s.sym, dom, {
         type: VIR_DOMAIN_METADATA_ELEMENT,
         metadata: xml,
         key,

@@ -1,29 +1,29 @@
 import type { DomainInfo, DomainSummary, NodeInfo } from '../hypervisor.js';
 import * as b from './binding.js';
+import { domainOpsHandlers } from './domainOps.js';
 import * as d from './domainBinding.js';
-import { domainOpsHandlers } from './workerDomainOps.js';
 import * as g from './guestBinding.js';
-
-import { domainStateName, pausedReasonName } from './states.js';
 import { connection, type OpHandlers, type Session, withDomain } from './session.js';
+import { domainStateName, pausedReasonName } from './states.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
 
 /** domainSummary reads the identity and state of a domain handle. */
-export function domainSummary(sym: LibvirtSymbols, dom: Ptr): DomainSummary {
-  const { state, reason } = b.domainGetState(sym, dom);
+export async function domainSummary(sym: LibvirtSymbols, dom: Ptr): Promise<DomainSummary> {
+  const { state, reason } = await b.domainGetState(sym, dom);
   const name = domainStateName(state);
+  const persistent = await b.domainIsPersistent(sym, dom);
   return {
     name: b.domainGetName(sym, dom),
     uuid: b.domainGetUUIDString(sym, dom),
     id: b.domainGetID(sym, dom),
     state: name,
     ...(name === 'paused' ? { paused_reason: pausedReasonName(reason) } : {}),
-    persistent: b.domainIsPersistent(sym, dom),
+    persistent,
   };
 }
 
-function nodeInfo(s: Session): NodeInfo {
-  const raw = b.nodeGetInfo(s.sym, connection(s));
+async function nodeInfo(s: Session): Promise<NodeInfo> {
+  const raw = await b.nodeGetInfo(s.sym, connection(s));
   return {
     model: raw.model,
     memory_kib: Number(raw.memory),
@@ -36,17 +36,19 @@ function nodeInfo(s: Session): NodeInfo {
   };
 }
 
-function listDomains(s: Session): DomainSummary[] {
-  const handles = b.connectListAllDomains(s.sym, connection(s));
+async function listDomains(s: Session): Promise<DomainSummary[]> {
+  const handles = await b.connectListAllDomains(s.sym, connection(s));
   try {
-    return handles.map((dom) => domainSummary(s.sym, dom));
+    const out: DomainSummary[] = [];
+    for (const dom of handles) out.push(await domainSummary(s.sym, dom));
+    return out;
   } finally {
     for (const dom of handles) b.domainFree(s.sym, dom);
   }
 }
 
-function domainInfo(sym: LibvirtSymbols, dom: Ptr): DomainInfo {
-  const raw = b.domainGetInfo(sym, dom);
+async function domainInfo(sym: LibvirtSymbols, dom: Ptr): Promise<DomainInfo> {
+  const raw = await b.domainGetInfo(sym, dom);
   return {
     state: domainStateName(raw.state),
     max_memory_kib: Number(raw.maxMem),
@@ -56,26 +58,36 @@ function domainInfo(sym: LibvirtSymbols, dom: Ptr): DomainInfo {
   };
 }
 
-function closeSession(s: Session): null {
-  if (s.conn !== null) b.connectClose(s.sym, s.conn);
+async function closeSession(s: Session): Promise<null> {
+  const conn = s.conn;
   s.conn = null;
+  if (conn !== null) await b.connectClose(s.sym, conn);
   return null;
 }
 
 // Adapts a void binding call on a handle into a handler that looks the domain up by name.
-function domainAction(action: (sym: LibvirtSymbols, dom: Ptr) => void) {
-  return (s: Session, args: { name: string }): null =>
-    withDomain(s, args.name, (dom) => {
-      action(s.sym, dom);
+function domainAction(action: (sym: LibvirtSymbols, dom: Ptr) => Promise<void>) {
+  return (s: Session, args: { name: string }): Promise<null> =>
+    withDomain(s, args.name, async (dom) => {
+      await action(s.sym, dom);
       return null;
     });
 }
 
-/** opHandlers is the worker's dispatch table. */
+async function defineXml(s: Session, { xml }: { xml: string }): Promise<DomainSummary> {
+  const dom = await b.domainDefineXML(s.sym, connection(s), xml);
+  try {
+    return await domainSummary(s.sym, dom);
+  } finally {
+    b.domainFree(s.sym, dom);
+  }
+}
+
+/** opHandlers is the binding's dispatch table: one async function per operation. */
 export const opHandlers: OpHandlers = {
-  open: (s, { uri }) => {
-    closeSession(s); // a reopen must not leak the connection it replaces
-    s.conn = b.connectOpen(s.sym, uri);
+  open: async (s, { uri }) => {
+    await closeSession(s); // a reopen must not leak the connection it replaces
+    s.conn = await b.connectOpen(s.sym, uri);
     return null;
   },
   close: (s) => closeSession(s),
@@ -84,14 +96,7 @@ export const opHandlers: OpHandlers = {
   hostCpuCount: (s) => b.nodeGetCPUMap(s.sym, connection(s)),
   listDomains,
   lookupDomain: (s, { name }) => withDomain(s, name, (dom) => domainSummary(s.sym, dom)),
-  defineXml: (s, { xml }) => {
-    const dom = b.domainDefineXML(s.sym, connection(s), xml);
-    try {
-      return domainSummary(s.sym, dom);
-    } finally {
-      b.domainFree(s.sym, dom);
-    }
-  },
+  defineXml,
   start: domainAction(d.domainCreate),
   suspend: domainAction(d.domainSuspend),
   resume: domainAction(d.domainResume),
