@@ -13,7 +13,9 @@
 //   --json                 one JSON object per fleet size
 // Reports the coordinator's CPU apart from the simulators' (sim_cpu_pct, one per process) and the
 // whole machine's (machine_busy_pct). BENCH_COORDINATOR_NODE_ARGS adds node flags to the coordinator
-// (--cpu-prof, --trace-gc, --import …); BENCH_COORDINATOR_LOG keeps its stdout/stderr in a file.
+// (--cpu-prof, --trace-gc, --import …); BENCH_COORDINATOR_LOG keeps its stdout/stderr in a file;
+// BENCH_HEALTHZ_SLOW_LOG=<file> gets the wall-clock start and latency of every /healthz probe ≥ 20 ms
+// (to match slow probes with the coordinator's GC trace).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';

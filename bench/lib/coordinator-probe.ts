@@ -101,13 +101,20 @@ export async function watchDowns(base: string, adminToken: string): Promise<Down
 const PROBE = `
 const [port, forMs] = process.argv.slice(1).map(Number);
 const out = [];
+const slow = [];
 const end = performance.now() + forMs;
 while (performance.now() < end) {
   const t = performance.now();
+  const at = Date.now();
   await fetch('http://127.0.0.1:' + port + '/healthz').then((r) => r.arrayBuffer(), () => undefined);
-  out.push(performance.now() - t);
+  const ms = performance.now() - t;
+  out.push(ms);
+  if (ms >= 20) slow.push([at, Math.round(ms * 10) / 10]);
   await new Promise((r) => setTimeout(r, Math.max(0, 100 - (performance.now() - t))));
 }
+// BENCH_HEALTHZ_SLOW_LOG: wall-clock start and latency of every probe of 20 ms or more (to match GC traces)
+const log = process.env.BENCH_HEALTHZ_SLOW_LOG;
+if (log) (await import('node:fs')).writeFileSync(log, JSON.stringify(slow));
 console.log(JSON.stringify(out));
 `;
 

@@ -10,6 +10,7 @@ import { MemoryStore } from '../store/index.js';
 import { viewVm } from '../vms/view.js';
 import { ClaimBook } from './claim-book.js';
 import { claimInput } from './testing/claims.js';
+import { VmStatsTable } from '../registry/vm-stats.js';
 
 // A node reports a VM paused (an operator's suspend, or QEMU stopped it on ENOSPC): the claim book
 // records it with its reason, emits vm.reported, the VM keeps its claim, and an I/O error is logged as err.
@@ -100,8 +101,8 @@ describe('viewVm of a paused VM', () => {
     const { claims } = await pausedBook();
     await claims.reconcile({ id: 'n1' }, [report('paused', 'ioerror')]);
     const vm = claims.get('p1')!;
-    const up = { node: () => ({ state: 'ready', stats: {} }) as unknown as NodeEntry };
-    const down = { node: () => ({ state: 'down', stats: {} }) as unknown as NodeEntry };
+    const up = { node: () => ({ state: 'ready', stats: new VmStatsTable() }) as unknown as NodeEntry };
+    const down = { node: () => ({ state: 'down', stats: new VmStatsTable() }) as unknown as NodeEntry };
     expect(viewVm(vm, up)).toMatchObject({ state: 'paused', state_reason: 'ioerror' });
     const shown = viewVm(vm, down);
     expect(shown.state).toBe('unknown');

@@ -60,12 +60,16 @@ export function toPlacement(req: ClaimRequest, tenant: string, d: Decision): VmP
 }
 
 // One Allocation object per claim object: claims are replaced, never edited, so identity means "unchanged".
-const allocationCache = new WeakMap<VmPlacement, Allocation>();
+// It rides on the claim under a symbol, not enumerable (never stored, copied or compared): a WeakMap
+// keyed by 160,000 claims made each major GC's final pause ~60 ms longer (ephemeron marking).
+const ALLOCATION = Symbol('allocation');
+type Memo = { [ALLOCATION]?: Allocation };
 
 /** allocationOf turns a VM's claim into placement's Allocation; null when it holds nothing. */
 export function allocationOf(vm: VmRecord): Allocation | null {
   if (!vm.node_id || !vm.placement) return null;
-  const cached = allocationCache.get(vm.placement);
+  const memo = vm.placement as VmPlacement & Memo;
+  const cached = memo[ALLOCATION];
   if (cached && cached.vm_id === vm.id) return cached;
   const a: Allocation = {
     vm_id: vm.id,
@@ -75,7 +79,8 @@ export function allocationOf(vm: VmRecord): Allocation | null {
     cpu_policy: vm.placement.cpu_policy,
     anti_affinity_group: vm.placement.anti_affinity_group,
   };
-  allocationCache.set(vm.placement, a);
+  if (Object.isExtensible(memo))
+    Object.defineProperty(memo, ALLOCATION, { value: a, writable: true, configurable: true });
   return a;
 }
 

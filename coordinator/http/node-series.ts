@@ -30,8 +30,11 @@ const FAMILIES = {
  * prom-client's labelled gauges on each scrape took seconds and stalled heartbeats behind it.
  */
 export function nodeSeries(s: NodeSeriesSources): () => string {
-  const cache = new WeakMap<PlacementNode, NumaLines>();
+  // by node id, the PlacementNode its lines came from: a Map rebuilt per scrape (gone nodes drop out),
+  // not a WeakMap, whose 10,000 ephemerons every major GC would have to revisit in its final pause
+  let cache = new Map<string, { node: PlacementNode; lines: NumaLines }>();
   return () => {
+    const next = new Map<string, { node: PlacementNode; lines: NumaLines }>();
     const entries = [...s.entries()];
     const now = (s.now ?? Date.now)();
     const nodes = placementNodes(entries, s.state(), s.claimsOf());
@@ -42,14 +45,13 @@ export function nodeSeries(s: NodeSeriesSources): () => string {
       const e = entries[i]!;
       age.push(`${FAMILIES.age[0]}{node="${label(e.id)}"} ${Math.max(0, (now - e.lastSeen) / 1000)}\n`);
       const n = nodes[i]!;
-      let lines = cache.get(n);
-      if (!lines) {
-        lines = numaLines(n, s.overcommit);
-        cache.set(n, lines);
-      }
+      const hit = cache.get(n.id);
+      const lines = hit?.node === n ? hit.lines : numaLines(n, s.overcommit);
+      next.set(n.id, { node: n, lines });
       threads.push(lines.threads);
       memory.push(lines.memory);
     }
+    cache = next;
     return family('age', age) + family('threads', threads) + family('memory', memory);
   };
 }

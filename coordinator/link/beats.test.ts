@@ -57,7 +57,7 @@ describe('agent link, version 2 beats', () => {
     await new Promise((r) => setTimeout(r, 5));
     a.beat(1, empty, { stats: { x: { 'cpu.time': 9 } } });
     await until('the beat', () => node().lastSeen > seen);
-    expect(node().stats).toEqual({ x: { 'cpu.time': 9 } });
+    expect(node().stats.toRecord()).toEqual({ x: { 'cpu.time': 9 } });
     const resyncs = () => a.received.filter((m) => m.type === 'resync').length;
     expect(resyncs()).toBe(0);
 
@@ -68,7 +68,7 @@ describe('agent link, version 2 beats', () => {
     await until('x adopted', () => c.store.read().vms.x?.state === 'running');
     expect(node().reported.digest).toBe(vmsDigest(list));
     // sampled stats stay until the next sample
-    expect(node().stats).toEqual({ x: { 'cpu.time': 9 } });
+    expect(node().stats.toRecord()).toEqual({ x: { 'cpu.time': 9 } });
 
     // the store moves under an unchanged list: the next small beat reconciles the kept list again
     await c.store.update((d) => {

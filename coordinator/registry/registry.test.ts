@@ -43,7 +43,7 @@ describe('NodeRegistry', () => {
     expect(r.heartbeat('n1', c, hb, 5)).toBe(true);
     expect(r.get('n1')?.lastSeen).toBe(5);
     r.heartbeat('n1', c, { ...hb, seq: 2, stats: { vm1: { 'cpu.time': 7 } } }, 6);
-    expect(r.get('n1')?.stats).toEqual({ vm1: { 'cpu.time': 7 } });
+    expect(r.get('n1')?.stats.toRecord()).toEqual({ vm1: { 'cpu.time': 7 } });
   });
 
   it('marks a silent node down after missed intervals, and a beat brings it back', () => {

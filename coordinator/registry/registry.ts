@@ -9,6 +9,8 @@ import {
 import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
 import { StallWindow } from './stall-window.js';
+import { TopologyInterner } from './topology-intern.js';
+import { VmStatsTable } from './vm-stats.js';
 
 /** AgentConnection is what the registry needs from one agent's socket. */
 export interface AgentConnection {
@@ -26,8 +28,8 @@ export interface NodeEntry {
   /** sweepAtSeen is the sweep count when lastSeen was set (see sweep and StallWindow) */
   sweepAtSeen: number;
   intervalMs: number;
-  /** stats are the latest per-VM figures (cpu time, balloon, …) keyed by vm id; shown, never stored */
-  stats: NonNullable<Heartbeat['stats']>;
+  /** stats are the latest per-VM figures (cpu time, balloon, …) by vm id, kept flat; shown, never stored */
+  readonly stats: VmStatsTable;
   /** reported is the last full VM list (hello or heartbeat) and its digest (v2 agents; null from v1) */
   reported: { vms: readonly VmReport[]; digest: string | null };
 }
@@ -49,6 +51,7 @@ export class NodeRegistry {
   private readonly rand: () => number;
   private readonly bus: EventBus;
   private readonly watchers = new Set<(nodeId: string) => void>();
+  private readonly topologies = new TopologyInterner();
 
   constructor(opts: NodeRegistryOptions = {}) {
     this.liveness = { ...DEFAULT_LIVENESS, ...opts.liveness };
@@ -61,7 +64,9 @@ export class NodeRegistry {
    * socket the node held before is displaced: closed with a reason the old agent logs, never left
    * open with its beats silently dropped.
    */
-  connect(hello: Hello, conn: AgentConnection, now: number): NodeEntry {
+  connect(sent: Hello, conn: AgentConnection, now: number): NodeEntry {
+    // identical hosts share one frozen copy of their thread lists (fewer objects for the GC to mark)
+    const hello = { ...sent, topology: this.topologies.topology(sent.topology) };
     const existing = this.nodes.get(hello.node_id);
     if (existing?.conn && existing.conn !== conn)
       existing.conn.close(CLOSE_CODES.displaced, 'displaced by a newer connection of this node');
@@ -74,7 +79,7 @@ export class NodeRegistry {
       lastSeen: now,
       sweepAtSeen: this.stalls.count,
       intervalMs,
-      stats: {},
+      stats: new VmStatsTable(),
       reported: { vms: hello.vms, digest: hello.vms_digest ?? null },
     };
     this.nodes.set(hello.node_id, entry);
@@ -107,9 +112,9 @@ export class NodeRegistry {
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
     entry.sweepAtSeen = this.stalls.count;
-    if (hb.stats) entry.stats = hb.stats;
+    if (hb.stats) entry.stats.set(hb.stats);
     if (hb.type === 'beat') return this.up(entry);
-    if (hb.digest === undefined && !hb.stats) entry.stats = {}; // a v1 beat without stats: none now
+    if (hb.digest === undefined && !hb.stats) entry.stats.clear(); // a v1 beat without stats: none now
     entry.reported = { vms: hb.vms, digest: hb.digest ?? null };
     // a base image added or removed on the node counts for placement from this beat on
     if (hb.images) {

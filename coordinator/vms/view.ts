@@ -31,7 +31,7 @@ export function viewVm(vm: VmRecord, nodes: { node(id: string): NodeEntry | unde
     cpu_policy: p?.cpu_policy ?? null,
     placement_pass: p?.pass ?? null,
     disk_size_gb: (vm.request as { disk_size_gb?: number } | null)?.disk_size_gb ?? null,
-    stats: node?.stats[vm.id] ?? null,
+    stats: node?.stats.get(vm.id) ?? null,
     network: vm.network ?? null,
     guest: vm.guest ?? null,
     created_at: vm.created_at,
