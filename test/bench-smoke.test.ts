@@ -125,4 +125,13 @@ describe('npm run bench at a tiny size', () => {
   it('names the benches and refuses an unknown one', async () => {
     await expect(bench(['nope'])).rejects.toMatchObject({ code: 2 });
   });
+
+  it("prints a bench's options for --help, and names a bad flag without a stack trace", async () => {
+    expect(await bench(['creates', '--help'])).toContain('--rate R');
+    const bad = bench(['creates', '--bogus']);
+    await expect(bad).rejects.toMatchObject({ code: 2 });
+    const err = await bad.catch((e: { stderr: string }) => e.stderr);
+    expect(err).toContain("bench creates: Unknown option '--bogus'");
+    expect(err).not.toContain('    at ');
+  });
 });
