@@ -14,6 +14,7 @@ import { buildDomainXml } from '../agent/backends/libvirt/domain/xml.js';
 import { LibvirtBackend, openLibvirtConnection } from '../agent/backends/libvirt/index.js';
 import { SidecarStore } from '../agent/sidecar/store.js';
 import { readHostTopology } from '../agent/topology/index.js';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { VmManager } from '../agent/vms/manager.js';
 import { createLogger } from '../shared/log.js';
 import type { SpawnSpec } from '../shared/spec.js';
@@ -152,12 +153,15 @@ async function hasVirtInstall(): Promise<boolean> {
   );
 }
 
-/** agentRssMib starts the real agent (its coordinator unreachable, so it idles retrying) and reads VmRSS. */
+/**
+ * agentRssMib starts the real agent with the node flags it runs with for real (its coordinator
+ * unreachable, so it idles retrying) and reads VmRSS 3 s later; `agent-rss` is the idle figure.
+ */
 async function agentRssMib(imagesDir: string): Promise<string> {
   const bin = new URL('../agent/main.js', import.meta.url).pathname;
   const child = spawn(
     process.execPath,
-    [bin, 'run', '--coordinator', 'ws://127.0.0.1:9', '--images-dir', imagesDir],
+    [...AGENT_NODE_FLAGS, bin, 'run', '--coordinator', 'ws://127.0.0.1:9', '--images-dir', imagesDir],
     {
       env: { ...process.env, VMPOOL_JOIN_TOKEN: 'bench-join-token-0123456789', VMPOOL_LOG_LEVEL: 'error' },
       stdio: 'ignore',
@@ -200,6 +204,6 @@ if (!peer) console.log('virt-install        not installed (apt-get install virti
 console.log(`vmpool includes: validation, sidecar writes (fsync) per step, pin read-back through libvirt`);
 await hv.close();
 console.log(
-  `agent memory   ${await agentRssMib(dir)} MiB RSS: vmpool-agent run after recovery, libvirt worker open, idle`,
+  `agent memory   ${await agentRssMib(dir)} MiB RSS: vmpool-agent run on qemu:///system, 3 s after start (the idle figure: agent-rss)`,
 );
 await rm(dir, { recursive: true, force: true });
