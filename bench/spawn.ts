@@ -155,7 +155,7 @@ async function hasVirtInstall(): Promise<boolean> {
 
 /**
  * agentRssMib starts the real agent with the node flags it runs with for real (its coordinator
- * unreachable, so it idles retrying) and reads VmRSS 3 s later; `agent-rss` is the idle figure.
+ * unreachable, so it idles retrying) and reads VmRSS 8 s later; `agent-rss` is the idle figure.
  */
 async function agentRssMib(imagesDir: string): Promise<string> {
   const bin = new URL('../agent/main.js', import.meta.url).pathname;
@@ -167,7 +167,8 @@ async function agentRssMib(imagesDir: string): Promise<string> {
       stdio: 'ignore',
     },
   );
-  await new Promise((r) => setTimeout(r, 3_000));
+  // past the start-up KVM probe (5 s bound): a SIGTERM during it would leave the probe guest for the next start to sweep
+  await new Promise((r) => setTimeout(r, 8_000));
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
   child.kill('SIGTERM');
   const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -204,6 +205,6 @@ if (!peer) console.log('virt-install        not installed (apt-get install virti
 console.log(`vmpool includes: validation, sidecar writes (fsync) per step, pin read-back through libvirt`);
 await hv.close();
 console.log(
-  `agent memory   ${await agentRssMib(dir)} MiB RSS: vmpool-agent run on qemu:///system, 3 s after start (the idle figure: agent-rss)`,
+  `agent memory   ${await agentRssMib(dir)} MiB RSS: vmpool-agent run on qemu:///system, 8 s after start (the idle figure: agent-rss)`,
 );
 await rm(dir, { recursive: true, force: true });

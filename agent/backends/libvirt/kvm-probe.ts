@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Hypervisor } from './hypervisor.js';
@@ -96,6 +96,37 @@ export function probeDomainXml(name: string, diskPath: string, logPath: string, 
   );
 }
 
+const PROBE_PREFIX = 'vmpool-kvm-probe-';
+/** STALE_PROBE_MS: a probe domain older than this is a leftover (no probe runs that long). */
+export const STALE_PROBE_MS = 5 * 60_000;
+
+/** probeDomainName names a probe domain with its start time (epoch seconds), so a leftover can be told by age. */
+export function probeDomainName(nowMs: number): string {
+  return `${PROBE_PREFIX}${Math.floor(nowMs / 1000)}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * sweepStaleProbes removes the probe domains, and this directory's probe files, that a probe killed
+ * before its cleanup left behind (an agent stopped or killed mid-probe at start). Only names of this
+ * format older than STALE_PROBE_MS count, so a probe running now in another process is left alone.
+ */
+export async function sweepStaleProbes(hv: Hypervisor, dir: string, nowMs: number): Promise<string[]> {
+  const stale = (name: string): boolean => {
+    const m = /^vmpool-kvm-probe-(\d{9,11})-[0-9a-f]{8}(?:\.img|\.log)?$/.exec(name);
+    return m !== null && nowMs - Number(m[1]) * 1000 > STALE_PROBE_MS;
+  };
+  const swept: string[] = [];
+  for (const d of await hv.listDomains().catch(() => [])) {
+    if (!stale(d.name)) continue;
+    await hv.destroy(d.name).catch(() => undefined);
+    await hv.undefine(d.name).catch(() => undefined);
+    swept.push(d.name);
+  }
+  for (const f of await readdir(dir).catch(() => [] as string[]))
+    if (stale(f)) await rm(join(dir, f), { force: true });
+  return swept;
+}
+
 /**
  * probeKvm proves KVM by running a guest: the probe domain must print its marker within timeoutMs.
  * A /dev/kvm that opens but emulates (nested PVM without vmx/svm) fails here with the reason.
@@ -107,10 +138,11 @@ export async function probeKvm(
   /** virtType 'qemu' runs the same probe under TCG (tests: the marker path works) */
   virtType: 'kvm' | 'qemu' = 'kvm',
 ): Promise<KvmProbeResult> {
-  const name = `vmpool-kvm-probe-${randomUUID().slice(0, 8)}`;
+  const start = Date.now();
+  const name = probeDomainName(start);
   const disk = join(dir, `${name}.img`);
   const log = join(dir, `${name}.log`);
-  const start = Date.now();
+  await sweepStaleProbes(hv, dir, start);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await writeFile(disk, probeBootSector(), { mode: 0o644 });
   try {
