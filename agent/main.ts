@@ -18,7 +18,6 @@ import { AgentLink, newBootId } from './link/client.js';
 import { agentUrls } from './link/urls.js';
 import { fileCredential } from './link/credential.js';
 import { lockImagesDir } from './lock.js';
-import { limitMallocArenas } from './malloc-arenas.js';
 import { AGENT_USAGE, type AgentConfig, AgentConfigSchema } from './options.js';
 import { startServiceExtras } from './service.js';
 import { renderTopologyTable } from './topology/index.js';
@@ -268,7 +267,6 @@ function renderRecovery(r: RecoveryReport): string {
     .join('\n')}\n`;
 }
 
-limitMallocArenas(); // first, before any thread allocates (see malloc-arenas.ts)
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {

@@ -5,7 +5,7 @@ import type { LibvirtSymbols, Ptr, VirDomainInfoStruct, VirNodeInfoStruct } from
 import { decodeTypedParams, type TypedParamValue } from './typedParams.js';
 
 // Naming rule: the C symbol without its `vir` prefix (virDomainGetXMLDesc → domainGetXMLDesc).
-// Each function calls, checks, builds the error from virGetLastError, and frees what the C API hands over.
+// Each function calls, checks, builds the error from the error slot (errorSlot.ts), and frees what the C API hands over.
 
 const NO_ID = 0xffffffff; // virDomainGetID's (unsigned int)-1 for an inactive domain
 
