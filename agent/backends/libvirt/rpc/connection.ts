@@ -75,29 +75,37 @@ export class RpcConnection {
         ),
       );
     const serial = this.#nextSerial();
+    const header = {
+      prog: prog.id,
+      vers: prog.version,
+      proc,
+      type: MSG_TYPE.CALL,
+      serial,
+      status: MSG_STATUS.OK,
+    };
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(header, args);
+    } catch (err) {
+      return Promise.reject(
+        new LibvirtCallFailure(symbol, VIR_ERR.RPC, 0, `cannot send: ${(err as Error).message}`),
+      );
+    }
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(serial);
         const msg = `Timed out during operation: no reply from libvirtd within ${call.timeoutMs} ms`;
         reject(new LibvirtCallFailure(symbol, VIR_ERR.OPERATION_TIMEOUT, 0, msg));
       }, call.timeoutMs);
-      const done = (frame: Frame) => {
+      const done = (reply: Frame) => {
         try {
-          resolve(decodeReply(frame, symbol, call.decode));
+          resolve(decodeReply(reply, symbol, call.decode));
         } catch (err) {
           reject(err);
         }
       };
       this.#pending.set(serial, { symbol, done, fail: reject, timer });
-      const header = {
-        prog: prog.id,
-        vers: prog.version,
-        proc,
-        type: MSG_TYPE.CALL,
-        serial,
-        status: MSG_STATUS.OK,
-      };
-      this.socket.write(encodeFrame(header, args));
+      this.socket.write(frame);
     });
   }
 
