@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<void> {
       'node-args': { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
       'libvirt-uri': { type: 'string', default: 'qemu:///system' },
-      'libvirt-backend': { type: 'string', default: 'auto' },
+      'libvirt-backend': { type: 'string' },
     },
   });
   const idleS = Number(values['idle-s']);
@@ -70,8 +70,7 @@ export async function run(argv: string[]): Promise<void> {
       'rss-bench',
       '--libvirt-uri',
       values['libvirt-uri'],
-      '--libvirt-backend',
-      values['libvirt-backend'],
+      ...(values['libvirt-backend'] === undefined ? [] : ['--libvirt-backend', values['libvirt-backend']]),
       '--images-dir',
       images,
       ...(values['libvirt-uri'].startsWith('test:') ? ['--pin-source', 'xml'] : []),
@@ -99,6 +98,8 @@ export async function run(argv: string[]): Promise<void> {
         bench: 'agent-rss',
         idle_s: idleS,
         node_args: nodeArgs.join(' '),
+        libvirt_uri: values['libvirt-uri'],
+        ...(values['libvirt-backend'] === undefined ? {} : { libvirt_backend: values['libvirt-backend'] }),
         ...(values.env.length > 0 ? { env: values.env.join(' ') } : {}),
         rss_mib: rssMib(pid),
         ...(await smaps(pid)),
