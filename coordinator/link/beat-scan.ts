@@ -127,12 +127,13 @@ export class BeatScanner implements StatsRows {
   private figures(i: number): boolean {
     const r = this.r;
     const row = i * WIDTH;
-    this.values.fill(Number.NaN, row, row + WIDTH);
+    for (let k = 0; k < WIDTH; k++) this.values[row + k] = Number.NaN;
     if (r.byte(CLOSE)) return true;
     let seen = 0;
     for (;;) {
-      const k = STAT_KEYS.findIndex((key) => r.literal(key));
-      if (k < 0 || seen & (1 << k) || !r.number()) return false;
+      let k = 0;
+      while (k < WIDTH && !r.literal(STAT_KEYS[k]!)) k++; // no closure per figure
+      if (k === WIDTH || seen & (1 << k) || !r.number()) return false;
       seen |= 1 << k;
       this.values[row + k] = r.num;
       if (r.byte(CLOSE)) return true;
