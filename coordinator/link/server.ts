@@ -188,7 +188,8 @@ export class AgentLinkServer {
       const t0 = performance.now();
       try {
         // the hot path: a v2 node's canonical small beat, read from the frame's bytes
-        const fast = s.node && s.version >= 2 && Buffer.isBuffer(data) ? this.scanner.scan(data) : null;
+        const fast =
+          !isBinary && s.node && s.version >= 2 && Buffer.isBuffer(data) ? this.scanner.scan(data) : null;
         const type = fast
           ? this.beat(conn, s.node!, fast)
           : this.onMessage(ws, conn, s, cred, isBinary ? null : data.toString(), helloTimer);
