@@ -10,6 +10,7 @@ import {
   type Hypervisor,
   LibvirtBackend,
   openLibvirtConnection,
+  type LibvirtBackendKind,
   type PinSource,
 } from './backends/libvirt/index.js';
 import { imageVirtualSize } from './disk/qemu-img.js';
@@ -61,7 +62,10 @@ export async function openHost(
   log: Logger,
   opts: { freshKvmProbe?: boolean } = {},
 ): Promise<AgentHost> {
-  const hv = await openLibvirtConnection(String(o['libvirt-uri']), { pinSource: pinSourceOf(o) });
+  const hv = await openLibvirtConnection(String(o['libvirt-uri']), {
+    pinSource: pinSourceOf(o),
+    backend: backendOf(o),
+  });
   const topology = await detectTopology(hv, o, { fresh: opts.freshKvmProbe ?? false, log });
   const backend = new LibvirtBackend({
     hv,
@@ -85,6 +89,13 @@ export async function openHost(
     log,
   });
   return { backend, topology, manager, hostReservedCpus, imagesDir };
+}
+
+/** backendOf reads --libvirt-backend (the option's schema already limits it to these three). */
+export function backendOf(o: Record<string, unknown>): LibvirtBackendKind {
+  const v = String(o['libvirt-backend'] ?? 'auto');
+  if (v === 'auto' || v === 'rpc' || v === 'koffi') return v;
+  throw new ConfigError(`Cannot use libvirt backend ${JSON.stringify(v)}: expected auto, rpc or koffi`);
 }
 
 function pinSourceOf(o: Record<string, unknown>): PinSource {

@@ -12,7 +12,7 @@ import { SpawnSpecSchema } from '../shared/spec.js';
 import { sdNotify, startWatchdog, stderrPriority } from '../shared/systemd.js';
 import { parseOrThrow, ValidationError } from '../shared/validation.js';
 import { ImageCatalog } from './disk/image-catalog.js';
-import { baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
+import { backendOf, baseImages, baseImageSizes, detectTopology, nodeIdOf, openHost } from './host.js';
 import { openLibvirtConnection } from './backends/libvirt/index.js';
 import { AgentLink, newBootId } from './link/client.js';
 import { agentUrls } from './link/urls.js';
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function inspect(o: AgentConfig): Promise<number> {
-  const hv = await openLibvirtConnection(String(o['libvirt-uri'])).catch((err) => {
+  const hv = await openLibvirtConnection(String(o['libvirt-uri']), { backend: backendOf(o) }).catch((err) => {
     log.warn('libvirt unreachable; KVM reported unusable', { err });
     return null;
   });

@@ -79,6 +79,14 @@ export const AgentConfigSchema = z
       { env: 'VMPOOL_LIBVIRT_URI', help: 'libvirt connection URI (test:///default for a fake host)' },
       'qemu:///system',
     ),
+    'libvirt-backend': choiceOption(
+      {
+        env: 'VMPOOL_LIBVIRT_BACKEND',
+        help: "how to reach libvirt: rpc (libvirtd's protocol over its unix socket, no libvirt.so in the agent), koffi (libvirt.so.0 in-process), auto (rpc for qemu:///system and <driver>+unix:// URIs, else koffi)",
+      },
+      ['auto', 'rpc', 'koffi'],
+      'auto',
+    ),
     'pin-source': choiceOption(
       {
         env: 'VMPOOL_PIN_SOURCE',

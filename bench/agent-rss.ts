@@ -1,10 +1,13 @@
-// The agent's idle footprint: a real agent on libvirt's test driver, connected to a real
-// coordinator, left idle; reports RSS, where it sits (smaps_rollup), threads and CPU %.
+// The agent's idle footprint: a real agent as shipped (qemu:///system through libvirtd, its default
+// libvirt backend, the start-up KVM probe), connected to a real coordinator, left idle; reports RSS,
+// where it sits (smaps_rollup), threads, CPU %, and whether libvirt.so is mapped. Measuring starts
+// once the agent logged its KVM probe result (the probe guest is gone by then).
 // The agent gets the node flags it is started with for real (AGENT_NODE_FLAGS); --node-args replaces
-// them to measure one flag's share (--node-args= for plain node). --env K=V (repeatable) adds to its environment.
+// them to measure one flag's share (--node-args= for plain node). --env K=V (repeatable) adds to its
+// environment; --libvirt-uri and --libvirt-backend pass through to the agent (e.g. test:///default, koffi).
 // npm run bench -- agent-rss [--idle-s 30] [--json] [--node-args=--max-semi-space-size=1] [--env K=V]
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +41,8 @@ export async function run(argv: string[]): Promise<void> {
       json: { type: 'boolean', default: false },
       'node-args': { type: 'string' },
       env: { type: 'string', multiple: true, default: [] },
+      'libvirt-uri': { type: 'string', default: 'qemu:///system' },
+      'libvirt-backend': { type: 'string' },
     },
   });
   const idleS = Number(values['idle-s']);
@@ -49,6 +54,7 @@ export async function run(argv: string[]): Promise<void> {
     values.env.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]),
   );
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-agent-rss-'));
+  await chmod(dir, 0o755); // the KVM probe guest's files must be readable by libvirtd's qemu user
   const images = join(dir, 'images');
   await mkdir(join(images, 'base'), { recursive: true });
   const c = await startCoordinator(join(dir, 'coord'));
@@ -63,11 +69,11 @@ export async function run(argv: string[]): Promise<void> {
       '--node-id',
       'rss-bench',
       '--libvirt-uri',
-      'test:///default',
+      values['libvirt-uri'],
+      ...(values['libvirt-backend'] === undefined ? [] : ['--libvirt-backend', values['libvirt-backend']]),
       '--images-dir',
       images,
-      '--pin-source',
-      'xml',
+      ...(values['libvirt-uri'].startsWith('test:') ? ['--pin-source', 'xml'] : []),
     ],
     {
       env: {
@@ -77,12 +83,13 @@ export async function run(argv: string[]): Promise<void> {
         VMPOOL_METRICS_LISTEN: '127.0.0.1:0',
         VMPOOL_STATE_DIR: join(dir, 'state'),
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
   try {
     const pid = agent.pid ?? 0;
-    await sleep(3000); // start, hello, first beats
+    await probed(agent.stderr, 60_000);
+    await sleep(3000); // hello, first beats
     const cpu0 = cpuSeconds(pid);
     await sleep(idleS * 1000);
     const cpuPct = ((cpuSeconds(pid) - cpu0) / idleS) * 100;
@@ -91,10 +98,14 @@ export async function run(argv: string[]): Promise<void> {
         bench: 'agent-rss',
         idle_s: idleS,
         node_args: nodeArgs.join(' '),
+        libvirt_uri: values['libvirt-uri'],
+        ...(values['libvirt-backend'] === undefined ? {} : { libvirt_backend: values['libvirt-backend'] }),
         ...(values.env.length > 0 ? { env: values.env.join(' ') } : {}),
         rss_mib: rssMib(pid),
         ...(await smaps(pid)),
         threads: await threads(pid),
+        libvirt_so_mapped: (await readFile(`/proc/${pid}/maps`, 'utf8')).includes('libvirt.so'),
+        koffi_mapped: (await readFile(`/proc/${pid}/maps`, 'utf8')).includes('koffi'),
         cpu_pct: Math.round(cpuPct * 100) / 100,
         node_bare_rss_mib: await bareNodeRss([]),
         node_bare_flags_rss_mib: await bareNodeRss(nodeArgs),
@@ -106,6 +117,27 @@ export async function run(argv: string[]): Promise<void> {
     await stopCoordinator(c);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * probed resolves once the agent logged that it is connected to the coordinator, which it does only
+ * after its host checks (the KVM probe guest included); its stderr keeps being drained after.
+ */
+function probed(stderr: NodeJS.ReadableStream | null, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`agent did not finish starting within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    let seen = '';
+    stderr?.on('data', (chunk: Buffer) => {
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (seen.includes('connected to coordinator')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
 }
 
 /** bareNodeRss is the floor: a node process (with these flags) that only waits. */

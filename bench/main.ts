@@ -44,8 +44,9 @@ const BENCHES: Record<string, { about: string; options?: string; load: () => Pro
     load: () => import('./creates.js'),
   },
   'agent-rss': {
-    options: '[--idle-s 30] [--json] [--node-args=FLAGS] [--env K=V]',
-    about: "the agent's idle RSS, smaps breakdown and CPU % on libvirt's test driver",
+    options:
+      '[--idle-s 30] [--json] [--node-args=FLAGS] [--env K=V] [--libvirt-uri qemu:///system] [--libvirt-backend auto|rpc|koffi]',
+    about: "the agent's idle RSS, smaps breakdown and CPU % as shipped (qemu:///system through libvirtd)",
     load: () => import('./agent-rss.js'),
   },
   broker: {

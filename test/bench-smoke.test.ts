@@ -110,9 +110,14 @@ describe('npm run bench at a tiny size', () => {
     expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
   });
 
-  it('agent-rss measures an idle agent on the libvirt test driver', async () => {
+  it('agent-rss measures an idle agent on qemu:///system, without libvirt.so in its process', async () => {
     const out = JSON.parse(await bench(['agent-rss', '--idle-s', '1', '--json']));
-    expect(out).toMatchObject({ bench: 'agent-rss', idle_s: 1 });
+    expect(out).toMatchObject({
+      bench: 'agent-rss',
+      idle_s: 1,
+      libvirt_uri: 'qemu:///system',
+      libvirt_so_mapped: false,
+    });
     expect(out.rss_mib).toBeGreaterThan(out.node_bare_rss_mib);
     expect(out.private_dirty_mib).toBeGreaterThan(0);
   });

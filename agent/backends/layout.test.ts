@@ -59,9 +59,33 @@ describe('agent backend layout', () => {
 
   it('only the binding loads libvirt.so', () => {
     const prod = files.filter((f) => !isTest(f) && !f.startsWith('test/'));
-    const loaders = prod.filter((f) => /libvirt\.so/.test(readFileSync(join(ROOT, f), 'utf8')));
-    expect(loaders).toContain(`${LIBVIRT}binding/symbols.ts`);
-    expect(loaders.filter((f) => !f.startsWith(`${LIBVIRT}binding/`))).toEqual([]);
+    const loaders = prod.filter((f) =>
+      /\.load\(\s*['"]libvirt\.so/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(loaders).toEqual([`${LIBVIRT}binding/symbols.ts`]);
+  });
+
+  it('the RPC client reaches neither koffi nor the koffi binding, and only a lazy import reaches those', () => {
+    const KOFFI_SIDE = [
+      'koffi',
+      'binding.ts',
+      'callFailure.ts',
+      'symbols.ts',
+      'ops.ts',
+      'koffiClient.ts',
+    ].map((m) => (m === 'koffi' ? m : `${LIBVIRT}binding/${m}`));
+    const rpc = files.filter((f) => f.startsWith(`${LIBVIRT}rpc/`) && !isTest(f));
+    expect(rpc.length).toBeGreaterThan(5);
+    expect(
+      rpc.flatMap((f) =>
+        importsOf(f)
+          .filter((i) => KOFFI_SIDE.includes(i))
+          .map((i) => `${f} -> ${i}`),
+      ),
+    ).toEqual([]);
+    const hv = readFileSync(join(ROOT, `${LIBVIRT}binding/libvirtHypervisor.ts`), 'utf8');
+    expect(hv).toMatch(/await import\('\.\/koffiClient\.js'\)/);
+    expect(hv).not.toMatch(/^import .*(koffiClient|ops|symbols)\.js/m);
   });
 
   it('domain XML is read in one place (domain/read.ts); the only other XML reader is the capabilities probe', () => {

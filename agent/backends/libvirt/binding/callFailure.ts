@@ -1,18 +1,8 @@
 import koffi from 'koffi';
+import { LibvirtCallFailure } from './failure.js';
 import type { LibvirtSymbols, Ptr, Remote, VirErrorStruct } from './symbols.js';
 
-/** LibvirtCallFailure is thrown by the binding when a C call fails; it carries libvirt's error fields. */
-export class LibvirtCallFailure extends Error {
-  constructor(
-    readonly symbol: string,
-    readonly libvirtCode: number,
-    readonly domain: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LibvirtCallFailure';
-  }
-}
+export { LibvirtCallFailure };
 
 /**
  * remote runs a C function that may reach libvirtd on libuv's thread pool (koffi `.async`) and

@@ -14,8 +14,12 @@ function handlers(overrides: Partial<OpHandlers>): OpHandlers {
   return overrides as OpHandlers;
 }
 
-const clients: LibvirtClient[] = [];
-function client(ops: Partial<OpHandlers>, timeoutMs = 2_000, queue = new SerialQueue()): LibvirtClient {
+const clients: LibvirtClient<Session>[] = [];
+function client(
+  ops: Partial<OpHandlers>,
+  timeoutMs = 2_000,
+  queue = new SerialQueue(),
+): LibvirtClient<Session> {
   const c = new LibvirtClient({ timeoutMs, handlers: handlers(ops), session: SESSION, queue });
   clients.push(c);
   return c;

@@ -1,10 +1,8 @@
-import { LibvirtCallFailure } from './callFailure.js';
 import { LibvirtError } from './errors.js';
-import { opHandlers } from './ops.js';
+import { LibvirtCallFailure } from './failure.js';
 import type { OpName, OpTable } from './protocol.js';
 import { libvirtQueue, type SerialQueue } from './queue.js';
-import type { OpHandlers, Session } from './session.js';
-import { loadLibvirtSymbols } from './symbols.js';
+import type { OpHandlers } from './session.js';
 
 interface Pending {
   readonly action: string;
@@ -29,30 +27,39 @@ function toLibvirtError(op: OpName, action: string, err: unknown): LibvirtError 
   return bindingError(op, action, 'libvirt_internal', message);
 }
 
-/** LibvirtClientOptions: the per-call timeout; handlers, session and queue are injectable for tests. */
-export interface LibvirtClientOptions {
+/**
+ * LibvirtClientOptions: the per-call timeout, the backend's operations and the session they share
+ * (koffiClient.ts, rpc/client.ts), and the queue (default: the process-wide libvirt queue).
+ */
+export interface LibvirtClientOptions<S> {
   readonly timeoutMs: number;
-  readonly handlers?: OpHandlers;
-  readonly session?: Session;
+  readonly handlers: OpHandlers<S>;
+  readonly session: S;
   readonly queue?: SerialQueue;
 }
 
+/** OpClient is what the code above a backend calls: one request at a time in, a result or LibvirtError out. */
+export interface OpClient {
+  request<K extends OpName>(op: K, args: OpTable[K]['args'], action: string): Promise<OpTable[K]['result']>;
+  terminate(): Promise<void>;
+}
+
 /**
- * LibvirtClient is the Promise API over one libvirt connection. Each request runs its operation on
- * the process-wide queue (one at a time), its C calls on libuv's pool; no pointer leaves the binding.
+ * LibvirtClient is the Promise API over one libvirt connection, whichever backend serves it. Each
+ * request runs its operation on a queue (one at a time) under a timeout; no pointer leaves a backend.
  */
-export class LibvirtClient {
-  readonly #session: Session;
-  readonly #handlers: OpHandlers;
+export class LibvirtClient<S = unknown> implements OpClient {
+  readonly #session: S;
+  readonly #handlers: OpHandlers<S>;
   readonly #queue: SerialQueue;
   readonly #timeoutMs: number;
   readonly #pending = new Set<Pending>();
   #failure: string | null = null;
 
-  constructor(opts: LibvirtClientOptions) {
+  constructor(opts: LibvirtClientOptions<S>) {
     this.#timeoutMs = opts.timeoutMs;
-    this.#handlers = opts.handlers ?? opHandlers;
-    this.#session = opts.session ?? { sym: loadLibvirtSymbols(), conn: null };
+    this.#handlers = opts.handlers;
+    this.#session = opts.session;
     this.#queue = opts.queue ?? libvirtQueue;
   }
 
@@ -83,7 +90,7 @@ export class LibvirtClient {
   // interrupted, and its handles and buffers must be freed only after they return.
   async #execute<K extends OpName>(pending: Pending, args: OpTable[K]['args']): Promise<void> {
     if (!this.#pending.has(pending)) return;
-    const handler = this.#handlers[pending.op] as (s: Session, a: unknown) => Promise<unknown>;
+    const handler = this.#handlers[pending.op] as (s: S, a: unknown) => Promise<unknown>;
     try {
       const value = await handler(this.#session, args);
       this.#settle(pending)?.resolve(value);

@@ -3,7 +3,6 @@ import * as b from './binding.js';
 import { LibvirtCallFailure } from './callFailure.js';
 import * as d from './domainBinding.js';
 import {
-  UNDEFINE,
   VIR_DOMAIN_AFFECT_CONFIG,
   VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_METADATA_ELEMENT,
@@ -12,21 +11,8 @@ import {
 } from './constants.js';
 import { connection, type OpHandlers, type Session, withDomain } from './session.js';
 import { cpumapLength, cpumapToCpus, numaModeName } from './states.js';
+import { FLAG_REJECTED, UNDEFINE_FLAG_LADDER } from './undefineFlags.js';
 import type { LibvirtSymbols, Ptr } from './symbols.js';
-
-// Widest cleanup first; drivers that reject a flag (the test driver rejects NVRAM and CHECKPOINTS with
-// VIR_ERR_INVALID_ARG) get the next narrower set, and finally plain virDomainUndefine.
-const UNDEFINE_FLAG_LADDER = [
-  UNDEFINE.MANAGED_SAVE | UNDEFINE.SNAPSHOTS_METADATA | UNDEFINE.NVRAM | UNDEFINE.CHECKPOINTS_METADATA,
-  UNDEFINE.MANAGED_SAVE | UNDEFINE.SNAPSHOTS_METADATA | UNDEFINE.CHECKPOINTS_METADATA,
-  UNDEFINE.MANAGED_SAVE | UNDEFINE.SNAPSHOTS_METADATA,
-];
-const FLAG_REJECTED: ReadonlySet<number> = new Set([
-  VIR_ERR.INVALID_ARG,
-  VIR_ERR.NO_SUPPORT,
-  VIR_ERR.ARGUMENT_UNSUPPORTED,
-  VIR_ERR.OPERATION_UNSUPPORTED,
-]);
 
 async function undefineDomain(sym: LibvirtSymbols, dom: Ptr): Promise<null> {
   for (const flags of UNDEFINE_FLAG_LADDER) {

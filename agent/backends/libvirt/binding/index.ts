@@ -2,6 +2,7 @@
 export { isLibvirtError, LibvirtError, libvirtErrorCode, VIR_ERR } from './errors.js';
 export {
   LibvirtHypervisor,
+  type LibvirtBackendKind,
   type OpenLibvirtOptions,
   openLibvirt,
   type PinSource,

@@ -10,8 +10,9 @@ import type {
 } from '../hypervisor.js';
 import { emulatorPinFromXml, numaTuneFromXml, vcpuPinsFromXml } from '../domain/pins.js';
 import { isLibvirtError, VIR_ERR } from './errors.js';
+import { daemonTarget } from '../rpc/target.js';
+import type { OpClient } from './client.js';
 import { ReconnectingClient } from './reconnect.js';
-import { LibvirtClient } from './client.js';
 
 const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
@@ -20,8 +21,9 @@ function onDomain(verb: string, name: string): string {
 }
 
 /**
- * LibvirtHypervisor is the Hypervisor over libvirt.so.0; every operation runs on the process-wide
- * libvirt queue, its C calls on libuv's thread pool, so the event loop never waits on libvirtd.
+ * LibvirtHypervisor is the Hypervisor over one libvirt connection: libvirtd's RPC protocol spoken
+ * from JS for daemon URIs, or libvirt.so.0 in this process (its C calls on libuv's thread pool) for
+ * in-process drivers. Either way the event loop never waits on libvirtd.
  */
 export class LibvirtHypervisor implements Hypervisor {
   readonly uri: string;
@@ -31,7 +33,7 @@ export class LibvirtHypervisor implements Hypervisor {
   #closed = false;
 
   /** constructor takes an already-opened client; use openLibvirt. */
-  constructor(uri: string, client: LibvirtClient, opts: { pinSource?: PinSource } = {}) {
+  constructor(uri: string, client: OpClient, opts: { pinSource?: PinSource } = {}) {
     this.uri = uri;
     this.#client = new ReconnectingClient(client, uri);
     this.#pinsFromXml = opts.pinSource === 'xml';
@@ -193,16 +195,36 @@ export class LibvirtHypervisor implements Hypervisor {
  */
 export type PinSource = 'api' | 'xml';
 
+/**
+ * LibvirtBackendKind says how the connection is made: 'rpc' speaks libvirtd's RPC protocol over its
+ * unix socket (daemon URIs only: qemu:///system, <driver>+unix://…); 'koffi' loads libvirt.so.0 into
+ * this process (any URI; test:///… needs it, the driver runs in-process); 'auto' picks 'rpc' when the
+ * URI is a daemon URI, else 'koffi'.
+ */
+export type LibvirtBackendKind = 'auto' | 'rpc' | 'koffi';
+
 /** OpenLibvirtOptions tunes the binding; callTimeoutMs bounds each operation's wait (queue included). */
 export interface OpenLibvirtOptions {
   readonly callTimeoutMs?: number;
   /** pinSource defaults to 'api' */
   readonly pinSource?: PinSource;
+  /** backend defaults to 'auto' */
+  readonly backend?: LibvirtBackendKind;
 }
 
-/** openLibvirt loads libvirt (once per process), opens uri and returns the connected hypervisor. */
+// Both backends are imported lazily, so a process on a daemon URI never loads koffi or libvirt.so.
+async function createClient(uri: string, opts: OpenLibvirtOptions): Promise<OpClient> {
+  const timeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const backend = opts.backend ?? 'auto';
+  const target = backend === 'koffi' ? null : daemonTarget(uri);
+  if (target !== null) return (await import('../rpc/client.js')).createRpcClient({ target, timeoutMs });
+  if (backend === 'rpc') throw new TypeError(`libvirt URI ${JSON.stringify(uri)} is not a local daemon URI`);
+  return (await import('./koffiClient.js')).createKoffiClient(timeoutMs);
+}
+
+/** openLibvirt opens uri on the backend the options pick and returns the connected hypervisor. */
 export async function openLibvirt(uri: string, opts: OpenLibvirtOptions = {}): Promise<LibvirtHypervisor> {
-  const client = new LibvirtClient({ timeoutMs: opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS });
+  const client = await createClient(uri, opts);
   try {
     await client.request('open', { uri }, `open libvirt connection ${JSON.stringify(uri)}`);
   } catch (err) {

@@ -25,16 +25,19 @@ function domainXml(name: string, accel: 'kvm' | 'qemu'): string {
 </domain>`;
 }
 
-async function openOrNull(): Promise<LibvirtHypervisor | null> {
+async function openOrNull(backend: 'rpc' | 'koffi'): Promise<LibvirtHypervisor | null> {
   try {
-    return await openLibvirt(URI);
+    return await openLibvirt(URI, { backend });
   } catch (err) {
     console.warn(`Skipping qemu:///system tests: cannot open ${URI}: ${(err as Error).message}`);
     return null;
   }
 }
 
-const hv = await openOrNull();
+// Both backends against the same libvirtd: the RPC client (the agent's default for this URI) and
+// libvirt.so in this process (whose remote driver speaks the same protocol).
+const hvs = { rpc: await openOrNull('rpc'), koffi: await openOrNull('koffi') };
+const hv = hvs.rpc;
 const names: string[] = [];
 
 afterAll(async () => {
@@ -45,13 +48,18 @@ afterAll(async () => {
     if (dom !== null) await hv.undefine(name);
   }
   await hv.close();
+  await hvs.koffi?.close();
 });
 
-describe.skipIf(hv === null && !STRICT_TESTS).each(['kvm', 'qemu'] as const)(
-  'LibvirtHypervisor on qemu:///system (%s)',
-  (accel) => {
-    const name = `vmpool-h1-${accel}-${process.pid}`;
-    const live = hv as LibvirtHypervisor;
+const CASES = (['kvm', 'qemu'] as const).flatMap((accel) =>
+  (['rpc', 'koffi'] as const).map((b) => [accel, b] as const),
+);
+
+describe.skipIf((hvs.rpc === null || hvs.koffi === null) && !STRICT_TESTS).each(CASES)(
+  'LibvirtHypervisor on qemu:///system (%s, %s)',
+  (accel, backend) => {
+    const name = `vmpool-h1-${accel}-${backend}-${process.pid}`;
+    const live = hvs[backend] as LibvirtHypervisor;
 
     beforeAll(async () => {
       names.push(name);
@@ -98,6 +106,69 @@ describe.skipIf(hv === null && !STRICT_TESTS).each(['kvm', 'qemu'] as const)(
       expect((await live.lookupDomain(name))?.state).toBe('shutoff');
       await live.undefine(name);
       expect(await live.lookupDomain(name)).toBeNull();
+    });
+  },
+);
+
+describe.skipIf((hvs.rpc === null || hvs.koffi === null) && !STRICT_TESTS)(
+  'the RPC and koffi backends agree',
+  () => {
+    const name = `vmpool-h1-agree-${process.pid}`;
+    const rpc = hvs.rpc as LibvirtHypervisor;
+    const koffi = hvs.koffi as LibvirtHypervisor;
+
+    beforeAll(async () => {
+      names.push(name);
+      await rpc.defineXml(domainXml(name, 'qemu'));
+      await rpc.start(name);
+    });
+
+    it('on the summary, info, XML, pins, node info and the stats keys of one running domain', async () => {
+      const both = async <T>(read: (hv: LibvirtHypervisor) => Promise<T>) => [
+        await read(rpc),
+        await read(koffi),
+      ];
+      const [a, b] = await both((hv) => hv.lookupDomain(name));
+      expect(a).toEqual(b);
+      expect((await both((hv) => hv.listDomains())).map((l) => l.find((d) => d.name === name))).toEqual([
+        a,
+        a,
+      ]);
+      const [xa, xb] = await both((hv) => hv.xmlDesc(name));
+      expect(xa).toBe(xb);
+      const [pa, pb] = await both(async (hv) => [
+        await hv.vcpuPins(name),
+        await hv.emulatorPin(name),
+        await hv.numaTune(name),
+      ]);
+      expect(pa).toEqual(pb);
+      const [na, nb] = await both((hv) => hv.nodeInfo());
+      expect(na).toEqual(nb);
+      expect(await rpc.hostCpuCount()).toBe(await koffi.hostCpuCount());
+      const [sa, sb] = await both(
+        async (hv) => (await hv.allDomainStats()).find((r) => r.name === name)?.stats,
+      );
+      expect(Object.keys(sa ?? {}).sort()).toEqual(Object.keys(sb ?? {}).sort());
+      expect(Object.keys(sa ?? {}).length).toBeGreaterThan(10);
+      const strings = Object.entries(sa ?? {}).filter(([, v]) => typeof v === 'string');
+      expect(strings).toEqual(Object.entries(sb ?? {}).filter(([, v]) => typeof v === 'string'));
+    });
+
+    it('on the error of a missing domain and of a start while running: same code, domain, message, symbol', async () => {
+      for (const call of [
+        (hv: LibvirtHypervisor) => hv.requireDomain('vmpool-h1-missing'),
+        (hv: LibvirtHypervisor) => hv.start(name),
+        (hv: LibvirtHypervisor) => hv.defineXml('<domain'),
+      ]) {
+        const ea = await call(rpc).catch((e: unknown) => e);
+        const eb = await call(koffi).catch((e: unknown) => e);
+        expect(ea).toBeInstanceOf(LibvirtError);
+        expect((ea as LibvirtError).toJSON()).toEqual((eb as LibvirtError).toJSON());
+        expect(ea).toMatchObject({
+          retryable: (eb as LibvirtError).retryable,
+          libvirtMessage: (eb as LibvirtError).libvirtMessage,
+        });
+      }
     });
   },
 );

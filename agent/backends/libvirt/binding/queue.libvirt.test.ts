@@ -8,7 +8,7 @@ import { LibvirtError } from './errors.js';
 import { type LibvirtHypervisor, openLibvirt } from './libvirtHypervisor.js';
 import { tsBootstrapScript } from './tsWorkerLoader.js';
 
-// The libvirt queue with real libvirt calls: test:///default for fast ones, and a stand-in libvirtd
+// The process-wide libvirt queue of the koffi backend (libvirt.so in this process), with real libvirt calls: test:///default for fast ones, and a stand-in libvirtd
 // socket that accepts a connection and hangs up after HANG_MS for a slow call that then fails.
 const HANG_MS = 400;
 
@@ -37,10 +37,12 @@ describe('libvirt queue', () => {
     let ticks = 0;
     const interval = setInterval(() => ticks++, 5);
     const t0 = performance.now();
-    const slow = openLibvirt(slowUri).then(
+    const slow = openLibvirt(slowUri, { backend: 'koffi' }).then(
       () => ({ err: null, at: performance.now() - t0 }),
       (err: unknown) => ({ err, at: performance.now() - t0 }),
     );
+    // openLibvirt imports its backend first (a lazy import), so let the open reach the queue.
+    await new Promise((r) => setTimeout(r, 50));
     const next = hv.lookupDomain('test').then((dom) => ({ dom, at: performance.now() - t0 }));
     const [s, n] = await Promise.all([slow, next]);
     clearInterval(interval);
@@ -77,7 +79,7 @@ describe('libvirt queue', () => {
     // A JS error handler would hang this exit for ever (see errorSlot.ts); the native one does not.
     const index = new URL('./libvirtHypervisor.ts', import.meta.url).href;
     const script = `import { openLibvirt } from ${JSON.stringify(index)};
-      openLibvirt(${JSON.stringify(slowUri)}).catch(() => {});
+      openLibvirt(${JSON.stringify(slowUri)}, { backend: 'koffi' }).catch(() => {});
       setTimeout(() => process.exit(7), 100);`;
     const entry = `data:text/javascript,${encodeURIComponent(script)}`;
     const t0 = performance.now();

@@ -1,7 +1,7 @@
 import { isLibvirtError } from './errors.js';
 import { VIR_FROM_RPC } from './constants.js';
 import type { OpName, OpTable } from './protocol.js';
-import type { LibvirtClient } from './client.js';
+import type { OpClient } from './client.js';
 
 const LOST_CONNECTION_RE =
   /client socket is closed|end of file while reading|cannot (recv|write) data|broken pipe|connection reset/i;
@@ -22,7 +22,7 @@ export class ReconnectingClient {
   private reopening: Promise<void> | null = null;
 
   constructor(
-    private readonly inner: LibvirtClient,
+    private readonly inner: OpClient,
     private readonly uri: string,
   ) {}
 

@@ -27,7 +27,10 @@ export async function withDomain<T>(s: Session, name: string, fn: (dom: Ptr) => 
   }
 }
 
-/** OpHandlers maps each operation to the async function that runs it (one at a time, see queue.ts). */
-export type OpHandlers = {
-  [K in OpName]: (s: Session, args: OpTable[K]['args']) => Promise<OpTable[K]['result']>;
+/**
+ * OpHandlers maps each operation to the async function that runs it (one at a time, see queue.ts),
+ * given the backend's session S: the koffi binding's Session, or the RPC client's RpcSession.
+ */
+export type OpHandlers<S = Session> = {
+  [K in OpName]: (s: S, args: OpTable[K]['args']) => Promise<OpTable[K]['result']>;
 };

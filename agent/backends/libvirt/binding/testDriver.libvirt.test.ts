@@ -20,11 +20,18 @@ const DOMAIN_XML = `<domain type='test'>
   <os><type arch='x86_64'>hvm</type></os>
 </domain>`;
 
-describe('LibvirtHypervisor on test:///default', () => {
+// The same checks on both backends: libvirt.so in this process on test:///default, and the RPC
+// client on the test driver libvirtd serves through its socket (test+unix:///default).
+const BACKENDS = [
+  { uri: 'test:///default', backend: 'koffi' },
+  { uri: 'test+unix:///default', backend: 'rpc' },
+] as const;
+
+describe.each(BACKENDS)('LibvirtHypervisor on $uri ($backend)', ({ uri, backend }) => {
   let hv: LibvirtHypervisor;
 
   beforeAll(async () => {
-    hv = await openLibvirt('test:///default', { pinSource: 'xml' });
+    hv = await openLibvirt(uri, { pinSource: 'xml', backend });
   });
 
   afterAll(async () => {

@@ -1,0 +1,183 @@
+import {
+  VIR_DOMAIN_AFFECT_CONFIG,
+  VIR_DOMAIN_AFFECT_LIVE,
+  VIR_DOMAIN_METADATA_ELEMENT,
+  VIR_DOMAIN_XML_INACTIVE,
+  VIR_ERR,
+} from '../binding/constants.js';
+import { LibvirtCallFailure } from '../binding/failure.js';
+import type { OpHandlers } from '../binding/session.js';
+import {
+  cpumapLength,
+  cpumapToCpus,
+  domainStateName,
+  numaModeName,
+  pausedReasonName,
+} from '../binding/states.js';
+import { FLAG_REJECTED, UNDEFINE_FLAG_LADDER } from '../binding/undefineFlags.js';
+import type { DomainSummary } from '../hypervisor.js';
+import * as c from './calls.js';
+import * as g from './guestCalls.js';
+import { PROC } from './programs.js';
+import { closeSession, openSession, type RpcSession } from './session.js';
+import { type RemoteDomain, uuidString } from './types.js';
+
+// The same operations as binding/ops.ts, with the same calls in the same order, over libvirtd's RPC
+// protocol: results and errors are what the koffi binding gives for the same daemon.
+
+async function summary(s: RpcSession, dom: RemoteDomain): Promise<DomainSummary> {
+  const { state, reason } = await c.domainGetState(s, dom);
+  const name = domainStateName(state);
+  const persistent = await c.domainIsPersistent(s, dom);
+  return {
+    name: dom.name,
+    uuid: uuidString(dom.uuid),
+    id: dom.id,
+    state: name,
+    ...(name === 'paused' ? { paused_reason: pausedReasonName(reason) } : {}),
+    persistent,
+  };
+}
+
+function withDomain<T>(s: RpcSession, name: string, fn: (dom: RemoteDomain) => Promise<T>): Promise<T> {
+  return c.domainLookupByName(s, name).then(fn);
+}
+
+function domainAction(proc: number, symbol: string) {
+  return (s: RpcSession, { name }: { name: string }): Promise<null> =>
+    withDomain(s, name, async (dom) => {
+      await c.domainVoid(s, proc, symbol, dom);
+      return null;
+    });
+}
+
+async function undefine(s: RpcSession, dom: RemoteDomain): Promise<null> {
+  for (const flags of UNDEFINE_FLAG_LADDER) {
+    try {
+      await c.domainUndefineFlags(s, dom, flags);
+      return null;
+    } catch (err) {
+      if (!(err instanceof LibvirtCallFailure && FLAG_REJECTED.has(err.libvirtCode))) throw err;
+    }
+  }
+  await c.domainVoid(s, PROC.DOMAIN_UNDEFINE, 'virDomainUndefine', dom);
+  return null;
+}
+
+async function liveOrConfig(s: RpcSession, dom: RemoteDomain): Promise<number> {
+  return (await c.domainIsActive(s, dom)) ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG;
+}
+
+async function vcpuPins(s: RpcSession, dom: RemoteDomain): Promise<number[][]> {
+  const hostCpus = await c.nodeGetCPUMap(s);
+  const maplen = cpumapLength(hostCpus);
+  const ncpumaps = (await c.domainGetInfo(s, dom)).nrVirtCpu;
+  const flags = await liveOrConfig(s, dom);
+  const { filled, cpumaps } = await c.domainGetVcpuPinInfo(s, dom, { ncpumaps, maplen, flags });
+  const pins: number[][] = [];
+  for (let vcpu = 0; vcpu < filled; vcpu++)
+    pins.push(cpumapToCpus(cpumaps.subarray(vcpu * maplen, (vcpu + 1) * maplen), hostCpus));
+  return pins;
+}
+
+async function emulatorPin(s: RpcSession, dom: RemoteDomain): Promise<number[]> {
+  const hostCpus = await c.nodeGetCPUMap(s);
+  const maplen = cpumapLength(hostCpus);
+  const cpumap = await c.domainGetEmulatorPinInfo(s, dom, { maplen, flags: await liveOrConfig(s, dom) });
+  return cpumapToCpus(cpumap, hostCpus);
+}
+
+async function getMetadata(s: RpcSession, dom: RemoteDomain, uri: string): Promise<string | null> {
+  const target = { type: VIR_DOMAIN_METADATA_ELEMENT, uri, flags: await liveOrConfig(s, dom) };
+  try {
+    return await g.domainGetMetadata(s, dom, target);
+  } catch (err) {
+    if (err instanceof LibvirtCallFailure && err.libvirtCode === VIR_ERR.NO_DOMAIN_METADATA) return null;
+    throw err;
+  }
+}
+
+async function metadataWriteFlags(s: RpcSession, dom: RemoteDomain): Promise<number> {
+  const live = (await c.domainIsActive(s, dom)) ? VIR_DOMAIN_AFFECT_LIVE : 0;
+  const config = (await c.domainIsPersistent(s, dom)) ? VIR_DOMAIN_AFFECT_CONFIG : 0;
+  return live | config;
+}
+
+// virDomainInterfaceAddressesSource: LEASE 0, AGENT 1, ARP 2
+const ADDRESS_SOURCES = { lease: 0, agent: 1, arp: 2 } as const;
+
+/** rpcOpHandlers is the RPC client's dispatch table: one async function per operation. */
+export const rpcOpHandlers: OpHandlers<RpcSession> = {
+  open: async (s) => {
+    await openSession(s);
+    return null;
+  },
+  close: async (s) => {
+    await closeSession(s);
+    return null;
+  },
+  capabilities: (s) => c.connectGetCapabilities(s),
+  nodeInfo: (s) => c.nodeGetInfo(s),
+  hostCpuCount: (s) => c.nodeGetCPUMap(s),
+  listDomains: async (s) => {
+    const out: DomainSummary[] = [];
+    for (const dom of await c.connectListAllDomains(s)) out.push(await summary(s, dom));
+    return out;
+  },
+  lookupDomain: (s, { name }) => withDomain(s, name, (dom) => summary(s, dom)),
+  defineXml: async (s, { xml }) => summary(s, await c.domainDefineXML(s, xml)),
+  start: domainAction(PROC.DOMAIN_CREATE, 'virDomainCreate'),
+  suspend: domainAction(PROC.DOMAIN_SUSPEND, 'virDomainSuspend'),
+  resume: domainAction(PROC.DOMAIN_RESUME, 'virDomainResume'),
+  shutdown: domainAction(PROC.DOMAIN_SHUTDOWN, 'virDomainShutdown'),
+  destroy: domainAction(PROC.DOMAIN_DESTROY, 'virDomainDestroy'),
+  undefine: (s, { name }) => withDomain(s, name, (dom) => undefine(s, dom)),
+  xmlDesc: (s, { name, inactive }) =>
+    withDomain(s, name, (dom) => c.domainGetXMLDesc(s, dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0)),
+  info: (s, { name }) =>
+    withDomain(s, name, async (dom) => {
+      const raw = await c.domainGetInfo(s, dom);
+      const state = domainStateName(raw.state);
+      return {
+        state,
+        max_memory_kib: raw.maxMem,
+        memory_kib: raw.memory,
+        vcpus: raw.nrVirtCpu,
+        cpu_time_ns: raw.cpuTime,
+      };
+    }),
+  vcpuPins: (s, { name }) => withDomain(s, name, (dom) => vcpuPins(s, dom)),
+  emulatorPin: (s, { name }) => withDomain(s, name, (dom) => emulatorPin(s, dom)),
+  numaTune: (s, { name }) =>
+    withDomain(s, name, async (dom) => {
+      const params = await c.domainGetNumaParameters(s, dom, await liveOrConfig(s, dom));
+      const mode = params.get('numa_mode');
+      const nodeset = params.get('numa_nodeset');
+      return {
+        mode: typeof mode === 'number' ? numaModeName(mode) : 'unknown',
+        nodeset: typeof nodeset === 'string' ? nodeset : '',
+      };
+    }),
+  allDomainStats: async (s) =>
+    (await c.connectGetAllDomainStats(s)).map((rec) => ({
+      name: rec.name,
+      stats: Object.fromEntries(rec.params),
+    })),
+  getMetadata: (s, { name, nsUri }) => withDomain(s, name, (dom) => getMetadata(s, dom, nsUri)),
+  setMetadata: (s, { name, xml, key, nsUri }) =>
+    withDomain(s, name, async (dom) => {
+      const flags = await metadataWriteFlags(s, dom);
+      await g.domainSetMetadata(s, dom, {
+        type: VIR_DOMAIN_METADATA_ELEMENT,
+        metadata: xml,
+        key,
+        uri: nsUri,
+        flags,
+      });
+      return null;
+    }),
+  agentCommand: (s, { name, cmd, timeoutS }) =>
+    withDomain(s, name, (dom) => g.domainQemuAgentCommand(s, dom, cmd, timeoutS)),
+  interfaceAddresses: (s, { name, source }) =>
+    withDomain(s, name, (dom) => g.domainInterfaceAddresses(s, dom, ADDRESS_SOURCES[source])),
+};
