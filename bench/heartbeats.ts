@@ -10,6 +10,8 @@
 //   --sim-procs 1          processes the simulated agents are spread over
 //   --sim-nice=0           nice value of the simulator processes (e.g. --sim-nice=-5 on a shared machine)
 //   --concurrency 100      handshakes in flight while connecting
+//   --ping each|none       each (default): a WebSocket ping before every beat, as real agents send
+//                          (the coordinator answers each with a pong); none: beats only (waves 4-6)
 //   --json                 one JSON object per fleet size
 // Reports the coordinator's CPU apart from the simulators' (sim_cpu_pct, one per process) and the
 // whole machine's (machine_busy_pct). BENCH_COORDINATOR_NODE_ARGS adds node flags to the coordinator
@@ -52,6 +54,7 @@ interface Options {
   simProcs: number;
   simNice: number;
   concurrency: number;
+  ping: boolean;
   json: boolean;
 }
 
@@ -69,10 +72,12 @@ function parseOptions(argv: string[]): Options {
       'sim-procs': { type: 'string', default: '1' },
       'sim-nice': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '100' },
+      ping: { type: 'string', default: 'each' },
       json: { type: 'boolean', default: false },
     },
   });
   if (values.mode !== 'delta' && values.mode !== 'full') throw new Error('--mode must be delta or full');
+  if (values.ping !== 'each' && values.ping !== 'none') throw new Error('--ping must be each or none');
   return {
     agents: values.agents.split(',').map(Number),
     vms: Number(values.vms),
@@ -84,6 +89,7 @@ function parseOptions(argv: string[]): Options {
     simProcs: Math.max(1, Number(values['sim-procs'])),
     simNice: Number(values['sim-nice']),
     concurrency: Number(values.concurrency),
+    ping: values.ping === 'each',
     json: values.json,
   };
 }
@@ -161,6 +167,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
           ack: false,
           everyMs: o.heartbeatMs,
           concurrency: Math.ceil(o.concurrency / sims.length),
+          pingEachBeat: o.ping,
         };
         const count = Math.min(per, n - i * per);
         return s.ask({ cmd: 'connect', options, from: i * per, count }, 'connected');
@@ -221,6 +228,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
       agents: n,
       vms_per_agent: o.vms,
       heartbeat_ms: o.heartbeatMs,
+      ping_each_beat: o.ping,
       measure_s: o.measureS,
       sent_per_s: Math.round(sentPerS),
       ingested_per_s: Math.round(ingestedPerS),

@@ -13,7 +13,7 @@ const BENCHES: Record<string, { about: string; options?: string; load: () => Pro
   },
   heartbeats: {
     options:
-      '[--agents 1000,3000] [--vms 16] [--mode delta|full] [--heartbeat-ms 1000] [--missed 2] [--stats-every-ms 10000] [--measure-s 10] [--sim-procs 1] [--sim-nice 0] [--concurrency 100] [--json]',
+      '[--agents 1000,3000] [--vms 16] [--mode delta|full] [--heartbeat-ms 1000] [--missed 2] [--stats-every-ms 10000] [--measure-s 10] [--sim-procs 1] [--sim-nice 0] [--concurrency 100] [--ping each|none] [--json]',
     about: 'heartbeat ingestion by the real coordinator from simulated agents',
     load: () => import('./heartbeats.js'),
   },

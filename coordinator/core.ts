@@ -74,6 +74,8 @@ export function createCore(o: CoreOptions): Core {
       onHello: (entry) => settle(entry.id, entry.hello.vms, entry.reported.digest ?? undefined),
       onHeartbeat: (entry, vms, key) => {
         o.onHeartbeat?.();
+        // most beats change nothing: skip reconcile's promise (10,000 a second at 10,000 agents)
+        if (key !== undefined && claims.unchanged(entry.id, key)) return;
         settle(entry.id, vms, key);
       },
     },

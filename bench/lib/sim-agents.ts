@@ -39,6 +39,8 @@ export interface SimOptions {
   readonly beatFromWelcome?: boolean;
   /** concurrency is how many handshakes are in flight while connecting */
   readonly concurrency: number;
+  /** pingEachBeat sends a WebSocket ping before every beat, as the real agent does (agent/link/client.ts: its RTT figure) */
+  readonly pingEachBeat?: boolean;
 }
 
 /**
@@ -232,6 +234,7 @@ export class SimFleet {
     if (late > 1_000) this.counts.lateBeats++;
     if (late > this.counts.maxLateMs) this.counts.maxLateMs = late;
     a.lastBeatAt = now;
+    if (this.o.pingEachBeat) a.ws.ping(); // the coordinator answers each with a pong
     const seq = ++a.seq;
     this.counts.sent++;
     const v1 = this.o.beats === 'v1';

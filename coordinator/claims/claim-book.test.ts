@@ -79,6 +79,30 @@ describe.each([
     expect(await claims.reconcile({ id: 'n1' }, stopped, 'd1')).toEqual(['a:stopped']);
   });
 
+  it('unchanged (synchronous) is true only for the digest last found settled, while nothing moved', async () => {
+    const { claims, store } = await book();
+    await claims.claim(input('a'));
+    claims.finish('a');
+    await claims.markRunning('a', 'r');
+    const running = [report('a', 'running')];
+    expect(claims.unchanged('n1', 'd1')).toBe(false); // never reconciled
+    expect(await claims.reconcile({ id: 'n1' }, running, 'd1')).toEqual([]);
+    // without the VmIndex there is no cheap version to compare: every beat is reconciled
+    expect(claims.unchanged('n1', 'd1')).toBe(withIndex);
+    expect(claims.unchanged('n1', 'd2')).toBe(false);
+    expect(claims.unchanged('n2', 'd1')).toBe(false);
+    await store.update((d) => {
+      d.vms.a!.state = 'stopped';
+    });
+    expect(claims.unchanged('n1', 'd1')).toBe(false); // the record moved
+    expect(await claims.reconcile({ id: 'n1' }, running, 'd1')).toEqual(['a:running']);
+    expect(await claims.reconcile({ id: 'n1' }, running, 'd1')).toEqual([]);
+    expect(claims.unchanged('n1', 'd1')).toBe(withIndex);
+    const pending = claims.claim(input('b'));
+    expect(claims.unchanged('n1', 'd1')).toBe(false); // a spawn in flight
+    await pending;
+  });
+
   it('claim holds the VM in flight at once, so a hello arriving during the write leaves it alone', async () => {
     const { claims, events } = await book();
     const pending = claims.claim(input('a'));

@@ -263,6 +263,22 @@ export class ClaimBook {
   }
 
   /**
+   * unchanged says that reconciling the report named `key` (a v2 digest) would change nothing: the
+   * same report was last found settled against the same records and in-flight spawns. Synchronous,
+   * so a heartbeat that changes nothing costs no promise.
+   */
+  unchanged(nodeId: string, key: string): boolean {
+    const last = this.lastReports.get(nodeId);
+    const vms = this.o.vms;
+    return (
+      vms !== undefined &&
+      last?.key === key &&
+      last.version === vms.nodeVersion(nodeId) &&
+      last.inflight === this.inflightVersion
+    );
+  }
+
+  /**
    * reconcile applies a node's complete VM report, writing only on change; returns the changes.
    * `digest` (v2 agents) names the report, so an unchanged one is recognised without reading it.
    */
@@ -273,15 +289,8 @@ export class ClaimBook {
   ): Promise<string[]> {
     // the same report against the same records and in-flight set changes nothing: skip the walk
     const key = digest ?? reportKey(reports);
-    const last = this.lastReports.get(node.id);
+    if (this.unchanged(node.id, key)) return [];
     const vms = this.o.vms;
-    if (
-      vms &&
-      last?.key === key &&
-      last.version === vms.nodeVersion(node.id) &&
-      last.inflight === this.inflightVersion
-    )
-      return [];
     const seen = { key, inflight: this.inflightVersion };
     const opts = {
       full: true,

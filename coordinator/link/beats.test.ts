@@ -90,6 +90,21 @@ describe('agent link, version 2 beats', () => {
     expect(await code).toBe(4002);
   });
 
+  it('reads a beat in another form through the general path, and refuses a beat sent as a binary frame', async () => {
+    c = await startInProcess();
+    const a = await connect({ vms: [], vms_digest: vmsDigest([]) });
+    const node = () => c.registry.get('n1')!;
+    // keys in another order and whitespace: not the canonical form, still a valid beat
+    a.ws.send(`{ "seq": 1, "type": "beat", "digest": "${vmsDigest([])}", "free_memory_mb": [],
+      "stats": { "x": { "cpu.time": 4 } } }`);
+    await until('the beat', () => node().stats.size === 1);
+    expect(node().stats.toRecord()).toEqual({ x: { 'cpu.time': 4 } });
+    const code = closed(a);
+    const canonical = { type: 'beat', seq: 2, digest: vmsDigest([]), free_memory_mb: [] };
+    a.ws.send(Buffer.from(JSON.stringify(canonical)), { binary: true });
+    expect(await code).toBe(4002);
+  });
+
   it('refuses a malformed beat (unknown key) with 4002 and a hello of an unknown version with 4003', async () => {
     c = await startInProcess();
     const a = await connect({ vms: [], vms_digest: vmsDigest([]) });

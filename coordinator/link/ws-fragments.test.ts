@@ -18,9 +18,12 @@ describe('releaseWsFragments', () => {
   it('empties a delivered message fragment list, not one still being filled', () => {
     expect(releaseWsFragments(FakeReceiver)).toBe(true);
     const r = new FakeReceiver();
+    const list = r._fragments;
     r._fragments.push('chunk');
     const delivered = r.dataMessage();
     expect(delivered).toEqual([]);
+    // the emptied list is kept for the next message instead of the fresh one (no young array per message)
+    expect(r._fragments).toBe(list);
     r.fin = false;
     r._fragments.push('part');
     expect(r.dataMessage()).toEqual(['part']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../events/bus.js';
+import { BeatScanner } from '../link/beat-scan.js';
 import { NodeRegistry } from './registry.js';
 import { helloFor } from './testing.js';
 
@@ -44,6 +45,24 @@ describe('NodeRegistry', () => {
     expect(r.get('n1')?.lastSeen).toBe(5);
     r.heartbeat('n1', c, { ...hb, seq: 2, stats: { vm1: { 'cpu.time': 7 } } }, 6);
     expect(r.get('n1')?.stats.toRecord()).toEqual({ vm1: { 'cpu.time': 7 } });
+  });
+
+  it('takes a scanned small beat: its rows replace the stats, a beat without rows keeps them, a down node comes up', () => {
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 1000, missedIntervals: 3 }, rand: () => 0 });
+    const c = conn();
+    r.connect(hello('n1'), c, 0);
+    const scanner = new BeatScanner();
+    const text = (stats: string) =>
+      `{"type":"beat","seq":1,"digest":"${'e'.repeat(64)}","free_memory_mb":[]${stats}}`;
+    const scanned = scanner.scan(Buffer.from(text(',"stats":{"vm1":{"cpu.time":7,"vcpu.wait":-1.5}}')))!;
+    expect(r.heartbeat('n1', c, scanned, 5)).toBe(true);
+    expect(r.get('n1')?.stats.toRecord()).toEqual({ vm1: { 'cpu.time': 7, 'vcpu.wait': -1.5 } });
+    expect(r.sweep(9_000)).toEqual(['n1']);
+    expect(r.heartbeat('n1', c, scanner.scan(Buffer.from(text('')))!, 9_001)).toBe(true);
+    expect(r.get('n1')?.state).toBe('ready');
+    expect(r.get('n1')?.lastSeen).toBe(9_001);
+    expect(r.get('n1')?.stats.toRecord()).toEqual({ vm1: { 'cpu.time': 7, 'vcpu.wait': -1.5 } });
+    expect(r.heartbeat('n1', conn(), scanned, 9_002)).toBe(false); // not the node's own socket
   });
 
   it('marks a silent node down after missed intervals, and a beat brings it back', () => {

@@ -10,7 +10,14 @@ import { EventBus } from '../events/bus.js';
 import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
 import { StallWindow } from './stall-window.js';
 import { TopologyInterner } from './topology-intern.js';
-import { VmStatsTable } from './vm-stats.js';
+import { type StatsRows, VmStatsTable } from './vm-stats.js';
+
+/** ScannedSmallBeat is a small beat the link read without JSON.parse: its stats come as rows. */
+export interface ScannedSmallBeat {
+  readonly type: 'beat';
+  readonly digest: string;
+  readonly rows: StatsRows | null;
+}
 
 /** AgentConnection is what the registry needs from one agent's socket. */
 export interface AgentConnection {
@@ -107,11 +114,20 @@ export class NodeRegistry {
    * heartbeat records live state from a full heartbeat or a small beat; returns false when the node
    * is unknown or the socket is not its own. Sampled stats (v2) stay until the next sample.
    */
-  heartbeat(id: string, conn: AgentConnection, hb: Heartbeat | Beat, now: number): boolean {
+  heartbeat(
+    id: string,
+    conn: AgentConnection,
+    hb: Heartbeat | Beat | ScannedSmallBeat,
+    now: number,
+  ): boolean {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
     entry.sweepAtSeen = this.stalls.count;
+    if ('rows' in hb) {
+      if (hb.rows) entry.stats.setRows(hb.rows);
+      return this.up(entry);
+    }
     if (hb.stats) entry.stats.set(hb.stats);
     if (hb.type === 'beat') return this.up(entry);
     if (hb.digest === undefined && !hb.stats) entry.stats.clear(); // a v1 beat without stats: none now

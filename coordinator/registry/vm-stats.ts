@@ -10,6 +10,32 @@ export type VmStatsSample = Readonly<Record<string, VmStats>>;
 const WIDTH = VM_STAT_KEYS.length;
 
 /**
+ * StatsRows is one sample read row by row: the link's beat scanner gives one straight from a beat's
+ * bytes (no object per VM, no string per id unless the VM set changed); recordRows adapts a parsed one.
+ */
+export interface StatsRows {
+  /** count is how many VMs the sample names */
+  readonly count: number;
+  /** sameId says whether row i is VM `id` */
+  sameId(i: number, id: string): boolean;
+  /** id is row i's VM id */
+  id(i: number): string;
+  /** value is row i's figure for VM_STAT_KEYS[k], NaN when absent */
+  value(i: number, k: number): number;
+}
+
+/** recordRows reads a parsed sample (VM id → figures) as rows, in its keys' order. */
+export function recordRows(sample: VmStatsSample): StatsRows {
+  const ids = Object.keys(sample);
+  return {
+    count: ids.length,
+    sameId: (i, id) => ids[i] === id,
+    id: (i) => ids[i]!,
+    value: (i, k) => (sample[ids[i]!] as Record<string, number | undefined>)[VM_STAT_KEYS[k]!] ?? Number.NaN,
+  };
+}
+
+/**
  * VmStatsTable keeps a node's latest per-VM figures as numbers in one Float64Array (NaN: key
  * absent), not as the parsed beat's objects. A sample for the same VMs in the same order is written
  * in place: nothing a beat parsed outlives the beat, so the 10 s sampled figures of a 10,000-node
@@ -22,13 +48,14 @@ export class VmStatsTable {
 
   /** set replaces every figure with the sample's; VMs absent from it are forgotten. */
   set(sample: VmStatsSample): void {
-    if (!this.sameIds(sample)) this.reshape(sample);
-    let row = 0;
-    for (const id in sample) {
-      const s = sample[id] as Record<string, number | undefined>;
-      for (let k = 0; k < WIDTH; k++) this.values[row + k] = s[VM_STAT_KEYS[k]!] ?? Number.NaN;
-      row += WIDTH;
-    }
+    this.setRows(recordRows(sample));
+  }
+
+  /** setRows is set for a sample read row by row; the same VMs in the same order are written in place. */
+  setRows(rows: StatsRows): void {
+    if (!this.sameIds(rows)) this.reshape(rows);
+    for (let i = 0; i < rows.count; i++)
+      for (let k = 0; k < WIDTH; k++) this.values[i * WIDTH + k] = rows.value(i, k);
   }
 
   /** clear forgets every figure (a v1 beat without stats). */
@@ -63,14 +90,14 @@ export class VmStatsTable {
     return this.ids.length;
   }
 
-  private sameIds(sample: VmStatsSample): boolean {
-    let i = 0;
-    for (const id in sample) if (this.ids[i++] !== id) return false;
-    return i === this.ids.length;
+  private sameIds(rows: StatsRows): boolean {
+    if (rows.count !== this.ids.length) return false;
+    for (let i = 0; i < rows.count; i++) if (!rows.sameId(i, this.ids[i]!)) return false;
+    return true;
   }
 
-  private reshape(sample: VmStatsSample): void {
-    this.ids = Object.keys(sample);
+  private reshape(rows: StatsRows): void {
+    this.ids = Array.from({ length: rows.count }, (_, i) => rows.id(i));
     this.values = new Float64Array(this.ids.length * WIDTH);
     this.index = null;
   }
