@@ -1,6 +1,8 @@
 // Creates through HTTP against the real coordinator process: --nodes simulated agents that ack
 // spawns at once, a store pre-filled to --vms VMs (on other, absent nodes), --concurrency clients.
 // npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--idle-s 5] [--json]
+// --warmup W first runs W creates the same way (not counted; their p50/p99 are reported apart), so
+// the figures are those of a coordinator that has served creates before, not of its first second.
 // --rate R (open loop) starts R creates a second on a fixed schedule instead of K closed-loop clients;
 // latency then counts from each create's scheduled start (see lib/create-load.ts).
 import { readFileSync } from 'node:fs';
@@ -36,6 +38,8 @@ interface Options {
   /** open loop: most creates outstanding at once */
   maxInflight: number;
   idleS: number;
+  /** creates run first, the same way, and not counted (their latency is reported apart) */
+  warmup: number;
   json: boolean;
 }
 
@@ -51,6 +55,7 @@ function options(argv: string[]): Options {
       'max-inflight': { type: 'string', default: '2000' },
       // how long the idle coordinator's CPU (agents connected, no creates) is sampled
       'idle-s': { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -63,9 +68,13 @@ function options(argv: string[]): Options {
     rate: n('rate'),
     maxInflight: n('max-inflight'),
     idleS: n('idle-s'),
+    warmup: n('warmup'),
     json: values.json,
   };
 }
+
+/** SCRAPE_SETTLE_MS separates the bench's /metrics scrape (its GC window's start) from the first create. */
+const SCRAPE_SETTLE_MS = 1000;
 
 // node:http with kept-alive sockets: the load generator shares the machine's two cores with the
 // coordinator, and undici's fetch costs more CPU per request
@@ -103,9 +112,15 @@ function sysSeconds(pid: number): number {
 }
 
 /** createAll posts --creates 2-vCPU VMs in the closed loop, or in the open loop when --rate is set. */
-function createAll(url: string, token: string, o: Options) {
+function createAll(url: string, token: string, o: Options, count = o.creates, prefix = 'c') {
   const post: PostCreate = async (i) => {
-    const body = { name: `c-${i}`, vcpu_count: 2, memory_mb: 2048, disk_size_gb: 10, image: 'debian' };
+    const body = {
+      name: `${prefix}-${i}`,
+      vcpu_count: 2,
+      memory_mb: 2048,
+      disk_size_gb: 10,
+      image: 'debian',
+    };
     // a connection refused or reset counts as a refusal under its code, not as the bench's failure
     const r = await api(url, 'POST', '/v1/vms', token, body).catch((err: NodeJS.ErrnoException) => ({
       status: 0,
@@ -115,9 +130,7 @@ function createAll(url: string, token: string, o: Options) {
       ? { status: r.status }
       : { status: r.status, code: String(r.body?.code ?? r.status) };
   };
-  return o.rate > 0
-    ? openLoop(post, o.creates, o.rate, o.maxInflight)
-    : closedLoop(post, o.creates, o.concurrency);
+  return o.rate > 0 ? openLoop(post, count, o.rate, o.maxInflight) : closedLoop(post, count, o.concurrency);
 }
 
 /** run pre-fills the store, starts the coordinator, connects the agents and creates. */
@@ -162,9 +175,13 @@ export async function run(argv: string[]): Promise<void> {
       const idle0 = cpuSeconds(c.child.pid ?? 0);
       await sleep(o.idleS * 1000);
       const idleCpuS = (cpuSeconds(c.child.pid ?? 0) - idle0) / o.idleS;
+      const warm = o.warmup > 0 ? await createAll(c.url, token, o, o.warmup, 'w') : null;
+      const gcWindow = await startGcWindow(c.url);
+      // that scrape renders every node's series (~0.1 s at 10,000 nodes) and leaves garbage: let it
+      // settle, so the first creates measure creates and not the bench's own scrape
+      await sleep(SCRAPE_SETTLE_MS);
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
       const self0 = process.cpuUsage();
-      const gcWindow = await startGcWindow(c.url);
       const sys0 = sysSeconds(c.child.pid ?? 0);
       const r = await createAll(c.url, token, o);
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
@@ -184,6 +201,16 @@ export async function run(argv: string[]): Promise<void> {
             ? { mode: 'open', rate: o.rate, max_inflight: r.maxInflight }
             : { mode: 'closed', concurrency: o.concurrency }),
           coordinator_start_ms: Math.round(c.startMs),
+          ...(warm
+            ? {
+                warmup: {
+                  creates: o.warmup,
+                  refused: warm.refused,
+                  creates_per_s: Math.round((o.warmup / warm.seconds) * 10) / 10,
+                  ...latency(warm.times),
+                },
+              }
+            : {}),
           agents_connect_s: Math.round(connectS * 10) / 10,
           created: ok,
           refused: r.refused,

@@ -101,8 +101,11 @@ describe('npm run bench at a tiny size', () => {
 
   it('creates --rate runs the open loop: creates on a schedule, latency from the scheduled start', async () => {
     const args = ['creates', '--nodes', '3', '--vms', '30', '--creates', '20', '--rate', '200'];
-    const out = JSON.parse(await bench([...args, '--idle-s', '0.5', '--json']));
+    const out = JSON.parse(await bench([...args, '--idle-s', '0.5', '--warmup', '10', '--json']));
     expect(out).toMatchObject({ bench: 'creates', mode: 'open', rate: 200, created: 20, refused: {} });
+    // the warm-up's creates are counted apart, not in the measured 20
+    expect(out.warmup).toMatchObject({ creates: 10, refused: {}, count: 10 });
+    expect(out.count).toBe(20);
     expect(out.max_inflight).toBeGreaterThanOrEqual(1);
     expect(out.p99_ms).toBeGreaterThanOrEqual(out.p50_ms);
     expect(out.coordinator_eventloop_lag_max_ms).toBeGreaterThan(0);

@@ -1,14 +1,6 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { errorMessage } from '../../shared/errors.js';
-import {
-  type AuditEntry,
-  AuditError,
-  type AuditInput,
-  GENESIS_HASH,
-  formatLine,
-  parseLine,
-  sealEntry,
-} from './entry.js';
+import { type AuditEntry, AuditError, type AuditInput, GENESIS_HASH, parseLine, sealLine } from './entry.js';
 import { checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { readTail } from './tail.js';
 import { verifyChain } from './chain.js';
@@ -194,16 +186,19 @@ export class AuditLog {
       return;
     }
     const entries: AuditEntry[] = [];
-    let [seq, head] = [this.seq, this.headHash];
+    let [seq, head, text] = [this.seq, this.headHash, ''];
+    // one clock read per batch: its entries are sealed in the same instant
+    const ts = this.now().toISOString();
     for (const p of batch) {
-      const entry = sealEntry(p.input, seq + 1, this.now().toISOString(), head, this.key);
+      const { entry, line } = sealLine(p.input, seq + 1, ts, head, this.key);
       entries.push(entry);
+      text += line;
       [seq, head] = [entry.seq, entry.hash];
     }
-    const text = entries.map(formatLine).join('');
+    const bytes = Buffer.byteLength(text);
     try {
       const { bytesWritten } = await this.file.write(text);
-      if (bytesWritten !== Buffer.byteLength(text)) throw new Error(`short write of ${bytesWritten} bytes`);
+      if (bytesWritten !== bytes) throw new Error(`short write of ${bytesWritten} bytes`);
       await this.file.datasync();
     } catch (err) {
       // The file may now end in a partial line; refuse further appends until open() repairs it.
@@ -215,7 +210,7 @@ export class AuditLog {
       return;
     }
     [this.seq, this.headHash] = [seq, head];
-    this.size += Buffer.byteLength(text);
+    this.size += bytes;
     // the entries are durable; a failed rotation fails the NEXT append (broken) until a reopen repairs it
     if (this.rotation.maxBytes > 0 && this.size >= this.rotation.maxBytes)
       await this.rotate().catch(() => undefined);

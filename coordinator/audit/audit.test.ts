@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from './audit-log.js';
-import { GENESIS_HASH, hashEntry } from './entry.js';
+import { formatLine, GENESIS_HASH, hashEntry, parseLine, sealEntry, sealLine } from './entry.js';
 import { verify, verifyText } from './verify.js';
 
 const root = await mkdtemp(join(tmpdir(), 'vmpool-audit-test-'));
@@ -81,6 +81,25 @@ describe('AuditLog chain', () => {
     expect(entries.map((e) => e.vm)).toEqual(Array.from({ length: 20 }, (_, i) => `vm-${i}`));
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(await verify(path)).toMatchObject({ ok: true, entries: 20 });
+  });
+});
+
+describe('sealLine', () => {
+  it('writes the bytes and hash sealEntry + formatLine write, with and without a key', () => {
+    const key = Buffer.alloc(32, 7);
+    const inputs = [
+      { tenant: 'acme', vm: 'vm-1', op: 'vm.create', source: 'http 127.0.0.1 tenant:acme', result: 'ok' },
+      { tenant: null, vm: null, op: 'tenant.create', source: 'a "quoted" \\ ü\n', result: 'rejected:x' },
+    ];
+    for (const k of [key, undefined])
+      for (const input of inputs) {
+        const ts = '2026-01-01T00:00:00.000Z';
+        const { entry, line } = sealLine(input, 41, ts, GENESIS_HASH, k);
+        const sealed = sealEntry(input, 41, ts, GENESIS_HASH, k);
+        expect(entry).toEqual(sealed);
+        expect(line).toBe(formatLine(sealed));
+        expect(parseLine(line.slice(0, -1), k)).toEqual(sealed);
+      }
   });
 });
 

@@ -69,6 +69,26 @@ export function sealEntry(
   return { ...body, hash: hashEntry(body, key) };
 }
 
+/**
+ * sealLine is sealEntry and formatLine in one: the canonical text is built once, hashed, and the
+ * stored line is that text with the hash appended (the same bytes formatLine writes).
+ */
+export function sealLine(
+  input: AuditInput,
+  seq: number,
+  ts: string,
+  prevHash: string,
+  key?: Buffer,
+): { entry: AuditEntry; line: string } {
+  const entry = { seq, ts, ...pickInput(input), prev_hash: prevHash, hash: '' };
+  const text = canonicalJson(entry);
+  entry.hash = key
+    ? createHmac('sha256', key).update(text, 'utf8').digest('hex')
+    : createHash('sha256').update(text, 'utf8').digest('hex');
+  // a hex digest needs no JSON escaping
+  return { entry, line: `${text.slice(0, -1)},"hash":"${entry.hash}"}\n` };
+}
+
 /** formatLine is the stored form: canonical key order plus hash, one line. */
 export function formatLine(e: AuditEntry): string {
   return `${canonicalJson(e).slice(0, -1)},"hash":${JSON.stringify(e.hash)}}\n`;

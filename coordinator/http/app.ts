@@ -233,7 +233,12 @@ export function createApp(d: AppDeps): Hono<Env> {
     return c.json(nodeDetail(entry, d.store.read(), d.overcommit));
   });
   registerNodeRoutes(app, admin, d.nodes, source);
-  registerTenantRoutes(app, admin, { store: d.store, audit: d.audit }, source);
+  registerTenantRoutes(
+    app,
+    admin,
+    { store: d.store, audit: d.audit, usage: (id) => d.vms.tenantUsage(id) },
+    source,
+  );
   registerKeptDiskRoutes(app, admin, { store: d.store, vms: d.vms, audit: d.audit }, source);
   app.get('/v1/vmid-bands', admin, (c) => {
     const used = new Set(Object.values(d.store.read().vms).map((v) => v.vmid));

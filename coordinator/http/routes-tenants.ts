@@ -20,6 +20,11 @@ import { jsonOf, paramsOf } from './validate.js';
 export interface TenantAdminDeps {
   store: Store;
   audit: AuditJournal;
+  /**
+   * usage (optional) is a tenant's usage from the create-path index, kept as the store changes;
+   * without it the routes sum the store's VMs (each read walks every VM)
+   */
+  usage?: (tenantId: string) => TenantUsage;
   now?: () => Date;
 }
 
@@ -36,8 +41,8 @@ export function nameTaken(state: StoreState, name: string, except?: string): boo
   return Object.values(state.tenants).some((t) => t.id !== except && t.name.toLowerCase() === n);
 }
 
-/** usageOf is what the tenant's VMs in `state` hold against its quota. */
-function usageOf(state: StoreState, tenantId: string): TenantUsage {
+/** scanUsage is what the tenant's VMs in `state` hold against its quota, summed over every VM. */
+function scanUsage(state: StoreState, tenantId: string): TenantUsage {
   return tenantUsage(Object.values(state.vms).filter((v) => v.tenant === tenantId));
 }
 
@@ -53,6 +58,9 @@ export function registerTenantRoutes(
   source: Source,
 ): void {
   const now = d.now ?? (() => new Date());
+  // the index reflects every committed update, so inside an update's mutator (which leaves VMs as
+  // they are) it equals the draft's usage too
+  const usageOf = (state: StoreState, id: string) => (d.usage ? d.usage(id) : scanUsage(state, id));
   const find = (id: string): TenantRecord => {
     const t = d.store.read().tenants;
     if (!Object.hasOwn(t, id)) throw new VmpoolError('not_found', 'Cannot find tenant: no such tenant');
@@ -94,7 +102,7 @@ export function registerTenantRoutes(
   app.delete('/v1/tenants/:id', admin, paramsOf(TenantIdParamSchema), async (c) => {
     const { id } = c.req.valid('param');
     find(id);
-    const owned = Object.values(d.store.read().vms).filter((v) => v.tenant === id).length;
+    const owned = usageOf(d.store.read(), id).vms;
     if (owned > 0)
       throw new VmpoolError(
         'conflict',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { tenantUsage } from '../tenants/quota.js';
 import { appHarness } from './testing/harness.js';
 
 const vm = (name: string) => ({ name, vcpu_count: 2, memory_mb: 1024, disk_size_gb: 2, image: 'debian' });
@@ -74,6 +75,40 @@ describe('tenant and token lifecycle', () => {
       usage: { vms: 1, vcpus: 2, memory_mb: 1024, disk_gb: 2 },
     });
     expect(JSON.stringify(mine.body)).not.toContain('token');
+  });
+
+  it('usage follows creates and destroys (kept by the index) and equals the sum over the store', async () => {
+    const h = await appHarness();
+    h.addNode('n1');
+    const a = await h.tenant('acme', quota);
+    const b = await h.tenant('bravo', quota);
+    const made: string[] = [];
+    for (const n of ['a-1', 'a-2']) {
+      const r = await h.call('POST', '/v1/vms?wait=true', { token: a.token, body: vm(n) });
+      expect(r.status).toBe(201);
+      made.push(r.body.id);
+    }
+    const summed = (id: string) =>
+      tenantUsage(Object.values(h.store.read().vms).filter((v) => v.tenant === id));
+    expect((await h.call('GET', `/v1/tenants/${a.id}`)).body.usage).toEqual(summed(a.id));
+    expect((await h.call('DELETE', `/v1/vms/${made[1]}`, { token: a.token })).status).toBe(204);
+    const other = { token: b.token, body: { ...vm('b-1'), vcpu_count: 1 } };
+    expect((await h.call('POST', '/v1/vms?wait=true', other)).status).toBe(201);
+    const shown = await h.call('GET', `/v1/tenants/${a.id}`);
+    expect(shown.body.usage).toEqual({ vms: 1, vcpus: 2, memory_mb: 1024, disk_gb: 2 });
+    expect(shown.body.usage).toEqual(summed(a.id));
+    expect((await h.call('GET', '/v1/tenant', { token: b.token })).body.usage).toEqual({
+      vms: 1,
+      vcpus: 1,
+      memory_mb: 1024,
+      disk_gb: 2,
+    });
+    // the quota check reads the same figures: 1 VM held, so vms: 0 is below usage and vms: 1 is not
+    const low = await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { quota: { ...quota, vms: 0 } } });
+    expect([low.status, low.body.code]).toEqual([409, 'quota_below_usage']);
+    expect(
+      (await h.call('PATCH', `/v1/tenants/${a.id}`, { body: { quota: { ...quota, vms: 1 } } })).status,
+    ).toBe(200);
   });
 
   it('DELETE is refused while the tenant owns VMs, then removes it and its token stops working', async () => {

@@ -11,6 +11,7 @@ import type { DryRunDetail, Placer } from '../placer/placer.js';
 import type { KeptDiskRecord, VmRecord } from '../store/index.js';
 import type { Notices, QuotaRefusal } from '../events/notices.js';
 import { QuotaError, TenantGate } from '../tenants/index.js';
+import { type TenantUsage, tenantUsage } from '../tenants/quota.js';
 import { admit, allocateVmid, checkDiskSize, findIdempotent, hashRequest } from './admission.js';
 import type { DryRunResult } from '../../api/placement.js';
 import { NoCapacityError, VmError } from './errors.js';
@@ -338,6 +339,15 @@ export class VmService {
       }
     }
     return out;
+  }
+
+  /**
+   * tenantUsage is what one tenant's VMs hold against its quota: from the create-path index when the
+   * service has one (kept as the store changes), else summed over the store's VMs.
+   */
+  tenantUsage(tenantId: string): TenantUsage {
+    if (this.o.vms) return this.o.vms.tenantUsage(tenantId);
+    return tenantUsage(Object.values(this.o.claims.state().vms).filter((v) => v.tenant === tenantId));
   }
 
   /** claimsOf is the per-node claims lookup of the create-path index (undefined: scan the store). */
