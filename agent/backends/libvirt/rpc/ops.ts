@@ -1,21 +1,8 @@
-import {
-  VIR_DOMAIN_AFFECT_CONFIG,
-  VIR_DOMAIN_AFFECT_LIVE,
-  VIR_DOMAIN_METADATA_ELEMENT,
-  VIR_DOMAIN_XML_INACTIVE,
-  VIR_ERR,
-} from '../binding/constants.js';
-import { LibvirtCallFailure } from '../binding/failure.js';
+import { VIR_DOMAIN_METADATA_ELEMENT, VIR_DOMAIN_XML_INACTIVE } from '../binding/constants.js';
 import type { OpHandlers } from '../binding/session.js';
-import {
-  cpumapLength,
-  cpumapToCpus,
-  domainStateName,
-  numaModeName,
-  pausedReasonName,
-} from '../binding/states.js';
-import { FLAG_REJECTED, UNDEFINE_FLAG_LADDER } from '../binding/undefineFlags.js';
+import { domainStateName, pausedReasonName } from '../binding/states.js';
 import type { DomainSummary } from '../hypervisor.js';
+import * as q from '../binding/domainQueries.js';
 import * as c from './calls.js';
 import * as g from './guestCalls.js';
 import { PROC } from './programs.js';
@@ -51,56 +38,20 @@ function domainAction(proc: number, symbol: string) {
     });
 }
 
-async function undefine(s: RpcSession, dom: RemoteDomain): Promise<null> {
-  for (const flags of UNDEFINE_FLAG_LADDER) {
-    try {
-      await c.domainUndefineFlags(s, dom, flags);
-      return null;
-    } catch (err) {
-      if (!(err instanceof LibvirtCallFailure && FLAG_REJECTED.has(err.libvirtCode))) throw err;
-    }
-  }
-  await c.domainVoid(s, PROC.DOMAIN_UNDEFINE, 'virDomainUndefine', dom);
-  return null;
-}
-
-async function liveOrConfig(s: RpcSession, dom: RemoteDomain): Promise<number> {
-  return (await c.domainIsActive(s, dom)) ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG;
-}
-
-async function vcpuPins(s: RpcSession, dom: RemoteDomain): Promise<number[][]> {
-  const hostCpus = await c.nodeGetCPUMap(s);
-  const maplen = cpumapLength(hostCpus);
-  const ncpumaps = (await c.domainGetInfo(s, dom)).nrVirtCpu;
-  const flags = await liveOrConfig(s, dom);
-  const { filled, cpumaps } = await c.domainGetVcpuPinInfo(s, dom, { ncpumaps, maplen, flags });
-  const pins: number[][] = [];
-  for (let vcpu = 0; vcpu < filled; vcpu++)
-    pins.push(cpumapToCpus(cpumaps.subarray(vcpu * maplen, (vcpu + 1) * maplen), hostCpus));
-  return pins;
-}
-
-async function emulatorPin(s: RpcSession, dom: RemoteDomain): Promise<number[]> {
-  const hostCpus = await c.nodeGetCPUMap(s);
-  const maplen = cpumapLength(hostCpus);
-  const cpumap = await c.domainGetEmulatorPinInfo(s, dom, { maplen, flags: await liveOrConfig(s, dom) });
-  return cpumapToCpus(cpumap, hostCpus);
-}
-
-async function getMetadata(s: RpcSession, dom: RemoteDomain, uri: string): Promise<string | null> {
-  const target = { type: VIR_DOMAIN_METADATA_ELEMENT, uri, flags: await liveOrConfig(s, dom) };
-  try {
-    return await g.domainGetMetadata(s, dom, target);
-  } catch (err) {
-    if (err instanceof LibvirtCallFailure && err.libvirtCode === VIR_ERR.NO_DOMAIN_METADATA) return null;
-    throw err;
-  }
-}
-
-async function metadataWriteFlags(s: RpcSession, dom: RemoteDomain): Promise<number> {
-  const live = (await c.domainIsActive(s, dom)) ? VIR_DOMAIN_AFFECT_LIVE : 0;
-  const config = (await c.domainIsPersistent(s, dom)) ? VIR_DOMAIN_AFFECT_CONFIG : 0;
-  return live | config;
+/** rpcDomain is the shared queries' view of one domain through libvirtd's RPC protocol. */
+function rpcDomain(s: RpcSession, dom: RemoteDomain): q.DomainCalls {
+  return {
+    isActive: () => c.domainIsActive(s, dom),
+    isPersistent: () => c.domainIsPersistent(s, dom),
+    hostCpuCount: () => c.nodeGetCPUMap(s),
+    vcpuCount: async () => (await c.domainGetInfo(s, dom)).nrVirtCpu,
+    vcpuPinInfo: (a) => c.domainGetVcpuPinInfo(s, dom, a),
+    emulatorPinInfo: (a) => c.domainGetEmulatorPinInfo(s, dom, a),
+    numaParameters: (flags) => c.domainGetNumaParameters(s, dom, flags),
+    getMetadata: (t) => g.domainGetMetadata(s, dom, t),
+    undefineFlags: (flags) => c.domainUndefineFlags(s, dom, flags),
+    undefine: () => c.domainVoid(s, PROC.DOMAIN_UNDEFINE, 'virDomainUndefine', dom),
+  };
 }
 
 // virDomainInterfaceAddressesSource: LEASE 0, AGENT 1, ARP 2
@@ -131,7 +82,7 @@ export const rpcOpHandlers: OpHandlers<RpcSession> = {
   resume: domainAction(PROC.DOMAIN_RESUME, 'virDomainResume'),
   shutdown: domainAction(PROC.DOMAIN_SHUTDOWN, 'virDomainShutdown'),
   destroy: domainAction(PROC.DOMAIN_DESTROY, 'virDomainDestroy'),
-  undefine: (s, { name }) => withDomain(s, name, (dom) => undefine(s, dom)),
+  undefine: (s, { name }) => withDomain(s, name, (dom) => q.undefineDomain(rpcDomain(s, dom))),
   xmlDesc: (s, { name, inactive }) =>
     withDomain(s, name, (dom) => c.domainGetXMLDesc(s, dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0)),
   info: (s, { name }) =>
@@ -146,27 +97,18 @@ export const rpcOpHandlers: OpHandlers<RpcSession> = {
         cpu_time_ns: raw.cpuTime,
       };
     }),
-  vcpuPins: (s, { name }) => withDomain(s, name, (dom) => vcpuPins(s, dom)),
-  emulatorPin: (s, { name }) => withDomain(s, name, (dom) => emulatorPin(s, dom)),
-  numaTune: (s, { name }) =>
-    withDomain(s, name, async (dom) => {
-      const params = await c.domainGetNumaParameters(s, dom, await liveOrConfig(s, dom));
-      const mode = params.get('numa_mode');
-      const nodeset = params.get('numa_nodeset');
-      return {
-        mode: typeof mode === 'number' ? numaModeName(mode) : 'unknown',
-        nodeset: typeof nodeset === 'string' ? nodeset : '',
-      };
-    }),
+  vcpuPins: (s, { name }) => withDomain(s, name, (dom) => q.vcpuPins(rpcDomain(s, dom))),
+  emulatorPin: (s, { name }) => withDomain(s, name, (dom) => q.emulatorPin(rpcDomain(s, dom))),
+  numaTune: (s, { name }) => withDomain(s, name, (dom) => q.numaTune(rpcDomain(s, dom))),
   allDomainStats: async (s) =>
     (await c.connectGetAllDomainStats(s)).map((rec) => ({
       name: rec.name,
       stats: Object.fromEntries(rec.params),
     })),
-  getMetadata: (s, { name, nsUri }) => withDomain(s, name, (dom) => getMetadata(s, dom, nsUri)),
+  getMetadata: (s, { name, nsUri }) => withDomain(s, name, (dom) => q.getMetadata(rpcDomain(s, dom), nsUri)),
   setMetadata: (s, { name, xml, key, nsUri }) =>
     withDomain(s, name, async (dom) => {
-      const flags = await metadataWriteFlags(s, dom);
+      const flags = await q.metadataWriteFlags(rpcDomain(s, dom));
       await g.domainSetMetadata(s, dom, {
         type: VIR_DOMAIN_METADATA_ELEMENT,
         metadata: xml,
