@@ -10,6 +10,7 @@ import {
   type Hypervisor,
   LibvirtBackend,
   openLibvirtConnection,
+  daemonTarget,
   type LibvirtBackendKind,
   type PinSource,
 } from './backends/libvirt/index.js';
@@ -91,11 +92,20 @@ export async function openHost(
   return { backend, topology, manager, hostReservedCpus, imagesDir };
 }
 
-/** backendOf reads --libvirt-backend (the option's schema already limits it to these three). */
+/**
+ * backendOf reads --libvirt-backend (the option's schema already limits it to these three) and
+ * refuses rpc for a URI no local libvirtd socket serves, before anything is opened.
+ */
 export function backendOf(o: Record<string, unknown>): LibvirtBackendKind {
   const v = String(o['libvirt-backend'] ?? 'auto');
-  if (v === 'auto' || v === 'rpc' || v === 'koffi') return v;
-  throw new ConfigError(`Cannot use libvirt backend ${JSON.stringify(v)}: expected auto, rpc or koffi`);
+  if (v !== 'auto' && v !== 'rpc' && v !== 'koffi')
+    throw new ConfigError(`Cannot use libvirt backend ${JSON.stringify(v)}: expected auto, rpc or koffi`);
+  const uri = String(o['libvirt-uri']);
+  if (v === 'rpc' && daemonTarget(uri) === null)
+    throw new ConfigError(
+      `Cannot use libvirt backend rpc with ${JSON.stringify(uri)}: rpc speaks to a local libvirtd socket (qemu:///system or <driver>+unix://…); use auto or koffi for this URI`,
+    );
+  return v;
 }
 
 function pinSourceOf(o: Record<string, unknown>): PinSource {

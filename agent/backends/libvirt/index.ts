@@ -3,6 +3,7 @@
 export type { LibvirtBackendKind, PinSource } from './binding/index.js';
 export { parseDomainTuning, parseVmpoolMetadata } from './domain/parse.js';
 export type { Hypervisor } from './hypervisor.js';
+export { daemonTarget } from './rpc/target.js';
 export { type KvmProbeResult, probeKvm } from './kvm-probe.js';
 export {
   instanceStateOf,
