@@ -1,7 +1,7 @@
 import type { DomainStats } from '../hypervisor.js';
 import * as b from './binding.js';
 import * as d from './domainBinding.js';
-import { VIR_DOMAIN_METADATA_ELEMENT, VIR_DOMAIN_XML_INACTIVE } from './constants.js';
+import { VIR_DOMAIN_XML_INACTIVE } from './constants.js';
 import * as q from './domainQueries.js';
 import { connection, type OpHandlers, type Session, withDomain } from './session.js';
 import type { Ptr } from './symbols.js';
@@ -17,6 +17,7 @@ function koffiDomain(s: Session, dom: Ptr): q.DomainCalls {
     vcpuPinInfo: (a) => d.domainGetVcpuPinInfo(sym, dom, a),
     emulatorPinInfo: (a) => d.domainGetEmulatorPinInfo(sym, dom, a),
     numaParameters: (flags) => d.domainGetNumaParameters(sym, dom, flags),
+    setMetadata: (t) => d.domainSetMetadata(sym, dom, t),
     getMetadata: (t) => d.domainGetMetadata(sym, dom, t),
     undefineFlags: (flags) => d.domainUndefineFlags(sym, dom, flags),
     undefine: () => d.domainUndefine(sym, dom),
@@ -52,15 +53,5 @@ export const domainOpsHandlers: Pick<
   getMetadata: (s, { name, nsUri }) =>
     withDomain(s, name, (dom) => q.getMetadata(koffiDomain(s, dom), nsUri)),
   setMetadata: (s, { name, xml, key, nsUri }) =>
-    withDomain(s, name, async (dom) => {
-      const flags = await q.metadataWriteFlags(koffiDomain(s, dom));
-      await d.domainSetMetadata(s.sym, dom, {
-        type: VIR_DOMAIN_METADATA_ELEMENT,
-        metadata: xml,
-        key,
-        uri: nsUri,
-        flags,
-      });
-      return null;
-    }),
+    withDomain(s, name, (dom) => q.setMetadata(koffiDomain(s, dom), { xml, key, nsUri })),
 };

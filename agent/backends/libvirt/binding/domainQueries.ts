@@ -29,6 +29,7 @@ export interface DomainCalls {
   emulatorPinInfo(a: { maplen: number; flags: number }): Promise<Uint8Array>;
   numaParameters(flags: number): Promise<ReadonlyMap<string, unknown>>;
   getMetadata(t: { type: number; uri: string; flags: number }): Promise<string>;
+  setMetadata(t: { type: number; uri: string; flags: number; metadata: string; key: string }): Promise<void>;
   undefineFlags(flags: number): Promise<void>;
   undefine(): Promise<void>;
 }
@@ -95,9 +96,20 @@ export async function getMetadata(d: DomainCalls, nsUri: string): Promise<string
   }
 }
 
-/** metadataWriteFlags writes through to the running domain and its persistent definition, whichever exist. */
-export async function metadataWriteFlags(d: DomainCalls): Promise<number> {
+/** setMetadata writes the element under nsUri through to the running domain and its persistent definition, whichever exist. */
+export async function setMetadata(
+  d: DomainCalls,
+  m: { xml: string; key: string; nsUri: string },
+): Promise<null> {
   const live = (await d.isActive()) ? VIR_DOMAIN_AFFECT_LIVE : 0;
   const config = (await d.isPersistent()) ? VIR_DOMAIN_AFFECT_CONFIG : 0;
-  return live | config;
+  const flags = live | config;
+  await d.setMetadata({
+    type: VIR_DOMAIN_METADATA_ELEMENT,
+    metadata: m.xml,
+    key: m.key,
+    uri: m.nsUri,
+    flags,
+  });
+  return null;
 }

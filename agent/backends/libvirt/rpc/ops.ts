@@ -1,4 +1,4 @@
-import { VIR_DOMAIN_METADATA_ELEMENT, VIR_DOMAIN_XML_INACTIVE } from '../binding/constants.js';
+import { VIR_DOMAIN_XML_INACTIVE } from '../binding/constants.js';
 import type { OpHandlers } from '../binding/session.js';
 import { domainStateName, pausedReasonName } from '../binding/states.js';
 import type { DomainSummary } from '../hypervisor.js';
@@ -48,6 +48,7 @@ function rpcDomain(s: RpcSession, dom: RemoteDomain): q.DomainCalls {
     vcpuPinInfo: (a) => c.domainGetVcpuPinInfo(s, dom, a),
     emulatorPinInfo: (a) => c.domainGetEmulatorPinInfo(s, dom, a),
     numaParameters: (flags) => c.domainGetNumaParameters(s, dom, flags),
+    setMetadata: (t) => g.domainSetMetadata(s, dom, t),
     getMetadata: (t) => g.domainGetMetadata(s, dom, t),
     undefineFlags: (flags) => c.domainUndefineFlags(s, dom, flags),
     undefine: () => c.domainVoid(s, PROC.DOMAIN_UNDEFINE, 'virDomainUndefine', dom),
@@ -107,17 +108,7 @@ export const rpcOpHandlers: OpHandlers<RpcSession> = {
     })),
   getMetadata: (s, { name, nsUri }) => withDomain(s, name, (dom) => q.getMetadata(rpcDomain(s, dom), nsUri)),
   setMetadata: (s, { name, xml, key, nsUri }) =>
-    withDomain(s, name, async (dom) => {
-      const flags = await q.metadataWriteFlags(rpcDomain(s, dom));
-      await g.domainSetMetadata(s, dom, {
-        type: VIR_DOMAIN_METADATA_ELEMENT,
-        metadata: xml,
-        key,
-        uri: nsUri,
-        flags,
-      });
-      return null;
-    }),
+    withDomain(s, name, (dom) => q.setMetadata(rpcDomain(s, dom), { xml, key, nsUri })),
   agentCommand: (s, { name, cmd, timeoutS }) =>
     withDomain(s, name, (dom) => g.domainQemuAgentCommand(s, dom, cmd, timeoutS)),
   interfaceAddresses: (s, { name, source }) =>
