@@ -6,7 +6,9 @@
 //                          full: link v1, the full VM list and stats on every beat (older agents)
 //   --heartbeat-ms 1000    forced beat interval; the coordinator is told to expect it (--min-heartbeat-ms)
 //   --missed 2             --missed-heartbeats for the coordinator (down after missed × interval)
-//   --measure-s 10         measuring window; a killed agent's detection and false downs span it
+//   --measure-s 10         measuring window; killed agents' detection and false downs span it
+//   --kills 1              agents silenced over the window (spread in time, simulators and indices);
+//                          each one's node.down is timed and split (silence, bound, stall credit, …)
 //   --sim-procs 1          processes the simulated agents are spread over
 //   --sim-nice=0           nice value of the simulator processes (e.g. --sim-nice=-5 on a shared machine)
 //   --concurrency 100      handshakes in flight while connecting
@@ -35,6 +37,7 @@ import {
 import { seedStore } from './lib/seed-store.js';
 import type { SimOptions } from './lib/sim-agents.js';
 import type { SimCommand } from './lib/sim-proc.js';
+import { killFigures, killPlan, runKills, summarizeKills } from './lib/sim-kills.js';
 import { sentTotals, startSim } from './lib/sim-procs.js';
 import { machineBusy } from './lib/proc-stats.js';
 import { percentile } from './lib/stats.js';
@@ -51,6 +54,7 @@ interface Options {
   missed: number;
   statsEveryMs: number;
   measureS: number;
+  kills: number;
   simProcs: number;
   simNice: number;
   concurrency: number;
@@ -69,6 +73,7 @@ function parseOptions(argv: string[]): Options {
       missed: { type: 'string', default: '2' },
       'stats-every-ms': { type: 'string', default: '10000' },
       'measure-s': { type: 'string', default: '10' },
+      kills: { type: 'string', default: '1' },
       'sim-procs': { type: 'string', default: '1' },
       'sim-nice': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '100' },
@@ -86,6 +91,7 @@ function parseOptions(argv: string[]): Options {
     missed: Number(values.missed),
     statsEveryMs: Number(values['stats-every-ms']),
     measureS: Number(values['measure-s']),
+    kills: Math.max(1, Number(values.kills)),
     simProcs: Math.max(1, Number(values['sim-procs'])),
     simNice: Number(values['sim-nice']),
     concurrency: Number(values.concurrency),
@@ -156,6 +162,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const t0 = performance.now();
     const t0Wall = Date.now();
     const per = Math.ceil(n / sims.length);
+    const perSim = sims.map((_, i) => Math.min(per, n - i * per));
     const welcomes = await Promise.all(
       sims.map((s, i) => {
         const options: SimOptions = {
@@ -169,7 +176,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
           concurrency: Math.ceil(o.concurrency / sims.length),
           pingEachBeat: o.ping,
         };
-        const count = Math.min(per, n - i * per);
+        const count = perSim[i]!;
         return s.ask({ cmd: 'connect', options, from: i * per, count }, 'connected');
       }),
     );
@@ -199,10 +206,10 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const simCpu0 = sims.map((x) => cpuSeconds(x.child.pid!));
     const busy0 = machineBusy();
     const health = probeHealth(port, o.measureS * 1000);
-    // one agent dies silently a third of the way in; it must be seen down before the window ends
-    await sleep((o.measureS * 1000) / 3);
-    const killed = await sims[0]!.ask({ cmd: 'kill', index: 0 }, 'killed');
-    await sleep((o.measureS * 1000 * 2) / 3);
+    // agents die silently, spread over the window; each must be seen down before it ends
+    const killing = runKills(killPlan(o.kills, perSim, o.measureS * 1000), sims, m0);
+    await sleep(o.measureS * 1000);
+    const killed = await killing;
     const healthMs = (await health).sort((a, b) => a - b);
     const windowS = (performance.now() - m0) / 1000;
     const cpuPct = ((cpuSeconds(pid) - cpu0) / windowS) * 100;
@@ -216,8 +223,9 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const a1 = performance.now();
     watch.stop();
 
-    const down = watch.downs.find((d) => d.node_id === killed.node_id && d.at >= killed.at);
-    const inWindow = watch.downs.filter((d) => d.at >= w0 && d.at <= w1 && d.node_id !== killed.node_id);
+    const killedIds = new Set(killed.map((k) => k.node_id));
+    const kills = killFigures(killed, watch.downs);
+    const inWindow = watch.downs.filter((d) => d.at >= w0 && d.at <= w1 && !killedIds.has(d.node_id));
     const afterScrape = watch.downs.filter((d) => d.at >= scrapeAt && d.at < w0);
     // each rate over its own span: sends between the two counts, beats between the two scrapes' midpoints
     const sentPerS = (sent1.sent - sent0.sent) / ((s1At - s0At) / 1000);
@@ -253,12 +261,12 @@ async function runOnce(n: number, o: Options): Promise<void> {
       healthz_p99_ms: round(percentile(healthMs, 99)),
       healthz_max_ms: round(healthMs.at(-1) ?? Number.NaN),
       healthz_probes: healthMs.length,
-      killed: {
-        node_id: killed.node_id,
-        down_after_kill_ms: down ? down.at - killed.at : null,
-        down_after_last_beat_ms: down ? down.at - killed.lastBeatAt : null,
-      },
+      // p50 / max over the kills; each kill's figures below (see bench/lib/sim-kills.ts)
+      kill_summary: summarizeKills(kills),
+      killed: kills,
       false_downs: inWindow.length,
+      // the coordinator's figures on each false down (why it decided so)
+      false_down_detail: inWindow.slice(0, 10),
       // agents stay silent until all are connected, so early ones are seen down meanwhile (expected)
       downs_while_connecting: downsConnecting,
       silent_before_beats_s: round((silentSince - t0Wall) / 1000),

@@ -7,7 +7,13 @@ import {
   type VmReport,
 } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
-import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
+import {
+  DEFAULT_LIVENESS,
+  downAfterMs,
+  heartbeatIntervalMs,
+  isDown,
+  type LivenessConfig,
+} from './liveness.js';
 import { StallWindow } from './stall-window.js';
 import { TopologyInterner } from './topology-intern.js';
 import { type StatsRows, VmStatsTable } from './vm-stats.js';
@@ -176,7 +182,13 @@ export class NodeRegistry {
         entry.state = 'down';
         wentDown.push(entry.id);
         this.changed(entry.id);
-        void this.bus.emit({ type: 'node.down', node_id: entry.id });
+        void this.bus.emit({
+          type: 'node.down',
+          node_id: entry.id,
+          silent_ms: Math.round(now - entry.lastSeen),
+          down_after_ms: downAfterMs(this.liveness, entry.intervalMs),
+          stall_credit_ms: Math.round(stalled),
+        });
       }
     }
     return wentDown;
