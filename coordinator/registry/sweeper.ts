@@ -12,11 +12,12 @@ export interface SweepOptions {
 /**
  * startSweep runs `registry.sweep` every `everyMs` and returns the stop function. Two things keep a
  * stalled coordinator from declaring live nodes down:
- * - each run passes its lateness, from when its timer was due to when the sweep itself runs: the
- *   time the event loop was stalled (GC, CPU starvation, a long task in a timer or an I/O callback),
- *   which moves every node's deadline (see NodeRegistry.sweep);
  * - the sweep itself runs in setImmediate, after the poll phase has read the beats that queued up
- *   while the loop was stalled (timers run before I/O in each loop turn).
+ *   while the loop was stalled (timers run before I/O in each loop turn);
+ * - each run passes its lateness, from when its timer was due to when the sweep itself runs: a
+ *   long task in the poll phase (an I/O callback) leaves the beats that arrived during it unread
+ *   until the next turn, so that sweep does not count that stretch as silence (NodeRegistry.sweep).
+ *   The next sweep needs no such credit: its own turn polled the sockets first.
  */
 export function startSweep(registry: NodeRegistry, o: SweepOptions): () => void {
   let expected = performance.now() + o.everyMs;
