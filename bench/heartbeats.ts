@@ -9,6 +9,9 @@
 //   --measure-s 10         measuring window; killed agents' detection and false downs span it
 //   --kills 1              agents silenced over the window (spread in time, simulators and indices);
 //                          each one's node.down is timed and split (silence, bound, stall credit, …)
+//   --scrape-after-kill-ms N  (diagnostics) GET /metrics N ms after each kill: its render stalls the
+//                          coordinator inside the killed node's silence (off by default: the
+//                          window then also holds scrapes, so /healthz figures are not comparable)
 //   --sim-procs 1          processes the simulated agents are spread over
 //   --sim-nice=0           nice value of the simulator processes (e.g. --sim-nice=-5 on a shared machine)
 //   --concurrency 100      handshakes in flight while connecting
@@ -55,6 +58,7 @@ interface Options {
   statsEveryMs: number;
   measureS: number;
   kills: number;
+  scrapeAfterKillMs: number | null;
   simProcs: number;
   simNice: number;
   concurrency: number;
@@ -74,6 +78,7 @@ function parseOptions(argv: string[]): Options {
       'stats-every-ms': { type: 'string', default: '10000' },
       'measure-s': { type: 'string', default: '10' },
       kills: { type: 'string', default: '1' },
+      'scrape-after-kill-ms': { type: 'string' },
       'sim-procs': { type: 'string', default: '1' },
       'sim-nice': { type: 'string', default: '0' },
       concurrency: { type: 'string', default: '100' },
@@ -92,6 +97,8 @@ function parseOptions(argv: string[]): Options {
     statsEveryMs: Number(values['stats-every-ms']),
     measureS: Number(values['measure-s']),
     kills: Math.max(1, Number(values.kills)),
+    scrapeAfterKillMs:
+      values['scrape-after-kill-ms'] === undefined ? null : Number(values['scrape-after-kill-ms']),
     simProcs: Math.max(1, Number(values['sim-procs'])),
     simNice: Number(values['sim-nice']),
     concurrency: Number(values.concurrency),
@@ -207,7 +214,9 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const busy0 = machineBusy();
     const health = probeHealth(port, o.measureS * 1000);
     // agents die silently, spread over the window; each must be seen down before it ends
-    const killing = runKills(killPlan(o.kills, perSim, o.measureS * 1000), sims, m0);
+    const afterKill =
+      o.scrapeAfterKillMs === null ? undefined : { delayMs: o.scrapeAfterKillMs, fn: () => scrape(base) };
+    const killing = runKills(killPlan(o.kills, perSim, o.measureS * 1000), sims, m0, afterKill);
     await sleep(o.measureS * 1000);
     const killed = await killing;
     const healthMs = (await health).sort((a, b) => a - b);
@@ -238,6 +247,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
       heartbeat_ms: o.heartbeatMs,
       ping_each_beat: o.ping,
       measure_s: o.measureS,
+      scrape_after_kill_ms: o.scrapeAfterKillMs,
       sent_per_s: Math.round(sentPerS),
       ingested_per_s: Math.round(ingestedPerS),
       held: ingestedPerS >= 0.95 * sentPerS,

@@ -39,18 +39,31 @@ export function killPlan(n: number, perSim: readonly number[], windowMs: number)
   });
 }
 
+/**
+ * AfterKill (diagnostics) runs `fn` `delayMs` after each kill, inside the killed node's silence: e.g.
+ * a /metrics scrape, whose render stalls the coordinator's loop as a real Prometheus scrape does.
+ */
+export interface AfterKill {
+  readonly delayMs: number;
+  readonly fn: () => Promise<unknown>;
+}
+
 /** runKills carries out a plan from `startAt` (performance.now()) and returns each kill's answer. */
 export async function runKills(
   plan: readonly Kill[],
   sims: readonly Sim[],
   startAt: number,
+  afterKill?: AfterKill,
 ): Promise<Killed[]> {
   const out: Killed[] = [];
+  const extra: Promise<unknown>[] = [];
   for (const k of plan) {
     await sleep(startAt + k.offsetMs - performance.now());
     const { node_id, at, lastBeatAt } = await sims[k.sim]!.ask({ cmd: 'kill', index: k.index }, 'killed');
     out.push({ node_id, at, lastBeatAt });
+    if (afterKill) extra.push(sleep(afterKill.delayMs).then(afterKill.fn));
   }
+  await Promise.all(extra);
   return out;
 }
 
