@@ -30,7 +30,7 @@ export function downAfterMs(cfg: LivenessConfig, intervalMs: number): number {
 
 /**
  * isDown says whether a node last seen at `lastSeen` is down at `now` for its interval. `stalledMs` is
- * how late the deciding sweep runs (its own lateness: the coordinator's loop stalled just before it):
+ * the coordinator's own stall the deciding sweep may not yet have read past (the loop turn before it):
  * a beat that arrived in that stretch may still be unread in the socket, so it is not the node's silence.
  */
 export function isDown(

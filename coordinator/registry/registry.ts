@@ -163,12 +163,11 @@ export class NodeRegistry {
 
   /**
    * sweep marks nodes silent for longer than their bound down and returns the ids that just went down.
-   * `lateMs` is how late this sweep runs (from its timer's due time to the sweep itself: the
-   * coordinator's own loop stalled, by GC, CPU starvation or a long task). Beats that arrived during
-   * that stretch may still be unread, so this sweep does not count it as any node's silence. An
-   * earlier stall is not credited: every loop turn since it polled the sockets, so the beats that
-   * queued behind it were read and lastSeen has them. A stall while a node is silent therefore
-   * postpones its down only if it ends right at the node's deadline, by the stall and one sweep.
+   * `lateMs` is the coordinator's own stall this sweep may not yet have read past (startSweep: the
+   * length of the loop turn just before it). Beats that arrived in that stretch may still be unread,
+   * so this sweep does not count it as any node's silence. An earlier stall is not credited: a loop
+   * turn since it polled the sockets, so the beats that queued behind it were read and lastSeen has
+   * them. A stall while a node is silent therefore postpones its down by the stall and one loop turn.
    */
   sweep(now: number, lateMs = 0): string[] {
     const credit = Math.max(0, lateMs);

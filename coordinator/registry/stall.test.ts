@@ -138,13 +138,14 @@ describe('liveness when the coordinator loop is steadily late', () => {
 
 describe('startSweep, a long task in an I/O callback', () => {
   // The agents are TCP sockets written from another thread, so their beats queue in the kernel while
-  // this loop is blocked and are read only when libuv polls again. The block runs in the poll phase
-  // of the very turn whose timers phase fired the sweep timer (a twin timer of the same period fires
-  // right after it), so the sweep's setImmediate runs after the block and before those beats are
-  // read: only the sweep's own lateness, credited, keeps both nodes up. (Wave 7's version used a
-  // worker's MessagePort, which drains the messages that arrive during its handler in the same
-  // callback, so it passed without any credit.)
-  it('a 1 s block in the poll phase after the sweep timer fired gives no false down', async () => {
+  // this loop is blocked and are read only when libuv polls again. The sweep runs one loop turn
+  // after its timer; the block runs in the poll phase of that very turn (a twin timer of the same
+  // period fires right after the sweep timer and queues the trigger behind the sweep's first
+  // immediate), so the sweep runs after the block and before those beats are read: only the
+  // turn's length, credited, keeps both nodes up. (Wave 7's version used a worker's MessagePort,
+  // which drains the messages that arrive during its handler in the same callback, so it passed
+  // without any credit.)
+  it("a 1 s block in the poll phase of the sweep's own turn gives no false down", async () => {
     const bus = new EventBus();
     const downs: string[] = [];
     bus.subscribe((e) => void (e.type === 'node.down' && downs.push(e.node_id)));
@@ -184,14 +185,17 @@ describe('startSweep, a long task in an I/O callback', () => {
     const after = () => void (Date.now() - r.get('n0')!.lastSeen > 900 && unreadSweeps++);
     const stop = startSweep(r, { everyMs: 25, now: Date.now, after });
     // created in the same tick as the sweep timer, same period: it fires in the same timers phase,
-    // right after it, unless the two drift a millisecond apart; so it is tried until it did
+    // right after it, unless the two drift a millisecond apart; so it is tried until it did (the
+    // check phase runs its immediate right after the sweep's first one, which queued the sweep)
     let armed = false;
     const twin = setInterval(() => {
       if (!armed) return;
       armed = false;
-      trigger.write('x');
-      const until = performance.now() + 5;
-      while (performance.now() < until); // the write is surely in the socket before the poll
+      setImmediate(() => {
+        trigger.write('x');
+        const until = performance.now() + 5;
+        while (performance.now() < until); // the write is surely in the socket before the next poll
+      });
     }, 25);
     await new Promise((res) => setTimeout(res, 300));
     for (let i = 0; i < 8 && unreadSweeps === 0; i++) {
@@ -207,5 +211,31 @@ describe('startSweep, a long task in an I/O callback', () => {
     expect(blocked).toBe(true);
     expect(unreadSweeps).toBeGreaterThan(0);
     expect(downs).toEqual([]);
+  });
+});
+
+describe('startSweep after a stall', () => {
+  it('a node silent through a 1 s block is marked down one loop turn after it, not a sweep period later', async () => {
+    const bus = new EventBus();
+    const downs: { node_id: string; at: number; stall_credit_ms: number }[] = [];
+    bus.subscribe((e) => {
+      if (e.type === 'node.down')
+        downs.push({ node_id: e.node_id, at: performance.now(), stall_credit_ms: e.stall_credit_ms });
+    });
+    // bound 200 ms, swept every 250 ms: without the block n1 would go down at its first sweep
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 100, missedIntervals: 2 }, rand: () => 0, bus });
+    r.connect(helloFor('n1'), conn(), Date.now());
+    const stop = startSweep(r, { everyMs: 250, now: Date.now });
+    await new Promise((res) => setTimeout(res, 100));
+    const until = performance.now() + 1_000;
+    while (performance.now() < until); // the loop is blocked past n1's bound and past a sweep's due time
+    const blockEnd = performance.now();
+    await new Promise((res) => setTimeout(res, 400));
+    stop();
+    expect(downs.map((d) => d.node_id)).toEqual(['n1']);
+    // the sweep due during the block ran one turn after it, credited that turn only (wave 7's rule
+    // credited the whole second and waited for the next sweep, 250 ms later)
+    expect(downs[0]!.at - blockEnd).toBeLessThan(100);
+    expect(downs[0]!.stall_credit_ms).toBeLessThan(100);
   });
 });
