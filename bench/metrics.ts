@@ -1,0 +1,201 @@
+// GET /metrics at fleet size against the real coordinator process: a data dir seeded as after a
+// restart (--nodes enrolled nodes, --vms VMs spread over them), every node's simulated agent
+// connected (v2, reporting the same VMs, beating at the interval the coordinator hands out), then
+// --scrapes sequential scrapes --gap-ms apart while /healthz is asked every --probe-ms.
+// npm run bench -- metrics --nodes 10000 --vms 100000 [--scrapes 20] [--gap-ms 250] [--json]
+// VMPOOL_BENCH_NODE_ARGS=--cpu-prof profiles the coordinator (see lib/coordinator-proc.ts).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
+import { cpuSeconds } from './lib/proc-stats.js';
+import { seedStore, simNodeId } from './lib/seed-store.js';
+import { SimFleet } from './lib/sim-agents.js';
+import { emit, latency, nowMs } from './lib/stats.js';
+
+interface Options {
+  nodes: number;
+  vms: number;
+  scrapes: number;
+  gapMs: number;
+  probeMs: number;
+  settleS: number;
+  json: boolean;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string', default: '10000' },
+      vms: { type: 'string', default: '100000' },
+      scrapes: { type: 'string', default: '20' },
+      'gap-ms': { type: 'string', default: '250' },
+      'probe-ms': { type: 'string', default: '5' },
+      // agents connected, before the first scrape: hellos reconciled, placement's index built
+      'settle-s': { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const n = (k: keyof typeof values) => Number(values[k]);
+  return {
+    nodes: n('nodes'),
+    vms: n('vms'),
+    scrapes: n('scrapes'),
+    gapMs: n('gap-ms'),
+    probeMs: n('probe-ms'),
+    settleS: n('settle-s'),
+    json: values.json,
+  };
+}
+
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
+
+/** get reads one URL to its end; returns the body and the wall time to its last byte. */
+function get(url: string): Promise<{ text: string; ms: number }> {
+  const t0 = nowMs();
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: keepAlive }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), ms: nowMs() - t0 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Prober asks /healthz back to back (a pause of probeMs between) and keeps the slowest answer per window. */
+class Prober {
+  private stopped = false;
+  private worst = 0;
+  readonly all: number[] = [];
+
+  constructor(
+    private readonly url: string,
+    private readonly pauseMs: number,
+  ) {}
+
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      const { ms } = await get(`${this.url}/healthz`);
+      this.all.push(ms);
+      this.worst = Math.max(this.worst, ms);
+      await sleep(this.pauseMs);
+    }
+  }
+
+  /** window returns the slowest answer since the last call. */
+  window(): number {
+    const w = this.worst;
+    this.worst = 0;
+    return w;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+/** lagMaxMs is the coordinator's event-loop delay max since its previous scrape (prom-client resets it). */
+function lagMaxMs(text: string): number {
+  const v = /^vmpool_coordinator_nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1];
+  return v === undefined ? Number.NaN : Number(v) * 1000;
+}
+
+function seriesCount(text: string): number {
+  let n = 0;
+  for (const line of text.split('\n')) if (line !== '' && !line.startsWith('#')) n++;
+  return n;
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/** run seeds the data dir, starts the coordinator, connects the agents and scrapes. */
+export async function run(argv: string[]): Promise<void> {
+  const o = options(argv);
+  const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-metrics-'));
+  try {
+    const perNode = Math.floor(o.vms / o.nodes);
+    await seedStore(dir, o.nodes, perNode);
+    const c = await startCoordinator(dir, ['--max-connections', String(o.nodes + 100)]);
+    const pid = c.child.pid ?? 0;
+    const agents = new SimFleet({
+      url: `${c.url.replace('http', 'ws')}/v1/agents/connect`,
+      auth: { kind: 'node' }, // enrolled by seedStore, as after a coordinator restart
+      beats: 'v2',
+      vms: perNode,
+      statsEveryMs: 0,
+      ack: false,
+      concurrency: 100,
+    });
+    try {
+      await agents.connect(Array.from({ length: o.nodes }, (_, i) => simNodeId(i)));
+      agents.start();
+      await sleep(o.settleS * 1000);
+      const first = await get(`${c.url}/metrics`); // builds whatever a scrape caches
+      await sleep(o.gapMs);
+      const prober = new Prober(c.url, o.probeMs);
+      const probing = prober.run();
+      // the coordinator's CPU without scrapes (beats, sweeps, the probes) over the span the scrapes take
+      const idle0 = cpuSeconds(pid);
+      const i0 = nowMs();
+      await sleep(Math.max(1000, o.scrapes * o.gapMs));
+      const idlePerMs = (cpuSeconds(pid) - idle0) / (nowMs() - i0);
+      await get(`${c.url}/metrics`); // resets the loop-delay figures: the next scrape reports what followed
+      await sleep(o.gapMs);
+      const walls: number[] = [];
+      const lags: number[] = [];
+      const healthz: number[] = [];
+      let body = first.text;
+      const cpu0 = cpuSeconds(pid);
+      const t0 = nowMs();
+      for (let i = 0; i < o.scrapes; i++) {
+        prober.window();
+        const s = await get(`${c.url}/metrics`);
+        await sleep(o.gapMs); // the render's garbage and the socket write finish inside the window
+        healthz.push(prober.window());
+        walls.push(s.ms);
+        if (i > 0) lags.push(lagMaxMs(s.text)); // covers the previous scrape and the gap after it
+        body = s.text;
+      }
+      const spanMs = nowMs() - t0;
+      const cpuMs = (cpuSeconds(pid) - cpu0) * 1000;
+      lags.push(lagMaxMs((await get(`${c.url}/metrics`)).text));
+      prober.stop();
+      await probing;
+      emit(
+        {
+          bench: 'metrics',
+          nodes: o.nodes,
+          vms: perNode * o.nodes,
+          scrapes: o.scrapes,
+          first_scrape_ms: r1(first.ms),
+          // client wall: request sent to last byte read, loopback, sequential scrapes
+          scrape: latency(walls),
+          body_bytes: Buffer.byteLength(body),
+          series: seriesCount(body),
+          // the coordinator's CPU (all threads, 10 ms ticks) over the scrapes, less its rate without them
+          coordinator_cpu_ms_per_scrape: r1((cpuMs - idlePerMs * spanMs * 1000) / o.scrapes),
+          coordinator_idle_cpu_pct: r1(idlePerMs * 1000 * 100),
+          // the coordinator's own event-loop delay max per scrape + gap (prom-client's 10 ms timer: an
+          // idle loop reads ~10-11 ms, so a stall of S ms reads ~10 + S)
+          eventloop_lag_max_ms: latency(lags),
+          // the slowest /healthz answer while each scrape (and its gap) ran
+          healthz_max_during_scrape_ms: latency(healthz),
+          healthz_probes: prober.all.length,
+        },
+        o.json,
+      );
+    } finally {
+      agents.close();
+      await stopCoordinator(c);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
