@@ -1,4 +1,5 @@
-import type { Registry } from 'prom-client';
+import { readdir } from 'node:fs/promises';
+import { Gauge, type Registry } from 'prom-client';
 
 /** Node's default gauges that carry a counter's "_total" suffix; `promtool check metrics` flags them. */
 const MISLABELLED = [
@@ -13,4 +14,31 @@ const MISLABELLED = [
  */
 export function dropMislabelledGauges(registry: Registry, prefix: string): void {
   for (const name of MISLABELLED) registry.removeSingleMetric(`${prefix}${name}`);
+}
+
+const OPEN_FDS = 'process_open_fds';
+
+/**
+ * listOpenFdsOffThread replaces prom-client's default `process_open_fds` gauge (Linux only) by one
+ * with the same name, help and value that lists /proc/self/fd in libuv's thread pool. The default
+ * lists it synchronously on the event loop: with one socket per agent that is 15 ms per scrape at
+ * 10,000 agents.
+ */
+export function listOpenFdsOffThread(registry: Registry, prefix: string): void {
+  const name = `${prefix}${OPEN_FDS}`;
+  if (!registry.getSingleMetric(name)) return; // not Linux: prom-client did not register it either
+  registry.removeSingleMetric(name);
+  new Gauge({
+    name,
+    help: 'Number of open file descriptors.',
+    registers: [registry],
+    async collect() {
+      try {
+        // minus the descriptor the listing itself held open, as prom-client's own gauge does
+        this.set((await readdir('/proc/self/fd')).length - 1);
+      } catch {
+        // no /proc: leave the last value
+      }
+    },
+  });
 }

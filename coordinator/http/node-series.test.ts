@@ -30,13 +30,14 @@ function fleet() {
     state = { ...state, vms: { ...state.vms, [r.vm_id]: adopt(node, r, 'now') } };
   };
   let claims = claimsByNode(state);
-  const render = nodeSeries({
+  const series = nodeSeries({
     entries: () => registry.entries(),
     state: () => state,
     claimsOf: () => (id) => claims.get(id) ?? [],
     overcommit: 1,
     now: () => 3_500,
   });
+  const render = () => series().toString('utf8');
   const refresh = () => {
     claims = claimsByNode(state);
   };
