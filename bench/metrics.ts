@@ -107,10 +107,18 @@ function lagMaxMs(text: string): number {
   return v === undefined ? Number.NaN : Number(v) * 1000;
 }
 
-function seriesCount(text: string): number {
-  let n = 0;
-  for (const line of text.split('\n')) if (line !== '' && !line.startsWith('#')) n++;
-  return n;
+const NODE_FAMILIES = /^vmpool_(node_heartbeat_age_seconds|numa_free_threads|numa_free_memory_bytes)\{/;
+
+/** seriesCount counts the body's samples: all of them, and those of the per-node families. */
+function seriesCount(text: string): { all: number; node: number } {
+  let all = 0;
+  let node = 0;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    all++;
+    if (NODE_FAMILIES.test(line)) node++;
+  }
+  return { all, node };
 }
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
@@ -178,7 +186,8 @@ export async function run(argv: string[]): Promise<void> {
           // client wall: request sent to last byte read, loopback, sequential scrapes
           scrape: latency(walls),
           body_bytes: Buffer.byteLength(body),
-          series: seriesCount(body),
+          series: seriesCount(body).all,
+          node_series: seriesCount(body).node,
           // the coordinator's CPU (all threads, 10 ms ticks) over the scrapes, less its rate without them
           coordinator_cpu_ms_per_scrape: r1((cpuMs - idlePerMs * spanMs * 1000) / o.scrapes),
           coordinator_idle_cpu_pct: r1(idlePerMs * 1000 * 100),
