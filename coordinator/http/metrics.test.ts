@@ -29,9 +29,9 @@ describe('createMetrics', () => {
       vms: () => ({}),
       fleet: () => ({
         connections: 1,
-        series: () => {
+        series: async () => {
           order.push('series');
-          return Buffer.from('vmpool_node_heartbeat_age_seconds{node="a"} 1\n');
+          return [Buffer.from('vmpool_node_heartbeat_age_seconds{node="a"} '), Buffer.from('1\n')];
         },
       }),
     });

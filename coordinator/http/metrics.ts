@@ -11,7 +11,7 @@ export interface FleetFigures {
    * vmpool_numa_free_threads, vmpool_numa_free_memory_bytes) from rows kept per node
    * (coordinator/http/node-series.ts) rather than through labelled gauges rebuilt every scrape
    */
-  series: () => Buffer;
+  series: () => Promise<Buffer[]>;
 }
 
 /** MetricsCollect reads the gauges at scrape time; VMs by state come from the API's own view. */
@@ -111,10 +111,12 @@ export function createMetrics(collect: MetricsCollect): Metrics {
       if (fleet) conns.set(fleet.connections);
       const text = await registry.metrics();
       if (!fleet) return Buffer.from(text);
-      // the per-node families in a turn of their own: I/O queued meanwhile (beats, creates, /healthz)
-      // is served between the two halves, so a scrape at 10,000 nodes is two short stalls, not one
+      // the per-node families in turns of their own (they yield every few thousand nodes too): I/O
+      // queued meanwhile (beats, creates, /healthz) is served in between, so a scrape at 10,000 nodes
+      // is a few short stalls, not one long one
       await nextTurn();
-      return Buffer.concat([Buffer.from(text.endsWith('\n') ? text : `${text}\n`), fleet.series()]);
+      const series = await fleet.series();
+      return Buffer.concat([Buffer.from(text.endsWith('\n') ? text : `${text}\n`), ...series]);
     },
   };
 }

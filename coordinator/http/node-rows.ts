@@ -32,6 +32,8 @@ export interface NodeRow {
   /** threads and memory are the node's per-NUMA lines of the two families, newline-terminated */
   readonly threads: string;
   readonly memory: string;
+  /** shownIn is the last scrape that showed the row (a scrape shows each node once) */
+  shownIn: number;
 }
 
 /** rowIsCurrent says whether a row still shows the node: same entry, hello shape and claims. */
@@ -69,6 +71,7 @@ export function buildRow(
     agePrefix: Buffer.from(`${SERIES.age[0]}{node="${id}"} `),
     threads,
     memory,
+    shownIn: 0,
   };
 }
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { VmIndex } from '../claims/vm-index.js';
 import { NodeRegistry } from '../registry/registry.js';
 import { helloFor } from '../registry/testing.js';
-import { MemoryStore, type VmRecord } from '../store/index.js';
+import { emptyState, MemoryStore, type VmRecord } from '../store/index.js';
 import { AgeLines } from './age-lines.js';
-import { BLOCK, nodeSeries } from './node-series.js';
+import { BLOCK, nodeSeries, SLICE } from './node-series.js';
 import { referenceNodeSeries } from './testing/node-series-reference.js';
 
 // The kept-rows renderer must give the very bytes the pre-wave-8 renderer gave, scrape after scrape,
@@ -119,6 +119,8 @@ async function fleet(seed: number) {
   return { renders, step };
 }
 
+const text = async (render: () => Promise<Buffer[]>) => Buffer.concat(await render()).toString('utf8');
+
 describe('nodeSeries renders what the pre-wave-8 renderer rendered', () => {
   it.each([1, 2, 3, 4])(
     'byte for byte, scrape after scrape, on a changing random fleet (seed %i)',
@@ -127,12 +129,48 @@ describe('nodeSeries renders what the pre-wave-8 renderer rendered', () => {
       for (let scrape = 0; scrape < 40; scrape++) {
         for (let k = 0; k < 1 + (scrape % 7) * 5; k++) await f.step();
         const want = f.renders.reference();
-        expect(f.renders.kept().toString('utf8')).toBe(want);
-        expect(f.renders.listed().toString('utf8')).toBe(want);
-        expect(f.renders.scanned().toString('utf8')).toBe(want);
+        expect(await text(f.renders.kept)).toBe(want);
+        expect(await text(f.renders.listed)).toBe(want);
+        expect(await text(f.renders.scanned)).toBe(want);
       }
     },
   );
+});
+
+describe('nodeSeries over several event-loop turns', () => {
+  function big() {
+    const registry = new NodeRegistry({ rand: () => 0 });
+    const ids = Array.from({ length: SLICE + 10 }, (_, i) => `node-${i}`);
+    for (const id of ids) registry.connect(helloFor(id), conn(), 1_000);
+    const sources = {
+      entries: () => registry.entries(),
+      state: emptyState,
+      claimsOf: () => () => [],
+      overcommit: 1,
+      now: () => 2_000,
+    };
+    return { registry, render: nodeSeries(sources), reference: referenceNodeSeries(sources) };
+  }
+
+  it('shows a node removed and added again while it yields once, with its lines', async () => {
+    const f = big();
+    const scrape = text(f.render);
+    await new Promise((r) => setImmediate(r)); // the first slice is walked; the scrape now waits a turn
+    f.registry.remove('node-1', 'test');
+    f.registry.connect(helloFor('node-1'), conn(), 1_500);
+    const got = await scrape;
+    expect(got.match(/^vmpool_node_heartbeat_age_seconds\{node="node-1"\}/gm)).toHaveLength(1);
+    expect(got.match(/^vmpool_numa_free_threads\{node="node-1",/gm)).toHaveLength(2);
+    expect(await text(f.render)).toBe(f.reference()); // and the next scrape is the whole truth again
+  });
+
+  it('runs overlapping scrapes one after the other, each whole', async () => {
+    const f = big();
+    const want = f.reference();
+    const [a, b] = await Promise.all([text(f.render), text(f.render)]);
+    expect(a).toBe(want);
+    expect(b).toBe(want);
+  });
 });
 
 describe('AgeLines', () => {

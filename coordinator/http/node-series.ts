@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { claimsByNode } from '../placer/fleet-view.js';
 import type { Allocation } from '../placement/types.js';
 import type { NodeEntry } from '../registry/registry.js';
@@ -23,6 +24,9 @@ export interface NodeSeriesSources {
 /** BLOCK is how many consecutive nodes share one pre-encoded piece of each NUMA family. */
 export const BLOCK = 256;
 
+/** SLICE is how many nodes a scrape walks in one event-loop turn (~1-2 ms here) before it yields. */
+export const SLICE = 2000;
+
 type Block = { threads: Buffer; memory: Buffer } | null;
 
 const HEADS = {
@@ -41,42 +45,64 @@ const HEADS = {
  * of main-thread time per scrape (every node's PlacementNode, claims list and age line built, 50,000
  * lines joined into one string, then measured and encoded for the socket) with a few ms.
  */
-export function nodeSeries(s: NodeSeriesSources): () => Buffer {
-  const rows = new Map<string, NodeRow>();
-  const ages = new AgeLines();
-  let order: NodeRow[] = [];
-  let blocks: Block[] = [];
+export function nodeSeries(s: NodeSeriesSources): () => Promise<Buffer[]> {
+  const kept: Kept = { rows: new Map(), ages: new AgeLines(), order: [], blocks: [], scrapes: 0 };
+  let last: Promise<unknown> = Promise.resolve();
+  // one scrape at a time: a scrape spans several turns and the kept rows, blocks and ages are shared
   return () => {
-    const claims = claimsLookup(s);
-    const now = (s.now ?? Date.now)();
-    const next: NodeRow[] = [];
-    ages.reset();
-    for (const e of s.entries()) {
-      let row = rows.get(e.id);
-      const token = claims.token(e.id);
-      if (row === undefined || !rowIsCurrent(row, e, token)) {
-        row = buildRow(e, token, claims.list(e.id), s.overcommit);
-        rows.set(e.id, row);
-      }
-      const i = next.length;
-      if (order[i] !== row) blocks[(i / BLOCK) | 0] = null;
-      next.push(row);
-      ages.add(row.agePrefix, Math.max(0, now - e.lastSeen));
-    }
-    if (next.length !== order.length) blocks[(next.length / BLOCK) | 0] = null;
-    blocks.length = Math.ceil(next.length / BLOCK);
-    if (rows.size > next.length) forgetGone(rows, next);
-    order = next;
-    blocks = refreshBlocks(blocks, order);
-    return Buffer.concat([
-      HEADS.age,
-      ages.bytes(),
-      HEADS.threads,
-      ...blocks.map((b) => b!.threads),
-      HEADS.memory,
-      ...blocks.map((b) => b!.memory),
-    ]);
+    const next = last.then(
+      () => render(s, kept),
+      () => render(s, kept),
+    );
+    last = next;
+    return next;
   };
+}
+
+interface Kept {
+  rows: Map<string, NodeRow>;
+  ages: AgeLines;
+  order: NodeRow[];
+  blocks: Block[];
+  scrapes: number;
+}
+
+async function render(s: NodeSeriesSources, k: Kept): Promise<Buffer[]> {
+  const claims = claimsLookup(s);
+  const now = (s.now ?? Date.now)();
+  const next: NodeRow[] = [];
+  const scrape = ++k.scrapes;
+  k.ages.reset();
+  for (const e of s.entries()) {
+    let row = k.rows.get(e.id);
+    // a node removed and added again between two slices is met twice: show it once
+    if (row?.shownIn === scrape) continue;
+    const token = claims.token(e.id);
+    if (row === undefined || !rowIsCurrent(row, e, token)) {
+      row = buildRow(e, token, claims.list(e.id), s.overcommit);
+      k.rows.set(e.id, row);
+    }
+    const i = next.length;
+    if (k.order[i] !== row) k.blocks[(i / BLOCK) | 0] = null;
+    row.shownIn = scrape;
+    next.push(row);
+    k.ages.add(row.agePrefix, Math.max(0, now - e.lastSeen));
+    // the registry's iterator is live: nodes that join meanwhile are met later, removed ones skipped
+    if (next.length % SLICE === 0) await nextTurn();
+  }
+  if (next.length !== k.order.length) k.blocks[(next.length / BLOCK) | 0] = null;
+  k.blocks.length = Math.ceil(next.length / BLOCK);
+  if (k.rows.size > next.length) forgetGone(k.rows, next);
+  k.order = next;
+  k.blocks = refreshBlocks(k.blocks, next);
+  return [
+    HEADS.age,
+    Buffer.from(k.ages.bytes()), // a copy: the kept buffer is written again by the next scrape
+    HEADS.threads,
+    ...k.blocks.map((b) => b!.threads),
+    HEADS.memory,
+    ...k.blocks.map((b) => b!.memory),
+  ];
 }
 
 /** claimsLookup is one scrape's view of the claims: a cheap per-node token and the list itself. */
