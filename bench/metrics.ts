@@ -169,8 +169,10 @@ export async function run(argv: string[]): Promise<void> {
       // the coordinator's CPU without scrapes (beats, sweeps, the probes) over the span the scrapes take
       const idle0 = cpuSeconds(pid);
       const i0 = nowMs();
+      const idleFrom = Date.now();
       await sleep(Math.max(1000, o.scrapes * o.gapMs));
       const idlePerMs = (cpuSeconds(pid) - idle0) / (nowMs() - i0);
+      const idleTo = Date.now();
       await get(`${c.url}/metrics`); // resets the loop-delay figures: the next scrape reports what followed
       await sleep(o.gapMs);
       const walls: number[] = [];
@@ -213,6 +215,10 @@ export async function run(argv: string[]): Promise<void> {
           eventloop_lag_max_ms: latency(lags),
           // the slowest /healthz answer (another process, one probe at a time) per scrape and its gap
           healthz_max_during_scrape_ms: latency(healthz),
+          // the same probes while no scrape ran (the floor: this machine, these agents, the prober)
+          healthz_without_scrapes_ms: latency(
+            probes.filter(([at]) => at >= idleFrom && at < idleTo).map(([, ms]) => ms),
+          ),
           healthz_probes: probes.length,
         },
         o.json,
