@@ -41,9 +41,10 @@ const HEADS = {
  * row built again only when its registry entry, hello shape or claims changed (node-rows.ts); rows
  * are encoded in blocks of BLOCK nodes, encoded again only when one of their rows changed or moved;
  * the heartbeat ages are written straight into a kept buffer (age-lines.ts). What a scrape does per
- * node is one lookup, one version compare and one age line. At 10,000 nodes this replaced ~110 ms
- * of main-thread time per scrape (every node's PlacementNode, claims list and age line built, 50,000
- * lines joined into one string, then measured and encoded for the socket) with a few ms.
+ * node is one lookup, one version compare and one age line, SLICE nodes per event-loop turn. The
+ * renderer before it built every node's PlacementNode, claims list and age line and joined 50,000
+ * lines into one string, which the socket then measured and encoded: one stall of ~110 ms at 10,000
+ * nodes. Scrapes run one at a time; each returns the body's pieces (copies or immutable blocks).
  */
 export function nodeSeries(s: NodeSeriesSources): () => Promise<Buffer[]> {
   const kept: Kept = { rows: new Map(), ages: new AgeLines(), order: [], blocks: [], scrapes: 0 };
