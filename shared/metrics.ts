@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Node's default gauges that carry a counter's "_total" suffix; `promtool check metrics` flags them. */
@@ -41,4 +42,21 @@ export function listOpenFdsOffThread(registry: Registry, prefix: string): void {
       }
     },
   });
+}
+
+/**
+ * collectLater makes a registered metric's collector wait `turns` event-loop turns before it runs, so
+ * a collector that lists every socket (prom-client's nodejs_active_handles, nodejs_active_resources:
+ * 10,000 agents' sockets on a coordinator) is a short stall of its own, with I/O served before it,
+ * not part of one long scrape. Give each such collector a different count: immediates queued in the
+ * same turn run back to back. Same series, values read a turn or two later.
+ */
+export function collectLater(registry: Registry, name: string, turns: number): void {
+  const metric = registry.getSingleMetric(name) as { collect?: (this: unknown) => unknown } | undefined;
+  const collect = metric?.collect;
+  if (!metric || !collect) return;
+  metric.collect = async function (this: unknown) {
+    for (let i = 0; i < turns; i++) await nextTurn();
+    return collect.call(this);
+  };
 }

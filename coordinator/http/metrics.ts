@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { dropMislabelledGauges, listOpenFdsOffThread } from '../../shared/metrics.js';
+import { collectLater, dropMislabelledGauges, listOpenFdsOffThread } from '../../shared/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** FleetFigures are the fleet figures read at scrape time. */
@@ -50,6 +50,9 @@ export function createMetrics(collect: MetricsCollect): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'vmpool_coordinator_' });
   dropMislabelledGauges(registry, 'vmpool_coordinator_');
   listOpenFdsOffThread(registry, 'vmpool_coordinator_');
+  // each lists every socket (one per agent): a turn of its own each, not part of the first
+  collectLater(registry, 'vmpool_coordinator_nodejs_active_handles', 1);
+  collectLater(registry, 'vmpool_coordinator_nodejs_active_resources', 2);
   const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const nodes = gauge('vmpool_nodes', 'Known nodes by state', ['state']);
