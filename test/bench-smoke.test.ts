@@ -114,8 +114,8 @@ describe('npm run bench at a tiny size', () => {
   });
 
   it('metrics scrapes the real coordinator with every simulated agent connected', async () => {
-    const args = ['metrics', '--nodes', '4', '--vms', '8', '--scrapes', '3', '--gap-ms', '50', '--settle-s', '0.2'];
-    const out = JSON.parse(await bench([...args, '--json']));
+    const args = ['metrics', '--nodes', '4', '--vms', '8', '--scrapes', '3'];
+    const out = JSON.parse(await bench([...args, '--gap-ms', '50', '--settle-s', '0.2', '--json']));
     expect(out).toMatchObject({ bench: 'metrics', nodes: 4, vms: 8, scrapes: 3 });
     expect(out.scrape).toMatchObject({ count: 3 });
     // 4 nodes: one heartbeat age each and free threads and memory for each of their 2 NUMA nodes
