@@ -17,6 +17,12 @@ const BENCHES: Record<string, { about: string; options?: string; load: () => Pro
     about: 'heartbeat ingestion by the real coordinator from simulated agents',
     load: () => import('./heartbeats.js'),
   },
+  metrics: {
+    options:
+      '[--nodes 10000] [--vms 100000] [--scrapes 20] [--gap-ms 250] [--probe-ms 5] [--settle-s 3] [--json]',
+    about: 'GET /metrics render cost on the real coordinator with every simulated agent connected',
+    load: () => import('./metrics.js'),
+  },
   spawn: {
     options: '[--runs 5]',
     about: 'spawn latency vs virt-install and a plain virsh floor (needs libvirtd)',

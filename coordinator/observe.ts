@@ -42,6 +42,7 @@ export function metricsCollect(s: FleetSources) {
     entries: () => s.registry.entries(),
     state: () => s.store.read(),
     claimsOf: () => s.vms().claimsOf(),
+    claimsVersion: () => s.vms().claimsVersionOf(),
     overcommit: s.overcommit,
   });
   return {
@@ -50,7 +51,7 @@ export function metricsCollect(s: FleetSources) {
     fleet: () => {
       let connections = 0;
       for (const e of s.registry.entries()) if (e.conn !== null) connections++;
-      return { connections, series: series() };
+      return { connections, series };
     },
   };
 }

@@ -113,6 +113,19 @@ describe('npm run bench at a tiny size', () => {
     expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
   });
 
+  it('metrics scrapes the real coordinator with every simulated agent connected', async () => {
+    const args = ['metrics', '--nodes', '4', '--vms', '8', '--scrapes', '3'];
+    const out = JSON.parse(await bench([...args, '--gap-ms', '50', '--settle-s', '0.2', '--json']));
+    expect(out).toMatchObject({ bench: 'metrics', nodes: 4, vms: 8, scrapes: 3 });
+    expect(out.scrape).toMatchObject({ count: 3 });
+    // 4 nodes: one heartbeat age each and free threads and memory for each of their 2 NUMA nodes
+    expect(out.node_series).toBe(4 + 2 * 4 * 2);
+    expect(out.series).toBeGreaterThan(out.node_series);
+    expect(out.body_bytes).toBeGreaterThan(0);
+    expect(out.eventloop_lag_max_ms.count).toBe(3);
+    expect(out.healthz_probes).toBeGreaterThan(0);
+  });
+
   it('agent-rss measures an idle agent on qemu:///system, without libvirt.so in its process', async () => {
     const out = JSON.parse(await bench(['agent-rss', '--idle-s', '1', '--json']));
     expect(out).toMatchObject({

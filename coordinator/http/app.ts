@@ -128,7 +128,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.get('/healthz', (c) => c.json({ ok: true }));
   registerUi(app, d.uiDir);
   app.get('/metrics', async (c) =>
-    c.text(await d.metrics.render(), 200, { 'content-type': d.metrics.contentType }),
+    c.body(await d.metrics.renderBody(), 200, { 'content-type': d.metrics.contentType }),
   );
   app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log, d.unauthTally ?? new UnauthTally(d.audit, d.log)));

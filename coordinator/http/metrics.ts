@@ -1,4 +1,5 @@
-import { dropMislabelledGauges } from '../../shared/metrics.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { collectLater, dropMislabelledGauges, listOpenFdsOffThread } from '../../shared/metrics.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** FleetFigures are the fleet figures read at scrape time. */
@@ -6,11 +7,11 @@ export interface FleetFigures {
   /** connections is how many agents hold a WebSocket to this coordinator */
   connections: number;
   /**
-   * series is the per-node families as Prometheus text (vmpool_node_heartbeat_age_seconds,
-   * vmpool_numa_free_threads, vmpool_numa_free_memory_bytes), rendered from rows cached per node
+   * series renders the per-node families as Prometheus text (vmpool_node_heartbeat_age_seconds,
+   * vmpool_numa_free_threads, vmpool_numa_free_memory_bytes) from rows kept per node
    * (coordinator/http/node-series.ts) rather than through labelled gauges rebuilt every scrape
    */
-  series: string;
+  series: () => Promise<Buffer[]>;
 }
 
 /** MetricsCollect reads the gauges at scrape time; VMs by state come from the API's own view. */
@@ -35,7 +36,10 @@ export interface Metrics {
   readonly spawnSeconds: Histogram<'result'>;
   readonly nodes: Gauge<'state'>;
   readonly vms: Gauge<'state'>;
+  /** render is the whole /metrics text (renderBody, decoded) */
   render(): Promise<string>;
+  /** renderBody is the /metrics body as UTF-8 bytes, as GET /metrics sends it */
+  renderBody(): Promise<Buffer<ArrayBuffer>>;
 }
 
 const VM_STATES = ['creating', 'running', 'paused', 'stopped', 'failed', 'lost', 'unknown'];
@@ -45,6 +49,10 @@ export function createMetrics(collect: MetricsCollect): Metrics {
   const registry = collect.registry ?? new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vmpool_coordinator_' });
   dropMislabelledGauges(registry, 'vmpool_coordinator_');
+  listOpenFdsOffThread(registry, 'vmpool_coordinator_');
+  // each lists every socket (one per agent): a turn of its own each, not part of the first
+  collectLater(registry, 'vmpool_coordinator_nodejs_active_handles', 1);
+  collectLater(registry, 'vmpool_coordinator_nodejs_active_resources', 2);
   const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Gauge<L>({ name, help, labelNames, registers: [registry] });
   const nodes = gauge('vmpool_nodes', 'Known nodes by state', ['state']);
@@ -93,6 +101,9 @@ export function createMetrics(collect: MetricsCollect): Metrics {
     nodes,
     vms,
     async render() {
+      return (await this.renderBody()).toString('utf8');
+    },
+    async renderBody() {
       nodes.reset();
       for (const s of ['ready', 'down']) nodes.set({ state: s }, 0);
       for (const [s, n] of Object.entries(collect.nodes())) nodes.set({ state: s }, n);
@@ -102,7 +113,13 @@ export function createMetrics(collect: MetricsCollect): Metrics {
       const fleet = collect.fleet?.();
       if (fleet) conns.set(fleet.connections);
       const text = await registry.metrics();
-      return fleet ? `${text}${text.endsWith('\n') ? '' : '\n'}${fleet.series}` : text;
+      if (!fleet) return Buffer.from(text);
+      // the per-node families in turns of their own (they yield every few thousand nodes too): I/O
+      // queued meanwhile (beats, creates, /healthz) is served in between, so a scrape at 10,000 nodes
+      // is a few short stalls, not one long one
+      await nextTurn();
+      const series = await fleet.series();
+      return Buffer.concat([Buffer.from(text.endsWith('\n') ? text : `${text}\n`), ...series]);
     },
   };
 }

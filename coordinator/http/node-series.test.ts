@@ -30,13 +30,14 @@ function fleet() {
     state = { ...state, vms: { ...state.vms, [r.vm_id]: adopt(node, r, 'now') } };
   };
   let claims = claimsByNode(state);
-  const render = nodeSeries({
+  const series = nodeSeries({
     entries: () => registry.entries(),
     state: () => state,
     claimsOf: () => (id) => claims.get(id) ?? [],
     overcommit: 1,
     now: () => 3_500,
   });
+  const render = async () => Buffer.concat(await series()).toString('utf8');
   const refresh = () => {
     claims = claimsByNode(state);
   };
@@ -46,9 +47,9 @@ function fleet() {
 const line = (text: string, prefix: string) => text.split('\n').find((l) => l.startsWith(prefix));
 
 describe('nodeSeries (per-node /metrics families)', () => {
-  it('renders heartbeat age and per-NUMA free threads and memory for every node', () => {
+  it('renders heartbeat age and per-NUMA free threads and memory for every node', async () => {
     const f = fleet();
-    const text = f.render();
+    const text = await f.render();
     expect(line(text, 'vmpool_node_heartbeat_age_seconds{node="n1"}')).toBe(
       'vmpool_node_heartbeat_age_seconds{node="n1"} 2.5',
     );
@@ -56,21 +57,24 @@ describe('nodeSeries (per-node /metrics families)', () => {
     expect(text.match(/^# TYPE vmpool_numa_free_memory_bytes gauge$/gm)).toHaveLength(1);
   });
 
-  it('a claim on one node changes that node lines only, at the next scrape', () => {
+  it('a claim on one node changes that node lines only, at the next scrape', async () => {
     const f = fleet();
-    const before = f.render();
+    const before = await f.render();
     const n1 = line(before, 'vmpool_numa_free_threads{node="n1",numa_node="0"}')!;
     const n2 = line(before, 'vmpool_numa_free_threads{node="n2",numa_node="0"}')!;
     f.put('n1', vm('v1', 0, [10, 11]));
     f.refresh();
-    const after = f.render();
+    const after = await f.render();
     const free = (l: string) => Number(l.split(' ')[1]);
     expect(free(line(after, 'vmpool_numa_free_threads{node="n1",numa_node="0"}')!)).toBe(free(n1) - 2);
     expect(line(after, 'vmpool_numa_free_threads{node="n2",numa_node="0"}')).toBe(n2);
   });
 
-  it.skipIf(spawnSync('promtool', ['--version']).status !== 0)('passes promtool check metrics', () => {
-    const r = spawnSync('promtool', ['check', 'metrics'], { input: fleet().render(), encoding: 'utf8' });
+  it.skipIf(spawnSync('promtool', ['--version']).status !== 0)('passes promtool check metrics', async () => {
+    const r = spawnSync('promtool', ['check', 'metrics'], {
+      input: await fleet().render(),
+      encoding: 'utf8',
+    });
     expect(`${r.stdout}${r.stderr}`).toBe('');
   });
 });

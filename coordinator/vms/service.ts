@@ -356,6 +356,12 @@ export class VmService {
     return index ? (id) => index.claimsOn(id) : undefined;
   }
 
+  /** claimsVersionOf is the same index's per-node version: it moves whenever a VM record on the node changes. */
+  claimsVersionOf(): ((nodeId: string) => string) | undefined {
+    const index = this.o.vms;
+    return index ? (id) => index.nodeVersion(id) : undefined;
+  }
+
   private *ordered(after: PageKey | null): Generator<VmRecord> {
     const vms = this.o.claims.state().vms;
     for (const id of this.o.order?.idsAfter(after) ?? []) {
