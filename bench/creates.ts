@@ -3,6 +3,8 @@
 // npm run bench -- creates --nodes 10000 --vms 100000 [--creates 2000] [--concurrency 32] [--idle-s 5] [--json]
 // --warmup W first runs W creates the same way (not counted; their p50/p99 are reported apart), so
 // the figures are those of a coordinator that has served creates before, not of its first second.
+// --idle-after-s S waits S seconds after the agents connected before the idle CPU is sampled (the
+// link pings a quiet socket only after a silence that grows with the fleet: 60 s at 10,000 agents).
 // --rate R (open loop) starts R creates a second on a fixed schedule instead of K closed-loop clients;
 // latency then counts from each create's scheduled start (see lib/create-load.ts).
 import { readFileSync } from 'node:fs';
@@ -38,6 +40,8 @@ interface Options {
   /** open loop: most creates outstanding at once */
   maxInflight: number;
   idleS: number;
+  /** seconds to wait after the agents connected before the idle sample */
+  idleAfterS: number;
   /** creates run first, the same way, and not counted (their latency is reported apart) */
   warmup: number;
   json: boolean;
@@ -55,6 +59,7 @@ function options(argv: string[]): Options {
       'max-inflight': { type: 'string', default: '2000' },
       // how long the idle coordinator's CPU (agents connected, no creates) is sampled
       'idle-s': { type: 'string', default: '5' },
+      'idle-after-s': { type: 'string', default: '0' },
       warmup: { type: 'string', default: '0' },
       json: { type: 'boolean', default: false },
     },
@@ -68,6 +73,7 @@ function options(argv: string[]): Options {
     rate: n('rate'),
     maxInflight: n('max-inflight'),
     idleS: n('idle-s'),
+    idleAfterS: n('idle-after-s'),
     warmup: n('warmup'),
     json: values.json,
   };
@@ -172,6 +178,7 @@ export async function run(argv: string[]): Promise<void> {
       });
       const token = String(tenant.body?.token);
       // what the coordinator spends with every agent connected and beating, before any create
+      await sleep(o.idleAfterS * 1000);
       const idle0 = cpuSeconds(c.child.pid ?? 0);
       await sleep(o.idleS * 1000);
       const idleCpuS = (cpuSeconds(c.child.pid ?? 0) - idle0) / o.idleS;

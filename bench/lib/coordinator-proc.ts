@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { COORDINATOR_NODE_FLAGS } from '../../coordinator/node-flags.js';
 import { nowMs } from './stats.js';
 
 const COORDINATOR_BIN = join(import.meta.dirname, '..', '..', 'coordinator', 'main.js');
@@ -40,8 +41,10 @@ export async function startCoordinator(
   const t0 = nowMs();
   const child = spawn(
     process.execPath,
-    // VMPOOL_BENCH_NODE_ARGS adds node flags to the coordinator only (e.g. --cpu-prof)
+    // the shipped flags (COORDINATOR_NODE_FLAGS), then VMPOOL_BENCH_NODE_ARGS: node flags for the
+    // coordinator only (e.g. --cpu-prof; a later V8 flag overrides an earlier one)
     [
+      ...COORDINATOR_NODE_FLAGS,
       ...(process.env.VMPOOL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
       COORDINATOR_BIN,
       '--listen',

@@ -1,4 +1,5 @@
 import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { writeDurably } from '../../shared/durable-append.js';
 import { errorMessage } from '../../shared/errors.js';
 import { type AuditEntry, AuditError, type AuditInput, GENESIS_HASH, parseLine, sealLine } from './entry.js';
 import { checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -195,11 +196,11 @@ export class AuditLog {
       text += line;
       [seq, head] = [entry.seq, entry.hash];
     }
-    const bytes = Buffer.byteLength(text);
+    const data = Buffer.from(text);
+    const bytes = data.length;
     try {
-      const { bytesWritten } = await this.file.write(text);
-      if (bytesWritten !== bytes) throw new Error(`short write of ${bytesWritten} bytes`);
-      await this.file.datasync();
+      // one write and its fdatasync chained in the write's callback, on the handle's descriptor
+      await writeDurably(this.file.fd, data);
     } catch (err) {
       // The file may now end in a partial line; refuse further appends until open() repairs it.
       this.broken = err;

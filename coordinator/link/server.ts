@@ -18,7 +18,7 @@ import { isVmpoolError } from '../../shared/errors.js';
 import type { NodeEntry, NodeRegistry, ScannedSmallBeat } from '../registry/registry.js';
 import { BeatScanner } from './beat-scan.js';
 import type { LinkCredential, NodeIdentity } from './identity.js';
-import { type KeepaliveState, startKeepalive } from './keepalive.js';
+import { type KeepaliveState, newKeepaliveState, startKeepalive } from './keepalive.js';
 import { LinkError, PendingRequests } from './pending.js';
 import { releaseWsFragments } from './ws-fragments.js';
 
@@ -173,7 +173,7 @@ export class AgentLinkServer {
       () => s.node ?? ws.close(CLOSE_CODES.badMessage, 'no hello'),
       this.opts.helloTimeoutMs ?? 10_000,
     );
-    const keep: KeepaliveState = { heard: true, pinged: false };
+    const keep: KeepaliveState = newKeepaliveState();
     this.keepalive.set(ws, keep);
     // invalid UTF-8, an unmasked or oversized frame: ws closes the socket (1007/1002/1009) after this
     ws.on('error', (err) => {

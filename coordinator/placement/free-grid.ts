@@ -24,6 +24,8 @@ export interface IndexedNode {
   /** cells[i] / pos[i]: the cell NUMA node i sits in and its position there */
   readonly cells: (Cell | null)[];
   readonly pos: number[];
+  /** visited is the search (GridSearch's run number) that last considered the node: its scratch mark */
+  visited: number;
 }
 
 /**

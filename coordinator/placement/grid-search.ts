@@ -30,6 +30,9 @@ const NO_SCOPE: SearchScope = {
   cordoned: new Set(),
 };
 
+/** lastRun numbers every search of every GridSearch, so a node's `visited` mark is never ambiguous. */
+let lastRun = 0;
+
 /**
  * GridSearch finds the best node of a group of grids, in the order compareOptions gives within one
  * KVM class: score, then the seeded hash, then node id. Pack walks rows (node free threads) upward
@@ -45,10 +48,12 @@ export class GridSearch {
   private scope = NO_SCOPE;
   private prefix = 0;
   private minThreads = 0;
+  private runId = 0;
 
   /** run searches the grids; afterwards `best` is the winner (null when nothing fits). */
   run(group: readonly FreeGrid[], scope: SearchScope): IndexedNode | null {
     this.scope = scope;
+    this.runId = ++lastRun;
     this.best = null;
     this.bestNuma = null;
     const { request, config } = scope;
@@ -97,8 +102,13 @@ export class GridSearch {
     const skip = exclude.size > 0 || cordoned.size > 0;
     // the grids searched already hold only live nodes of the pass's reserved and KVM classes
     const image = request.image;
+    const run = this.runId;
     for (let i = 0; i < items.length; i++) {
       const e = items[i]!;
+      // a node is filed once per NUMA node (twice in one cell when both have the same free threads
+      // and memory class), but its outcome depends on the node alone: one look per search is enough
+      if (e.visited === run) continue;
+      e.visited = run;
       const id = e.id;
       if (skip && (exclude.has(id) || cordoned.has(id))) continue;
       const hash = seededHashFrom(this.prefix, id);

@@ -177,6 +177,7 @@ export class PlacementIndex {
       grid: null,
       cells: state.numa.map(() => null),
       pos: state.numa.map(() => 0),
+      visited: 0,
     };
     this.resetTo(e, node.allocations);
     this.entries.set(node.id, e);

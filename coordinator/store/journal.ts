@@ -1,8 +1,9 @@
-import { close, fdatasync, fstat, ftruncate, open as openFd, write } from 'node:fs';
+import { close, fdatasync, fstat, ftruncate, open as openFd } from 'node:fs';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { syncDirectory } from '../../shared/atomic-file.js';
+import { writeDurably } from '../../shared/durable-append.js';
 import { StoreError } from './errors.js';
 import { encodeRecord, type JournalRecord, scanRecords } from './journal-format.js';
 
@@ -10,10 +11,6 @@ import { encodeRecord, type JournalRecord, scanRecords } from './journal-format.
 // must not trip Node's close-on-GC warning.
 const fd = {
   open: promisify(openFd),
-  write: (d: number, buf: Buffer) =>
-    new Promise<number>((resolve, reject) =>
-      write(d, buf, 0, buf.length, null, (err, n) => (err ? reject(err) : resolve(n))),
-    ),
   datasync: promisify(fdatasync),
   truncate: promisify(ftruncate),
   size: async (d: number) => (await promisify(fstat)(d)).size,
@@ -77,10 +74,7 @@ export class Journal {
     if (fh === null) throw new StoreError('store_not_loaded', 'Cannot append to the journal: it is closed');
     const frame = encodeRecord(record);
     try {
-      const written = await fd.write(fh, frame);
-      if (written !== frame.length) throw new Error(`short write: ${written} of ${frame.length} bytes`);
-      this.afterWrite?.();
-      await fd.datasync(fh);
+      await writeDurably(fh, frame, this.afterWrite);
       this.bytes += frame.length;
     } catch (err) {
       await this.cutBack(fh);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
+import { COORDINATOR_NODE_FLAGS } from '../../coordinator/node-flags.js';
 
 const execFileP = promisify(execFile);
 
@@ -51,10 +52,11 @@ export interface Proc {
 
 /**
  * startProc runs node on a bin with args and env; output is collected for assertions and failures.
- * The agent gets the node flags its systemd unit starts it with.
+ * The agent and the coordinator get the node flags their systemd units start them with.
  */
 export function startProc(bin: string, args: string[], env: Record<string, string> = {}): Proc {
-  const nodeArgs = bin === BIN.agent ? AGENT_NODE_FLAGS : [];
+  const nodeArgs =
+    bin === BIN.agent ? AGENT_NODE_FLAGS : bin === BIN.coordinator ? COORDINATOR_NODE_FLAGS : [];
   const child = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
