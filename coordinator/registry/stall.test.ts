@@ -149,7 +149,8 @@ describe('startSweep, a long task in an I/O callback', () => {
     const bus = new EventBus();
     const downs: string[] = [];
     bus.subscribe((e) => void (e.type === 'node.down' && downs.push(e.node_id)));
-    const r = new NodeRegistry({ liveness: { minIntervalMs: 100, missedIntervals: 2 }, rand: () => 0, bus });
+    // bound 500 ms: room for a beating thread the machine starves a little, far below the 1 s block
+    const r = new NodeRegistry({ liveness: { minIntervalMs: 250, missedIntervals: 2 }, rand: () => 0, bus });
     const conns = [conn(), conn()];
     for (const [i, c] of conns.entries()) r.connect(helloFor(`n${i}`), c, Date.now());
     const server = createServer((sock) =>
@@ -235,7 +236,7 @@ describe('startSweep after a stall', () => {
     expect(downs.map((d) => d.node_id)).toEqual(['n1']);
     // the sweep due during the block ran one turn after it, credited that turn only (wave 7's rule
     // credited the whole second and waited for the next sweep, 250 ms later)
-    expect(downs[0]!.at - blockEnd).toBeLessThan(100);
-    expect(downs[0]!.stall_credit_ms).toBeLessThan(100);
+    expect(downs[0]!.at - blockEnd).toBeLessThan(200); // a loop turn, with room for a loaded machine
+    expect(downs[0]!.stall_credit_ms).toBeLessThan(200);
   });
 });
