@@ -6,7 +6,12 @@
 //                          full: link v1, the full VM list and stats on every beat (older agents)
 //   --heartbeat-ms 1000    forced beat interval; the coordinator is told to expect it (--min-heartbeat-ms)
 //   --missed 2             --missed-heartbeats for the coordinator (down after missed × interval)
-//   --measure-s 10         measuring window; a killed agent's detection and false downs span it
+//   --measure-s 10         measuring window; killed agents' detection and false downs span it
+//   --kills 1              agents silenced over the window (spread in time, simulators and indices);
+//                          each one's node.down is timed and split (silence, bound, stall credit, …)
+//   --scrape-after-kill-ms N  (diagnostics) GET /metrics N ms after each kill: its render stalls the
+//                          coordinator inside the killed node's silence (off by default: the
+//                          window then also holds scrapes, so /healthz figures are not comparable)
 //   --sim-procs 1          processes the simulated agents are spread over
 //   --sim-nice=0           nice value of the simulator processes (e.g. --sim-nice=-5 on a shared machine)
 //   --concurrency 100      handshakes in flight while connecting
@@ -23,7 +28,6 @@ import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   bucketQuantile,
   cpuSeconds,
@@ -32,9 +36,11 @@ import {
   scrape,
   watchDowns,
 } from './lib/coordinator-probe.js';
+import { type Options, parseOptions } from './lib/heartbeat-options.js';
 import { seedStore } from './lib/seed-store.js';
 import type { SimOptions } from './lib/sim-agents.js';
 import type { SimCommand } from './lib/sim-proc.js';
+import { killFigures, killPlan, runKills, summarizeKills } from './lib/sim-kills.js';
 import { sentTotals, startSim } from './lib/sim-procs.js';
 import { machineBusy } from './lib/proc-stats.js';
 import { percentile } from './lib/stats.js';
@@ -42,57 +48,6 @@ import { percentile } from './lib/stats.js';
 const COORDINATOR_BIN = join(import.meta.dirname, '..', 'coordinator', 'main.js');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const JOIN_TOKEN = 'bench-join-token-0123456789';
-
-interface Options {
-  agents: number[];
-  vms: number;
-  mode: 'delta' | 'full';
-  heartbeatMs: number;
-  missed: number;
-  statsEveryMs: number;
-  measureS: number;
-  simProcs: number;
-  simNice: number;
-  concurrency: number;
-  ping: boolean;
-  json: boolean;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      agents: { type: 'string', default: '1000,3000' },
-      vms: { type: 'string', default: '16' },
-      mode: { type: 'string', default: 'delta' },
-      'heartbeat-ms': { type: 'string', default: '1000' },
-      missed: { type: 'string', default: '2' },
-      'stats-every-ms': { type: 'string', default: '10000' },
-      'measure-s': { type: 'string', default: '10' },
-      'sim-procs': { type: 'string', default: '1' },
-      'sim-nice': { type: 'string', default: '0' },
-      concurrency: { type: 'string', default: '100' },
-      ping: { type: 'string', default: 'each' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (values.mode !== 'delta' && values.mode !== 'full') throw new Error('--mode must be delta or full');
-  if (values.ping !== 'each' && values.ping !== 'none') throw new Error('--ping must be each or none');
-  return {
-    agents: values.agents.split(',').map(Number),
-    vms: Number(values.vms),
-    mode: values.mode,
-    heartbeatMs: Number(values['heartbeat-ms']),
-    missed: Number(values.missed),
-    statsEveryMs: Number(values['stats-every-ms']),
-    measureS: Number(values['measure-s']),
-    simProcs: Math.max(1, Number(values['sim-procs'])),
-    simNice: Number(values['sim-nice']),
-    concurrency: Number(values.concurrency),
-    ping: values.ping === 'each',
-    json: values.json,
-  };
-}
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -156,6 +111,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const t0 = performance.now();
     const t0Wall = Date.now();
     const per = Math.ceil(n / sims.length);
+    const perSim = sims.map((_, i) => Math.min(per, n - i * per));
     const welcomes = await Promise.all(
       sims.map((s, i) => {
         const options: SimOptions = {
@@ -169,7 +125,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
           concurrency: Math.ceil(o.concurrency / sims.length),
           pingEachBeat: o.ping,
         };
-        const count = Math.min(per, n - i * per);
+        const count = perSim[i]!;
         return s.ask({ cmd: 'connect', options, from: i * per, count }, 'connected');
       }),
     );
@@ -199,10 +155,12 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const simCpu0 = sims.map((x) => cpuSeconds(x.child.pid!));
     const busy0 = machineBusy();
     const health = probeHealth(port, o.measureS * 1000);
-    // one agent dies silently a third of the way in; it must be seen down before the window ends
-    await sleep((o.measureS * 1000) / 3);
-    const killed = await sims[0]!.ask({ cmd: 'kill', index: 0 }, 'killed');
-    await sleep((o.measureS * 1000 * 2) / 3);
+    // agents die silently, spread over the window; each must be seen down before it ends
+    const afterKill =
+      o.scrapeAfterKillMs === null ? undefined : { delayMs: o.scrapeAfterKillMs, fn: () => scrape(base) };
+    const killing = runKills(killPlan(o.kills, perSim, o.measureS * 1000), sims, m0, afterKill);
+    await sleep(o.measureS * 1000);
+    const killed = await killing;
     const healthMs = (await health).sort((a, b) => a - b);
     const windowS = (performance.now() - m0) / 1000;
     const cpuPct = ((cpuSeconds(pid) - cpu0) / windowS) * 100;
@@ -216,8 +174,9 @@ async function runOnce(n: number, o: Options): Promise<void> {
     const a1 = performance.now();
     watch.stop();
 
-    const down = watch.downs.find((d) => d.node_id === killed.node_id && d.at >= killed.at);
-    const inWindow = watch.downs.filter((d) => d.at >= w0 && d.at <= w1 && d.node_id !== killed.node_id);
+    const killedIds = new Set(killed.map((k) => k.node_id));
+    const kills = killFigures(killed, watch.downs);
+    const inWindow = watch.downs.filter((d) => d.at >= w0 && d.at <= w1 && !killedIds.has(d.node_id));
     const afterScrape = watch.downs.filter((d) => d.at >= scrapeAt && d.at < w0);
     // each rate over its own span: sends between the two counts, beats between the two scrapes' midpoints
     const sentPerS = (sent1.sent - sent0.sent) / ((s1At - s0At) / 1000);
@@ -230,6 +189,7 @@ async function runOnce(n: number, o: Options): Promise<void> {
       heartbeat_ms: o.heartbeatMs,
       ping_each_beat: o.ping,
       measure_s: o.measureS,
+      scrape_after_kill_ms: o.scrapeAfterKillMs,
       sent_per_s: Math.round(sentPerS),
       ingested_per_s: Math.round(ingestedPerS),
       held: ingestedPerS >= 0.95 * sentPerS,
@@ -253,12 +213,12 @@ async function runOnce(n: number, o: Options): Promise<void> {
       healthz_p99_ms: round(percentile(healthMs, 99)),
       healthz_max_ms: round(healthMs.at(-1) ?? Number.NaN),
       healthz_probes: healthMs.length,
-      killed: {
-        node_id: killed.node_id,
-        down_after_kill_ms: down ? down.at - killed.at : null,
-        down_after_last_beat_ms: down ? down.at - killed.lastBeatAt : null,
-      },
+      // p50 / max over the kills; each kill's figures below (see bench/lib/sim-kills.ts)
+      kill_summary: summarizeKills(kills),
+      killed: kills,
       false_downs: inWindow.length,
+      // the coordinator's figures on each false down (why it decided so)
+      false_down_detail: inWindow.slice(0, 10),
       // agents stay silent until all are connected, so early ones are seen down meanwhile (expected)
       downs_while_connecting: downsConnecting,
       silent_before_beats_s: round((silentSince - t0Wall) / 1000),

@@ -96,8 +96,15 @@ export const EventSchema = z.discriminatedUnion('type', [
   nodeEvent('node.joined', { vms: z.number().int().nonnegative() }),
   /** a known node connected again, or beat again after being down */
   nodeEvent('node.up', {}),
-  /** a node stayed silent past its bound */
-  nodeEvent('node.down', {}),
+  /**
+   * a node stayed silent past its bound: `silent_ms` since its last beat was read, `down_after_ms` the
+   * bound, `stall_credit_ms` the coordinator's own stall not counted as the node's silence
+   */
+  nodeEvent('node.down', {
+    silent_ms: z.number().int().nonnegative(),
+    down_after_ms: z.number().int().nonnegative(),
+    stall_credit_ms: z.number().int().nonnegative(),
+  }),
   /** a node was forgotten by the registry */
   nodeEvent('node.removed', {}),
 ]);

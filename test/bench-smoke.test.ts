@@ -49,6 +49,8 @@ describe('npm run bench at a tiny size', () => {
       '--vms',
       '2',
       '--measure-s',
+      '4',
+      '--kills',
       '2',
       '--heartbeat-ms',
       '500',
@@ -59,6 +61,12 @@ describe('npm run bench at a tiny size', () => {
     expect(out).toMatchObject({ bench: 'heartbeats', agents: 5, vms_per_agent: 2, ping_each_beat: true });
     expect(out.ingested_per_s).toBeGreaterThan(0);
     expect(typeof out.healthz_p99_ms).toBe('number');
+    // both killed agents are seen down, and node.down says why: silent past its bound (2 × 500 ms + jitter)
+    expect(out.kill_summary).toMatchObject({ kills: 2, seen_down: 2 });
+    for (const k of out.killed) {
+      expect(k.down_after_ms).toBeGreaterThanOrEqual(1_000);
+      expect(k.silent_ms - k.stall_credit_ms).toBeGreaterThan(k.down_after_ms);
+    }
   });
 
   it('recovery times adopt and roll back on the libvirt test driver', async () => {

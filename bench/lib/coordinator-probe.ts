@@ -64,16 +64,29 @@ export function bucketQuantile(before: Scrape, after: Scrape, q: number): number
   return Number.POSITIVE_INFINITY;
 }
 
+/**
+ * Down is one node.down as the bench received it: `at` the bench's wall clock on receipt, `ts` the
+ * coordinator's stamp (its decision), and the fields the coordinator gives for it.
+ */
+export interface Down {
+  readonly node_id: string;
+  readonly at: number;
+  readonly ts: number;
+  readonly silent_ms: number;
+  readonly down_after_ms: number;
+  readonly stall_credit_ms: number;
+}
+
 /** DownWatch collects node.down events as they stream in, with the wall time each arrived. */
 export interface DownWatch {
-  readonly downs: { node_id: string; at: number }[];
+  readonly downs: Down[];
   stop(): void;
 }
 
 /** watchDowns follows GET /v1/events?kind=node.down as the admin. */
 export async function watchDowns(base: string, adminToken: string): Promise<DownWatch> {
   const ctl = new AbortController();
-  const downs: { node_id: string; at: number }[] = [];
+  const downs: Down[] = [];
   const res = await fetch(`${base}/v1/events?kind=node.down`, {
     headers: { authorization: `Bearer ${adminToken}` },
     signal: ctl.signal,
@@ -88,14 +101,24 @@ export async function watchDowns(base: string, adminToken: string): Promise<Down
       buf += value;
       const lines = buf.split('\n');
       buf = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.startsWith('data:')) continue;
-        const e = JSON.parse(line.slice(5)) as { type?: string; node_id?: string };
-        if (e.type === 'node.down' && e.node_id) downs.push({ node_id: e.node_id, at: Date.now() });
-      }
+      for (const line of lines) if (line.startsWith('data:')) onDown(line.slice(5), downs);
     }
   })();
   return { downs, stop: () => ctl.abort() };
+}
+
+function onDown(data: string, downs: Down[]): void {
+  const at = Date.now();
+  const e = JSON.parse(data) as Partial<Omit<Down, 'ts' | 'at'>> & { type?: string; ts?: string };
+  if (e.type !== 'node.down' || !e.node_id) return;
+  downs.push({
+    node_id: e.node_id,
+    at,
+    ts: Date.parse(e.ts ?? ''),
+    silent_ms: e.silent_ms ?? Number.NaN,
+    down_after_ms: e.down_after_ms ?? Number.NaN,
+    stall_credit_ms: e.stall_credit_ms ?? Number.NaN,
+  });
 }
 
 const PROBE = `

@@ -22,7 +22,13 @@ describe('EventBus', () => {
     bus.subscribe((e) => void a.push(e));
     bus.on('node.down', (e) => void b.push(e.node_id));
     await bus.emit({ type: 'node.joined', node_id: 'n1', vms: 0 });
-    await bus.emit({ type: 'node.down', node_id: 'n1' });
+    await bus.emit({
+      type: 'node.down',
+      node_id: 'n1',
+      silent_ms: 2_300,
+      down_after_ms: 2_000,
+      stall_credit_ms: 0,
+    });
     expect(a.map((e) => [e.type, e.seq, e.v, e.ts])).toEqual([
       ['node.joined', 1, 1, '2026-01-01T00:00:00.000Z'],
       ['node.down', 2, 1, '2026-01-01T00:00:00.000Z'],

@@ -30,8 +30,8 @@ export function downAfterMs(cfg: LivenessConfig, intervalMs: number): number {
 
 /**
  * isDown says whether a node last seen at `lastSeen` is down at `now` for its interval. `stalledMs` is
- * how long the coordinator's own event loop was stalled since then (the sweep timer's lateness): a
- * beat that arrived meanwhile is still unread in the socket, so that gap is not the node's silence.
+ * the coordinator's own stall the deciding sweep may not yet have read past (the loop turn before it):
+ * a beat that arrived in that stretch may still be unread in the socket, so it is not the node's silence.
  */
 export function isDown(
   cfg: LivenessConfig,

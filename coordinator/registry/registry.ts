@@ -7,8 +7,13 @@ import {
   type VmReport,
 } from '../../shared/protocol.js';
 import { EventBus } from '../events/bus.js';
-import { DEFAULT_LIVENESS, heartbeatIntervalMs, isDown, type LivenessConfig } from './liveness.js';
-import { StallWindow } from './stall-window.js';
+import {
+  DEFAULT_LIVENESS,
+  downAfterMs,
+  heartbeatIntervalMs,
+  isDown,
+  type LivenessConfig,
+} from './liveness.js';
 import { TopologyInterner } from './topology-intern.js';
 import { type StatsRows, VmStatsTable } from './vm-stats.js';
 
@@ -31,9 +36,8 @@ export interface NodeEntry {
   hello: Hello;
   state: 'ready' | 'down';
   conn: AgentConnection | null;
+  /** lastSeen is when the node's latest beat was read (the coordinator's clock) */
   lastSeen: number;
-  /** sweepAtSeen is the sweep count when lastSeen was set (see sweep and StallWindow) */
-  sweepAtSeen: number;
   intervalMs: number;
   /** stats are the latest per-VM figures (cpu time, balloon, …) by vm id, kept flat; shown, never stored */
   readonly stats: VmStatsTable;
@@ -84,7 +88,6 @@ export class NodeRegistry {
       state: 'ready',
       conn,
       lastSeen: now,
-      sweepAtSeen: this.stalls.count,
       intervalMs,
       stats: new VmStatsTable(),
       reported: { vms: hello.vms, digest: hello.vms_digest ?? null },
@@ -123,7 +126,6 @@ export class NodeRegistry {
     const entry = this.nodes.get(id);
     if (!entry || entry.conn !== conn) return false;
     entry.lastSeen = now;
-    entry.sweepAtSeen = this.stalls.count;
     if ('rows' in hb) {
       if (hb.rows) entry.stats.setRows(hb.rows);
       return this.up(entry);
@@ -161,25 +163,35 @@ export class NodeRegistry {
 
   /**
    * sweep marks nodes silent for longer than their bound down and returns the ids that just went down.
-   * `lateMs` is how late this sweep runs (its timer's lateness: the coordinator's own loop stalled, by
-   * GC, CPU starvation or a long task). A node's deadline moves by the longest stall since it was
-   * last seen: beats that arrived during a stall are unread, not missing. A node silent while the
-   * loop runs on time is still down after its bound.
+   * `lateMs` is the coordinator's own stall this sweep may not yet have read past (startSweep: the
+   * length of the loop turn just before it). Beats that arrived in that stretch may still be unread,
+   * so this sweep does not count it as any node's silence. An earlier stall is not credited: a loop
+   * turn since it polled the sockets, so the beats that queued behind it were read and lastSeen has
+   * them. A stall while a node is silent therefore postpones its down by the stall and one loop turn.
    */
   sweep(now: number, lateMs = 0): string[] {
-    this.stalls.record(lateMs);
+    const credit = Math.max(0, lateMs);
     const wentDown: string[] = [];
     for (const entry of this.nodes.values()) {
       if (entry.state !== 'ready') continue;
-      const stalled = this.stalls.longestSince(entry.sweepAtSeen);
-      if (isDown(this.liveness, entry.lastSeen, entry.intervalMs, now, stalled)) {
-        entry.state = 'down';
-        wentDown.push(entry.id);
-        this.changed(entry.id);
-        void this.bus.emit({ type: 'node.down', node_id: entry.id });
-      }
+      if (!isDown(this.liveness, entry.lastSeen, entry.intervalMs, now, credit)) continue;
+      this.down(entry, now, credit);
+      wentDown.push(entry.id);
     }
     return wentDown;
+  }
+
+  /** down marks one node down; its node.down says why (silence, bound, the stall not counted). */
+  private down(entry: NodeEntry, now: number, creditMs: number): void {
+    entry.state = 'down';
+    this.changed(entry.id);
+    void this.bus.emit({
+      type: 'node.down',
+      node_id: entry.id,
+      silent_ms: Math.round(now - entry.lastSeen),
+      down_after_ms: downAfterMs(this.liveness, entry.intervalMs),
+      stall_credit_ms: Math.round(creditMs),
+    });
   }
 
   /**
@@ -216,8 +228,6 @@ export class NodeRegistry {
 
   private changes = 0;
   private retunedAt = -1;
-  /** stalls remembers how late recent sweeps ran (time the event loop was not running) */
-  private readonly stalls = new StallWindow();
 
   /** generation moves whenever a node's hello, liveness or connection changes (not per beat). */
   get generation(): number {

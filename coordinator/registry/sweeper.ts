@@ -10,26 +10,25 @@ export interface SweepOptions {
 }
 
 /**
- * startSweep runs `registry.sweep` every `everyMs` and returns the stop function. Two things keep a
- * stalled coordinator from declaring live nodes down:
- * - each run passes its lateness, from when its timer was due to when the sweep itself runs: the
- *   time the event loop was stalled (GC, CPU starvation, a long task in a timer or an I/O callback),
- *   which moves every node's deadline (see NodeRegistry.sweep);
- * - the sweep itself runs in setImmediate, after the poll phase has read the beats that queued up
- *   while the loop was stalled (timers run before I/O in each loop turn).
+ * startSweep runs `registry.sweep` every `everyMs` and returns the stop function. A stalled
+ * coordinator (GC, CPU starvation, a long task) must not declare live nodes down because their
+ * beats are still unread in the sockets, nor delay real downs by the stall. So each sweep runs one
+ * full loop turn after its timer: its timer queues an immediate (after this turn's poll phase),
+ * which queues the sweep itself for the next turn's check phase, after that turn's poll phase has
+ * read every beat that queued up while the loop was stalled. Only that last turn's own length is
+ * passed as the sweep's lateness (a long task in its poll phase leaves the beats that arrived
+ * during it unread; NodeRegistry.sweep does not count it as silence); a stall before it is not.
  */
 export function startSweep(registry: NodeRegistry, o: SweepOptions): () => void {
-  let expected = performance.now() + o.everyMs;
   let immediate: NodeJS.Immediate | undefined;
+  const sweep = (turnFrom: number) => {
+    const wentDown = registry.sweep(o.now(), Math.max(0, performance.now() - turnFrom));
+    o.after?.(wentDown);
+  };
   const timer = setInterval(() => {
-    const from = expected;
-    expected = performance.now() + o.everyMs;
     immediate = setImmediate(() => {
-      // lateness up to the sweep itself: a long task in an I/O callback (the poll phase between this
-      // timer and its immediate) leaves beats unread just as a late timer does
-      const lateMs = Math.max(0, performance.now() - from);
-      const wentDown = registry.sweep(o.now(), lateMs);
-      o.after?.(wentDown);
+      const turnFrom = performance.now();
+      immediate = setImmediate(() => sweep(turnFrom));
     });
   }, o.everyMs);
   return () => {
