@@ -19,6 +19,7 @@ export default defineConfig({
             'shared/**/*.test.ts',
             'broker/**/*.test.ts',
             'ui/**/*.test.ts',
+            'bench/**/*.test.ts',
           ],
           exclude: ['**/*.libvirt.test.ts'],
         },

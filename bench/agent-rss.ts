@@ -11,10 +11,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { BENCH_JOIN_TOKEN, startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
 import { cpuSeconds, rssMib } from './lib/proc-stats.js';
+import { choice, decimal, flag, text, texts } from './lib/option-kinds.js';
+import { BenchUsageError, parseOptions } from './lib/options.js';
 import { emit } from './lib/stats.js';
 
 const AGENT_BIN = join(import.meta.dirname, '..', 'agent', 'main.js');
@@ -32,27 +33,30 @@ async function threads(pid: number): Promise<number> {
   return Number(/Threads:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
 }
 
+/** OPTIONS are the agent-rss bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  idleS: decimal({ above: 0, default: 30 }),
+  json: flag(),
+  nodeArgs: text(),
+  env: texts(),
+  libvirtUri: text('qemu:///system'),
+  libvirtBackend: choice(['auto', 'rpc', 'koffi']),
+};
+
+/** envPair splits one --env K=V; one without "=" or a name is refused (it would set a garbled variable). */
+function envPair(kv: string): [string, string] {
+  const at = kv.indexOf('=');
+  if (at < 1) throw new BenchUsageError(`--env must be NAME=VALUE, got ${JSON.stringify(kv)}`);
+  return [kv.slice(0, at), kv.slice(at + 1)];
+}
+
 /** run starts a coordinator and one agent, waits until it is up, idles, then measures. */
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'idle-s': { type: 'string', default: '30' },
-      json: { type: 'boolean', default: false },
-      'node-args': { type: 'string' },
-      env: { type: 'string', multiple: true, default: [] },
-      'libvirt-uri': { type: 'string', default: 'qemu:///system' },
-      'libvirt-backend': { type: 'string' },
-    },
-  });
-  const idleS = Number(values['idle-s']);
+  const values = parseOptions(argv, OPTIONS);
+  const { idleS } = values;
   const nodeArgs =
-    values['node-args'] === undefined
-      ? [...AGENT_NODE_FLAGS]
-      : values['node-args'].split(' ').filter(Boolean);
-  const extraEnv = Object.fromEntries(
-    values.env.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]),
-  );
+    values.nodeArgs === undefined ? [...AGENT_NODE_FLAGS] : values.nodeArgs.split(' ').filter(Boolean);
+  const extraEnv = Object.fromEntries(values.env.map(envPair));
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-agent-rss-'));
   await chmod(dir, 0o755); // the KVM probe guest's files must be readable by libvirtd's qemu user
   const images = join(dir, 'images');
@@ -69,11 +73,11 @@ export async function run(argv: string[]): Promise<void> {
       '--node-id',
       'rss-bench',
       '--libvirt-uri',
-      values['libvirt-uri'],
-      ...(values['libvirt-backend'] === undefined ? [] : ['--libvirt-backend', values['libvirt-backend']]),
+      values.libvirtUri,
+      ...(values.libvirtBackend === undefined ? [] : ['--libvirt-backend', values.libvirtBackend]),
       '--images-dir',
       images,
-      ...(values['libvirt-uri'].startsWith('test:') ? ['--pin-source', 'xml'] : []),
+      ...(values.libvirtUri.startsWith('test:') ? ['--pin-source', 'xml'] : []),
     ],
     {
       env: {
@@ -98,8 +102,8 @@ export async function run(argv: string[]): Promise<void> {
         bench: 'agent-rss',
         idle_s: idleS,
         node_args: nodeArgs.join(' '),
-        libvirt_uri: values['libvirt-uri'],
-        ...(values['libvirt-backend'] === undefined ? {} : { libvirt_backend: values['libvirt-backend'] }),
+        libvirt_uri: values.libvirtUri,
+        ...(values.libvirtBackend === undefined ? {} : { libvirt_backend: values.libvirtBackend }),
         ...(values.env.length > 0 ? { env: values.env.join(' ') } : {}),
         rss_mib: rssMib(pid),
         ...(await smaps(pid)),

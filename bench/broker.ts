@@ -8,22 +8,21 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { generateLicenseKeys, issueLicense } from '../broker/license/license.js';
 import { startTestUpstream } from '../test/helpers/openai-upstream.js';
+import { decimal, integer, text } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 
 const BROKER_BIN = join(import.meta.dirname, '..', 'broker', 'main.js');
 const ADMIN = 'bench-broker-admin-0123456789';
 const KEY = 'sk-bench-tenant-0123456789';
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '64' },
-    seconds: { type: 'string', default: '5' },
-    // the metering journal's directory: its fdatasync is part of every answer (try /dev/shm to see the rest)
-    'journal-dir': { type: 'string' },
-  },
+const values = parseOptions(process.argv.slice(2), {
+  requests: integer({ min: 1, default: 1000 }),
+  concurrency: integer({ min: 1, default: 64 }),
+  seconds: decimal({ above: 0, default: 5 }),
+  // the metering journal's directory: its fdatasync is part of every answer (try /dev/shm to see the rest)
+  journalDir: text(),
 });
 
 function pct(xs: number[], p: number): number {
@@ -115,13 +114,13 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vmpool-bench-broker-'));
   const up = await startTestUpstream('a');
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const dataDir = values['journal-dir']
-    ? mkdtempSync(join(values['journal-dir'], 'vmpool-bench-'))
+  const dataDir = values.journalDir
+    ? mkdtempSync(join(values.journalDir, 'vmpool-bench-'))
     : join(dir, 'data');
   const broker = await startBroker(dir, up.url, port, dataDir);
   const brokerUrl = `http://127.0.0.1:${port}`;
   try {
-    const n = Number(values.requests);
+    const n = values.requests;
     const direct = await sequential(up.url, n);
     const via = await sequential(brokerUrl, n);
     const r = (x: number) => Math.round(x * 100) / 100;
@@ -132,8 +131,8 @@ async function main(): Promise<void> {
       `  added   p50 ${r(pct(via, 50) - pct(direct, 50))} ms  p99 ${r(pct(via, 99) - pct(direct, 99))} ms`,
     );
     up.set({ slowMs: 20 });
-    const c = Number(values.concurrency);
-    const s = Number(values.seconds);
+    const c = values.concurrency;
+    const s = values.seconds;
     const g = await saturate(brokerUrl, c, s);
     console.log(
       `gate saturated: ${c} callers for ${s} s, 16 upstream slots, upstream 20 ms per call, no queue`,

@@ -13,7 +13,6 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
 import {
   BENCH_ADMIN_TOKEN,
@@ -26,58 +25,32 @@ import { simNodeId } from './lib/seed-store.js';
 import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
+import { decimal, flag, integer } from './lib/option-kinds.js';
+import { type OptionValues, parseOptions } from './lib/options.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 import { closedLoop, openLoop, type PostCreate } from './lib/create-load.js';
 import { startGcWindow } from './lib/gc-scrape.js';
 
-interface Options {
-  nodes: number;
-  vms: number;
-  creates: number;
-  concurrency: number;
+/** OPTIONS are the creates bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  nodes: integer({ min: 1, default: 10000 }),
+  vms: integer({ min: 0, default: 100000 }),
+  creates: integer({ min: 1, default: 2000 }),
+  concurrency: integer({ min: 1, default: 32 }),
   /** creates started per second in the open loop; 0: closed loop of `concurrency` clients */
-  rate: number;
+  rate: decimal({ min: 0, default: 0 }),
   /** open loop: most creates outstanding at once */
-  maxInflight: number;
-  idleS: number;
+  maxInflight: integer({ min: 1, default: 2000 }),
+  /** how long the idle coordinator's CPU (agents connected, no creates) is sampled */
+  idleS: decimal({ above: 0, default: 5 }),
   /** seconds to wait after the agents connected before the idle sample */
-  idleAfterS: number;
+  idleAfterS: decimal({ min: 0, default: 0 }),
   /** creates run first, the same way, and not counted (their latency is reported apart) */
-  warmup: number;
-  json: boolean;
-}
+  warmup: integer({ min: 0, default: 0 }),
+  json: flag(),
+};
 
-function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: 'string', default: '10000' },
-      vms: { type: 'string', default: '100000' },
-      creates: { type: 'string', default: '2000' },
-      concurrency: { type: 'string', default: '32' },
-      rate: { type: 'string', default: '0' },
-      'max-inflight': { type: 'string', default: '2000' },
-      // how long the idle coordinator's CPU (agents connected, no creates) is sampled
-      'idle-s': { type: 'string', default: '5' },
-      'idle-after-s': { type: 'string', default: '0' },
-      warmup: { type: 'string', default: '0' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const n = (k: keyof typeof values) => Number(values[k]);
-  return {
-    nodes: n('nodes'),
-    vms: n('vms'),
-    creates: n('creates'),
-    concurrency: n('concurrency'),
-    rate: n('rate'),
-    maxInflight: n('max-inflight'),
-    idleS: n('idle-s'),
-    idleAfterS: n('idle-after-s'),
-    warmup: n('warmup'),
-    json: values.json,
-  };
-}
+type Options = OptionValues<typeof OPTIONS>;
 
 /** SCRAPE_SETTLE_MS separates the bench's /metrics scrape (its GC window's start) from the first create. */
 const SCRAPE_SETTLE_MS = 1000;
@@ -141,7 +114,7 @@ function createAll(url: string, token: string, o: Options, count = o.creates, pr
 
 /** run pre-fills the store, starts the coordinator, connects the agents and creates. */
 export async function run(argv: string[]): Promise<void> {
-  const o = options(argv);
+  const o = parseOptions(argv, OPTIONS);
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-creates-'));
   try {
     const prefilled = benchState(

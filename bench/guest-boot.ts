@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { removeDomains, waitNodesReady } from '../test/helpers/fleet.js';
 import {
   type Coordinator,
@@ -19,6 +19,8 @@ import {
   startAgent,
   startCoordinator,
 } from '../test/helpers/procs.js';
+import { flag, integer } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 import { percentile } from './lib/stats.js';
 
 const exec = promisify(execFile);
@@ -126,23 +128,24 @@ const p50 = (xs: number[]) =>
     ),
   );
 
+/** OPTIONS are the guest-boot bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  // 0: set up and tear down only (what the smoke test runs)
+  runs: integer({ min: 0, default: 3 }),
+  vcpus: integer({ min: 1, default: 2 }),
+  json: flag(),
+};
+
 /** run is the bench entry point (npm run bench -- guest-boot …). */
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      runs: { type: 'string', default: '3' },
-      vcpus: { type: 'string', default: '2' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const runs = Number(values.runs);
+  const values = parseOptions(argv, OPTIONS);
+  const { runs } = values;
   const setup: Partial<Setup> = {};
   const figures: RunFigures[] = [];
   try {
     Object.assign(setup, await setUp());
     for (let i = 0; i < runs; i++) {
-      figures.push(await oneRun(setup as Setup, i, Number(values.vcpus)));
+      figures.push(await oneRun(setup as Setup, i, values.vcpus));
       if (!values.json) console.log(`run ${i + 1}/${runs}: ${JSON.stringify(figures.at(-1))}`);
     }
   } finally {

@@ -7,21 +7,20 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { EtcdCluster, freePort } from '../coordinator/ha/testing/etcd-cluster.js';
+import { flag, integer } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 const FIX = join(ROOT, 'test', 'fixtures');
 const ADMIN = 'bench-admin-token-0123456789';
 const JOIN = 'bench-join-token-0123456789';
-const { values } = parseArgs({
-  options: {
-    creates: { type: 'string', default: '120' },
-    concurrency: { type: 'string', default: '8' },
-    failovers: { type: 'string', default: '5' },
-    wait: { type: 'boolean', default: false },
-  },
+const values = parseOptions(process.argv.slice(2), {
+  creates: integer({ min: 1, default: 120 }),
+  concurrency: integer({ min: 1, default: 8 }),
+  failovers: integer({ min: 1, default: 5 }),
+  wait: flag(),
 });
 /** WAIT: time creates to the running VM (agent-bound); default: to the durable claim (store-bound, 202) */
 const WAIT = values.wait;
@@ -174,7 +173,7 @@ async function storeBench(kind: 'lowdb' | 'etcd', etcd: EtcdCluster | null) {
     'agent',
   );
   const token = await tenant(url);
-  const r = await throughput(url, token, Number(values.creates), Number(values.concurrency), kind);
+  const r = await throughput(url, token, values.creates, values.concurrency, kind);
   a.kill('SIGTERM');
   return r;
 }
@@ -240,14 +239,14 @@ async function main(): Promise<void> {
   try {
     const lowdb = await storeBench('lowdb', null);
     const etcdRes = await storeBench('etcd', etcd);
-    const fo = await failovers(etcd, Number(values.failovers));
+    const fo = await failovers(etcd, values.failovers);
     const sorted = [...fo].sort((a, b) => a - b);
     console.log(
       JSON.stringify(
         {
-          creates: Number(values.creates),
+          creates: values.creates,
           timed_to: WAIT ? 'running VM (?wait=true)' : 'durable claim (?wait=false, 202)',
-          concurrency: Number(values.concurrency),
+          concurrency: values.concurrency,
           lowdb,
           etcd_3_members: etcdRes,
           failover_ms: fo.map((x) => Math.round(x)),

@@ -1,5 +1,6 @@
 // npm run bench -- <name> [options]: one entry point for every benchmark (see bench/RESULTS.md).
 import { basename } from 'node:path';
+import { isBenchUsageError } from './lib/options.js';
 
 type Runner = (argv: string[]) => Promise<void>;
 
@@ -7,13 +8,13 @@ type Runner = (argv: string[]) => Promise<void>;
 const BENCHES: Record<string, { about: string; options?: string; load: () => Promise<{ run?: Runner }> }> = {
   placement: {
     options:
-      '[--nodes N] [--requests 20000] [--policy dedicated|shared|mixed] [--ranking pack|spread] [--empty] [--vcpus N] [--memory-mb N] [--compare 200] [--churn 1] [--seed 1] [--peer hspace] [--peer-timeout-s 1800] [--json]',
+      '[--nodes 10000 (100 with --peer)] [--requests 20000] [--policy dedicated|shared|mixed] [--ranking pack|spread] [--empty] [--vcpus N] [--memory-mb N] [--compare 200] [--churn 1] [--seed 1] [--peer hspace] [--peer-timeout-s 1800] [--json]',
     about: 'placement throughput through the index vs the full scan',
     load: () => import('./placement.js'),
   },
   heartbeats: {
     options:
-      '[--agents 1000,3000] [--vms 16] [--mode delta|full] [--heartbeat-ms 1000] [--missed 2] [--stats-every-ms 10000] [--measure-s 10] [--sim-procs 1] [--sim-nice 0] [--concurrency 100] [--ping each|none] [--json]',
+      '[--agents 1000,3000] [--vms 16] [--mode delta|full] [--heartbeat-ms 1000] [--missed 2] [--stats-every-ms 10000] [--measure-s 10] [--kills 1] [--scrape-after-kill-ms N] [--sim-procs 1] [--sim-nice 0] [--concurrency 100] [--ping each|none] [--json]',
     about: 'heartbeat ingestion by the real coordinator from simulated agents',
     load: () => import('./heartbeats.js'),
   },
@@ -96,10 +97,9 @@ async function main(): Promise<void> {
     const mod = await bench.load();
     if (mod.run) await mod.run(rest);
   } catch (err) {
-    // a bad flag or value: say which and how to call the bench, not a stack trace
-    const code = (err as { code?: unknown }).code;
-    if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) throw err;
-    process.stderr.write(`bench ${name}: ${(err as Error).message}\n${benchUsage(name!)}`);
+    // a bad flag or value (bench/lib/options.ts): say which and how to call the bench, not a stack trace
+    if (!isBenchUsageError(err)) throw err;
+    process.stderr.write(`bench ${name}: ${err.message}\n${benchUsage(name!)}`);
     process.exit(2);
   }
 }

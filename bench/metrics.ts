@@ -10,48 +10,25 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
 import { cpuSeconds } from './lib/proc-stats.js';
 import { seedStore, simNodeId } from './lib/seed-store.js';
 import { SimFleet } from './lib/sim-agents.js';
+import { decimal, flag, integer } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 
-interface Options {
-  nodes: number;
-  vms: number;
-  scrapes: number;
-  gapMs: number;
-  probeMs: number;
-  settleS: number;
-  json: boolean;
-}
-
-function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: 'string', default: '10000' },
-      vms: { type: 'string', default: '100000' },
-      scrapes: { type: 'string', default: '20' },
-      'gap-ms': { type: 'string', default: '250' },
-      'probe-ms': { type: 'string', default: '5' },
-      // agents connected, before the first scrape: hellos reconciled, placement's index built
-      'settle-s': { type: 'string', default: '3' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const n = (k: keyof typeof values) => Number(values[k]);
-  return {
-    nodes: n('nodes'),
-    vms: n('vms'),
-    scrapes: n('scrapes'),
-    gapMs: n('gap-ms'),
-    probeMs: n('probe-ms'),
-    settleS: n('settle-s'),
-    json: values.json,
-  };
-}
+/** OPTIONS are the metrics bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  nodes: integer({ min: 1, default: 10000 }),
+  vms: integer({ min: 0, default: 100000 }),
+  scrapes: integer({ min: 1, default: 20 }),
+  gapMs: decimal({ min: 0, default: 250 }),
+  probeMs: decimal({ min: 0, default: 5 }),
+  // agents connected, before the first scrape: hellos reconciled, placement's index built
+  settleS: decimal({ min: 0, default: 3 }),
+  json: flag(),
+};
 
 const keepAlive = new Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -143,7 +120,7 @@ const r1 = (v: number) => Math.round(v * 10) / 10;
 
 /** run seeds the data dir, starts the coordinator, connects the agents and scrapes. */
 export async function run(argv: string[]): Promise<void> {
-  const o = options(argv);
+  const o = parseOptions(argv, OPTIONS);
   const dir = await mkdtemp(join(tmpdir(), 'vmpool-bench-metrics-'));
   try {
     const perNode = Math.floor(o.vms / o.nodes);

@@ -4,7 +4,6 @@
 //   [--ranking pack|spread] [--empty --vcpus 4 --memory-mb 8192] [--compare 200] [--seed 1] [--json]
 // npm run bench -- placement --peer hspace [--nodes 100 (its default)] [--peer-timeout-s 1800] [--json]: vmpool and
 //   Ganeti's hspace fill the same empty fleet with one 4 vCPU / 8 GiB shape (bench/peers/hspace.ts).
-import { parseArgs } from 'node:util';
 import { allocationFromDecision, placeVm } from '../coordinator/placement/index.js';
 import { PlacementIndex } from '../coordinator/placement/placement-index.js';
 import { seed003Host, withAllocation } from '../coordinator/placement/testing.js';
@@ -16,59 +15,33 @@ import {
 } from '../coordinator/placement/types.js';
 import { comparePeer } from './peers/hspace.js';
 import { Churn, gcWatch, settle } from './placement-phases.js';
+import { choice, decimal, flag, integer } from './lib/option-kinds.js';
+import { type OptionValues, parseOptions } from './lib/options.js';
 import { emit, type Latency, latency, mulberry32, nowMs, pick, type Rng } from './lib/stats.js';
 
-interface Options {
-  nodes: number;
-  requests: number;
-  policy: 'dedicated' | 'shared' | 'mixed';
-  ranking: 'pack' | 'spread';
-  empty: boolean;
-  vcpus: number | undefined;
-  memoryMb: number | undefined;
-  compare: number;
-  churn: number;
-  seed: number;
-  json: boolean;
-  peer: string | undefined;
-  peerTimeoutS: number;
-}
+/** OPTIONS are the placement bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  // 10000 by default, 100 with --peer (options()): hspace's cost per placement grows with the fleet
+  nodes: integer({ min: 1 }),
+  requests: integer({ min: 1, default: 20000 }),
+  policy: choice(['dedicated', 'shared', 'mixed'], 'dedicated'),
+  ranking: choice(['pack', 'spread'], 'pack'),
+  empty: flag(),
+  vcpus: integer({ min: 1 }),
+  memoryMb: integer({ min: 1 }),
+  compare: integer({ min: 0, default: 200 }),
+  churn: integer({ min: 0, default: 1 }),
+  seed: integer({ min: 0, default: 1 }),
+  json: flag(),
+  peer: choice(['hspace']),
+  peerTimeoutS: decimal({ above: 0, default: 1800 }),
+};
+
+type Options = OptionValues<typeof OPTIONS> & { nodes: number };
 
 function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      nodes: { type: 'string' },
-      requests: { type: 'string', default: '20000' },
-      policy: { type: 'string', default: 'dedicated' },
-      ranking: { type: 'string', default: 'pack' },
-      empty: { type: 'boolean', default: false },
-      vcpus: { type: 'string' },
-      'memory-mb': { type: 'string' },
-      compare: { type: 'string', default: '200' },
-      churn: { type: 'string', default: '1' },
-      seed: { type: 'string', default: '1' },
-      json: { type: 'boolean', default: false },
-      peer: { type: 'string' },
-      'peer-timeout-s': { type: 'string', default: '1800' },
-    },
-  });
-  return {
-    // the hspace peer is slow (its cost per placement grows with the fleet): 100 nodes unless asked
-    nodes: Number(values.nodes ?? (values.peer === undefined ? 10000 : 100)),
-    requests: Number(values.requests),
-    policy: values.policy as Options['policy'],
-    ranking: values.ranking as Options['ranking'],
-    empty: values.empty,
-    vcpus: values.vcpus === undefined ? undefined : Number(values.vcpus),
-    memoryMb: values['memory-mb'] === undefined ? undefined : Number(values['memory-mb']),
-    compare: Number(values.compare),
-    churn: Number(values.churn),
-    seed: Number(values.seed),
-    json: values.json,
-    peer: values.peer,
-    peerTimeoutS: Number(values['peer-timeout-s']),
-  };
+  const o = parseOptions(argv, OPTIONS);
+  return { ...o, nodes: o.nodes ?? (o.peer === undefined ? 10000 : 100) };
 }
 
 // A mix like seed 003's: 2-16 vCPU VMs at 2-8 GiB per vCPU (shared: 1-4 vCPUs).
@@ -279,7 +252,6 @@ function indexOf(fleet: readonly PlacementNode[]): PlacementIndex {
 }
 
 async function runPeer(o: Options): Promise<void> {
-  if (o.peer !== 'hspace') throw new Error(`unknown peer ${JSON.stringify(o.peer)} (known: hspace)`);
   const shape = { nodes: o.nodes, vcpus: o.vcpus ?? 4, memoryMb: o.memoryMb ?? 8192, diskMb: 10240 };
   emit(await comparePeer(shape, o.peerTimeoutS * 1000), o.json);
 }

@@ -5,7 +5,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildDomainXml } from '../agent/backends/libvirt/domain/xml.js';
 import { LibvirtBackend, openLibvirtConnection } from '../agent/backends/libvirt/index.js';
 import { newSidecar } from '../agent/sidecar/schema.js';
@@ -15,9 +14,10 @@ import { parseCpuList } from '../shared/cpulist.js';
 import { createLogger } from '../shared/log.js';
 import type { SpawnSpec } from '../shared/spec.js';
 import type { HostTopology } from '../shared/topology.js';
+import { integer } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 
-const { values } = parseArgs({ options: { vms: { type: 'string', default: '500' } } });
-const N = Number(values.vms);
+const N = parseOptions(process.argv.slice(2), { vms: integer({ min: 1, default: 500 }) }).vms;
 const log = createLogger({ component: 'agent', level: 'error' });
 
 function specFor(dir: string, i: number): SpawnSpec {

@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import { buildSeedFiles } from '../agent/cloudinit/seed.js';
 import { writeSeedIso } from '../agent/cloudinit/iso.js';
 import { buildDomainXml } from '../agent/backends/libvirt/domain/xml.js';
@@ -18,10 +18,11 @@ import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { VmManager } from '../agent/vms/manager.js';
 import { createLogger } from '../shared/log.js';
 import type { SpawnSpec } from '../shared/spec.js';
+import { integer } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 
 const run = promisify(execFile);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
-const RUNS = Number(values.runs);
+const RUNS = parseOptions(process.argv.slice(2), { runs: integer({ min: 1, default: 5 }) }).runs;
 const URI = 'qemu:///system';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBenchKeyForVmpoolSpawnLatency bench@vmpool';
 

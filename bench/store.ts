@@ -5,14 +5,24 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { LowdbStore } from '../coordinator/store/lowdb-store.js';
 import { captureSource, writeSnapshot } from '../coordinator/store/snapshot-writer.js';
 import type { StoreState } from '../coordinator/store/types.js';
 import { startCoordinator, stopCoordinator } from './lib/coordinator-proc.js';
 import { benchState } from './lib/fleet-state.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
+import { flag, integer } from './lib/option-kinds.js';
+import { parseOptions } from './lib/options.js';
 import { emit, latency, nowMs } from './lib/stats.js';
+
+/** OPTIONS are the store bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  vms: integer({ min: 1, default: 100000 }),
+  writes: integer({ min: 1, default: 2000 }),
+  concurrency: integer({ min: 1, default: 64 }),
+  noCoordinator: flag(),
+  json: flag(),
+};
 
 interface Options {
   vms: number;
@@ -23,23 +33,8 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      vms: { type: 'string', default: '100000' },
-      writes: { type: 'string', default: '2000' },
-      concurrency: { type: 'string', default: '64' },
-      'no-coordinator': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  return {
-    vms: Number(values.vms),
-    writes: Number(values.writes),
-    concurrency: Number(values.concurrency),
-    coordinator: !values['no-coordinator'],
-    json: values.json,
-  };
+  const { noCoordinator, ...o } = parseOptions(argv, OPTIONS);
+  return { ...o, coordinator: !noCoordinator };
 }
 
 /** touch is one small write as the create path makes them: a VM's state and timestamp. */

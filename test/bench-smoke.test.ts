@@ -164,4 +164,22 @@ describe('npm run bench at a tiny size', () => {
     expect(err).toContain("bench creates: Unknown option '--bogus'");
     expect(err).not.toContain('    at ');
   });
+
+  // a bad value is refused before the bench starts anything: exit 2, the flag, the value, what it
+  // takes, and the bench's usage line (ha parses when imported, the others in run())
+  it.each([
+    [['placement', '--nodes', 'abc'], '--nodes must be an integer >= 1, got "abc"'],
+    [['creates', '--rate=-5'], '--rate must be a number >= 0, got "-5"'],
+    [['heartbeats', '--agents', '1000,x'], '--agents must be a comma-separated list of integers >= 1'],
+    [['ha', '--failovers', '0'], '--failovers must be an integer >= 1, got "0"'],
+  ])('refuses %j with exit 2 and says what the flag takes', async (args, message) => {
+    const err = await bench(args).then(
+      () => expect.unreachable('the bench ran'),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(err.code).toBe(2);
+    expect(err.stderr).toContain(`bench ${args[0]}: ${message}`);
+    expect(err.stderr).toContain(`usage: npm run bench -- ${args[0]} [`);
+    expect(err.stderr).not.toContain('    at ');
+  });
 });

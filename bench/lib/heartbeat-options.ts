@@ -1,62 +1,35 @@
 // The heartbeat bench's options (bench/heartbeats.ts documents each flag).
-import { parseArgs } from 'node:util';
+import { choice, decimal, flag, integer, integers } from './option-kinds.js';
+import { type OptionValues, parseOptions as parseTable } from './options.js';
+
+/** OPTIONS are the heartbeat bench's flags (bench/main.ts prints them for --help). */
+const OPTIONS = {
+  agents: integers({ min: 1, default: [1000, 3000] }),
+  vms: integer({ min: 0, default: 16 }),
+  mode: choice(['delta', 'full'], 'delta'),
+  heartbeatMs: integer({ min: 1, default: 1000 }),
+  missed: integer({ min: 1, default: 2 }),
+  statsEveryMs: integer({ min: 1, default: 10000 }),
+  measureS: decimal({ above: 0, default: 10 }),
+  kills: integer({ min: 1, default: 1 }),
+  scrapeAfterKillMs: integer({ min: 0 }),
+  simProcs: integer({ min: 1, default: 1 }),
+  simNice: integer({ min: -20, max: 19, default: 0 }),
+  concurrency: integer({ min: 1, default: 100 }),
+  ping: choice(['each', 'none'], 'each'),
+  json: flag(),
+};
 
 /** Options are the heartbeat bench's parsed flags. */
-export interface Options {
-  agents: number[];
-  vms: number;
-  mode: 'delta' | 'full';
-  heartbeatMs: number;
-  missed: number;
-  statsEveryMs: number;
-  measureS: number;
-  kills: number;
+export interface Options extends Omit<OptionValues<typeof OPTIONS>, 'scrapeAfterKillMs' | 'ping'> {
+  /** GET /metrics this long after each kill; null: no scrapes in the window */
   scrapeAfterKillMs: number | null;
-  simProcs: number;
-  simNice: number;
-  concurrency: number;
+  /** a WebSocket ping before every beat (--ping each) */
   ping: boolean;
-  json: boolean;
 }
 
-/** parseOptions reads the flags; a bad --mode or --ping is an error. */
+/** parseOptions reads the flags; a bad flag or value is a BenchUsageError. */
 export function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      agents: { type: 'string', default: '1000,3000' },
-      vms: { type: 'string', default: '16' },
-      mode: { type: 'string', default: 'delta' },
-      'heartbeat-ms': { type: 'string', default: '1000' },
-      missed: { type: 'string', default: '2' },
-      'stats-every-ms': { type: 'string', default: '10000' },
-      'measure-s': { type: 'string', default: '10' },
-      kills: { type: 'string', default: '1' },
-      'scrape-after-kill-ms': { type: 'string' },
-      'sim-procs': { type: 'string', default: '1' },
-      'sim-nice': { type: 'string', default: '0' },
-      concurrency: { type: 'string', default: '100' },
-      ping: { type: 'string', default: 'each' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  if (values.mode !== 'delta' && values.mode !== 'full') throw new Error('--mode must be delta or full');
-  if (values.ping !== 'each' && values.ping !== 'none') throw new Error('--ping must be each or none');
-  return {
-    agents: values.agents.split(',').map(Number),
-    vms: Number(values.vms),
-    mode: values.mode,
-    heartbeatMs: Number(values['heartbeat-ms']),
-    missed: Number(values.missed),
-    statsEveryMs: Number(values['stats-every-ms']),
-    measureS: Number(values['measure-s']),
-    kills: Math.max(1, Number(values.kills)),
-    scrapeAfterKillMs:
-      values['scrape-after-kill-ms'] === undefined ? null : Number(values['scrape-after-kill-ms']),
-    simProcs: Math.max(1, Number(values['sim-procs'])),
-    simNice: Number(values['sim-nice']),
-    concurrency: Number(values.concurrency),
-    ping: values.ping === 'each',
-    json: values.json,
-  };
+  const o = parseTable(argv, OPTIONS);
+  return { ...o, scrapeAfterKillMs: o.scrapeAfterKillMs ?? null, ping: o.ping === 'each' };
 }
