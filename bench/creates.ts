@@ -23,7 +23,7 @@ import {
 import { benchState } from './lib/fleet-state.js';
 import { simNodeId } from './lib/seed-store.js';
 import { SimFleet } from './lib/sim-agents.js';
-import { cpuSeconds } from './lib/proc-stats.js';
+import { cpuSeconds, mainThreadCpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
 import { decimal, flag, integer } from './lib/option-kinds.js';
 import { type OptionValues, parseOptions } from './lib/options.js';
@@ -161,10 +161,12 @@ export async function run(argv: string[]): Promise<void> {
       // settle, so the first creates measure creates and not the bench's own scrape
       await sleep(SCRAPE_SETTLE_MS);
       const cpu0 = cpuSeconds(c.child.pid ?? 0);
+      const main0 = mainThreadCpuSeconds(c.child.pid ?? 0);
       const self0 = process.cpuUsage();
       const sys0 = sysSeconds(c.child.pid ?? 0);
       const r = await createAll(c.url, token, o);
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
+      const mainS = mainThreadCpuSeconds(c.child.pid ?? 0) - main0;
       const sysS = sysSeconds(c.child.pid ?? 0) - sys0;
       const pauses = await gcWindow();
       const self = process.cpuUsage(self0);
@@ -200,6 +202,9 @@ export async function run(argv: string[]): Promise<void> {
           coordinator_cpu_pct: Math.round((cpuS / r.seconds) * 100),
           // CPU time, not wall: what one create costs the coordinator however loaded the machine is
           coordinator_cpu_ms_per_create: Math.round((cpuS / o.creates) * 1e4) / 10,
+          // of which on the main thread, where creates queue (the rest: thread pool, GC helpers)
+          coordinator_main_thread_pct: Math.round((mainS / r.seconds) * 100),
+          coordinator_main_thread_ms_per_create: Math.round((mainS / o.creates) * 1e5) / 100,
           // of which in the kernel (the rest is JavaScript, GC and libuv in user space)
           coordinator_sys_ms_per_create: Math.round((sysS / o.creates) * 1e4) / 10,
           // the same, less the idle fleet's share (heartbeats, sweeps) over the creates' wall time
