@@ -40,12 +40,17 @@ export function memoryClass(mb: number): number {
 /**
  * Row holds the cells of one node free-thread count, laid out flat by [memory class][NUMA free]
  * with a byte per cell saying whether it holds anything, so a search scans one small typed array
- * instead of touching every (mostly empty) cell.
+ * instead of touching every (mostly empty) cell. It also counts its filled cells, in all and per
+ * memory class, so a search skips an empty row or memory class without scanning its bytes (a fleet
+ * that fills nodes one by one leaves most rows empty).
  */
 export class Row {
   memoryClasses = 0;
   threadSlots = 0;
   filled = new Uint8Array(0);
+  /** filledCells counts the filled cells of the row; filledIn[m] those of memory class m */
+  filledCells = 0;
+  filledIn = new Int32Array(0);
   cells: (Cell | undefined)[] = [];
 
   /** cell returns the cell for a NUMA node's memory class and free threads, growing the row as needed. */
@@ -60,9 +65,15 @@ export class Row {
     return cell;
   }
 
-  /** mark keeps the cell's filled byte in step with its item count. */
+  /** mark keeps the cell's filled byte and the row's counts in step with its item count. */
   mark(cell: Cell): void {
-    this.filled[cell.memory * this.threadSlots + cell.threads] = cell.items.length > 0 ? 1 : 0;
+    const k = cell.memory * this.threadSlots + cell.threads;
+    const now = cell.items.length > 0 ? 1 : 0;
+    if (this.filled[k] === now) return;
+    this.filled[k] = now;
+    const step = now === 1 ? 1 : -1;
+    this.filledCells += step;
+    this.filledIn[cell.memory]! += step;
   }
 
   private grow(memory: number, threads: number): void {
@@ -70,6 +81,8 @@ export class Row {
     this.memoryClasses = Math.max(memory, this.memoryClasses);
     this.threadSlots = Math.max(threads, this.threadSlots);
     this.filled = new Uint8Array(this.memoryClasses * this.threadSlots);
+    this.filledCells = 0;
+    this.filledIn = new Int32Array(this.memoryClasses);
     this.cells = [];
     for (const cell of old) {
       if (!cell) continue;

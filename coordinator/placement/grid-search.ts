@@ -87,9 +87,10 @@ export class GridSearch {
   private visit(group: readonly FreeGrid[], free: number, memory: number): void {
     for (const g of group) {
       const row = g.rows[free];
-      if (row === undefined) continue;
-      const { filled, cells, threadSlots } = row;
+      if (row === undefined || row.filledCells === 0) continue;
+      const { filled, filledIn, cells, threadSlots } = row;
       for (let m = memory; m < row.memoryClasses; m++) {
+        if (filledIn[m] === 0) continue;
         const base = m * threadSlots;
         for (let t = this.minThreads; t < threadSlots; t++) {
           if (filled[base + t] === 1) this.consider(cells[base + t]!.items, free);
