@@ -103,7 +103,7 @@ export class FreeGrid {
   readonly rows: Row[] = [];
   size = 0;
 
-  constructor(private readonly slots: NodeSlots) {}
+  constructor(private readonly slots: NodeSlots<IndexedNode>) {}
 
   /** file puts each NUMA node of the node in its cell, moving only what changed. */
   file(e: IndexedNode): void {

@@ -50,7 +50,7 @@ export class GridSearch {
   private minThreads = 0;
   private runId = 0;
 
-  constructor(private readonly slots: NodeSlots) {}
+  constructor(private readonly slots: NodeSlots<IndexedNode>) {}
 
   /** run searches the grids; afterwards `best` is the winner (null when nothing fits). */
   run(group: readonly FreeGrid[], scope: SearchScope): IndexedNode | null {

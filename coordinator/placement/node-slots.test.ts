@@ -10,12 +10,12 @@ import type { PlacementNode, PlacementRequest } from './types.js';
 // seededHash's for every id, however ids come and go (slots reused, the shared prefix shrinking,
 // the code buffer compacted).
 
-const slotHash = (slots: NodeSlots, seed: number, slot: number): number =>
+const slotHash = (slots: NodeSlots<unknown>, seed: number, slot: number): number =>
   slots.hash(slots.hashPrefix(seededHashPrefix(seed)), slot);
 
 describe('NodeSlots', () => {
   it('hashes every id like seededHash as ids are taken, released and reused', () => {
-    const slots = new NodeSlots();
+    const slots = new NodeSlots<unknown>();
     const live = new Map<number, string>();
     const wrong: string[] = [];
     const ids = ['kvm-0001', 'kvm-0002', 'kvm-0010', 'kvm-1', 'k', 'rack2-host-ü', ''];
@@ -40,7 +40,7 @@ describe('NodeSlots', () => {
   });
 
   it('numbers searches so a new one never matches an old mark', () => {
-    const slots = new NodeSlots();
+    const slots = new NodeSlots<unknown>();
     const a = slots.nextRun();
     const b = slots.nextRun();
     expect(a).toBeGreaterThan(0);

@@ -1,6 +1,4 @@
-import type { IndexedNode } from './free-grid.js';
-
-const FNV_PRIME = 0x01000193;
+import { FNV_PRIME } from './hash.js';
 
 /**
  * NodeSlots numbers an index's nodes (small integers, reused after removal) and keeps, per slot,
@@ -10,9 +8,9 @@ const FNV_PRIME = 0x01000193;
  * the object is looked at only for the few nodes that beat the best so far. The ids' common
  * prefix (fleets name hosts alike: `kvm-0123`, `kvm-0124`) is hashed once per search, not per node.
  */
-export class NodeSlots {
+export class NodeSlots<T> {
   /** entries[slot] is the node filed under that slot */
-  readonly entries: (IndexedNode | undefined)[] = [];
+  readonly entries: (T | undefined)[] = [];
   /** visited[slot] is the last search (see nextRun) that looked at the node */
   visited = new Int32Array(64);
   /** codes[start[slot] .. start[slot] + length[slot]) is the node's id, one UTF-16 unit each */
@@ -39,8 +37,8 @@ export class NodeSlots {
   }
 
   /** put files the node under the slot `take` gave it. */
-  put(e: IndexedNode): void {
-    this.entries[e.slot] = e;
+  put(slot: number, e: T): void {
+    this.entries[slot] = e;
   }
 
   /** release frees a slot for reuse. */

@@ -28,7 +28,7 @@ import {
  */
 export class PlacementIndex {
   private readonly entries = new Map<string, IndexedNode>();
-  private readonly slots = new NodeSlots();
+  private readonly slots = new NodeSlots<IndexedNode>();
   // class number: (reserved ? 2 : 0) + (kvm ? 1 : 0)
   private readonly classes = [0, 1, 2, 3].map(() => new FreeGrid(this.slots));
   private readonly groups = {
@@ -182,7 +182,7 @@ export class PlacementIndex {
       cells: state.numa.map(() => null),
       pos: state.numa.map(() => 0),
     };
-    this.slots.put(e);
+    this.slots.put(e.slot, e);
     this.resetTo(e, node.allocations);
     this.entries.set(node.id, e);
     this.file(e);
