@@ -105,12 +105,14 @@ export function createApp(d: AppDeps): Hono<Env> {
     c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
     tagResponse(c, 'x-request-id', c.get('requestId'));
-    d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+    const status = c.res.status;
+    d.metrics.httpRequests.inc({ method: c.req.method, status: String(status) });
+    if (status < 400 || status >= 500) return; // logRejection's own test, before c.req.path is parsed
     const principal = c.get('principal');
     logRejection(d.log, {
       method: c.req.method,
       path: c.req.path,
-      status: c.res.status,
+      status,
       code: c.get('errorCode'),
       detail: c.get('errorDetail'),
       requestId: c.get('requestId'),
@@ -133,23 +135,24 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log, d.unauthTally ?? new UnauthTally(d.audit, d.log)));
   const tokens = new TokenAuthenticator({ adminTokenHash: d.adminTokenHash });
-  app.use('/v1/*', async (c, next) => {
+  app.use('/v1/*', (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
     const principal = token ? tokens.authenticate(d.store.read(), token) : null;
-    if (!principal) return problem(c, 'unauthorized', 'Missing or unknown bearer token');
+    if (!principal) return Promise.resolve(problem(c, 'unauthorized', 'Missing or unknown bearer token'));
     c.set('principal', principal);
-    await next();
+    return next();
   });
   if (d.rateLimit) app.use('/v1/*', rateLimit(d.rateLimit));
-  const admin: AdminGuard = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+  // the guards and the auth above are plain functions returning next(): one promise less per layer
+  const admin: AdminGuard = (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     if (c.get('principal').kind !== 'admin') throw new VmpoolError('not_found', 'No such route');
-    await next();
+    return next();
   };
 
   // before the body is parsed, so an admin token gets bad_request whatever it sent
-  const tenantOnly = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+  const tenantOnly = (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     tenantIdOf(c.get('principal'));
-    await next();
+    return next();
   };
 
   installClusterRoutes(app, d.cluster ?? { ha: null, etcd: null, log: d.log });
