@@ -29,9 +29,9 @@ export function rateLimit(o: RateLimitOptions): MiddlewareHandler<Env> {
       return Promise.resolve(
         problem(
           c,
-        'rate_limited',
-        `Too many requests; retry in ${retry} s`,
-        {},
+          'rate_limited',
+          `Too many requests; retry in ${retry} s`,
+          {},
           { 'retry-after': String(retry) },
         ),
       );
