@@ -137,7 +137,7 @@ export function createApp(d: AppDeps): Hono<Env> {
   const tokens = new TokenAuthenticator({ adminTokenHash: d.adminTokenHash });
   app.use('/v1/*', (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
-    const principal = token ? tokens.authenticate(d.store.read(), token) : null;
+    const principal = token ? tokens.authenticate(d.store.read(), token, connOf(c)) : null;
     if (!principal) return Promise.resolve(problem(c, 'unauthorized', 'Missing or unknown bearer token'));
     c.set('principal', principal);
     return next();
@@ -309,6 +309,11 @@ function jsonWithRequestId(c: Context<Env>, body: unknown, status: 200 | 201 | 2
     status,
     headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
   });
+}
+
+/** connOf is the request's TCP socket (undefined for app.request in tests): auth remembers a token per connection. */
+function connOf(c: Context<Env>): object | undefined {
+  return (c.env as { incoming?: { socket?: object } } | undefined)?.incoming?.socket;
 }
 
 /** source names where a write came from for the audit log: peer address and principal, never client text. */

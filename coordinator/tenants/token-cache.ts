@@ -1,5 +1,6 @@
 import type { StoreState, TenantRecord } from '../store/types.js';
 import { type AuthenticateOptions, authenticate, type Principal } from './authenticate.js';
+import { digestOn, rememberOn } from './conn-token.js';
 import { hashMatcher, hashToken } from './tokens.js';
 
 /** TOKEN_CACHE_MAX bounds the verified-token cache; past it the cache starts again empty. */
@@ -22,14 +23,26 @@ export class TokenAuthenticator {
   constructor(
     private readonly opts: AuthenticateOptions = {},
     private readonly max = TOKEN_CACHE_MAX,
+    /** hash is the stored-form digest (tests count its calls) */
+    private readonly hash: (token: string) => string = hashToken,
   ) {
     this.isAdmin = opts.adminTokenHash === undefined ? () => false : hashMatcher(opts.adminTokenHash);
   }
 
-  /** authenticate maps a bearer token to a Principal, or null, exactly as authenticate() does. */
-  authenticate(state: StoreState, bearer: string): Principal | null {
+  /**
+   * authenticate maps a bearer token to a Principal, or null, exactly as authenticate() does.
+   * `conn` is the request's connection: a token that verified on it skips its sha256 next time
+   * (digestOn says why that is safe).
+   */
+  authenticate(state: StoreState, bearer: string, conn?: object): Principal | null {
     if (bearer.length === 0 || bearer.length > 512) return null;
-    const hash = hashToken(bearer);
+    const hash = digestOn(conn, bearer, this.hash);
+    const found = this.principalOf(state, bearer, hash);
+    if (found) rememberOn(conn, bearer, hash);
+    return found;
+  }
+
+  private principalOf(state: StoreState, bearer: string, hash: string): Principal | null {
     if (this.isAdmin(hash)) return { kind: 'admin' };
     const id = this.tenantOf.get(hash);
     if (id !== undefined) {
