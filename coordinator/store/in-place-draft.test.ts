@@ -60,6 +60,23 @@ describe('in-place updates (file and memory stores)', () => {
     expect(JSON.parse(JSON.stringify(st))).toEqual(await s.reopen().load());
   });
 
+  it('stores a new record that holds no draft as it is, and one that holds drafts as plain data', async () => {
+    const s = await loaded(['a']);
+    const fresh = vm('n');
+    await s.update((d) => {
+      d.vms.n = fresh;
+    });
+    expect(s.read().vms.n).toBe(fresh);
+    await s.update((d) => {
+      const a = d.vms.a as VmRecord;
+      d.vms.m = { ...vm('m'), tags: a.tags, request: { nested: [a.tags] } };
+    });
+    const m = s.read().vms.m as VmRecord;
+    expect(m.tags).toBe(s.read().vms.a?.tags);
+    expect(m.request).toEqual({ nested: [['a']] });
+    expect(JSON.parse(JSON.stringify(s.read()))).toEqual(await s.reopen().load());
+  });
+
   it('a throwing mutator changes nothing; a failed batch is undone record by record', async () => {
     const s = await loaded(['a', 'b']);
     const before = structuredClone(s.read());
