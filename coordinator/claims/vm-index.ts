@@ -125,9 +125,23 @@ export class VmIndex {
       // a state change (spawning, running, …) keeps the claim: its node's claim list keeps its order
       // and placement is not told, so the node is not rebuilt for a record that holds the same pins
       const kept = old !== undefined && vm !== undefined && sameClaim(old, vm);
-      if (old) this.drop(old, kept);
-      if (vm) this.add(vm, kept);
+      if (kept && sameKeys(old, vm)) this.replace(vm);
+      else {
+        if (old) this.drop(old, kept);
+        if (vm) this.add(vm, kept);
+      }
     }
+  }
+
+  /**
+   * replace swaps in a new version of a record whose claim, tenant, name, VMID and request are the
+   * ones indexed (a state change: spawning, running, …): usage, names and VMIDs stay as they are,
+   * only the record objects are new and its node's version moves.
+   */
+  private replace(vm: VmRecord): void {
+    this.records.set(vm.id, vm);
+    mapOf(this.byTenant, vm.tenant).set(vm.id, vm);
+    if (vm.node_id) this.versions.set(vm.node_id, (this.versions.get(vm.node_id) ?? 0) + 1);
   }
 
   private add(vm: VmRecord, keptClaim = false): void {
@@ -186,6 +200,13 @@ export class VmIndex {
     if (present) ids.add(vmId);
     else ids.delete(vmId);
   }
+}
+
+/** sameKeys: both versions count alike in every per-tenant and VMID lookup (usage comes from the claim and request). */
+function sameKeys(old: VmRecord, vm: VmRecord): boolean {
+  return (
+    old.tenant === vm.tenant && old.name === vm.name && old.vmid === vm.vmid && old.request === vm.request
+  );
 }
 
 /** sameClaim: both versions of a record hold the same allocation (one object) on the same node. */
