@@ -211,8 +211,10 @@ function commitMap(
   }
 }
 
+/** setOrDelete sets an own data property; `__proto__` alone needs defineProperty (a map with a prototype has its setter). */
 function setOrDelete(map: Record<string, unknown>, id: string, value: unknown): void {
   if (value === ABSENT) delete map[id];
+  else if (id !== '__proto__') map[id] = value;
   else Object.defineProperty(map, id, { value, writable: true, enumerable: true, configurable: true });
 }
 
