@@ -16,7 +16,8 @@ export class VmIndex {
   private readonly byTenant = new Map<string, Map<string, VmRecord>>();
   private readonly names = new Map<string, Map<string, number>>();
   private readonly usage = new Map<string, TenantUsage>();
-  private readonly vmidCount = new Map<number, number>();
+  /** shared: VMIDs more than one record holds, with that count (rare: `used` alone covers the rest) */
+  private readonly shared = new Map<number, number>();
   private readonly used = new Set<number>();
   /** floors: per searched VMID range "from:to", every VMID below the floor is in use */
   private readonly floors = new Map<string, number>();
@@ -161,8 +162,8 @@ export class VmIndex {
     addUsage(usage, vm, 1);
     const names = mapOf(this.names, vm.tenant);
     names.set(vm.name, (names.get(vm.name) ?? 0) + 1);
-    this.vmidCount.set(vm.vmid, (this.vmidCount.get(vm.vmid) ?? 0) + 1);
-    this.used.add(vm.vmid);
+    if (this.used.has(vm.vmid)) this.shared.set(vm.vmid, (this.shared.get(vm.vmid) ?? 1) + 1);
+    else this.used.add(vm.vmid);
   }
 
   private drop(vm: VmRecord, keptClaim = false): void {
@@ -181,10 +182,10 @@ export class VmIndex {
     const n = (names?.get(vm.name) ?? 1) - 1;
     if (n > 0) names?.set(vm.name, n);
     else names?.delete(vm.name);
-    const c = (this.vmidCount.get(vm.vmid) ?? 1) - 1;
-    if (c > 0) this.vmidCount.set(vm.vmid, c);
+    const c = (this.shared.get(vm.vmid) ?? 1) - 1;
+    if (c > 1) this.shared.set(vm.vmid, c);
+    else if (c === 1) this.shared.delete(vm.vmid);
     else {
-      this.vmidCount.delete(vm.vmid);
       this.used.delete(vm.vmid);
       for (const [range, floor] of this.floors) if (vm.vmid < floor) this.floors.set(range, vm.vmid);
     }
