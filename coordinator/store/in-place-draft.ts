@@ -41,6 +41,20 @@ interface Drafted {
 }
 
 class MapDraft {
+  /** traps are one handler for every map draft (the draft is the proxy's target): no closures per update */
+  private static readonly traps: ProxyHandler<MapDraft> = {
+    get: (m, key) => (typeof key === 'symbol' ? undefined : m.get(key)),
+    set: (m, key, value) => m.put(key, { value }),
+    defineProperty: (m, key, desc) => m.put(key, { value: desc.value }),
+    deleteProperty: (m, key) => m.put(key, DELETED),
+    has: (m, key) => typeof key === 'string' && m.has(key),
+    ownKeys: (m) => m.keys(),
+    getOwnPropertyDescriptor: (m, key) =>
+      typeof key === 'string' && m.has(key)
+        ? { value: m.get(key), writable: true, enumerable: true, configurable: true }
+        : undefined,
+    getPrototypeOf: () => null,
+  };
   readonly pending = new Map<string, Pending>();
   readonly proxy: Record<string, unknown>;
 
@@ -49,19 +63,7 @@ class MapDraft {
     readonly live: Record<string, unknown>,
     private readonly drafted: Drafted,
   ) {
-    this.proxy = new Proxy(Object.create(null) as Record<string, unknown>, {
-      get: (_t, key) => (typeof key === 'symbol' ? undefined : this.get(key)),
-      set: (_t, key, value) => this.put(key, { value }),
-      defineProperty: (_t, key, desc) => this.put(key, { value: desc.value }),
-      deleteProperty: (_t, key) => this.put(key, DELETED),
-      has: (_t, key) => typeof key === 'string' && this.has(key),
-      ownKeys: () => this.keys(),
-      getOwnPropertyDescriptor: (_t, key) =>
-        typeof key === 'string' && this.has(key)
-          ? { value: this.get(key), writable: true, enumerable: true, configurable: true }
-          : undefined,
-      getPrototypeOf: () => null,
-    });
+    this.proxy = new Proxy<MapDraft>(this, MapDraft.traps) as unknown as Record<string, unknown>;
   }
 
   private get(key: string): unknown {
@@ -96,6 +98,18 @@ class MapDraft {
 }
 
 class RootDraft {
+  /** traps are one handler for every root draft (the draft is the proxy's target): no closures per update */
+  private static readonly traps: ProxyHandler<RootDraft> = {
+    get: (r, key) => (typeof key === 'symbol' ? undefined : r.get(key)),
+    set: (r, key, value) => r.put(key, value),
+    deleteProperty: (r, key) => r.put(key, DELETED),
+    has: (r, key) =>
+      typeof key === 'string' && (r.replaced.has(key) ? r.replaced.get(key) !== DELETED : key in r.state),
+    // the draft's own fields stay hidden: to a mutator the root looks like an empty plain object
+    ownKeys: () => [],
+    getOwnPropertyDescriptor: () => undefined,
+    getPrototypeOf: () => Object.prototype,
+  };
   readonly proxy: Record<string, unknown>;
   private readonly maps = new Map<string, MapDraft>();
   private readonly replaced = new Map<string, unknown>();
@@ -105,36 +119,26 @@ class RootDraft {
     private readonly immer: Immer,
     private readonly state: StoreState,
   ) {
-    const base = state as unknown as Record<string, unknown>;
-    this.proxy = new Proxy({} as Record<string, unknown>, {
-      get: (_t, key) => {
-        if (typeof key === 'symbol') return undefined;
-        if (this.replaced.has(key)) return unwrap(this.replaced.get(key));
-        const v = base[key];
-        if (typeof v !== 'object' || v === null) return v;
-        let m = this.maps.get(key);
-        if (!m) {
-          m = new MapDraft(this.immer, v as Record<string, unknown>, this.drafted);
-          this.maps.set(key, m);
-        }
-        return m.proxy;
-      },
-      set: (_t, key, value) => {
-        if (typeof key === 'symbol') return false;
-        this.maps.delete(key);
-        this.replaced.set(key, value);
-        return true;
-      },
-      deleteProperty: (_t, key) => {
-        if (typeof key === 'symbol') return false;
-        this.maps.delete(key);
-        this.replaced.set(key, DELETED);
-        return true;
-      },
-      has: (_t, key) =>
-        typeof key === 'string' &&
-        (this.replaced.has(key) ? this.replaced.get(key) !== DELETED : key in base),
-    });
+    this.proxy = new Proxy<RootDraft>(this, RootDraft.traps) as unknown as Record<string, unknown>;
+  }
+
+  private get(key: string): unknown {
+    if (this.replaced.has(key)) return unwrap(this.replaced.get(key));
+    const v = (this.state as unknown as Record<string, unknown>)[key];
+    if (typeof v !== 'object' || v === null) return v;
+    let m = this.maps.get(key);
+    if (!m) {
+      m = new MapDraft(this.immer, v as Record<string, unknown>, this.drafted);
+      this.maps.set(key, m);
+    }
+    return m.proxy;
+  }
+
+  private put(key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'symbol') return false;
+    this.maps.delete(key);
+    this.replaced.set(key, value);
+    return true;
   }
 
   commit(onChange?: ChangeListener): InPlaceResult {
