@@ -4,6 +4,7 @@ import {
   type EventInput,
   type EventType,
 } from '../../shared/events.js';
+import { IsoClock } from '../../shared/iso-time.js';
 import type { Logger } from '../../shared/log.js';
 
 /**
@@ -30,10 +31,13 @@ export class EventBus {
   private readonly subscribers = new Set<EventSubscriber>();
   private readonly required = new Set<EventSubscriber>();
   private seq = 0;
-  private readonly now: () => Date;
+  /** stamp is the `ts` of an event emitted now: the injected clock, or one Date.now() read through a cache */
+  private readonly stamp: () => string;
 
   constructor(private readonly o: EventBusOptions = {}) {
-    this.now = o.now ?? (() => new Date());
+    const now = o.now;
+    const clock = new IsoClock();
+    this.stamp = now ? () => now().toISOString() : () => clock.iso(Date.now());
     this.seq = o.startSeq ?? 0;
   }
 
@@ -58,28 +62,30 @@ export class EventBus {
 
   /** emit stamps `v`, `seq` and `ts`, delivers at once, and resolves when subscribers' promises settle. */
   emit(input: EventInput): Promise<void> {
-    const event = {
-      ...input,
-      v: EVENT_VERSION,
-      seq: ++this.seq,
-      ts: this.now().toISOString(),
-    } as CoordinatorEvent;
-    const pending: Promise<unknown>[] = [];
-    const must: Promise<unknown>[] = [];
-    for (const fn of this.required) must.push(callRequired(fn, event));
+    const event = stamped(input, ++this.seq, this.stamp());
+    let pending: Promise<unknown>[] | undefined;
+    let must: Promise<unknown>[] | undefined;
+    for (const fn of this.required) {
+      const r = callRequired(fn, event);
+      if (r === undefined) continue;
+      must ??= [];
+      must.push(r);
+    }
     for (const fn of this.subscribers) {
       try {
         const r = fn(event);
-        if (r instanceof Promise) pending.push(r.catch((err: unknown) => this.failed(event, err)));
+        if (!(r instanceof Promise)) continue;
+        pending ??= [];
+        pending.push(r.catch((err: unknown) => this.failed(event, err)));
       } catch (err) {
         this.failed(event, err);
       }
     }
-    if (!pending.length && !must.length) return Promise.resolve();
+    // most events wait for nothing or for the audit append alone: no Promise.all for those
+    if (!pending) return must ? settled(must) : RESOLVED;
     // every optional subscriber settles (and logs) first; then the first required failure rejects
-    return Promise.all(pending)
-      .then(() => Promise.all(must))
-      .then(() => undefined);
+    const required = must;
+    return Promise.all(pending).then(() => (required ? settled(required) : undefined));
   }
 
   private failed(event: CoordinatorEvent, err: unknown): void {
@@ -87,10 +93,39 @@ export class EventBus {
   }
 }
 
-function callRequired(fn: EventSubscriber, event: CoordinatorEvent): Promise<unknown> {
+const RESOLVED: Promise<void> = Promise.resolve();
+const toVoid = (): void => undefined;
+
+/**
+ * stamped copies the emitter's fields, then `v`, `seq` and `ts`, into a new event (the same keys
+ * in the same order as `{ ...input, v, seq, ts }`). Not a spread: on Node 20, properties added
+ * after an object spread take V8's slow path (about 4 µs and a fresh hidden class per event).
+ */
+function stamped(input: EventInput, seq: number, ts: string): CoordinatorEvent {
+  const event: Record<string, unknown> = {};
+  const from = input as Record<string, unknown>;
+  for (const key in from) if (Object.hasOwn(from, key)) event[key] = from[key];
+  event.v = EVENT_VERSION;
+  event.seq = seq;
+  event.ts = ts;
+  return event as CoordinatorEvent;
+}
+
+/** callRequired is a required subscriber's promise, a rejection when it threw, undefined when it returned no promise. */
+function callRequired(fn: EventSubscriber, event: CoordinatorEvent): Promise<unknown> | undefined {
   try {
-    return Promise.resolve(fn(event));
+    const r = fn(event);
+    return isThenable(r) ? Promise.resolve(r) : undefined;
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+function isThenable(r: unknown): r is PromiseLike<unknown> {
+  return typeof r === 'object' && r !== null && typeof (r as { then?: unknown }).then === 'function';
+}
+
+/** settled resolves when every required promise has, and rejects with the first failure. */
+function settled(must: Promise<unknown>[]): Promise<void> {
+  return (must.length === 1 ? must[0]! : Promise.all(must)).then(toVoid);
 }
