@@ -1,4 +1,5 @@
 import { stderrLines } from './line-buffer.js';
+import { formatJsonLine, safeStringify } from './log-line.js';
 import { journalSend, underJournald } from './systemd.js';
 
 /** LogLevel is the severity of one entry, lowest first. */
@@ -40,6 +41,8 @@ export interface LoggerOptions {
   env?: Readonly<Record<string, string | undefined>>;
   now?: () => number;
 }
+
+export { formatJsonLine } from './log-line.js';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -103,41 +106,6 @@ function buildLogger(core: LoggerCore, bound: LogFields): Logger {
     error: log('error'),
     child: (fields) => buildLogger(core, { ...bound, ...fields }),
   };
-}
-
-const CORE_KEYS = new Set(['ts', 'level', 'component', 'msg']);
-
-/** formatJsonLine renders {ts, level, component, msg, ...fields} as one line; a field named like a core key gets a field_ prefix. */
-export function formatJsonLine(entry: LogEntry): string {
-  const record: Record<string, unknown> = {
-    ts: new Date(entry.ts).toISOString(),
-    level: entry.level,
-    component: entry.component,
-    msg: entry.msg,
-  };
-  for (const key in entry.fields)
-    if (Object.hasOwn(entry.fields, key))
-      record[CORE_KEYS.has(key) ? `field_${key}` : key] = entry.fields[key];
-  return `${safeStringify(record)}\n`;
-}
-
-function safeStringify(value: unknown): string {
-  try {
-    // without a replacer first (several times faster); it throws on a bigint or a cycle
-    return JSON.stringify(value);
-  } catch {
-    return stringifyWithFallback(value);
-  }
-}
-
-function stringifyWithFallback(value: unknown): string {
-  try {
-    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
-  } catch {
-    // A circular field must not take the log line (or the process) down with it.
-    const { ts, level, component, msg } = value as Record<string, unknown>;
-    return JSON.stringify({ ts, level, component, msg, log_error: 'fields not serialisable' });
-  }
 }
 
 /**
