@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IsoClock } from './iso-time.js';
-import { formatJsonLine } from './log-line.js';
-import type { LogEntry } from './log.js';
+import { formatJsonLine, type LineEntry as LogEntry } from './log-line.js';
 
 const T0 = Date.parse('2025-01-02T03:04:05.678Z');
 

@@ -1,5 +1,13 @@
 import { IsoClock } from './iso-time.js';
-import type { LogEntry } from './log.js';
+
+/** LineEntry is what a JSON line holds: a log.ts LogEntry (not imported: log.ts imports this file). */
+export interface LineEntry {
+  ts: number;
+  level: string;
+  component: string;
+  msg: string;
+  fields: Record<string, unknown>;
+}
 
 const CORE_KEYS = new Set(['ts', 'level', 'component', 'msg']);
 const clock = new IsoClock();
@@ -10,22 +18,22 @@ const clock = new IsoClock();
  * a field the direct form cannot write byte-for-byte as JSON.stringify would (a core key's name,
  * a bigint, a cycle) sends the whole line through the record form.
  */
-export function formatJsonLine(entry: LogEntry): string {
+export function formatJsonLine(entry: LineEntry): string {
   const ts = clock.iso(entry.ts);
   const fields = fieldsText(entry.fields);
   if (fields === null) return recordLine(entry, ts);
-  return `{"ts":"${ts}","level":${JSON.stringify(entry.level)},"component":${JSON.stringify(entry.component)},"msg":${JSON.stringify(entry.msg)}${fields}}\n`;
+  return `{"ts":"${ts}","level":${cachedJson(entry.level)},"component":${cachedJson(entry.component)},"msg":${cachedJson(entry.msg)}${fields}}\n`;
 }
 
 /** fieldsText is `,"key":value` per field, in order, or null when the record form must write them. */
-function fieldsText(fields: LogEntry['fields']): string | null {
+function fieldsText(fields: LineEntry['fields']): string | null {
   let out = '';
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue;
     if (CORE_KEYS.has(key) || key === '__proto__') return null;
     const text = valueText(fields[key]);
     if (text === null) return null;
-    if (text !== undefined) out += `${keyText(key)}${text}`;
+    if (text !== undefined) out += memberPrefix(key) + text;
   }
   return out;
 }
@@ -53,21 +61,27 @@ function valueText(value: unknown): string | undefined | null {
   }
 }
 
-// `,"key":` per field name: names are fixed snake_case words, so a small bounded cache holds them all
-const KEY_TEXT = new Map<string, string>();
-const KEY_TEXT_MAX = 1024;
+// JSON text of levels, components and messages, and `,"key":` of field names: fixed words (log
+// messages are fixed text, data goes in fields), so small bounded caches hold them all
+const WORD_JSON = new Map<string, string>();
+const MEMBER_PREFIX = new Map<string, string>();
+const CACHE_MAX = 2048;
 
-function keyText(key: string): string {
-  let text = KEY_TEXT.get(key);
-  if (text === undefined) {
-    text = `,${JSON.stringify(key)}:`;
-    if (KEY_TEXT.size < KEY_TEXT_MAX) KEY_TEXT.set(key, text);
-  }
+function cachedJson(word: string): string {
+  return WORD_JSON.get(word) ?? remember(WORD_JSON, word, JSON.stringify(word));
+}
+
+function memberPrefix(key: string): string {
+  return MEMBER_PREFIX.get(key) ?? remember(MEMBER_PREFIX, key, `,${JSON.stringify(key)}:`);
+}
+
+function remember(cache: Map<string, string>, word: string, text: string): string {
+  if (cache.size < CACHE_MAX) cache.set(word, text);
   return text;
 }
 
 /** recordLine is the record form: one object, core keys first, then each field (renamed on a clash). */
-function recordLine(entry: LogEntry, ts: string): string {
+function recordLine(entry: LineEntry, ts: string): string {
   const record: Record<string, unknown> = {
     ts,
     level: entry.level,
