@@ -73,6 +73,17 @@ export function serializeFields(fields: LogFields, bound?: LogFields): LogFields
   return out;
 }
 
+/** isSerialised is true when serializeFields would copy `fields` unchanged: no err, no Error, no undefined. */
+function isSerialised(fields: LogFields): boolean {
+  if (Object.hasOwn(fields, 'err')) return false;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
+    if (value === undefined || value instanceof Error) return false;
+  }
+  return true;
+}
+
 function put(out: LogFields, key: string, value: unknown): void {
   if (value !== undefined) out[key] = value instanceof Error ? serializeError(value) : value;
 }
@@ -94,9 +105,11 @@ interface LoggerCore {
 }
 
 function buildLogger(core: LoggerCore, bound: LogFields): Logger {
+  const unbound = Object.keys(bound).length === 0;
   const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (LEVEL_RANK[level] < core.minRank) return;
-    const merged = serializeFields(fields ?? {}, bound);
+    // fields that serialise as they are (the common case) go to the sink as given: no copy per line
+    const merged = fields && unbound && isSerialised(fields) ? fields : serializeFields(fields ?? {}, bound);
     core.sink({ ts: core.now(), level, component: core.component, msg, fields: merged });
   };
   return {
