@@ -123,7 +123,7 @@ function buildLogger(core: LoggerCore, bound: LogFields): Logger {
 
 /**
  * createJsonSink writes one JSON line per entry: to `write` when given, else to stderr through the
- * process's line buffer (one write per event-loop turn; warnings and errors at once, see LineBuffer).
+ * process's line buffer (info lines gathered for at most 5 ms; warnings and errors at once, see LineBuffer).
  */
 export function createJsonSink(write?: (line: string) => void): LogSink {
   if (write) return (entry) => write(formatJsonLine(entry));
