@@ -38,6 +38,20 @@ describe('LineBuffer', () => {
     expect(writes).toEqual(['12345\n67890\n']);
   });
 
+  it('with holdMs, gathers the lines of several turns into one write within that bound', async () => {
+    const writes: string[] = [];
+    const b = new LineBuffer((t) => writes.push(t), 64 * 1024, 20);
+    b.push('a\n');
+    await turn();
+    b.push('b\n');
+    await turn();
+    expect(writes).toEqual([]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(writes).toEqual(['a\nb\n']);
+    b.push('w\n', true);
+    expect(writes).toEqual(['a\nb\n', 'w\n']);
+  });
+
   // the compiled logger in a process that exits straight after logging: the exit hook writes the line
   const compiled = join(import.meta.dirname, '..', 'dist', 'shared', 'log.js');
   it.skipIf(!existsSync(compiled))('loses no line when the process exits in the same turn', async () => {

@@ -59,6 +59,19 @@ describe('createLogger', () => {
     expect(entries[1]?.fields).toEqual({ node_id: 'n1' });
   });
 
+  it('an unbound logger still drops undefined fields and serialises Errors under any key', () => {
+    const { log, entries } = capture();
+    log.info('plain', { a: 1, b: 'x', c: null });
+    log.info('mixed', { a: 1, gone: undefined, cause: new Error('disk gone') });
+    log.info('coded', { err: { message: 'm', code: 'c' } });
+    expect(entries.map((e) => e.fields)).toEqual([
+      { a: 1, b: 'x', c: null },
+      { a: 1, cause: { message: 'disk gone' } },
+      { err: { message: 'm', code: 'c' }, error_code: 'c' },
+    ]);
+    expect(Object.keys(entries[1]!.fields)).toEqual(['a', 'cause']);
+  });
+
   it('serialises err as {message, code} and copies the code into error_code', () => {
     const { log, entries } = capture();
     log.error('spawn failed', { err: new VmpoolError('no_capacity', 'Cannot place VM "x": no node fits') });

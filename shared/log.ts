@@ -1,4 +1,5 @@
 import { stderrLines } from './line-buffer.js';
+import { formatJsonLine, safeStringify } from './log-line.js';
 import { journalSend, underJournald } from './systemd.js';
 
 /** LogLevel is the severity of one entry, lowest first. */
@@ -41,6 +42,8 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
+export { formatJsonLine } from './log-line.js';
+
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** parseLogLevel reads a level name case-insensitively; unknown or missing gives info. */
@@ -70,6 +73,17 @@ export function serializeFields(fields: LogFields, bound?: LogFields): LogFields
   return out;
 }
 
+/** isSerialised is true when serializeFields would copy `fields` unchanged: no err, no Error, no undefined. */
+function isSerialised(fields: LogFields): boolean {
+  if (Object.hasOwn(fields, 'err')) return false;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
+    if (value === undefined || value instanceof Error) return false;
+  }
+  return true;
+}
+
 function put(out: LogFields, key: string, value: unknown): void {
   if (value !== undefined) out[key] = value instanceof Error ? serializeError(value) : value;
 }
@@ -91,9 +105,11 @@ interface LoggerCore {
 }
 
 function buildLogger(core: LoggerCore, bound: LogFields): Logger {
+  const unbound = Object.keys(bound).length === 0;
   const log = (level: LogLevel) => (msg: string, fields?: LogFields) => {
     if (LEVEL_RANK[level] < core.minRank) return;
-    const merged = serializeFields(fields ?? {}, bound);
+    // fields that serialise as they are (the common case) go to the sink as given: no copy per line
+    const merged = fields && unbound && isSerialised(fields) ? fields : serializeFields(fields ?? {}, bound);
     core.sink({ ts: core.now(), level, component: core.component, msg, fields: merged });
   };
   return {
@@ -105,44 +121,9 @@ function buildLogger(core: LoggerCore, bound: LogFields): Logger {
   };
 }
 
-const CORE_KEYS = new Set(['ts', 'level', 'component', 'msg']);
-
-/** formatJsonLine renders {ts, level, component, msg, ...fields} as one line; a field named like a core key gets a field_ prefix. */
-export function formatJsonLine(entry: LogEntry): string {
-  const record: Record<string, unknown> = {
-    ts: new Date(entry.ts).toISOString(),
-    level: entry.level,
-    component: entry.component,
-    msg: entry.msg,
-  };
-  for (const key in entry.fields)
-    if (Object.hasOwn(entry.fields, key))
-      record[CORE_KEYS.has(key) ? `field_${key}` : key] = entry.fields[key];
-  return `${safeStringify(record)}\n`;
-}
-
-function safeStringify(value: unknown): string {
-  try {
-    // without a replacer first (several times faster); it throws on a bigint or a cycle
-    return JSON.stringify(value);
-  } catch {
-    return stringifyWithFallback(value);
-  }
-}
-
-function stringifyWithFallback(value: unknown): string {
-  try {
-    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v));
-  } catch {
-    // A circular field must not take the log line (or the process) down with it.
-    const { ts, level, component, msg } = value as Record<string, unknown>;
-    return JSON.stringify({ ts, level, component, msg, log_error: 'fields not serialisable' });
-  }
-}
-
 /**
  * createJsonSink writes one JSON line per entry: to `write` when given, else to stderr through the
- * process's line buffer (one write per event-loop turn; warnings and errors at once, see LineBuffer).
+ * process's line buffer (info lines gathered for at most 5 ms; warnings and errors at once, see LineBuffer).
  */
 export function createJsonSink(write?: (line: string) => void): LogSink {
   if (write) return (entry) => write(formatJsonLine(entry));

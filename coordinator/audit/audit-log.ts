@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { writeDurably } from '../../shared/durable-append.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -47,6 +48,8 @@ export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
   private broken: unknown = null;
   private pending: PendingAppend[] | null = null;
+  /** macKey is the audit key as a KeyObject, made once: every entry is MACed under it */
+  private readonly macKey: KeyObject | undefined;
 
   private constructor(
     readonly path: string,
@@ -57,7 +60,9 @@ export class AuditLog {
     private readonly now: () => Date,
     private readonly key: Buffer | undefined,
     private readonly rotation: { maxBytes: number; keep: number },
-  ) {}
+  ) {
+    this.macKey = key ? createSecretKey(key) : undefined;
+  }
 
   /**
    * open recovers seq and prev_hash from the last line (checking its hash; the full chain is
@@ -191,7 +196,7 @@ export class AuditLog {
     // one clock read per batch: its entries are sealed in the same instant
     const ts = this.now().toISOString();
     for (const p of batch) {
-      const { entry, line } = sealLine(p.input, seq + 1, ts, head, this.key);
+      const { entry, line } = sealLine(p.input, seq + 1, ts, head, this.macKey);
       entries.push(entry);
       text += line;
       [seq, head] = [entry.seq, entry.hash];

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +86,7 @@ describe('AuditLog chain', () => {
 });
 
 describe('sealLine', () => {
-  it('writes the bytes and hash sealEntry + formatLine write, with and without a key', () => {
+  it('writes the bytes and hash sealEntry + formatLine write, with and without a key (Buffer or KeyObject)', () => {
     const key = Buffer.alloc(32, 7);
     const inputs = [
       { tenant: 'acme', vm: 'vm-1', op: 'vm.create', source: 'http 127.0.0.1 tenant:acme', result: 'ok' },
@@ -97,8 +98,11 @@ describe('sealLine', () => {
         const { entry, line } = sealLine(input, 41, ts, GENESIS_HASH, k);
         const sealed = sealEntry(input, 41, ts, GENESIS_HASH, k);
         expect(entry).toEqual(sealed);
+        expect(Object.keys(entry)).toEqual(Object.keys(sealed));
         expect(line).toBe(formatLine(sealed));
         expect(parseLine(line.slice(0, -1), k)).toEqual(sealed);
+        // the appender's KeyObject, made once, MACs exactly as the raw key does
+        if (k) expect(sealLine(input, 41, ts, GENESIS_HASH, createSecretKey(k)).line).toBe(line);
       }
   });
 });

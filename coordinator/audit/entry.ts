@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type KeyObject } from 'node:crypto';
 import { VmpoolError } from '../../shared/errors.js';
 
 /** GENESIS_HASH is the prev_hash of the first entry. */
@@ -71,16 +71,28 @@ export function sealEntry(
 
 /**
  * sealLine is sealEntry and formatLine in one: the canonical text is built once, hashed, and the
- * stored line is that text with the hash appended (the same bytes formatLine writes).
+ * stored line is that text with the hash appended (the same bytes formatLine writes). `key` may be
+ * a KeyObject made once by the caller (an appender seals every entry under the same key).
  */
 export function sealLine(
   input: AuditInput,
   seq: number,
   ts: string,
   prevHash: string,
-  key?: Buffer,
+  key?: Buffer | KeyObject,
 ): { entry: AuditEntry; line: string } {
-  const entry = { seq, ts, ...pickInput(input), prev_hash: prevHash, hash: '' };
+  // one literal in canonical order, no spread (see stamped() in events/bus.ts)
+  const entry: AuditEntry = {
+    seq,
+    ts,
+    tenant: input.tenant,
+    vm: input.vm,
+    op: input.op,
+    source: input.source,
+    result: input.result,
+    prev_hash: prevHash,
+    hash: '',
+  };
   const text = canonicalJson(entry);
   entry.hash = key
     ? createHmac('sha256', key).update(text, 'utf8').digest('hex')

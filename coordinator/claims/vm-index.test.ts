@@ -37,7 +37,8 @@ const vm = (id: string, tenant: string, node: string | null, vmid: number): VmRe
 
 type Op =
   | { kind: 'put'; id: number; tenant: number; node: number; vmid: number }
-  | { kind: 'del'; id: number };
+  | { kind: 'del'; id: number }
+  | { kind: 'edit'; id: number; rename: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
@@ -48,6 +49,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     vmid: fc.nat(20),
   }),
   fc.record({ kind: fc.constant('del' as const), id: fc.nat(15) }),
+  // a change through the draft that keeps the claim: a state change, or one that also renames
+  fc.record({ kind: fc.constant('edit' as const), id: fc.nat(15), rename: fc.boolean() }),
 );
 
 function expectMatches(index: VmIndex, state: StoreState): void {
@@ -89,8 +92,13 @@ describe('VmIndex follows the store', () => {
         for (const [op, fail] of ops) {
           store.failWrites = fail && op.kind === 'put' && op.id % 3 === 0;
           const write = store.update((d) => {
+            const rec = d.vms[`v${op.id}`];
             if (op.kind === 'del') delete d.vms[`v${op.id}`];
-            else {
+            else if (op.kind === 'edit') {
+              if (!rec) return;
+              rec.state = rec.state === 'running' ? 'paused' : 'running';
+              if (op.rename) rec.name = `${rec.name}x`;
+            } else {
               const node = op.node < 0 ? null : `n${op.node}`;
               d.vms[`v${op.id}`] = vm(`v${op.id}`, `t${op.tenant}`, node, op.vmid);
             }

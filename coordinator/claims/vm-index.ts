@@ -16,7 +16,8 @@ export class VmIndex {
   private readonly byTenant = new Map<string, Map<string, VmRecord>>();
   private readonly names = new Map<string, Map<string, number>>();
   private readonly usage = new Map<string, TenantUsage>();
-  private readonly vmidCount = new Map<number, number>();
+  /** shared: VMIDs more than one record holds, with that count (rare: `used` alone covers the rest) */
+  private readonly shared = new Map<number, number>();
   private readonly used = new Set<number>();
   /** floors: per searched VMID range "from:to", every VMID below the floor is in use */
   private readonly floors = new Map<string, number>();
@@ -125,9 +126,23 @@ export class VmIndex {
       // a state change (spawning, running, …) keeps the claim: its node's claim list keeps its order
       // and placement is not told, so the node is not rebuilt for a record that holds the same pins
       const kept = old !== undefined && vm !== undefined && sameClaim(old, vm);
-      if (old) this.drop(old, kept);
-      if (vm) this.add(vm, kept);
+      if (kept && sameKeys(old, vm)) this.replace(vm);
+      else {
+        if (old) this.drop(old, kept);
+        if (vm) this.add(vm, kept);
+      }
     }
+  }
+
+  /**
+   * replace swaps in a new version of a record whose claim, tenant, name, VMID and request are the
+   * ones indexed (a state change: spawning, running, …): usage, names and VMIDs stay as they are,
+   * only the record objects are new and its node's version moves.
+   */
+  private replace(vm: VmRecord): void {
+    this.records.set(vm.id, vm);
+    mapOf(this.byTenant, vm.tenant).set(vm.id, vm);
+    if (vm.node_id) this.versions.set(vm.node_id, (this.versions.get(vm.node_id) ?? 0) + 1);
   }
 
   private add(vm: VmRecord, keptClaim = false): void {
@@ -147,8 +162,8 @@ export class VmIndex {
     addUsage(usage, vm, 1);
     const names = mapOf(this.names, vm.tenant);
     names.set(vm.name, (names.get(vm.name) ?? 0) + 1);
-    this.vmidCount.set(vm.vmid, (this.vmidCount.get(vm.vmid) ?? 0) + 1);
-    this.used.add(vm.vmid);
+    if (this.used.has(vm.vmid)) this.shared.set(vm.vmid, (this.shared.get(vm.vmid) ?? 1) + 1);
+    else this.used.add(vm.vmid);
   }
 
   private drop(vm: VmRecord, keptClaim = false): void {
@@ -167,10 +182,10 @@ export class VmIndex {
     const n = (names?.get(vm.name) ?? 1) - 1;
     if (n > 0) names?.set(vm.name, n);
     else names?.delete(vm.name);
-    const c = (this.vmidCount.get(vm.vmid) ?? 1) - 1;
-    if (c > 0) this.vmidCount.set(vm.vmid, c);
+    const c = (this.shared.get(vm.vmid) ?? 1) - 1;
+    if (c > 1) this.shared.set(vm.vmid, c);
+    else if (c === 1) this.shared.delete(vm.vmid);
     else {
-      this.vmidCount.delete(vm.vmid);
       this.used.delete(vm.vmid);
       for (const [range, floor] of this.floors) if (vm.vmid < floor) this.floors.set(range, vm.vmid);
     }
@@ -186,6 +201,13 @@ export class VmIndex {
     if (present) ids.add(vmId);
     else ids.delete(vmId);
   }
+}
+
+/** sameKeys: both versions count alike in every per-tenant and VMID lookup (usage comes from the claim and request). */
+function sameKeys(old: VmRecord, vm: VmRecord): boolean {
+  return (
+    old.tenant === vm.tenant && old.name === vm.name && old.vmid === vm.vmid && old.request === vm.request
+  );
 }
 
 /** sameClaim: both versions of a record hold the same allocation (one object) on the same node. */

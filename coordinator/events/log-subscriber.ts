@@ -44,7 +44,7 @@ function lineOf(e: CoordinatorEvent): [LogLevel, string] {
 export function logEvents(bus: EventBus, log: Logger): () => void {
   return bus.subscribe((e) => {
     const [level, msg] = lineOf(e);
-    log[level](msg, 'vm_id' in e ? vmFields(e) : without(e, EVENT_KEYS, { event_seq: e.seq }));
+    log[level](msg, 'vm_id' in e ? vmFields(e) : eventFields(e));
   });
 }
 
@@ -53,21 +53,32 @@ const EVENT_KEYS = new Set(['type', 'v', 'ts', 'seq']);
 // a VM event's name and tenant become vm_name (and tenant_id), its code error_code and err
 const VM_EVENT_KEYS = new Set([...EVENT_KEYS, 'name', 'tenant_id', 'code']);
 
-/** without copies an event's own fields except `skip` into `out`, then the `tail` fields; no spread copies. */
-function without(e: object, skip: ReadonlySet<string>, tail: LogFields): LogFields {
+/** without copies an event's own fields except `skip` into a new object, in the event's order. */
+function without(e: object, skip: ReadonlySet<string>): LogFields {
   const out: LogFields = {};
   const from = e as Record<string, unknown>;
   for (const key in from) if (Object.hasOwn(from, key) && !skip.has(key)) out[key] = from[key];
-  return Object.assign(out, tail);
+  return out;
 }
 
+/** eventFields is a node or notice event's fields, then event_seq. */
+function eventFields(e: CoordinatorEvent): LogFields {
+  const out = without(e, EVENT_KEYS);
+  out.event_seq = e.seq;
+  return out;
+}
+
+/** vmFields is a VM event's own fields, then error_code and err (a failure), tenant_id, vm_name, event_seq. */
 function vmFields(e: CoordinatorEvent & { vm_id: string }): LogFields {
   const { name, tenant_id, code } = e as typeof e & { name: string; tenant_id: string; code?: string };
-  const failure = code === undefined ? {} : { error_code: code, err: { message: code, code } };
-  return without(e, VM_EVENT_KEYS, {
-    ...failure,
-    tenant_id,
-    vm_name: `${tenant_id}-${name}`,
-    event_seq: e.seq,
-  });
+  // set one by one, not spread: see stamped() in bus.ts
+  const out = without(e, VM_EVENT_KEYS);
+  if (code !== undefined) {
+    out.error_code = code;
+    out.err = { message: code, code };
+  }
+  out.tenant_id = tenant_id;
+  out.vm_name = `${tenant_id}-${name}`;
+  out.event_seq = e.seq;
+  return out;
 }

@@ -1,8 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { EventBus } from './bus.js';
 
 /** SEQ_BLOCK is how many seqs one write of the seq file reserves. */
 export const SEQ_BLOCK = 1000;
+
+// the mark is written at this fixed width (the largest safe integer has 16 digits), so each write
+// overwrites the last one in place and the file never needs truncating
+const MARK_WIDTH = 16;
 
 /**
  * readSeqStart reads the reserved seq high-water mark kept in `path` (0 when there is none): a
@@ -20,14 +24,23 @@ export function readSeqStart(path: string): number {
 
 /**
  * persistSeq reserves seqs in blocks: it writes start + SEQ_BLOCK now, and the next block whenever
- * the bus reaches the reserved mark, so a crash costs at most one block of unused numbers.
+ * the bus reaches the reserved mark, so a crash costs at most one block of unused numbers. The
+ * file stays open: each block is one write in place on the event loop, not an open, truncate and
+ * close (on ext4 truncating a just-written file can hold the thread for milliseconds). Returns the
+ * function that stops it and closes the file.
  */
-export function persistSeq(bus: EventBus, path: string, start: number): void {
+export function persistSeq(bus: EventBus, path: string, start: number): () => void {
   let reserved = start + SEQ_BLOCK;
-  writeFileSync(path, `${reserved}\n`, { mode: 0o600 });
-  bus.subscribe((e) => {
+  const fd = openSync(path, 'w', 0o600);
+  const write = () => writeSync(fd, `${String(reserved).padEnd(MARK_WIDTH)}\n`, 0);
+  write();
+  const unsubscribe = bus.subscribe((e) => {
     if (e.seq < reserved) return;
     reserved = e.seq + SEQ_BLOCK;
-    writeFileSync(path, `${reserved}\n`, { mode: 0o600 });
+    write();
   });
+  return () => {
+    unsubscribe();
+    closeSync(fd);
+  };
 }

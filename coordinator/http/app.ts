@@ -104,13 +104,15 @@ export function createApp(d: AppDeps): Hono<Env> {
     // the client's id is kept only when it is plain text: it lands in journal fields and log lines
     c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
-    tagResponse(c, 'x-request-id', c.get('requestId'));
-    d.metrics.httpRequests.inc({ method: c.req.method, status: String(c.res.status) });
+    if (!c.get('requestIdSent')) tagResponse(c, 'x-request-id', c.get('requestId'));
+    const status = c.res.status;
+    d.metrics.httpRequests.inc({ method: c.req.method, status: String(status) });
+    if (status < 400 || status >= 500) return; // logRejection's own test, before c.req.path is parsed
     const principal = c.get('principal');
     logRejection(d.log, {
       method: c.req.method,
       path: c.req.path,
-      status: c.res.status,
+      status,
       code: c.get('errorCode'),
       detail: c.get('errorDetail'),
       requestId: c.get('requestId'),
@@ -133,23 +135,24 @@ export function createApp(d: AppDeps): Hono<Env> {
   app.route('/', introspectRoutes({ store: d.store, brokerTokenHash: d.brokerTokenHash }));
   app.use('/v1/*', auditRejectedWrites(d.audit, d.log, d.unauthTally ?? new UnauthTally(d.audit, d.log)));
   const tokens = new TokenAuthenticator({ adminTokenHash: d.adminTokenHash });
-  app.use('/v1/*', async (c, next) => {
+  app.use('/v1/*', (c, next) => {
     const token = bearerFromHeader(c.req.header('authorization'));
-    const principal = token ? tokens.authenticate(d.store.read(), token) : null;
-    if (!principal) return problem(c, 'unauthorized', 'Missing or unknown bearer token');
+    const principal = token ? tokens.authenticate(d.store.read(), token, connOf(c)) : null;
+    if (!principal) return Promise.resolve(problem(c, 'unauthorized', 'Missing or unknown bearer token'));
     c.set('principal', principal);
-    await next();
+    return next();
   });
   if (d.rateLimit) app.use('/v1/*', rateLimit(d.rateLimit));
-  const admin: AdminGuard = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+  // the guards and the auth above are plain functions returning next(): one promise less per layer
+  const admin: AdminGuard = (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     if (c.get('principal').kind !== 'admin') throw new VmpoolError('not_found', 'No such route');
-    await next();
+    return next();
   };
 
   // before the body is parsed, so an admin token gets bad_request whatever it sent
-  const tenantOnly = async (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
+  const tenantOnly = (c: { get: (k: 'principal') => Principal }, next: () => Promise<void>) => {
     tenantIdOf(c.get('principal'));
-    await next();
+    return next();
   };
 
   installClusterRoutes(app, d.cluster ?? { ha: null, etcd: null, log: d.log });
@@ -192,7 +195,7 @@ export function createApp(d: AppDeps): Hono<Env> {
       source: source(c),
       ...(key ? { idempotencyKey: key } : {}),
     });
-    return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
+    return jsonWithRequestId(c, r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
   });
   app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
@@ -293,6 +296,24 @@ function tagResponse(c: Context<Env>, name: string, value: string): void {
   } catch {
     c.header(name, value);
   }
+}
+
+/**
+ * jsonWithRequestId is c.json with x-request-id among its headers from the start, for the create
+ * route: a plain header object that @hono/node-server writes with one writeHead, where c.json then
+ * tagResponse built two undici Headers (one to add the id, one to read them back) per request.
+ */
+function jsonWithRequestId(c: Context<Env>, body: unknown, status: 200 | 201 | 202): Response {
+  c.set('requestIdSent', true);
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
+  });
+}
+
+/** connOf is the request's TCP socket (undefined for app.request in tests): auth remembers a token per connection. */
+function connOf(c: Context<Env>): object | undefined {
+  return (c.env as { incoming?: { socket?: object } } | undefined)?.incoming?.socket;
 }
 
 /** source names where a write came from for the audit log: peer address and principal, never client text. */

@@ -17,7 +17,7 @@ export interface RateLimitOptions {
 export function rateLimit(o: RateLimitOptions): MiddlewareHandler<Env> {
   const now = o.now ?? Date.now;
   const buckets = new Map<string, { tokens: number; at: number }>();
-  return async (c, next) => {
+  return (c, next) => {
     const key = principalId(c.get('principal'));
     const t = now();
     const b = buckets.get(key) ?? { tokens: o.burst, at: t };
@@ -26,15 +26,17 @@ export function rateLimit(o: RateLimitOptions): MiddlewareHandler<Env> {
     buckets.set(key, b);
     if (b.tokens < 1) {
       const retry = Math.max(1, Math.ceil((1 - b.tokens) / o.perSecond));
-      return problem(
-        c,
-        'rate_limited',
-        `Too many requests; retry in ${retry} s`,
-        {},
-        { 'retry-after': String(retry) },
+      return Promise.resolve(
+        problem(
+          c,
+          'rate_limited',
+          `Too many requests; retry in ${retry} s`,
+          {},
+          { 'retry-after': String(retry) },
+        ),
       );
     }
     b.tokens -= 1;
-    await next();
+    return next();
   };
 }

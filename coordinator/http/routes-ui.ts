@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 
 /**
  * The fleet page under /ui: a fixed set of files built by `npm run build:ui` (esbuild, no CDN),
@@ -49,7 +49,8 @@ type AnyHono = Hono<any>;
 export function registerUi(app: AnyHono, dir: string = defaultUiDir()): void {
   app.get('/', (c) => c.redirect('/ui/', 302));
   app.get('/ui', (c) => c.redirect('/ui/', 301));
-  app.get('/ui/:file{[^/]*}', async (c) => {
+  // two routes, not one `{[^/]*}`: a pattern that matches '' keeps hono off its RegExpRouter
+  const serve = async (c: Context) => {
     const name = c.req.param('file') || 'index.html';
     const type = UI_FILES[name];
     if (!type) return c.notFound();
@@ -60,5 +61,7 @@ export function registerUi(app: AnyHono, dir: string = defaultUiDir()): void {
       return c.notFound();
     }
     return c.body(new Uint8Array(body), 200, { ...SECURITY_HEADERS, 'content-type': type });
-  });
+  };
+  app.get('/ui/', serve);
+  app.get('/ui/:file', serve);
 }

@@ -3,8 +3,7 @@
  * from api/ over one part of the request and stores the typed value for `c.req.valid(...)`. A bad
  * part is a ValidationError (422 `validation_failed` with field paths) before the handler runs.
  */
-import type { Env, MiddlewareHandler, ValidationTargets } from 'hono';
-import { validator } from 'hono/validator';
+import type { Env, HonoRequest, MiddlewareHandler, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { VmpoolError } from '../../shared/errors.js';
 import { parseOrThrow } from '../../shared/validation.js';
@@ -14,22 +13,32 @@ type Parsed<K extends keyof ValidationTargets, S extends z.ZodType> = {
   out: { [k in K]: z.output<S> };
 };
 
-/** queryOf parses the query string with a strict schema: unknown or malformed parameters are refused. */
+/**
+ * queryOf parses the query string with a strict schema: unknown or malformed parameters are refused.
+ * The value is hono's validator('query') value (a key given once is a string, repeated an array),
+ * built without its async wrapper and content-type lookup: no query string is `{}` at once.
+ */
 export function queryOf<S extends z.ZodType>(schema: S): MiddlewareHandler<Env, string, Parsed<'query', S>> {
-  return validator('query', (value) => parseOrThrow(schema, value, 'query')) as MiddlewareHandler<
-    Env,
-    string,
-    Parsed<'query', S>
-  >;
+  return (c, next) => {
+    c.req.addValidatedData('query', parseOrThrow(schema, queryValue(c.req), 'query') as object);
+    return next();
+  };
 }
 
-/** paramsOf parses the path parameters. */
+/** paramsOf parses the path parameters (synchronously, as queryOf). */
 export function paramsOf<S extends z.ZodType>(schema: S): MiddlewareHandler<Env, string, Parsed<'param', S>> {
-  return validator('param', (value) => parseOrThrow(schema, value, 'path')) as MiddlewareHandler<
-    Env,
-    string,
-    Parsed<'param', S>
-  >;
+  return (c, next) => {
+    c.req.addValidatedData('param', parseOrThrow(schema, c.req.param(), 'path') as object);
+    return next();
+  };
+}
+
+function queryValue(req: HonoRequest): Record<string, string | string[]> {
+  if (!req.url.includes('?')) return {};
+  // fromEntries, not assignment: `?__proto__=…` stays an own key the strict schema refuses
+  return Object.fromEntries(
+    Object.entries(req.queries()).map(([k, v]) => [k, v.length === 1 ? (v[0] as string) : v]),
+  );
 }
 
 /**

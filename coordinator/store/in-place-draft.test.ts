@@ -60,6 +60,38 @@ describe('in-place updates (file and memory stores)', () => {
     expect(JSON.parse(JSON.stringify(st))).toEqual(await s.reopen().load());
   });
 
+  it('stores a new record that holds no draft as it is, and one that holds drafts as plain data', async () => {
+    const s = await loaded(['a']);
+    const fresh = vm('n');
+    await s.update((d) => {
+      d.vms.n = fresh;
+    });
+    expect(s.read().vms.n).toBe(fresh);
+    await s.update((d) => {
+      const a = d.vms.a as VmRecord;
+      d.vms.m = { ...vm('m'), tags: a.tags, request: { nested: [a.tags] } };
+    });
+    const m = s.read().vms.m as VmRecord;
+    expect(m.tags).toBe(s.read().vms.a?.tags);
+    expect(m.request).toEqual({ nested: [['a']] });
+    expect(JSON.parse(JSON.stringify(s.read()))).toEqual(await s.reopen().load());
+  });
+
+  it('drafts answer `in`, keys and prototype like the state they stand for', async () => {
+    const s = await loaded(['a', 'b']);
+    const seen: unknown[] = [];
+    await s.update((d) => {
+      seen.push('vms' in d, 'nodes' in d, 'a' in d.vms, 'z' in d.vms, Object.getPrototypeOf(d.vms));
+      delete d.vms.b;
+      d.vms.c = vm('c');
+      seen.push(Object.keys(d.vms), 'b' in d.vms);
+      d.join_token_hash = 'h';
+      seen.push('join_token_hash' in d, d.join_token_hash);
+    });
+    expect(seen).toEqual([true, false, true, false, null, ['a', 'c'], false, true, 'h']);
+    expect(s.read().join_token_hash).toBe('h');
+  });
+
   it('a throwing mutator changes nothing; a failed batch is undone record by record', async () => {
     const s = await loaded(['a', 'b']);
     const before = structuredClone(s.read());

@@ -35,27 +35,35 @@ export function updateInPlace(
   return root.commit(onChange);
 }
 
+/** Drafted counts the immer drafts one update handed out: with none, no value it stores can hold one. */
+interface Drafted {
+  count: number;
+}
+
 class MapDraft {
+  /** traps are one handler for every map draft (the draft is the proxy's target): no closures per update */
+  private static readonly traps: ProxyHandler<MapDraft> = {
+    get: (m, key) => (typeof key === 'symbol' ? undefined : m.get(key)),
+    set: (m, key, value) => m.put(key, { value }),
+    defineProperty: (m, key, desc) => m.put(key, { value: desc.value }),
+    deleteProperty: (m, key) => m.put(key, DELETED),
+    has: (m, key) => typeof key === 'string' && m.has(key),
+    ownKeys: (m) => m.keys(),
+    getOwnPropertyDescriptor: (m, key) =>
+      typeof key === 'string' && m.has(key)
+        ? { value: m.get(key), writable: true, enumerable: true, configurable: true }
+        : undefined,
+    getPrototypeOf: () => null,
+  };
   readonly pending = new Map<string, Pending>();
   readonly proxy: Record<string, unknown>;
 
   constructor(
     private readonly immer: Immer,
     readonly live: Record<string, unknown>,
+    private readonly drafted: Drafted,
   ) {
-    this.proxy = new Proxy(Object.create(null) as Record<string, unknown>, {
-      get: (_t, key) => (typeof key === 'symbol' ? undefined : this.get(key)),
-      set: (_t, key, value) => this.put(key, { value }),
-      defineProperty: (_t, key, desc) => this.put(key, { value: desc.value }),
-      deleteProperty: (_t, key) => this.put(key, DELETED),
-      has: (_t, key) => typeof key === 'string' && this.has(key),
-      ownKeys: () => this.keys(),
-      getOwnPropertyDescriptor: (_t, key) =>
-        typeof key === 'string' && this.has(key)
-          ? { value: this.get(key), writable: true, enumerable: true, configurable: true }
-          : undefined,
-      getPrototypeOf: () => null,
-    });
+    this.proxy = new Proxy<MapDraft>(this, MapDraft.traps) as unknown as Record<string, unknown>;
   }
 
   private get(key: string): unknown {
@@ -66,6 +74,7 @@ class MapDraft {
     const v = this.live[key];
     if (typeof v !== 'object' || v === null) return v;
     const draft = this.immer.createDraft(v);
+    this.drafted.count++;
     this.pending.set(key, { draft });
     return draft;
   }
@@ -89,49 +98,53 @@ class MapDraft {
 }
 
 class RootDraft {
+  /** traps are one handler for every root draft (the draft is the proxy's target): no closures per update */
+  private static readonly traps: ProxyHandler<RootDraft> = {
+    get: (r, key) => (typeof key === 'symbol' ? undefined : r.get(key)),
+    set: (r, key, value) => r.put(key, value),
+    deleteProperty: (r, key) => r.put(key, DELETED),
+    has: (r, key) =>
+      typeof key === 'string' && (r.replaced.has(key) ? r.replaced.get(key) !== DELETED : key in r.state),
+    // the draft's own fields stay hidden: to a mutator the root looks like an empty plain object
+    ownKeys: () => [],
+    getOwnPropertyDescriptor: () => undefined,
+    getPrototypeOf: () => Object.prototype,
+  };
   readonly proxy: Record<string, unknown>;
   private readonly maps = new Map<string, MapDraft>();
   private readonly replaced = new Map<string, unknown>();
+  private readonly drafted: Drafted = { count: 0 };
 
   constructor(
     private readonly immer: Immer,
     private readonly state: StoreState,
   ) {
-    const base = state as unknown as Record<string, unknown>;
-    this.proxy = new Proxy({} as Record<string, unknown>, {
-      get: (_t, key) => {
-        if (typeof key === 'symbol') return undefined;
-        if (this.replaced.has(key)) return unwrap(this.replaced.get(key));
-        const v = base[key];
-        if (typeof v !== 'object' || v === null) return v;
-        let m = this.maps.get(key);
-        if (!m) {
-          m = new MapDraft(this.immer, v as Record<string, unknown>);
-          this.maps.set(key, m);
-        }
-        return m.proxy;
-      },
-      set: (_t, key, value) => {
-        if (typeof key === 'symbol') return false;
-        this.maps.delete(key);
-        this.replaced.set(key, value);
-        return true;
-      },
-      deleteProperty: (_t, key) => {
-        if (typeof key === 'symbol') return false;
-        this.maps.delete(key);
-        this.replaced.set(key, DELETED);
-        return true;
-      },
-      has: (_t, key) =>
-        typeof key === 'string' &&
-        (this.replaced.has(key) ? this.replaced.get(key) !== DELETED : key in base),
-    });
+    this.proxy = new Proxy<RootDraft>(this, RootDraft.traps) as unknown as Record<string, unknown>;
+  }
+
+  private get(key: string): unknown {
+    if (this.replaced.has(key)) return unwrap(this.replaced.get(key));
+    const v = (this.state as unknown as Record<string, unknown>)[key];
+    if (typeof v !== 'object' || v === null) return v;
+    let m = this.maps.get(key);
+    if (!m) {
+      m = new MapDraft(this.immer, v as Record<string, unknown>, this.drafted);
+      this.maps.set(key, m);
+    }
+    return m.proxy;
+  }
+
+  private put(key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'symbol') return false;
+    this.maps.delete(key);
+    this.replaced.set(key, value);
+    return true;
   }
 
   commit(onChange?: ChangeListener): InPlaceResult {
     const patches: Patch[] = [];
     const undos: (() => void)[] = [];
+    this.plainValues();
     for (const [name, m] of this.maps) commitMap(this.immer, name, m, patches, undos, onChange);
     const root = { ...this.state } as unknown as Record<string, unknown>;
     for (const [key, v] of this.replaced) {
@@ -141,7 +154,7 @@ class RootDraft {
         delete root[key];
         patches.push({ op: 'remove', path: [key] });
       } else {
-        const value = plain(v);
+        const value = v;
         root[key] = value;
         patches.push({ op: had ? 'replace' : 'add', path: [key], value });
       }
@@ -153,6 +166,21 @@ class RootDraft {
         for (let i = undos.length - 1; i >= 0; i--) undos[i]?.();
       },
     };
+  }
+
+  /**
+   * plainValues turns every value the update stored into plain data, before any record's draft is
+   * finished (finishing revokes it, and a value may hold it: `d.vms.b = { ...b, tags: d.vms.a.tags }`).
+   * An update that read no record through the draft (a create sets a new, plain record) cannot
+   * have stored a draft, so its values are kept as they are, without walking them.
+   */
+  private plainValues(): void {
+    const drafted = this.drafted.count > 0;
+    for (const [key, v] of this.replaced) if (v !== DELETED) this.replaced.set(key, plain(v));
+    if (!drafted) return;
+    for (const m of this.maps.values())
+      for (const [id, p] of m.pending)
+        if (p !== DELETED && 'value' in p) m.pending.set(id, { value: plain(p.value) });
   }
 }
 
@@ -178,7 +206,7 @@ function commitMap(
       if (sub.length === 0) continue;
       for (const s of sub) patches.push({ ...s, path: [name, id, ...s.path] });
     } else {
-      next = plain(p.value);
+      next = p.value;
       patches.push({ op: had ? 'replace' : 'add', path: [name, id], value: next });
     }
     onChange?.(name, id, old);
@@ -187,8 +215,10 @@ function commitMap(
   }
 }
 
+/** setOrDelete sets an own data property; `__proto__` alone needs defineProperty (a map with a prototype has its setter). */
 function setOrDelete(map: Record<string, unknown>, id: string, value: unknown): void {
   if (value === ABSENT) delete map[id];
+  else if (id !== '__proto__') map[id] = value;
   else Object.defineProperty(map, id, { value, writable: true, enumerable: true, configurable: true });
 }
 
@@ -197,18 +227,30 @@ function setOrDelete(map: Record<string, unknown>, id: string, value: unknown): 
  * drafts) into plain data, copying only the containers on the way to a draft.
  */
 function plain(v: unknown): unknown {
-  if (isDraft(v)) return current(v);
   if (typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) {
-    const items = v.map(plain);
-    return items.some((x, i) => x !== v[i]) ? items : v;
-  }
+  if (isDraft(v)) return current(v);
+  if (Array.isArray(v)) return plainArray(v);
+  const obj = v as Record<string, unknown>;
   let copy: Record<string, unknown> | null = null;
-  for (const [k, x] of Object.entries(v)) {
+  for (const k of Object.keys(obj)) {
+    const x = obj[k];
     const p = plain(x);
     if (p === x) continue;
-    copy ??= Object.assign(Object.create(Object.getPrototypeOf(v)), v) as Record<string, unknown>;
+    copy ??= Object.assign(Object.create(Object.getPrototypeOf(obj)), obj) as Record<string, unknown>;
     copy[k] = p;
+  }
+  return copy ?? obj;
+}
+
+/** plainArray is plain for an array: the same array when nothing in it is a draft. */
+function plainArray(v: unknown[]): unknown[] {
+  let copy: unknown[] | null = null;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    const p = plain(x);
+    if (p === x) continue;
+    copy ??= v.slice();
+    copy[i] = p;
   }
   return copy ?? v;
 }

@@ -10,13 +10,14 @@ export interface JournalRecord {
 /** HEADER is the frame header: payload length (u32 LE) then the payload's CRC-32 (u32 LE). */
 const HEADER = 8;
 
-/** encodeRecord frames one record: [length][crc32][JSON payload]. */
+/** encodeRecord frames one record: [length][crc32][JSON payload], the JSON encoded straight into the frame. */
 export function encodeRecord(record: JournalRecord): Buffer {
-  const payload = Buffer.from(JSON.stringify(record), 'utf8');
-  const frame = Buffer.allocUnsafe(HEADER + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.writeUInt32LE(crc32(payload), 4);
-  payload.copy(frame, HEADER);
+  const json = JSON.stringify(record);
+  const length = Buffer.byteLength(json, 'utf8');
+  const frame = Buffer.allocUnsafe(HEADER + length);
+  frame.write(json, HEADER, 'utf8');
+  frame.writeUInt32LE(length, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(HEADER)), 4);
   return frame;
 }
 

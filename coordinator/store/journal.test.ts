@@ -1,6 +1,7 @@
 import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeRecord, scanRecords } from './journal-format.js';
 import { LowdbStore } from './lowdb-store.js';
@@ -62,6 +63,20 @@ describe('journal framing', () => {
     flipped[12] = (flipped[12] ?? 0) ^ 0xff;
     expect(scanRecords(Buffer.concat([a, flipped])).tail).toBe('torn');
     expect(scanRecords(Buffer.concat([flipped, b])).tail).toBe('corrupt');
+  });
+
+  it('frames a record exactly as journals were always framed: byte length, CRC-32, UTF-8 JSON', () => {
+    const record = {
+      seq: 7,
+      patches: [{ op: 'add' as const, path: ['vms', 'é'], value: { name: 'ü-€-😀' } }],
+    };
+    const payload = Buffer.from(JSON.stringify(record), 'utf8');
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(payload.length, 0);
+    header.writeUInt32LE(crc32(payload), 4);
+    const frame = encodeRecord(record);
+    expect(frame.equals(Buffer.concat([header, payload]))).toBe(true);
+    expect(scanRecords(frame)).toEqual({ records: [record], goodBytes: frame.length, tail: 'clean' });
   });
 });
 

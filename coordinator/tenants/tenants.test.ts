@@ -3,7 +3,8 @@ import { type StoreState, type TenantRecord, type VmRecord, emptyState } from '.
 import { authenticate, bearerFromHeader } from './authenticate.js';
 import { TenantGate } from './gate.js';
 import { QuotaError, checkQuota } from './quota.js';
-import { generateToken, hashToken, verifyToken } from './tokens.js';
+import { createHash } from 'node:crypto';
+import { generateToken, hashMatcher, hashToken, verifyToken } from './tokens.js';
 
 function tenant(id: string, tokenHash: string, quota = { vcpus: 8, memory_mb: 8192, vms: 3 }): TenantRecord {
   return { id, name: id, token_hash: tokenHash, quota, created_at: '2026-01-01T00:00:00Z' };
@@ -45,6 +46,22 @@ describe('tokens', () => {
   ])('verifyToken rejects %s', (_what, wrong) => {
     const { hash } = generateToken();
     expect(verifyToken(wrong, hash)).toBe(false);
+  });
+
+  it.each(['vmp_abc', 'admin-token-for-unit-tests', 'tök€n ✓', ''])(
+    'hashToken(%j) is the sha256 hex of its UTF-8 bytes (the stored form)',
+    (token) => {
+      expect(hashToken(token)).toBe(createHash('sha256').update(Buffer.from(token, 'utf8')).digest('hex'));
+    },
+  );
+
+  it('hashMatcher accepts only the stored digest, whatever the length presented', () => {
+    const stored = hashToken('vmp_admin');
+    const isAdmin = hashMatcher(stored);
+    expect(isAdmin(hashToken('vmp_admin'))).toBe(true);
+    expect(isAdmin(hashToken('vmp_other'))).toBe(false);
+    expect(isAdmin(stored.slice(0, 32))).toBe(false);
+    expect(isAdmin('')).toBe(false);
   });
 
   it('verifyToken is false for a malformed stored hash instead of throwing', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyState, type StoreState, type TenantRecord } from '../store/types.js';
 import { TOKEN_CACHE_MAX, TokenAuthenticator } from './token-cache.js';
-import { generateToken } from './tokens.js';
+import { generateToken, hashToken } from './tokens.js';
 
 function tenant(id: string, tokenHash: string, extra: Partial<TenantRecord> = {}): TenantRecord {
   const quota = { vcpus: 8, memory_mb: 8192, vms: 3 };
@@ -82,5 +82,65 @@ describe('TokenAuthenticator (verified tenant tokens cached by hash)', () => {
     expect(tenantId(auth.authenticate(state, tokens[3]!.token))).toBe('t3');
     expect(auth.size).toBe(1);
     expect(TOKEN_CACHE_MAX).toBeGreaterThan(1000);
+  });
+});
+
+describe('TokenAuthenticator on a connection (a token that verified skips its sha256 there)', () => {
+  const admin = generateToken();
+  const a = generateToken();
+  const b = generateToken();
+  const counting = () => {
+    const calls: string[] = [];
+    const auth = new TokenAuthenticator({ adminTokenHash: admin.hash }, TOKEN_CACHE_MAX, (t) => {
+      calls.push(t);
+      return hashToken(t);
+    });
+    return { auth, calls };
+  };
+
+  it('hashes a repeated token once per connection, and again on another connection', () => {
+    const { auth, calls } = counting();
+    const state = stateOf(tenant('a', a.hash));
+    const conn1 = {};
+    const conn2 = {};
+    for (let i = 0; i < 3; i++) expect(tenantId(auth.authenticate(state, a.token, conn1))).toBe('a');
+    expect(calls).toEqual([a.token]);
+    expect(tenantId(auth.authenticate(state, a.token, conn2))).toBe('a');
+    expect(calls).toEqual([a.token, a.token]);
+    for (let i = 0; i < 2; i++) expect(tenantId(auth.authenticate(state, admin.token, conn1))).toBe('admin');
+    expect(calls.length).toBe(3);
+  });
+
+  it('never answers a different token with the remembered one, even one character apart', () => {
+    const { auth, calls } = counting();
+    const state = stateOf(tenant('a', a.hash), tenant('b', b.hash));
+    const conn = {};
+    expect(tenantId(auth.authenticate(state, a.token, conn))).toBe('a');
+    const last = a.token.at(-1) === 'A' ? 'B' : 'A';
+    expect(auth.authenticate(state, a.token.slice(0, -1) + last, conn)).toBeNull();
+    expect(auth.authenticate(state, `${a.token}x`, conn)).toBeNull();
+    expect(tenantId(auth.authenticate(state, b.token, conn))).toBe('b');
+    expect(calls.length).toBe(4);
+    expect(tenantId(auth.authenticate(state, a.token, conn))).toBe('a'); // b is remembered now: hashed again
+    expect(calls.length).toBe(5);
+  });
+
+  it('checks a remembered token against the store as it is now: a revoked or rotated token stops at once', () => {
+    const { auth } = counting();
+    const conn = {};
+    expect(tenantId(auth.authenticate(stateOf(tenant('a', a.hash)), a.token, conn))).toBe('a');
+    expect(auth.authenticate(stateOf(), a.token, conn)).toBeNull();
+    expect(auth.authenticate(stateOf(tenant('a', b.hash)), a.token, conn)).toBeNull();
+  });
+
+  it('remembers nothing for a token that failed', () => {
+    const { auth, calls } = counting();
+    const state = stateOf(tenant('a', a.hash));
+    const conn = {};
+    const bad = generateToken().token;
+    expect(auth.authenticate(state, bad, conn)).toBeNull();
+    expect(auth.authenticate(state, bad, conn)).toBeNull();
+    expect(calls).toEqual([bad, bad]);
+    expect(Object.getOwnPropertySymbols(conn)).toEqual([]);
   });
 });

@@ -1,4 +1,8 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** oneShot is crypto.hash (Node >= 20.12): one native call, no Hash object per request. */
+const oneShot = (nodeCrypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
 /** TOKEN_PREFIX marks vmpool bearer tokens so they are recognisable in configs and secret scanners. */
 export const TOKEN_PREFIX = 'vmp_';
@@ -17,6 +21,7 @@ export function generateToken(): { token: string; hash: string } {
 
 /** hashToken is the sha256 hex digest stored in place of a token. */
 export function hashToken(token: string): string {
+  if (oneShot) return oneShot('sha256', token, 'hex'); // strings hash as UTF-8, as update() does
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
@@ -31,4 +36,16 @@ export function hashesEqual(a: string, b: string): boolean {
   const right = Buffer.from(b, 'utf8');
   // timingSafeEqual throws on unequal lengths; digests of one algorithm never differ in length.
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * hashMatcher is hashesEqual against one stored digest whose bytes are made once: the check a
+ * request runs against the admin token's hash, still constant time (timingSafeEqual).
+ */
+export function hashMatcher(stored: string): (hash: string) => boolean {
+  const right = Buffer.from(stored, 'utf8');
+  return (hash) => {
+    const left = Buffer.from(hash, 'utf8');
+    return left.length === right.length && timingSafeEqual(left, right);
+  };
 }

@@ -69,9 +69,15 @@ export class VmOrder {
 
   private add(vm: VmRecord, place: boolean): void {
     const prior = this.byId.get(vm.id);
-    const key = prior && !place ? prior.key : { created_at: vm.created_at, id: vm.id };
-    this.byId.set(vm.id, { key, node: vm.node_id, state: vm.state });
     this.count(vm.node_id, vm.state, 1);
+    if (prior && !place) {
+      // a record changed in place (its state, mostly): same key, the entry is updated where it is
+      prior.node = vm.node_id;
+      prior.state = vm.state;
+      return;
+    }
+    const key = { created_at: vm.created_at, id: vm.id };
+    this.byId.set(vm.id, { key, node: vm.node_id, state: vm.state });
     if (place) this.insert(key);
   }
 
@@ -87,6 +93,12 @@ export class VmOrder {
   }
 
   private insert(key: PageKey): void {
+    const last = this.keys[this.keys.length - 1];
+    // a new VM is the newest one nearly always: it goes at the end without a search
+    if (last === undefined || compareKeys(last, key) < 0) {
+      this.keys.push(key);
+      return;
+    }
     const at = this.lowerBound(key);
     if (at === this.keys.length) this.keys.push(key);
     else this.keys.splice(at, 0, key);
