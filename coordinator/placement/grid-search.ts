@@ -1,6 +1,7 @@
 import type { FreeGrid, IndexedNode } from './free-grid.js';
 import { memoryClass } from './free-grid.js';
-import { seededHashFrom, seededHashPrefix } from './hash.js';
+import { seededHashPrefix } from './hash.js';
+import type { NodeSlots } from './node-slots.js';
 import { bestNuma, scoreOf } from './rank.js';
 import { capacityReason } from './reasons.js';
 import type { PlacementConfig, PlacementRequest } from './types.js';
@@ -30,15 +31,14 @@ const NO_SCOPE: SearchScope = {
   cordoned: new Set(),
 };
 
-/** lastRun numbers every search of every GridSearch, so a node's `visited` mark is never ambiguous. */
-let lastRun = 0;
-
 /**
  * GridSearch finds the best node of a group of grids, in the order compareOptions gives within one
  * KVM class: score, then the seeded hash, then node id. Pack walks rows (node free threads) upward
  * and spread downward; both stop as soon as no later row can beat or tie the best, so the seeded
  * tie-break still sees every equally good node. One instance is reused for every decision: its
- * fields are the scratch state, so a decision allocates no closures or per-node objects.
+ * fields are the scratch state, so a decision allocates no closures or per-node objects. Cells hold
+ * slots: a node's id hash and visited mark come from the index's NodeSlots (flat typed arrays), and
+ * its object is read only once it can beat the best so far.
  */
 export class GridSearch {
   best: IndexedNode | null = null;
@@ -50,16 +50,18 @@ export class GridSearch {
   private minThreads = 0;
   private runId = 0;
 
+  constructor(private readonly slots: NodeSlots<IndexedNode>) {}
+
   /** run searches the grids; afterwards `best` is the winner (null when nothing fits). */
   run(group: readonly FreeGrid[], scope: SearchScope): IndexedNode | null {
     this.scope = scope;
-    this.runId = ++lastRun;
+    this.runId = this.slots.nextRun();
     this.best = null;
     this.bestNuma = null;
     const { request, config } = scope;
     const dedicated = request.cpu_policy === 'dedicated';
     const vcpus = request.vcpu_count;
-    this.prefix = seededHashPrefix(config.seed);
+    this.prefix = this.slots.hashPrefix(seededHashPrefix(config.seed));
     // shared vCPUs may go on loaded threads, so only dedicated requests skip thread-poor NUMA nodes
     this.minThreads = dedicated ? vcpus : 0;
     const memory = memoryClass(request.memory_mb);
@@ -85,9 +87,10 @@ export class GridSearch {
   private visit(group: readonly FreeGrid[], free: number, memory: number): void {
     for (const g of group) {
       const row = g.rows[free];
-      if (row === undefined) continue;
-      const { filled, cells, threadSlots } = row;
+      if (row === undefined || row.filledCells === 0) continue;
+      const { filled, filledIn, cells, threadSlots } = row;
       for (let m = memory; m < row.memoryClasses; m++) {
+        if (filledIn[m] === 0) continue;
         const base = m * threadSlots;
         for (let t = this.minThreads; t < threadSlots; t++) {
           if (filled[base + t] === 1) this.consider(cells[base + t]!.items, free);
@@ -96,30 +99,32 @@ export class GridSearch {
     }
   }
 
-  private consider(items: readonly IndexedNode[], free: number): void {
+  private consider(items: readonly number[], free: number): void {
     const { request, config, exclude, cordoned } = this.scope;
     const dedicated = request.cpu_policy === 'dedicated';
     const skip = exclude.size > 0 || cordoned.size > 0;
     // the grids searched already hold only live nodes of the pass's reserved and KVM classes
     const image = request.image;
     const run = this.runId;
+    const slots = this.slots;
+    const { visited, entries } = slots;
     for (let i = 0; i < items.length; i++) {
-      const e = items[i]!;
+      const slot = items[i]!;
       // a node is filed once per NUMA node (twice in one cell when both have the same free threads
       // and memory class), but its outcome depends on the node alone: one look per search is enough
-      if (e.visited === run) continue;
-      e.visited = run;
-      const id = e.id;
-      if (skip && (exclude.has(id) || cordoned.has(id))) continue;
-      const hash = seededHashFrom(this.prefix, id);
+      if (visited[slot] === run) continue;
+      visited[slot] = run;
+      if (skip && (exclude.has(entries[slot]!.id) || cordoned.has(entries[slot]!.id))) continue;
+      const hash = slots.hash(this.prefix, slot);
       // dedicated VMs always use vcpus threads, so the score is known before any capacity check
-      if (dedicated && !this.beats(free - request.vcpu_count, hash, id)) continue;
+      if (dedicated && !this.beats(free - request.vcpu_count, hash, slot)) continue;
+      const e = entries[slot]!;
       if (image !== undefined && e.node.images !== undefined && !e.node.images.includes(image)) continue;
       if (capacityReason(e.state, request, config) !== null) continue;
       const numa = bestNuma(e.state, request, config);
       if (numa === undefined) continue;
       const score = scoreOf(e.state, numa, request);
-      if (!this.beats(score, hash, id)) continue;
+      if (!this.beats(score, hash, slot)) continue;
       this.best = e;
       this.bestNuma = numa;
       this.bestScore = score;
@@ -127,11 +132,11 @@ export class GridSearch {
     }
   }
 
-  private beats(score: number, hash: number, id: string): boolean {
+  private beats(score: number, hash: number, slot: number): boolean {
     const best = this.best;
     if (best === null) return true;
     if (score !== this.bestScore)
       return this.scope.config.ranking === 'pack' ? score < this.bestScore : score > this.bestScore;
-    return hash < this.bestHash || (hash === this.bestHash && id < best.id);
+    return hash < this.bestHash || (hash === this.bestHash && this.slots.entries[slot]!.id < best.id);
   }
 }

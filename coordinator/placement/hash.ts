@@ -1,3 +1,6 @@
+/** FNV_PRIME is 32-bit FNV-1a's multiplier (NodeSlots hashes ids with it from typed arrays). */
+export const FNV_PRIME = 0x01000193;
+
 /** seededHash is 32-bit FNV-1a of `seed:id`: a replayable per-node tie-break order for one seed. */
 export function seededHash(seed: number, id: string): number {
   return seededHashFrom(seededHashPrefix(seed), id);
@@ -17,7 +20,7 @@ function fnv(state: number, text: string): number {
   let hash = state;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+    hash = Math.imul(hash, FNV_PRIME);
   }
   return hash;
 }

@@ -1,6 +1,7 @@
 import { notRun, PassExplainer, wantDetail } from './explain.js';
 import { FreeGrid, type IndexedNode } from './free-grid.js';
 import { GridSearch, type SearchScope } from './grid-search.js';
+import { NodeSlots } from './node-slots.js';
 import { NodeState, topologyIndex } from './node-state.js';
 import { assertValid, decide, failed } from './place.js';
 import { reasonCode } from './reasons.js';
@@ -27,15 +28,16 @@ import {
  */
 export class PlacementIndex {
   private readonly entries = new Map<string, IndexedNode>();
+  private readonly slots = new NodeSlots<IndexedNode>();
   // class number: (reserved ? 2 : 0) + (kvm ? 1 : 0)
-  private readonly classes = [new FreeGrid(), new FreeGrid(), new FreeGrid(), new FreeGrid()];
+  private readonly classes = [0, 1, 2, 3].map(() => new FreeGrid(this.slots));
   private readonly groups = {
     kvm1: [this.classes[1]!],
     tcg1: [this.classes[0]!],
     kvm2: [this.classes[1]!, this.classes[3]!],
     tcg2: [this.classes[0]!, this.classes[2]!],
   };
-  private readonly searcher = new GridSearch();
+  private readonly searcher = new GridSearch(this.slots);
 
   /** size is the number of nodes the index holds (live or down). */
   get size(): number {
@@ -96,6 +98,7 @@ export class PlacementIndex {
     if (!e) return;
     e.grid?.unfile(e);
     this.entries.delete(nodeId);
+    this.slots.release(e.slot);
   }
 
   /** get returns the node as the index holds it, claims included. */
@@ -169,6 +172,7 @@ export class PlacementIndex {
     const state = new NodeState(topologyIndex(node.topology));
     const e: IndexedNode = {
       id: node.id,
+      slot: this.slots.take(node.id),
       node,
       allocations: [],
       state,
@@ -177,8 +181,8 @@ export class PlacementIndex {
       grid: null,
       cells: state.numa.map(() => null),
       pos: state.numa.map(() => 0),
-      visited: 0,
     };
+    this.slots.put(e.slot, e);
     this.resetTo(e, node.allocations);
     this.entries.set(node.id, e);
     this.file(e);
