@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../shared/atomic-file.js';
 import type { CordonRecord, Store } from '../store/types.js';
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Cordon is why and since when a node takes no new placements. */
 export type Cordon = CordonRecord;
 
@@ -50,9 +52,11 @@ export class Cordons {
     return Object.hasOwn(this.backing.all(), nodeId) ? this.backing.all()[nodeId] : undefined;
   }
 
-  /** ids is every cordoned node. */
+  /** ids is every cordoned node (placement asks on every create: none cordoned costs no Set). */
   ids(): ReadonlySet<string> {
-    return new Set(Object.keys(this.backing.all()));
+    const all = this.backing.all();
+    for (const _ in all) return new Set(Object.keys(all));
+    return NONE;
   }
 
   /** set cordons (or, with null, uncordons) a node and resolves once that is durable. */
