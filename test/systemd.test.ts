@@ -111,7 +111,8 @@ function buildChildModules(): string {
   mkdirSync(dir);
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  for (const file of ['systemd', 'log', 'line-buffer']) {
+  // the logger and every module it imports (a missing one fails the child at import)
+  for (const file of ['systemd', 'log', 'log-line', 'iso-time', 'line-buffer']) {
     const src = readFileSync(join(REPO, 'shared', `${file}.ts`), 'utf8');
     const out = ts.transpileModule(src, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
