@@ -1,25 +1,23 @@
 import { Agent, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { HARNESS_ADMIN_TOKEN, type AppHarness, appHarness } from './testing/harness.js';
+import { type Served, serveOnLoopback } from './testing/serve.js';
 
 // Auth remembers the last token that verified on a connection (coordinator/tenants/conn-token.ts);
 // over ONE keep-alive connection, other tokens, bad ones and a deleted tenant's must still be judged afresh.
 let h: AppHarness;
-let server: ReturnType<typeof serve>;
+let served: Served;
 let port: number;
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 beforeEach(async () => {
   h = await appHarness();
-  server = serve({ fetch: h.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => server.once('listening', r));
-  port = (server.address() as AddressInfo).port;
+  served = await serveOnLoopback(h.app.fetch);
+  port = served.port;
 });
 afterEach(async () => {
   agent.destroy();
-  await new Promise((r) => server.close(r));
+  await served.close();
 });
 
 function call(method: string, path: string, token: string): Promise<{ status: number; socket: unknown }> {

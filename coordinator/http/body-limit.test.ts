@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AppHarness, appHarness } from './testing/harness.js';
+import { type Served, serveOnLoopback } from './testing/serve.js';
 
 // The create route reads its body through node's server (not app.request), so the size limit is
 // decided from Content-Length, or counted as a chunked body streams in; these go over real TCP.
@@ -36,7 +35,7 @@ function post(port: number, token: string, body: string, chunked: boolean): Prom
 
 describe('the body limit over node HTTP', () => {
   let h: AppHarness;
-  let server: ReturnType<typeof serve>;
+  let served: Served;
   let port: number;
   let token: string;
 
@@ -44,12 +43,11 @@ describe('the body limit over node HTTP', () => {
     h = await appHarness();
     h.addNode('n1');
     token = (await h.tenant('t')).token;
-    server = serve({ fetch: h.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((r) => server.once('listening', r));
-    port = (server.address() as AddressInfo).port;
+    served = await serveOnLoopback(h.app.fetch);
+    port = served.port;
   });
   afterEach(async () => {
-    await new Promise((r) => server.close(r));
+    await served.close();
     await h.close();
   });
 

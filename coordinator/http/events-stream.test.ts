@@ -1,18 +1,15 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StreamItem, VmpoolClient } from '../../api/index.js';
 import type { CoordinatorEvent } from '../../shared/events.js';
 import { type AppHarness, appHarness, HARNESS_ADMIN_TOKEN } from './testing/harness.js';
+import { serveOnLoopback } from './testing/serve.js';
 
 const vmBody = (name: string) => ({ name, vcpu_count: 1, memory_mb: 512, disk_size_gb: 5, image: 'debian' });
 
 /** listen serves the harness app on loopback so streams go over real HTTP. */
 async function listen(h: AppHarness) {
-  const server = serve({ fetch: h.app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((r) => server.once('listening', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  closers.push(() => new Promise((r) => server.close(r)));
+  const { url, close } = await serveOnLoopback(h.app.fetch);
+  closers.push(close);
   return { url, client: (token: string) => new VmpoolClient({ url, token }) };
 }
 

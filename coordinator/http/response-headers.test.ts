@@ -1,7 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AppHarness, appHarness } from './testing/harness.js';
+import { type Served, serveOnLoopback } from './testing/serve.js';
 
 // Every answer carries x-request-id, whichever way it was built: the create route writes it in
 // plain headers (jsonWithRequestId), the others get it added after the handler (tagResponse).
@@ -10,7 +9,7 @@ const vmBody = { name: 'web-1', vcpu_count: 2, memory_mb: 2048, disk_size_gb: 10
 
 describe('x-request-id over node HTTP', () => {
   let h: AppHarness;
-  let server: ReturnType<typeof serve>;
+  let served: Served;
   let base: string;
   let token: string;
 
@@ -18,12 +17,11 @@ describe('x-request-id over node HTTP', () => {
     h = await appHarness();
     h.addNode('n1');
     token = (await h.tenant('t')).token;
-    server = serve({ fetch: h.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveOnLoopback(h.app.fetch);
+    base = served.url;
   });
   afterEach(async () => {
-    await new Promise((r) => server.close(r));
+    await served.close();
     await h.close();
   });
 
