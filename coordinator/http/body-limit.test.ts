@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppHarness, appHarness } from './testing/harness.js';
-import { type Served, serveOnLoopback } from './testing/serve.js';
+import type { AppHarness } from './testing/harness.js';
+import { type ServedTenant, servedTenant } from './testing/serve.js';
 
 // The create route reads its body through node's server (not app.request), so the size limit is
 // decided from Content-Length, or counted as a chunked body streams in; these go over real TCP.
@@ -34,22 +34,17 @@ function post(port: number, token: string, body: string, chunked: boolean): Prom
 }
 
 describe('the body limit over node HTTP', () => {
+  let t: ServedTenant;
   let h: AppHarness;
-  let served: Served;
   let port: number;
   let token: string;
 
   beforeEach(async () => {
-    h = await appHarness();
-    h.addNode('n1');
-    token = (await h.tenant('t')).token;
-    served = await serveOnLoopback(h.app.fetch);
-    port = served.port;
+    t = await servedTenant();
+    ({ h, token } = t);
+    port = t.served.port;
   });
-  afterEach(async () => {
-    await served.close();
-    await h.close();
-  });
+  afterEach(() => t.close());
 
   it.each([false, true])('creates a VM from a small body (chunked: %s)', async (chunked) => {
     const r = await post(port, token, JSON.stringify(vmBody), chunked);

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AppHarness, appHarness } from './testing/harness.js';
-import { type Served, serveOnLoopback } from './testing/serve.js';
+import { type ServedTenant, servedTenant } from './testing/serve.js';
 
 // Every answer carries x-request-id, whichever way it was built: the create route writes it in
 // plain headers (jsonWithRequestId), the others get it added after the handler (tagResponse).
@@ -8,22 +7,16 @@ import { type Served, serveOnLoopback } from './testing/serve.js';
 const vmBody = { name: 'web-1', vcpu_count: 2, memory_mb: 2048, disk_size_gb: 10, image: 'debian' };
 
 describe('x-request-id over node HTTP', () => {
-  let h: AppHarness;
-  let served: Served;
+  let t: ServedTenant;
   let base: string;
   let token: string;
 
   beforeEach(async () => {
-    h = await appHarness();
-    h.addNode('n1');
-    token = (await h.tenant('t')).token;
-    served = await serveOnLoopback(h.app.fetch);
-    base = served.url;
+    t = await servedTenant();
+    token = t.token;
+    base = t.served.url;
   });
-  afterEach(async () => {
-    await served.close();
-    await h.close();
-  });
+  afterEach(() => t.close());
 
   const create = (headers: Record<string, string> = {}) =>
     fetch(`${base}/v1/vms?wait=true`, {

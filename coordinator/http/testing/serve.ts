@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { type AppHarness, appHarness } from './harness.js';
 
 /** Served is an app listening on a loopback port, for tests that need real TCP. */
 export interface Served {
@@ -19,5 +20,31 @@ export async function serveOnLoopback(fetch: Parameters<typeof serve>[0]['fetch'
     port,
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** ServedTenant is a harness app with node n1 and tenant t, served on loopback. */
+export interface ServedTenant {
+  h: AppHarness;
+  served: Served;
+  token: string;
+  /** close stops the server, then the harness */
+  close(): Promise<void>;
+}
+
+/** servedTenant builds the usual TCP test setup: a harness, one node, one tenant's token, the app on loopback. */
+export async function servedTenant(): Promise<ServedTenant> {
+  const h = await appHarness();
+  h.addNode('n1');
+  const token = (await h.tenant('t')).token;
+  const served = await serveOnLoopback(h.app.fetch);
+  return {
+    h,
+    served,
+    token,
+    close: async () => {
+      await served.close();
+      await h.close();
+    },
   };
 }
