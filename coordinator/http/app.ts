@@ -104,7 +104,7 @@ export function createApp(d: AppDeps): Hono<Env> {
     // the client's id is kept only when it is plain text: it lands in journal fields and log lines
     c.set('requestId', /^[A-Za-z0-9._:-]{1,64}$/.test(asked) ? asked : randomUUID());
     await next();
-    if (!c.get('requestIdSent')) tagResponse(c, 'x-request-id', c.get('requestId'));
+    tagResponse(c, 'x-request-id', c.get('requestId'));
     const status = c.res.status;
     d.metrics.httpRequests.inc({ method: c.req.method, status: String(status) });
     if (status < 400 || status >= 500) return; // logRejection's own test, before c.req.path is parsed
@@ -195,7 +195,7 @@ export function createApp(d: AppDeps): Hono<Env> {
       source: source(c),
       ...(key ? { idempotencyKey: key } : {}),
     });
-    return jsonWithRequestId(c, r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
+    return c.json(r.vm satisfies VmView, !r.created ? 200 : wait ? 201 : 202);
   });
   app.get('/v1/vms', queryOf(ListVmsQuerySchema), (c) => {
     const { limit, cursor, ...filter } = c.req.valid('query');
@@ -296,19 +296,6 @@ function tagResponse(c: Context<Env>, name: string, value: string): void {
   } catch {
     c.header(name, value);
   }
-}
-
-/**
- * jsonWithRequestId is c.json with x-request-id among its headers from the start, for the create
- * route: a plain header object that @hono/node-server writes with one writeHead, where c.json then
- * tagResponse built two undici Headers (one to add the id, one to read them back) per request.
- */
-function jsonWithRequestId(c: Context<Env>, body: unknown, status: 200 | 201 | 202): Response {
-  c.set('requestIdSent', true);
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
-  });
 }
 
 /** connOf is the request's TCP socket (undefined for app.request in tests): auth remembers a token per connection. */

@@ -8,8 +8,6 @@ export type Env = {
     /** errorCode and errorDetail are set by problem() so the request's one rejection entry names them */
     errorCode?: string;
     errorDetail?: string;
-    /** requestIdSent: the response already carries x-request-id (jsonWithRequestId) */
-    requestIdSent?: boolean;
   };
 };
 

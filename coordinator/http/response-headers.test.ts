@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ServedTenant, servedTenant } from './testing/serve.js';
 
-// Every answer carries x-request-id, whichever way it was built: the create route writes it in
-// plain headers (jsonWithRequestId), the others get it added after the handler (tagResponse).
-// Over real TCP, because @hono/node-server writes plain headers and Headers objects differently.
+// Every answer carries x-request-id (added after the handler, tagResponse), whichever way it was
+// built. Over real TCP, because @hono/node-server writes plain headers and Headers objects differently.
 const vmBody = { name: 'web-1', vcpu_count: 2, memory_mb: 2048, disk_size_gb: 10, image: 'debian' };
 
 describe('x-request-id over node HTTP', () => {

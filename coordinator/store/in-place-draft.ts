@@ -175,9 +175,8 @@ class RootDraft {
    * have stored a draft, so its values are kept as they are, without walking them.
    */
   private plainValues(): void {
-    const drafted = this.drafted.count > 0;
+    if (this.drafted.count === 0) return;
     for (const [key, v] of this.replaced) if (v !== DELETED) this.replaced.set(key, plain(v));
-    if (!drafted) return;
     for (const m of this.maps.values())
       for (const [id, p] of m.pending)
         if (p !== DELETED && 'value' in p) m.pending.set(id, { value: plain(p.value) });
