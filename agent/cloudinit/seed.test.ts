@@ -74,6 +74,31 @@ describe('buildSeedFiles', () => {
     expect(parse(files['network-config'])).toEqual({ version: 2, ethernets: { primary } });
   });
 
+  it.each(['52:54:00:30:38:24', '52:54:00:00:00:00', '52:54:00:59:59:59'])(
+    'quotes MAC %s so a YAML 1.1 reader (cloud-init) keeps it a string, not base 60',
+    (mac) => {
+      const text = buildSeedFiles({
+        instanceId: 'i',
+        hostname: 'h',
+        users: [],
+        network: { macAddress: mac },
+      })['network-config'];
+      const read = parse(text, { version: '1.1' });
+      expect(read.ethernets.primary.match.macaddress).toBe(mac);
+    },
+  );
+
+  it('keeps yes/on-like user data strings strings under YAML 1.1', () => {
+    const text = buildSeedFiles({
+      instanceId: 'i',
+      hostname: 'h',
+      users: [{ username: 'on', ssh_authorized_keys: ['yes'] }],
+    })['user-data'];
+    const read = parse(text, { version: '1.1' });
+    expect(read.users[0].name).toBe('on');
+    expect(read.users[0].ssh_authorized_keys).toEqual(['yes']);
+  });
+
   it.each([
     { hostname: 'bad_name', instanceId: 'i' },
     { hostname: '-lead', instanceId: 'i' },

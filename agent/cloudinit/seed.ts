@@ -34,8 +34,12 @@ export interface SeedInput {
 const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const INSTANCE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const DEFAULT_SUDO = 'ALL=(ALL) NOPASSWD:ALL';
-// lineWidth 0: never fold long scalars such as ssh keys
-const YAML_OPTIONS = { lineWidth: 0 } as const;
+// cloud-init reads these files with PyYAML, a YAML 1.1 parser: rendering for 1.1 quotes every
+// string 1.1 would resolve to something else. Under 1.2 rules a MAC of digits only, such as
+// 52:54:00:30:38:24, is left bare, and PyYAML reads it as the base-60 integer 41135150304; the
+// NIC then never matches and cloud-init fails with "Not all expected physical devices present".
+// The same goes for yes/no/on/off. lineWidth 0: never fold long scalars such as ssh keys.
+const YAML_OPTIONS = { lineWidth: 0, version: '1.1' } as const;
 
 /** buildSeedFiles renders meta-data, user-data and network-config from data, never by pasting strings. */
 export function buildSeedFiles(input: SeedInput): SeedFiles {
