@@ -32,7 +32,12 @@ let agent: Proc;
 let imagesDir: string;
 let keyDir: string;
 let tenant: { id: string; token: string };
-let vm: VmView;
+let spawnedVm: VmView | undefined;
+/** spawned is the VM the spawn test made; later tests say so plainly when that test failed. */
+function spawned(): VmView {
+  if (!spawnedVm) throw new Error('needs the VM from the spawn test above, which failed: see its error');
+  return spawnedVm;
+}
 
 const logs = () => `${coord?.out().slice(-3000)}\n${agent?.out().slice(-3000)}`;
 
@@ -73,7 +78,7 @@ async function ssh(port: number, command: string): Promise<string> {
 /** consoleOf is the console log of the test's one VM (its folder is named by a VM id not yet known on failure). */
 function consoleOf(dir: string): string {
   const ids = existsSync(join(dir, 'vms')) ? readdirSync(join(dir, 'vms')) : [];
-  return join(dir, 'vms', vm?.id ?? ids[0] ?? '(no VM folder)', 'console.log');
+  return join(dir, 'vms', spawnedVm?.id ?? ids[0] ?? '(no VM folder)', 'console.log');
 }
 
 /**
@@ -144,7 +149,8 @@ describe('a real guest through the coordinator', () => {
       } else if (r.status !== 201) {
         throw await why(`create answered ${r.status}: ${JSON.stringify(r.body)}`);
       }
-      vm = r.body;
+      const vm: VmView = r.body;
+      spawnedVm = vm;
       console.log(`spawn-to-ready ${Date.now() - t0} ms`);
       expect(vm.guest).toEqual({ state: 'ready' });
       expect(vm.network?.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
@@ -174,6 +180,7 @@ describe('a real guest through the coordinator', () => {
   it(
     'answers SSH on the forward within the bound: hostname, vCPUs and the user',
     async () => {
+      const vm = spawned();
       const t0 = Date.now();
       const consoleLog = join(imagesDir, 'vms', vm.id, 'console.log');
       const why = async (what: string) =>
@@ -202,6 +209,7 @@ describe('a real guest through the coordinator', () => {
   );
 
   it('logs the serial console next to the disk and shows its tail through the API and vmpoolctl', async () => {
+    const vm = spawned();
     const log = await readFile(join(imagesDir, 'vms', vm.id, 'console.log'), 'latin1');
     expect(log).toMatch(/Linux version .*cloud-amd64/);
     const r = await coord.api('GET', `/v1/vms/${vm.id}/console-log?bytes=200000`, { token: tenant.token });
@@ -224,6 +232,7 @@ describe('a real guest through the coordinator', () => {
   }, 60_000);
 
   it('DELETE leaves no domain and no file', async () => {
+    const vm = spawned();
     const r = await coord.api('DELETE', `/v1/vms/${vm.id}`, { token: tenant.token });
     expect(r.status, JSON.stringify(r.body)).toBe(204);
     expect(await domainExists(vm.domain_name)).toBe(false);
