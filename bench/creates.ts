@@ -7,7 +7,7 @@
 // link pings a quiet socket only after a silence that grows with the fleet: 60 s at 10,000 agents).
 // --rate R (open loop) starts R creates a second on a fixed schedule instead of K closed-loop clients;
 // latency then counts from each create's scheduled start (see lib/create-load.ts).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ import { simNodeId } from './lib/seed-store.js';
 import { SimFleet } from './lib/sim-agents.js';
 import { cpuSeconds, mainThreadCpuSeconds } from './lib/proc-stats.js';
 import { fdatasyncFloor } from './lib/fsync-floor.js';
-import { decimal, flag, integer } from './lib/option-kinds.js';
+import { choice, decimal, flag, integer } from './lib/option-kinds.js';
 import { type OptionValues, parseOptions } from './lib/options.js';
 import { emit, latency, nowMs } from './lib/stats.js';
 import { closedLoop, openLoop, type PostCreate } from './lib/create-load.js';
@@ -47,6 +47,8 @@ const OPTIONS = {
   idleAfterS: decimal({ min: 0, default: 0 }),
   /** creates run first, the same way, and not counted (their latency is reported apart) */
   warmup: integer({ min: 0, default: 0 }),
+  /** discard: stderr to /dev/null (JSON-line sink); journald: native entries to a real journald, as under systemd */
+  log: choice(['discard', 'journald'], 'discard'),
   json: flag(),
 };
 
@@ -124,12 +126,16 @@ export async function run(argv: string[]): Promise<void> {
     );
     await writeSnapshot(join(dir, 'state.json'), captureSource(prefilled), 0, () => undefined);
     // every agent holds a connection; the per-token rate limit would measure itself, not creates
-    const c = await startCoordinator(dir, [
-      '--max-connections',
-      String(o.nodes + 2 * (o.rate > 0 ? o.maxInflight : o.concurrency) + 100),
-      '--rate-limit-per-second',
-      '1000000',
-    ]);
+    const c = await startCoordinator(
+      dir,
+      [
+        '--max-connections',
+        String(o.nodes + 2 * (o.rate > 0 ? o.maxInflight : o.concurrency) + 100),
+        '--rate-limit-per-second',
+        '1000000',
+      ],
+      o.log,
+    );
     try {
       const t0 = nowMs();
       // v1 agents that enrol with the join token, ack spawns at once and beat from their welcome on
@@ -164,7 +170,9 @@ export async function run(argv: string[]): Promise<void> {
       const main0 = mainThreadCpuSeconds(c.child.pid ?? 0);
       const self0 = process.cpuUsage();
       const sys0 = sysSeconds(c.child.pid ?? 0);
+      const journald0 = c.journaldPid === undefined ? 0 : cpuSeconds(c.journaldPid);
       const r = await createAll(c.url, token, o);
+      const journaldS = c.journaldPid === undefined ? 0 : cpuSeconds(c.journaldPid) - journald0;
       const cpuS = cpuSeconds(c.child.pid ?? 0) - cpu0;
       const mainS = mainThreadCpuSeconds(c.child.pid ?? 0) - main0;
       const sysS = sysSeconds(c.child.pid ?? 0) - sys0;
@@ -182,6 +190,7 @@ export async function run(argv: string[]): Promise<void> {
           ...(o.rate > 0
             ? { mode: 'open', rate: o.rate, max_inflight: r.maxInflight }
             : { mode: 'closed', concurrency: o.concurrency }),
+          log: o.log,
           coordinator_start_ms: Math.round(c.startMs),
           ...(warm
             ? {
@@ -213,6 +222,15 @@ export async function run(argv: string[]): Promise<void> {
             Math.round((Math.max(0, cpuS - idleCpuS * r.seconds) / o.creates) * 1e4) / 10,
           // the bench process (HTTP clients and every simulated agent) shares the same 2 cores
           bench_cpu_pct: Math.round(((self.user + self.system) / 1e6 / r.seconds) * 100),
+          ...(c.journaldPid === undefined
+            ? {}
+            : {
+                // the journal's side of the coordinator's log lines, on the same 2 cores
+                journald_cpu_pct: Math.round((journaldS / r.seconds) * 100),
+                journald_cpu_ms_per_create: Math.round((journaldS / o.creates) * 1e5) / 100,
+                // bytes the logger wrote to stderr because a native send failed (0 when all reached journald)
+                log_fallback_bytes: statSync(join(dir, 'coordinator.stderr')).size,
+              }),
           fdatasync_floor: floor,
           // the coordinator's GC pauses and event-loop delay during the creates (its /metrics)
           coordinator_gc: pauses.gc,

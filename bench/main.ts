@@ -46,7 +46,7 @@ const BENCHES: Record<string, { about: string; options?: string; load: () => Pro
   },
   creates: {
     options:
-      '[--nodes 10000] [--vms 100000] [--creates 2000] [--concurrency 32 | --rate R [--max-inflight 2000]] [--idle-s 5] [--idle-after-s 0] [--warmup 0] [--json]',
+      '[--nodes 10000] [--vms 100000] [--creates 2000] [--concurrency 32 | --rate R [--max-inflight 2000]] [--idle-s 5] [--idle-after-s 0] [--warmup 0] [--log discard|journald] [--json]',
     about: 'creates through HTTP with simulated agents acking at once and a pre-filled store',
     load: () => import('./creates.js'),
   },
