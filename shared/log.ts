@@ -142,8 +142,21 @@ const KNOWN_FIELDS = new Set([
   'ERROR_CODE',
 ]);
 
+// log field keys are a small set fixed by the code: each is mapped once (bounded, should one not be)
+const FIELD_NAMES = new Map<string, string>();
+const FIELD_NAMES_MAX = 4096;
+
 /** journalFieldName maps a log field key to a journald field name: known ids as-is, others VMPOOL_<KEY>, [A-Z0-9_] only. */
 export function journalFieldName(key: string): string {
+  let name = FIELD_NAMES.get(key);
+  if (name === undefined) {
+    name = fieldNameOf(key);
+    if (FIELD_NAMES.size < FIELD_NAMES_MAX) FIELD_NAMES.set(key, name);
+  }
+  return name;
+}
+
+function fieldNameOf(key: string): string {
   const upper = key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toUpperCase()
@@ -162,7 +175,10 @@ function journalValue(value: unknown): string {
 /** journalFields maps an entry to native journald fields: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and one per log field. */
 export function journalFields(entry: LogEntry): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry.fields)) {
+  const fields = entry.fields;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
     // err is searchable as text; its code already went to ERROR_CODE.
     const text =
       key === 'err'

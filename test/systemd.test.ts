@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
+  closeSync,
+  existsSync,
   fstatSync,
   mkdirSync,
   mkdtempSync,
@@ -178,8 +180,29 @@ const LOG_CHILD = `import { createLogger } from './log.js';
 const log = createLogger({ component: 'agent', fields: { node_id: 'n1' } });
 log.info('vm started', { vm_name: 'web-1', vmid: 120, note: 'line one\\nline two' });
 log.error('spawn failed', { err: Object.assign(new Error('boom'), { code: 'no_capacity' }) });`;
+// one entry that fits a datagram, one too large for one (the sd_journal_sendv memfd path)
+const BIG_LOG_CHILD = `import { createLogger } from './log.js';
+const log = createLogger({ component: 'coordinator' });
+log.info('vm placed', { vm_id: 'v-1', vmid: 7, note: 'a\\nb' });
+log.info('big entry', { blob: 'x'.repeat(300000) });`;
 writeFileSync(join(MODS, 'notify-child.js'), NOTIFY_CHILD);
 writeFileSync(join(MODS, 'log-child.js'), LOG_CHILD);
+writeFileSync(join(MODS, 'big-log-child.js'), BIG_LOG_CHILD);
+
+// a real systemd-journald, alone in a private mount namespace (tmpfs /run/systemd and /run/log),
+// keeping its journal in that tmpfs; the child logs to it, then journalctl reads the entries back
+const REAL_JOURNALD = `set -e
+mount -t tmpfs tmpfs /run/systemd && mount -t tmpfs tmpfs /run/log
+mkdir -p /run/systemd/journal /run/systemd/journald.conf.d
+printf '[Journal]\\nStorage=volatile\\nReadKMSG=no\\n' > /run/systemd/journald.conf.d/test.conf
+"$0" </dev/null >/dev/null 2>&1 & jd=$!
+i=0; while [ ! -S /run/systemd/journal/socket ]; do i=$((i+1)); [ $i -gt 200 ] && exit 70; sleep 0.05; done
+"$1" big-log-child.js
+journalctl -D /run/log/journal -o json --all --no-pager SYSLOG_IDENTIFIER=vmpool-coordinator
+kill $jd`;
+const JOURNALD_BIN = ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd-journald'].find((p) =>
+  existsSync(p),
+);
 
 describe('sd_notify and journald through libsystemd', () => {
   it('sdNotify in a child node process reaches the NOTIFY_SOCKET datagram listener', async () => {
@@ -256,5 +279,43 @@ describe('sd_notify and journald through libsystemd', () => {
       });
       expect(readFileSync(join(WORK, 'journal-stderr'), 'utf8')).toBe('');
     },
+  );
+
+  it.skipIf((!canUnshare || JOURNALD_BIN === undefined) && !STRICT_TESTS)(
+    'a real systemd-journald keeps every field: a datagram entry and one too large for a datagram',
+    () => {
+      const stderrFd = openSync(join(WORK, 'real-journal-stderr'), 'w');
+      const st = fstatSync(stderrFd, { bigint: true });
+      const run = spawnSync(
+        'unshare',
+        ['-m', 'sh', '-c', REAL_JOURNALD, String(JOURNALD_BIN), process.execPath],
+        {
+          cwd: MODS,
+          env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+          stdio: ['ignore', 'pipe', stderrFd],
+          encoding: 'utf8',
+          maxBuffer: 16 << 20,
+        },
+      );
+      closeSync(stderrFd);
+      expect(run.status, run.stderr).toBe(0);
+      const entries = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, string>);
+      const placed = entries.find((e) => e.MESSAGE === 'vm placed');
+      expect(placed).toMatchObject({
+        PRIORITY: '6',
+        VM_ID: 'v-1',
+        VMID: '7',
+        VMPOOL_NOTE: 'a\nb',
+        _TRANSPORT: 'journal',
+      });
+      const big = entries.find((e) => e.MESSAGE === 'big entry');
+      expect(big?.VMPOOL_BLOB?.length).toBe(300000);
+      // nothing fell back to stderr: both reached the journal natively
+      expect(readFileSync(join(WORK, 'real-journal-stderr'), 'utf8')).toBe('');
+    },
+    30_000,
   );
 });
