@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
   journalFrame,
   journalSend,
+  parseJournalFrame,
   loadSystemd,
   parseWatchdogEnv,
   type SystemdBinding,
@@ -21,6 +22,7 @@ function fakeBinding(over: Partial<SystemdBinding> = {}): SystemdBinding {
     watchdogEnabledUsec: () => null,
     journalSendv: () => 0,
     journalDatagram: () => -38,
+    journalListening: () => true,
     ...over,
   };
 }
@@ -147,6 +149,36 @@ describe('journalSend', () => {
     const binding = fakeBinding({ journalDatagram: () => -90, journalSendv: sendv });
     expect(journalSend({ MESSAGE: 'm' }, binding)).toBe(true);
     expect(sendv).toHaveBeenCalledOnce();
+  });
+
+  it.each([
+    [-2, 'ENOENT'],
+    [-111, 'ECONNREFUSED'],
+  ])(
+    'is false when no journald listens (%s, %s), without trying sd_journal_sendv (it would drop the entry)',
+    (rc) => {
+      const sendv = vi.fn(() => 0);
+      expect(
+        journalSend({ MESSAGE: 'm' }, fakeBinding({ journalDatagram: () => rc, journalSendv: sendv })),
+      ).toBe(false);
+      expect(sendv).not.toHaveBeenCalled();
+    },
+  );
+
+  it('is false when a refused datagram finds no journald socket (a large entry would be dropped by sendv)', () => {
+    const sendv = vi.fn(() => 0);
+    const binding = fakeBinding({
+      journalDatagram: () => -90,
+      journalListening: () => false,
+      journalSendv: sendv,
+    });
+    expect(journalSend({ MESSAGE: 'm' }, binding)).toBe(false);
+    expect(sendv).not.toHaveBeenCalled();
+  });
+
+  it('reads a frame back into its fields, newline-framed values included', () => {
+    const fields = { MESSAGE: 'vm placed', NOTE: 'één\ntwee', VMID: '7' };
+    expect(parseJournalFrame(journalFrame(fields)!)).toEqual(fields);
   });
 
   it('passes one KEY=value buffer per field, newlines kept in the value', () => {

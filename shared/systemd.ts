@@ -1,4 +1,4 @@
-import { fstatSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
 import koffi, { type LibraryHandle } from 'koffi';
 
 // This module imports nothing from the project so tests can transpile it alone into a child process.
@@ -10,6 +10,8 @@ export interface SystemdBinding {
   journalSendv(iovecs: readonly Buffer[]): number;
   /** sends one datagram already in the native protocol to journald's socket: bytes sent, or -errno */
   journalDatagram(frame: Buffer): number;
+  /** whether journald's native socket exists (sd_journal_sendv reports success when it does not) */
+  journalListening(): boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -44,6 +46,8 @@ const MSG_NOSIGNAL = 0x4000;
  * restarted journald is found again. Blocking, as libsystemd's: a journald that lags slows the sender
  * rather than losing lines.
  */
+const ENOENT = 2;
+const ECONNREFUSED = 111;
 const ENOSYS = 38;
 
 /** journalSocketOrNone binds the datagram path, or one that always fails (ENOSYS) without glibc, so sd_journal_sendv serves. */
@@ -94,6 +98,7 @@ function bindLibsystemd(lib: LibraryHandle, journalDatagram: (frame: Buffer) => 
         bufs.length,
       ) as number,
     journalDatagram,
+    journalListening: () => existsSync(JOURNAL_SOCKET),
   };
 }
 
@@ -140,7 +145,8 @@ export function startWatchdog(opts: WatchdogOptions = {}): () => void {
 /**
  * journalSend writes one native journald entry of KEY=value fields (values may hold newlines); false
  * on failure. The entry goes as one datagram; one the socket refuses (too large for a datagram, say)
- * goes through sd_journal_sendv, which passes a large entry in a memfd.
+ * goes through sd_journal_sendv, which passes a large entry in a memfd. False when no journald
+ * listens.
  */
 export function journalSend(
   fields: Readonly<Record<string, string>>,
@@ -149,7 +155,11 @@ export function journalSend(
   if (binding === null) return false;
   const frame = journalFrame(fields);
   if (frame === null) return false;
-  if (binding.journalDatagram(frame) >= 0) return true;
+  const sent = binding.journalDatagram(frame);
+  if (sent >= 0) return true;
+  // nothing listens: sd_journal_sendv would report success and drop the entry; false lets the
+  // logger write it to stderr, which under systemd is the journal's stream socket
+  if (sent === -ENOENT || sent === -ECONNREFUSED || !binding.journalListening()) return false;
   const iovecs = Object.entries(fields).map(([key, value]) => Buffer.from(`${key}=${value}`, 'utf8'));
   return binding.journalSendv(iovecs) >= 0;
 }
@@ -184,6 +194,32 @@ export function journalFrame(fields: Readonly<Record<string, string>>): Buffer |
   if (parts === null) return Buffer.from(text, 'utf8');
   parts.push(Buffer.from(text, 'utf8'));
   return Buffer.concat(parts);
+}
+
+/**
+ * parseJournalFrame reads a native-protocol frame (journalFrame's output) back into its fields, for
+ * the paths that need them apart: sd_journal_sendv's iovecs, or a JSON line when journald is gone.
+ */
+export function parseJournalFrame(frame: Buffer): Record<string, string> {
+  const fields: Record<string, string> = {};
+  let at = 0;
+  while (at < frame.length) {
+    const nl = frame.indexOf(10, at);
+    if (nl < 0) break;
+    const line = frame.toString('utf8', at, nl);
+    const eq = line.indexOf('=');
+    if (eq >= 0) {
+      fields[line.slice(0, eq)] = line.slice(eq + 1);
+      at = nl + 1;
+      continue;
+    }
+    // KEY\n, u64le length, the bytes, \n
+    const size = Number(frame.readBigUInt64LE(nl + 1));
+    const start = nl + 9;
+    fields[line] = frame.toString('utf8', start, start + size);
+    at = start + size + 1;
+  }
+  return fields;
 }
 
 /** underJournald tells whether stderr is the journal stream systemd connected (JOURNAL_STREAM is "dev:ino" of fd 2). */
