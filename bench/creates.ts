@@ -227,6 +227,8 @@ export async function run(argv: string[]): Promise<void> {
             : {
                 // the journal's side of the coordinator's log lines, on the same 2 cores
                 journald_cpu_pct: Math.round((journaldS / r.seconds) * 100),
+                // as on a systemd host (PID 1 raises the kernel's 10): restored after the run
+                unix_max_dgram_qlen: Number(readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8')),
                 journald_cpu_ms_per_create: Math.round((journaldS / o.creates) * 1e5) / 100,
                 // bytes the logger wrote to stderr because a native send failed (0 when all reached journald)
                 log_fallback_bytes: statSync(join(dir, 'coordinator.stderr')).size,

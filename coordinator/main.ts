@@ -21,7 +21,8 @@ import { persistSeq, readSeqStart } from './events/seq-file.js';
 import { LowdbStore } from './store/index.js';
 import { CoordinatorConfigSchema, COORDINATOR_USAGE } from './options.js';
 
-const log = createLogger({ component: 'coordinator' });
+// journald sends on a worker thread: the coordinator logs thousands of lines a second under load
+const log = createLogger({ component: 'coordinator', journalThread: true });
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {

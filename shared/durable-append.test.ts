@@ -1,9 +1,10 @@
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeDurably } from './durable-append.js';
+import { DSYNC_APPEND, writeDurably } from './durable-append.js';
+import { openFlagsOf } from './testing/open-flags.js';
 
 describe('writeDurably', () => {
   let dir: string;
@@ -38,6 +39,20 @@ describe('writeDurably', () => {
       closeSync(fd);
     }
     expect(seen).toEqual(['a']);
+  });
+
+  it('appends on a DSYNC_APPEND descriptor, which the kernel holds as O_DSYNC and O_APPEND', async () => {
+    const fd = openSync(file, DSYNC_APPEND, 0o600);
+    try {
+      const [flags] = openFlagsOf(file);
+      expect(flags! & constants.O_DSYNC).toBe(constants.O_DSYNC);
+      expect(flags! & constants.O_APPEND).toBe(constants.O_APPEND);
+      expect(await writeDurably(fd, Buffer.from('one\n'), undefined, true)).toBe(4);
+      expect(await writeDurably(fd, Buffer.from('two\n'), undefined, true)).toBe(4);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
   });
 
   it('rejects a failed write, and a failed fdatasync after a whole write', async () => {

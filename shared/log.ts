@@ -1,6 +1,7 @@
 import { stderrLines } from './line-buffer.js';
 import { formatJsonLine, safeStringify } from './log-line.js';
-import { journalSend, underJournald } from './systemd.js';
+import { startJournalThread } from './journal-thread.js';
+import { journalFrame, journalSend, underJournald } from './systemd.js';
 
 /** LogLevel is the severity of one entry, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -40,6 +41,8 @@ export interface LoggerOptions {
   level?: LogLevel;
   env?: Readonly<Record<string, string | undefined>>;
   now?: () => number;
+  /** under journald, send from a worker thread (a busy service: see journal-thread.ts) */
+  journalThread?: boolean;
 }
 
 export { formatJsonLine } from './log-line.js';
@@ -92,7 +95,7 @@ function put(out: LogFields, key: string, value: unknown): void {
 export function createLogger(opts: LoggerOptions): Logger {
   const env = opts.env ?? process.env;
   const minRank = LEVEL_RANK[opts.level ?? parseLogLevel(env.VMPOOL_LOG_LEVEL)];
-  const sink = opts.sink ?? defaultSink(env);
+  const sink = opts.sink ?? defaultSink(env, opts.journalThread ?? false);
   const now = opts.now ?? Date.now;
   return buildLogger({ component: opts.component, minRank, sink, now }, opts.fields ?? {});
 }
@@ -142,8 +145,21 @@ const KNOWN_FIELDS = new Set([
   'ERROR_CODE',
 ]);
 
+// log field keys are a small set fixed by the code: each is mapped once (bounded, should one not be)
+const FIELD_NAMES = new Map<string, string>();
+const FIELD_NAMES_MAX = 4096;
+
 /** journalFieldName maps a log field key to a journald field name: known ids as-is, others VMPOOL_<KEY>, [A-Z0-9_] only. */
 export function journalFieldName(key: string): string {
+  let name = FIELD_NAMES.get(key);
+  if (name === undefined) {
+    name = fieldNameOf(key);
+    if (FIELD_NAMES.size < FIELD_NAMES_MAX) FIELD_NAMES.set(key, name);
+  }
+  return name;
+}
+
+function fieldNameOf(key: string): string {
   const upper = key
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toUpperCase()
@@ -162,7 +178,10 @@ function journalValue(value: unknown): string {
 /** journalFields maps an entry to native journald fields: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER and one per log field. */
 export function journalFields(entry: LogEntry): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry.fields)) {
+  const fields = entry.fields;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
     // err is searchable as text; its code already went to ERROR_CODE.
     const text =
       key === 'err'
@@ -191,6 +210,20 @@ export function createJournaldSink(
   };
 }
 
-function defaultSink(env: Readonly<Record<string, string | undefined>>): LogSink {
-  return underJournald(env) ? createJournaldSink() : createJsonSink();
+/**
+ * createThreadedJournaldSink is the journald sink with the sends on the journal thread, or the
+ * direct sink when no thread starts. Warnings and errors are handed over at once.
+ */
+export function createThreadedJournaldSink(): LogSink {
+  const thread = startJournalThread();
+  if (thread === null) return createJournaldSink();
+  return (entry) => {
+    const frame = journalFrame(journalFields(entry));
+    if (frame !== null) thread.send(frame, LEVEL_RANK[entry.level] >= LEVEL_RANK.warn);
+  };
+}
+
+function defaultSink(env: Readonly<Record<string, string | undefined>>, journalThread: boolean): LogSink {
+  if (!underJournald(env)) return createJsonSink();
+  return journalThread ? createThreadedJournaldSink() : createJournaldSink();
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  journalFrame,
   journalSend,
+  parseJournalFrame,
   loadSystemd,
   parseWatchdogEnv,
   type SystemdBinding,
@@ -15,7 +17,14 @@ import {
 import { STRICT_TESTS } from './testing-env.js';
 
 function fakeBinding(over: Partial<SystemdBinding> = {}): SystemdBinding {
-  return { notify: () => 1, watchdogEnabledUsec: () => null, journalSendv: () => 0, ...over };
+  return {
+    notify: () => 1,
+    watchdogEnabledUsec: () => null,
+    journalSendv: () => 0,
+    journalDatagram: () => -38,
+    journalListening: () => true,
+    ...over,
+  };
 }
 
 describe('sdNotify', () => {
@@ -98,7 +107,80 @@ describe('watchdog', () => {
   });
 });
 
+describe('journalFrame', () => {
+  it('writes KEY=value lines in field order', () => {
+    expect(journalFrame({ MESSAGE: 'vm placed', VMID: '120' })?.toString('utf8')).toBe(
+      'MESSAGE=vm placed\nVMID=120\n',
+    );
+  });
+
+  it('frames a value holding a newline by its byte length (u64 little-endian), UTF-8 counted in bytes', () => {
+    const frame = journalFrame({ A: 'x', NOTE: 'één\ntwee', B: 'y' });
+    const value = Buffer.from('één\ntwee', 'utf8');
+    const size = Buffer.alloc(8);
+    size.writeBigUInt64LE(BigInt(value.length));
+    expect(value.length).toBe(10);
+    expect(frame).toEqual(Buffer.concat([Buffer.from('A=x\nNOTE\n'), size, value, Buffer.from('\nB=y\n')]));
+  });
+
+  it('is null for no fields', () => {
+    expect(journalFrame({})).toBeNull();
+  });
+});
+
 describe('journalSend', () => {
+  it('sends one datagram in the native protocol and skips sd_journal_sendv when it is taken', () => {
+    const frames: string[] = [];
+    const sendv = vi.fn(() => 0);
+    const binding = fakeBinding({
+      journalDatagram: (frame) => {
+        frames.push(frame.toString('utf8'));
+        return frame.length;
+      },
+      journalSendv: sendv,
+    });
+    expect(journalSend({ MESSAGE: 'm', VM_NAME: 'web-1' }, binding)).toBe(true);
+    expect(frames).toEqual(['MESSAGE=m\nVM_NAME=web-1\n']);
+    expect(sendv).not.toHaveBeenCalled();
+  });
+
+  it('falls back to sd_journal_sendv when the datagram is refused (e.g. EMSGSIZE for a large entry)', () => {
+    const sendv = vi.fn(() => 0);
+    const binding = fakeBinding({ journalDatagram: () => -90, journalSendv: sendv });
+    expect(journalSend({ MESSAGE: 'm' }, binding)).toBe(true);
+    expect(sendv).toHaveBeenCalledOnce();
+  });
+
+  it.each([
+    [-2, 'ENOENT'],
+    [-111, 'ECONNREFUSED'],
+  ])(
+    'is false when no journald listens (%s, %s), without trying sd_journal_sendv (it would drop the entry)',
+    (rc) => {
+      const sendv = vi.fn(() => 0);
+      expect(
+        journalSend({ MESSAGE: 'm' }, fakeBinding({ journalDatagram: () => rc, journalSendv: sendv })),
+      ).toBe(false);
+      expect(sendv).not.toHaveBeenCalled();
+    },
+  );
+
+  it('is false when a refused datagram finds no journald socket (a large entry would be dropped by sendv)', () => {
+    const sendv = vi.fn(() => 0);
+    const binding = fakeBinding({
+      journalDatagram: () => -90,
+      journalListening: () => false,
+      journalSendv: sendv,
+    });
+    expect(journalSend({ MESSAGE: 'm' }, binding)).toBe(false);
+    expect(sendv).not.toHaveBeenCalled();
+  });
+
+  it('reads a frame back into its fields, newline-framed values included', () => {
+    const fields = { MESSAGE: 'vm placed', NOTE: 'één\ntwee', VMID: '7' };
+    expect(parseJournalFrame(journalFrame(fields)!)).toEqual(fields);
+  });
+
   it('passes one KEY=value buffer per field, newlines kept in the value', () => {
     let got: string[] = [];
     const ok = journalSend(
@@ -115,7 +197,7 @@ describe('journalSend', () => {
   });
 
   it.each([
-    ['a negative errno', fakeBinding({ journalSendv: () => -5 }), { MESSAGE: 'm' }],
+    ['both paths failing', fakeBinding({ journalSendv: () => -5 }), { MESSAGE: 'm' }],
     ['no libsystemd', null, { MESSAGE: 'm' }],
     ['no fields', fakeBinding(), {}],
   ])('is false with %s', (_label, binding, fields) => {

@@ -121,6 +121,15 @@ describe('npm run bench at a tiny size', () => {
     expect(out.coordinator_cpu_ms_per_create).toBeGreaterThan(0);
   });
 
+  it('creates --log journald logs to a real systemd-journald, as under systemd, and counts its CPU', async () => {
+    const args = ['creates', '--nodes', '3', '--vms', '30', '--creates', '20', '--log', 'journald'];
+    const out = JSON.parse(await bench([...args, '--idle-s', '0.5', '--json']));
+    expect(out).toMatchObject({ bench: 'creates', log: 'journald', created: 20, refused: {} });
+    // every line reached the journal natively: none fell back to stderr
+    expect(out.log_fallback_bytes).toBe(0);
+    expect(out.journald_cpu_ms_per_create).toBeGreaterThanOrEqual(0);
+  });
+
   it('metrics scrapes the real coordinator with every simulated agent connected', async () => {
     const args = ['metrics', '--nodes', '4', '--vms', '8', '--scrapes', '3'];
     const out = JSON.parse(await bench([...args, '--gap-ms', '50', '--settle-s', '0.2', '--json']));

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
+  closeSync,
+  existsSync,
   fstatSync,
   mkdirSync,
   mkdtempSync,
@@ -112,7 +114,15 @@ function buildChildModules(): string {
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   // the logger and every module it imports (a missing one fails the child at import)
-  for (const file of ['systemd', 'log', 'log-line', 'iso-time', 'line-buffer']) {
+  for (const file of [
+    'systemd',
+    'log',
+    'log-line',
+    'iso-time',
+    'line-buffer',
+    'journal-thread',
+    'journal-thread-worker',
+  ]) {
     const src = readFileSync(join(REPO, 'shared', `${file}.ts`), 'utf8');
     const out = ts.transpileModule(src, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -178,8 +188,35 @@ const LOG_CHILD = `import { createLogger } from './log.js';
 const log = createLogger({ component: 'agent', fields: { node_id: 'n1' } });
 log.info('vm started', { vm_name: 'web-1', vmid: 120, note: 'line one\\nline two' });
 log.error('spawn failed', { err: Object.assign(new Error('boom'), { code: 'no_capacity' }) });`;
+// one entry that fits a datagram, one too large for one (the sd_journal_sendv memfd path)
+const BIG_LOG_CHILD = `import { createLogger } from './log.js';
+const log = createLogger({ component: 'coordinator' });
+log.info('vm placed', { vm_id: 'v-1', vmid: 7, note: 'a\\nb' });
+log.info('big entry', { blob: 'x'.repeat(300000) });`;
 writeFileSync(join(MODS, 'notify-child.js'), NOTIFY_CHILD);
 writeFileSync(join(MODS, 'log-child.js'), LOG_CHILD);
+writeFileSync(join(MODS, 'big-log-child.js'), BIG_LOG_CHILD);
+// the coordinator's way: sends on the journal thread, then an error and an exit right after it
+writeFileSync(
+  join(MODS, 'thread-log-child.js'),
+  BIG_LOG_CHILD.replace("component: 'coordinator'", "component: 'coordinator', journalThread: true") +
+    "\nlog.error('going down', { err: new Error('boom') });\nprocess.exit(3);",
+);
+
+// a real systemd-journald, alone in a private mount namespace (tmpfs /run/systemd and /run/log),
+// keeping its journal in that tmpfs; the child logs to it, then journalctl reads the entries back
+const REAL_JOURNALD = `set -e
+mount -t tmpfs tmpfs /run/systemd && mount -t tmpfs tmpfs /run/log
+mkdir -p /run/systemd/journal /run/systemd/journald.conf.d
+printf '[Journal]\\nStorage=volatile\\nReadKMSG=no\\n' > /run/systemd/journald.conf.d/test.conf
+"$0" </dev/null >/dev/null 2>&1 & jd=$!
+i=0; while [ ! -S /run/systemd/journal/socket ]; do i=$((i+1)); [ $i -gt 200 ] && exit 70; sleep 0.05; done
+"$1" "$2" || echo "exit $?" >&2
+journalctl -D /run/log/journal -o json --all --no-pager SYSLOG_IDENTIFIER=vmpool-coordinator
+kill $jd`;
+const JOURNALD_BIN = ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd-journald'].find((p) =>
+  existsSync(p),
+);
 
 describe('sd_notify and journald through libsystemd', () => {
   it('sdNotify in a child node process reaches the NOTIFY_SOCKET datagram listener', async () => {
@@ -256,5 +293,98 @@ describe('sd_notify and journald through libsystemd', () => {
       });
       expect(readFileSync(join(WORK, 'journal-stderr'), 'utf8')).toBe('');
     },
+  );
+
+  it.skipIf((!canUnshare || JOURNALD_BIN === undefined) && !STRICT_TESTS)(
+    'a real systemd-journald keeps every field: a datagram entry and one too large for a datagram',
+    () => {
+      const stderrFd = openSync(join(WORK, 'real-journal-stderr'), 'w');
+      const st = fstatSync(stderrFd, { bigint: true });
+      const run = spawnSync(
+        'unshare',
+        ['-m', 'sh', '-c', REAL_JOURNALD, String(JOURNALD_BIN), process.execPath, 'big-log-child.js'],
+        {
+          cwd: MODS,
+          env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+          stdio: ['ignore', 'pipe', stderrFd],
+          encoding: 'utf8',
+          maxBuffer: 16 << 20,
+        },
+      );
+      closeSync(stderrFd);
+      expect(run.status, run.stderr).toBe(0);
+      const entries = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, string>);
+      const placed = entries.find((e) => e.MESSAGE === 'vm placed');
+      expect(placed).toMatchObject({
+        PRIORITY: '6',
+        VM_ID: 'v-1',
+        VMID: '7',
+        VMPOOL_NOTE: 'a\nb',
+        _TRANSPORT: 'journal',
+      });
+      const big = entries.find((e) => e.MESSAGE === 'big entry');
+      expect(big?.VMPOOL_BLOB?.length).toBe(300000);
+      // nothing fell back to stderr: both reached the journal natively
+      expect(readFileSync(join(WORK, 'real-journal-stderr'), 'utf8')).toBe('');
+    },
+    30_000,
+  );
+
+  it.skipIf((!canUnshare || JOURNALD_BIN === undefined) && !STRICT_TESTS)(
+    'on the journal thread (the coordinator) every entry arrives in order, the error before the exit included',
+    () => {
+      const stderrFd = openSync(join(WORK, 'thread-journal-stderr'), 'w');
+      const st = fstatSync(stderrFd, { bigint: true });
+      const run = spawnSync(
+        'unshare',
+        ['-m', 'sh', '-c', REAL_JOURNALD, String(JOURNALD_BIN), process.execPath, 'thread-log-child.js'],
+        {
+          cwd: MODS,
+          env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+          stdio: ['ignore', 'pipe', stderrFd],
+          encoding: 'utf8',
+          maxBuffer: 16 << 20,
+        },
+      );
+      closeSync(stderrFd);
+      expect(run.status).toBe(0);
+      const entries = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, string>);
+      expect(entries.map((e) => [e.MESSAGE, e.PRIORITY])).toEqual([
+        ['vm placed', '6'],
+        ['big entry', '6'],
+        ['going down: boom', '3'],
+      ]);
+      expect(entries[0]).toMatchObject({ VMPOOL_NOTE: 'a\nb', VM_ID: 'v-1' });
+      expect(entries[1]?.VMPOOL_BLOB?.length).toBe(300000);
+      // the child's exit code reached the wrapper's stderr; nothing else went there
+      expect(readFileSync(join(WORK, 'thread-journal-stderr'), 'utf8')).toBe('exit 3\n');
+    },
+    30_000,
+  );
+
+  it.skipIf(!canUnshare && !STRICT_TESTS)(
+    'on the journal thread with no journald listening, each entry is a JSON line on stderr instead',
+    () => {
+      const stderrFd = openSync(join(WORK, 'nojournal-stderr'), 'w');
+      const st = fstatSync(stderrFd, { bigint: true });
+      const script = 'mount -t tmpfs tmpfs /run/systemd && exec "$0" thread-log-child.js';
+      const run = spawnSync('unshare', ['-m', 'sh', '-c', script, process.execPath], {
+        cwd: MODS,
+        env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'ignore', stderrFd],
+      });
+      closeSync(stderrFd);
+      expect(run.status).toBe(3);
+      const lines = readFileSync(join(WORK, 'nojournal-stderr'), 'utf8').trim().split('\n');
+      const messages = lines.map((l) => (JSON.parse(l) as Record<string, string>).MESSAGE);
+      expect(messages).toEqual(['vm placed', 'big entry', 'going down: boom']);
+    },
+    30_000,
   );
 });

@@ -1,6 +1,6 @@
 // Start the compiled coordinator for a bench and time it to /healthz.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +32,20 @@ export interface RunningCoordinator {
   startMs: number;
   /** the bench's own systemd-journald when the coordinator logs to it (log: 'journald') */
   journaldPid?: number;
+  /** net.unix.max_dgram_qlen before the bench raised it (log: 'journald'), restored at stop */
+  dgramQlenBefore?: number;
+}
+
+const DGRAM_QLEN = '/proc/sys/net/unix/max_dgram_qlen';
+// systemd as PID 1 raises the kernel's default of 10 to this at boot (so every systemd host has it):
+// with 10, a sender blocks whenever journald has not yet read 10 entries
+const SYSTEMD_DGRAM_QLEN = 512;
+
+/** raiseDgramQlen gives the host systemd's unix datagram queue length; the value before, to restore. */
+function raiseDgramQlen(): number {
+  const before = Number(readFileSync(DGRAM_QLEN, 'utf8'));
+  if (before < SYSTEMD_DGRAM_QLEN) writeFileSync(DGRAM_QLEN, String(SYSTEMD_DGRAM_QLEN));
+  return before;
 }
 
 /**
@@ -103,6 +117,7 @@ export async function startCoordinator(
     VMPOOL_JOIN_TOKEN: BENCH_JOIN_TOKEN,
   };
   const pidFile = join(dataDir, 'journald.pid');
+  const dgramQlenBefore = log === 'journald' ? raiseDgramQlen() : undefined;
   const t0 = nowMs();
   let child: ChildProcess;
   if (log === 'journald') {
@@ -134,13 +149,15 @@ export async function startCoordinator(
     if (ok) {
       const startMs = nowMs() - t0;
       if (log !== 'journald') return { child, url, startMs };
-      return { child, url, startMs, journaldPid: Number(readFileSync(pidFile, 'utf8')) };
+      const journaldPid = Number(readFileSync(pidFile, 'utf8'));
+      return { child, url, startMs, journaldPid, dgramQlenBefore };
     }
     if (child.exitCode !== null) break;
     await sleep(25);
   }
   child.kill('SIGKILL');
   killJournald(existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined);
+  restoreDgramQlen(dgramQlenBefore);
   throw new Error('Cannot start coordinator: /healthz never answered');
 }
 
@@ -159,4 +176,9 @@ export async function stopCoordinator(c: RunningCoordinator): Promise<void> {
     await exited;
   }
   killJournald(c.journaldPid);
+  restoreDgramQlen(c.dgramQlenBefore);
+}
+
+function restoreDgramQlen(before: number | undefined): void {
+  if (before !== undefined && before < SYSTEMD_DGRAM_QLEN) writeFileSync(DGRAM_QLEN, String(before));
 }

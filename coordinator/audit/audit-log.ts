@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
-import { writeDurably } from '../../shared/durable-append.js';
+import { DSYNC_APPEND_READ, writeDurably } from '../../shared/durable-append.js';
 import { errorMessage } from '../../shared/errors.js';
 import { type AuditEntry, AuditError, type AuditInput, GENESIS_HASH, parseLine, sealLine } from './entry.js';
 import { checkpointPathFor, readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -70,7 +70,7 @@ export class AuditLog {
    * truncated away so the next append starts on a clean line.
    */
   static async open(path: string, opts: AuditLogOptions = {}): Promise<AuditLog> {
-    const file = await open(path, 'a+', 0o600);
+    const file = await open(path, DSYNC_APPEND_READ, 0o600);
     try {
       const { size } = await file.stat();
       const tail = await readTail(file, size);
@@ -204,8 +204,8 @@ export class AuditLog {
     const data = Buffer.from(text);
     const bytes = data.length;
     try {
-      // one write and its fdatasync chained in the write's callback, on the handle's descriptor
-      await writeDurably(this.file.fd, data);
+      // one write, durable by itself (the file is opened O_DSYNC), on the handle's descriptor
+      await writeDurably(this.file.fd, data, undefined, true);
     } catch (err) {
       // The file may now end in a partial line; refuse further appends until open() repairs it.
       this.broken = err;
@@ -232,7 +232,7 @@ export class AuditLog {
     try {
       await this.file.close();
       await rotateFile(this.path, this.seq);
-      this.file = await open(this.path, 'a+', 0o600);
+      this.file = await open(this.path, DSYNC_APPEND_READ, 0o600);
       this.size = 0;
       if (this.key)
         await writeCheckpoint(checkpointPathFor(this.path), this.key, {

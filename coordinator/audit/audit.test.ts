@@ -1,8 +1,10 @@
 import { createSecretKey } from 'node:crypto';
+import { constants } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openFlagsOf } from '../../shared/testing/open-flags.js';
 import { AuditLog } from './audit-log.js';
 import { formatLine, GENESIS_HASH, hashEntry, parseLine, sealEntry, sealLine } from './entry.js';
 import { verify, verifyText } from './verify.js';
@@ -53,6 +55,16 @@ describe('AuditLog chain', () => {
     expect(hashEntry(body)).toBe(hash);
     expect(Object.keys(first)).toEqual([...FIELDS]);
     expect(await verify(path)).toMatchObject({ ok: true, entries: 5 });
+  });
+
+  it('holds its file open with O_DSYNC, so an entry is on disk when its append resolves', async () => {
+    const path = join(root, `audit-${++n}.jsonl`);
+    const log = await AuditLog.open(path);
+    await log.append({ tenant: 't', vm: 'vm-1', op: 'vm.create', source: 'api', result: 'ok' });
+    const flags = openFlagsOf(path);
+    await log.close();
+    expect(flags).toHaveLength(1);
+    expect(flags[0]! & constants.O_DSYNC).toBe(constants.O_DSYNC);
   });
 
   it('continues seq and chain after reopening', async () => {

@@ -2,7 +2,9 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { constants } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openFlagsOf } from '../../shared/testing/open-flags.js';
 import { encodeRecord, scanRecords } from './journal-format.js';
 import { LowdbStore } from './lowdb-store.js';
 import type { StoreState, VmRecord } from './types.js';
@@ -132,6 +134,17 @@ describe('LowdbStore journal', () => {
       Buffer.concat([encodeRecord({ seq: 1, patches: [] }), encodeRecord({ seq: 3, patches: [] })]),
     );
     await expect(new LowdbStore(gapPath).load()).rejects.toMatchObject({ code: 'store_corrupt' });
+  });
+
+  it('holds the active segment open with O_DSYNC, so an acknowledged append is on disk', async () => {
+    const path = join(root, `dsync-${++n}.json`);
+    const store = new LowdbStore(path);
+    await store.load();
+    await store.update((d) => put(d, 'one'));
+    const flags = openFlagsOf(`${path}.journal.1`);
+    await store.close();
+    expect(flags).toHaveLength(1);
+    expect(flags[0]! & constants.O_DSYNC).toBe(constants.O_DSYNC);
   });
 
   it('a failed append is cut back off the journal, so the rolled-back change never replays', async () => {

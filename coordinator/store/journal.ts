@@ -3,7 +3,7 @@ import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { syncDirectory } from '../../shared/atomic-file.js';
-import { writeDurably } from '../../shared/durable-append.js';
+import { DSYNC_APPEND, writeDurably } from '../../shared/durable-append.js';
 import { StoreError } from './errors.js';
 import { encodeRecord, type JournalRecord, scanRecords } from './journal-format.js';
 
@@ -74,7 +74,7 @@ export class Journal {
     if (fh === null) throw new StoreError('store_not_loaded', 'Cannot append to the journal: it is closed');
     const frame = encodeRecord(record);
     try {
-      await writeDurably(fh, frame, this.afterWrite);
+      await writeDurably(fh, frame, this.afterWrite, true);
       this.bytes += frame.length;
     } catch (err) {
       await this.cutBack(fh);
@@ -86,7 +86,7 @@ export class Journal {
   async rotate(): Promise<number> {
     const closed = this.active.gen;
     const next = { gen: closed + 1, path: segmentPath(this.statePath, closed + 1) };
-    const fh = await fd.open(next.path, 'a', 0o600);
+    const fh = await fd.open(next.path, DSYNC_APPEND, 0o600);
     await syncDirectory(dirname(this.statePath));
     if (this.fh !== null) await fd.close(this.fh);
     this.fh = fh;
@@ -135,7 +135,7 @@ export class Journal {
 
   private async openActive(): Promise<void> {
     const fresh = this.segments.length === 0;
-    this.fh = await fd.open(this.active.path, 'a', 0o600);
+    this.fh = await fd.open(this.active.path, DSYNC_APPEND, 0o600);
     this.bytes = await fd.size(this.fh);
     if (fresh) {
       this.segments.push(this.active);

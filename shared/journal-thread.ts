@@ -1,0 +1,86 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * JOURNAL_HOLD_MS bounds how long an info entry waits before its batch goes to the journal thread;
+ * warnings and errors go at once (with everything before them).
+ */
+export const JOURNAL_HOLD_MS = 5;
+// at exit, wait this long at most for the journal thread to send what it was given
+const EXIT_DRAIN_MS = 500;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+/** ThreadedJournal queues native-protocol frames for the journal thread, in order. */
+export interface ThreadedJournal {
+  /** send queues one frame; `urgent` hands it and everything before it to the thread now */
+  send(frame: Buffer, urgent: boolean): void;
+  /** drain hands over what is queued and waits (at most `ms`) until the thread has sent it all */
+  drain(ms?: number): boolean;
+}
+
+/**
+ * startJournalThread moves journald's sends off the event loop. On this kind of host a datagram
+ * that wakes journald costs the sender ~20 µs, most of it waiting, and a busy coordinator logs
+ * thousands of lines a second; here the main thread gathers frames for at most JOURNAL_HOLD_MS and
+ * posts them as one message to a worker thread that does the sends. Order is kept (one queue, one
+ * thread). At process exit the main thread waits, bounded, until the worker has sent everything it
+ * was given, so the lines that explain an exit are in the journal. Null when no worker can start.
+ */
+export function startJournalThread(): ThreadedJournal | null {
+  const counters = new Int32Array(new SharedArrayBuffer(8)); // [batches posted, batches sent]
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./journal-thread-worker.js', import.meta.url), {
+      workerData: { counters: counters.buffer },
+      stdout: false,
+      stderr: false,
+    });
+  } catch {
+    return null;
+  }
+  worker.unref();
+  let frames: Buffer[] = [];
+  let bytes = 0;
+  let timer: NodeJS.Timeout | null = null;
+
+  const post = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (frames.length === 0) return;
+    // its own ArrayBuffer (never the shared pool's), so it can be transferred, not copied
+    const data = Buffer.allocUnsafeSlow(bytes);
+    const lengths = new Uint32Array(frames.length);
+    let at = 0;
+    for (const [i, frame] of frames.entries()) {
+      frame.copy(data, at);
+      at += frame.length;
+      lengths[i] = frame.length;
+    }
+    frames = [];
+    bytes = 0;
+    Atomics.add(counters, 0, 1);
+    worker.postMessage({ data: data.buffer, lengths }, [data.buffer, lengths.buffer]);
+  };
+
+  const drain = (ms = EXIT_DRAIN_MS): boolean => {
+    post();
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const sent = Atomics.load(counters, 1);
+      if (sent >= Atomics.load(counters, 0)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      Atomics.wait(counters, 1, sent, left);
+    }
+  };
+  process.on('exit', () => drain());
+
+  return {
+    send(frame, urgent) {
+      frames.push(frame);
+      bytes += frame.length;
+      if (urgent || bytes >= MAX_BATCH_BYTES) post();
+      else if (timer === null) timer = setTimeout(post, JOURNAL_HOLD_MS).unref();
+    },
+    drain,
+  };
+}
