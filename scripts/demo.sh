@@ -60,7 +60,7 @@ export VMPOOL_ADMIN_TOKEN_FILE=$DEMO/admin.token VMPOOL_JOIN_TOKEN_FILE=$DEMO/jo
 
 say "3/5 coordinator on $URL and agent on this host ($URI)"
 # the node flags are COORDINATOR_NODE_FLAGS (coordinator/node-flags.ts)
-nohup node --max-semi-space-size=32 dist/coordinator/main.js --listen "127.0.0.1:$PORT" --data-dir "$DEMO/coordinator" >"$DEMO/coordinator.log" 2>&1 &
+nohup node --max-semi-space-size=16 dist/coordinator/main.js --listen "127.0.0.1:$PORT" --data-dir "$DEMO/coordinator" >"$DEMO/coordinator.log" 2>&1 &
 echo $! >"$DEMO/coordinator.pid"
 for _ in $(seq 1 50); do curl -fs "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 # the node flags are AGENT_NODE_FLAGS (agent/node-flags.ts): a smaller idle footprint
