@@ -1,4 +1,6 @@
+import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { parseJournalFrame, sendJournalFrame } from './systemd.js';
 
 /**
  * JOURNAL_HOLD_MS bounds how long an info entry waits before its batch goes to the journal thread;
@@ -8,6 +10,18 @@ export const JOURNAL_HOLD_MS = 5;
 // at exit, wait this long at most for the journal thread to send what it was given
 const EXIT_DRAIN_MS = 500;
 const MAX_BATCH_BYTES = 256 * 1024;
+
+/**
+ * deliverJournalFrame sends one frame to journald (a datagram, or sd_journal_sendv for one too
+ * large); one that cannot reach journald is written to stderr as a JSON line of its fields, so no
+ * line is lost silently. Never throws.
+ */
+export function deliverJournalFrame(frame: Buffer): void {
+  try {
+    if (sendJournalFrame(frame)) return;
+    writeSync(2, `${JSON.stringify(parseJournalFrame(frame))}\n`);
+  } catch {}
+}
 
 /** ThreadedJournal queues native-protocol frames for the journal thread, in order. */
 export interface ThreadedJournal {
@@ -23,7 +37,8 @@ export interface ThreadedJournal {
  * thousands of lines a second; here the main thread gathers frames for at most JOURNAL_HOLD_MS and
  * posts them as one message to a worker thread that does the sends. Order is kept (one queue, one
  * thread). At process exit the main thread waits, bounded, until the worker has sent everything it
- * was given, so the lines that explain an exit are in the journal. Null when no worker can start.
+ * was given, so the lines that explain an exit are in the journal. Should the thread die, frames
+ * are sent from the event loop again. Null when no worker can start.
  */
 export function startJournalThread(): ThreadedJournal | null {
   const counters = new Int32Array(new SharedArrayBuffer(8)); // [batches posted, batches sent]
@@ -38,6 +53,13 @@ export function startJournalThread(): ThreadedJournal | null {
     return null;
   }
   worker.unref();
+  let alive = true;
+  // a dead thread takes its queue with it: later frames go out from here, one by one
+  const dead = (): void => {
+    alive = false;
+  };
+  worker.on('error', dead);
+  worker.on('exit', dead);
   let frames: Buffer[] = [];
   let bytes = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -46,17 +68,22 @@ export function startJournalThread(): ThreadedJournal | null {
     if (timer !== null) clearTimeout(timer);
     timer = null;
     if (frames.length === 0) return;
+    const batch = frames;
+    frames = [];
+    bytes = 0;
+    if (!alive) {
+      for (const frame of batch) deliverJournalFrame(frame);
+      return;
+    }
     // its own ArrayBuffer (never the shared pool's), so it can be transferred, not copied
-    const data = Buffer.allocUnsafeSlow(bytes);
-    const lengths = new Uint32Array(frames.length);
+    const data = Buffer.allocUnsafeSlow(batch.reduce((n, f) => n + f.length, 0));
+    const lengths = new Uint32Array(batch.length);
     let at = 0;
-    for (const [i, frame] of frames.entries()) {
+    for (const [i, frame] of batch.entries()) {
       frame.copy(data, at);
       at += frame.length;
       lengths[i] = frame.length;
     }
-    frames = [];
-    bytes = 0;
     Atomics.add(counters, 0, 1);
     worker.postMessage({ data: data.buffer, lengths }, [data.buffer, lengths.buffer]);
   };
@@ -65,6 +92,7 @@ export function startJournalThread(): ThreadedJournal | null {
     post();
     const deadline = Date.now() + ms;
     for (;;) {
+      if (!alive) return false;
       const sent = Atomics.load(counters, 1);
       if (sent >= Atomics.load(counters, 0)) return true;
       const left = deadline - Date.now();

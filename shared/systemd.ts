@@ -39,13 +39,6 @@ const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const MSG_NOSIGNAL = 0x4000;
 
-/**
- * bindJournalSocket is what sd_journal_sendv does for an entry that fits one datagram, without its
- * per-field iovec array (which koffi builds from JS objects at ~4 µs a line): one unconnected
- * SOCK_DGRAM socket, opened on first use, and one sendto per entry to the socket's path, so a
- * restarted journald is found again. Blocking, as libsystemd's: a journald that lags slows the sender
- * rather than losing lines.
- */
 const ENOENT = 2;
 const ECONNREFUSED = 111;
 const ENOSYS = 38;
@@ -59,6 +52,13 @@ function journalSocketOrNone(): (frame: Buffer) => number {
   }
 }
 
+/**
+ * bindJournalSocket is what sd_journal_sendv does for an entry that fits one datagram, without its
+ * per-field iovec array (which koffi builds from JS objects at ~4 µs a line): one unconnected
+ * SOCK_DGRAM socket, opened on first use, and one sendto per entry to the socket's path, so a
+ * restarted journald is found again. Blocking, as libsystemd's: a journald that lags slows the sender
+ * rather than losing lines.
+ */
 function bindJournalSocket(libc: LibraryHandle): (frame: Buffer) => number {
   const socket = libc.func('socket', 'int', ['int', 'int', 'int']);
   const sendto = libc.func('sendto', 'intptr_t', ['int', 'void *', 'size_t', 'int', 'void *', 'uint32_t']);
@@ -152,15 +152,20 @@ export function journalSend(
   fields: Readonly<Record<string, string>>,
   binding: SystemdBinding | null = loadSystemd(),
 ): boolean {
-  if (binding === null) return false;
   const frame = journalFrame(fields);
-  if (frame === null) return false;
+  return frame !== null && sendJournalFrame(frame, binding);
+}
+
+/** sendJournalFrame sends a frame journalFrame built, as journalSend does; false on failure or when no journald listens. */
+export function sendJournalFrame(frame: Buffer, binding: SystemdBinding | null = loadSystemd()): boolean {
+  if (binding === null) return false;
   const sent = binding.journalDatagram(frame);
   if (sent >= 0) return true;
   // nothing listens: sd_journal_sendv would report success and drop the entry; false lets the
   // logger write it to stderr, which under systemd is the journal's stream socket
   if (sent === -ENOENT || sent === -ECONNREFUSED || !binding.journalListening()) return false;
-  const iovecs = Object.entries(fields).map(([key, value]) => Buffer.from(`${key}=${value}`, 'utf8'));
+  const fields = parseJournalFrame(frame);
+  const iovecs = Object.keys(fields).map((key) => Buffer.from(`${key}=${fields[key]}`, 'utf8'));
   return binding.journalSendv(iovecs) >= 0;
 }
 
@@ -213,9 +218,11 @@ export function parseJournalFrame(frame: Buffer): Record<string, string> {
       at = nl + 1;
       continue;
     }
-    // KEY\n, u64le length, the bytes, \n
+    // KEY\n, u64le length, the bytes, \n (a frame cut short ends the fields read)
+    if (nl + 9 > frame.length) break;
     const size = Number(frame.readBigUInt64LE(nl + 1));
     const start = nl + 9;
+    if (start + size > frame.length) break;
     fields[line] = frame.toString('utf8', start, start + size);
     at = start + size + 1;
   }
