@@ -218,6 +218,35 @@ const JOURNALD_BIN = ['/lib/systemd/systemd-journald', '/usr/lib/systemd/systemd
   existsSync(p),
 );
 
+/** withRealJournald runs a child module against a real journald; its entries (journalctl -o json) and its stderr. */
+function withRealJournald(child: string): {
+  status: number | null;
+  entries: Record<string, string>[];
+  stderr: string;
+} {
+  const stderrPath = join(WORK, `${child}.stderr`);
+  const stderrFd = openSync(stderrPath, 'w');
+  const st = fstatSync(stderrFd, { bigint: true });
+  const run = spawnSync(
+    'unshare',
+    ['-m', 'sh', '-c', REAL_JOURNALD, String(JOURNALD_BIN), process.execPath, child],
+    {
+      cwd: MODS,
+      env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', stderrFd],
+      encoding: 'utf8',
+      maxBuffer: 16 << 20,
+    },
+  );
+  closeSync(stderrFd);
+  const entries = run.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, string>);
+  return { status: run.status, entries, stderr: readFileSync(stderrPath, 'utf8') };
+}
+
 describe('sd_notify and journald through libsystemd', () => {
   it('sdNotify in a child node process reaches the NOTIFY_SOCKET datagram listener', async () => {
     const socketPath = join(WORK, 'notify.sock');
@@ -298,25 +327,8 @@ describe('sd_notify and journald through libsystemd', () => {
   it.skipIf((!canUnshare || JOURNALD_BIN === undefined) && !STRICT_TESTS)(
     'a real systemd-journald keeps every field: a datagram entry and one too large for a datagram',
     () => {
-      const stderrFd = openSync(join(WORK, 'real-journal-stderr'), 'w');
-      const st = fstatSync(stderrFd, { bigint: true });
-      const run = spawnSync(
-        'unshare',
-        ['-m', 'sh', '-c', REAL_JOURNALD, String(JOURNALD_BIN), process.execPath, 'big-log-child.js'],
-        {
-          cwd: MODS,
-          env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
-          stdio: ['ignore', 'pipe', stderrFd],
-          encoding: 'utf8',
-          maxBuffer: 16 << 20,
-        },
-      );
-      closeSync(stderrFd);
-      expect(run.status, run.stderr).toBe(0);
-      const entries = run.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, string>);
+      const { status, entries, stderr } = withRealJournald('big-log-child.js');
+      expect(status, stderr).toBe(0);
       const placed = entries.find((e) => e.MESSAGE === 'vm placed');
       expect(placed).toMatchObject({
         PRIORITY: '6',
@@ -328,7 +340,7 @@ describe('sd_notify and journald through libsystemd', () => {
       const big = entries.find((e) => e.MESSAGE === 'big entry');
       expect(big?.VMPOOL_BLOB?.length).toBe(300000);
       // nothing fell back to stderr: both reached the journal natively
-      expect(readFileSync(join(WORK, 'real-journal-stderr'), 'utf8')).toBe('');
+      expect(stderr).toBe('');
     },
     30_000,
   );
@@ -336,25 +348,8 @@ describe('sd_notify and journald through libsystemd', () => {
   it.skipIf((!canUnshare || JOURNALD_BIN === undefined) && !STRICT_TESTS)(
     'on the journal thread (the coordinator) every entry arrives in order, the error before the exit included',
     () => {
-      const stderrFd = openSync(join(WORK, 'thread-journal-stderr'), 'w');
-      const st = fstatSync(stderrFd, { bigint: true });
-      const run = spawnSync(
-        'unshare',
-        ['-m', 'sh', '-c', REAL_JOURNALD, String(JOURNALD_BIN), process.execPath, 'thread-log-child.js'],
-        {
-          cwd: MODS,
-          env: { ...process.env, JOURNAL_STREAM: `${st.dev}:${st.ino}`, VMPOOL_LOG_LEVEL: 'info' },
-          stdio: ['ignore', 'pipe', stderrFd],
-          encoding: 'utf8',
-          maxBuffer: 16 << 20,
-        },
-      );
-      closeSync(stderrFd);
-      expect(run.status).toBe(0);
-      const entries = run.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, string>);
+      const { status, entries, stderr } = withRealJournald('thread-log-child.js');
+      expect(status, stderr).toBe(0);
       expect(entries.map((e) => [e.MESSAGE, e.PRIORITY])).toEqual([
         ['vm placed', '6'],
         ['big entry', '6'],
@@ -363,7 +358,7 @@ describe('sd_notify and journald through libsystemd', () => {
       expect(entries[0]).toMatchObject({ VMPOOL_NOTE: 'a\nb', VM_ID: 'v-1' });
       expect(entries[1]?.VMPOOL_BLOB?.length).toBe(300000);
       // the child's exit code reached the wrapper's stderr; nothing else went there
-      expect(readFileSync(join(WORK, 'thread-journal-stderr'), 'utf8')).toBe('exit 3\n');
+      expect(stderr).toBe('exit 3\n');
     },
     30_000,
   );
