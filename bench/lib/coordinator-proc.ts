@@ -51,9 +51,10 @@ function raiseDgramQlen(): number {
 /**
  * CoordinatorLog is where a bench coordinator's log lines go:
  * - 'discard': stderr is /dev/null, so lines take the JSON-line sink and are dropped by the kernel;
- * - 'journald': as under systemd, native journald entries (sd_journal_sendv, one datagram a line)
- *   to a real systemd-journald that the bench starts in a private mount namespace, so the host's
- *   /run is untouched and the journal lives in a tmpfs that goes with the namespace.
+ * - 'journald': as under systemd, native journald entries (one datagram a line, from the
+ *   coordinator's journal thread) to a real systemd-journald that the bench starts in a private
+ *   mount namespace: the journal lives in a tmpfs that goes with the namespace, and the host's /run
+ *   gains at most the two empty mount points.
  */
 export type CoordinatorLog = 'discard' | 'journald';
 
@@ -117,6 +118,8 @@ export async function startCoordinator(
     VMPOOL_JOIN_TOKEN: BENCH_JOIN_TOKEN,
   };
   const pidFile = join(dataDir, 'journald.pid');
+  // checked before the host's queue length is raised, so a missing journald changes nothing
+  const journaldBin = log === 'journald' ? journaldBinary() : '';
   const dgramQlenBefore = log === 'journald' ? raiseDgramQlen() : undefined;
   const t0 = nowMs();
   let child: ChildProcess;
@@ -131,7 +134,7 @@ export async function startCoordinator(
       env: {
         ...env,
         JOURNAL_STREAM: `${st.dev}:${st.ino}`,
-        JOURNALD_BIN: journaldBinary(),
+        JOURNALD_BIN: journaldBin,
         JOURNALD_PIDFILE: pidFile,
         JOURNALD_CONF,
       },
