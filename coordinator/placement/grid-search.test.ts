@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { allocationFromDecision, placeVm } from './place.js';
 import { PlacementIndex } from './placement-index.js';
-import { seed003Host, withAllocation } from './testing.js';
-import type { Decision, PlacementNode, PlacementRequest, PlacementResult } from './types.js';
+import { seed003Host, smallRequest, withAllocation } from './testing.js';
+import type { Decision, PlacementNode, PlacementResult } from './types.js';
 
 // The wide tie the creates bench hits: many equally empty nodes (each filed under both NUMA nodes
 // in one cell), so every node that fills sends the next decision through the seeded tie-break over
 // all of them. GridSearch looks at each node once per search; the decisions must stay the scan's.
 
 const decisionOf = (r: PlacementResult): Decision | undefined => (r.ok ? r.decision : undefined);
-
-const request = (i: number, allowReserved = false): PlacementRequest => ({
-  vm_id: `vm-${i}`,
-  vcpu_count: 2,
-  memory_mb: 2048,
-  cpu_policy: 'dedicated',
-  requires_kvm: false,
-  allow_reserved: allowReserved,
-});
 
 describe('GridSearch over a fleet of identical empty nodes', () => {
   it('decides like the exhaustive scan, seed after seed, as nodes fill', () => {
@@ -29,14 +20,14 @@ describe('GridSearch over a fleet of identical empty nodes', () => {
     const chosen = new Set<string>();
     for (let i = 0; i < 300; i++) {
       const config = { ranking: 'pack' as const, cpu_overcommit: 1, seed: 7 + i };
-      const want = decisionOf(placeVm(fleet, request(i), config));
-      other.place(request(i), config);
-      const got = decisionOf(index.place(request(i), config));
+      const want = decisionOf(placeVm(fleet, smallRequest(i), config));
+      other.place(smallRequest(i), config);
+      const got = decisionOf(index.place(smallRequest(i), config));
       expect(want, `decision ${i} fits`).toBeDefined();
       expect(got, `decision ${i}`).toEqual(want);
       const at = fleet.findIndex((n) => n.id === want!.node_id);
-      fleet[at] = withAllocation(fleet[at]!, allocationFromDecision(request(i), want!));
-      index.claim(want!.node_id, allocationFromDecision(request(i), want!));
+      fleet[at] = withAllocation(fleet[at]!, allocationFromDecision(smallRequest(i), want!));
+      index.claim(want!.node_id, allocationFromDecision(smallRequest(i), want!));
       chosen.add(want!.node_id);
     }
     // the tie-break really ran: the fills went to several nodes, not the first in id order only

@@ -3,8 +3,8 @@ import { seededHash, seededHashPrefix } from './hash.js';
 import { NodeSlots } from './node-slots.js';
 import { allocationFromDecision, placeVm } from './place.js';
 import { PlacementIndex } from './placement-index.js';
-import { seed003Host, withAllocation } from './testing.js';
-import type { PlacementNode, PlacementRequest } from './types.js';
+import { seed003Host, smallRequest, withAllocation } from './testing.js';
+import type { PlacementNode } from './types.js';
 
 // NodeSlots hashes ids from flat code units, skipping the prefix all ids share: the value must be
 // seededHash's for every id, however ids come and go (slots reused, the shared prefix shrinking,
@@ -48,15 +48,6 @@ describe('NodeSlots', () => {
   });
 });
 
-const request = (i: number): PlacementRequest => ({
-  vm_id: `vm-${i}`,
-  vcpu_count: 2,
-  memory_mb: 2048,
-  cpu_policy: 'dedicated',
-  requires_kvm: false,
-  allow_reserved: false,
-});
-
 describe('PlacementIndex with nodes removed and added under other names', () => {
   it('decides like the exhaustive scan while the fleet changes and its ids share less', () => {
     let fleet: PlacementNode[] = Array.from({ length: 30 }, (_, i) => seed003Host(`rack-a-${i}`));
@@ -76,13 +67,13 @@ describe('PlacementIndex with nodes removed and added under other names', () => 
         cpu_overcommit: 1,
         seed: i,
       };
-      const want = placeVm(fleet, request(i), config);
-      const got = index.place(request(i), config);
+      const want = placeVm(fleet, smallRequest(i), config);
+      const got = index.place(smallRequest(i), config);
       expect(want.ok, `decision ${i} fits`).toBe(true);
       expect(got.ok && got.decision, `decision ${i}`).toEqual(want.ok && want.decision);
       if (!want.ok) continue;
       const at = fleet.findIndex((n) => n.id === want.decision.node_id);
-      const claim = allocationFromDecision(request(i), want.decision);
+      const claim = allocationFromDecision(smallRequest(i), want.decision);
       fleet[at] = withAllocation(fleet[at]!, claim);
       index.claim(want.decision.node_id, claim);
     }

@@ -1,6 +1,6 @@
 // Pure builders of placement fixtures for tests and benches (no fs): seed-003 and synthetic hosts.
 import type { HostThread, HostTopology, NumaNode } from '../../shared/topology.js';
-import type { Allocation, PlacementNode } from './types.js';
+import type { Allocation, PlacementNode, PlacementRequest } from './types.js';
 
 /** HostShape is a uniform host: one NUMA node per socket, Linux-style thread numbering. */
 export interface HostShape {
@@ -98,4 +98,16 @@ export function seed003Host(id: string, opts: HostOptions = {}): PlacementNode {
 /** withAllocation returns a copy of the node holding one more allocation (nodes are never mutated). */
 export function withAllocation(node: PlacementNode, allocation: Allocation): PlacementNode {
   return { ...node, allocations: [...node.allocations, allocation] };
+}
+
+/** smallRequest is the tests' usual VM: 2 dedicated vCPUs and 2 GiB, no KVM needed, id `vm-<i>`. */
+export function smallRequest(i: number, allowReserved = false): PlacementRequest {
+  return {
+    vm_id: `vm-${i}`,
+    vcpu_count: 2,
+    memory_mb: 2048,
+    cpu_policy: 'dedicated',
+    requires_kvm: false,
+    allow_reserved: allowReserved,
+  };
 }
