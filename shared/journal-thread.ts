@@ -1,12 +1,8 @@
 import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { HeldBatch, LOG_HOLD_MS } from './line-buffer.js';
 import { parseJournalFrame, sendJournalFrame } from './systemd.js';
 
-/**
- * JOURNAL_HOLD_MS bounds how long an info entry waits before its batch goes to the journal thread;
- * warnings and errors go at once (with everything before them).
- */
-export const JOURNAL_HOLD_MS = 5;
 // at exit, wait this long at most for the journal thread to send what it was given
 const EXIT_DRAIN_MS = 500;
 const MAX_BATCH_BYTES = 256 * 1024;
@@ -34,7 +30,7 @@ export interface ThreadedJournal {
 /**
  * startJournalThread moves journald's sends off the event loop. On this kind of host a datagram
  * that wakes journald costs the sender ~20 µs, most of it waiting, and a busy coordinator logs
- * thousands of lines a second; here the main thread gathers frames for at most JOURNAL_HOLD_MS and
+ * thousands of lines a second; here the main thread gathers frames for at most LOG_HOLD_MS and
  * posts them as one message to a worker thread that does the sends. Order is kept (one queue, one
  * thread). At process exit the main thread waits, bounded, until the worker has sent everything it
  * was given, so the lines that explain an exit are in the journal. Should the thread die, frames
@@ -60,22 +56,12 @@ export function startJournalThread(): ThreadedJournal | null {
   };
   worker.on('error', dead);
   worker.on('exit', dead);
-  let frames: Buffer[] = [];
-  let bytes = 0;
-  let timer: NodeJS.Timeout | null = null;
-
-  const post = (): void => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    if (frames.length === 0) return;
-    const batch = frames;
-    frames = [];
-    bytes = 0;
+  // posts one batch: its own ArrayBuffer (never the shared pool's), transferred, not copied
+  const post = (batch: Buffer[]): void => {
     if (!alive) {
       for (const frame of batch) deliverJournalFrame(frame);
       return;
     }
-    // its own ArrayBuffer (never the shared pool's), so it can be transferred, not copied
     const data = Buffer.allocUnsafeSlow(batch.reduce((n, f) => n + f.length, 0));
     const lengths = new Uint32Array(batch.length);
     let at = 0;
@@ -87,9 +73,10 @@ export function startJournalThread(): ThreadedJournal | null {
     Atomics.add(counters, 0, 1);
     worker.postMessage({ data: data.buffer, lengths }, [data.buffer, lengths.buffer]);
   };
+  const frames = new HeldBatch<Buffer>(post, frameLength, MAX_BATCH_BYTES, LOG_HOLD_MS);
 
   const drain = (ms = EXIT_DRAIN_MS): boolean => {
-    post();
+    frames.flush();
     const deadline = Date.now() + ms;
     for (;;) {
       if (!alive) return false;
@@ -103,12 +90,11 @@ export function startJournalThread(): ThreadedJournal | null {
   process.on('exit', () => drain());
 
   return {
-    send(frame, urgent) {
-      frames.push(frame);
-      bytes += frame.length;
-      if (urgent || bytes >= MAX_BATCH_BYTES) post();
-      else if (timer === null) timer = setTimeout(post, JOURNAL_HOLD_MS).unref();
-    },
+    send: (frame, urgent) => frames.push(frame, urgent),
     drain,
   };
+}
+
+function frameLength(frame: Buffer): number {
+  return frame.length;
 }

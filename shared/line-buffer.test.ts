@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setImmediate as turn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { LineBuffer } from './line-buffer.js';
+import { HeldBatch, LineBuffer } from './line-buffer.js';
 
 describe('LineBuffer', () => {
   it('writes the lines of one turn as one write, in order, on the next turn', async () => {
@@ -64,5 +64,26 @@ describe('LineBuffer', () => {
       .split('\n')
       .map((l) => JSON.parse(l).msg);
     expect(msgs).toEqual(['one', 'two']);
+  });
+});
+
+describe('HeldBatch', () => {
+  it('hands items over as they were pushed, at maxBytes as sizeOf counts them, and at once when urgent', async () => {
+    const batches: Buffer[][] = [];
+    const b = new HeldBatch<Buffer>(
+      (items) => batches.push(items),
+      (f) => f.length,
+      8,
+      0,
+    );
+    b.push(Buffer.alloc(3));
+    b.push(Buffer.alloc(5)); // 8 bytes: handed over now
+    expect(batches.map((x) => x.map((f) => f.length))).toEqual([[3, 5]]);
+    b.push(Buffer.alloc(1));
+    b.push(Buffer.alloc(1), true);
+    expect(batches.map((x) => x.length)).toEqual([2, 2]);
+    b.push(Buffer.alloc(2));
+    await turn();
+    expect(batches.map((x) => x.length)).toEqual([2, 2, 1]);
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -122,12 +123,16 @@ describe('npm run bench at a tiny size', () => {
   });
 
   it('creates --log journald logs to a real systemd-journald, as under systemd, and counts its CPU', async () => {
+    const qlenBefore = readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8').trim();
     const args = ['creates', '--nodes', '3', '--vms', '30', '--creates', '20', '--log', 'journald'];
     const out = JSON.parse(await bench([...args, '--idle-s', '0.5', '--json']));
     expect(out).toMatchObject({ bench: 'creates', log: 'journald', created: 20, refused: {} });
     // every line reached the journal natively: none fell back to stderr
     expect(out.log_fallback_bytes).toBe(0);
     expect(out.journald_cpu_ms_per_create).toBeGreaterThanOrEqual(0);
+    // the run had systemd's datagram queue length, and the host's value came back afterwards
+    expect(out.unix_max_dgram_qlen).toBeGreaterThanOrEqual(512);
+    expect(readFileSync('/proc/sys/net/unix/max_dgram_qlen', 'utf8').trim()).toBe(qlenBefore);
   });
 
   it('metrics scrapes the real coordinator with every simulated agent connected', async () => {
